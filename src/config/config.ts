@@ -1,0 +1,326 @@
+// The service's configuration: one zod schema over the environment and a pure loader that
+// reports every problem at once. Nothing here reads process.env; server.ts and the CLI
+// pass it in.
+import { z } from 'zod';
+import type { EndpointMode } from '../endpoint/endpoint-mode.js';
+import { ENDPOINT_MODE_KINDS } from '../endpoint/endpoint-mode.js';
+import { BucketAddressError, expectedLocation, isLegacyGlobalHost } from '../endpoint/expected-location.js';
+import { GLOBAL_REGIONS, partitionOfRegion, type Partition } from '../endpoint/partitions.js';
+
+/** S3 refuses presigned URLs that live longer than seven days. */
+export const SIGV4_MAX_EXPIRES_SECONDS = 604_800;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const flag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }))
+  .transform((value) => value === 'true' || value === '1' || value === 'yes')
+  .optional();
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { error: 'must be a whole number' })
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .optional();
+
+const text = z.string().trim().min(1).optional();
+
+/** The environment variables the service reads, each parsed on its own. */
+export const envSchema = z.object({
+  NODE_ENV: z.string().optional(),
+  S3_ENDPOINT_MODE: z.enum(ENDPOINT_MODE_KINDS).optional(),
+  S3_REGION: text,
+  S3_USE_FIPS: flag,
+  S3_USE_DUALSTACK: flag,
+  S3_FORCE_PATH_STYLE: flag,
+  S3_VPCE_DNS_NAME: text,
+  S3_ENDPOINT_URL: text,
+  S3_ALLOW_HTTP: flag,
+  S3_BUCKETS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((bucket) => bucket.trim())
+        .filter(Boolean),
+    )
+    .optional(),
+  PRESIGN_DEFAULT_EXPIRES: integer(1, SIGV4_MAX_EXPIRES_SECONDS),
+  PRESIGN_MAX_EXPIRES: integer(1, SIGV4_MAX_EXPIRES_SECONDS),
+  PRESIGN_MAX_CLOCK_SKEW: integer(0, 3600),
+  PORT: integer(0, 65_535),
+  HOST: text,
+  LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
+  REQUEST_BODY_LIMIT: integer(1024, 10 * 1024 * 1024),
+  HEALTH_TIMEOUT_MS: integer(100, 60_000),
+  HEALTH_CACHE_TTL_MS: integer(0, 600_000),
+  HEALTH_PROBE_KEY: text,
+  LOCAL_S3_PORT: integer(0, 65_535),
+});
+type EnvField = keyof typeof envSchema.shape;
+type ParsedEnv = { [K in EnvField]?: z.output<(typeof envSchema.shape)[K]> };
+
+export interface Config {
+  mode: EndpointMode;
+  /** The allowlist; the first is the default. Empty only for the CLI, which signs what it is told. */
+  buckets: string[];
+  presign: { defaultExpiresSeconds: number; maxExpiresSeconds: number; maxClockSkewSeconds: number };
+  server: { host: string; port: number; logLevel: LogLevel; bodyLimitBytes: number };
+  health: { timeoutMs: number; cacheTtlMs: number; probeKey: string };
+  /** The embedded S3 server's port, in local mode only. */
+  localS3Port: number | undefined;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+export interface LoadConfigOptions {
+  /** The service needs an allowlist; the CLI signs the one bucket it is given. */
+  requireBuckets?: boolean;
+}
+
+const DEFAULT_LOCAL_BUCKET = 'local-uploads';
+const DEFAULT_LOCAL_S3_PORT = 4568;
+const VPCE_DNS_NAME = /^vpce-[a-z0-9]+(?:-[a-z0-9]+)?\.s3\.([a-z0-9-]+)\.vpce\.amazonaws\.com(?:\.cn)?$/;
+
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  options: LoadConfigOptions = {},
+): ConfigResult {
+  const problems: string[] = [];
+  const parsed: ParsedEnv = {};
+  for (const [name, schema] of Object.entries(envSchema.shape) as [EnvField, z.ZodType][]) {
+    const raw = env[name];
+    const result = schema.safeParse(raw === '' ? undefined : raw);
+    if (result.success) {
+      (parsed as Record<string, unknown>)[name] = result.data;
+    } else {
+      for (const issue of result.error.issues) problems.push(`${name}: ${issue.message} (got "${raw}")`);
+    }
+  }
+  const production = parsed.NODE_ENV === 'production';
+
+  let kind = parsed.S3_ENDPOINT_MODE;
+  if (kind === undefined && !problems.some((p) => p.startsWith('S3_ENDPOINT_MODE'))) {
+    if (production) {
+      problems.push(
+        `S3_ENDPOINT_MODE: required when NODE_ENV=production (one of ${ENDPOINT_MODE_KINDS.join(', ')}); local mode is for development only`,
+      );
+    } else {
+      kind = 'local';
+    }
+  }
+  const localS3Port = parsed.LOCAL_S3_PORT ?? DEFAULT_LOCAL_S3_PORT;
+  const mode = kind ? buildMode(kind, parsed, localS3Port, problems) : undefined;
+
+  const requireBuckets = options.requireBuckets ?? true;
+  let buckets = parsed.S3_BUCKETS ?? [];
+  if (buckets.length === 0 && kind === 'local') buckets = [DEFAULT_LOCAL_BUCKET];
+  if (requireBuckets && buckets.length === 0 && kind !== undefined) {
+    problems.push('S3_BUCKETS: required: a comma-separated allowlist of buckets (the first is the default)');
+  }
+  if (mode) {
+    for (const bucket of buckets) {
+      try {
+        expectedLocation(mode, bucket);
+      } catch (error) {
+        if (!(error instanceof BucketAddressError)) throw error;
+        problems.push(`S3_BUCKETS: ${error.message}`);
+      }
+    }
+  }
+
+  const defaultExpiresSeconds = parsed.PRESIGN_DEFAULT_EXPIRES ?? 900;
+  const maxExpiresSeconds = parsed.PRESIGN_MAX_EXPIRES ?? Math.max(3600, defaultExpiresSeconds);
+  if (defaultExpiresSeconds > maxExpiresSeconds) {
+    problems.push(
+      `PRESIGN_DEFAULT_EXPIRES: ${defaultExpiresSeconds} is above PRESIGN_MAX_EXPIRES (${maxExpiresSeconds})`,
+    );
+  }
+
+  if (problems.length > 0 || !mode) return { ok: false, problems };
+  return {
+    ok: true,
+    config: {
+      mode,
+      buckets,
+      presign: {
+        defaultExpiresSeconds,
+        maxExpiresSeconds,
+        maxClockSkewSeconds: parsed.PRESIGN_MAX_CLOCK_SKEW ?? 300,
+      },
+      server: {
+        // Outside local mode the service runs in a container, where loopback is unreachable.
+        host: parsed.HOST ?? (mode.kind === 'local' ? '127.0.0.1' : '0.0.0.0'),
+        port: parsed.PORT ?? 8080,
+        logLevel: parsed.LOG_LEVEL ?? 'info',
+        bodyLimitBytes: parsed.REQUEST_BODY_LIMIT ?? 64 * 1024,
+      },
+      health: {
+        timeoutMs: parsed.HEALTH_TIMEOUT_MS ?? 2000,
+        cacheTtlMs: parsed.HEALTH_CACHE_TTL_MS ?? 5000,
+        probeKey: parsed.HEALTH_PROBE_KEY ?? '.s3-presign-health-probe',
+      },
+      localS3Port: mode.kind === 'local' ? localS3Port : undefined,
+    },
+  };
+}
+
+/** Renders problems the way start-up prints them: one per line. */
+export function formatConfigProblems(problems: readonly string[]): string {
+  return ['Invalid configuration:', ...problems.map((problem) => `  - ${problem}`)].join('\n');
+}
+
+function buildMode(
+  kind: EndpointMode['kind'],
+  env: ParsedEnv,
+  localS3Port: number,
+  problems: string[],
+): EndpointMode | undefined {
+  const before = problems.length;
+  const refuse = (name: EnvField, why: string) => problems.push(`${name}: ${why}`);
+  const notIn = (name: EnvField, set: boolean | string | undefined, modeText: string) => {
+    if (set) refuse(name, `cannot be used in ${modeText}`);
+  };
+
+  const fips = env.S3_USE_FIPS ?? false;
+  const dualstack = env.S3_USE_DUALSTACK ?? false;
+  const pathStyle = env.S3_FORCE_PATH_STYLE ?? false;
+  const allowHttp = env.S3_ALLOW_HTTP ?? false;
+
+  if (kind !== 'custom') {
+    notIn('S3_ENDPOINT_URL', env.S3_ENDPOINT_URL, `${kind} mode (only custom mode takes an endpoint URL)`);
+    notIn('S3_ALLOW_HTTP', allowHttp, `${kind} mode (http:// is only for custom mode)`);
+  }
+  if (kind !== 'interface') {
+    notIn('S3_VPCE_DNS_NAME', env.S3_VPCE_DNS_NAME, `${kind} mode (it is for interface mode)`);
+  }
+
+  switch (kind) {
+    case 'regional': {
+      const partition = awsRegion(env.S3_REGION, problems);
+      if (partition && fips && !partition.supportsFips)
+        refuse('S3_USE_FIPS', `partition ${partition.name} has no FIPS endpoints`);
+      if (partition && dualstack && !partition.supportsDualStack) {
+        refuse('S3_USE_DUALSTACK', `partition ${partition.name} has no dual-stack endpoints`);
+      }
+      if (!partition || problems.length > before) return undefined;
+      return {
+        kind,
+        region: env.S3_REGION as string,
+        partition,
+        useFips: fips,
+        useDualstack: dualstack,
+        forcePathStyle: pathStyle,
+      };
+    }
+    case 'interface': {
+      const partition = awsRegion(env.S3_REGION, problems);
+      notIn('S3_USE_FIPS', fips, 'interface mode (AWS rejects FIPS with an endpoint URL)');
+      notIn('S3_USE_DUALSTACK', dualstack, 'interface mode (AWS rejects dual-stack with an endpoint URL)');
+      const vpceDnsName = env.S3_VPCE_DNS_NAME?.toLowerCase();
+      if (!vpceDnsName) {
+        refuse(
+          'S3_VPCE_DNS_NAME',
+          'required in interface mode, e.g. vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com',
+        );
+      } else {
+        const match = VPCE_DNS_NAME.exec(vpceDnsName);
+        if (!match) {
+          refuse(
+            'S3_VPCE_DNS_NAME',
+            `"${vpceDnsName}" is not an S3 interface endpoint's regional DNS name (vpce-ID.s3.REGION.vpce.amazonaws.com, without a leading "*." or "bucket.")`,
+          );
+        } else if (env.S3_REGION && match[1] !== env.S3_REGION) {
+          refuse('S3_VPCE_DNS_NAME', `is in region ${match[1]}, but S3_REGION is ${env.S3_REGION}`);
+        }
+      }
+      if (!partition || !vpceDnsName || problems.length > before) return undefined;
+      return { kind, region: env.S3_REGION as string, partition, vpceDnsName, forcePathStyle: pathStyle };
+    }
+    case 'accelerate': {
+      const partition = awsRegion(env.S3_REGION, problems);
+      notIn('S3_USE_FIPS', fips, 'accelerate mode (AWS rejects FIPS with S3 Transfer Acceleration)');
+      notIn('S3_FORCE_PATH_STYLE', pathStyle, 'accelerate mode (S3 Transfer Acceleration needs virtual-hosted URLs)');
+      if (partition && !partition.supportsAccelerate) {
+        refuse('S3_REGION', `S3 Transfer Acceleration is not available in partition ${partition.name}`);
+      }
+      if (!partition || problems.length > before) return undefined;
+      return { kind, region: env.S3_REGION as string, partition, useDualstack: dualstack };
+    }
+    case 'custom': {
+      notIn('S3_USE_FIPS', fips, 'custom mode (AWS rejects FIPS with a custom endpoint)');
+      notIn('S3_USE_DUALSTACK', dualstack, 'custom mode (AWS rejects dual-stack with a custom endpoint)');
+      const region = env.S3_REGION ?? 'us-east-1';
+      signingRegion(region, problems);
+      const endpoint = customEndpoint(env.S3_ENDPOINT_URL, allowHttp, problems);
+      if (!endpoint || problems.length > before) return undefined;
+      return { kind, region, endpoint, forcePathStyle: pathStyle };
+    }
+    case 'local': {
+      notIn('S3_USE_FIPS', fips, 'local mode');
+      notIn('S3_USE_DUALSTACK', dualstack, 'local mode');
+      const region = env.S3_REGION ?? 'us-east-1';
+      signingRegion(region, problems);
+      if (problems.length > before) return undefined;
+      return { kind, region, endpoint: new URL(`http://127.0.0.1:${localS3Port}`) };
+    }
+  }
+}
+
+function signingRegion(region: string, problems: string[]): boolean {
+  if (GLOBAL_REGIONS.has(region)) {
+    problems.push(`S3_REGION: "${region}" names the legacy global endpoint; pin a real region`);
+    return false;
+  }
+  if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(region)) {
+    problems.push(`S3_REGION: "${region}" is not a valid region name`);
+    return false;
+  }
+  return true;
+}
+
+function awsRegion(region: string | undefined, problems: string[]): Partition | undefined {
+  if (region === undefined) {
+    problems.push('S3_REGION: required in every AWS mode (e.g. us-east-1)');
+    return undefined;
+  }
+  if (!signingRegion(region, problems)) return undefined;
+  const partition = partitionOfRegion(region);
+  if (!partition) problems.push(`S3_REGION: "${region}" is not an AWS region name`);
+  return partition;
+}
+
+function customEndpoint(raw: string | undefined, allowHttp: boolean, problems: string[]): URL | undefined {
+  if (raw === undefined) {
+    problems.push('S3_ENDPOINT_URL: required in custom mode, e.g. https://minio.internal:9000');
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.push(`S3_ENDPOINT_URL: "${raw}" is not a valid URL`);
+    return undefined;
+  }
+  const before = problems.length;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    problems.push(`S3_ENDPOINT_URL: scheme must be https (or http with S3_ALLOW_HTTP=true), got "${url.protocol}"`);
+  } else if (url.protocol === 'http:' && !allowHttp) {
+    problems.push('S3_ENDPOINT_URL: http:// needs S3_ALLOW_HTTP=true (URLs and uploads would travel unencrypted)');
+  }
+  if (url.username || url.password) problems.push('S3_ENDPOINT_URL: must not contain credentials');
+  if (url.search || url.hash || raw.includes('#') || raw.includes('?')) {
+    problems.push('S3_ENDPOINT_URL: must not have a query or fragment');
+  }
+  if (isLegacyGlobalHost(url.hostname)) {
+    problems.push(`S3_ENDPOINT_URL: ${url.hostname} is the legacy global endpoint; use regional mode instead`);
+  }
+  return problems.length > before ? undefined : url;
+}

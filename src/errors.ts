@@ -1,0 +1,79 @@
+// The closed set of error codes the service can answer with, and the one table that maps
+// each to its HTTP status. Every error a caller sees is an AppError built here, so a code
+// never drifts from its status and a 500 never carries an internal message.
+
+/** Codes for one failed check of a presigned URL (see src/verify/url-validator.ts). */
+export const URL_CHECK_CODES = [
+  'URL_MALFORMED',
+  'URL_SCHEME',
+  'URL_GLOBAL_ENDPOINT',
+  'URL_HOST',
+  'URL_PATH',
+  'URL_ADDRESSING_STYLE',
+  'URL_FRAGMENT',
+  'URL_DUPLICATE_PARAMETER',
+  'URL_ALGORITHM',
+  'URL_CREDENTIAL_SCOPE',
+  'URL_REGION',
+  'URL_ACCESS_KEY',
+  'URL_DATE',
+  'URL_DATE_SKEW',
+  'URL_EXPIRED',
+  'URL_EXPIRES_RANGE',
+  'URL_EXPIRES_OVER_MAXIMUM',
+  'URL_EXPIRES_AFTER_CREDENTIALS',
+  'URL_SIGNED_HEADERS',
+  'URL_UNEXPECTED_PARAMETER',
+  'URL_MISSING_PARAMETER',
+  'URL_SECURITY_TOKEN',
+  'URL_SIGNATURE_FORMAT',
+  'URL_KEY',
+] as const;
+export type UrlCheckCode = (typeof URL_CHECK_CODES)[number];
+
+const REQUEST_ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  INVALID_KEY: 400,
+  INVALID_BUCKET: 400,
+  INVALID_EXPIRES: 400,
+  BUCKET_NOT_ALLOWED: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INTERNAL_ERROR: 500,
+  PRESIGN_FAILED: 500,
+  CREDENTIALS_UNAVAILABLE: 503,
+  CREDENTIALS_EXPIRED: 503,
+} as const;
+
+export type RequestErrorCode = keyof typeof REQUEST_ERROR_STATUS;
+export type ErrorCode = RequestErrorCode | UrlCheckCode;
+export const ERROR_CODES = [
+  ...(Object.keys(REQUEST_ERROR_STATUS) as RequestErrorCode[]),
+  ...URL_CHECK_CODES,
+] as readonly ErrorCode[];
+
+/** A URL that failed validation is the service's fault, never the caller's: 500. */
+export function statusOf(code: ErrorCode): number {
+  return code in REQUEST_ERROR_STATUS ? REQUEST_ERROR_STATUS[code as RequestErrorCode] : 500;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  /** The request field the error is about, when there is one (`body.key`). */
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { field?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.statusCode = statusOf(code);
+    this.field = options.field;
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

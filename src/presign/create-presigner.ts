@@ -1,0 +1,44 @@
+// Wires the pinned client, the credentials and the validator into one Presigner: the
+// service and the CLI build it the same way.
+import type { Config } from '../config/config.js';
+import { createPinnedS3, type PinnedS3 } from '../endpoint/s3-client.js';
+import type { ValidatorPolicy } from '../verify/url-validator.js';
+import { credentialSource, staticCredentialSource, type CredentialSource } from './credentials.js';
+import { Presigner, type PresignerDependencies } from './presigner.js';
+
+/** s3rver's one built-in account: local mode only ever signs for the embedded server. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+export interface PresignerOptions {
+  credentials?: CredentialSource;
+  now?: () => Date;
+  onRejected?: PresignerDependencies['onRejected'];
+}
+
+export interface PresignerBundle {
+  presigner: Presigner;
+  s3: PinnedS3;
+  credentials: CredentialSource;
+  policy: ValidatorPolicy;
+  close(): void;
+}
+
+export async function defaultCredentialSource(config: Config): Promise<CredentialSource> {
+  if (config.mode.kind === 'local') return staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3');
+  // The default chain: environment, profile, web identity (IRSA), ECS, instance metadata.
+  const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+  return credentialSource(fromNodeProviderChain());
+}
+
+export async function createPresigner(config: Config, options: PresignerOptions = {}): Promise<PresignerBundle> {
+  const credentials = options.credentials ?? (await defaultCredentialSource(config));
+  const s3 = createPinnedS3(config.mode, credentials.provider);
+  const policy: ValidatorPolicy = {
+    mode: config.mode,
+    maxExpiresSeconds: config.presign.maxExpiresSeconds,
+    maxClockSkewSeconds: config.presign.maxClockSkewSeconds,
+    now: options.now ?? (() => new Date()),
+  };
+  const presigner = new Presigner({ mode: config.mode, s3, credentials, policy, onRejected: options.onRejected });
+  return { presigner, s3, credentials, policy, close: () => s3.destroy() };
+}

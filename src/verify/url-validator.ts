@@ -1,0 +1,445 @@
+// Checks a presigned URL against the pinned mode without trusting the code that signed it:
+// the expected host and path come from src/endpoint/expected-location.ts, every query
+// parameter is accounted for, and each failed check carries its own stable code.
+import type { EndpointMode } from '../endpoint/endpoint-mode.js';
+import {
+  BucketAddressError,
+  expectedLocation,
+  isLegacyGlobalHost,
+  modeHosts,
+  type Addressing,
+} from '../endpoint/expected-location.js';
+import { objectKeyProblem } from '../endpoint/object-key.js';
+import { encodeObjectKey } from '../endpoint/s3-uri-encoding.js';
+import { SIGV4_MAX_EXPIRES_SECONDS } from '../config/config.js';
+import type { UrlCheckCode } from '../errors.js';
+
+export interface ValidatorPolicy {
+  mode: EndpointMode;
+  maxExpiresSeconds: number;
+  maxClockSkewSeconds: number;
+  now: () => Date;
+}
+
+/** What the service knows about a URL it just signed; empty for a URL from elsewhere. */
+export interface UrlExpectation {
+  bucket?: string;
+  key?: string;
+  /** Headers the caller was told to send, lowercase; `host` is always required. */
+  signedHeaders?: readonly string[];
+  /** Extra query parameters asked for (response overrides), exactly. */
+  queryParameters?: Readonly<Record<string, string>>;
+  accessKeyId?: string;
+  /** Whether the signing credentials were temporary (a session token is then required). */
+  temporaryCredentials?: boolean;
+  credentialsExpireAt?: Date;
+  /** Signed just now: X-Amz-Date must be within the clock skew in both directions. */
+  fresh?: boolean;
+}
+
+export interface UrlCheckFailure {
+  code: UrlCheckCode;
+  message: string;
+}
+
+export interface ValidationReport {
+  valid: boolean;
+  failures: UrlCheckFailure[];
+  bucket?: string;
+  key?: string;
+  addressing?: Addressing;
+  region?: string;
+  signedAt?: string;
+  expiresAt?: string;
+  signedHeaders?: string[];
+}
+
+const RAW_URL = /^([a-zA-Z][a-zA-Z0-9+.-]*:)\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?(#.*)?$/;
+const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+const CREDENTIAL = /^([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/([^/]+)$/;
+const SIGNATURE = /^[0-9a-f]{64}$/;
+
+const SIGV4_PARAMETERS = new Set([
+  'X-Amz-Algorithm',
+  'X-Amz-Credential',
+  'X-Amz-Date',
+  'X-Amz-Expires',
+  'X-Amz-SignedHeaders',
+  'X-Amz-Signature',
+  'X-Amz-Security-Token',
+]);
+/** Harmless parameters the SDKs add: the payload marker and the operation hint. */
+const SDK_PARAMETERS: Readonly<Record<string, RegExp>> = {
+  'X-Amz-Content-Sha256': /^UNSIGNED-PAYLOAD$/,
+  'x-id': /^(GetObject|PutObject)$/,
+};
+/** Parameters a URL made elsewhere may carry for a GET; our own carry them only when asked. */
+const GET_OVERRIDES = new Set([
+  'response-content-disposition',
+  'response-content-type',
+  'response-content-language',
+  'response-content-encoding',
+  'response-cache-control',
+  'response-expires',
+  'versionId',
+]);
+
+export function validatePresignedUrl(
+  url: string,
+  policy: ValidatorPolicy,
+  expectation: UrlExpectation = {},
+): ValidationReport {
+  const failures: UrlCheckFailure[] = [];
+  const fail = (code: UrlCheckCode, message: string) => failures.push({ code, message });
+  const report: ValidationReport = { valid: false, failures };
+
+  const raw = RAW_URL.exec(url);
+  let parsedUrl: URL | undefined;
+  try {
+    parsedUrl = new URL(url);
+  } catch {
+    // reported below
+  }
+  if (!raw || !parsedUrl) {
+    fail('URL_MALFORMED', 'not an absolute http(s) URL');
+    return report;
+  }
+  const [, , , rawPath = '', rawQuery = '', fragment] = raw;
+  if (fragment !== undefined) fail('URL_FRAGMENT', 'a presigned URL must not carry a #fragment');
+
+  const query = parseQuery(rawQuery, fail);
+  checkLocation(parsedUrl, rawPath, policy.mode, expectation, report, fail);
+  const signingRegion =
+    report.bucket === undefined ? undefined : safeLocation(policy.mode, report.bucket)?.signingRegion;
+  checkSignature(query, policy, expectation, signingRegion, report, fail);
+
+  report.valid = failures.length === 0;
+  return report;
+}
+
+function safeLocation(mode: EndpointMode, bucket: string) {
+  try {
+    return expectedLocation(mode, bucket);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseQuery(rawQuery: string, fail: (code: UrlCheckCode, message: string) => void): Map<string, string> {
+  const query = new Map<string, string>();
+  if (rawQuery === '') return query;
+  for (const pair of rawQuery.split('&')) {
+    const separator = pair.indexOf('=');
+    const rawName = separator === -1 ? pair : pair.slice(0, separator);
+    const rawValue = separator === -1 ? '' : pair.slice(separator + 1);
+    let name: string;
+    let value: string;
+    try {
+      // Not URLSearchParams: it reads `+` as a space, which SigV4 never does.
+      name = decodeURIComponent(rawName);
+      value = decodeURIComponent(rawValue);
+    } catch {
+      fail('URL_MALFORMED', `query parameter "${rawName}" is not valid percent-encoding`);
+      continue;
+    }
+    if (query.has(name)) fail('URL_DUPLICATE_PARAMETER', `query parameter "${name}" appears more than once`);
+    query.set(name, value);
+  }
+  return query;
+}
+
+/** Scheme, host, port and path: the parts of the URL the signature cannot vouch for. */
+function checkLocation(
+  url: URL,
+  rawPath: string,
+  mode: EndpointMode,
+  expectation: UrlExpectation,
+  report: ValidationReport,
+  fail: (code: UrlCheckCode, message: string) => void,
+): void {
+  if (isLegacyGlobalHost(url.hostname)) {
+    fail('URL_GLOBAL_ENDPOINT', `host ${url.hostname} is the legacy global S3 endpoint, never a pinned route`);
+    return;
+  }
+  const bucket = expectation.bucket ?? inferBucket(url.host, rawPath, mode);
+  if (bucket === undefined) {
+    fail('URL_HOST', `host ${url.host} is not an S3 endpoint of the pinned ${describeMode(mode)}`);
+    return;
+  }
+  let expected;
+  try {
+    expected = expectedLocation(mode, bucket);
+  } catch (error) {
+    if (!(error instanceof BucketAddressError)) throw error;
+    fail('URL_HOST', error.message);
+    return;
+  }
+  report.bucket = bucket;
+  report.addressing = expected.addressing;
+  report.region = expected.signingRegion;
+
+  if (url.protocol !== expected.protocol) {
+    fail('URL_SCHEME', `scheme must be ${expected.protocol.slice(0, -1)}, got ${url.protocol.slice(0, -1)}`);
+  }
+  const keyPrefix = `${expected.pathPrefix}/`;
+  if (url.host !== expected.host) {
+    const styleMismatch =
+      expected.addressing === 'virtual-hosted' ? rawPath.startsWith(`/${bucket}/`) : url.host.startsWith(`${bucket}.`);
+    fail(
+      styleMismatch ? 'URL_ADDRESSING_STYLE' : 'URL_HOST',
+      styleMismatch
+        ? `bucket "${bucket}" must be addressed ${expected.addressing} under the pinned ${describeMode(mode)} (host ${expected.host})`
+        : `host must be ${expected.host}, got ${url.host}`,
+    );
+    return;
+  }
+  if (!rawPath.startsWith(keyPrefix)) {
+    fail('URL_PATH', `path must start with ${keyPrefix}`);
+    return;
+  }
+  const encodedKey = rawPath.slice(keyPrefix.length);
+  if (expectation.key !== undefined) {
+    report.key = expectation.key;
+    if (encodedKey !== encodeObjectKey(expectation.key)) {
+      fail('URL_PATH', `path must be ${keyPrefix}${encodeObjectKey(expectation.key)}, got ${rawPath}`);
+    }
+    return;
+  }
+  let key: string;
+  try {
+    key = encodedKey.split('/').map(decodeURIComponent).join('/');
+  } catch {
+    fail('URL_PATH', 'the key in the path is not valid percent-encoding');
+    return;
+  }
+  report.key = key;
+  const problem = objectKeyProblem(key);
+  if (problem) fail('URL_KEY', `object key ${problem}`);
+  else if (encodeObjectKey(key) !== encodedKey) {
+    fail('URL_PATH', `the key is not encoded the way S3 expects: ${keyPrefix}${encodeObjectKey(key)}`);
+  }
+}
+
+/**
+ * Reads the bucket out of a URL from elsewhere: an access point's host, a path-style
+ * path's first segment, or a virtual-hosted host's first label(s). expectedLocation then
+ * decides whether that is how the mode must address it.
+ */
+function inferBucket(host: string, rawPath: string, mode: EndpointMode): string | undefined {
+  const hosts = modeHosts(mode);
+  if (
+    (mode.kind === 'regional' || mode.kind === 'interface') &&
+    hosts.accessPointHostSuffix &&
+    host.endsWith(hosts.accessPointHostSuffix)
+  ) {
+    const label = host.slice(0, -hosts.accessPointHostSuffix.length);
+    const split = label.lastIndexOf('-');
+    if (split > 0) {
+      return `arn:${mode.partition.name}:s3:${mode.region}:${label.slice(split + 1)}:accesspoint/${label.slice(0, split)}`;
+    }
+  }
+  if (host === hosts.pathStyleHost) {
+    if (!rawPath.startsWith(`${hosts.basePath}/`)) return undefined;
+    const segment = rawPath.slice(hosts.basePath.length + 1).split('/')[0];
+    return segment ? safeDecode(segment) : undefined;
+  }
+  if (hosts.bucketHostSuffix && host.endsWith(hosts.bucketHostSuffix) && host.length > hosts.bucketHostSuffix.length) {
+    return host.slice(0, -hosts.bucketHostSuffix.length);
+  }
+  return undefined;
+}
+
+function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+function checkSignature(
+  query: Map<string, string>,
+  policy: ValidatorPolicy,
+  expectation: UrlExpectation,
+  signingRegion: string | undefined,
+  report: ValidationReport,
+  fail: (code: UrlCheckCode, message: string) => void,
+): void {
+  const algorithm = query.get('X-Amz-Algorithm');
+  if (algorithm !== 'AWS4-HMAC-SHA256') {
+    fail(
+      'URL_ALGORITHM',
+      query.has('AWSAccessKeyId') || query.has('Signature')
+        ? 'the URL is signed with SigV2, which S3 no longer accepts everywhere; SigV4 (AWS4-HMAC-SHA256) is required'
+        : `X-Amz-Algorithm must be AWS4-HMAC-SHA256, got ${algorithm ?? 'nothing'}`,
+    );
+  }
+
+  const amzDate = query.get('X-Amz-Date');
+  const signedAt = amzDate ? parseAmzDate(amzDate) : undefined;
+  if (!signedAt) fail('URL_DATE', `X-Amz-Date must be YYYYMMDDTHHMMSSZ, got ${amzDate ?? 'nothing'}`);
+  else report.signedAt = signedAt.toISOString();
+
+  const credential = query.get('X-Amz-Credential');
+  const scope = credential ? CREDENTIAL.exec(credential) : null;
+  let accessKeyId: string | undefined;
+  if (!scope) {
+    fail('URL_CREDENTIAL_SCOPE', 'X-Amz-Credential must be ACCESS_KEY/DATE/REGION/s3/aws4_request');
+  } else {
+    const [, keyId, scopeDate, region, service, terminator] = scope;
+    accessKeyId = keyId;
+    if (service !== 's3' || terminator !== 'aws4_request') {
+      fail('URL_CREDENTIAL_SCOPE', `credential scope must end in /s3/aws4_request, got /${service}/${terminator}`);
+    }
+    if (amzDate && scopeDate !== amzDate.slice(0, 8)) {
+      fail('URL_CREDENTIAL_SCOPE', `credential scope date ${scopeDate} differs from X-Amz-Date ${amzDate}`);
+    }
+    if (signingRegion !== undefined && region !== signingRegion) {
+      fail('URL_REGION', `credential scope names region ${region}, the pinned region is ${signingRegion}`);
+    }
+    if (expectation.accessKeyId !== undefined && keyId !== expectation.accessKeyId) {
+      fail('URL_ACCESS_KEY', 'signed with an access key other than the service credentials');
+    }
+  }
+
+  const expiresText = query.get('X-Amz-Expires');
+  const expires = expiresText !== undefined && /^\d{1,7}$/.test(expiresText) ? Number(expiresText) : undefined;
+  if (expires === undefined || expires < 1 || expires > SIGV4_MAX_EXPIRES_SECONDS) {
+    fail(
+      'URL_EXPIRES_RANGE',
+      `X-Amz-Expires must be 1..${SIGV4_MAX_EXPIRES_SECONDS} seconds, got ${expiresText ?? 'nothing'}`,
+    );
+  } else if (expires > policy.maxExpiresSeconds) {
+    fail(
+      'URL_EXPIRES_OVER_MAXIMUM',
+      `X-Amz-Expires ${expires} is above the configured maximum ${policy.maxExpiresSeconds}`,
+    );
+  }
+
+  if (signedAt) {
+    const now = policy.now().getTime();
+    const skewMs = policy.maxClockSkewSeconds * 1000;
+    if (signedAt.getTime() > now + skewMs) {
+      fail('URL_DATE_SKEW', `X-Amz-Date ${amzDate} is in the future (beyond ${policy.maxClockSkewSeconds}s of skew)`);
+    } else if (expectation.fresh && signedAt.getTime() < now - skewMs) {
+      fail('URL_DATE_SKEW', `X-Amz-Date ${amzDate} is more than ${policy.maxClockSkewSeconds}s in the past`);
+    }
+    if (expires !== undefined) {
+      const expiresAt = new Date(signedAt.getTime() + expires * 1000);
+      report.expiresAt = expiresAt.toISOString();
+      if (!expectation.fresh && expiresAt.getTime() <= now)
+        fail('URL_EXPIRED', `the URL expired at ${report.expiresAt}`);
+      if (expectation.credentialsExpireAt && expiresAt > expectation.credentialsExpireAt) {
+        fail(
+          'URL_EXPIRES_AFTER_CREDENTIALS',
+          `the URL outlives its credentials (${report.expiresAt} > ${expectation.credentialsExpireAt.toISOString()})`,
+        );
+      }
+    }
+  }
+
+  checkSignedHeaders(query.get('X-Amz-SignedHeaders'), expectation, report, fail);
+
+  const temporary =
+    expectation.temporaryCredentials ??
+    (accessKeyId?.startsWith('ASIA') ? true : accessKeyId?.startsWith('AKIA') ? false : undefined);
+  const hasToken = query.has('X-Amz-Security-Token');
+  if (temporary === true && !hasToken) {
+    fail('URL_SECURITY_TOKEN', 'temporary credentials signed it, but X-Amz-Security-Token is missing');
+  } else if (temporary === false && hasToken) {
+    fail('URL_SECURITY_TOKEN', 'long-term credentials signed it, but it carries an X-Amz-Security-Token');
+  } else if (hasToken && query.get('X-Amz-Security-Token') === '') {
+    fail('URL_SECURITY_TOKEN', 'X-Amz-Security-Token is empty');
+  }
+
+  const signature = query.get('X-Amz-Signature');
+  if (!signature || !SIGNATURE.test(signature)) {
+    fail('URL_SIGNATURE_FORMAT', 'X-Amz-Signature must be 64 lowercase hex characters');
+  }
+
+  checkOtherParameters(query, expectation, fail);
+}
+
+function checkSignedHeaders(
+  value: string | undefined,
+  expectation: UrlExpectation,
+  report: ValidationReport,
+  fail: (code: UrlCheckCode, message: string) => void,
+): void {
+  const headers = value ? value.split(';') : [];
+  report.signedHeaders = headers;
+  const wellFormed =
+    headers.length > 0 &&
+    headers.every((header) => /^[a-z0-9-]+$/.test(header)) &&
+    headers.every((header, i) => i === 0 || (headers[i - 1] as string) < header);
+  if (!wellFormed) {
+    fail('URL_SIGNED_HEADERS', 'X-Amz-SignedHeaders must be a sorted, lowercase, semicolon-separated list');
+    return;
+  }
+  if (!headers.includes('host')) fail('URL_SIGNED_HEADERS', 'X-Amz-SignedHeaders must include host');
+  if (expectation.signedHeaders === undefined) return;
+  const required = new Set(['host', ...expectation.signedHeaders]);
+  const missing = [...required].filter((header) => !headers.includes(header));
+  const unexpected = headers.filter((header) => !required.has(header));
+  if (missing.length > 0) {
+    fail(
+      'URL_SIGNED_HEADERS',
+      `X-Amz-SignedHeaders is missing ${missing.join(', ')}: the store would not enforce them`,
+    );
+  }
+  if (unexpected.length > 0) {
+    fail(
+      'URL_SIGNED_HEADERS',
+      `X-Amz-SignedHeaders has ${unexpected.join(', ')}, which the caller was not told to send`,
+    );
+  }
+}
+
+function checkOtherParameters(
+  query: Map<string, string>,
+  expectation: UrlExpectation,
+  fail: (code: UrlCheckCode, message: string) => void,
+): void {
+  const asked = expectation.queryParameters;
+  for (const [name, value] of query) {
+    if (SIGV4_PARAMETERS.has(name)) continue;
+    const sdkPattern = SDK_PARAMETERS[name];
+    if (sdkPattern) {
+      if (!sdkPattern.test(value)) fail('URL_UNEXPECTED_PARAMETER', `query parameter ${name}=${value} is not expected`);
+      continue;
+    }
+    if (asked ? asked[name] === value : GET_OVERRIDES.has(name)) continue;
+    fail(
+      'URL_UNEXPECTED_PARAMETER',
+      /^x-amz-checksum-/i.test(name)
+        ? `query parameter ${name} was added behind the caller's back: S3-compatible stores reject it and S3 would check it`
+        : `query parameter ${name} was not asked for`,
+    );
+  }
+  for (const [name, value] of Object.entries(asked ?? {})) {
+    if (query.get(name) !== value)
+      fail('URL_MISSING_PARAMETER', `query parameter ${name} was asked for but is missing or different`);
+  }
+}
+
+function parseAmzDate(value: string): Date | undefined {
+  const match = AMZ_DATE.exec(value);
+  if (!match) return undefined;
+  const [, year, month, day, hour, minute, second] = match.map(Number) as number[];
+  const date = new Date(Date.UTC(year!, month! - 1, day!, hour!, minute!, second!));
+  return date.getUTCDate() === day && date.getUTCHours() === hour ? date : undefined;
+}
+
+export function describeMode(mode: EndpointMode): string {
+  switch (mode.kind) {
+    case 'regional':
+      return `regional mode (${mode.region}${mode.useFips ? ', FIPS' : ''}${mode.useDualstack ? ', dual-stack' : ''})`;
+    case 'interface':
+      return `interface mode (${mode.vpceDnsName})`;
+    case 'accelerate':
+      return `accelerate mode${mode.useDualstack ? ' (dual-stack)' : ''}`;
+    case 'custom':
+    case 'local':
+      return `${mode.kind} mode (${mode.endpoint.origin})`;
+  }
+}
