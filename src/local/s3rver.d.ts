@@ -1,0 +1,28 @@
+// @20minutes/s3rver ships no type declarations. Only the surface used by
+// embedded-s3.ts is declared, so a misuse of anything else stays a type error.
+declare module '@20minutes/s3rver' {
+  import type { AddressInfo } from 'node:net';
+
+  interface S3rverBucketConfig {
+    name: string;
+    /** CORSConfiguration or WebsiteConfiguration XML documents. */
+    configs?: ReadonlyArray<string | Buffer>;
+  }
+
+  interface S3rverOptions {
+    address?: string;
+    port?: number;
+    silent?: boolean;
+    directory?: string;
+    configureBuckets?: ReadonlyArray<S3rverBucketConfig>;
+  }
+
+  class S3rver {
+    constructor(options?: S3rverOptions);
+    /** Resolves with the bound address, so port 0 can be read back. */
+    run(): Promise<AddressInfo>;
+    close(): Promise<void>;
+  }
+
+  export = S3rver;
+}
