@@ -1,0 +1,73 @@
+// buildApp composes the service from its plugins and routes. It reads no environment and
+// opens no port: server.ts owns the process, tests inject requests.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from './config/config.js';
+import { healthRoutes } from './health/routes.js';
+import { errorHandler } from './http/error-handler.js';
+import { REDACTED_PATHS, requestSerializers, scrubUrl } from './http/log-redaction.js';
+import { createServiceMetrics, metricsProvider } from './http/metrics.js';
+import { openApi } from './http/openapi.js';
+import type { CredentialSource } from './presign/credentials.js';
+import { createPresigner } from './presign/create-presigner.js';
+import { presignerProvider } from './presign/presigner-plugin.js';
+import { presignRoutes } from './presign/routes.js';
+import { verifyRoutes } from './verify/routes.js';
+
+export interface AppDependencies {
+  /** Defaults to the SDK's provider chain (the embedded server's keys in local mode). */
+  credentials?: CredentialSource;
+  now?: () => Date;
+  /** A pino destination or logger options; defaults to JSON on stdout at the configured level. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** pino options with the service's redaction; `stream` redirects the output (tests). */
+export function loggerOptions(config: Config, stream?: { write(line: string): void }): FastifyServerOptions['logger'] {
+  return {
+    level: config.server.logLevel,
+    redact: { paths: REDACTED_PATHS, censor: 'REDACTED' },
+    serializers: requestSerializers,
+    ...(stream ? { stream } : {}),
+  };
+}
+
+export async function buildApp(config: Config, deps: AppDependencies = {}): Promise<FastifyInstance> {
+  const metrics = createServiceMetrics();
+  const app = Fastify({
+    logger: deps.logger ?? loggerOptions(config),
+    bodyLimit: config.server.bodyLimitBytes,
+    // Behind a load balancer the client's address is in X-Forwarded-For.
+    trustProxy: true,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // JSON only: a text/plain body is refused with 415 rather than half-parsed.
+  app.removeContentTypeParser('text/plain');
+
+  const signing = await createPresigner(config, {
+    credentials: deps.credentials,
+    now: deps.now,
+    onRejected(report, request) {
+      metrics.urlsRejected.inc({ code: report.failures[0]?.code ?? 'unknown' });
+      app.log.error(
+        { bucket: request.bucket, operation: request.operation, failures: report.failures.map(scrubFailure) },
+        'presigned URL failed validation and was not returned',
+      );
+    },
+  });
+
+  await app.register(errorHandler);
+  await app.register(metricsProvider, { metrics });
+  await app.register(presignerProvider, { config, signing });
+  await app.register(openApi);
+  await app.register(healthRoutes);
+  await app.register(presignRoutes);
+  await app.register(verifyRoutes);
+  return app;
+}
+
+function scrubFailure(failure: { code: string; message: string }) {
+  return { code: failure.code, message: scrubUrl(failure.message) };
+}

@@ -1,0 +1,38 @@
+import type { HealthReport } from './checks.js';
+
+/**
+ * Health endpoints get polled by load balancers, orchestrators and humans at once; each report
+ * costs up to three S3 requests and a TLS handshake. Concurrent callers share the run in flight,
+ * and a finished report is served for `ttlMs` after it completed.
+ */
+export class CachedHealth {
+  readonly #run: () => Promise<HealthReport>;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+  #inFlight: Promise<HealthReport> | undefined;
+  #cached: { report: HealthReport; at: number } | undefined;
+
+  constructor(run: () => Promise<HealthReport>, ttlMs: number, now: () => number = () => performance.now()) {
+    this.#run = run;
+    this.#ttlMs = ttlMs;
+    this.#now = now;
+  }
+
+  get(): Promise<HealthReport> {
+    if (this.#cached && this.#now() - this.#cached.at < this.#ttlMs) return Promise.resolve(this.#cached.report);
+    if (this.#inFlight) return this.#inFlight;
+
+    // A rejected run is shared with its concurrent callers but never cached, so the next call
+    // tries again instead of serving the failure for a whole ttl.
+    const run = (async () => this.#run())().then((report) => {
+      this.#cached = { report, at: this.#now() };
+      return report;
+    });
+    this.#inFlight = run;
+    const clear = () => {
+      if (this.#inFlight === run) this.#inFlight = undefined;
+    };
+    run.then(clear, clear);
+    return run;
+  }
+}

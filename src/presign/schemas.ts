@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { SIGV4_MAX_EXPIRES_SECONDS } from '../config/config.js';
+import { ENDPOINT_MODE_KINDS } from '../endpoint/endpoint-mode.js';
+
+/** S3's limit for a single PUT. */
+export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
+
+// type/subtype with optional parameters, RFC 9110 tokens; nothing that could end a header.
+const MEDIA_TYPE =
+  /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(?:[ \t]*;[ \t]*[A-Za-z0-9!#$&^_.+-]+=(?:[A-Za-z0-9!#$&^_.+-]+|"[^"\\\u0000-\u001f\u007f]*"))*$/;
+const HEADER_VALUE = /^[^\u0000-\u001f\u007f]*$/;
+
+export const objectKeySchema = z
+  .string()
+  .min(1)
+  .max(1024)
+  .describe('Object key: 1-1024 bytes of UTF-8, no control characters, no "." or ".." segments, no leading "/"');
+
+export const presignRequestSchema = z
+  .strictObject({
+    operation: z.enum(['get', 'put']),
+    bucket: z.string().min(1).max(255).optional().describe('A bucket from the allowlist; defaults to the first one'),
+    key: objectKeySchema,
+    expiresIn: z
+      .number()
+      .int()
+      .min(1)
+      .max(SIGV4_MAX_EXPIRES_SECONDS)
+      .optional()
+      .describe('Seconds the URL stays valid; defaults to PRESIGN_DEFAULT_EXPIRES, at most PRESIGN_MAX_EXPIRES'),
+    contentType: z
+      .string()
+      .max(255)
+      .regex(MEDIA_TYPE, { error: 'must be a media type such as image/png' })
+      .optional()
+      .describe('put only: the Content-Type the upload must carry (signed)'),
+    contentLength: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_SINGLE_PUT_BYTES)
+      .optional()
+      .describe('put only: the exact body size in bytes (signed)'),
+    checksumSha256: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=$/, { error: 'must be the base64 SHA-256 of the body (44 characters)' })
+      .optional()
+      .describe('put only: base64 SHA-256 of the body; S3 refuses other bytes'),
+    responseContentDisposition: z
+      .string()
+      .min(1)
+      .max(1024)
+      .regex(HEADER_VALUE, { error: 'must not contain control characters' })
+      .optional()
+      .describe('get only: the Content-Disposition S3 answers with'),
+  })
+  .meta({ id: 'PresignRequest' });
+export type PresignRequestBody = z.output<typeof presignRequestSchema>;
+
+export const presignResponseSchema = z
+  .object({
+    url: z.url(),
+    method: z.enum(['GET', 'PUT']),
+    headers: z.record(z.string(), z.string()).describe('Exactly the headers to send with the URL'),
+    expiresAt: z.iso.datetime(),
+    expiresIn: z.number().int(),
+    bucket: z.string(),
+    key: z.string(),
+    endpoint: z.object({ mode: z.enum(ENDPOINT_MODE_KINDS), host: z.string() }),
+  })
+  .meta({ id: 'PresignedUrl' });

@@ -1,0 +1,82 @@
+// The process: reads the environment, starts the embedded S3 server in local mode,
+// listens, and shuts down gracefully. The only module that touches process.env.
+import closeWithGrace from 'close-with-grace';
+import { createServer } from 'node:net';
+import { buildApp } from './app.js';
+import { formatConfigProblems, loadConfig, type Config } from './config/config.js';
+import { LOCAL_CREDENTIALS } from './presign/create-presigner.js';
+import { staticCredentialSource } from './presign/credentials.js';
+
+async function main(): Promise<void> {
+  const result = loadConfig(process.env);
+  if (!result.ok) {
+    process.stderr.write(`${formatConfigProblems(result.problems)}\n`);
+    process.exit(1);
+  }
+  let config = result.config;
+  const cleanups: Array<() => Promise<void>> = [];
+
+  if (config.mode.kind === 'local') {
+    const local = await startLocalS3(config);
+    cleanups.push(local.close);
+    config = { ...config, mode: { ...config.mode, endpoint: local.endpoint } };
+  }
+
+  const app = await buildApp(config, {
+    credentials: config.mode.kind === 'local' ? staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3') : undefined,
+  });
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an uncaught error');
+    else app.log.info({ signal }, 'shutting down');
+    await app.close();
+    for (const cleanup of cleanups) await cleanup();
+  });
+
+  const address = await app.listen({ host: config.server.host, port: config.server.port });
+  app.log.info({ address, mode: config.mode.kind, buckets: config.buckets }, 's3-presign is ready');
+  if (config.mode.kind === 'local') process.stdout.write(localBanner(address, config));
+}
+
+async function startLocalS3(config: Config) {
+  const port = config.localS3Port ?? 0;
+  // s3rver never reports a taken port (the error escapes as an uncaught exception),
+  // so ask the OS first and fail with a message that says what to do.
+  if (port !== 0 && !(await portIsFree(port))) {
+    process.stderr.write(
+      `LOCAL_S3_PORT: port ${port} on 127.0.0.1 is in use; set LOCAL_S3_PORT to a free port (0 picks one)\n`,
+    );
+    process.exit(1);
+  }
+  const { startEmbeddedS3 } = await import('./local/embedded-s3.js');
+  return startEmbeddedS3({ port, buckets: config.buckets, cors: true });
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen({ host: '127.0.0.1', port, exclusive: true }, () => probe.close(() => resolve(true)));
+  });
+}
+
+function localBanner(address: string, config: Config): string {
+  const extractUrl = `node -pe 'JSON.parse(require("fs").readFileSync(0)).url'`;
+  const presign = (body: string) =>
+    `curl -s -X POST ${address}/presign -H 'content-type: application/json' -d '${body}' | ${extractUrl}`;
+  return `
+s3-presign is running in local mode (development only).
+  service:      ${address}   (API docs: ${address}/docs)
+  embedded S3:  ${config.mode.kind === 'local' ? config.mode.endpoint.origin : ''}   bucket: ${config.buckets[0]}
+
+Upload, then download, through presigned URLs:
+
+  url=$(${presign('{"operation":"put","key":"hello.txt","contentType":"text/plain"}')})
+  curl -s -X PUT -H 'content-type: text/plain' --data-binary 'hello from s3-presign' "$url"
+
+  url=$(${presign('{"operation":"get","key":"hello.txt"}')})
+  curl -s "$url"
+
+`;
+}
+
+await main();

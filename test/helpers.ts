@@ -1,0 +1,57 @@
+// Builds the real app for tests: configuration through loadConfig, the embedded S3 server
+// (which verifies signatures) on an ephemeral port, and a log capture when asked.
+import { Writable } from 'node:stream';
+import type { TestContext } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, loggerOptions, type AppDependencies } from '../src/app.js';
+import { loadConfig, type Config } from '../src/config/config.js';
+import { startEmbeddedS3, type EmbeddedS3 } from '../src/local/embedded-s3.js';
+import { LOCAL_CREDENTIALS } from '../src/presign/create-presigner.js';
+import { staticCredentialSource } from '../src/presign/credentials.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+export function configFrom(env: Record<string, string>): Config {
+  const result = loadConfig(env);
+  if (!result.ok) throw new Error(`test configuration is invalid: ${result.problems.join('; ')}`);
+  return result.config;
+}
+
+/** Collects every log line the app writes, parsed. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+  get text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export interface LocalApp {
+  app: FastifyInstance;
+  s3: EmbeddedS3;
+  config: Config;
+  logs: LogCapture;
+}
+
+/** The app in local mode against a fresh embedded S3 server; both closed after the test. */
+export async function startLocalApp(
+  t: TestContext,
+  env: Record<string, string> = {},
+  deps: AppDependencies = {},
+): Promise<LocalApp> {
+  const base = configFrom({ S3_ENDPOINT_MODE: 'local', LOG_LEVEL: 'info', ...env });
+  const s3 = await startEmbeddedS3({ buckets: base.buckets });
+  t.after(() => s3.close());
+  const config: Config = { ...base, mode: { kind: 'local', region: base.mode.region, endpoint: s3.endpoint } };
+  const logs = new LogCapture();
+  const app = await buildApp(config, {
+    credentials: staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3'),
+    logger: loggerOptions(config, logs),
+    ...deps,
+  });
+  t.after(() => app.close());
+  return { app, s3, config, logs };
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { test } from 'node:test';
+import { buildApp } from '../../src/app.js';
+import { LOCAL_CREDENTIALS } from '../../src/presign/create-presigner.js';
+import { staticCredentialSource } from '../../src/presign/credentials.js';
+import { configFrom, startLocalApp } from '../helpers.js';
+
+test('GET /healthz is 200 against the embedded S3 server, with every check listed', async (t) => {
+  const { app } = await startLocalApp(t);
+  const response = await app.inject({ method: 'GET', url: '/healthz' });
+  assert.equal(response.statusCode, 200, response.body);
+  const report = response.json();
+  assert.equal(report.status, 'ok');
+  assert.deepEqual(report.failed, []);
+  assert.deepEqual(report.checks.map((check: { name: string }) => check.name).sort(), [
+    'clock',
+    'credentials',
+    'dns',
+    's3',
+    'tcp',
+    'tls',
+  ]);
+  const s3 = report.checks.find((check: { name: string }) => check.name === 's3');
+  assert.equal(s3.ok, true);
+  assert.equal(s3.details.operation, 'HeadBucket', 'the patched server accepts HeadBucket signatures');
+  // Cached: a burst of probes is one round of checks.
+  const again = await app.inject({ method: 'GET', url: '/healthz' });
+  assert.equal(again.json().checkedAt, report.checkedAt);
+});
+
+test('GET /healthz is 503 naming the failed checks when the endpoint port is closed', async (t) => {
+  const port = await closedPort();
+  const base = configFrom({ S3_ENDPOINT_MODE: 'local', HEALTH_TIMEOUT_MS: '1500', LOG_LEVEL: 'silent' });
+  const config = {
+    ...base,
+    mode: { kind: 'local' as const, region: 'us-east-1', endpoint: new URL(`http://127.0.0.1:${port}`) },
+  };
+  const app = await buildApp(config, { credentials: staticCredentialSource(LOCAL_CREDENTIALS), logger: false });
+  t.after(() => app.close());
+  const started = Date.now();
+  const response = await app.inject({ method: 'GET', url: '/healthz' });
+  const elapsed = Date.now() - started;
+  assert.equal(response.statusCode, 503, response.body);
+  const report = response.json();
+  assert.equal(report.status, 'fail');
+  assert.ok(report.failed.includes('tcp'), report.failed.join(','));
+  assert.ok(report.failed.includes('s3'), report.failed.join(','));
+  const tcp = report.checks.find((check: { name: string }) => check.name === 'tcp');
+  assert.equal(tcp.code, 'TCP_FAILED');
+  // A hang guard, not a benchmark: each check has its own 1.5 s timeout.
+  assert.ok(elapsed < 15_000, `answered after ${elapsed} ms`);
+});
+
+test('GET /livez and /readyz answer 200', async (t) => {
+  const { app } = await startLocalApp(t);
+  for (const url of ['/livez', '/readyz']) {
+    const response = await app.inject({ method: 'GET', url });
+    assert.equal(response.statusCode, 200);
+    assert.deepEqual(response.json(), { status: 'ok' });
+  }
+});
+
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startLocalApp } from '../helpers.js';
+
+test('POST /verify reports a URL minted by the service as valid', async (t) => {
+  const { app } = await startLocalApp(t);
+  const minted = await app.inject({ method: 'POST', url: '/presign', payload: { operation: 'get', key: 'dir/f.txt' } });
+  const response = await app.inject({ method: 'POST', url: '/verify', payload: { url: minted.json().url } });
+  assert.equal(response.statusCode, 200);
+  const report = response.json();
+  assert.equal(report.valid, true, JSON.stringify(report.failures));
+  assert.equal(report.mode, 'local');
+  assert.equal(report.bucket, 'local-uploads');
+  assert.equal(report.key, 'dir/f.txt');
+  assert.equal(report.addressing, 'path-style');
+  assert.deepEqual(report.signedHeaders, ['host']);
+});
+
+test('POST /verify lists every failed check of a foreign URL', async (t) => {
+  const { app } = await startLocalApp(t);
+  const boto3Style =
+    'https://my-bucket.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=999999&X-Amz-SignedHeaders=host&X-Amz-Signature=ABC&x-amz-checksum-crc32=AAAAAA%3D%3D';
+  const response = await app.inject({ method: 'POST', url: '/verify', payload: { url: boto3Style } });
+  assert.equal(response.statusCode, 200);
+  const report = response.json();
+  assert.equal(report.valid, false);
+  const codes = report.failures.map((failure: { code: string }) => failure.code);
+  for (const code of ['URL_GLOBAL_ENDPOINT', 'URL_EXPIRES_RANGE', 'URL_SIGNATURE_FORMAT', 'URL_UNEXPECTED_PARAMETER']) {
+    assert.ok(codes.includes(code), `${code} in ${codes.join(', ')}`);
+  }
+});
+
+test('POST /verify refuses a body without a url with 400', async (t) => {
+  const { app } = await startLocalApp(t);
+  const response = await app.inject({ method: 'POST', url: '/verify', payload: {} });
+  assert.equal(response.statusCode, 400);
+  assert.equal(response.json().code, 'VALIDATION_FAILED');
+  assert.equal(response.json().field, 'url');
+  const notUrl = await app.inject({ method: 'POST', url: '/verify', payload: { url: 'not a url' } });
+  assert.equal(notUrl.statusCode, 200);
+  assert.deepEqual(
+    notUrl.json().failures.map((failure: { code: string }) => failure.code),
+    ['URL_MALFORMED'],
+  );
+});

@@ -1,0 +1,612 @@
+// loadConfig over plain env objects: defaults, one valid configuration per mode, and every
+// refusal PRODUCT.md asks for ("combinations AWS rejects are start-up errors"). Problems are
+// matched by the variable they name, so a test fails when the right problem is missing, not
+// when its wording changes.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import {
+  formatConfigProblems,
+  loadConfig,
+  SIGV4_MAX_EXPIRES_SECONDS,
+  type Config,
+  type LoadConfigOptions,
+} from '../../src/config/config.js';
+
+type Env = Record<string, string | undefined>;
+
+const VPCE = 'vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com';
+
+function accept(env: Env, options?: LoadConfigOptions): Config {
+  const result = loadConfig(env, options);
+  if (!result.ok) assert.fail(`expected the configuration to load, got:\n${formatConfigProblems(result.problems)}`);
+  return result.config;
+}
+
+function refuse(env: Env, options?: LoadConfigOptions): string[] {
+  const result = loadConfig(env, options);
+  if (result.ok) assert.fail(`expected the configuration to be refused, got mode ${JSON.stringify(result.config.mode)}`);
+  assert.ok(result.problems.length > 0, 'a refused configuration lists at least one problem');
+  return result.problems;
+}
+
+/** Asserts one problem is about `variable` (and matches `pattern` when given). */
+function assertProblem(problems: readonly string[], variable: string, pattern?: RegExp): void {
+  const about = problems.filter((problem) => problem.startsWith(`${variable}:`));
+  assert.ok(about.length > 0, `expected a problem about ${variable}, got:\n  ${problems.join('\n  ')}`);
+  if (pattern) {
+    assert.ok(
+      about.some((problem) => pattern.test(problem)),
+      `expected a ${variable} problem matching ${pattern}, got:\n  ${about.join('\n  ')}`,
+    );
+  }
+}
+
+function assertNoProblem(problems: readonly string[], variable: string): void {
+  const about = problems.filter((problem) => problem.startsWith(`${variable}:`));
+  assert.deepEqual(about, [], `expected no problem about ${variable}`);
+}
+
+const regional = (extra: Env = {}): Env => ({
+  S3_ENDPOINT_MODE: 'regional',
+  S3_REGION: 'eu-west-1',
+  S3_BUCKETS: 'my-bucket',
+  ...extra,
+});
+const iface = (extra: Env = {}): Env => ({
+  S3_ENDPOINT_MODE: 'interface',
+  S3_REGION: 'us-east-1',
+  S3_VPCE_DNS_NAME: VPCE,
+  S3_BUCKETS: 'my-bucket',
+  ...extra,
+});
+const accelerate = (extra: Env = {}): Env => ({
+  S3_ENDPOINT_MODE: 'accelerate',
+  S3_REGION: 'us-east-1',
+  S3_BUCKETS: 'my-bucket',
+  ...extra,
+});
+const custom = (extra: Env = {}): Env => ({
+  S3_ENDPOINT_MODE: 'custom',
+  S3_ENDPOINT_URL: 'https://minio.internal:9000',
+  S3_BUCKETS: 'my-bucket',
+  ...extra,
+});
+
+describe('loadConfig: defaults and the local fallback', () => {
+  it('runs in local mode with development defaults when nothing is set', () => {
+    const config = accept({});
+    assert.equal(config.mode.kind, 'local');
+    if (config.mode.kind !== 'local') return;
+    assert.equal(config.mode.region, 'us-east-1');
+    assert.equal(config.mode.endpoint.href, 'http://127.0.0.1:4568/');
+    assert.deepEqual(config.buckets, ['local-uploads']);
+    assert.equal(config.localS3Port, 4568);
+    assert.deepEqual(config.presign, { defaultExpiresSeconds: 900, maxExpiresSeconds: 3600, maxClockSkewSeconds: 300 });
+    assert.deepEqual(config.server, { host: '127.0.0.1', port: 8080, logLevel: 'info', bodyLimitBytes: 65536 });
+    assert.deepEqual(config.health, { timeoutMs: 2000, cacheTtlMs: 5000, probeKey: '.s3-presign-health-probe' });
+  });
+
+  it('falls back to local mode outside production (NODE_ENV=development, test)', () => {
+    for (const nodeEnv of ['development', 'test']) {
+      assert.equal(accept({ NODE_ENV: nodeEnv }).mode.kind, 'local', `NODE_ENV=${nodeEnv}`);
+    }
+  });
+
+  it('treats empty strings as unset', () => {
+    const config = accept({ S3_ENDPOINT_MODE: '', S3_REGION: '', PORT: '', S3_USE_FIPS: '' });
+    assert.equal(config.mode.kind, 'local');
+    assert.equal(config.server.port, 8080);
+  });
+
+  it('uses LOCAL_S3_PORT for the embedded server endpoint in local mode', () => {
+    const config = accept({ LOCAL_S3_PORT: '9999', S3_BUCKETS: 'dev-bucket' });
+    assert.equal(config.mode.kind, 'local');
+    if (config.mode.kind !== 'local') return;
+    assert.equal(config.mode.endpoint.href, 'http://127.0.0.1:9999/');
+    assert.equal(config.localS3Port, 9999);
+    assert.deepEqual(config.buckets, ['dev-bucket']);
+  });
+
+  it('refuses NODE_ENV=production without S3_ENDPOINT_MODE', () => {
+    const problems = refuse({ NODE_ENV: 'production' });
+    assertProblem(problems, 'S3_ENDPOINT_MODE', /production/);
+  });
+
+  it('refuses NODE_ENV=production with no mode even when everything else is set', () => {
+    const problems = refuse({ NODE_ENV: 'production', S3_REGION: 'eu-west-1', S3_BUCKETS: 'my-bucket' });
+    assertProblem(problems, 'S3_ENDPOINT_MODE');
+  });
+
+  it('accepts NODE_ENV=production with an explicit mode, listening on all interfaces', () => {
+    const config = accept(regional({ NODE_ENV: 'production' }));
+    assert.equal(config.mode.kind, 'regional');
+    assert.equal(config.server.host, '0.0.0.0');
+    assert.equal(config.localS3Port, undefined);
+  });
+
+  it('refuses an unknown mode', () => {
+    assertProblem(refuse({ S3_ENDPOINT_MODE: 'global', S3_REGION: 'us-east-1', S3_BUCKETS: 'b1' }), 'S3_ENDPOINT_MODE');
+  });
+});
+
+describe('loadConfig: every problem at once', () => {
+  it('lists each of several independent mistakes in the one result', () => {
+    const problems = refuse({
+      S3_ENDPOINT_MODE: 'regional',
+      S3_REGION: 'aws-global',
+      S3_USE_DUALSTACK: 'maybe',
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      PRESIGN_MAX_EXPIRES: '700000',
+      HEALTH_TIMEOUT_MS: '5',
+      S3_BUCKETS: '',
+    });
+    assertProblem(problems, 'S3_REGION', /aws-global/);
+    assertProblem(problems, 'S3_USE_DUALSTACK');
+    assertProblem(problems, 'PORT');
+    assertProblem(problems, 'LOG_LEVEL');
+    assertProblem(problems, 'PRESIGN_MAX_EXPIRES');
+    assertProblem(problems, 'HEALTH_TIMEOUT_MS');
+    assertProblem(problems, 'S3_BUCKETS');
+    assert.ok(problems.length >= 7, `expected at least 7 problems, got ${problems.length}`);
+  });
+
+  it('lists every conflicting option of one mode together', () => {
+    const problems = refuse({
+      S3_ENDPOINT_MODE: 'accelerate',
+      S3_REGION: 'us-east-1',
+      S3_USE_FIPS: 'true',
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_ENDPOINT_URL: 'https://minio.internal',
+      S3_VPCE_DNS_NAME: VPCE,
+      S3_ALLOW_HTTP: 'true',
+      S3_BUCKETS: 'my-bucket',
+    });
+    for (const variable of ['S3_USE_FIPS', 'S3_FORCE_PATH_STYLE', 'S3_ENDPOINT_URL', 'S3_VPCE_DNS_NAME', 'S3_ALLOW_HTTP']) {
+      assertProblem(problems, variable);
+    }
+  });
+
+  it('reports mode problems and value problems together (interface mode)', () => {
+    const problems = refuse({
+      S3_ENDPOINT_MODE: 'interface',
+      S3_USE_DUALSTACK: 'true',
+      PRESIGN_DEFAULT_EXPIRES: '0',
+      PRESIGN_MAX_CLOCK_SKEW: 'soon',
+      S3_BUCKETS: 'my-bucket',
+    });
+    assertProblem(problems, 'S3_REGION', /required/);
+    assertProblem(problems, 'S3_VPCE_DNS_NAME', /required/);
+    assertProblem(problems, 'S3_USE_DUALSTACK');
+    assertProblem(problems, 'PRESIGN_DEFAULT_EXPIRES');
+    assertProblem(problems, 'PRESIGN_MAX_CLOCK_SKEW');
+  });
+
+  it('formats the problems one per line', () => {
+    const text = formatConfigProblems(['A: one', 'B: two']);
+    assert.equal(text, 'Invalid configuration:\n  - A: one\n  - B: two');
+  });
+});
+
+describe('loadConfig: a valid configuration for each mode', () => {
+  it('regional', () => {
+    const config = accept(regional({ S3_BUCKETS: ' my-bucket , other-bucket ,, ' }));
+    assert.deepEqual(config.buckets, ['my-bucket', 'other-bucket']);
+    assert.equal(config.mode.kind, 'regional');
+    if (config.mode.kind !== 'regional') return;
+    assert.equal(config.mode.region, 'eu-west-1');
+    assert.equal(config.mode.partition.name, 'aws');
+    assert.equal(config.mode.partition.dnsSuffix, 'amazonaws.com');
+    assert.equal(config.mode.useFips, false);
+    assert.equal(config.mode.useDualstack, false);
+    assert.equal(config.mode.forcePathStyle, false);
+    assert.equal(config.server.host, '0.0.0.0');
+  });
+
+  it('regional with FIPS, dual-stack and path-style (flag spellings true/1/yes, any case)', () => {
+    const config = accept(
+      regional({ S3_REGION: 'us-east-1', S3_USE_FIPS: 'TRUE', S3_USE_DUALSTACK: ' 1 ', S3_FORCE_PATH_STYLE: 'yes' }),
+    );
+    assert.equal(config.mode.kind, 'regional');
+    if (config.mode.kind !== 'regional') return;
+    assert.equal(config.mode.useFips, true);
+    assert.equal(config.mode.useDualstack, true);
+    assert.equal(config.mode.forcePathStyle, true);
+  });
+
+  it('regional with false flags spelled false/0/no', () => {
+    const config = accept(regional({ S3_USE_FIPS: 'false', S3_USE_DUALSTACK: '0', S3_FORCE_PATH_STYLE: 'No' }));
+    if (config.mode.kind !== 'regional') return assert.fail('regional expected');
+    assert.equal(config.mode.useFips, false);
+    assert.equal(config.mode.useDualstack, false);
+    assert.equal(config.mode.forcePathStyle, false);
+  });
+
+  it('regional in China (aws-cn) with dual-stack', () => {
+    const config = accept(regional({ S3_REGION: 'cn-north-1', S3_USE_DUALSTACK: 'true' }));
+    if (config.mode.kind !== 'regional') return assert.fail('regional expected');
+    assert.equal(config.mode.partition.name, 'aws-cn');
+    assert.equal(config.mode.partition.dnsSuffix, 'amazonaws.com.cn');
+  });
+
+  it('regional in GovCloud with FIPS', () => {
+    const config = accept(regional({ S3_REGION: 'us-gov-west-1', S3_USE_FIPS: 'true' }));
+    if (config.mode.kind !== 'regional') return assert.fail('regional expected');
+    assert.equal(config.mode.partition.name, 'aws-us-gov');
+    assert.equal(config.mode.useFips, true);
+  });
+
+  it('regional with an access-point ARN of the pinned region in the allowlist', () => {
+    const config = accept(regional({ S3_BUCKETS: 'my-bucket,arn:aws:s3:eu-west-1:123456789012:accesspoint/my-ap' }));
+    assert.deepEqual(config.buckets, ['my-bucket', 'arn:aws:s3:eu-west-1:123456789012:accesspoint/my-ap']);
+  });
+
+  it('interface, with the VPC endpoint DNS name lowercased', () => {
+    const config = accept(iface({ S3_VPCE_DNS_NAME: VPCE.toUpperCase() }));
+    assert.equal(config.mode.kind, 'interface');
+    if (config.mode.kind !== 'interface') return;
+    assert.equal(config.mode.region, 'us-east-1');
+    assert.equal(config.mode.vpceDnsName, VPCE);
+    assert.equal(config.mode.forcePathStyle, false);
+    assert.equal(config.mode.partition.name, 'aws');
+  });
+
+  it('interface with path-style', () => {
+    const config = accept(iface({ S3_FORCE_PATH_STYLE: 'true' }));
+    if (config.mode.kind !== 'interface') return assert.fail('interface expected');
+    assert.equal(config.mode.forcePathStyle, true);
+  });
+
+  it('interface in China', () => {
+    const config = accept(
+      iface({ S3_REGION: 'cn-north-1', S3_VPCE_DNS_NAME: 'vpce-0abc123-def456.s3.cn-north-1.vpce.amazonaws.com.cn' }),
+    );
+    if (config.mode.kind !== 'interface') return assert.fail('interface expected');
+    assert.equal(config.mode.partition.name, 'aws-cn');
+  });
+
+  it('accelerate, plain and dual-stack', () => {
+    const plain = accept(accelerate());
+    if (plain.mode.kind !== 'accelerate') return assert.fail('accelerate expected');
+    assert.equal(plain.mode.useDualstack, false);
+    assert.equal(plain.mode.region, 'us-east-1');
+    const dual = accept(accelerate({ S3_USE_DUALSTACK: 'true' }));
+    if (dual.mode.kind !== 'accelerate') return assert.fail('accelerate expected');
+    assert.equal(dual.mode.useDualstack, true);
+  });
+
+  it('custom with https, region defaulting to us-east-1', () => {
+    const config = accept(custom());
+    if (config.mode.kind !== 'custom') return assert.fail('custom expected');
+    assert.equal(config.mode.endpoint.href, 'https://minio.internal:9000/');
+    assert.equal(config.mode.region, 'us-east-1');
+    assert.equal(config.mode.forcePathStyle, false);
+  });
+
+  it('custom with any signing region label (R2 "auto") and path-style', () => {
+    const config = accept(
+      custom({ S3_ENDPOINT_URL: 'https://abc.r2.cloudflarestorage.com', S3_REGION: 'auto', S3_FORCE_PATH_STYLE: '1' }),
+    );
+    if (config.mode.kind !== 'custom') return assert.fail('custom expected');
+    assert.equal(config.mode.region, 'auto');
+    assert.equal(config.mode.forcePathStyle, true);
+  });
+
+  it('custom with http when S3_ALLOW_HTTP=true', () => {
+    const config = accept(custom({ S3_ENDPOINT_URL: 'http://minio.internal:9000', S3_ALLOW_HTTP: 'true' }));
+    if (config.mode.kind !== 'custom') return assert.fail('custom expected');
+    assert.equal(config.mode.endpoint.protocol, 'http:');
+  });
+
+  it('local, explicitly chosen, with its own signing region', () => {
+    const config = accept({ S3_ENDPOINT_MODE: 'local', S3_REGION: 'eu-central-1', S3_BUCKETS: 'dev' });
+    if (config.mode.kind !== 'local') return assert.fail('local expected');
+    assert.equal(config.mode.region, 'eu-central-1');
+    assert.equal(config.server.host, '127.0.0.1');
+  });
+
+  it('reads the numeric and text settings', () => {
+    const config = accept(
+      regional({
+        PRESIGN_DEFAULT_EXPIRES: '600',
+        PRESIGN_MAX_EXPIRES: '7200',
+        PRESIGN_MAX_CLOCK_SKEW: '60',
+        PORT: '3000',
+        HOST: '::',
+        LOG_LEVEL: 'debug',
+        REQUEST_BODY_LIMIT: '2048',
+        HEALTH_TIMEOUT_MS: '1500',
+        HEALTH_CACHE_TTL_MS: '0',
+        HEALTH_PROBE_KEY: 'probe/key',
+      }),
+    );
+    assert.deepEqual(config.presign, { defaultExpiresSeconds: 600, maxExpiresSeconds: 7200, maxClockSkewSeconds: 60 });
+    assert.deepEqual(config.server, { host: '::', port: 3000, logLevel: 'debug', bodyLimitBytes: 2048 });
+    assert.deepEqual(config.health, { timeoutMs: 1500, cacheTtlMs: 0, probeKey: 'probe/key' });
+  });
+
+  it('raises the default maximum expiry to a default expiry above 3600', () => {
+    const config = accept(regional({ PRESIGN_DEFAULT_EXPIRES: '7200' }));
+    assert.equal(config.presign.defaultExpiresSeconds, 7200);
+    assert.equal(config.presign.maxExpiresSeconds, 7200);
+  });
+
+  it('accepts the SigV4 maximum of 604800 seconds', () => {
+    const config = accept(regional({ PRESIGN_MAX_EXPIRES: String(SIGV4_MAX_EXPIRES_SECONDS) }));
+    assert.equal(config.presign.maxExpiresSeconds, 604_800);
+  });
+
+  it('does not require an allowlist when requireBuckets is false (the CLI)', () => {
+    const config = accept({ S3_ENDPOINT_MODE: 'regional', S3_REGION: 'eu-west-1' }, { requireBuckets: false });
+    assert.deepEqual(config.buckets, []);
+  });
+});
+
+describe('loadConfig: region refusals', () => {
+  for (const region of ['aws-global', 's3-external-1']) {
+    it(`refuses region ${region} in regional mode`, () => {
+      assertProblem(refuse(regional({ S3_REGION: region })), 'S3_REGION', new RegExp(region));
+    });
+    it(`refuses region ${region} in custom mode too (it would still name the global endpoint)`, () => {
+      assertProblem(refuse(custom({ S3_REGION: region })), 'S3_REGION');
+    });
+    it(`refuses region ${region} in local mode`, () => {
+      assertProblem(refuse({ S3_ENDPOINT_MODE: 'local', S3_REGION: region }), 'S3_REGION');
+    });
+  }
+
+  for (const [name, env] of [
+    ['regional', regional({ S3_REGION: undefined })],
+    ['interface', iface({ S3_REGION: undefined })],
+    ['accelerate', accelerate({ S3_REGION: undefined })],
+  ] as const) {
+    it(`requires S3_REGION in ${name} mode`, () => {
+      assertProblem(refuse(env), 'S3_REGION', /required/);
+    });
+  }
+
+  for (const region of ['mars-north-1', 'fips-us-east-1', 'us-east', 'US-EAST-1', 'us_east_1', 'eu-west-1 ']) {
+    it(`refuses the unknown region "${region}" in regional mode`, () => {
+      const result = loadConfig(regional({ S3_REGION: region }));
+      // 'eu-west-1 ' is trimmed by the schema; it must then load as eu-west-1.
+      if (region.trim() === 'eu-west-1') {
+        assert.ok(result.ok);
+        if (result.ok) assert.equal(result.config.mode.kind === 'regional' && result.config.mode.region, 'eu-west-1');
+        return;
+      }
+      assert.equal(result.ok, false);
+      if (!result.ok) assertProblem(result.problems, 'S3_REGION');
+    });
+  }
+
+  it('refuses FIPS in cn-north-1 (the China partition has no FIPS endpoints)', () => {
+    assertProblem(refuse(regional({ S3_REGION: 'cn-north-1', S3_USE_FIPS: 'true' })), 'S3_USE_FIPS', /aws-cn/);
+  });
+});
+
+describe('loadConfig: refused combinations', () => {
+  it('refuses FIPS with a custom endpoint', () => {
+    assertProblem(refuse(custom({ S3_USE_FIPS: 'true' })), 'S3_USE_FIPS');
+  });
+
+  it('refuses dual-stack with a custom endpoint', () => {
+    assertProblem(refuse(custom({ S3_USE_DUALSTACK: 'true' })), 'S3_USE_DUALSTACK');
+  });
+
+  it('refuses accelerate with path-style', () => {
+    assertProblem(refuse(accelerate({ S3_FORCE_PATH_STYLE: 'true' })), 'S3_FORCE_PATH_STYLE');
+  });
+
+  it('refuses accelerate with FIPS', () => {
+    assertProblem(refuse(accelerate({ S3_USE_FIPS: 'true' })), 'S3_USE_FIPS');
+  });
+
+  it('refuses accelerate in China and in GovCloud', () => {
+    assertProblem(refuse(accelerate({ S3_REGION: 'cn-north-1' })), 'S3_REGION', /aws-cn/);
+    assertProblem(refuse(accelerate({ S3_REGION: 'us-gov-west-1' })), 'S3_REGION', /aws-us-gov/);
+  });
+
+  it('refuses interface with dual-stack', () => {
+    assertProblem(refuse(iface({ S3_USE_DUALSTACK: 'true' })), 'S3_USE_DUALSTACK');
+  });
+
+  it('refuses interface with FIPS', () => {
+    assertProblem(refuse(iface({ S3_USE_FIPS: 'true' })), 'S3_USE_FIPS');
+  });
+
+  it('refuses interface without S3_VPCE_DNS_NAME', () => {
+    assertProblem(refuse(iface({ S3_VPCE_DNS_NAME: undefined })), 'S3_VPCE_DNS_NAME', /required/);
+  });
+
+  for (const name of [
+    `*.${VPCE}`,
+    `bucket.${VPCE}`,
+    `accesspoint.${VPCE}`,
+    'vpce-1a2b3c4d-5e6f.s3.us-east-1.amazonaws.com',
+    `https://${VPCE}`,
+    's3.us-east-1.amazonaws.com',
+  ]) {
+    it(`refuses an interface endpoint name that is not the regional DNS name: ${name}`, () => {
+      assertProblem(refuse(iface({ S3_VPCE_DNS_NAME: name })), 'S3_VPCE_DNS_NAME');
+    });
+  }
+
+  it('refuses an interface endpoint whose DNS name is in another region than S3_REGION', () => {
+    const problems = refuse(
+      iface({ S3_REGION: 'us-east-1', S3_VPCE_DNS_NAME: 'vpce-1a2b3c4d-5e6f.s3.eu-west-1.vpce.amazonaws.com' }),
+    );
+    assertProblem(problems, 'S3_VPCE_DNS_NAME', /eu-west-1/);
+    assertProblem(problems, 'S3_VPCE_DNS_NAME', /us-east-1/);
+  });
+
+  it('refuses options that belong to another mode', () => {
+    assertProblem(refuse(regional({ S3_ENDPOINT_URL: 'https://minio.internal' })), 'S3_ENDPOINT_URL');
+    assertProblem(refuse(regional({ S3_ALLOW_HTTP: 'true' })), 'S3_ALLOW_HTTP');
+    assertProblem(refuse(regional({ S3_VPCE_DNS_NAME: VPCE })), 'S3_VPCE_DNS_NAME');
+    assertProblem(refuse(iface({ S3_ENDPOINT_URL: 'https://minio.internal' })), 'S3_ENDPOINT_URL');
+    assertProblem(refuse(custom({ S3_VPCE_DNS_NAME: VPCE })), 'S3_VPCE_DNS_NAME');
+    assertProblem(refuse({ S3_ENDPOINT_MODE: 'local', S3_ENDPOINT_URL: 'http://127.0.0.1:9000' }), 'S3_ENDPOINT_URL');
+    assertProblem(refuse({ S3_ENDPOINT_MODE: 'local', S3_USE_FIPS: 'true' }), 'S3_USE_FIPS');
+    assertProblem(refuse({ S3_ENDPOINT_MODE: 'local', S3_USE_DUALSTACK: 'true' }), 'S3_USE_DUALSTACK');
+  });
+});
+
+describe('loadConfig: custom endpoint URL refusals', () => {
+  it('requires S3_ENDPOINT_URL in custom mode', () => {
+    assertProblem(refuse(custom({ S3_ENDPOINT_URL: undefined })), 'S3_ENDPOINT_URL', /required/);
+  });
+
+  it('refuses http without S3_ALLOW_HTTP', () => {
+    assertProblem(refuse(custom({ S3_ENDPOINT_URL: 'http://minio.internal:9000' })), 'S3_ENDPOINT_URL', /S3_ALLOW_HTTP/);
+    assertProblem(
+      refuse(custom({ S3_ENDPOINT_URL: 'http://minio.internal:9000', S3_ALLOW_HTTP: 'false' })),
+      'S3_ENDPOINT_URL',
+    );
+  });
+
+  for (const url of [
+    'https://minio.internal:9000/?region=x',
+    'https://minio.internal:9000/?',
+    'https://minio.internal:9000/#frag',
+  ]) {
+    it(`refuses an endpoint with a query or fragment: ${url}`, () => {
+      assertProblem(refuse(custom({ S3_ENDPOINT_URL: url })), 'S3_ENDPOINT_URL', /query or fragment/);
+    });
+  }
+
+  for (const url of ['https://user:pass@minio.internal:9000', 'https://user@minio.internal:9000']) {
+    it(`refuses an endpoint with credentials: ${url}`, () => {
+      assertProblem(refuse(custom({ S3_ENDPOINT_URL: url })), 'S3_ENDPOINT_URL', /credentials/);
+    });
+  }
+
+  for (const url of ['ftp://minio.internal', 'file:///srv/s3', 'ws://minio.internal:9000']) {
+    it(`refuses a non-http(s) scheme: ${url}`, () => {
+      assertProblem(refuse(custom({ S3_ENDPOINT_URL: url, S3_ALLOW_HTTP: 'true' })), 'S3_ENDPOINT_URL', /scheme/);
+    });
+  }
+
+  it('refuses something that is not a URL', () => {
+    assertProblem(refuse(custom({ S3_ENDPOINT_URL: 'minio.internal:9000 ' + 'x y' })), 'S3_ENDPOINT_URL');
+    assertProblem(refuse(custom({ S3_ENDPOINT_URL: 'not a url' })), 'S3_ENDPOINT_URL');
+  });
+
+  for (const url of [
+    'https://s3.amazonaws.com',
+    'https://S3.AMAZONAWS.COM/',
+    'https://s3.amazonaws.com:443',
+    'https://s3-external-1.amazonaws.com',
+    'https://my-bucket.s3.amazonaws.com',
+  ]) {
+    it(`refuses the legacy global endpoint as a custom endpoint: ${url}`, () => {
+      assertProblem(refuse(custom({ S3_ENDPOINT_URL: url })), 'S3_ENDPOINT_URL', /legacy global/);
+    });
+  }
+
+  it('refuses the legacy global endpoint written as a fully qualified name with a trailing dot', () => {
+    // "s3.amazonaws.com." resolves to the same global endpoint as "s3.amazonaws.com".
+    assertProblem(refuse(custom({ S3_ENDPOINT_URL: 'https://s3.amazonaws.com.' })), 'S3_ENDPOINT_URL');
+  });
+});
+
+describe('loadConfig: values', () => {
+  for (const [variable, value] of [
+    ['S3_USE_FIPS', 'maybe'],
+    ['S3_USE_DUALSTACK', 'on'],
+    ['S3_FORCE_PATH_STYLE', 'y'],
+    ['S3_ALLOW_HTTP', '2'],
+  ] as const) {
+    it(`refuses the boolean ${variable}=${value}`, () => {
+      const problems = refuse(custom({ [variable]: value }));
+      assertProblem(problems, variable, /true or false/);
+    });
+  }
+
+  for (const [variable, value] of [
+    ['PORT', 'eighty'],
+    ['PORT', '80.5'],
+    ['PORT', '-1'],
+    ['PORT', '65536'],
+    ['PORT', '0x50'],
+    ['PRESIGN_DEFAULT_EXPIRES', '0'],
+    ['PRESIGN_MAX_EXPIRES', '604801'],
+    ['PRESIGN_MAX_EXPIRES', '1e3'],
+    ['PRESIGN_MAX_CLOCK_SKEW', '3601'],
+    ['REQUEST_BODY_LIMIT', '10'],
+    ['HEALTH_CACHE_TTL_MS', 'forever'],
+    ['LOCAL_S3_PORT', '99999'],
+  ] as const) {
+    it(`refuses the integer ${variable}=${value}`, () => {
+      assertProblem(refuse(regional({ [variable]: value })), variable);
+    });
+  }
+
+  it('refuses an unknown LOG_LEVEL', () => {
+    assertProblem(refuse(regional({ LOG_LEVEL: 'verbose' })), 'LOG_LEVEL');
+  });
+
+  it('refuses a default expiry above the maximum', () => {
+    const problems = refuse(regional({ PRESIGN_DEFAULT_EXPIRES: '7200', PRESIGN_MAX_EXPIRES: '3600' }));
+    assertProblem(problems, 'PRESIGN_DEFAULT_EXPIRES', /3600/);
+  });
+
+  it('refuses an empty allowlist in the service', () => {
+    assertProblem(refuse(regional({ S3_BUCKETS: undefined })), 'S3_BUCKETS', /required/);
+    assertProblem(refuse(regional({ S3_BUCKETS: ' , ' })), 'S3_BUCKETS', /required/);
+  });
+});
+
+describe('loadConfig: buckets the mode cannot address', () => {
+  it('refuses a dotted bucket in accelerate mode', () => {
+    const problems = refuse(accelerate({ S3_BUCKETS: 'my-bucket,my.dotted.bucket' }));
+    assertProblem(problems, 'S3_BUCKETS', /my\.dotted\.bucket/);
+    assert.equal(problems.filter((p) => p.includes('"my-bucket"')).length, 0, 'the good bucket is not reported');
+  });
+
+  it('refuses an uppercase or short bucket in accelerate mode', () => {
+    assertProblem(refuse(accelerate({ S3_BUCKETS: 'MyBucket' })), 'S3_BUCKETS');
+    assertProblem(refuse(accelerate({ S3_BUCKETS: 'ab' })), 'S3_BUCKETS');
+  });
+
+  it('refuses an access-point ARN from another region', () => {
+    assertProblem(
+      refuse(regional({ S3_BUCKETS: 'my-bucket,arn:aws:s3:us-west-2:123456789012:accesspoint/my-ap' })),
+      'S3_BUCKETS',
+      /us-west-2/,
+    );
+  });
+
+  it('refuses an access-point ARN from another partition', () => {
+    assertProblem(
+      refuse(regional({ S3_BUCKETS: 'arn:aws-cn:s3:eu-west-1:123456789012:accesspoint/my-ap' })),
+      'S3_BUCKETS',
+      /aws-cn/,
+    );
+  });
+
+  it('refuses an access-point ARN in accelerate and local modes', () => {
+    assertProblem(refuse(accelerate({ S3_BUCKETS: 'arn:aws:s3:us-east-1:123456789012:accesspoint/my-ap' })), 'S3_BUCKETS');
+    assertProblem(
+      refuse({ S3_ENDPOINT_MODE: 'local', S3_BUCKETS: 'arn:aws:s3:us-east-1:123456789012:accesspoint/my-ap' }),
+      'S3_BUCKETS',
+    );
+  });
+
+  it('refuses an access-point ARN with path-style', () => {
+    assertProblem(
+      refuse(regional({ S3_FORCE_PATH_STYLE: 'true', S3_BUCKETS: 'arn:aws:s3:eu-west-1:123456789012:accesspoint/my-ap' })),
+      'S3_BUCKETS',
+    );
+  });
+
+  it('refuses names outside S3 bucket syntax, each listed', () => {
+    const problems = refuse(regional({ S3_BUCKETS: 'good-bucket,bad bucket!,arn:aws:sqs:eu-west-1:123456789012:q' }));
+    assertProblem(problems, 'S3_BUCKETS', /bad bucket!/);
+    assertProblem(problems, 'S3_BUCKETS', /sqs/);
+    assertNoProblem(
+      problems.filter((p) => p.includes('good-bucket')),
+      'S3_BUCKETS',
+    );
+  });
+});
