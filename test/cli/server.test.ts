@@ -1,0 +1,85 @@
+// `npm start` as a newcomer runs it: the real process, the embedded S3 server, the printed
+// example, and a clean exit on SIGTERM. And a bad configuration stops it with every problem.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { baseEnvironment, runTs } from './run.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+test('a bad configuration exits non-zero listing every problem at once', async () => {
+  const result = await runTs(
+    'src/server.ts',
+    [],
+    baseEnvironment({
+      S3_ENDPOINT_MODE: 'interface',
+      S3_REGION: 'aws-global',
+      S3_USE_DUALSTACK: 'yes please',
+      PRESIGN_MAX_EXPIRES: '700000',
+      PORT: 'eighty',
+    }),
+  );
+  assert.equal(result.code, 1);
+  for (const problem of [
+    /S3_REGION: "aws-global" names the legacy global endpoint/,
+    /S3_USE_DUALSTACK: must be true or false/,
+    /PRESIGN_MAX_EXPIRES/,
+    /PORT: must be a whole number/,
+    /S3_VPCE_DNS_NAME: required/,
+    /S3_BUCKETS: required/,
+  ]) {
+    assert.match(result.stderr, problem);
+  }
+  assert.ok(!/\bat .*\.ts:\d+/.test(result.stderr), 'no stack trace');
+});
+
+test('under NODE_ENV=production an unset mode is a start-up error, never local mode', async () => {
+  const result = await runTs('src/server.ts', [], baseEnvironment({ NODE_ENV: 'production' }));
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /S3_ENDPOINT_MODE: required when NODE_ENV=production/);
+});
+
+test('npm start: local mode serves URLs that work against the embedded store, then stops on SIGTERM', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: root,
+    env: baseEnvironment({ PORT: '0', LOCAL_S3_PORT: '0', LOG_LEVEL: 'warn' }),
+  });
+  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  let stdout = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  try {
+    while (!/service:\s+(http:\/\/\S+)/.test(stdout)) {
+      await Promise.race([
+        once(child.stdout, 'data'),
+        once(child, 'exit').then(() => assert.fail(`exited: ${stderr}`)),
+      ]);
+    }
+    const service = /service:\s+(http:\/\/\S+)/.exec(stdout)?.[1] as string;
+    assert.match(stdout, /curl -s -X PUT -H 'content-type: text\/plain' --data-binary/);
+
+    const presign = async (payload: object) => {
+      const response = await fetch(`${service}/presign`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+      });
+      assert.equal(response.status, 200);
+      return (await response.json()) as { url: string; headers: Record<string, string> };
+    };
+    const put = await presign({ operation: 'put', key: 'hello.txt', contentType: 'text/plain' });
+    const stored = await fetch(put.url, { method: 'PUT', headers: put.headers, body: 'hello from s3-presign' });
+    assert.equal(stored.status, 200);
+    const get = await presign({ operation: 'get', key: 'hello.txt' });
+    assert.equal(await (await fetch(get.url)).text(), 'hello from s3-presign');
+    assert.equal((await fetch(`${service}/healthz`)).status, 200);
+  } finally {
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    clearTimeout(guard);
+    assert.equal(code, 0, stderr);
+  }
+});

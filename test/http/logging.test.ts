@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { scrubUrl } from '../../src/http/log-redaction.js';
+import { startLocalApp } from '../helpers.js';
+
+test('scrubUrl removes signatures, credentials and tokens, and keeps the rest', () => {
+  const url =
+    'https://b.s3.us-east-1.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAEXAMPLE%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Security-Token=FQoGZXIvYXdzEXAMPLE&X-Amz-Signature=deadbeef&x-amz-security-token=lower&Signature=v2sig&AWSAccessKeyId=AKIAV2';
+  const scrubbed = scrubUrl(url);
+  for (const secret of ['ASIAEXAMPLE', 'FQoGZXIvYXdzEXAMPLE', 'deadbeef', 'lower', 'v2sig', 'AKIAV2']) {
+    assert.ok(!scrubbed.includes(secret), `${secret} left in ${scrubbed}`);
+  }
+  assert.ok(scrubbed.startsWith('https://b.s3.us-east-1.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&'));
+  assert.match(scrubbed, /X-Amz-Signature=REDACTED/);
+});
+
+test('no signature, credential or authorization header reaches the request logs', async (t) => {
+  const { app, logs } = await startLocalApp(t, { LOG_LEVEL: 'trace' });
+  const minted = await app.inject({ method: 'POST', url: '/presign', payload: { operation: 'get', key: 'k' } });
+  const { url } = minted.json() as { url: string };
+  const signature = new URL(url).searchParams.get('X-Amz-Signature') as string;
+  const credential = new URL(url).searchParams.get('X-Amz-Credential') as string;
+  // A caller that pastes a presigned URL into a request line, and one with credentials.
+  const pathAndQuery = url.slice(url.indexOf('/', 'http://'.length));
+  await app.inject({
+    method: 'GET',
+    url: pathAndQuery,
+    headers: { authorization: 'Bearer sk_live_secret_key', cookie: 'session=secret-cookie', 'x-api-key': 'key-123' },
+  });
+  await app.inject({ method: 'POST', url: '/verify', payload: { url } });
+
+  assert.ok(logs.lines.length > 4, 'requests were logged');
+  for (const secret of [
+    signature,
+    credential,
+    encodeURIComponent(credential),
+    'sk_live_secret_key',
+    'secret-cookie',
+    'key-123',
+  ]) {
+    assert.ok(!logs.text.includes(secret), `log output contains ${secret}`);
+  }
+  assert.match(logs.text, /X-Amz-Signature=REDACTED/, 'the URL was logged, scrubbed');
+});
