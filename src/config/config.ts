@@ -136,8 +136,9 @@ export function loadConfig(
     }
   }
 
-  const defaultExpiresSeconds = parsed.PRESIGN_DEFAULT_EXPIRES ?? 900;
-  const maxExpiresSeconds = parsed.PRESIGN_MAX_EXPIRES ?? Math.max(3600, defaultExpiresSeconds);
+  // Each implicit value gives way to the explicit other one; two explicit values must agree.
+  const maxExpiresSeconds = parsed.PRESIGN_MAX_EXPIRES ?? Math.max(3600, parsed.PRESIGN_DEFAULT_EXPIRES ?? 0);
+  const defaultExpiresSeconds = parsed.PRESIGN_DEFAULT_EXPIRES ?? Math.min(900, maxExpiresSeconds);
   if (defaultExpiresSeconds > maxExpiresSeconds) {
     problems.push(
       `PRESIGN_DEFAULT_EXPIRES: ${defaultExpiresSeconds} is above PRESIGN_MAX_EXPIRES (${maxExpiresSeconds})`,
@@ -322,5 +323,7 @@ function customEndpoint(raw: string | undefined, allowHttp: boolean, problems: s
   if (isLegacyGlobalHost(url.hostname)) {
     problems.push(`S3_ENDPOINT_URL: ${url.hostname} is the legacy global endpoint; use regional mode instead`);
   }
-  return problems.length > before ? undefined : url;
+  if (problems.length > before) return undefined;
+  // One spelling of the base path: with a trailing slash the SDK would sign `/base//key`.
+  return new URL(`${url.origin}${url.pathname.replace(/\/+$/, '')}`);
 }

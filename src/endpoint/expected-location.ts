@@ -26,7 +26,8 @@ export class BucketAddressError extends Error {
 const LEGACY_GLOBAL_HOST = /(^|\.)s3(-external-1)?\.amazonaws\.com$/;
 
 export function isLegacyGlobalHost(hostname: string): boolean {
-  return LEGACY_GLOBAL_HOST.test(hostname.toLowerCase());
+  // A fully qualified name ends in a dot and still resolves to the same host.
+  return LEGACY_GLOBAL_HOST.test(hostname.toLowerCase().replace(/\.+$/, ''));
 }
 
 function isIpHost(hostname: string): boolean {

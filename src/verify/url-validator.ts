@@ -10,7 +10,7 @@ import {
   type Addressing,
 } from '../endpoint/expected-location.js';
 import { objectKeyProblem } from '../endpoint/object-key.js';
-import { encodeObjectKey } from '../endpoint/s3-uri-encoding.js';
+import { encodeObjectKey, uriEncode } from '../endpoint/s3-uri-encoding.js';
 import { SIGV4_MAX_EXPIRES_SECONDS } from '../config/config.js';
 import type { UrlCheckCode } from '../errors.js';
 
@@ -104,6 +104,9 @@ export function validatePresignedUrl(
     fail('URL_MALFORMED', 'not an absolute http(s) URL');
     return report;
   }
+  if (parsedUrl.username || parsedUrl.password) {
+    fail('URL_MALFORMED', 'a presigned URL must not carry user information (user:password@)');
+  }
   const [, , , rawPath = '', rawQuery = '', fragment] = raw;
   if (fragment !== undefined) fail('URL_FRAGMENT', 'a presigned URL must not carry a #fragment');
 
@@ -183,8 +186,15 @@ function checkLocation(
   }
   const keyPrefix = `${expected.pathPrefix}/`;
   if (url.host !== expected.host) {
+    // Only the mode's own host for the other style is a style mistake; any other host is the wrong route.
+    // Modes with one style still have an obvious other-style spelling of their host.
+    const hosts = modeHosts(mode);
+    const pathStyleHost = hosts.pathStyleHost ?? hosts.bucketHostSuffix?.slice(1);
+    const virtualHost = `${bucket}${hosts.bucketHostSuffix ?? `.${hosts.pathStyleHost}`}`;
     const styleMismatch =
-      expected.addressing === 'virtual-hosted' ? rawPath.startsWith(`/${bucket}/`) : url.host.startsWith(`${bucket}.`);
+      expected.addressing === 'virtual-hosted'
+        ? url.host === pathStyleHost && rawPath.startsWith(`${hosts.basePath}/${uriEncode(bucket)}/`)
+        : url.host === virtualHost;
     fail(
       styleMismatch ? 'URL_ADDRESSING_STYLE' : 'URL_HOST',
       styleMismatch

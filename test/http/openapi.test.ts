@@ -14,7 +14,7 @@ test('the committed OpenAPI document is what the routes generate (run `npm run o
 test('the OpenAPI document is valid OpenAPI 3 and describes every route', async () => {
   const document = JSON.parse(await readFile(committed, 'utf8'));
   const result = await validate(structuredClone(document));
-  assert.equal(result.valid, true, JSON.stringify(result.errors ?? result, null, 2));
+  assert.ok(result.valid, JSON.stringify(result, null, 2));
   assert.deepEqual(Object.keys(document.paths).sort(), ['/healthz', '/livez', '/presign', '/readyz', '/verify']);
   const presign = document.paths['/presign'].post;
   assert.deepEqual(Object.keys(presign.responses).sort(), ['200', '400', '403', '413', '415', '500', '503']);
