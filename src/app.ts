@@ -1,8 +1,14 @@
 // buildApp composes the service from its plugins and routes. It reads no environment and
 // opens no port: server.ts owns the process, tests inject requests.
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { authentication } from './auth/authentication.js';
+import type { CallerRegistry } from './auth/callers.js';
 import type { Config } from './config/config.js';
+import { AppError } from './errors.js';
 import { healthRoutes } from './health/routes.js';
 import { errorHandler } from './http/error-handler.js';
 import { REDACTED_PATHS, requestSerializers, scrubUrl } from './http/log-redaction.js';
@@ -12,9 +18,12 @@ import type { CredentialSource } from './presign/credentials.js';
 import { createPresigner } from './presign/create-presigner.js';
 import { presignerProvider } from './presign/presigner-plugin.js';
 import { presignRoutes } from './presign/routes.js';
+import { uploadRoutes } from './uploads/routes.js';
 import { verifyRoutes } from './verify/routes.js';
 
 export interface AppDependencies {
+  /** Who may call the presign routes: the clients file, or local mode's development key. */
+  callers: CallerRegistry;
   /** Defaults to the SDK's provider chain (the embedded server's keys in local mode). */
   credentials?: CredentialSource;
   now?: () => Date;
@@ -32,7 +41,7 @@ export function loggerOptions(config: Config, stream?: { write(line: string): vo
   };
 }
 
-export async function buildApp(config: Config, deps: AppDependencies = {}): Promise<FastifyInstance> {
+export async function buildApp(config: Config, deps: AppDependencies): Promise<FastifyInstance> {
   const metrics = createServiceMetrics();
   const app = Fastify({
     logger: deps.logger ?? loggerOptions(config),
@@ -59,12 +68,38 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   });
 
   await app.register(errorHandler);
+  await app.register(helmet, {
+    // A JSON API with one small first-party page: nothing loads from elsewhere.
+    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], frameAncestors: ["'none'"] } },
+  });
+  await app.register(cors, {
+    origin: config.cors.origins,
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['authorization', 'content-type'],
+    maxAge: 600,
+  });
   await app.register(metricsProvider, { metrics });
   await app.register(presignerProvider, { config, signing });
   await app.register(openApi);
   await app.register(healthRoutes);
-  await app.register(presignRoutes);
   await app.register(verifyRoutes);
+  await app.register(async (api) => {
+    await api.register(authentication, { callers: deps.callers });
+    await api.register(rateLimit, {
+      // After authentication, so each caller (each end user, for frontends) has its own budget.
+      hook: 'preHandler',
+      max: config.rateLimit.max,
+      timeWindow: config.rateLimit.windowSeconds * 1000,
+      keyGenerator: (request) => `${request.caller.id}:${request.caller.subject ?? ''}`,
+      errorResponseBuilder: (_request, context) =>
+        new AppError(
+          'RATE_LIMITED',
+          `rate limit of ${context.max} requests per ${context.after} exceeded; retry later`,
+        ),
+    });
+    await api.register(presignRoutes);
+    await api.register(uploadRoutes);
+  });
   return app;
 }
 

@@ -13,6 +13,7 @@ const USAGE = `Usage:
                  [--expires N] [--content-type T] [--content-length N] [--json]
   s3-presign verify URL [mode flags] [--json]
   s3-presign doctor [mode flags] [--bucket B] [--json]
+  s3-presign keygen [--id NAME]
 
 Flags override the environment variables of the service (S3_ENDPOINT_MODE, S3_REGION, …).
 Credentials come from the AWS SDK's default provider chain.`;
@@ -67,7 +68,7 @@ function environmentWith(flags: ModeFlags, bucket: string | undefined): Record<s
 }
 
 function configFrom(flags: ModeFlags, bucket?: string): Config {
-  const result = loadConfig(environmentWith(flags, bucket), { requireBuckets: false });
+  const result = loadConfig(environmentWith(flags, bucket), { requireBuckets: false, requireCallers: false });
   if (!result.ok) throw new UsageError(formatConfigProblems(result.problems));
   return result.config;
 }
@@ -147,10 +148,32 @@ async function doctorCommand(args: string[]): Promise<number> {
     strict: true,
   });
   if (values.help) return usage(0);
-  const result = loadConfig(environmentWith(values, values.bucket ?? process.env.S3_BUCKETS), { requireBuckets: true });
+  const result = loadConfig(environmentWith(values, values.bucket ?? process.env.S3_BUCKETS), {
+    requireCallers: false,
+  });
   if (!result.ok) throw new UsageError(formatConfigProblems(result.problems));
   const { runDoctor } = await import('./health/doctor.js');
   return runDoctor(result.config, { json: values.json ?? false });
+}
+
+async function keygenCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { id: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) return usage(0);
+  const id = values.id ?? 'my-service';
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new UsageError('--id must be 1-64 of A-Z a-z 0-9 . _ -');
+  const { generateApiKey, hashApiKey } = await import('./auth/api-keys.js');
+  const key = generateApiKey();
+  process.stdout.write(`API key for ${id} (shown once: hand it to the service as a secret):
+  ${key}
+
+Entry for AUTH_CLIENTS_FILE (only the hash is stored):
+  - id: ${id}
+    apiKeySha256: ${hashApiKey(key)}
+    policy:
+      operations: [get, put]
+      keyPrefixes: ['${id}/']
+`);
+  return 0;
 }
 
 function usage(code: number): number {
@@ -171,6 +194,8 @@ async function main(argv: string[]): Promise<number> {
         return verifyCommand(rest);
       case 'doctor':
         return await doctorCommand(rest);
+      case 'keygen':
+        return await keygenCommand(rest);
       case undefined:
       case 'help':
       case '--help':

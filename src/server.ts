@@ -3,6 +3,8 @@
 import closeWithGrace from 'close-with-grace';
 import { createServer } from 'node:net';
 import { buildApp } from './app.js';
+import { generateApiKey, hashApiKey } from './auth/api-keys.js';
+import { developmentRegistry, loadCallerRegistry, type CallerRegistry } from './auth/callers.js';
 import { formatConfigProblems, loadConfig, type Config } from './config/config.js';
 import { LOCAL_CREDENTIALS } from './presign/create-presigner.js';
 import { staticCredentialSource } from './presign/credentials.js';
@@ -22,7 +24,23 @@ async function main(): Promise<void> {
     config = { ...config, mode: { ...config.mode, endpoint: local.endpoint } };
   }
 
+  let callers: CallerRegistry;
+  let developmentKey: string | undefined;
+  if (config.auth.clientsFile !== undefined) {
+    const loaded = await loadCallerRegistry(config.auth.clientsFile, config);
+    if (!loaded.ok) {
+      process.stderr.write(`${formatConfigProblems(loaded.problems)}\n`);
+      process.exit(1);
+    }
+    callers = loaded.registry;
+  } else {
+    // Local mode only (the configuration requires a clients file elsewhere): a fresh key per start.
+    developmentKey = generateApiKey();
+    callers = developmentRegistry(config, hashApiKey(developmentKey));
+  }
+
   const app = await buildApp(config, {
+    callers,
     credentials: config.mode.kind === 'local' ? staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3') : undefined,
   });
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
@@ -34,7 +52,7 @@ async function main(): Promise<void> {
 
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   app.log.info({ address, mode: config.mode.kind, buckets: config.buckets }, 's3-presign is ready');
-  if (config.mode.kind === 'local') process.stdout.write(localBanner(address, config));
+  if (config.mode.kind === 'local') process.stdout.write(localBanner(address, config, developmentKey));
 }
 
 async function startLocalS3(config: Config) {
@@ -59,17 +77,21 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-function localBanner(address: string, config: Config): string {
+function localBanner(address: string, config: Config, developmentKey: string | undefined): string {
   const extractUrl = `node -pe 'JSON.parse(require("fs").readFileSync(0)).url'`;
   const presign = (body: string) =>
-    `curl -s -X POST ${address}/presign -H 'content-type: application/json' -d '${body}' | ${extractUrl}`;
+    `curl -s -X POST ${address}/presign -H "authorization: Bearer $KEY" -H 'content-type: application/json' -d '${body}' | ${extractUrl}`;
+  const key = developmentKey
+    ? `  API key:      ${developmentKey}   (development only, new at every start)\n`
+    : `  callers:      from ${config.auth.clientsFile}\n`;
   return `
 s3-presign is running in local mode (development only).
-  service:      ${address}   (API docs: ${address}/docs)
+  service:      ${address}   (API docs: ${address}/docs, upload page: ${address}/demo)
   embedded S3:  ${config.mode.kind === 'local' ? config.mode.endpoint.origin : ''}   bucket: ${config.buckets[0]}
-
+${key}
 Upload, then download, through presigned URLs:
 
+  KEY=${developmentKey ?? '<your API key>'}
   url=$(${presign('{"operation":"put","key":"hello.txt","contentType":"text/plain"}')})
   curl -s -X PUT -H 'content-type: text/plain' --data-binary 'hello from s3-presign' "$url"
 

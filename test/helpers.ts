@@ -5,6 +5,8 @@ import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, loggerOptions, type AppDependencies } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config/config.js';
+import { generateApiKey, hashApiKey } from '../src/auth/api-keys.js';
+import { callerRegistryFrom, developmentRegistry, type CallerRegistry } from '../src/auth/callers.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../src/local/embedded-s3.js';
 import { LOCAL_CREDENTIALS } from '../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../src/presign/credentials.js';
@@ -31,6 +33,9 @@ export class LogCapture extends Writable {
 
 export interface LocalApp {
   app: FastifyInstance;
+  /** The development caller's key, and the header that presents it. */
+  apiKey: string;
+  auth: { authorization: string };
   s3: EmbeddedS3;
   config: Config;
   logs: LogCapture;
@@ -40,18 +45,30 @@ export interface LocalApp {
 export async function startLocalApp(
   t: TestContext,
   env: Record<string, string> = {},
-  deps: AppDependencies = {},
+  deps: Partial<AppDependencies> = {},
+  options: { clients?: unknown } = {},
 ): Promise<LocalApp> {
   const base = configFrom({ S3_ENDPOINT_MODE: 'local', LOG_LEVEL: 'info', ...env });
   const s3 = await startEmbeddedS3({ buckets: base.buckets });
   t.after(() => s3.close());
   const config: Config = { ...base, mode: { kind: 'local', region: base.mode.region, endpoint: s3.endpoint } };
   const logs = new LogCapture();
+  const apiKey = generateApiKey();
   const app = await buildApp(config, {
+    callers:
+      options.clients === undefined
+        ? developmentRegistry(config, hashApiKey(apiKey))
+        : registryOf(options.clients, config),
     credentials: staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3'),
     logger: loggerOptions(config, logs),
     ...deps,
   });
   t.after(() => app.close());
-  return { app, s3, config, logs };
+  return { app, s3, config, logs, apiKey, auth: { authorization: `Bearer ${apiKey}` } };
+}
+
+function registryOf(clients: unknown, config: Config): CallerRegistry {
+  const result = callerRegistryFrom(clients, config);
+  if (!result.ok) throw new Error(`test clients are invalid: ${result.problems.join('; ')}`);
+  return result.registry;
 }

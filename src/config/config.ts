@@ -55,6 +55,7 @@ export const envSchema = z.object({
   PRESIGN_DEFAULT_EXPIRES: integer(1, SIGV4_MAX_EXPIRES_SECONDS),
   PRESIGN_MAX_EXPIRES: integer(1, SIGV4_MAX_EXPIRES_SECONDS),
   PRESIGN_MAX_CLOCK_SKEW: integer(0, 3600),
+  PRESIGN_ENGINE: z.enum(['fast', 'sdk']).optional(),
   PORT: integer(0, 65_535),
   HOST: text,
   LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
@@ -63,6 +64,19 @@ export const envSchema = z.object({
   HEALTH_CACHE_TTL_MS: integer(0, 600_000),
   HEALTH_PROBE_KEY: text,
   LOCAL_S3_PORT: integer(0, 65_535),
+  AUTH_CLIENTS_FILE: text,
+  CORS_ORIGINS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/?#\s]+$/, { error: 'each origin must be scheme://host[:port]' })))
+    .optional(),
+  RATE_LIMIT_MAX: integer(1, 1_000_000),
+  RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400),
 });
 type EnvField = keyof typeof envSchema.shape;
 type ParsedEnv = { [K in EnvField]?: z.output<(typeof envSchema.shape)[K]> };
@@ -71,11 +85,23 @@ export interface Config {
   mode: EndpointMode;
   /** The allowlist; the first is the default. Empty only for the CLI, which signs what it is told. */
   buckets: string[];
-  presign: { defaultExpiresSeconds: number; maxExpiresSeconds: number; maxClockSkewSeconds: number };
+  presign: {
+    defaultExpiresSeconds: number;
+    maxExpiresSeconds: number;
+    maxClockSkewSeconds: number;
+    /** Which signing engine mints URLs: `fast` (node:crypto) or `sdk` (getSignedUrl, the reference). */
+    engine: 'fast' | 'sdk';
+  };
   server: { host: string; port: number; logLevel: LogLevel; bodyLimitBytes: number };
   health: { timeoutMs: number; cacheTtlMs: number; probeKey: string };
   /** The embedded S3 server's port, in local mode only. */
   localS3Port: number | undefined;
+  /** Callers and policies; local mode without a file makes a development key instead. */
+  auth: { clientsFile: string | undefined };
+  /** Browser origins allowed to call the API (CORS); empty allows none. */
+  cors: { origins: string[] };
+  /** Requests per caller (or per address before authentication) in each window. */
+  rateLimit: { max: number; windowSeconds: number };
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -83,6 +109,8 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; problems:
 export interface LoadConfigOptions {
   /** The service needs an allowlist; the CLI signs the one bucket it is given. */
   requireBuckets?: boolean;
+  /** The service needs its callers; the CLI signs with the operator's own credentials. */
+  requireCallers?: boolean;
 }
 
 const DEFAULT_LOCAL_BUCKET = 'local-uploads';
@@ -145,6 +173,11 @@ export function loadConfig(
     );
   }
 
+  const requireCallers = options.requireCallers ?? true;
+  if (requireCallers && kind !== undefined && kind !== 'local' && parsed.AUTH_CLIENTS_FILE === undefined) {
+    problems.push('AUTH_CLIENTS_FILE: required outside local mode: the callers and their policies (JSON or YAML)');
+  }
+
   if (problems.length > 0 || !mode) return { ok: false, problems };
   return {
     ok: true,
@@ -155,6 +188,7 @@ export function loadConfig(
         defaultExpiresSeconds,
         maxExpiresSeconds,
         maxClockSkewSeconds: parsed.PRESIGN_MAX_CLOCK_SKEW ?? 300,
+        engine: parsed.PRESIGN_ENGINE ?? 'fast',
       },
       server: {
         // Outside local mode the service runs in a container, where loopback is unreachable.
@@ -169,6 +203,9 @@ export function loadConfig(
         probeKey: parsed.HEALTH_PROBE_KEY ?? '.s3-presign-health-probe',
       },
       localS3Port: mode.kind === 'local' ? localS3Port : undefined,
+      auth: { clientsFile: parsed.AUTH_CLIENTS_FILE },
+      cors: { origins: parsed.CORS_ORIGINS ?? [] },
+      rateLimit: { max: parsed.RATE_LIMIT_MAX ?? 600, windowSeconds: parsed.RATE_LIMIT_WINDOW_SECONDS ?? 60 },
     },
   };
 }

@@ -7,7 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import { AppError, isAppError, type ErrorCode } from '../errors.js';
 import type { ErrorResponse } from './error-schema.js';
 
-function render(error: AppError): ErrorResponse {
+export function render(error: AppError): ErrorResponse {
   return {
     statusCode: error.statusCode,
     code: error.code,
@@ -23,26 +23,43 @@ const FRAMEWORK_CODES: Readonly<Record<number, ErrorCode>> = {
   405: 'METHOD_NOT_ALLOWED',
   413: 'BODY_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
 };
+
+export interface SchemaIssue {
+  path: ReadonlyArray<PropertyKey>;
+  message: string | undefined;
+  /** Unknown fields, for zod's `unrecognized_keys`. */
+  unknownKeys?: readonly string[];
+}
+
+/** One 400 naming the first field at fault and listing every problem. */
+export function validationError(issues: readonly SchemaIssue[], where = 'body'): AppError {
+  const described = issues.map((issue) => {
+    const segments = issue.path.map(String);
+    if (issue.unknownKeys?.length) {
+      const names = issue.unknownKeys.map((name) => [...segments, name].join('.'));
+      return { field: names[0] as string, text: `unknown field${names.length > 1 ? 's' : ''} ${names.join(', ')}` };
+    }
+    const field = segments.join('.') || where;
+    return { field, text: `${field}: ${issue.message ?? 'is invalid'}` };
+  });
+  return new AppError('VALIDATION_FAILED', described.map((issue) => issue.text).join('; '), {
+    field: described[0]?.field,
+  });
+}
 
 export function toAppError(error: FastifyError | Error): AppError {
   if (isAppError(error)) return error;
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const issues = error.validation.map((issue) => {
-      const segments = issue.instancePath.split('/').filter(Boolean);
-      const unknown = issue.keyword === 'unrecognized_keys' ? (issue.params.keys as string[] | undefined) : undefined;
-      if (unknown?.length) {
-        const names = unknown.map((name) => [...segments, name].join('.'));
-        return { path: names[0] as string, message: `unknown field${names.length > 1 ? 's' : ''} ${names.join(', ')}` };
-      }
-      return { path: segments.join('.') || error.validationContext || 'body', message: issue.message ?? 'is invalid' };
-    });
-    const first = issues[0];
-    const describe = (issue: { path: string; message: string }) =>
-      issue.message.startsWith('unknown field') ? issue.message : `${issue.path}: ${issue.message}`;
-    return new AppError('VALIDATION_FAILED', issues.map(describe).join('; '), {
-      field: first?.path,
-    });
+    return validationError(
+      error.validation.map((issue) => ({
+        path: issue.instancePath.split('/').filter(Boolean),
+        message: issue.message,
+        unknownKeys: issue.keyword === 'unrecognized_keys' ? (issue.params.keys as string[]) : undefined,
+      })),
+      error.validationContext,
+    );
   }
   const statusCode = (error as FastifyError).statusCode;
   if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
@@ -59,6 +76,11 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
       request.log.error({ err: appError.cause ?? error, code: appError.code }, appError.message);
     } else {
       request.log.info({ code: appError.code, statusCode: appError.statusCode }, appError.message);
+    }
+    if (appError.statusCode === 401) {
+      // RFC 6750: no error attribute when the request carried no credentials at all.
+      const attribute = appError.code === 'AUTH_REQUIRED' ? '' : ', error="invalid_token"';
+      reply.header('www-authenticate', `Bearer realm="s3-presign"${attribute}`);
     }
     return reply.status(appError.statusCode).send(render(appError));
   });

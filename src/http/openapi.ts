@@ -18,8 +18,19 @@ async function openApiPlugin(app: FastifyInstance): Promise<void> {
     openapi: {
       openapi: '3.1.0',
       info: OPENAPI_INFO,
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'A service API key (s3p_…, from `s3-presign keygen`) or a JWT from a configured issuer (frontends).',
+          },
+        },
+      },
       tags: [
         { name: 'presign', description: 'Mint presigned URLs' },
+        { name: 'frontend', description: 'Uploads and downloads for browser apps' },
         { name: 'verify', description: 'Validate presigned URLs' },
         { name: 'operations', description: 'Probes for operators and orchestrators' },
       ],
@@ -27,7 +38,8 @@ async function openApiPlugin(app: FastifyInstance): Promise<void> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Swagger UI sets its own Content-Security-Policy on its pages (it needs inline assets).
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 }
 
 export const openApi = fp(openApiPlugin, { name: 'openapi', fastify: '5.x' });
@@ -41,7 +53,9 @@ export async function renderOpenApiDocument(): Promise<string> {
   const { loadConfig } = await import('../config/config.js');
   const result = loadConfig({ S3_ENDPOINT_MODE: 'local' });
   if (!result.ok) throw new Error(result.problems.join('; '));
-  const app = await buildApp(result.config, { logger: false });
+  const { developmentRegistry } = await import('../auth/callers.js');
+  const callers = developmentRegistry(result.config, '0'.repeat(64));
+  const app = await buildApp(result.config, { logger: false, callers });
   try {
     await app.ready();
     return `${JSON.stringify(app.swagger(), null, 2)}\n`;

@@ -1,35 +1,110 @@
+import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { AppError } from '../errors.js';
-import { errorResponses } from '../http/error-schema.js';
-import type { PresignRequest } from './presigner.js';
+import { authorize, type Caller } from '../auth/policy.js';
+import type { Config } from '../config/config.js';
+import { AppError, isAppError } from '../errors.js';
+import { errorResponses, errorResponseSchema } from '../http/error-schema.js';
+import { render, validationError } from '../http/error-handler.js';
+import type { PresignedUrl, PresignRequest } from './presigner.js';
 import { presignRequestSchema, presignResponseSchema, type PresignRequestBody } from './schemas.js';
 
+export const MAX_BATCH_ITEMS = 100;
+
+const batchRequestSchema = z
+  .strictObject({
+    items: z
+      .array(z.unknown())
+      .min(1)
+      .max(MAX_BATCH_ITEMS)
+      .describe(`1-${MAX_BATCH_ITEMS} PresignRequest objects, each validated and answered on its own`),
+  })
+  .meta({ id: 'PresignBatchRequest' });
+
+const batchResponseSchema = z
+  .object({
+    results: z.array(
+      z.discriminatedUnion('ok', [
+        z.object({ ok: z.literal(true), result: presignResponseSchema }),
+        z.object({ ok: z.literal(false), error: errorResponseSchema }),
+      ]),
+    ),
+  })
+  .meta({ id: 'PresignBatchResponse' });
+
+export function serializePresigned(presigned: PresignedUrl) {
+  return { ...presigned, expiresAt: presigned.expiresAt.toISOString() };
+}
+
 export const presignRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { config, signing, metrics } = app;
+
+  const presignFor = async (caller: Caller, body: PresignRequestBody) => {
+    const request = toPresignRequest(body, caller, config);
+    authorize(caller, request);
+    const presigned = await signing.presigner.presign(request);
+    metrics.urlsIssued.inc({ operation: request.operation });
+    return serializePresigned(presigned);
+  };
+
   app.post(
     '/presign',
     {
       schema: {
         summary: 'Mint one presigned GET or PUT URL',
         description:
-          'For internal services. The URL is minted by the pinned client and returned only after it passed validation against the pinned endpoint mode.',
+          "For internal services. Checked against the caller's policy, minted by the pinned client and returned only after it passed validation against the pinned endpoint mode.",
         tags: ['presign'],
+        security: [{ bearer: [] }],
         body: presignRequestSchema,
-        response: { 200: presignResponseSchema, ...errorResponses(400, 403, 413, 415, 500, 503) },
+        response: { 200: presignResponseSchema, ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503) },
+      },
+    },
+    async (request) => presignFor(request.caller, request.body),
+  );
+
+  app.post(
+    '/presign/batch',
+    {
+      schema: {
+        summary: `Mint up to ${MAX_BATCH_ITEMS} presigned URLs in one call`,
+        description:
+          'Each item is validated, authorized and signed on its own: one refused item does not fail the others. Results are in the order of the items.',
+        tags: ['presign'],
+        security: [{ bearer: [] }],
+        body: batchRequestSchema,
+        response: { 200: batchResponseSchema, ...errorResponses(400, 401, 413, 415, 429, 500, 503) },
       },
     },
     async (request) => {
-      const presigned = await app.signing.presigner.presign(toPresignRequest(request.body, app.config));
-      app.metrics.urlsIssued.inc({ operation: request.body.operation });
-      return { ...presigned, expiresAt: presigned.expiresAt.toISOString() };
+      const results = [];
+      for (const item of request.body.items) {
+        try {
+          const parsed = presignRequestSchema.safeParse(item);
+          if (!parsed.success) {
+            throw validationError(
+              parsed.error.issues.map((issue) => ({
+                path: issue.path,
+                message: issue.message,
+                unknownKeys: issue.code === 'unrecognized_keys' ? issue.keys : undefined,
+              })),
+              'item',
+            );
+          }
+          results.push({ ok: true as const, result: await presignFor(request.caller, parsed.data) });
+        } catch (error) {
+          if (!isAppError(error) || error.statusCode >= 500) request.log.error({ err: error }, 'batch item failed');
+          const appError = isAppError(error) ? error : new AppError('INTERNAL_ERROR', 'internal error');
+          results.push({ ok: false as const, error: render(appError) });
+        }
+      }
+      return { results };
     },
   );
 };
 
-function toPresignRequest(
-  body: PresignRequestBody,
-  config: { buckets: string[]; presign: { defaultExpiresSeconds: number; maxExpiresSeconds: number } },
-): PresignRequest {
-  const bucket = body.bucket ?? (config.buckets[0] as string);
+/** Fills the defaults a request may leave out, from the caller's policy and the service. */
+export function toPresignRequest(body: PresignRequestBody, caller: Caller, config: Config): PresignRequest {
+  const bucket = body.bucket ?? caller.policy.buckets[0] ?? (config.buckets[0] as string);
   if (!config.buckets.includes(bucket)) {
     throw new AppError('BUCKET_NOT_ALLOWED', `bucket "${bucket}" is not on the allowlist`, { field: 'bucket' });
   }
@@ -55,7 +130,7 @@ function toPresignRequest(
     operation: body.operation,
     bucket,
     key: body.key,
-    expiresIn: body.expiresIn ?? config.presign.defaultExpiresSeconds,
+    expiresIn: body.expiresIn ?? Math.min(config.presign.defaultExpiresSeconds, caller.policy.maxExpiresSeconds),
     ...putOnly,
     responseContentDisposition: body.responseContentDisposition,
   };

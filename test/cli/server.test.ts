@@ -52,7 +52,7 @@ test('npm start: local mode serves URLs that work against the embedded store, th
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   try {
-    while (!/service:\s+(http:\/\/\S+)/.test(stdout)) {
+    while (!/curl -s "\$url"/.test(stdout)) {
       await Promise.race([
         once(child.stdout, 'data'),
         once(child, 'exit').then(() => assert.fail(`exited: ${stderr}`)),
@@ -61,10 +61,14 @@ test('npm start: local mode serves URLs that work against the embedded store, th
     const service = /service:\s+(http:\/\/\S+)/.exec(stdout)?.[1] as string;
     assert.match(stdout, /curl -s -X PUT -H 'content-type: text\/plain' --data-binary/);
 
+    const apiKey = /API key:\s+(s3p_\S+)/.exec(stdout)?.[1] as string;
+    assert.ok(apiKey, 'the development key is printed');
+    const refused = await fetch(`${service}/presign`, { method: 'POST' });
+    assert.equal(refused.status, 401);
     const presign = async (payload: object) => {
       const response = await fetch(`${service}/presign`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
         body: JSON.stringify(payload),
       });
       assert.equal(response.status, 200);

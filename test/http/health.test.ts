@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { buildApp } from '../../src/app.js';
+import { developmentRegistry } from '../../src/auth/callers.js';
 import { LOCAL_CREDENTIALS } from '../../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
 import { configFrom, startLocalApp } from '../helpers.js';
@@ -36,7 +37,12 @@ test('GET /healthz is 503 naming the failed checks when the endpoint port is clo
     ...base,
     mode: { kind: 'local' as const, region: 'us-east-1', endpoint: new URL(`http://127.0.0.1:${port}`) },
   };
-  const app = await buildApp(config, { credentials: staticCredentialSource(LOCAL_CREDENTIALS), logger: false });
+  const callers = developmentRegistry(config, '0'.repeat(64));
+  const app = await buildApp(config, {
+    credentials: staticCredentialSource(LOCAL_CREDENTIALS),
+    logger: false,
+    callers,
+  });
   t.after(() => app.close());
   const started = Date.now();
   const response = await app.inject({ method: 'GET', url: '/healthz' });

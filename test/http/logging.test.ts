@@ -15,8 +15,13 @@ test('scrubUrl removes signatures, credentials and tokens, and keeps the rest', 
 });
 
 test('no signature, credential or authorization header reaches the request logs', async (t) => {
-  const { app, logs } = await startLocalApp(t, { LOG_LEVEL: 'trace' });
-  const minted = await app.inject({ method: 'POST', url: '/presign', payload: { operation: 'get', key: 'k' } });
+  const { app, logs, auth } = await startLocalApp(t, { LOG_LEVEL: 'trace' });
+  const minted = await app.inject({
+    method: 'POST',
+    url: '/presign',
+    headers: auth,
+    payload: { operation: 'get', key: 'k' },
+  });
   const { url } = minted.json() as { url: string };
   const signature = new URL(url).searchParams.get('X-Amz-Signature') as string;
   const credential = new URL(url).searchParams.get('X-Amz-Credential') as string;

@@ -15,7 +15,31 @@ test('the OpenAPI document is valid OpenAPI 3 and describes every route', async 
   const document = JSON.parse(await readFile(committed, 'utf8'));
   const result = await validate(structuredClone(document));
   assert.ok(result.valid, JSON.stringify(result, null, 2));
-  assert.deepEqual(Object.keys(document.paths).sort(), ['/healthz', '/livez', '/presign', '/readyz', '/verify']);
+  assert.deepEqual(Object.keys(document.paths).sort(), [
+    '/downloads',
+    '/healthz',
+    '/livez',
+    '/presign',
+    '/presign/batch',
+    '/readyz',
+    '/uploads',
+    '/verify',
+  ]);
   const presign = document.paths['/presign'].post;
-  assert.deepEqual(Object.keys(presign.responses).sort(), ['200', '400', '403', '413', '415', '500', '503']);
+  assert.deepEqual(Object.keys(presign.responses).sort(), [
+    '200',
+    '400',
+    '401',
+    '403',
+    '413',
+    '415',
+    '429',
+    '500',
+    '503',
+  ]);
+  assert.deepEqual(presign.security, [{ bearer: [] }]);
+  assert.equal(document.components.securitySchemes.bearer.scheme, 'bearer');
+  for (const path of ['/presign/batch', '/uploads', '/downloads']) {
+    assert.deepEqual(document.paths[path].post.security, [{ bearer: [] }], path);
+  }
 });

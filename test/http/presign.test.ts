@@ -5,10 +5,11 @@ import { startLocalApp } from '../helpers.js';
 const SIGNATURE = /X-Amz-Signature=[0-9a-f]{64}/;
 
 test('POST /presign returns a validated GET URL with the response shape', async (t) => {
-  const { app, s3 } = await startLocalApp(t);
+  const { app, s3, auth } = await startLocalApp(t);
   const response = await app.inject({
     method: 'POST',
     url: '/presign',
+    headers: auth,
     payload: { operation: 'get', key: 'a b/c.txt' },
   });
   assert.equal(response.statusCode, 200);
@@ -26,11 +27,12 @@ test('POST /presign returns a validated GET URL with the response shape', async 
 });
 
 test('POST /presign PUT binds content type, length and checksum and lists them as headers', async (t) => {
-  const { app } = await startLocalApp(t);
+  const { app, auth } = await startLocalApp(t);
   const checksumSha256 = 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=';
   const response = await app.inject({
     method: 'POST',
     url: '/presign',
+    headers: auth,
     payload: {
       operation: 'put',
       key: 'up.bin',
@@ -54,7 +56,7 @@ test('POST /presign PUT binds content type, length and checksum and lists them a
 });
 
 test('POST /presign refuses bad input with 400 naming the field', async (t) => {
-  const { app } = await startLocalApp(t);
+  const { app, auth } = await startLocalApp(t);
   const cases: Array<[unknown, string, string]> = [
     [{ operation: 'get' }, 'key', 'VALIDATION_FAILED'],
     [{ operation: 'delete', key: 'k' }, 'operation', 'VALIDATION_FAILED'],
@@ -79,7 +81,7 @@ test('POST /presign refuses bad input with 400 naming the field', async (t) => {
     [{ operation: 'get', key: 'k', bucket: 'Not A Bucket!' }, 'bucket', 'BUCKET_NOT_ALLOWED'],
   ];
   for (const [payload, field, code] of cases) {
-    const response = await app.inject({ method: 'POST', url: '/presign', payload: payload as object });
+    const response = await app.inject({ method: 'POST', url: '/presign', headers: auth, payload: payload as object });
     const body = response.json();
     const expectedStatus = code === 'BUCKET_NOT_ALLOWED' ? 403 : 400;
     assert.equal(response.statusCode, expectedStatus, `${JSON.stringify(payload)} → ${response.body}`);
@@ -91,10 +93,11 @@ test('POST /presign refuses bad input with 400 naming the field', async (t) => {
 });
 
 test('POST /presign refuses buckets off the allowlist with 403', async (t) => {
-  const { app } = await startLocalApp(t, { S3_BUCKETS: 'first,second' });
+  const { app, auth } = await startLocalApp(t, { S3_BUCKETS: 'first,second' });
   const allowed = await app.inject({
     method: 'POST',
     url: '/presign',
+    headers: auth,
     payload: { operation: 'get', key: 'k', bucket: 'second' },
   });
   assert.equal(allowed.statusCode, 200);
@@ -102,6 +105,7 @@ test('POST /presign refuses buckets off the allowlist with 403', async (t) => {
   const refused = await app.inject({
     method: 'POST',
     url: '/presign',
+    headers: auth,
     payload: { operation: 'get', key: 'k', bucket: 'third' },
   });
   assert.equal(refused.statusCode, 403);
@@ -109,11 +113,11 @@ test('POST /presign refuses buckets off the allowlist with 403', async (t) => {
 });
 
 test('bodies: wrong media type is 415, oversized is 413, broken JSON is 400, unknown route is 404', async (t) => {
-  const { app } = await startLocalApp(t, { REQUEST_BODY_LIMIT: '1024' });
+  const { app, auth } = await startLocalApp(t, { REQUEST_BODY_LIMIT: '1024' });
   const text = await app.inject({
     method: 'POST',
     url: '/presign',
-    headers: { 'content-type': 'text/plain' },
+    headers: { ...auth, 'content-type': 'text/plain' },
     payload: 'hi',
   });
   assert.equal(text.statusCode, 415);
@@ -121,6 +125,7 @@ test('bodies: wrong media type is 415, oversized is 413, broken JSON is 400, unk
   const big = await app.inject({
     method: 'POST',
     url: '/presign',
+    headers: auth,
     payload: { operation: 'get', key: 'k'.repeat(2000) },
   });
   assert.equal(big.statusCode, 413);
@@ -128,7 +133,7 @@ test('bodies: wrong media type is 415, oversized is 413, broken JSON is 400, unk
   const broken = await app.inject({
     method: 'POST',
     url: '/presign',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...auth, 'content-type': 'application/json' },
     payload: '{"operation":',
   });
   assert.equal(broken.statusCode, 400);
@@ -143,14 +148,19 @@ test('a URL that fails validation is never returned: 500 with the check code, lo
   // The signer reads the real clock, the validator one 10 minutes behind it: to the validator
   // the URL is signed in the future, so it must refuse it.
   let calls = 0;
-  const { app, logs } = await startLocalApp(
+  const { app, logs, auth } = await startLocalApp(
     t,
     {},
     {
       now: () => new Date(Date.now() - (calls++ % 2 === 0 ? 0 : 600_000)),
     },
   );
-  const response = await app.inject({ method: 'POST', url: '/presign', payload: { operation: 'get', key: 'k' } });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/presign',
+    headers: auth,
+    payload: { operation: 'get', key: 'k' },
+  });
   assert.equal(response.statusCode, 500, response.body);
   const body = response.json();
   assert.equal(body.code, 'URL_DATE_SKEW');

@@ -3,8 +3,13 @@ import { test } from 'node:test';
 import { startLocalApp } from '../helpers.js';
 
 test('POST /verify reports a URL minted by the service as valid', async (t) => {
-  const { app } = await startLocalApp(t);
-  const minted = await app.inject({ method: 'POST', url: '/presign', payload: { operation: 'get', key: 'dir/f.txt' } });
+  const { app, auth } = await startLocalApp(t);
+  const minted = await app.inject({
+    method: 'POST',
+    url: '/presign',
+    headers: auth,
+    payload: { operation: 'get', key: 'dir/f.txt' },
+  });
   const response = await app.inject({ method: 'POST', url: '/verify', payload: { url: minted.json().url } });
   assert.equal(response.statusCode, 200);
   const report = response.json();

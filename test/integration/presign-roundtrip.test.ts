@@ -6,17 +6,17 @@ import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { startLocalApp } from '../helpers.js';
 
-async function presign(app: FastifyInstance, payload: object) {
-  const response = await app.inject({ method: 'POST', url: '/presign', payload });
+async function presign({ app, auth }: { app: FastifyInstance; auth: Record<string, string> }, payload: object) {
+  const response = await app.inject({ method: 'POST', url: '/presign', headers: auth, payload });
   assert.equal(response.statusCode, 200, response.body);
   return response.json() as { url: string; method: string; headers: Record<string, string> };
 }
 
 test('PUT then GET through presigned URLs with fetch', async (t) => {
-  const { app } = await startLocalApp(t);
+  const local = await startLocalApp(t);
   const body = Buffer.from('hello, pinned world\n');
   const key = "reports/2026/it's (a) draft!*.txt";
-  const put = await presign(app, {
+  const put = await presign(local, {
     operation: 'put',
     key,
     contentType: 'text/plain; charset=utf-8',
@@ -26,7 +26,7 @@ test('PUT then GET through presigned URLs with fetch', async (t) => {
   const stored = await fetch(put.url, { method: put.method, headers: put.headers, body });
   assert.equal(stored.status, 200, await stored.text());
 
-  const get = await presign(app, {
+  const get = await presign(local, {
     operation: 'get',
     key,
     responseContentDisposition: `attachment; filename="it's (a) draft!*.txt"`,
@@ -39,10 +39,10 @@ test('PUT then GET through presigned URLs with fetch', async (t) => {
 });
 
 test('a tampered signature is refused by the store (403)', async (t) => {
-  const { app } = await startLocalApp(t);
-  const put = await presign(app, { operation: 'put', key: 'tamper.txt', contentType: 'text/plain' });
+  const local = await startLocalApp(t);
+  const put = await presign(local, { operation: 'put', key: 'tamper.txt', contentType: 'text/plain' });
   assert.equal((await fetch(put.url, { method: 'PUT', headers: put.headers, body: 'original' })).status, 200);
-  const { url } = await presign(app, { operation: 'get', key: 'tamper.txt' });
+  const { url } = await presign(local, { operation: 'get', key: 'tamper.txt' });
   const signature = /X-Amz-Signature=([0-9a-f]{64})/.exec(url)?.[1] as string;
   const flipped = signature.slice(0, -1) + (signature.endsWith('0') ? '1' : '0');
   const forged = url.replace(signature, flipped);
@@ -57,17 +57,17 @@ test('a tampered signature is refused by the store (403)', async (t) => {
 test('an expired URL is refused by the store (403)', async (t) => {
   // The service's clock runs two hours behind; its validator agrees with its own clock,
   // so the URL is issued, and S3 (on the real clock) finds it long expired.
-  const { app } = await startLocalApp(t, {}, { now: () => new Date(Date.now() - 2 * 3600_000) });
-  const put = await presign(app, { operation: 'get', key: 'old.txt', expiresIn: 60 });
+  const local = await startLocalApp(t, {}, { now: () => new Date(Date.now() - 2 * 3600_000) });
+  const put = await presign(local, { operation: 'get', key: 'old.txt', expiresIn: 60 });
   const response = await fetch(put.url);
   assert.equal(response.status, 403);
   assert.match(await response.text(), /AccessDenied|expired/i);
 });
 
 test('an upload with another content type, length or body than the signed ones is refused', async (t) => {
-  const { app } = await startLocalApp(t);
+  const local = await startLocalApp(t);
   const body = Buffer.from('{"ok":true}');
-  const put = await presign(app, {
+  const put = await presign(local, {
     operation: 'put',
     key: 'typed.json',
     contentType: 'application/json',

@@ -17,13 +17,16 @@ type Env = Record<string, string | undefined>;
 
 const VPCE = 'vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com';
 
-function accept(env: Env, options?: LoadConfigOptions): Config {
+// The callers file is the auth tests' concern: these tests look at everything else.
+const WITHOUT_CALLERS: LoadConfigOptions = { requireCallers: false };
+
+function accept(env: Env, options: LoadConfigOptions = WITHOUT_CALLERS): Config {
   const result = loadConfig(env, options);
   if (!result.ok) assert.fail(`expected the configuration to load, got:\n${formatConfigProblems(result.problems)}`);
   return result.config;
 }
 
-function refuse(env: Env, options?: LoadConfigOptions): string[] {
+function refuse(env: Env, options: LoadConfigOptions = WITHOUT_CALLERS): string[] {
   const result = loadConfig(env, options);
   if (result.ok)
     assert.fail(`expected the configuration to be refused, got mode ${JSON.stringify(result.config.mode)}`);
@@ -350,8 +353,11 @@ describe('loadConfig: a valid configuration for each mode', () => {
     assert.equal(config.presign.maxExpiresSeconds, 604_800);
   });
 
-  it('does not require an allowlist when requireBuckets is false (the CLI)', () => {
-    const config = accept({ S3_ENDPOINT_MODE: 'regional', S3_REGION: 'eu-west-1' }, { requireBuckets: false });
+  it('does not require an allowlist or callers for the CLI', () => {
+    const config = accept(
+      { S3_ENDPOINT_MODE: 'regional', S3_REGION: 'eu-west-1' },
+      { requireBuckets: false, requireCallers: false },
+    );
     assert.deepEqual(config.buckets, []);
   });
 });
@@ -629,4 +635,14 @@ describe('loadConfig: buckets the mode cannot address', () => {
       'the valid bucket is not reported',
     );
   });
+});
+
+it('loadConfig: the service needs AUTH_CLIENTS_FILE outside local mode', () => {
+  const regional = { S3_ENDPOINT_MODE: 'regional', S3_REGION: 'eu-west-1', S3_BUCKETS: 'b-1' };
+  assert.ok(refuse(regional, {}).some((problem) => problem.startsWith('AUTH_CLIENTS_FILE: required')));
+  assert.equal(
+    accept({ ...regional, AUTH_CLIENTS_FILE: '/etc/s3-presign/clients.yaml' }, {}).auth.clientsFile,
+    '/etc/s3-presign/clients.yaml',
+  );
+  assert.equal(accept({}, {}).mode.kind, 'local', 'local mode makes a development key instead');
 });

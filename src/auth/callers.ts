@@ -1,0 +1,195 @@
+// Who may call: the clients file (JSON or YAML) validated against the service's own
+// configuration, and the registry that turns an Authorization header into a Caller.
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { SIGV4_MAX_EXPIRES_SECONDS, type Config } from '../config/config.js';
+import { AppError } from '../errors.js';
+import { MAX_SINGLE_PUT_BYTES } from '../presign/schemas.js';
+import { ApiKeyIndex, looksLikeApiKey } from './api-keys.js';
+import { JWT_ALGORITHMS, JwtVerifier } from './jwt.js';
+import type { Caller, CallerPolicy } from './policy.js';
+
+const SUBJECT_PLACEHOLDER = '{sub}';
+const MEDIA_RANGE = /^(?:\*\/\*|[A-Za-z0-9!#$&^_.+-]+\/(?:\*|[A-Za-z0-9!#$&^_.+-]+))$/;
+
+const policySchema = z.strictObject({
+  operations: z.array(z.enum(['get', 'put'])).min(1),
+  buckets: z.array(z.string().min(1)).min(1).optional(),
+  keyPrefixes: z
+    .array(
+      z
+        .string()
+        .max(512)
+        .refine((prefix) => !prefix.startsWith('/'), 'must not start with "/"')
+        .refine((prefix) => !/[\u0000-\u001f\u007f]/.test(prefix), 'must not contain control characters'),
+    )
+    .min(1)
+    .describe('"" allows every key'),
+  maxExpiresSeconds: z.number().int().min(1).max(SIGV4_MAX_EXPIRES_SECONDS).optional(),
+  maxContentLength: z.number().int().min(0).max(MAX_SINGLE_PUT_BYTES).optional(),
+  contentTypes: z.array(z.string().regex(MEDIA_RANGE, 'must be type/subtype, type/* or */*')).min(1).optional(),
+});
+
+const clientSchema = z
+  .strictObject({
+    id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -'),
+    apiKeySha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be the lowercase hex SHA-256 of the key (s3-presign keygen prints it)')
+      .optional(),
+    jwt: z
+      .strictObject({
+        jwksUrl: z.url({ protocol: /^https?$/ }),
+        issuer: z.string().min(1),
+        audience: z.string().min(1),
+        algorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1).optional(),
+      })
+      .optional(),
+    policy: policySchema,
+  })
+  .refine((client) => (client.apiKeySha256 === undefined) !== (client.jwt === undefined), {
+    message: 'needs exactly one of apiKeySha256 (a service) or jwt (a frontend)',
+  });
+
+export const clientsFileSchema = z.strictObject({ clients: z.array(clientSchema).min(1) });
+export type ClientDefinition = z.output<typeof clientSchema>;
+
+export type RegistryResult = { ok: true; registry: CallerRegistry } | { ok: false; problems: string[] };
+
+export class CallerRegistry {
+  readonly #apiKeys: ApiKeyIndex<ClientDefinition>;
+  readonly #jwt: JwtVerifier<ClientDefinition> | undefined;
+  readonly #config: Config;
+
+  constructor(clients: readonly ClientDefinition[], config: Config) {
+    this.#config = config;
+    this.#apiKeys = new ApiKeyIndex(
+      clients.flatMap((client) => (client.apiKeySha256 ? [{ sha256Hex: client.apiKeySha256, holder: client }] : [])),
+    );
+    const jwtClients = clients.filter((client) => client.jwt !== undefined);
+    this.#jwt =
+      jwtClients.length === 0
+        ? undefined
+        : new JwtVerifier(
+            jwtClients.map((client) => {
+              const jwt = client.jwt as NonNullable<ClientDefinition['jwt']>;
+              return {
+                jwksUrl: new URL(jwt.jwksUrl),
+                issuer: jwt.issuer,
+                audience: jwt.audience,
+                algorithms: jwt.algorithms ?? ['RS256', 'ES256', 'EdDSA'],
+                holder: client,
+              };
+            }),
+          );
+  }
+
+  /** The caller behind an `Authorization` header, or a 401/503 AppError. */
+  async authenticate(authorization: string | undefined): Promise<Caller> {
+    if (!authorization) throw new AppError('AUTH_REQUIRED', 'send "Authorization: Bearer <API key or token>"');
+    const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(authorization);
+    if (!match) throw new AppError('AUTH_INVALID', 'the Authorization header must be "Bearer <API key or token>"');
+    const token = match[1] as string;
+    if (looksLikeApiKey(token)) {
+      const client = this.#apiKeys.find(token);
+      if (!client) throw new AppError('AUTH_INVALID', 'the API key is not valid');
+      return { id: client.id, kind: 'api-key', subject: undefined, policy: this.#policyOf(client, undefined) };
+    }
+    if (!this.#jwt) throw new AppError('AUTH_INVALID', 'the bearer token is not a valid API key');
+    const { holder, subject } = await this.#jwt.verify(token);
+    return { id: holder.id, kind: 'jwt', subject, policy: this.#policyOf(holder, subject) };
+  }
+
+  #policyOf(client: ClientDefinition, subject: string | undefined): CallerPolicy {
+    const { policy } = client;
+    return {
+      operations: policy.operations,
+      buckets: policy.buckets ?? this.#config.buckets,
+      keyPrefixes: policy.keyPrefixes.map((prefix) =>
+        subject === undefined ? prefix : prefix.replaceAll(SUBJECT_PLACEHOLDER, subject),
+      ),
+      maxExpiresSeconds: Math.min(policy.maxExpiresSeconds ?? Infinity, this.#config.presign.maxExpiresSeconds),
+      maxContentLength: policy.maxContentLength,
+      contentTypes: policy.contentTypes,
+    };
+  }
+}
+
+/** Checks a parsed clients document against the schema and the service configuration. */
+export function callerRegistryFrom(document: unknown, config: Config): RegistryResult {
+  const parsed = clientsFileSchema.safeParse(document);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || 'file'}: ${issue.message}`),
+    };
+  }
+  const problems: string[] = [];
+  const seenIds = new Set<string>();
+  const seenKeys = new Set<string>();
+  parsed.data.clients.forEach((client, index) => {
+    const where = `clients.${index} (${client.id})`;
+    if (seenIds.has(client.id)) problems.push(`${where}: id is used twice`);
+    seenIds.add(client.id);
+    if (client.apiKeySha256) {
+      if (seenKeys.has(client.apiKeySha256)) problems.push(`${where}: the same API key belongs to two clients`);
+      seenKeys.add(client.apiKeySha256);
+    }
+    for (const bucket of client.policy.buckets ?? []) {
+      if (!config.buckets.includes(bucket)) problems.push(`${where}: bucket "${bucket}" is not in S3_BUCKETS`);
+    }
+    if (client.apiKeySha256 && client.policy.keyPrefixes.some((prefix) => prefix.includes(SUBJECT_PLACEHOLDER))) {
+      problems.push(`${where}: {sub} needs a JWT client (API keys have no subject)`);
+    }
+    const max = client.policy.maxExpiresSeconds;
+    if (max !== undefined && max > config.presign.maxExpiresSeconds) {
+      problems.push(
+        `${where}: maxExpiresSeconds ${max} is above PRESIGN_MAX_EXPIRES (${config.presign.maxExpiresSeconds})`,
+      );
+    }
+    if (client.jwt) {
+      const url = new URL(client.jwt.jwksUrl);
+      if (url.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+        problems.push(`${where}: jwt.jwksUrl must be https (http only on loopback)`);
+      }
+    }
+  });
+  return problems.length > 0
+    ? { ok: false, problems }
+    : { ok: true, registry: new CallerRegistry(parsed.data.clients, config) };
+}
+
+/** Reads AUTH_CLIENTS_FILE: YAML or JSON (JSON is YAML). */
+export async function loadCallerRegistry(path: string, config: Config): Promise<RegistryResult> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    return {
+      ok: false,
+      problems: [`AUTH_CLIENTS_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code})`],
+    };
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text, { uniqueKeys: true });
+  } catch (error) {
+    return {
+      ok: false,
+      problems: [`AUTH_CLIENTS_FILE: ${path} is not valid YAML or JSON: ${(error as Error).message}`],
+    };
+  }
+  const result = callerRegistryFrom(document, config);
+  return result.ok
+    ? result
+    : { ok: false, problems: result.problems.map((problem) => `AUTH_CLIENTS_FILE: ${problem}`) };
+}
+
+/** Local mode's one caller: everything the service allows, with a key made at start-up. */
+export function developmentRegistry(config: Config, apiKeySha256: string): CallerRegistry {
+  return new CallerRegistry(
+    [{ id: 'local-developer', apiKeySha256, policy: { operations: ['get', 'put'], keyPrefixes: [''] } }],
+    config,
+  );
+}

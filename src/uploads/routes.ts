@@ -1,0 +1,113 @@
+// The frontend routes: the service picks upload keys under the caller's own prefix and
+// binds type, length and checksum; downloads stay inside the caller's prefixes.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { authorize, type Caller } from '../auth/policy.js';
+import type { Config } from '../config/config.js';
+import { AppError } from '../errors.js';
+import { errorResponses } from '../http/error-schema.js';
+import type { PresignRequest } from '../presign/presigner.js';
+import { serializePresigned } from '../presign/routes.js';
+import {
+  MAX_SINGLE_PUT_BYTES,
+  objectKeySchema,
+  presignRequestSchema,
+  presignResponseSchema,
+} from '../presign/schemas.js';
+import { attachmentDisposition, sanitizeFilename } from './filenames.js';
+
+const filenameSchema = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((name) => name.isWellFormed(), 'must be valid UTF-8')
+  .describe('The name the user sees; sanitised before it becomes part of a key or a header');
+
+const uploadRequestSchema = z
+  .strictObject({
+    filename: filenameSchema,
+    contentType: presignRequestSchema.shape.contentType.unwrap(),
+    contentLength: z.number().int().min(0).max(MAX_SINGLE_PUT_BYTES).describe('Exact body size in bytes (signed)'),
+    checksumSha256: presignRequestSchema.shape.checksumSha256,
+  })
+  .meta({ id: 'UploadRequest' });
+
+const downloadRequestSchema = z
+  .strictObject({
+    key: objectKeySchema,
+    filename: filenameSchema.optional().describe('Download as this name (Content-Disposition: attachment)'),
+  })
+  .meta({ id: 'DownloadRequest' });
+
+function defaults(caller: Caller, config: Config) {
+  return {
+    bucket: caller.policy.buckets[0] ?? (config.buckets[0] as string),
+    expiresIn: Math.min(config.presign.defaultExpiresSeconds, caller.policy.maxExpiresSeconds),
+  };
+}
+
+export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { config, signing, metrics } = app;
+
+  const presign = async (caller: Caller, request: PresignRequest) => {
+    authorize(caller, request);
+    const presigned = await signing.presigner.presign(request);
+    metrics.urlsIssued.inc({ operation: request.operation });
+    return serializePresigned(presigned);
+  };
+
+  app.post(
+    '/uploads',
+    {
+      schema: {
+        summary: 'Get a PUT URL for a new upload',
+        description:
+          'For frontends. The service chooses the key (`<your prefix><uuid>/<sanitised filename>`) and signs content-type, content-length and, when given, x-amz-checksum-sha256: S3 refuses any other type, size or bytes. Send exactly the returned headers (browsers set content-length themselves).',
+        tags: ['frontend'],
+        security: [{ bearer: [] }],
+        body: uploadRequestSchema,
+        response: { 200: presignResponseSchema, ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503) },
+      },
+    },
+    async (request) => {
+      const { caller } = request;
+      const prefix = caller.policy.keyPrefixes[0] as string;
+      const { body } = request;
+      return presign(caller, {
+        operation: 'put',
+        ...defaults(caller, config),
+        key: `${prefix}${randomUUID()}/${sanitizeFilename(body.filename)}`,
+        contentType: body.contentType,
+        contentLength: body.contentLength,
+        checksumSha256: body.checksumSha256,
+      });
+    },
+  );
+
+  app.post(
+    '/downloads',
+    {
+      schema: {
+        summary: 'Get a GET URL for a key inside your prefixes',
+        description:
+          'For frontends. With `filename`, S3 answers with `Content-Disposition: attachment` naming it (RFC 6266, with a UTF-8 `filename*`).',
+        tags: ['frontend'],
+        security: [{ bearer: [] }],
+        body: downloadRequestSchema,
+        response: { 200: presignResponseSchema, ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503) },
+      },
+    },
+    async (request) => {
+      const { caller, body } = request;
+      if (body.key.endsWith('/'))
+        throw new AppError('INVALID_KEY', 'key names a folder, not an object', { field: 'key' });
+      return presign(caller, {
+        operation: 'get',
+        ...defaults(caller, config),
+        key: body.key,
+        responseContentDisposition: body.filename === undefined ? undefined : attachmentDisposition(body.filename),
+      });
+    },
+  );
+};

@@ -1,0 +1,210 @@
+// Thousands of random bodies at every route: never a 500, every refusal carries a code, and
+// nothing signed ever falls outside the caller's policy.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
+import { ERROR_CODES } from '../../src/errors.js';
+import { startLocalApp } from '../helpers.js';
+
+const RUNS_PER_ROUTE = 1500;
+const key = generateApiKey();
+const POLICY = {
+  operations: ['get', 'put'],
+  buckets: ['uploads'],
+  keyPrefixes: ['fuzz/'],
+  maxExpiresSeconds: 600,
+  maxContentLength: 10_000,
+  contentTypes: ['image/*', 'text/plain'],
+};
+
+const nasty = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'grapheme' }),
+  fc.string({ unit: 'binary' }),
+  fc.constantFrom(
+    '',
+    '.',
+    '..',
+    '/',
+    'fuzz/',
+    'fuzz/../x',
+    'fuzz/./x',
+    'fuzz//x',
+    'fuzz/\u0000',
+    'fuzz/\r\nx',
+    'image/png',
+    'text/plain; charset=utf-8',
+    'image/*',
+    'uploads',
+    'other',
+    'arn:aws:s3:us-east-1:123456789012:accesspoint/x',
+    'x'.repeat(1025),
+    'fuzz/' + 'é'.repeat(600),
+  ),
+  fc.string().map((s) => `fuzz/${s}`),
+);
+const number = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.constantFrom(0, 1, 600, 601, 604800, 604801, 10_000, 10_001, -1, 2 ** 53, Number.NaN),
+);
+const field = fc.oneof(
+  nasty,
+  number,
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(nasty, { maxLength: 2 }),
+  fc.object({ maxDepth: 1 }),
+);
+const nearPresign = fc.record(
+  {
+    operation: fc.oneof(fc.constantFrom('get', 'put'), field),
+    bucket: fc.oneof(fc.constantFrom('uploads', 'other'), field),
+    key: fc.oneof(nasty, field),
+    expiresIn: number,
+    contentType: fc.oneof(fc.constantFrom('image/png', 'text/plain', 'text/html'), nasty),
+    contentLength: number,
+    checksumSha256: fc.oneof(fc.constant('n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg='), nasty),
+    responseContentDisposition: nasty,
+    extra: field,
+  },
+  { requiredKeys: [] },
+);
+// Well-formed requests with random content: these reach the policy and the signer.
+const plausibleKey = fc.oneof(
+  fc.string({ unit: 'grapheme', minLength: 1 }).map((s) => `fuzz/${s}`),
+  nasty,
+);
+const plausiblePresign = fc.oneof(
+  fc.record(
+    {
+      operation: fc.constant('get'),
+      key: plausibleKey,
+      expiresIn: fc.integer({ min: 1, max: 700 }),
+      responseContentDisposition: fc.string(),
+    },
+    { requiredKeys: ['operation', 'key'] },
+  ),
+  fc.record(
+    {
+      operation: fc.constant('put'),
+      bucket: fc.constantFrom('uploads', 'other'),
+      key: plausibleKey,
+      expiresIn: fc.integer({ min: 1, max: 700 }),
+      contentType: fc.constantFrom(
+        'image/png',
+        'image/svg+xml',
+        'text/plain',
+        'TEXT/PLAIN; charset=utf-8',
+        'text/html',
+        'application/json',
+      ),
+      contentLength: fc.integer({ min: 0, max: 12_000 }),
+    },
+    { requiredKeys: ['operation', 'key', 'contentType', 'contentLength'] },
+  ),
+);
+const bodies = {
+  '/presign': fc.oneof(plausiblePresign, nearPresign, fc.jsonValue()),
+  '/presign/batch': fc.oneof(
+    fc.record({ items: fc.array(fc.oneof(plausiblePresign, nearPresign, fc.jsonValue()), { maxLength: 8 }) }),
+    fc.jsonValue(),
+  ),
+  '/uploads': fc.oneof(
+    fc.record({
+      filename: fc.string({ unit: 'grapheme', minLength: 1 }),
+      contentType: fc.constantFrom('image/png', 'text/plain', 'text/html'),
+      contentLength: fc.integer({ min: 0, max: 12_000 }),
+    }),
+    fc.record(
+      {
+        filename: fc.oneof(nasty, field),
+        contentType: fc.oneof(fc.constantFrom('image/png', 'text/plain'), nasty),
+        contentLength: number,
+        checksumSha256: nasty,
+        extra: field,
+      },
+      { requiredKeys: [] },
+    ),
+    fc.jsonValue(),
+  ),
+  '/downloads': fc.oneof(
+    fc.record(
+      { key: plausibleKey, filename: fc.string({ unit: 'grapheme', minLength: 1 }) },
+      { requiredKeys: ['key'] },
+    ),
+    fc.record({ key: fc.oneof(nasty, field), filename: fc.oneof(nasty, field) }, { requiredKeys: [] }),
+    fc.jsonValue(),
+  ),
+  '/verify': fc.oneof(fc.record({ url: fc.oneof(fc.webUrl(), nasty) }, { requiredKeys: [] }), fc.jsonValue()),
+};
+
+type Presigned = {
+  url: string;
+  bucket: string;
+  key: string;
+  expiresIn: number;
+  method: string;
+  headers: Record<string, string>;
+};
+
+function assertInsidePolicy(result: Presigned) {
+  assert.equal(result.bucket, 'uploads');
+  assert.ok(result.key.startsWith('fuzz/'), `key ${result.key} outside the prefix`);
+  assert.ok(result.expiresIn >= 1 && result.expiresIn <= POLICY.maxExpiresSeconds);
+  const url = new URL(result.url);
+  assert.ok(url.pathname.startsWith('/uploads/fuzz/'), url.pathname);
+  if (result.method === 'PUT') {
+    assert.ok(Number(result.headers['content-length']) <= POLICY.maxContentLength);
+    assert.match(result.headers['content-type'] ?? '', /^(image\/|text\/plain)/i);
+  }
+}
+
+test('random bodies at every route: no 500, coded refusals, nothing outside the policy', async (t) => {
+  const { app } = await startLocalApp(
+    t,
+    { S3_BUCKETS: 'uploads,other', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '1000000' },
+    {},
+    { clients: { clients: [{ id: 'fuzzer', apiKeySha256: hashApiKey(key), policy: POLICY }] } },
+  );
+  const codes = new Set<string>(ERROR_CODES);
+  for (const [url, arbitrary] of Object.entries(bodies)) {
+    let signed = 0;
+    await fc.assert(
+      fc.asyncProperty(arbitrary, async (body) => {
+        const response = await app.inject({
+          method: 'POST',
+          url,
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          payload: JSON.stringify(body) ?? 'null',
+        });
+        assert.ok(
+          response.statusCode < 500,
+          `${url} ${JSON.stringify(body)} → ${response.statusCode} ${response.body}`,
+        );
+        const json = response.json();
+        if (response.statusCode >= 400) {
+          assert.ok(codes.has(json.code), `${url} → ${response.body}`);
+          assert.equal(json.statusCode, response.statusCode);
+          assert.equal(typeof json.message, 'string');
+          return;
+        }
+        if (url === '/verify') return;
+        const results: Presigned[] =
+          url === '/presign/batch'
+            ? json.results.flatMap((item: { ok: boolean; result?: Presigned; error?: { code: string } }) => {
+                if (!item.ok) assert.ok(codes.has(item.error?.code as string));
+                return item.ok ? [item.result as Presigned] : [];
+              })
+            : [json];
+        results.forEach(assertInsidePolicy);
+        signed += results.length;
+      }),
+      { numRuns: RUNS_PER_ROUTE },
+    );
+    // The generators must reach the signer too, not only the refusals.
+    if (url !== '/verify') assert.ok(signed > 0, `${url}: no random body was ever signed`);
+    t.diagnostic(`${url}: ${RUNS_PER_ROUTE} bodies, ${signed} URLs signed`);
+  }
+});

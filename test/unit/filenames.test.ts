@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { attachmentDisposition, sanitizeFilename } from '../../src/uploads/filenames.js';
+
+test('sanitizeFilename keeps readable names and removes what could do harm', () => {
+  const cases: Array<[string, string]> = [
+    ['report.pdf', 'report.pdf'],
+    ['résumé 2026.pdf', 'résumé 2026.pdf'],
+    ['re\u0301sume\u0301.pdf', 'résumé.pdf'], // NFD becomes NFC
+    ['../../etc/passwd', 'passwd'],
+    ['C:\\Users\\me\\photo.jpg', 'photo.jpg'],
+    ['..', 'file'],
+    ['.hidden', 'hidden'],
+    ['', 'file'],
+    ['a\r\nContent-Type: text', 'a Content-Type_ text'],
+    ['invoice\u202Efdp.exe', 'invoicefdp.exe'],
+    ['quote"s;and*stars?.txt', 'quote_s_and_stars_.txt'],
+    ['tab\there.txt', 'tab here.txt'],
+  ];
+  for (const [input, expected] of cases) assert.equal(sanitizeFilename(input), expected, JSON.stringify(input));
+});
+
+test('sanitizeFilename cuts long names to 200 bytes, keeping the extension and whole characters', () => {
+  const long = `${'é'.repeat(300)}.pdf`;
+  const safe = sanitizeFilename(long);
+  assert.ok(Buffer.byteLength(safe) <= 200);
+  assert.ok(safe.endsWith('.pdf'));
+  assert.ok(safe.isWellFormed());
+  assert.equal(safe, `${'é'.repeat(98)}.pdf`);
+});
+
+test('attachmentDisposition follows RFC 6266 with a UTF-8 filename* and an ASCII fallback', () => {
+  assert.equal(attachmentDisposition('report.pdf'), `attachment; filename="report.pdf"; filename*=UTF-8''report.pdf`);
+  assert.equal(
+    attachmentDisposition('résumé (final).pdf'),
+    `attachment; filename="r_sum_ (final).pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%28final%29.pdf`,
+  );
+  for (const hostile of ['a"; filename="evil.exe', 'x\r\nSet-Cookie: a=b', '100%.txt', 'back\\slash']) {
+    const header = attachmentDisposition(hostile);
+    assert.ok(!/[\r\n]/.test(header), header);
+    assert.equal(header.match(/"/g)?.length, 2, `exactly one quoted string: ${header}`);
+    assert.match(header, /^attachment; filename="[^"\\%]*"; filename\*=UTF-8''[A-Za-z0-9%._~-]+$/);
+  }
+});
