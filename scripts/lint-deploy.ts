@@ -17,7 +17,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { callerRegistryFrom } from '../src/auth/callers.js';
 import { envSchema, formatConfigProblems, loadConfig } from '../src/config/config.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -119,6 +120,21 @@ function unknownEnvNames(names: Iterable<string>): string[] {
 function configProblems(env: Record<string, string>): string[] {
   const result = loadConfig(env);
   return result.ok ? [] : formatConfigProblems(result.problems).split('\n').slice(1);
+}
+
+/** The callers file as the service would load it at start-up, under that environment. */
+function clientsProblems(env: Record<string, string>, text: string | undefined, where: string): string[] {
+  if (text === undefined) return [`${where}: no clients file for AUTH_CLIENTS_FILE=${env.AUTH_CLIENTS_FILE}`];
+  const config = loadConfig(env);
+  if (!config.ok) return ['the environment itself is refused (see above)'];
+  let document: unknown;
+  try {
+    document = parseYaml(text, { uniqueKeys: true });
+  } catch (error) {
+    return [`${where}: ${(error as Error).message}`];
+  }
+  const result = callerRegistryFrom(document, config.config);
+  return result.ok ? [] : result.problems.map((problem) => `${where}: ${problem}`);
 }
 
 /** `sh -n`: the script parses (POSIX sh, as in the images); undefined when it does. */
@@ -665,6 +681,15 @@ function lintCompose(dockerfile: Dockerfile | undefined): void {
   check(area, `${SERVICE} environment (with the image's ENV) passes the service's loadConfig`, () =>
     configProblems(effectiveEnv),
   );
+  check(area, `${SERVICE} mounts AUTH_CLIENTS_FILE and the service accepts its callers`, () => {
+    const mount = list(service.volumes)
+      .map(String)
+      .map((volume) => volume.split(':'))
+      .find(([, target]) => target === effectiveEnv.AUTH_CLIENTS_FILE);
+    const source = mount?.[0] ? join(ROOT, mount[0]) : undefined;
+    const text = source && existsSync(source) ? readFileSync(source, 'utf8') : undefined;
+    return clientsProblems(effectiveEnv, text, mount?.[0] ?? 'volumes');
+  });
   check(area, `${SERVICE} credentials are the MinIO root user`, () => {
     const minio = composeEnvironment(dict(services.minio)).env;
     const problems: string[] = [];
@@ -786,9 +811,11 @@ function lintKubernetes(dockerfile: Dockerfile | undefined): void {
       return problems;
     }),
   );
-  check(area, 'one each of Deployment, Service, ConfigMap, ServiceAccount, HPA, PDB', () =>
+  // Two ConfigMaps: the settings (envFrom) and the callers file (a volume).
+  const expectedCount = (kind: string) => (kind === 'ConfigMap' ? 2 : 1);
+  check(area, 'one each of Deployment, Service, ServiceAccount, HPA, PDB; two ConfigMaps', () =>
     Object.keys(EXPECTED_API_VERSIONS)
-      .filter((kind) => find(kind).length !== 1)
+      .filter((kind) => find(kind).length !== expectedCount(kind))
       .map((kind) => `${find(kind).length} ${kind} objects`),
   );
   check(area, 'kustomization.yaml lists exactly the manifests in the directory', () => {
@@ -904,8 +931,8 @@ function lintKubernetes(dockerfile: Dockerfile | undefined): void {
     return problem ? [problem] : [];
   });
 
-  const configMap = find('ConfigMap')[0];
   const envFromNames = list(container.envFrom).map((e) => at(e, 'configMapRef', 'name'));
+  const configMap = find('ConfigMap').find((candidate) => envFromNames.includes(candidate.name));
   check(area, 'ConfigMap: referenced by envFrom, string values, known variable names', () => {
     const problems: string[] = [];
     if (!configMap) return ['no ConfigMap'];
@@ -932,6 +959,22 @@ function lintKubernetes(dockerfile: Dockerfile | undefined): void {
     const port = Number(env.PORT ?? '8080');
     if (namedPorts.get('http') !== port) problems.push(`containerPort "http" is not PORT (${port})`);
     return problems;
+  });
+  check(area, 'the callers file is mounted at AUTH_CLIENTS_FILE and the service accepts it', () => {
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(dict(configMap?.value.data))) env[key] = String(value);
+    const file = env.AUTH_CLIENTS_FILE ?? '';
+    const mount = list(container.volumeMounts)
+      .map(dict)
+      .find((candidate) => file.startsWith(`${String(candidate.mountPath)}/`));
+    if (!mount) return [`no volumeMount holds AUTH_CLIENTS_FILE=${file}`];
+    const volume = list(podSpec.volumes)
+      .map(dict)
+      .find((candidate) => candidate.name === mount.name);
+    const source = find('ConfigMap').find((candidate) => candidate.name === at(volume, 'configMap', 'name'));
+    const fileName = file.slice(String(mount.mountPath).length + 1);
+    const text = dict(source?.value.data)[fileName];
+    return clientsProblems(env, typeof text === 'string' ? text : undefined, `ConfigMap ${source?.name ?? '?'}`);
   });
   check(area, 'Service selects the pods and targets a declared port', () => {
     const service = one('Service');

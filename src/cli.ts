@@ -166,9 +166,9 @@ async function keygenCommand(args: string[]): Promise<number> {
   process.stdout.write(`API key for ${id} (shown once: hand it to the service as a secret):
   ${key}
 
-Entry for AUTH_CLIENTS_FILE (only the hash is stored):
+Entry for AUTH_CLIENTS_FILE (only the hash is stored; keep the quotes, or YAML may read it as a number):
   - id: ${id}
-    apiKeySha256: ${hashApiKey(key)}
+    apiKeySha256: '${hashApiKey(key)}'
     policy:
       operations: [get, put]
       keyPrefixes: ['${id}/']

@@ -116,3 +116,21 @@ test('verify accepts a URL the CLI minted and rejects one for another host or a 
   assert.equal(report.valid, false);
   assert.equal(report.failures[0].code, 'URL_GLOBAL_ENDPOINT');
 });
+
+test('keygen prints a key and a clients-file entry that authenticates it', async () => {
+  const result = await cli(['keygen', '--id', 'billing']);
+  assert.equal(result.code, 0, result.stderr);
+  const key = /^\s+(s3p_[A-Za-z0-9_-]{43})$/m.exec(result.stdout)?.[1] as string;
+  assert.ok(key, result.stdout);
+  const entry = result.stdout.slice(result.stdout.indexOf('  - id:'));
+  const { parse } = await import('yaml');
+  const { callerRegistryFrom } = await import('../../src/auth/callers.js');
+  const { configFrom } = await import('../helpers.js');
+  const registered = callerRegistryFrom({ clients: parse(entry) }, configFrom({ S3_ENDPOINT_MODE: 'local' }));
+  assert.ok(registered.ok, registered.ok ? '' : registered.problems.join('\n'));
+  const caller = await registered.registry.authenticate(`Bearer ${key}`);
+  assert.equal(caller.id, 'billing');
+  assert.deepEqual(caller.policy.keyPrefixes, ['billing/']);
+  const second = await cli(['keygen']);
+  assert.ok(!second.stdout.includes(key), 'every key is new');
+});
