@@ -90,7 +90,13 @@ function refusalOf(error: unknown): AppError {
   if (error instanceof errors.JOSEAlgNotAllowed) {
     return new AppError('AUTH_INVALID', "the token's signing algorithm is not accepted");
   }
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || isNetworkError(error)) {
+  if (
+    error instanceof errors.JWKSTimeout ||
+    error instanceof errors.JWKSInvalid ||
+    isNetworkError(error) ||
+    // jose's only plain JOSEError from a key-set fetch: the issuer answered, but not 200.
+    (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set/.test(error.message))
+  ) {
     return new AppError('AUTH_UNAVAILABLE', "the issuer's key set could not be fetched", { cause: error });
   }
   return new AppError('AUTH_INVALID', 'the token signature or format is invalid');
