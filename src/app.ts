@@ -24,6 +24,8 @@ import { verifyRoutes } from './verify/routes.js';
 export interface AppDependencies {
   /** Who may call the presign routes: the clients file, or local mode's development key. */
   callers: CallerRegistry;
+  /** Local mode's development key: given, the /demo upload page is served with it. */
+  developmentApiKey?: string;
   /** Defaults to the SDK's provider chain (the embedded server's keys in local mode). */
   credentials?: CredentialSource;
   now?: () => Date;
@@ -100,6 +102,10 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     await api.register(presignRoutes);
     await api.register(uploadRoutes);
   });
+  if (config.mode.kind === 'local' && deps.developmentApiKey !== undefined) {
+    const { demoRoutes } = await import('./demo/routes.js');
+    await app.register(demoRoutes, { apiKey: deps.developmentApiKey });
+  }
   return app;
 }
 

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
 
   const app = await buildApp(config, {
     callers,
+    developmentApiKey: developmentKey,
     credentials: config.mode.kind === 'local' ? staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3') : undefined,
   });
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

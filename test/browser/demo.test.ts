@@ -1,0 +1,131 @@
+// The demo page end to end in a real browser: the app listens on loopback in local mode,
+// chromium opens /demo, uploads a file through POST /uploads and a presigned PUT (the
+// embedded S3 server checks the signed type, length and SHA-256), then reads it back
+// through POST /downloads and a presigned GET, and the bytes must be the ones sent.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { test, type TestContext } from 'node:test';
+
+import { buildApp, loggerOptions } from '../../src/app.js';
+import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
+import { developmentRegistry } from '../../src/auth/callers.js';
+import type { Config } from '../../src/config/config.js';
+import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
+import { LOCAL_CREDENTIALS } from '../../src/presign/create-presigner.js';
+import { staticCredentialSource } from '../../src/presign/credentials.js';
+import { configFrom, LogCapture } from '../helpers.js';
+import { openPage } from './browser.js';
+
+const FILENAME = 'résumé 2026.pdf';
+
+/** The app in local mode, listening on 127.0.0.1, against an embedded S3 server with CORS. */
+async function startDemoApp(t: TestContext) {
+  const base = configFrom({ S3_ENDPOINT_MODE: 'local', LOG_LEVEL: 'info' });
+  // A browser page on the service's origin PUTs to the S3 server's origin: the bucket needs CORS.
+  const s3 = await startEmbeddedS3({ buckets: base.buckets, cors: true });
+  t.after(() => s3.close());
+  const config: Config = { ...base, mode: { kind: 'local', region: base.mode.region, endpoint: s3.endpoint } };
+  const apiKey = generateApiKey();
+  const logs = new LogCapture();
+  const app = await buildApp(config, {
+    callers: developmentRegistry(config, hashApiKey(apiKey)),
+    credentials: staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3'),
+    logger: loggerOptions(config, logs),
+    developmentApiKey: apiKey,
+  });
+  t.after(() => app.close());
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { address, app, s3, apiKey, logs };
+}
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64');
+
+test('the demo page uploads a file and downloads the same bytes', { timeout: 120_000 }, async (t) => {
+  const { address, apiKey, logs } = await startDemoApp(t);
+  const { page, problems } = await openPage(t);
+
+  const response = await page.goto(`${address}/demo`);
+  assert.equal(response?.status(), 200);
+  const csp = response.headers()['content-security-policy'] ?? '';
+  assert.match(csp, /script-src 'self'(;|$)/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  assert.equal(await page.locator('meta[name="s3-presign-api-key"]').getAttribute('content'), apiKey);
+
+  const bytes = randomBytes(200 * 1024);
+  await page.getByLabel('File to upload').setInputFiles({ name: FILENAME, mimeType: 'application/pdf', buffer: bytes });
+  await page.getByRole('button', { name: 'Upload', exact: true }).click();
+
+  const storedKey = page.locator('#stored-key');
+  await Promise.race([
+    storedKey.waitFor(),
+    page
+      .locator('#error')
+      .waitFor()
+      .then(() => undefined),
+  ]);
+  assert.equal(await page.locator('#error').isVisible(), false, (await page.locator('#error').textContent()) ?? '');
+  const key = (await storedKey.textContent()) ?? '';
+  assert.ok(key.endsWith(`/${FILENAME}`), `stored key ${key}`);
+  assert.equal(await page.locator('#upload-status').textContent(), '200 OK');
+  assert.equal(await page.locator('#upload-sha256').textContent(), sha256(bytes));
+
+  // The link is a presigned GET that names the file for the browser's download.
+  const link = page.locator('#download-link');
+  await link.waitFor();
+  const href = (await link.getAttribute('href')) ?? '';
+  const linkUrl = new URL(href);
+  assert.match(
+    linkUrl.searchParams.get('response-content-disposition') ?? '',
+    /^attachment;.*filename\*=UTF-8''r%C3%A9sum%C3%A9%202026\.pdf/,
+  );
+
+  // The Download button: the page fetches the URL and hashes what it received.
+  await page.getByRole('button', { name: 'Download', exact: true }).click();
+  await page.locator('#download-size[data-bytes]').waitFor();
+  assert.equal(await page.locator('#download-size').getAttribute('data-bytes'), String(bytes.length));
+  assert.equal(await page.locator('#download-sha256').textContent(), sha256(bytes));
+  assert.equal(await page.locator('#download-check').textContent(), 'Same bytes as the upload.');
+
+  // The same URL fetched by the page itself, bytes handed back to the test, compared exactly.
+  const fetched = await page.evaluate(async (url) => {
+    const got = await fetch(url);
+    return {
+      status: got.status,
+      disposition: got.headers.get('content-disposition'),
+      bytes: [...new Uint8Array(await got.arrayBuffer())],
+    };
+  }, href);
+  assert.equal(fetched.status, 200);
+  assert.deepEqual(Buffer.from(fetched.bytes), bytes);
+
+  // And clicking the link downloads the file under its name.
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  assert.equal(download.suggestedFilename(), FILENAME);
+  assert.deepEqual(await readFile(await download.path()), bytes);
+
+  assert.deepEqual(problems, []);
+  assert.doesNotMatch(logs.text, new RegExp(apiKey), 'the API key must never be logged');
+});
+
+test('the demo page shows a refusal from the API readably', { timeout: 120_000 }, async (t) => {
+  const { address } = await startDemoApp(t);
+  const { page } = await openPage(t);
+  await page.goto(`${address}/demo`);
+
+  // A key the service does not know: POST /uploads answers 401 in the service's error shape.
+  await page.route('**/uploads', (route) =>
+    route.continue({ headers: { ...route.request().headers(), authorization: `Bearer s3p_${'x'.repeat(43)}` } }),
+  );
+  await page
+    .getByLabel('File to upload')
+    .setInputFiles({ name: 'note.txt', mimeType: 'text/plain', buffer: Buffer.from('hi') });
+  await page.getByRole('button', { name: 'Upload', exact: true }).click();
+
+  const error = page.getByRole('alert');
+  await error.waitFor();
+  assert.match((await error.textContent()) ?? '', /^POST \/uploads was refused: 401 Unauthorized, AUTH_INVALID: /);
+  assert.equal(await page.locator('#stored-key').isVisible(), false);
+});

@@ -1,0 +1,117 @@
+// The demo page's plugin on its own (the browser test drives the page end to end): what it
+// serves, under which headers, and to whom.
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import Fastify from 'fastify';
+
+import type { Config } from '../../src/config/config.js';
+import { demoRoutes } from '../../src/demo/routes.js';
+import { errorHandler } from '../../src/http/error-handler.js';
+import { configFrom } from '../helpers.js';
+
+const API_KEY = `s3p_${'k'.repeat(43)}`;
+
+async function demoApp(t: TestContext, config: Config = configFrom({ S3_ENDPOINT_MODE: 'local' }), apiKey = API_KEY) {
+  const app = Fastify({ logger: false, trustProxy: true });
+  t.after(() => app.close());
+  await app.register(errorHandler);
+  app.decorate('config', config);
+  await app.register(demoRoutes, { apiKey });
+  await app.ready();
+  return app;
+}
+
+test('GET /demo serves the page with the development key and a strict policy of its own', async (t) => {
+  const config = configFrom({ S3_ENDPOINT_MODE: 'local' });
+  assert.equal(config.mode.kind, 'local');
+  const app = await demoApp(t, config);
+
+  const response = await app.inject({ method: 'GET', url: '/demo', headers: { host: '127.0.0.1:8080' } });
+  assert.equal(response.statusCode, 200);
+  assert.equal(response.headers['content-type'], 'text/html; charset=utf-8');
+  assert.match(response.body, new RegExp(`<meta name="s3-presign-api-key" content="${API_KEY}" />`));
+  assert.doesNotMatch(response.body, /__S3_PRESIGN_API_KEY__/);
+  assert.match(response.body, /<script type="module" src="\/demo\/demo.js"><\/script>/);
+  assert.match(response.body, /<link rel="stylesheet" href="\/demo\/demo.css" \/>/);
+  // Nothing inline: no script body, no style attribute, no <style> block.
+  assert.doesNotMatch(response.body, /<script(?![^>]*\bsrc=)[^>]*>/);
+  assert.doesNotMatch(response.body, /\sstyle=|<style/);
+
+  assert.equal(
+    response.headers['content-security-policy'],
+    "default-src 'none'; script-src 'self'; style-src 'self'; " +
+      `connect-src 'self' ${config.mode.endpoint.origin}; img-src 'self' data:; ` +
+      "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  );
+  assert.equal(response.headers['cache-control'], 'no-store');
+  assert.equal(response.headers['x-content-type-options'], 'nosniff');
+  assert.equal(response.headers['x-frame-options'], 'DENY');
+  assert.equal(response.headers['referrer-policy'], 'no-referrer');
+});
+
+test('GET /demo/demo.js and /demo/demo.css serve the assets with their types', async (t) => {
+  const app = await demoApp(t);
+  const script = await app.inject({ method: 'GET', url: '/demo/demo.js' });
+  assert.equal(script.statusCode, 200);
+  assert.equal(script.headers['content-type'], 'text/javascript; charset=utf-8');
+  assert.match(script.body, /fetch\(path, \{/);
+  assert.equal(script.headers['x-content-type-options'], 'nosniff');
+
+  const stylesheet = await app.inject({ method: 'GET', url: '/demo/demo.css' });
+  assert.equal(stylesheet.statusCode, 200);
+  assert.equal(stylesheet.headers['content-type'], 'text/css; charset=utf-8');
+  assert.match(stylesheet.body, /:root \{/);
+});
+
+test('the key is escaped into the page', async (t) => {
+  const app = await demoApp(t, undefined, 'a"b<c>&d');
+  const response = await app.inject({ method: 'GET', url: '/demo' });
+  assert.match(response.body, /content="a&#34;b&#60;c&#62;&#38;d"/);
+});
+
+test('the page is served to loopback only, as if it did not exist elsewhere', async (t) => {
+  const app = await demoApp(t);
+  const refused = [
+    { remoteAddress: '10.1.2.3', headers: { host: '127.0.0.1:8080' } },
+    // trustProxy does not help: the socket's own peer is what counts.
+    { remoteAddress: '10.1.2.3', headers: { host: '127.0.0.1:8080', 'x-forwarded-for': '127.0.0.1' } },
+    // A DNS-rebinding page: loopback peer, but a foreign Host.
+    { remoteAddress: '127.0.0.1', headers: { host: 'attacker.example:8080' } },
+    { remoteAddress: '127.0.0.1', headers: { host: '127.0.0.1.attacker.example' } },
+  ];
+  for (const [index, request] of refused.entries()) {
+    for (const url of ['/demo', '/demo/demo.js', '/demo/demo.css']) {
+      const response = await app.inject({ method: 'GET', url, ...request });
+      assert.equal(response.statusCode, 404, `${index} ${url}`);
+      assert.equal(response.json().code, 'NOT_FOUND');
+      assert.doesNotMatch(response.body, new RegExp(API_KEY));
+    }
+  }
+
+  for (const [remoteAddress, host] of [
+    ['127.0.0.1', 'localhost:8080'],
+    ['127.0.0.1', 'LOCALHOST'],
+    ['::1', '[::1]:8080'],
+    ['::ffff:127.0.0.1', '127.0.0.1'],
+  ] as const) {
+    const response = await app.inject({ method: 'GET', url: '/demo', remoteAddress, headers: { host } });
+    assert.equal(response.statusCode, 200, `${remoteAddress} ${host}`);
+  }
+});
+
+test('the plugin refuses to register outside local mode', async (t) => {
+  const regional = configFrom({
+    S3_ENDPOINT_MODE: 'regional',
+    S3_REGION: 'eu-west-1',
+    S3_BUCKETS: 'my-bucket',
+    AUTH_CLIENTS_FILE: '/dev/null',
+  });
+  await assert.rejects(demoApp(t, regional), /local mode only/);
+
+  const bare = Fastify({ logger: false });
+  t.after(() => bare.close());
+  await assert.rejects(async () => {
+    await bare.register(demoRoutes, { apiKey: API_KEY });
+    await bare.ready();
+  }, /local mode only/);
+});
