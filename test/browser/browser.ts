@@ -1,6 +1,7 @@
 // Launches Debian's chromium (apt-get install chromium; .ci/run installs it) through
 // playwright-core, which ships no browser of its own. Headless, no sandbox (CI runs as
 // root), and quiet: no background traffic, no component updates, no QUIC.
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,18 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 
 /** Debian's launcher script; CHROMIUM_EXECUTABLE points elsewhere (e.g. on a workstation). */
 export const CHROMIUM_EXECUTABLE = process.env.CHROMIUM_EXECUTABLE ?? '/usr/bin/chromium';
+
+/**
+ * On a developer machine without chromium the browser tests are skipped, and say why; in CI
+ * (CI=true, where .ci/run installs chromium) they always run, so a missing browser fails.
+ */
+export const browserTestOptions = (timeout: number) => ({
+  timeout,
+  skip:
+    !process.env.CI && !existsSync(CHROMIUM_EXECUTABLE)
+      ? `${CHROMIUM_EXECUTABLE} is not installed (apt-get install chromium)`
+      : false,
+});
 
 const CHROMIUM_ARGS = [
   '--headless',

@@ -17,7 +17,7 @@ import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { LOCAL_CREDENTIALS } from '../../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
 import { configFrom, LogCapture } from '../helpers.js';
-import { openPage } from './browser.js';
+import { openPage, browserTestOptions } from './browser.js';
 
 const FILENAME = 'résumé 2026.pdf';
 
@@ -43,7 +43,7 @@ async function startDemoApp(t: TestContext) {
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64');
 
-test('the demo page uploads a file and downloads the same bytes', { timeout: 120_000 }, async (t) => {
+test('the demo page uploads a file and downloads the same bytes', browserTestOptions(120_000), async (t) => {
   const { address, apiKey, logs } = await startDemoApp(t);
   const { page, problems } = await openPage(t);
 
@@ -110,7 +110,7 @@ test('the demo page uploads a file and downloads the same bytes', { timeout: 120
   assert.doesNotMatch(logs.text, new RegExp(apiKey), 'the API key must never be logged');
 });
 
-test('the demo page shows a refusal from the API readably', { timeout: 120_000 }, async (t) => {
+test('the demo page shows a refusal from the API readably', browserTestOptions(120_000), async (t) => {
   const { address } = await startDemoApp(t);
   const { page } = await openPage(t);
   await page.goto(`${address}/demo`);

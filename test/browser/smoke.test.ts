@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 
-import { openPage } from './browser.js';
+import { openPage, browserTestOptions } from './browser.js';
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -21,31 +21,35 @@ const SCRIPT = `document.getElementById('go').addEventListener('click', () => {
   document.getElementById('out').textContent = 'clicked in ' + navigator.userAgent.split(' ').find((p) => p.startsWith('HeadlessChrome/') || p.startsWith('Chrome/'));
 });`;
 
-test('chromium opens a loopback page, clicks a button and reads the text back', { timeout: 60_000 }, async (t) => {
-  const server = createServer((request, response) => {
-    if (request.url === '/smoke.js') {
-      response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
-      response.end(SCRIPT);
-    } else {
-      response.writeHead(200, {
-        'content-type': 'text/html; charset=utf-8',
-        'content-security-policy': "default-src 'self'",
-      });
-      response.end(PAGE);
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const { port } = server.address() as AddressInfo;
+test(
+  'chromium opens a loopback page, clicks a button and reads the text back',
+  browserTestOptions(60_000),
+  async (t) => {
+    const server = createServer((request, response) => {
+      if (request.url === '/smoke.js') {
+        response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
+        response.end(SCRIPT);
+      } else {
+        response.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'content-security-policy': "default-src 'self'",
+        });
+        response.end(PAGE);
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const { port } = server.address() as AddressInfo;
 
-  const { browser, page, problems } = await openPage(t);
-  assert.match(browser.version(), /^\d+\./);
+    const { browser, page, problems } = await openPage(t);
+    assert.match(browser.version(), /^\d+\./);
 
-  const response = await page.goto(`http://127.0.0.1:${port}/`);
-  assert.equal(response?.status(), 200);
-  await page.getByRole('button', { name: 'Go' }).click();
-  await page.locator('#out', { hasText: 'clicked in' }).waitFor();
+    const response = await page.goto(`http://127.0.0.1:${port}/`);
+    assert.equal(response?.status(), 200);
+    await page.getByRole('button', { name: 'Go' }).click();
+    await page.locator('#out', { hasText: 'clicked in' }).waitFor();
 
-  assert.match((await page.locator('#out').textContent()) ?? '', /^clicked in (Headless)?Chrome\/\d+/);
-  assert.deepEqual(problems, []);
-});
+    assert.match((await page.locator('#out').textContent()) ?? '', /^clicked in (Headless)?Chrome\/\d+/);
+    assert.deepEqual(problems, []);
+  },
+);
