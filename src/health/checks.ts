@@ -1,6 +1,6 @@
 import { promises as dnsPromises } from 'node:dns';
 import type { LookupAddress } from 'node:dns';
-import { connect as netConnect, isIP } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
 import type { ConnectionOptions, PeerCertificate } from 'node:tls';
 import { classifyAddress } from './address-classification.js';
@@ -243,30 +243,42 @@ async function checkDns(
   return { ok: true, message: literal ? `${hostname} is an IP literal` : `${hostname} resolved to ${list}`, details };
 }
 
+/**
+ * The first outcome wins and the socket is destroyed with it. The timer in runCheck aborts
+ * `signal`: without destroying the socket, a connect to an unroutable address would hold a
+ * handle for the OS's SYN timeout (minutes).
+ */
+function settleOnce(
+  socket: Socket,
+  signal: AbortSignal,
+  resolve: (outcome: CheckOutcome) => void,
+  timedOut: CheckOutcome,
+): (outcome: CheckOutcome) => void {
+  let settled = false;
+  const finish = (outcome: CheckOutcome) => {
+    if (settled) return;
+    settled = true;
+    signal.removeEventListener('abort', onAbort);
+    socket.destroy();
+    resolve(outcome);
+  };
+  const onAbort = () => finish(timedOut);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return finish;
+}
+
 function checkTcp(address: ClassifiedAddress, port: number, signal: AbortSignal): Promise<CheckOutcome> {
   return new Promise((resolve) => {
     const target = `${formatHost(address.address)}:${port}`;
     const started = performance.now();
     const socket = netConnect({ host: address.address, port, family: address.family });
-    let settled = false;
-    const finish = (outcome: CheckOutcome) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      resolve(outcome);
-    };
-    // The timer in runCheck fires this. Without destroying the socket a connect to an
-    // unroutable address would hold a handle for the OS's SYN timeout (minutes).
-    const onAbort = () =>
-      finish({
-        ok: false,
-        code: 'TCP_TIMEOUT',
-        message: `connect to ${target} timed out`,
-        details: { address: address.address, port },
-      });
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    const finish = settleOnce(socket, signal, resolve, {
+      ok: false,
+      code: 'TCP_TIMEOUT',
+      message: `connect to ${target} timed out`,
+      details: { address: address.address, port },
+    });
 
     socket.once('connect', () => {
       const connectMs = elapsedSince(started);
@@ -315,23 +327,12 @@ function checkTls(
     if (ca !== undefined) connectOptions.ca = ca;
 
     const socket = tlsConnect(connectOptions);
-    let settled = false;
-    const finish = (outcome: CheckOutcome) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      resolve(outcome);
-    };
-    const onAbort = () =>
-      finish({
-        ok: false,
-        code: 'TLS_TIMEOUT',
-        message: `TLS handshake with ${target} timed out`,
-        details: { address: address.address, port },
-      });
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    const finish = settleOnce(socket, signal, resolve, {
+      ok: false,
+      code: 'TLS_TIMEOUT',
+      message: `TLS handshake with ${target} timed out`,
+      details: { address: address.address, port },
+    });
 
     socket.once('connect', () => {
       connectedAt = performance.now();

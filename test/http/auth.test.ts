@@ -250,67 +250,35 @@ test('API keys and tokens never reach the logs', async (t) => {
   assert.match(logs.text, /"caller":"billing"/, 'the caller is identified by id');
 });
 
-test('an unreachable JWKS is the service’s problem (503 AUTH_UNAVAILABLE), not the caller’s', async (t) => {
+/** A frontend client whose key set lives at `jwksUrl`, asked for a URL with a valid token. */
+async function presignWithJwks(t: TestContext, jwksUrl: (issuer: Issuer) => string) {
   const issuer = await startIssuer(t);
   const token = await issuer.sign({ sub: 'alice', aud: 's3-presign' });
+  const jwt = { jwksUrl: jwksUrl(issuer), issuer: issuer.issuer, audience: 's3-presign', algorithms: ['ES256'] };
+  const policy = { operations: ['get'], keyPrefixes: ['users/{sub}/'] };
   const { app } = await startLocalApp(
     t,
     { S3_BUCKETS: 'invoices' },
     {},
-    {
-      clients: {
-        clients: [
-          {
-            id: 'web',
-            // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
-            jwt: {
-              jwksUrl: 'http://127.0.0.1:9/jwks.json',
-              issuer: issuer.issuer,
-              audience: 's3-presign',
-              algorithms: ['ES256'],
-            },
-            policy: { operations: ['get'], keyPrefixes: ['users/{sub}/'] },
-          },
-        ],
-      },
-    },
+    { clients: { clients: [{ id: 'web', jwt, policy }] } },
   );
-  const response = await app.inject({
+  return app.inject({
     method: 'POST',
     url: '/presign',
     headers: { authorization: `Bearer ${token}` },
     payload: { operation: 'get', key: 'users/alice/a' },
   });
+}
+
+test('an unreachable JWKS is the service’s problem (503 AUTH_UNAVAILABLE), not the caller’s', async (t) => {
+  // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+  const response = await presignWithJwks(t, () => 'http://127.0.0.1:9/jwks.json');
   assert.equal(response.statusCode, 503, response.body);
   assert.equal(response.json().code, 'AUTH_UNAVAILABLE');
 });
 
 test('an issuer whose JWKS answers 404 is unavailable too, not a bad token', async (t) => {
-  const issuer = await startIssuer(t);
-  const token = await issuer.sign({ sub: 'alice', aud: 's3-presign' });
-  const jwksUrl = issuer.jwksUrl.replace('/jwks.json', '/moved.json');
-  const { app } = await startLocalApp(
-    t,
-    { S3_BUCKETS: 'invoices' },
-    {},
-    {
-      clients: {
-        clients: [
-          {
-            id: 'web',
-            jwt: { jwksUrl, issuer: issuer.issuer, audience: 's3-presign', algorithms: ['ES256'] },
-            policy: { operations: ['get'], keyPrefixes: ['users/{sub}/'] },
-          },
-        ],
-      },
-    },
-  );
-  const response = await app.inject({
-    method: 'POST',
-    url: '/presign',
-    headers: { authorization: `Bearer ${token}` },
-    payload: { operation: 'get', key: 'users/alice/a' },
-  });
+  const response = await presignWithJwks(t, (issuer) => issuer.jwksUrl.replace('/jwks.json', '/moved.json'));
   assert.equal(response.statusCode, 503, response.body);
   assert.equal(response.json().code, 'AUTH_UNAVAILABLE');
 });
