@@ -81,7 +81,12 @@ describe('loadConfig: defaults and the local fallback', () => {
     assert.equal(config.mode.endpoint.href, 'http://127.0.0.1:4568/');
     assert.deepEqual(config.buckets, ['local-uploads']);
     assert.equal(config.localS3Port, 4568);
-    assert.deepEqual(config.presign, { defaultExpiresSeconds: 900, maxExpiresSeconds: 3600, maxClockSkewSeconds: 300 });
+    assert.deepEqual(config.presign, {
+      defaultExpiresSeconds: 900,
+      maxExpiresSeconds: 3600,
+      maxClockSkewSeconds: 300,
+      engine: 'fast',
+    });
     assert.deepEqual(config.server, { host: '127.0.0.1', port: 8080, logLevel: 'info', bodyLimitBytes: 65536 });
     assert.deepEqual(config.health, { timeoutMs: 2000, cacheTtlMs: 5000, probeKey: '.s3-presign-health-probe' });
   });
@@ -326,7 +331,12 @@ describe('loadConfig: a valid configuration for each mode', () => {
         HEALTH_PROBE_KEY: 'probe/key',
       }),
     );
-    assert.deepEqual(config.presign, { defaultExpiresSeconds: 600, maxExpiresSeconds: 7200, maxClockSkewSeconds: 60 });
+    assert.deepEqual(config.presign, {
+      defaultExpiresSeconds: 600,
+      maxExpiresSeconds: 7200,
+      maxClockSkewSeconds: 60,
+      engine: 'fast',
+    });
     assert.deepEqual(config.server, { host: '::', port: 3000, logLevel: 'debug', bodyLimitBytes: 2048 });
     assert.deepEqual(config.health, { timeoutMs: 1500, cacheTtlMs: 0, probeKey: 'probe/key' });
   });
@@ -564,6 +574,13 @@ describe('loadConfig: values', () => {
 
   it('refuses an unknown LOG_LEVEL', () => {
     assertProblem(refuse(regional({ LOG_LEVEL: 'verbose' })), 'LOG_LEVEL');
+  });
+
+  it('reads PRESIGN_ENGINE (fast by default) and refuses anything but fast or sdk', () => {
+    assert.equal(accept(regional({})).presign.engine, 'fast');
+    assert.equal(accept(regional({ PRESIGN_ENGINE: 'sdk' })).presign.engine, 'sdk');
+    assert.equal(accept(regional({ PRESIGN_ENGINE: 'fast' })).presign.engine, 'fast');
+    assertProblem(refuse(regional({ PRESIGN_ENGINE: 'turbo' })), 'PRESIGN_ENGINE');
   });
 
   it('refuses a default expiry above the maximum', () => {
