@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authorize, type Caller } from '../auth/policy.js';
 import type { Config } from '../config/config.js';
@@ -31,20 +32,21 @@ const batchResponseSchema = z
   })
   .meta({ id: 'PresignBatchResponse' });
 
-export function serializePresigned(presigned: PresignedUrl) {
+function serializePresigned(presigned: PresignedUrl) {
   return { ...presigned, expiresAt: presigned.expiresAt.toISOString() };
 }
 
-export const presignRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { config, signing, metrics } = app;
+/** The one way every route mints a URL: the caller's policy, then the presigner, then the count. */
+export async function issueForCaller(app: FastifyInstance, caller: Caller, request: PresignRequest) {
+  authorize(caller, request);
+  const presigned = await app.signing.presigner.presign(request);
+  app.metrics.urlsIssued.inc({ operation: request.operation });
+  return serializePresigned(presigned);
+}
 
-  const presignFor = async (caller: Caller, body: PresignRequestBody) => {
-    const request = toPresignRequest(body, caller, config);
-    authorize(caller, request);
-    const presigned = await signing.presigner.presign(request);
-    metrics.urlsIssued.inc({ operation: request.operation });
-    return serializePresigned(presigned);
-  };
+export const presignRoutes: FastifyPluginAsyncZod = async (app) => {
+  const presignFor = (caller: Caller, body: PresignRequestBody) =>
+    issueForCaller(app, caller, toPresignRequest(body, caller, app.config));
 
   app.post(
     '/presign',

@@ -3,12 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { authorize, type Caller } from '../auth/policy.js';
+import type { Caller } from '../auth/policy.js';
 import type { Config } from '../config/config.js';
 import { AppError } from '../errors.js';
 import { errorResponses } from '../http/error-schema.js';
-import type { PresignRequest } from '../presign/presigner.js';
-import { serializePresigned } from '../presign/routes.js';
+import { issueForCaller } from '../presign/routes.js';
 import {
   MAX_SINGLE_PUT_BYTES,
   objectKeySchema,
@@ -48,14 +47,7 @@ function defaults(caller: Caller, config: Config) {
 }
 
 export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { config, signing, metrics } = app;
-
-  const presign = async (caller: Caller, request: PresignRequest) => {
-    authorize(caller, request);
-    const presigned = await signing.presigner.presign(request);
-    metrics.urlsIssued.inc({ operation: request.operation });
-    return serializePresigned(presigned);
-  };
+  const { config } = app;
 
   app.post(
     '/uploads',
@@ -74,7 +66,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
       const { caller } = request;
       const prefix = caller.policy.keyPrefixes[0] as string;
       const { body } = request;
-      return presign(caller, {
+      return issueForCaller(app, caller, {
         operation: 'put',
         ...defaults(caller, config),
         key: `${prefix}${randomUUID()}/${sanitizeFilename(body.filename)}`,
@@ -102,7 +94,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
       const { caller, body } = request;
       if (body.key.endsWith('/'))
         throw new AppError('INVALID_KEY', 'key names a folder, not an object', { field: 'key' });
-      return presign(caller, {
+      return issueForCaller(app, caller, {
         operation: 'get',
         ...defaults(caller, config),
         key: body.key,
