@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { validate } from '@readme/openapi-parser';
 import { renderOpenApiDocument } from '../../src/http/openapi.js';
-import '../helpers.js';
+import { startLocalApp } from '../helpers.js';
 
 const committed = new URL('../../openapi/openapi.json', import.meta.url);
 
@@ -42,4 +42,14 @@ test('the OpenAPI document is valid OpenAPI 3 and describes every route', async 
   for (const path of ['/presign/batch', '/uploads', '/downloads']) {
     assert.deepEqual(document.paths[path].post.security, [{ bearer: [] }], path);
   }
+});
+
+test('GET /docs serves Swagger UI and /docs/json the same document', async (t) => {
+  const { app } = await startLocalApp(t);
+  const ui = await app.inject({ method: 'GET', url: '/docs/' });
+  assert.equal(ui.statusCode, 200);
+  assert.match(String(ui.headers['content-type']), /text\/html/);
+  const json = await app.inject({ method: 'GET', url: '/docs/json' });
+  assert.equal(json.statusCode, 200);
+  assert.deepEqual(json.json(), JSON.parse(await readFile(committed, 'utf8')));
 });
