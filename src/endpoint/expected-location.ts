@@ -3,6 +3,7 @@
 // rules, and never by asking the SDK: this is what the validator holds the signer to.
 import { BucketNameError, isVirtualHostableBucket, parseBucket, type ParsedBucket } from './bucket-name.js';
 import type { EndpointMode } from './endpoint-mode.js';
+import { LruCache } from '../lru-cache.js';
 import { uriEncode } from './s3-uri-encoding.js';
 
 export type Addressing = 'virtual-hosted' | 'path-style' | 'access-point';
@@ -24,17 +25,46 @@ export class BucketAddressError extends Error {
 }
 
 const LEGACY_GLOBAL_HOST = /(^|\.)s3(-external-1)?\.amazonaws\.com$/;
+const TRAILING_DOTS = /\.+$/;
 
 export function isLegacyGlobalHost(hostname: string): boolean {
   // A fully qualified name ends in a dot and still resolves to the same host.
-  return LEGACY_GLOBAL_HOST.test(hostname.toLowerCase().replace(/\.+$/, ''));
+  return LEGACY_GLOBAL_HOST.test(hostname.toLowerCase().replace(TRAILING_DOTS, ''));
 }
 
 function isIpHost(hostname: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname) || hostname.startsWith('[');
 }
 
+// Every URL is checked against its location, so each (mode, bucket) is worked out once. A
+// mode is fixed at start-up and never mutated, so the mode object itself keys the cache;
+// /verify and the CLI see buckets from anyone, hence the cap.
+const MAX_CACHED_BUCKETS = 1000;
+const locations = new WeakMap<EndpointMode, LruCache<string, ExpectedLocation | BucketAddressError>>();
+const hostsByMode = new WeakMap<EndpointMode, ModeHosts>();
+
+/** The result is shared and frozen. */
 export function expectedLocation(mode: EndpointMode, bucket: string): ExpectedLocation {
+  let cache = locations.get(mode);
+  if (cache === undefined) {
+    cache = new LruCache(MAX_CACHED_BUCKETS);
+    locations.set(mode, cache);
+  }
+  let entry = cache.get(bucket);
+  if (entry === undefined) {
+    try {
+      entry = Object.freeze(computeLocation(mode, bucket));
+    } catch (error) {
+      if (!(error instanceof BucketAddressError)) throw error;
+      entry = error;
+    }
+    cache.set(bucket, entry);
+  }
+  if (entry instanceof BucketAddressError) throw new BucketAddressError(entry.message);
+  return entry;
+}
+
+function computeLocation(mode: EndpointMode, bucket: string): ExpectedLocation {
   let parsed: ParsedBucket;
   try {
     parsed = parseBucket(bucket);
@@ -62,7 +92,17 @@ export interface ModeHosts {
   accessPointHostSuffix: string | undefined;
 }
 
+/** The result is shared and frozen. */
 export function modeHosts(mode: EndpointMode): ModeHosts {
+  let hosts = hostsByMode.get(mode);
+  if (hosts === undefined) {
+    hosts = Object.freeze(computeModeHosts(mode));
+    hostsByMode.set(mode, hosts);
+  }
+  return hosts;
+}
+
+function computeModeHosts(mode: EndpointMode): ModeHosts {
   switch (mode.kind) {
     case 'regional': {
       const variant = `${mode.useFips ? '-fips' : ''}${mode.useDualstack ? '.dualstack' : ''}`;

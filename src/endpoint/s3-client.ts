@@ -24,6 +24,9 @@ export function createPinnedS3(
     // ARNs from another region would leave the pinned route; the validator refuses them too.
     useArnRegion: false,
     disableMultiregionAccessPoints: true,
+    // Otherwise AWS_ENDPOINT_URL(_S3) or a profile's endpoint_url silently re-routes the
+    // regional and accelerate clients, which take no endpoint of their own.
+    ignoreConfiguredEndpointUrls: true,
   };
   const buckets = new S3Client({ ...common, ...bucketRoute(mode) });
   // An interface endpoint serves access points on its own name, `accesspoint.vpce-…`.

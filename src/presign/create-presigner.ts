@@ -4,7 +4,10 @@ import type { Config } from '../config/config.js';
 import { createPinnedS3, type PinnedS3 } from '../endpoint/s3-client.js';
 import type { ValidatorPolicy } from '../verify/url-validator.js';
 import { credentialSource, staticCredentialSource, type CredentialSource } from './credentials.js';
+import { FastSigner } from './fast-signer.js';
 import { Presigner, type PresignerDependencies } from './presigner.js';
+import { SdkSigner } from './sdk-signer.js';
+import type { UrlSigner } from './url-signer.js';
 
 /** s3rver's one built-in account: local mode only ever signs for the embedded server. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -39,6 +42,15 @@ export async function createPresigner(config: Config, options: PresignerOptions 
     maxClockSkewSeconds: config.presign.maxClockSkewSeconds,
     now: options.now ?? (() => new Date()),
   };
-  const presigner = new Presigner({ mode: config.mode, s3, credentials, policy, onRejected: options.onRejected });
+  const sdk = new SdkSigner(s3);
+  const signer: UrlSigner = config.presign.engine === 'sdk' ? sdk : new FastSigner(s3, { fallback: sdk });
+  const presigner = new Presigner({
+    mode: config.mode,
+    s3,
+    credentials,
+    policy,
+    signer,
+    onRejected: options.onRejected,
+  });
   return { presigner, s3, credentials, policy, close: () => s3.destroy() };
 }

@@ -1,7 +1,6 @@
 // Mints presigned URLs through the pinned client and returns only those that pass the
-// independent validator. The SDK signs; src/verify decides whether the result may leave.
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+// independent validator. An engine signs (src/presign/*-signer.ts); src/verify decides
+// whether the result may leave.
 import type { EndpointMode } from '../endpoint/endpoint-mode.js';
 import { BucketAddressError, expectedLocation } from '../endpoint/expected-location.js';
 import { objectKeyProblem } from '../endpoint/object-key.js';
@@ -14,6 +13,9 @@ import {
   type ValidatorPolicy,
 } from '../verify/url-validator.js';
 import type { CredentialSource, SigningCredentials } from './credentials.js';
+import { FastSigner } from './fast-signer.js';
+import { SdkSigner } from './sdk-signer.js';
+import type { UrlSigner } from './url-signer.js';
 
 export type Operation = 'get' | 'put';
 
@@ -46,6 +48,8 @@ export interface PresignerDependencies {
   s3: PinnedS3;
   credentials: CredentialSource;
   policy: ValidatorPolicy;
+  /** The signing engine; defaults to the fast engine over `s3`, falling back to the SDK where it must. */
+  signer?: UrlSigner;
   /** Told about every URL the validator refused, before the refusal is thrown. */
   onRejected?: (report: ValidationReport, request: PresignRequest) => void;
 }
@@ -55,9 +59,15 @@ const CREDENTIAL_EXPIRY_MARGIN_SECONDS = 60;
 
 export class Presigner {
   readonly #deps: PresignerDependencies;
+  readonly #signer: UrlSigner;
 
   constructor(deps: PresignerDependencies) {
     this.#deps = deps;
+    this.#signer = deps.signer ?? new FastSigner(deps.s3, { fallback: new SdkSigner(deps.s3) });
+  }
+
+  get engine(): UrlSigner['engine'] {
+    return this.#signer.engine;
   }
 
   async presign(request: PresignRequest): Promise<PresignedUrl> {
@@ -77,11 +87,35 @@ export class Presigner {
       });
     }
 
-    const credentials = await this.#credentials();
+    let credentials = this.#deps.credentials.current?.();
+    if (credentials === undefined) {
+      try {
+        credentials = await this.#deps.credentials.get();
+      } catch (error) {
+        throw new AppError('CREDENTIALS_UNAVAILABLE', 'no AWS credentials are available to sign with', {
+          cause: error,
+        });
+      }
+    }
     const signingDate = policy.now();
     const expiresIn = clampToCredentials(request.expiresIn, signingDate, credentials);
     const headers = requiredHeaders(request);
-    const url = await this.#sign(request, expiresIn, signingDate, headers);
+    let url: string;
+    try {
+      const signed = this.#signer.sign({
+        operation: request.operation,
+        bucket: request.bucket,
+        key: request.key,
+        expiresIn,
+        signingDate,
+        headers,
+        responseContentDisposition: request.operation === 'get' ? request.responseContentDisposition : undefined,
+        credentials,
+      });
+      url = typeof signed === 'string' ? signed : await signed;
+    } catch (error) {
+      throw new AppError('PRESIGN_FAILED', 'the S3 client could not presign this request', { cause: error });
+    }
 
     const expectation: UrlExpectation = {
       bucket: request.bucket,
@@ -115,50 +149,6 @@ export class Presigner {
       key: request.key,
       endpoint: { mode: mode.kind, host },
     };
-  }
-
-  async #credentials(): Promise<SigningCredentials> {
-    try {
-      return await this.#deps.credentials.get();
-    } catch (error) {
-      throw new AppError('CREDENTIALS_UNAVAILABLE', 'no AWS credentials are available to sign with', { cause: error });
-    }
-  }
-
-  async #sign(
-    request: PresignRequest,
-    expiresIn: number,
-    signingDate: Date,
-    headers: Record<string, string>,
-  ): Promise<string> {
-    const client = this.#deps.s3.clientFor(request.bucket);
-    const command =
-      request.operation === 'get'
-        ? new GetObjectCommand({
-            Bucket: request.bucket,
-            Key: request.key,
-            ResponseContentDisposition: request.responseContentDisposition,
-          })
-        : new PutObjectCommand({
-            Bucket: request.bucket,
-            Key: request.key,
-            ContentType: request.contentType,
-            ContentLength: request.contentLength,
-            ChecksumSHA256: request.checksumSha256,
-          });
-    try {
-      return await getSignedUrl(client, command, {
-        expiresIn,
-        signingDate,
-        // Signed headers are what make S3 refuse other content: the presigner leaves
-        // content-type and content-length unsigned unless told.
-        signableHeaders: new Set(Object.keys(headers)),
-        // Kept as a header, not hoisted into the query, so the browser sends it and S3 checks the body.
-        unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
-      });
-    } catch (error) {
-      throw new AppError('PRESIGN_FAILED', 'the S3 client could not presign this request', { cause: error });
-    }
   }
 }
 

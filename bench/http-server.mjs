@@ -1,0 +1,80 @@
+// One benchmark target in its own process, so its RSS is its own: `hello` (a bare Fastify
+// hello-world route, the baseline) or `fast` / `sdk` (the service built by buildApp, with
+// authentication, rate limiting, validation and request logging at info). Listens on
+// 127.0.0.1 only and reports its port, then its RSS on request, over IPC.
+import process from 'node:process';
+import Fastify from 'fastify';
+import { benchCredentials, benchEnv } from './workload.mjs';
+
+const target = process.argv[2];
+
+async function helloWorld() {
+  const app = Fastify();
+  app.get('/hello', async () => ({ hello: 'world' }));
+  return app;
+}
+
+async function service(engine) {
+  // Loaded here, not at the top: the hello-world process must not carry the service's modules.
+  const { default: pino } = await import('pino');
+  const { buildApp, loggerOptions } = await import('../dist/app.js');
+  const { loadConfig } = await import('../dist/config/config.js');
+  const { staticCredentialSource } = await import('../dist/presign/credentials.js');
+  const result = loadConfig(benchEnv(engine));
+  if (!result.ok) throw new Error(`bench configuration refused: ${result.problems.join('; ')}`);
+  const config = result.config;
+  // Request logs at info, through pino's own destination, to a file or /dev/null: the cost of
+  // writing them stays in, the terminal stays quiet.
+  const destination = pino.destination({ dest: process.env.BENCH_LOG_FILE || '/dev/null', sync: true });
+  const deps = {
+    credentials: staticCredentialSource(benchCredentials(), 'bench'),
+    logger: loggerOptions(config, destination),
+    ...(await authenticationDeps(config)),
+  };
+  return buildApp(config, deps);
+}
+
+// ─── AUTHENTICATION (issue 3) ─────────────────────────────────────────────────────────────
+// /presign needs a caller. The bench registers one API-key client that may do everything the
+// service allows; the parent sends `Authorization: Bearer $BENCH_API_KEY`. If the auth API
+// changes, this is the one place to adapt.
+async function authenticationDeps(config) {
+  const apiKey = process.env.BENCH_API_KEY;
+  let auth;
+  try {
+    auth = {
+      callers: await import('../dist/auth/callers.js'),
+      keys: await import('../dist/auth/api-keys.js'),
+    };
+  } catch {
+    return {}; // a tree without authentication: /presign is open
+  }
+  if (!apiKey) throw new Error('BENCH_API_KEY is not set');
+  const registry = auth.callers.callerRegistryFrom(
+    {
+      clients: [
+        {
+          id: 'bench',
+          apiKeySha256: auth.keys.hashApiKey(apiKey),
+          policy: { operations: ['get', 'put'], keyPrefixes: [''] },
+        },
+      ],
+    },
+    config,
+  );
+  if (!registry.ok) throw new Error(`bench callers refused: ${registry.problems.join('; ')}`);
+  return { callers: registry.registry };
+}
+// ───────────────────────────────────────────────────────────────────────────────────────────
+
+const app = target === 'hello' ? await helloWorld() : await service(target);
+await app.listen({ host: '127.0.0.1', port: 0 });
+const { port } = app.server.address();
+process.on('message', async (message) => {
+  if (message === 'rss') process.send({ rss: process.memoryUsage().rss });
+  if (message === 'close') {
+    await app.close();
+    process.exit(0);
+  }
+});
+process.send({ port });

@@ -1,0 +1,81 @@
+// The reference engine: the AWS SDK's getSignedUrl through the pinned client.
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import type { PinnedS3 } from '../endpoint/s3-client.js';
+import type { SigningRequest, UrlSigner } from './url-signer.js';
+
+/** The headers a PutObject input can carry, by the member that carries each. */
+const PUT_HEADER_MEMBERS = new Set(['content-type', 'content-length', 'x-amz-checksum-sha256']);
+
+export class SdkSigner implements UrlSigner {
+  readonly engine = 'sdk' as const;
+  readonly #s3: PinnedS3;
+  /** One overlay per client and credentials object: copying the client's config costs ~15 µs. */
+  readonly #overlays = new WeakMap<S3Client, WeakMap<AwsCredentialIdentity, S3Client>>();
+
+  constructor(s3: PinnedS3) {
+    this.#s3 = s3;
+  }
+
+  async sign(request: SigningRequest): Promise<string> {
+    const { headers } = request;
+    for (const name of Object.keys(headers)) {
+      if (request.operation !== 'put' || !PUT_HEADER_MEMBERS.has(name)) {
+        throw new Error(`the sdk engine cannot bind header ${name} to a ${request.operation}`);
+      }
+    }
+    const command =
+      request.operation === 'get'
+        ? new GetObjectCommand({
+            Bucket: request.bucket,
+            Key: request.key,
+            ResponseContentDisposition: request.responseContentDisposition,
+          })
+        : new PutObjectCommand({
+            Bucket: request.bucket,
+            Key: request.key,
+            ContentType: headers['content-type'],
+            ContentLength: headers['content-length'] === undefined ? undefined : Number(headers['content-length']),
+            ChecksumSHA256: headers['x-amz-checksum-sha256'],
+          });
+    return getSignedUrl(this.#signingClient(request), command, {
+      expiresIn: request.expiresIn,
+      signingDate: request.signingDate,
+      // Signed headers are what make S3 refuse other content: the presigner leaves
+      // content-type and content-length unsigned unless told.
+      signableHeaders: new Set(Object.keys(headers)),
+      // Kept as a header, not hoisted into the query, so the browser sends it and S3 checks the body.
+      unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
+    });
+  }
+
+  /**
+   * The pinned client seen through an overlay that carries the Presigner's credentials.
+   * Left to itself, getSignedUrl signs with whatever the client's own identity cache holds at
+   * that instant, which refreshes on the SDK's schedule (5 minutes before expiry), not the
+   * Presigner's: the access key, token and expiry the validator checks could then differ from
+   * the ones that signed. getSignedUrl reads only `config` and `middlewareStack`, and the
+   * client itself is left untouched.
+   */
+  #signingClient(request: SigningRequest): S3Client {
+    const client = this.#s3.clientFor(request.bucket);
+    const identity = request.credentials;
+    let byIdentity = this.#overlays.get(client);
+    if (byIdentity === undefined) {
+      byIdentity = new WeakMap();
+      this.#overlays.set(client, byIdentity);
+    }
+    let overlay = byIdentity.get(identity);
+    if (overlay === undefined) {
+      // A snapshot of the config is enough: presigning reads nothing the client changes later
+      // (the signing date is always given, so its clock-skew offset plays no part).
+      overlay = {
+        config: { ...client.config, credentials: async () => identity },
+        middlewareStack: client.middlewareStack,
+      } as unknown as S3Client;
+      byIdentity.set(identity, overlay);
+    }
+    return overlay;
+  }
+}
