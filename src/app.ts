@@ -3,7 +3,7 @@
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { authentication } from './auth/authentication.js';
 import type { CallerRegistry } from './auth/callers.js';
@@ -51,7 +51,15 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     // Behind a load balancer the client's address is in X-Forwarded-For.
     trustProxy: true,
     return503OnClosing: true,
+    // One line per request (below) instead of Fastify's two: half the logging cost on the hot path.
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<ZodTypeProvider>();
+  app.addHook('onResponse', async (request, reply) => {
+    reply.log.info(
+      { req: request, res: reply, responseTime: reply.elapsedTime, caller: request.caller?.id },
+      'request completed',
+    );
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // JSON only: a text/plain body is refused with 415 rather than half-parsed.

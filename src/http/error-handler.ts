@@ -73,9 +73,15 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const appError = toAppError(error);
     if (appError.statusCode >= 500) {
-      request.log.error({ err: appError.cause ?? error, code: appError.code }, appError.message);
+      request.log.error(
+        { err: appError.cause ?? error, code: appError.code, caller: request.caller?.id },
+        appError.message,
+      );
     } else {
-      request.log.info({ code: appError.code, statusCode: appError.statusCode }, appError.message);
+      request.log.info(
+        { code: appError.code, statusCode: appError.statusCode, caller: request.caller?.id },
+        appError.message,
+      );
     }
     if (appError.statusCode === 401) {
       // RFC 6750: no error attribute when the request carried no credentials at all.

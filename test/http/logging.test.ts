@@ -34,7 +34,7 @@ test('no signature, credential or authorization header reaches the request logs'
   });
   await app.inject({ method: 'POST', url: '/verify', payload: { url } });
 
-  assert.ok(logs.lines.length > 4, 'requests were logged');
+  assert.ok(logs.lines.filter((line) => line.includes('request completed')).length >= 3, 'one line per request');
   for (const secret of [
     signature,
     credential,
