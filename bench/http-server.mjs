@@ -1,9 +1,10 @@
 // One benchmark target in its own process, so its RSS is its own: `hello` (a bare Fastify
-// hello-world route, the baseline) or `fast` / `sdk` (the service built by buildApp, with
+// hello-world route, the baseline), `echo` (a bare Fastify POST of the same shape: the
+// framework's floor) or `fast` / `sdk` (the service built by buildApp, with
 // authentication, rate limiting, validation and request logging at info). Listens on
 // 127.0.0.1 only and reports its port, then its RSS on request, over IPC.
 import process from 'node:process';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { benchCredentials, benchEnv } from './workload.mjs';
 
 const target = process.argv[2];
@@ -11,6 +12,35 @@ const target = process.argv[2];
 async function helloWorld() {
   const app = Fastify();
   app.get('/hello', async () => ({ hello: 'world' }));
+  return app;
+}
+
+/**
+ * The framework's floor for this request shape: a bare Fastify POST that parses the same
+ * JSON body and answers a presign-sized JSON document, with the same one-line-per-request
+ * logging at info. No auth, policy, signing, validation, helmet or zod: what /presign could
+ * reach if all of those cost nothing.
+ */
+async function echo() {
+  const { default: pino } = await import('pino');
+  const app = Fastify({
+    logger: { level: 'info', stream: pino.destination({ dest: '/dev/null', sync: true }) },
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  });
+  const answer = {
+    url: `https://bench-bucket.s3.eu-west-1.amazonaws.com/${'x'.repeat(760)}`,
+    method: 'GET',
+    headers: {},
+    expiresAt: new Date().toISOString(),
+    expiresIn: 900,
+    bucket: 'bench-bucket',
+    key: 'uploads/2026/11/user-1/photo 1 (original).jpg',
+    endpoint: { mode: 'regional', host: 'bench-bucket.s3.eu-west-1.amazonaws.com' },
+  };
+  app.post('/presign', async () => answer);
   return app;
 }
 
@@ -67,7 +97,7 @@ async function authenticationDeps(config) {
 }
 // ───────────────────────────────────────────────────────────────────────────────────────────
 
-const app = target === 'hello' ? await helloWorld() : await service(target);
+const app = target === 'hello' ? await helloWorld() : target === 'echo' ? await echo() : await service(target);
 await app.listen({ host: '127.0.0.1', port: 0 });
 const { port } = app.server.address();
 process.on('message', async (message) => {

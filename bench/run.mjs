@@ -135,7 +135,7 @@ async function http() {
     `\nHTTP: autocannon, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up then ${DURATION_S} s per target, each server in its own process`,
   );
   const results = {};
-  for (const target of ['hello', 'fast', 'sdk']) {
+  for (const target of ['hello', 'echo', 'fast', 'sdk']) {
     const server = await startServer(target, apiKey);
     try {
       await load(server.port, target, apiKey, WARMUP_S);
@@ -159,7 +159,12 @@ async function http() {
     }
   }
   process.stdout.write('\n');
-  const label = { hello: 'hello-world (GET /hello)', fast: 'POST /presign, fast', sdk: 'POST /presign, sdk' };
+  const label = {
+    hello: 'hello-world (GET /hello)',
+    echo: 'bare Fastify POST, same shape',
+    fast: 'POST /presign, fast',
+    sdk: 'POST /presign, sdk',
+  };
   printTable(
     ['HTTP target', 'req/s', 'p50 ms', 'p99 ms', 'RSS after load', 'vs hello-world'],
     Object.entries(results).map(([target, r]) => [
