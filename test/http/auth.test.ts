@@ -287,3 +287,21 @@ test('an issuer whose JWKS answers 404 is unavailable too, not a bad token', asy
   assert.equal(response.statusCode, 503, response.body);
   assert.equal(response.json().code, 'AUTH_UNAVAILABLE');
 });
+
+test('CORS: without CORS_ORIGINS no browser origin is allowed', async (t) => {
+  const { app } = await start(t);
+  const preflight = await app.inject({
+    method: 'OPTIONS',
+    url: '/uploads',
+    headers: { origin: 'https://app.example.test', 'access-control-request-method': 'POST' },
+  });
+  assert.equal(preflight.headers['access-control-allow-origin'], undefined);
+  const simple = await app.inject({
+    method: 'POST',
+    url: '/presign',
+    headers: { origin: 'https://app.example.test', authorization: `Bearer ${serviceKey}` },
+    payload: { operation: 'get', key: 'billing/a' },
+  });
+  assert.equal(simple.statusCode, 200);
+  assert.equal(simple.headers['access-control-allow-origin'], undefined);
+});
