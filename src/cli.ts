@@ -4,7 +4,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatConfigProblems, loadConfig, SIGV4_MAX_EXPIRES_SECONDS, type Config } from './config/config.js';
 import { isAppError } from './errors.js';
-import { validatePresignedUrl, describeMode, type ValidatorPolicy } from './verify/url-validator.js';
+import { validatePresignedUrl, describeMode, validatorPolicy } from './verify/url-validator.js';
 
 const USAGE = `Usage:
   s3-presign url --bucket B --key K [--operation get|put] [--region R]
@@ -73,15 +73,6 @@ function configFrom(flags: ModeFlags, bucket?: string): Config {
   return result.config;
 }
 
-function policyOf(config: Config): ValidatorPolicy {
-  return {
-    mode: config.mode,
-    maxExpiresSeconds: config.presign.maxExpiresSeconds,
-    maxClockSkewSeconds: config.presign.maxClockSkewSeconds,
-    now: () => new Date(),
-  };
-}
-
 function wholeNumber(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number, got "${value}"`);
@@ -127,7 +118,7 @@ function verifyCommand(args: string[]): number {
   if (values.help) return usage(0);
   if (positionals.length !== 1) throw new UsageError('verify takes exactly one URL');
   const config = configFrom(values);
-  const report = validatePresignedUrl(positionals[0] as string, policyOf(config));
+  const report = validatePresignedUrl(positionals[0] as string, validatorPolicy(config));
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ mode: config.mode.kind, ...report }, null, 2)}\n`);
   } else if (report.valid) {

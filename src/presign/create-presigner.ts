@@ -2,7 +2,7 @@
 // service and the CLI build it the same way.
 import type { Config } from '../config/config.js';
 import { createPinnedS3, type PinnedS3 } from '../endpoint/s3-client.js';
-import type { ValidatorPolicy } from '../verify/url-validator.js';
+import { validatorPolicy, type ValidatorPolicy } from '../verify/url-validator.js';
 import { credentialSource, staticCredentialSource, type CredentialSource } from './credentials.js';
 import { FastSigner } from './fast-signer.js';
 import { Presigner, type PresignerDependencies } from './presigner.js';
@@ -36,12 +36,7 @@ export async function defaultCredentialSource(config: Config): Promise<Credentia
 export async function createPresigner(config: Config, options: PresignerOptions = {}): Promise<PresignerBundle> {
   const credentials = options.credentials ?? (await defaultCredentialSource(config));
   const s3 = createPinnedS3(config.mode, credentials.provider);
-  const policy: ValidatorPolicy = {
-    mode: config.mode,
-    maxExpiresSeconds: config.presign.maxExpiresSeconds,
-    maxClockSkewSeconds: config.presign.maxClockSkewSeconds,
-    now: options.now ?? (() => new Date()),
-  };
+  const policy = validatorPolicy(config, options.now);
   const sdk = new SdkSigner(s3);
   const signer: UrlSigner = config.presign.engine === 'sdk' ? sdk : new FastSigner(s3, { fallback: sdk });
   const presigner = new Presigner({

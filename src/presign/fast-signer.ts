@@ -126,15 +126,7 @@ const OWN_NAMES_BEFORE_SIGNATURE = [
   'X-Amz-Expires',
   'X-Amz-Security-Token',
 ];
-const SIGNING_PARAMETERS = new Set([
-  'X-Amz-Algorithm',
-  'X-Amz-Credential',
-  'X-Amz-Date',
-  'X-Amz-Expires',
-  'X-Amz-Security-Token',
-  'X-Amz-Signature',
-  'X-Amz-SignedHeaders',
-]);
+const SIGNING_PARAMETERS = new Set([...OWN_NAMES_BEFORE_SIGNATURE, 'X-Amz-Signature', 'X-Amz-SignedHeaders']);
 const NO_PARAMETERS: ReadonlyArray<[string, string]> = [];
 // A caller that passes the same deeply frozen array each time (the S3 engine's GET and PUT
 // parameters) has it encoded and sorted once: nothing in it can have changed since.

@@ -104,9 +104,19 @@ export const presignRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 };
 
+/** What a request that names no bucket or expiry gets: the caller's first bucket, and the
+ * service default capped by the caller's maximum. */
+export function callerDefaults(caller: Caller, config: Config): { bucket: string; expiresIn: number } {
+  return {
+    bucket: caller.policy.buckets[0] ?? (config.buckets[0] as string),
+    expiresIn: Math.min(config.presign.defaultExpiresSeconds, caller.policy.maxExpiresSeconds),
+  };
+}
+
 /** Fills the defaults a request may leave out, from the caller's policy and the service. */
 export function toPresignRequest(body: PresignRequestBody, caller: Caller, config: Config): PresignRequest {
-  const bucket = body.bucket ?? caller.policy.buckets[0] ?? (config.buckets[0] as string);
+  const defaults = callerDefaults(caller, config);
+  const bucket = body.bucket ?? defaults.bucket;
   if (!config.buckets.includes(bucket)) {
     throw new AppError('BUCKET_NOT_ALLOWED', `bucket "${bucket}" is not on the allowlist`, { field: 'bucket' });
   }
@@ -132,7 +142,7 @@ export function toPresignRequest(body: PresignRequestBody, caller: Caller, confi
     operation: body.operation,
     bucket,
     key: body.key,
-    expiresIn: body.expiresIn ?? Math.min(config.presign.defaultExpiresSeconds, caller.policy.maxExpiresSeconds),
+    expiresIn: body.expiresIn ?? defaults.expiresIn,
     ...putOnly,
     responseContentDisposition: body.responseContentDisposition,
   };

@@ -3,11 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Caller } from '../auth/policy.js';
-import type { Config } from '../config/config.js';
 import { AppError } from '../errors.js';
 import { errorResponses } from '../http/error-schema.js';
-import { issueForCaller } from '../presign/routes.js';
+import { callerDefaults, issueForCaller } from '../presign/routes.js';
 import {
   MAX_SINGLE_PUT_BYTES,
   objectKeySchema,
@@ -39,13 +37,6 @@ const downloadRequestSchema = z
   })
   .meta({ id: 'DownloadRequest' });
 
-function defaults(caller: Caller, config: Config) {
-  return {
-    bucket: caller.policy.buckets[0] ?? (config.buckets[0] as string),
-    expiresIn: Math.min(config.presign.defaultExpiresSeconds, caller.policy.maxExpiresSeconds),
-  };
-}
-
 export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
   const { config } = app;
 
@@ -68,7 +59,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
       const { body } = request;
       return issueForCaller(app, caller, {
         operation: 'put',
-        ...defaults(caller, config),
+        ...callerDefaults(caller, config),
         key: `${prefix}${randomUUID()}/${sanitizeFilename(body.filename)}`,
         contentType: body.contentType,
         contentLength: body.contentLength,
@@ -96,7 +87,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
         throw new AppError('INVALID_KEY', 'key names a folder, not an object', { field: 'key' });
       return issueForCaller(app, caller, {
         operation: 'get',
-        ...defaults(caller, config),
+        ...callerDefaults(caller, config),
         key: body.key,
         responseContentDisposition: body.filename === undefined ? undefined : attachmentDisposition(body.filename),
       });

@@ -12,7 +12,7 @@ import {
 } from '../endpoint/expected-location.js';
 import { objectKeyProblem } from '../endpoint/object-key.js';
 import { encodeObjectKey, uriEncode } from '../endpoint/s3-uri-encoding.js';
-import { SIGV4_MAX_EXPIRES_SECONDS } from '../config/config.js';
+import { SIGV4_MAX_EXPIRES_SECONDS, type Config } from '../config/config.js';
 import type { UrlCheckCode } from '../errors.js';
 
 export interface ValidatorPolicy {
@@ -20,6 +20,16 @@ export interface ValidatorPolicy {
   maxExpiresSeconds: number;
   maxClockSkewSeconds: number;
   now: () => Date;
+}
+
+/** The policy a configuration implies; the service and the CLI hold URLs to the same one. */
+export function validatorPolicy(config: Config, now: () => Date = () => new Date()): ValidatorPolicy {
+  return {
+    mode: config.mode,
+    maxExpiresSeconds: config.presign.maxExpiresSeconds,
+    maxClockSkewSeconds: config.presign.maxClockSkewSeconds,
+    now,
+  };
 }
 
 /** What the service knows about a URL it just signed; empty for a URL from elsewhere. */
