@@ -1,6 +1,6 @@
 // Service API keys: 256 random bits, shown once, stored only as a SHA-256 hash. A key
 // this strong needs no slow hash or salt: there is nothing to guess.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const API_KEY_PREFIX = 's3p_';
 const API_KEY = /^s3p_[A-Za-z0-9_-]{43}$/;
@@ -10,7 +10,7 @@ export function generateApiKey(): string {
 }
 
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 export function looksLikeApiKey(token: string): boolean {
@@ -30,10 +30,10 @@ export class ApiKeyIndex<T> {
 
   find(presented: string): T | undefined {
     if (!API_KEY.test(presented)) return undefined;
-    const hash = createHash('sha256').update(presented, 'utf8').digest();
+    const presentedHash = hash('sha256', presented, 'buffer');
     let found: T | undefined;
     for (const entry of this.#entries) {
-      if (timingSafeEqual(entry.hash, hash) && found === undefined) found = entry.holder;
+      if (timingSafeEqual(entry.hash, presentedHash) && found === undefined) found = entry.holder;
     }
     return found;
   }

@@ -58,14 +58,17 @@ export type ClientDefinition = z.output<typeof clientSchema>;
 export type RegistryResult = { ok: true; registry: CallerRegistry } | { ok: false; problems: string[] };
 
 export class CallerRegistry {
-  readonly #apiKeys: ApiKeyIndex<ClientDefinition>;
+  readonly #apiKeys: ApiKeyIndex<Caller>;
   readonly #jwt: JwtVerifier<ClientDefinition> | undefined;
   readonly #config: Config;
 
   constructor(clients: readonly ClientDefinition[], config: Config) {
     this.#config = config;
+    // An API-key caller is the same on every request: built once, frozen, shared.
     this.#apiKeys = new ApiKeyIndex(
-      clients.flatMap((client) => (client.apiKeySha256 ? [{ sha256Hex: client.apiKeySha256, holder: client }] : [])),
+      clients.flatMap((client) =>
+        client.apiKeySha256 ? [{ sha256Hex: client.apiKeySha256, holder: this.#apiKeyCaller(client) }] : [],
+      ),
     );
     const jwtClients = clients.filter((client) => client.jwt !== undefined);
     this.#jwt =
@@ -92,13 +95,19 @@ export class CallerRegistry {
     if (!match) throw new AppError('AUTH_INVALID', 'the Authorization header must be "Bearer <API key or token>"');
     const token = match[1] as string;
     if (looksLikeApiKey(token)) {
-      const client = this.#apiKeys.find(token);
-      if (!client) throw new AppError('AUTH_INVALID', 'the API key is not valid');
-      return { id: client.id, kind: 'api-key', subject: undefined, policy: this.#policyOf(client, undefined) };
+      const caller = this.#apiKeys.find(token);
+      if (!caller) throw new AppError('AUTH_INVALID', 'the API key is not valid');
+      return caller;
     }
     if (!this.#jwt) throw new AppError('AUTH_INVALID', 'the bearer token is not a valid API key');
     const { holder, subject } = await this.#jwt.verify(token);
     return { id: holder.id, kind: 'jwt', subject, policy: this.#policyOf(holder, subject) };
+  }
+
+  #apiKeyCaller(client: ClientDefinition): Caller {
+    const policy = this.#policyOf(client, undefined);
+    Object.freeze(policy.keyPrefixes);
+    return Object.freeze({ id: client.id, kind: 'api-key', subject: undefined, policy: Object.freeze(policy) });
   }
 
   #policyOf(client: ClientDefinition, subject: string | undefined): CallerPolicy {
