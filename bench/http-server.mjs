@@ -21,7 +21,7 @@ async function helloWorld() {
  * logging at info. No auth, policy, signing, validation, helmet or zod: what /presign could
  * reach if all of those cost nothing.
  */
-async function echo() {
+async function echo({ answer = presignSizedAnswer() } = {}) {
   const { default: pino } = await import('pino');
   const app = Fastify({
     logger: { level: 'info', stream: pino.destination({ dest: '/dev/null', sync: true }) },
@@ -30,7 +30,12 @@ async function echo() {
   app.addHook('onResponse', async (request, reply) => {
     reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
   });
-  const answer = {
+  if (answer) app.post('/presign', async () => answer);
+  return app;
+}
+
+function presignSizedAnswer() {
+  return {
     url: `https://bench-bucket.s3.eu-west-1.amazonaws.com/${'x'.repeat(760)}`,
     method: 'GET',
     headers: {},
@@ -40,7 +45,28 @@ async function echo() {
     key: 'uploads/2026/11/user-1/photo 1 (original).jpg',
     endpoint: { mode: 'regional', host: 'bench-bucket.s3.eu-west-1.amazonaws.com' },
   };
-  app.post('/presign', async () => answer);
+}
+
+/**
+ * The floor with the work that cannot go: the `echo` server, but answering what the service's
+ * own Presigner (fast engine, validator included) mints for the parsed body. What /presign
+ * could reach if authentication, rate limiting, schema validation, security headers and
+ * metrics cost nothing.
+ */
+async function signingFloor() {
+  const app = await echo({ answer: null });
+  const { loadConfig } = await import('../dist/config/config.js');
+  const { createPresigner } = await import('../dist/presign/create-presigner.js');
+  const { staticCredentialSource } = await import('../dist/presign/credentials.js');
+  const result = loadConfig(benchEnv('fast'));
+  if (!result.ok) throw new Error(`bench configuration refused: ${result.problems.join('; ')}`);
+  const { presigner } = await createPresigner(result.config, {
+    credentials: staticCredentialSource(benchCredentials(), 'bench'),
+  });
+  app.post('/presign', async (request) => {
+    const presigned = await presigner.presign({ bucket: result.config.buckets[0], ...request.body });
+    return { ...presigned, expiresAt: presigned.expiresAt.toISOString() };
+  });
   return app;
 }
 
@@ -97,11 +123,20 @@ async function authenticationDeps(config) {
 }
 // ───────────────────────────────────────────────────────────────────────────────────────────
 
-const app = target === 'hello' ? await helloWorld() : target === 'echo' ? await echo() : await service(target);
+const targets = {
+  hello: helloWorld,
+  echo,
+  floor: signingFloor,
+  fast: () => service('fast'),
+  sdk: () => service('sdk'),
+};
+if (!(target in targets)) throw new Error(`unknown target ${target}; one of ${Object.keys(targets).join(', ')}`);
+const app = await targets[target]();
 await app.listen({ host: '127.0.0.1', port: 0 });
 const { port } = app.server.address();
 process.on('message', async (message) => {
   if (message === 'rss') process.send({ rss: process.memoryUsage().rss });
+  if (message === 'cpu') process.send({ cpu: process.cpuUsage() });
   if (message === 'close') {
     await app.close();
     process.exit(0);
