@@ -6,6 +6,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 
 import { loadConfig, type Config } from '../../src/config/config.js';
 import type { UrlCheckCode } from '../../src/errors.js';
@@ -467,6 +468,23 @@ for (const m of MODES) {
           assertFails(validate(good({ signature })), ['URL_SIGNATURE_FORMAT']);
         });
       }
+
+      it('accepts exactly the signatures /^[0-9a-f]{64}$/ accepts, non-ASCII look-alikes included', () => {
+        // U+0161 and U+0130 end in the bits of 'a' and '0': a table indexed carelessly would pass them.
+        const hex = fc.array(fc.constantFrom(...'0123456789abcdef'), { minLength: 63, maxLength: 65 });
+        const intruder = fc.option(fc.tuple(fc.nat(64), fc.constantFrom(...'ABCDEFgz\u0161\u0130\uff46\u0660')));
+        const signature = fc.tuple(hex, intruder).map(([chars, swap]) => {
+          if (swap) chars.splice(swap[0] % chars.length, 1, swap[1]);
+          return chars.join('');
+        });
+        fc.assert(
+          fc.property(signature, (value) => {
+            const failures = validate(good({ signature: encodeURIComponent(value) })).failures.map((f) => f.code);
+            assert.equal(!failures.includes('URL_SIGNATURE_FORMAT'), /^[0-9a-f]{64}$/.test(value), value);
+          }),
+          { numRuns: 2000 },
+        );
+      });
 
       it('X-Amz-Date in the future beyond the clock skew → URL_DATE_SKEW (within it passes)', () => {
         assertValid(validate(good({ date: '20260301T120500Z' })));
