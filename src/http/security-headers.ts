@@ -27,7 +27,8 @@ export function securityHeaders(options: Readonly<HelmetOptions>): Record<string
 }
 
 async function securityHeadersPlugin(app: FastifyInstance, options: { helmet: HelmetOptions }): Promise<void> {
-  const headers = securityHeaders(options.helmet);
+  // A presign answer is a bearer credential until it expires: no browser or proxy may keep one.
+  const headers = { ...securityHeaders(options.helmet), 'cache-control': 'no-store' };
   // onRequest, so a route that needs its own policy (Swagger UI, /demo) can still replace it.
   app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(headers);

@@ -52,5 +52,6 @@ test('every API response carries them', async (t) => {
     for (const [name, value] of Object.entries(expected)) {
       assert.equal(response.headers[name], value, `${request.method} ${request.url}: ${name}`);
     }
+    assert.equal(response.headers['cache-control'], 'no-store', `${request.method} ${request.url}: cache-control`);
   }
 });
