@@ -7,20 +7,25 @@ const SECRET_QUERY_PARAMETER =
 
 /** Replaces the value of every secret-bearing query parameter with REDACTED. */
 export function scrubUrl(url: string): string {
+  // The pattern needs a `?` or `&`; most request URLs (/presign) have neither.
+  if (!url.includes('?') && !url.includes('&')) return url;
   return url.replace(SECRET_QUERY_PARAMETER, '$1REDACTED');
 }
 
-/** Header paths pino removes from every logged request. */
+/**
+ * Paths pino redacts in any logged object that carries raw headers. A logged request needs
+ * none: its serializer below is an allowlist that never copies a header, and redacting
+ * `req.headers.*` behind it cost every request line more than the rest of its `req` (measured).
+ */
 export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'req.headers["x-amz-security-token"]',
   'headers.authorization',
   'headers.cookie',
+  'headers["x-api-key"]',
+  'headers["x-amz-security-token"]',
 ];
 
 export const requestSerializers = {
+  /** What of a request reaches a log line: these four fields and nothing else. */
   req(request: FastifyRequest) {
     return {
       method: request.method,

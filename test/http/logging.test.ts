@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { scrubUrl } from '../../src/http/log-redaction.js';
 import { startLocalApp } from '../helpers.js';
 
@@ -12,6 +13,29 @@ test('scrubUrl removes signatures, credentials and tokens, and keeps the rest', 
   }
   assert.ok(scrubbed.startsWith('https://b.s3.us-east-1.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&'));
   assert.match(scrubbed, /X-Amz-Signature=REDACTED/);
+});
+
+test('scrubUrl skips its pattern only for URLs it could not match', () => {
+  const pattern =
+    /([?&](?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId|x-amz-security-token|access_token|token|api_key|apikey)=)[^&#]*/gi;
+  const piece = fc.constantFrom('/', 'k', '?', '&', '=', '#', 'token', 'X-Amz-Signature', 'Signature', 'x', '%2F');
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+      const url = `/presign${pieces.join('')}`;
+      assert.equal(scrubUrl(url), url.replace(pattern, '$1REDACTED'));
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test('raw headers logged under `headers` are redacted', async (t) => {
+  const { app, logs } = await startLocalApp(t);
+  app.log.warn(
+    { headers: { authorization: 'Bearer s3p_secret', cookie: 'c=secret', 'x-api-key': 'k-secret', accept: '*/*' } },
+    'raw headers',
+  );
+  assert.ok(!/s3p_secret|c=secret|k-secret/.test(logs.text), logs.text);
+  assert.match(logs.text, /"accept":"\*\/\*"/);
 });
 
 test('no signature, credential or authorization header reaches the request logs', async (t) => {
