@@ -568,12 +568,8 @@ function checkSignedHeaders(
   report: ValidationReport,
   fail: (code: UrlCheckCode, message: string) => void,
 ): void {
-  const headers = value ? value.split(';') : [];
-  report.signedHeaders = headers;
-  const wellFormed =
-    headers.length > 0 &&
-    headers.every((header) => HEADER_NAME.test(header)) &&
-    headers.every((header, i) => i === 0 || (headers[i - 1] as string) < header);
+  const { headers, wellFormed } = parseSignedHeaders(value ?? '');
+  report.signedHeaders = [...headers];
   if (!wellFormed) {
     fail('URL_SIGNED_HEADERS', 'X-Amz-SignedHeaders must be a sorted, lowercase, semicolon-separated list');
     return;
@@ -596,6 +592,25 @@ function checkSignedHeaders(
       `X-Amz-SignedHeaders has ${unexpected.join(', ')}, which the caller was not told to send`,
     );
   }
+}
+
+/** A service signs with a handful of header lists; each is split and checked once. */
+const parsedSignedHeaders = new Map<string, { headers: readonly string[]; wellFormed: boolean }>();
+
+function parseSignedHeaders(value: string): { headers: readonly string[]; wellFormed: boolean } {
+  let parsed = parsedSignedHeaders.get(value);
+  if (parsed === undefined) {
+    const headers = Object.freeze(value === '' ? [] : value.split(';'));
+    const wellFormed =
+      headers.length > 0 &&
+      headers.every((header) => HEADER_NAME.test(header)) &&
+      headers.every((header, i) => i === 0 || (headers[i - 1] as string) < header);
+    parsed = { headers, wellFormed };
+    // Foreign URLs (POST /verify) may bring any list: the memo stays small.
+    if (parsedSignedHeaders.size >= 32) parsedSignedHeaders.clear();
+    parsedSignedHeaders.set(value, parsed);
+  }
+  return parsed;
 }
 
 /**
