@@ -2,6 +2,7 @@
 // opens no port: server.ts owns the process, tests inject requests.
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
+import underPressure from '@fastify/under-pressure';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { authentication } from './auth/authentication.js';
@@ -106,6 +107,15 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(healthRoutes);
   await app.register(verifyRoutes);
   await app.register(async (api) => {
+    if (config.overload.maxEventLoopDelayMs > 0) {
+      // First, so a saturated process refuses new work before spending any on it. Only the
+      // presign routes: probes and metrics must keep answering while it sheds.
+      await api.register(underPressure, {
+        maxEventLoopDelay: config.overload.maxEventLoopDelayMs,
+        retryAfter: OVERLOAD_RETRY_AFTER_SECONDS,
+        customError: OverloadedError,
+      });
+    }
     await api.register(authentication, { callers: deps.callers });
     await api.register(rateLimit, {
       // After authentication, so each caller (each end user, for frontends) has its own budget.
@@ -127,6 +137,14 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     await app.register(demoRoutes, { apiKey: deps.developmentApiKey });
   }
   return app;
+}
+
+const OVERLOAD_RETRY_AFTER_SECONDS = 5;
+
+class OverloadedError extends AppError {
+  constructor() {
+    super('OVERLOADED', `the service is overloaded; retry in ${OVERLOAD_RETRY_AFTER_SECONDS} seconds`);
+  }
 }
 
 function scrubFailure(failure: { code: string; message: string }) {

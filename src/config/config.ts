@@ -77,6 +77,7 @@ export const envSchema = z.object({
     .optional(),
   RATE_LIMIT_MAX: integer(1, 1_000_000),
   RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400),
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: integer(0, 60_000),
 });
 type EnvField = keyof typeof envSchema.shape;
 type ParsedEnv = { [K in EnvField]?: z.output<(typeof envSchema.shape)[K]> };
@@ -100,8 +101,10 @@ export interface Config {
   auth: { clientsFile: string | undefined };
   /** Browser origins allowed to call the API (CORS); empty allows none. */
   cors: { origins: string[] };
-  /** Requests per caller (or per address before authentication) in each window. */
+  /** Requests per caller (per end user for JWT callers) in each window. */
   rateLimit: { max: number; windowSeconds: number };
+  /** Above this mean event-loop delay the presign routes answer 503 OVERLOADED; 0 never. */
+  overload: { maxEventLoopDelayMs: number };
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -206,6 +209,7 @@ export function loadConfig(
       auth: { clientsFile: parsed.AUTH_CLIENTS_FILE },
       cors: { origins: parsed.CORS_ORIGINS ?? [] },
       rateLimit: { max: parsed.RATE_LIMIT_MAX ?? 600, windowSeconds: parsed.RATE_LIMIT_WINDOW_SECONDS ?? 60 },
+      overload: { maxEventLoopDelayMs: parsed.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ?? 500 },
     },
   };
 }
