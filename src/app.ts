@@ -49,8 +49,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   const app = Fastify({
     logger: deps.logger ?? loggerOptions(config),
     bodyLimit: config.server.bodyLimitBytes,
-    // Behind a load balancer the client's address is in X-Forwarded-For.
-    trustProxy: true,
+    // Behind a load balancer the client's address is in X-Forwarded-For (TRUST_PROXY).
+    trustProxy: config.server.trustProxy,
     return503OnClosing: true,
     // One line per request (below) instead of Fastify's two: half the logging cost on the hot path.
     logController: new LogController({ disableRequestLogging: true }),

@@ -1,6 +1,7 @@
 // The service's configuration: one zod schema over the environment and a pure loader that
 // reports every problem at once. Nothing here reads process.env; server.ts and the CLI
 // pass it in.
+import proxyAddr from '@fastify/proxy-addr';
 import { z } from 'zod';
 import type { EndpointMode } from '../endpoint/endpoint-mode.js';
 import { ENDPOINT_MODE_KINDS } from '../endpoint/endpoint-mode.js';
@@ -78,6 +79,31 @@ export const envSchema = z.object({
   RATE_LIMIT_MAX: integer(1, 1_000_000),
   RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400),
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: integer(0, 60_000),
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .min(1)
+    .transform((value, context) => {
+      if (value === 'true') return true;
+      if (value === 'false') return false;
+      const list = value.split(',').map((entry) => entry.trim());
+      // Fastify fails closed on a hop count, and the IP parser would read `2` as 0.0.0.2.
+      if (list.some((entry) => /^\d+$/.test(entry))) {
+        context.addIssue({ code: 'custom', message: 'a hop count is not supported: name the proxies instead' });
+        return z.NEVER;
+      }
+      try {
+        proxyAddr.compile(list);
+      } catch (error) {
+        context.addIssue({
+          code: 'custom',
+          message: `true, false, or addresses and CIDR ranges (loopback, linklocal, uniquelocal too): ${(error as Error).message}`,
+        });
+        return z.NEVER;
+      }
+      return list.join(',');
+    })
+    .optional(),
 });
 type EnvField = keyof typeof envSchema.shape;
 type ParsedEnv = { [K in EnvField]?: z.output<(typeof envSchema.shape)[K]> };
@@ -93,7 +119,14 @@ export interface Config {
     /** Which signing engine mints URLs: `fast` (node:crypto) or `sdk` (getSignedUrl, the reference). */
     engine: 'fast' | 'sdk';
   };
-  server: { host: string; port: number; logLevel: LogLevel; bodyLimitBytes: number };
+  server: {
+    host: string;
+    port: number;
+    logLevel: LogLevel;
+    bodyLimitBytes: number;
+    /** Which peers' X-Forwarded-For and X-Forwarded-Host are believed (Fastify's trustProxy). */
+    trustProxy: boolean | string;
+  };
   health: { timeoutMs: number; cacheTtlMs: number; probeKey: string };
   /** The embedded S3 server's port, in local mode only. */
   localS3Port: number | undefined;
@@ -199,6 +232,9 @@ export function loadConfig(
         port: parsed.PORT ?? 8080,
         logLevel: parsed.LOG_LEVEL ?? 'info',
         bodyLimitBytes: parsed.REQUEST_BODY_LIMIT ?? 64 * 1024,
+        // Load balancers and ingresses sit on private addresses; a client on the internet
+        // cannot name itself in X-Forwarded-For.
+        trustProxy: parsed.TRUST_PROXY ?? 'loopback,linklocal,uniquelocal',
       },
       health: {
         timeoutMs: parsed.HEALTH_TIMEOUT_MS ?? 2000,

@@ -71,3 +71,23 @@ test('no signature, credential or authorization header reaches the request logs'
   }
   assert.match(logs.text, /X-Amz-Signature=REDACTED/, 'the URL was logged, scrubbed');
 });
+
+test('the logged client address believes X-Forwarded-For only from trusted proxies', async (t) => {
+  const loggedAddress = async (env: Record<string, string>, remoteAddress: string) => {
+    const { app, logs } = await startLocalApp(t, env);
+    await app.inject({
+      method: 'GET',
+      url: '/livez',
+      remoteAddress,
+      headers: { 'x-forwarded-for': '198.51.100.7' },
+    });
+    const line = logs.lines.map((text) => JSON.parse(text)).find((entry) => entry.msg === 'request completed');
+    return line?.req?.remoteAddress as string | undefined;
+  };
+  // By default private and loopback peers are proxies (a load balancer in the VPC)...
+  assert.equal(await loggedAddress({}, '10.0.3.14'), '198.51.100.7');
+  // ...and a client on the internet cannot name itself.
+  assert.equal(await loggedAddress({}, '203.0.113.9'), '203.0.113.9');
+  assert.equal(await loggedAddress({ TRUST_PROXY: 'false' }, '10.0.3.14'), '10.0.3.14');
+  assert.equal(await loggedAddress({ TRUST_PROXY: '203.0.113.0/24' }, '203.0.113.9'), '198.51.100.7');
+});

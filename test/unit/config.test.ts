@@ -87,8 +87,24 @@ describe('loadConfig: defaults and the local fallback', () => {
       maxClockSkewSeconds: 300,
       engine: 'fast',
     });
-    assert.deepEqual(config.server, { host: '127.0.0.1', port: 8080, logLevel: 'info', bodyLimitBytes: 65536 });
+    assert.deepEqual(config.server, {
+      host: '127.0.0.1',
+      port: 8080,
+      logLevel: 'info',
+      bodyLimitBytes: 65536,
+      trustProxy: 'loopback,linklocal,uniquelocal',
+    });
     assert.deepEqual(config.health, { timeoutMs: 2000, cacheTtlMs: 5000, probeKey: '.s3-presign-health-probe' });
+    assert.deepEqual(config.overload, { maxEventLoopDelayMs: 500 });
+  });
+
+  it('TRUST_PROXY: true, false, or a list of addresses and ranges, each entry checked', () => {
+    assert.equal(accept({ TRUST_PROXY: 'true' }).server.trustProxy, true);
+    assert.equal(accept({ TRUST_PROXY: 'false' }).server.trustProxy, false);
+    assert.equal(accept({ TRUST_PROXY: ' 10.0.0.0/8 , loopback ' }).server.trustProxy, '10.0.0.0/8,loopback');
+    assertProblem(refuse({ TRUST_PROXY: '10.0.0.0/99' }), 'TRUST_PROXY', /invalid range/);
+    assertProblem(refuse({ TRUST_PROXY: 'loopback,,' }), 'TRUST_PROXY', /invalid IP address/);
+    assertProblem(refuse({ TRUST_PROXY: '2' }), 'TRUST_PROXY', /hop count/);
   });
 
   it('falls back to local mode outside production (NODE_ENV=development, test)', () => {
@@ -337,7 +353,13 @@ describe('loadConfig: a valid configuration for each mode', () => {
       maxClockSkewSeconds: 60,
       engine: 'fast',
     });
-    assert.deepEqual(config.server, { host: '::', port: 3000, logLevel: 'debug', bodyLimitBytes: 2048 });
+    assert.deepEqual(config.server, {
+      host: '::',
+      port: 3000,
+      logLevel: 'debug',
+      bodyLimitBytes: 2048,
+      trustProxy: 'loopback,linklocal,uniquelocal',
+    });
     assert.deepEqual(config.health, { timeoutMs: 1500, cacheTtlMs: 0, probeKey: 'probe/key' });
   });
 
