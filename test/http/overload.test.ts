@@ -19,10 +19,13 @@ async function saturate(totalMs: number, chunkMs: number): Promise<void> {
   }
 }
 
+const presignOnce = ({ app, auth }: Awaited<ReturnType<typeof startLocalApp>>) =>
+  app.inject({ method: 'POST', url: '/presign', headers: auth, payload: { operation: 'get', key: 'k' } });
+
 test('a saturated process sheds presign requests with 503 OVERLOADED and recovers', async (t) => {
-  const { app, auth } = await startLocalApp(t, { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '100' });
-  const presign = () =>
-    app.inject({ method: 'POST', url: '/presign', headers: auth, payload: { operation: 'get', key: 'k' } });
+  const local = await startLocalApp(t, { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '100' });
+  const { app } = local;
+  const presign = () => presignOnce(local);
   assert.equal((await presign()).statusCode, 200);
 
   await saturate(2_200, 700);
@@ -49,14 +52,9 @@ test('a saturated process sheds presign requests with 503 OVERLOADED and recover
 });
 
 test('OVERLOAD_MAX_EVENT_LOOP_DELAY_MS=0 never sheds', async (t) => {
-  const { app, auth } = await startLocalApp(t, { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' });
+  const local = await startLocalApp(t, { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' });
   // Beyond the default threshold (500 ms) too, so the setting, not the default, is what holds.
   await saturate(2_200, 700);
-  const response = await app.inject({
-    method: 'POST',
-    url: '/presign',
-    headers: auth,
-    payload: { operation: 'get', key: 'k' },
-  });
+  const response = await presignOnce(local);
   assert.equal(response.statusCode, 200, response.body);
 });
