@@ -1,6 +1,7 @@
 // Builds the real app for tests: configuration through loadConfig, the embedded S3 server
 // (which verifies signatures) on an ephemeral port, and a log capture when asked.
 import { Writable } from 'node:stream';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, loggerOptions, type AppDependencies } from '../src/app.js';
@@ -71,4 +72,17 @@ function registryOf(clients: unknown, config: Config): CallerRegistry {
   const result = callerRegistryFrom(clients, config);
   if (!result.ok) throw new Error(`test clients are invalid: ${result.problems.join('; ')}`);
   return result.registry;
+}
+
+/** An SDK client for the embedded S3 server: path-style, its keys, no checksum additions. */
+export function embeddedS3Client(s3: EmbeddedS3): S3Client {
+  return new S3Client({
+    endpoint: s3.endpoint.href,
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: s3.credentials,
+    // Newer SDK defaults add CRC32 checksum headers/trailers that s3rver does not understand.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 }

@@ -7,17 +7,18 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
   PutObjectCommand,
-  S3Client,
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
+import { embeddedS3Client } from '../helpers.js';
 
 const BUCKET = 'checksum-test-bucket';
 
@@ -45,14 +46,7 @@ describe('embedded S3 enforces body checksums', () => {
 
   before(async () => {
     s3 = await startEmbeddedS3({ buckets: [BUCKET] });
-    client = new S3Client({
-      endpoint: s3.endpoint.href,
-      region: s3.region,
-      forcePathStyle: true,
-      credentials: s3.credentials,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    client = embeddedS3Client(s3);
   });
 
   after(async () => {

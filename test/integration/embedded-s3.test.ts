@@ -8,30 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import {
-  GetObjectCommand,
-  HeadBucketCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
+import { embeddedS3Client } from '../helpers.js';
 
 const BUCKET = 'embedded-test-bucket';
-
-function clientFor(s3: EmbeddedS3): S3Client {
-  return new S3Client({
-    endpoint: s3.endpoint.href,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: s3.credentials,
-    // Newer SDK defaults add CRC32 checksum headers/trailers that s3rver does not understand.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-}
 
 // s3rver reports why it refused a request in the XML error body; asserting on the code
 // makes sure a 403 comes from the check under test and not from some other mismatch.
@@ -46,7 +30,7 @@ describe('embedded S3 (s3rver) with the AWS SDK v3', () => {
 
   before(async () => {
     s3 = await startEmbeddedS3({ buckets: [BUCKET] });
-    client = clientFor(s3);
+    client = embeddedS3Client(s3);
   });
 
   after(async () => {
@@ -75,7 +59,7 @@ describe('embedded S3 (s3rver) with the AWS SDK v3', () => {
 
   // Guards against fixing the above by always appending a slash.
   it('still accepts a bucket request sent and signed without the trailing slash', async (t) => {
-    const noSlashClient = clientFor(s3);
+    const noSlashClient = embeddedS3Client(s3);
     t.after(() => noSlashClient.destroy());
     let sentPath: string | undefined;
     // The build step runs before signing, so the signature covers the rewritten path.
