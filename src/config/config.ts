@@ -32,6 +32,13 @@ const integer = (min: number, max: number) =>
     .optional();
 
 const text = z.string().trim().min(1).optional();
+/** `a, b,,c` → ['a', 'b', 'c']. */
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean),
+);
 
 /** The environment variables the service reads, each parsed on its own. */
 export const envSchema = z.object({
@@ -44,15 +51,7 @@ export const envSchema = z.object({
   S3_VPCE_DNS_NAME: text,
   S3_ENDPOINT_URL: text,
   S3_ALLOW_HTTP: flag,
-  S3_BUCKETS: z
-    .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((bucket) => bucket.trim())
-        .filter(Boolean),
-    )
-    .optional(),
+  S3_BUCKETS: commaList.optional(),
   PRESIGN_DEFAULT_EXPIRES: integer(1, SIGV4_MAX_EXPIRES_SECONDS),
   PRESIGN_MAX_EXPIRES: integer(1, SIGV4_MAX_EXPIRES_SECONDS),
   PRESIGN_MAX_CLOCK_SKEW: integer(0, 3600),
@@ -66,14 +65,7 @@ export const envSchema = z.object({
   HEALTH_PROBE_KEY: text,
   LOCAL_S3_PORT: integer(0, 65_535),
   AUTH_CLIENTS_FILE: text,
-  CORS_ORIGINS: z
-    .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    )
+  CORS_ORIGINS: commaList
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/?#\s]+$/, { error: 'each origin must be scheme://host[:port]' })))
     .optional(),
   RATE_LIMIT_MAX: integer(1, 1_000_000),
