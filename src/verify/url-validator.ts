@@ -156,6 +156,77 @@ export function splitRawUrl(url: string): RawUrl | undefined {
   };
 }
 
+/**
+ * Lowercase host name (or bracketed IPv6 address) and an optional port: the only authority
+ * every URL parser splits and reads alike. Whatever else parsers disagree on (`\`, `@`,
+ * `%`, whitespace, characters IDNA drops) is outside this set.
+ */
+const CANONICAL_AUTHORITY = /^(?:[a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::[0-9]+)?$/;
+const AUTHORITY_CHARACTER = /[a-z0-9_.\-:[\]]/;
+const NOT_PRINTABLE_ASCII = /[^!-~]/;
+
+/**
+ * Why the URL, as written, is not in the one form the service emits, or undefined. Read on
+ * the raw text before any parser normalises it: WHATWG URL parsing reads `\` as `/`, drops
+ * tabs and IDNA-ignored characters and decodes %-escapes in the host, while curl, Python and
+ * Node's legacy url.parse do none of that or something else, so one spelling can reach two
+ * hosts. Whether a given parser would happen to agree is not asked: only the canonical
+ * spelling passes, and every spelling of it reaches the same host everywhere.
+ */
+export function canonicalFormProblem(url: string, raw: RawUrl): string | undefined {
+  // A regular expression's search: half the cost of a loop over char codes (a 480-character
+  // URL: 1.1 against 2.2 µs, on the shared machine).
+  const odd = url.search(NOT_PRINTABLE_ASCII);
+  if (odd !== -1) {
+    return `${describeCharacter(url.codePointAt(odd) as number)} at position ${odd}: a presigned URL is printable ASCII, nothing URL parsers could drop, keep or re-encode differently`;
+  }
+  if (raw.scheme !== raw.scheme.toLowerCase()) return `the scheme must be written in lowercase`;
+  const beforeQuery = raw.scheme.length + 2 + raw.authority.length + raw.path.length;
+  const backslash = url.lastIndexOf('\\', beforeQuery - 1);
+  if (backslash !== -1) {
+    return `a backslash at position ${backslash}: WHATWG URL parsing reads it as "/", other parsers do not`;
+  }
+  const { authority } = raw;
+  if (authority.includes('@')) {
+    // The user information is not echoed: it may hold a password.
+    return 'user information ("…@") in the authority: parsers disagree on which host follows it';
+  }
+  if (authority.includes('%')) return 'a %-escape in the authority: the host must be written as plain ASCII';
+  if (authority === '') return 'the URL names no host';
+  if (!CANONICAL_AUTHORITY.test(authority)) {
+    const odd = [...authority].find((character) => !AUTHORITY_CHARACTER.test(character));
+    return odd === undefined
+      ? 'the authority must be a lowercase host name with an optional :port'
+      : /[A-Z]/.test(odd)
+        ? `an uppercase letter "${odd}" in the host: it must be written in lowercase`
+        : `"${odd}" in the authority: it must be a lowercase host name with an optional :port`;
+  }
+  return undefined;
+}
+
+const CHARACTER_NAMES: ReadonlyMap<number, string> = new Map([
+  [0x09, 'a tab'],
+  [0x0a, 'a line feed'],
+  [0x0d, 'a carriage return'],
+  [0x20, 'a space'],
+  [0x7f, 'a DEL'],
+  [0xa0, 'a no-break space'],
+  [0xad, 'a soft hyphen'],
+  [0x200b, 'a zero-width space'],
+  [0x200c, 'a zero-width non-joiner'],
+  [0x200d, 'a zero-width joiner'],
+  [0xfeff, 'a zero-width no-break space'],
+]);
+
+function describeCharacter(codePoint: number): string {
+  const hex = `U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}`;
+  const name = CHARACTER_NAMES.get(codePoint);
+  if (name !== undefined) return `${name} (${hex})`;
+  return codePoint < 0x20 || (codePoint >= 0x7f && codePoint <= 0x9f)
+    ? `a control character (${hex})`
+    : `the non-ASCII character ${hex}`;
+}
+
 export function validatePresignedUrl(
   url: string,
   policy: ValidatorPolicy,
@@ -166,13 +237,25 @@ export function validatePresignedUrl(
   const report: ValidationReport = { valid: false, failures };
 
   const raw = splitRawUrl(url);
-  const parsedUrl = raw ? parseOrigin(url, raw.scheme, raw.authority, policy.mode, expectation) : undefined;
-  if (!raw || !parsedUrl) {
+  if (!raw) {
     fail('URL_MALFORMED', 'not an absolute http(s) URL');
     return report;
   }
-  if (parsedUrl.username || parsedUrl.password) {
-    fail('URL_MALFORMED', 'a presigned URL must not carry user information (user:password@)');
+  const notCanonical = canonicalFormProblem(url, raw);
+  if (notCanonical !== undefined) {
+    fail('URL_NOT_CANONICAL', notCanonical);
+    return report;
+  }
+  const parsedUrl = parseOrigin(url, raw.scheme, raw.authority, policy.mode, expectation);
+  if (!parsedUrl) {
+    fail('URL_MALFORMED', 'not an absolute http(s) URL');
+    return report;
+  }
+  if (parsedUrl.host !== raw.authority) {
+    // In the character set above, only a spelling URL parsing rewrites: a default port,
+    // an IPv4 address in another notation (`127.1`, `0x7f.0.0.1`), a leading zero in the port.
+    fail('URL_NOT_CANONICAL', `the authority "${raw.authority}" is not canonical: it is read as "${parsedUrl.host}"`);
+    return report;
   }
   const rawPath = raw.path;
   const rawQuery = raw.query ?? '';
@@ -189,7 +272,7 @@ export function validatePresignedUrl(
 }
 
 /** The parts of a URL's origin the checks read, as WHATWG URL parsing gives them. */
-type ParsedOrigin = Pick<URL, 'protocol' | 'host' | 'hostname' | 'username' | 'password'>;
+type ParsedOrigin = Pick<URL, 'protocol' | 'host' | 'hostname'>;
 
 /**
  * The hot path is the service checking a URL it just signed, for a bucket it knows. When the
@@ -211,8 +294,6 @@ function parseOrigin(
         protocol: scheme,
         host: authority,
         hostname: authority.replace(PORT_SUFFIX, ''),
-        username: '',
-        password: '',
       };
     }
   }

@@ -48,3 +48,25 @@ test('POST /verify refuses a body without a url with 400', async (t) => {
     ['URL_MALFORMED'],
   );
 });
+
+test('POST /verify refuses a URL whose authority other parsers read as another host', async (t) => {
+  const { app, auth } = await startLocalApp(t);
+  const minted = await app.inject({
+    method: 'POST',
+    url: '/presign',
+    headers: auth,
+    payload: { operation: 'get', key: 'dir/f.txt' },
+  });
+  const { url } = minted.json() as { url: string };
+  const { host } = new URL(url);
+  // WHATWG reads `\` as `/` and so the expected host; curl and Python read attacker.example.
+  const attack = url.replace(host, `${host}\\@attacker.example`);
+  const response = await app.inject({ method: 'POST', url: '/verify', payload: { url: attack } });
+  assert.equal(response.statusCode, 200);
+  const report = response.json();
+  assert.equal(report.valid, false);
+  assert.deepEqual(
+    report.failures.map((failure: { code: string }) => failure.code),
+    ['URL_NOT_CANONICAL'],
+  );
+});
