@@ -70,6 +70,8 @@ export const envSchema = z.object({
     .optional(),
   RATE_LIMIT_MAX: integer(1, 1_000_000),
   RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400),
+  VERIFY_RATE_LIMIT_MAX: integer(1, 1_000_000),
+  VERIFY_RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400),
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: integer(0, 60_000),
   TRUST_PROXY: z
     .string()
@@ -128,6 +130,8 @@ export interface Config {
   cors: { origins: string[] };
   /** Requests per caller (per end user for JWT callers) in each window. */
   rateLimit: { max: number; windowSeconds: number };
+  /** Requests to POST /verify per client address in each window (it needs no caller). */
+  verifyRateLimit: { max: number; windowSeconds: number };
   /** Above this mean event-loop delay the presign routes answer 503 OVERLOADED; 0 never. */
   overload: { maxEventLoopDelayMs: number };
 }
@@ -237,6 +241,10 @@ export function loadConfig(
       auth: { clientsFile: parsed.AUTH_CLIENTS_FILE },
       cors: { origins: parsed.CORS_ORIGINS ?? [] },
       rateLimit: { max: parsed.RATE_LIMIT_MAX ?? 600, windowSeconds: parsed.RATE_LIMIT_WINDOW_SECONDS ?? 60 },
+      verifyRateLimit: {
+        max: parsed.VERIFY_RATE_LIMIT_MAX ?? 60,
+        windowSeconds: parsed.VERIFY_RATE_LIMIT_WINDOW_SECONDS ?? 60,
+      },
       overload: { maxEventLoopDelayMs: parsed.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ?? 500 },
     },
   };

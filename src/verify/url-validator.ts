@@ -14,6 +14,7 @@ import { objectKeyProblem } from '../endpoint/object-key.js';
 import { encodeObjectKey, uriEncode } from '../endpoint/s3-uri-encoding.js';
 import { SIGV4_MAX_EXPIRES_SECONDS, type Config } from '../config/config.js';
 import type { UrlCheckCode } from '../errors.js';
+import { escapeControlCharacters } from '../control-characters.js';
 
 export interface ValidatorPolicy {
   mode: EndpointMode;
@@ -50,7 +51,27 @@ export interface UrlExpectation {
 
 export interface UrlCheckFailure {
   code: UrlCheckCode;
+  /** The first failure of this check, escaped and at most MAX_FAILURE_MESSAGE_LENGTH characters. */
   message: string;
+  /** How many times the check failed: a report holds one failure per code. */
+  count: number;
+}
+
+/**
+ * Bounds what a report can echo: a message quotes parts of the URL, and a URL can repeat a
+ * mistake thousands of times (8 KB of `&` once made a 740 KB report).
+ */
+export const MAX_FAILURE_MESSAGE_LENGTH = 200;
+
+/** The message as reported: control characters visible, and short whatever the URL held. */
+function boundedMessage(message: string): string {
+  const escaped = escapeControlCharacters(message);
+  if (escaped.length <= MAX_FAILURE_MESSAGE_LENGTH) return escaped;
+  let end = MAX_FAILURE_MESSAGE_LENGTH - 1;
+  // Never end on half of a surrogate pair.
+  const last = escaped.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${escaped.slice(0, end)}…`;
 }
 
 export interface ValidationReport {
@@ -233,7 +254,15 @@ export function validatePresignedUrl(
   expectation: UrlExpectation = {},
 ): ValidationReport {
   const failures: UrlCheckFailure[] = [];
-  const fail = (code: UrlCheckCode, message: string) => failures.push({ code, message });
+  const fail = (code: UrlCheckCode, message: string) => {
+    for (const failure of failures) {
+      if (failure.code === code) {
+        failure.count++;
+        return;
+      }
+    }
+    failures.push({ code, message: boundedMessage(message), count: 1 });
+  };
   const report: ValidationReport = { valid: false, failures };
 
   const raw = splitRawUrl(url);
@@ -496,10 +525,14 @@ function checkLocation(
     fail('URL_PATH', 'the key in the path is not valid percent-encoding');
     return;
   }
-  report.key = key;
   const problem = objectKeyProblem(key);
-  if (problem) fail('URL_KEY', `object key ${problem}`);
-  else if (encodeObjectKey(key) !== encodedKey) {
+  if (problem) {
+    // Not reported back: a refused key may hold anything, up to the whole URL's length.
+    fail('URL_KEY', `object key ${problem}`);
+    return;
+  }
+  report.key = key;
+  if (encodeObjectKey(key) !== encodedKey) {
     fail('URL_PATH', `the key is not encoded the way S3 expects: ${keyPrefix}${encodeObjectKey(key)}`);
   }
 }
@@ -650,11 +683,12 @@ function checkSignedHeaders(
   fail: (code: UrlCheckCode, message: string) => void,
 ): void {
   const { headers, wellFormed } = parseSignedHeaders(value ?? '');
-  report.signedHeaders = [...headers];
   if (!wellFormed) {
     fail('URL_SIGNED_HEADERS', 'X-Amz-SignedHeaders must be a sorted, lowercase, semicolon-separated list');
     return;
   }
+  // Only a well-formed list is reported: distinct names, so it stays within twice the URL's length.
+  report.signedHeaders = [...headers];
   if (!headers.includes('host')) fail('URL_SIGNED_HEADERS', 'X-Amz-SignedHeaders must include host');
   if (expectation.signedHeaders === undefined) return;
   if (exactlyHostAnd(headers, expectation.signedHeaders)) return;
