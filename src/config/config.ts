@@ -375,6 +375,17 @@ function awsRegion(region: string | undefined, problems: string[]): Partition | 
   return partition;
 }
 
+/**
+ * An endpoint URL as a problem may quote it. One that does not parse cannot be trusted to
+ * split where WHATWG would, so anything that may be user information (an `@` anywhere) or a
+ * query string is never echoed: start-up errors reach logs and CI output.
+ */
+function quotedWithoutSecrets(raw: string): string {
+  if (raw.includes('@')) return 'the value (not shown: it holds "@", so it may hold credentials)';
+  const query = raw.search(/[?#]/);
+  return query === -1 ? `"${raw}"` : `"${raw.slice(0, query)}…" (query not shown)`;
+}
+
 function customEndpoint(raw: string | undefined, allowHttp: boolean, problems: string[]): URL | undefined {
   if (raw === undefined) {
     problems.push('S3_ENDPOINT_URL: required in custom mode, e.g. https://minio.internal:9000');
@@ -384,7 +395,7 @@ function customEndpoint(raw: string | undefined, allowHttp: boolean, problems: s
   try {
     url = new URL(raw);
   } catch {
-    problems.push(`S3_ENDPOINT_URL: "${raw}" is not a valid URL`);
+    problems.push(`S3_ENDPOINT_URL: ${quotedWithoutSecrets(raw)} is not a valid URL`);
     return undefined;
   }
   const before = problems.length;
