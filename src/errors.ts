@@ -48,6 +48,8 @@ const REQUEST_ERROR_STATUS = {
   EXPIRES_NOT_ALLOWED: 403,
   CONTENT_LENGTH_NOT_ALLOWED: 403,
   CONTENT_TYPE_NOT_ALLOWED: 403,
+  // A route outside the caller kind's family (a frontend on /presign without presignRoutes).
+  ROUTE_NOT_ALLOWED: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   BODY_TOO_LARGE: 413,
