@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { AppError, isAppError, type ErrorCode } from '../errors.js';
 import type { ErrorResponse } from './error-schema.js';
 
@@ -106,7 +107,7 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
 export function clientErrorHandler(
   this: FastifyInstance,
   error: Error & { code?: string },
-  socket: import('node:net').Socket,
+  socket: Socket,
 ): void {
   // A reset connection, or one already gone: there is no one to answer.
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
