@@ -11,7 +11,13 @@ import type { Config } from './config/config.js';
 import { AppError } from './errors.js';
 import { healthRoutes } from './health/routes.js';
 import { clientErrorHandler, errorHandler } from './http/error-handler.js';
-import { REDACTED_PATHS, requestSerializers, scrubUrl } from './http/log-redaction.js';
+import {
+  logLineHooks,
+  REDACTED_PATHS,
+  redactSecrets,
+  REQUEST_LINE_MESSAGE,
+  requestSerializers,
+} from './http/log-redaction.js';
 import { createServiceMetrics, metricsProvider } from './http/metrics.js';
 import { openApi } from './http/openapi.js';
 import { securityHeadersProvider } from './http/security-headers.js';
@@ -40,6 +46,7 @@ export function loggerOptions(config: Config, stream?: { write(line: string): vo
     level: config.server.logLevel,
     redact: { paths: REDACTED_PATHS, censor: 'REDACTED' },
     serializers: requestSerializers,
+    hooks: logLineHooks,
     ...(stream ? { stream } : {}),
   };
 }
@@ -70,7 +77,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   app.addHook('onResponse', (request, reply, done) => {
     reply.log.info(
       { req: request, res: reply, responseTime: reply.elapsedTime, caller: request.caller?.id },
-      'request completed',
+      REQUEST_LINE_MESSAGE,
     );
     done();
   });
@@ -159,5 +166,5 @@ class OverloadedError extends AppError {
 }
 
 function scrubFailure(failure: { code: string; message: string }) {
-  return { code: failure.code, message: scrubUrl(failure.message) };
+  return { code: failure.code, message: redactSecrets(failure.message) };
 }
