@@ -104,11 +104,7 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
  * in the service's error shape, then the connection is closed. Logged without the error object:
  * Node attaches the raw request bytes to it (`rawPacket`), credentials included.
  */
-export function clientErrorHandler(
-  this: FastifyInstance,
-  error: Error & { code?: string },
-  socket: Socket,
-): void {
+export function clientErrorHandler(this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
   // A reset connection, or one already gone: there is no one to answer.
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const appError =

@@ -44,7 +44,10 @@ test('no signature, credential or authorization header reaches the request logs'
     assert.ok(!logs.text.includes(secret), `log output contains ${secret}`);
   }
   // The pasted URL's path and parameter names are logged, none of its values.
-  assert.match(logs.text, /"url":"\/local-uploads\/k\?X-Amz-Algorithm&X-Amz-Content-Sha256&X-Amz-Credential&X-Amz-Date&/);
+  assert.match(
+    logs.text,
+    /"url":"\/local-uploads\/k\?X-Amz-Algorithm&X-Amz-Content-Sha256&X-Amz-Credential&X-Amz-Date&/,
+  );
 });
 
 test('the logged client address believes X-Forwarded-For only from trusted proxies', async (t) => {
