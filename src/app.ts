@@ -10,8 +10,14 @@ import type { CallerRegistry } from './auth/callers.js';
 import type { Config } from './config/config.js';
 import { AppError } from './errors.js';
 import { healthRoutes } from './health/routes.js';
-import { errorHandler } from './http/error-handler.js';
-import { REDACTED_PATHS, requestSerializers, scrubUrl } from './http/log-redaction.js';
+import { clientErrorHandler, errorHandler } from './http/error-handler.js';
+import {
+  logLineHooks,
+  REDACTED_PATHS,
+  redactSecrets,
+  REQUEST_LINE_MESSAGE,
+  requestSerializers,
+} from './http/log-redaction.js';
 import { createServiceMetrics, metricsProvider } from './http/metrics.js';
 import { openApi } from './http/openapi.js';
 import { securityHeadersProvider } from './http/security-headers.js';
@@ -40,6 +46,7 @@ export function loggerOptions(config: Config, stream?: { write(line: string): vo
     level: config.server.logLevel,
     redact: { paths: REDACTED_PATHS, censor: 'REDACTED' },
     serializers: requestSerializers,
+    hooks: logLineHooks,
     ...(stream ? { stream } : {}),
   };
 }
@@ -52,6 +59,17 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     // Behind a load balancer the client's address is in X-Forwarded-For (TRUST_PROXY).
     trustProxy: config.server.trustProxy,
     return503OnClosing: true,
+    // Slow clients (README, "HTTP timeouts"): a request must arrive within its time, headers
+    // first; an idle keep-alive connection outlives the load balancer's own idle timeout.
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      // Node checks both timeouts on this interval (30 s by default, which would let a slow
+      // client overstay by as much): a few checks per headers timeout, at most one a second.
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(config.http.headersTimeoutMs / 4))),
+    },
+    clientErrorHandler,
     // One line per request (below) instead of Fastify's two: half the logging cost on the hot path.
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<ZodTypeProvider>();
@@ -59,7 +77,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   app.addHook('onResponse', (request, reply, done) => {
     reply.log.info(
       { req: request, res: reply, responseTime: reply.elapsedTime, caller: request.caller?.id },
-      'request completed',
+      REQUEST_LINE_MESSAGE,
     );
     done();
   });
@@ -156,5 +174,5 @@ class OverloadedError extends AppError {
 }
 
 function scrubFailure(failure: { code: string; message: string }) {
-  return { code: failure.code, message: scrubUrl(failure.message) };
+  return { code: failure.code, message: redactSecrets(failure.message) };
 }

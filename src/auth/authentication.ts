@@ -1,8 +1,10 @@
-// Every route registered after this plugin, in the same context, needs a caller.
+// Every route registered after this plugin, in the same context, needs a caller, of a kind the
+// route admits (src/auth/route-access.ts).
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { CallerRegistry } from './callers.js';
 import type { Caller } from './policy.js';
+import { checkRouteAccess, routeAccessOf } from './route-access.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,7 +19,12 @@ async function authenticationPlugin(app: FastifyInstance, options: { callers: Ca
   // The request's log line names the caller by id (app.ts), never by its credential. No child
   // logger per request: making one costs more than the rest of authentication.
   app.addHook('onRequest', async (request) => {
-    request.caller = await options.callers.authenticate(request.headers.authorization);
+    const caller = await options.callers.authenticate(request.headers.authorization);
+    request.caller = caller;
+    // Services use every route; a frontend only those its kind (or its policy) opens.
+    if (caller.kind !== 'api-key') {
+      checkRouteAccess(caller, routeAccessOf(request.routeOptions.config, request.routeOptions.url ?? request.url));
+    }
   });
 }
 

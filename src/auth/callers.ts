@@ -29,6 +29,10 @@ const policySchema = z.strictObject({
   maxExpiresSeconds: z.number().int().min(1).max(SIGV4_MAX_EXPIRES_SECONDS).optional(),
   maxContentLength: z.number().int().min(0).max(MAX_SINGLE_PUT_BYTES).optional(),
   contentTypes: z.array(z.string().regex(MEDIA_RANGE, 'must be type/subtype, type/* or */*')).min(1).optional(),
+  presignRoutes: z
+    .boolean()
+    .optional()
+    .describe('JWT clients only: open /presign and /presign/batch, where the end user names any key'),
 });
 
 const clientSchema = z
@@ -121,6 +125,8 @@ export class CallerRegistry {
       maxExpiresSeconds: Math.min(policy.maxExpiresSeconds ?? Infinity, this.#config.presign.maxExpiresSeconds),
       maxContentLength: policy.maxContentLength,
       contentTypes: policy.contentTypes,
+      // Services use every route; the switch is for frontends only (an API-key client that sets it is refused at start-up).
+      presignRoutes: client.apiKeySha256 !== undefined || policy.presignRoutes === true,
     };
   }
 }
@@ -150,6 +156,11 @@ export function callerRegistryFrom(document: unknown, config: Config): RegistryR
     }
     if (client.apiKeySha256 && client.policy.keyPrefixes.some((prefix) => prefix.includes(SUBJECT_PLACEHOLDER))) {
       problems.push(`${where}: {sub} needs a JWT client (API keys have no subject)`);
+    }
+    if (client.apiKeySha256 && client.policy.presignRoutes !== undefined) {
+      // Refused rather than ignored: "presignRoutes: false" on a service would read as a
+      // restriction that does not exist.
+      problems.push(`${where}: presignRoutes is for JWT clients; an API-key client always has /presign`);
     }
     const max = client.policy.maxExpiresSeconds;
     if (max !== undefined && max > config.presign.maxExpiresSeconds) {

@@ -13,6 +13,8 @@ export interface CallerPolicy {
   maxContentLength: number | undefined;
   /** `type/subtype` or `type/*` patterns; undefined allows any type. */
   contentTypes: readonly string[] | undefined;
+  /** Whether /presign and /presign/batch are open: always for services, by policy for frontends. */
+  presignRoutes: boolean;
 }
 
 export interface Caller {

@@ -73,6 +73,9 @@ export const envSchema = z.object({
   VERIFY_RATE_LIMIT_MAX: integer(1, 1_000_000),
   VERIFY_RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400),
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: integer(0, 60_000),
+  HTTP_REQUEST_TIMEOUT_MS: integer(100, 600_000),
+  HTTP_HEADERS_TIMEOUT_MS: integer(100, 600_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(100, 3_600_000),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -134,6 +137,15 @@ export interface Config {
   verifyRateLimit: { max: number; windowSeconds: number };
   /** Above this mean event-loop delay the presign routes answer 503 OVERLOADED; 0 never. */
   overload: { maxEventLoopDelayMs: number };
+  /** How long a connection may take to send a request, and stay idle between requests. */
+  http: {
+    /** The whole request, headers and body; then 408 and the connection is closed. */
+    requestTimeoutMs: number;
+    /** The headers alone; at most requestTimeoutMs. */
+    headersTimeoutMs: number;
+    /** An idle keep-alive connection is closed after this; longer than the load balancer's idle timeout. */
+    keepAliveTimeoutMs: number;
+  };
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -205,6 +217,16 @@ export function loadConfig(
     );
   }
 
+  // A JSON API's request is a few KB: seconds are plenty, and a client that trickles bytes
+  // (slow loris) must not hold a connection for longer.
+  const requestTimeoutMs = parsed.HTTP_REQUEST_TIMEOUT_MS ?? Math.max(15_000, parsed.HTTP_HEADERS_TIMEOUT_MS ?? 0);
+  const headersTimeoutMs = parsed.HTTP_HEADERS_TIMEOUT_MS ?? Math.min(10_000, requestTimeoutMs);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    problems.push(
+      `HTTP_HEADERS_TIMEOUT_MS: ${headersTimeoutMs} is above HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs}); the headers are part of the request`,
+    );
+  }
+
   const requireCallers = options.requireCallers ?? true;
   if (requireCallers && kind !== undefined && kind !== 'local' && parsed.AUTH_CLIENTS_FILE === undefined) {
     problems.push('AUTH_CLIENTS_FILE: required outside local mode: the callers and their policies (JSON or YAML)');
@@ -246,6 +268,13 @@ export function loadConfig(
         windowSeconds: parsed.VERIFY_RATE_LIMIT_WINDOW_SECONDS ?? 60,
       },
       overload: { maxEventLoopDelayMs: parsed.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ?? 500 },
+      http: {
+        requestTimeoutMs,
+        headersTimeoutMs,
+        // Longer than the load balancer's idle timeout (AWS ALB: 60 s), so the balancer always
+        // closes an idle connection first and never sends a request into one the service closed.
+        keepAliveTimeoutMs: parsed.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? 65_000,
+      },
     },
   };
 }

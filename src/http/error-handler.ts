@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { AppError, isAppError, type ErrorCode } from '../errors.js';
 import type { ErrorResponse } from './error-schema.js';
 
@@ -95,6 +96,31 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
     const error = new AppError('NOT_FOUND', `route ${request.method} ${request.url.split('?')[0]} does not exist`);
     return reply.status(404).send(render(error));
   });
+}
+
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request: a request that took longer
+ * than HTTP_REQUEST_TIMEOUT_MS (slow loris), headers too large, bytes that are not HTTP. Answered
+ * in the service's error shape, then the connection is closed. Logged without the error object:
+ * Node attaches the raw request bytes to it (`rawPacket`), credentials included.
+ */
+export function clientErrorHandler(this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection, or one already gone: there is no one to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const appError =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new AppError('REQUEST_TIMEOUT', 'the request was not received in time')
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? new AppError('HEADERS_TOO_LARGE', 'the request headers are too large')
+        : new AppError('MALFORMED_REQUEST', 'the request is not valid HTTP/1.1');
+  this.log.debug({ code: appError.code, parserError: error.code }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify(render(appError));
+    socket.write(
+      `HTTP/1.1 ${appError.statusCode} ${STATUS_CODES[appError.statusCode]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 export const errorHandler = fp(errorHandlerPlugin, { name: 'error-handler', fastify: '5.x' });

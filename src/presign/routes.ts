@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authorize, type Caller } from '../auth/policy.js';
+import type { RouteAccess } from '../auth/route-access.js';
 import type { Config } from '../config/config.js';
 import { AppError, isAppError } from '../errors.js';
 import { errorResponses, errorResponseSchema } from '../http/error-schema.js';
@@ -44,6 +45,9 @@ export async function issueForCaller(app: FastifyInstance, caller: Caller, reque
   return serializePresigned(presigned);
 }
 
+/** Where the caller names any key: services, and frontends whose policy sets presignRoutes. */
+const PRESIGN_ACCESS: RouteAccess = { family: 'presign', frontends: 'presignRoutes' };
+
 export const presignRoutes: FastifyPluginAsyncZod = async (app) => {
   const presignFor = (caller: Caller, body: PresignRequestBody) =>
     issueForCaller(app, caller, toPresignRequest(body, caller, app.config));
@@ -51,10 +55,11 @@ export const presignRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/presign',
     {
+      config: { access: PRESIGN_ACCESS },
       schema: {
         summary: 'Mint one presigned GET or PUT URL',
         description:
-          "For internal services. Checked against the caller's policy, minted by the pinned client and returned only after it passed validation against the pinned endpoint mode.",
+          "For internal services, and frontends whose policy sets presignRoutes. Checked against the caller's policy, minted by the pinned client and returned only after it passed validation against the pinned endpoint mode.",
         tags: ['presign'],
         security: [{ bearer: [] }],
         body: presignRequestSchema,
@@ -67,6 +72,7 @@ export const presignRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/presign/batch',
     {
+      config: { access: PRESIGN_ACCESS },
       schema: {
         summary: `Mint up to ${MAX_BATCH_ITEMS} presigned URLs in one call`,
         description:
@@ -74,7 +80,7 @@ export const presignRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['presign'],
         security: [{ bearer: [] }],
         body: batchRequestSchema,
-        response: { 200: batchResponseSchema, ...errorResponses(400, 401, 413, 415, 429, 500, 503) },
+        response: { 200: batchResponseSchema, ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503) },
       },
     },
     async (request) => {

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { RouteAccess } from '../auth/route-access.js';
 import { AppError } from '../errors.js';
 import { errorResponses } from '../http/error-schema.js';
 import { callerDefaults, issueForCaller } from '../presign/routes.js';
@@ -37,12 +38,16 @@ const downloadRequestSchema = z
   })
   .meta({ id: 'DownloadRequest' });
 
+/** The service picks (uploads) or checks (downloads) the key and binds size and type. */
+const FRONTEND_ACCESS: RouteAccess = { family: 'uploads', frontends: 'open' };
+
 export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
   const { config } = app;
 
   app.post(
     '/uploads',
     {
+      config: { access: FRONTEND_ACCESS },
       schema: {
         summary: 'Get a PUT URL for a new upload',
         description:
@@ -71,6 +76,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/downloads',
     {
+      config: { access: FRONTEND_ACCESS },
       schema: {
         summary: 'Get a GET URL for a key inside your prefixes',
         description:

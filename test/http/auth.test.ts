@@ -114,8 +114,9 @@ test('403 names the policy rule that refused the request', async (t) => {
 });
 
 test('JWT callers: valid, expired, wrong audience, wrong issuer, unknown kid, foreign key, alg none, unsafe sub', async (t) => {
-  const { call, issuer } = await start(t);
-  const payload = { operation: 'get', key: 'users/alice/a.txt' };
+  const { call: callPresign, issuer } = await start(t);
+  const call = (token: string, payload: object) => callPresign(token, payload, '/downloads');
+  const payload = { key: 'users/alice/a.txt' };
   const valid = await issuer.sign({ sub: 'alice', aud: 's3-presign' });
   assert.equal((await call(valid, payload)).statusCode, 200);
 
@@ -152,9 +153,9 @@ test('JWT callers: valid, expired, wrong audience, wrong issuer, unknown kid, fo
 test('{sub} isolation: a user gets URLs only under their own prefix', async (t) => {
   const { call, issuer } = await start(t);
   const alice = await issuer.sign({ sub: 'alice', aud: 's3-presign' });
-  assert.equal((await call(alice, { operation: 'get', key: 'users/alice/report.pdf' })).statusCode, 200);
-  for (const key of ['users/bob/report.pdf', 'users/alice-evil/x', 'users/alicex/x', 'users/', 'users/alice']) {
-    const response = await call(alice, { operation: 'get', key });
+  assert.equal((await call(alice, { key: 'users/alice/report.pdf' }, '/downloads')).statusCode, 200);
+  for (const key of ['users/bob/report.pdf', 'users/alice-evil/x', 'users/alicex/x', 'users/alice']) {
+    const response = await call(alice, { key }, '/downloads');
     assert.equal(response.statusCode, 403, key);
     assert.equal(response.json().code, 'KEY_PREFIX_NOT_ALLOWED', key);
   }
@@ -246,7 +247,7 @@ test('API keys and tokens never reach the logs', async (t) => {
   const { call, issuer, logs } = await start(t, { LOG_LEVEL: 'trace' });
   const token = await issuer.sign({ sub: 'alice', aud: 's3-presign' });
   await call(serviceKey, { operation: 'get', key: 'billing/a' });
-  await call(token, { operation: 'get', key: 'users/alice/a' });
+  await call(token, { key: 'users/alice/a' }, '/downloads');
   await call(generateApiKey(), { operation: 'get', key: 'x' });
   assert.ok(logs.lines.length > 3);
   for (const secret of [serviceKey, token, token.split('.')[2] as string]) {
@@ -269,9 +270,9 @@ async function presignWithJwks(t: TestContext, jwksUrl: (issuer: Issuer) => stri
   );
   return app.inject({
     method: 'POST',
-    url: '/presign',
+    url: '/downloads',
     headers: { authorization: `Bearer ${token}` },
-    payload: { operation: 'get', key: 'users/alice/a' },
+    payload: { key: 'users/alice/a' },
   });
 }
 

@@ -1,32 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import fc from 'fast-check';
-import { scrubUrl } from '../../src/http/log-redaction.js';
 import { startLocalApp } from '../helpers.js';
-
-test('scrubUrl removes signatures, credentials and tokens, and keeps the rest', () => {
-  const url =
-    'https://b.s3.us-east-1.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAEXAMPLE%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Security-Token=FQoGZXIvYXdzEXAMPLE&X-Amz-Signature=deadbeef&x-amz-security-token=lower&Signature=v2sig&AWSAccessKeyId=AKIAV2';
-  const scrubbed = scrubUrl(url);
-  for (const secret of ['ASIAEXAMPLE', 'FQoGZXIvYXdzEXAMPLE', 'deadbeef', 'lower', 'v2sig', 'AKIAV2']) {
-    assert.ok(!scrubbed.includes(secret), `${secret} left in ${scrubbed}`);
-  }
-  assert.ok(scrubbed.startsWith('https://b.s3.us-east-1.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&'));
-  assert.match(scrubbed, /X-Amz-Signature=REDACTED/);
-});
-
-test('scrubUrl skips its pattern only for URLs it could not match', () => {
-  const pattern =
-    /([?&](?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId|x-amz-security-token|access_token|token|api_key|apikey)=)[^&#]*/gi;
-  const piece = fc.constantFrom('/', 'k', '?', '&', '=', '#', 'token', 'X-Amz-Signature', 'Signature', 'x', '%2F');
-  fc.assert(
-    fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
-      const url = `/presign${pieces.join('')}`;
-      assert.equal(scrubUrl(url), url.replace(pattern, '$1REDACTED'));
-    }),
-    { numRuns: 3000 },
-  );
-});
 
 test('raw headers logged under `headers` are redacted', async (t) => {
   const { app, logs } = await startLocalApp(t);
@@ -69,7 +43,11 @@ test('no signature, credential or authorization header reaches the request logs'
   ]) {
     assert.ok(!logs.text.includes(secret), `log output contains ${secret}`);
   }
-  assert.match(logs.text, /X-Amz-Signature=REDACTED/, 'the URL was logged, scrubbed');
+  // The pasted URL's path and parameter names are logged, none of its values.
+  assert.match(
+    logs.text,
+    /"url":"\/local-uploads\/k\?X-Amz-Algorithm&X-Amz-Content-Sha256&X-Amz-Credential&X-Amz-Date&/,
+  );
 });
 
 test('the logged client address believes X-Forwarded-For only from trusted proxies', async (t) => {

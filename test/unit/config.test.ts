@@ -107,6 +107,32 @@ describe('loadConfig: defaults and the local fallback', () => {
     assertProblem(refuse({ TRUST_PROXY: '2' }), 'TRUST_PROXY', /hop count/);
   });
 
+  it('HTTP timeouts: defaults for a JSON API behind a load balancer, headers within the request', () => {
+    assert.deepEqual(accept({}).http, {
+      requestTimeoutMs: 15_000,
+      headersTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 65_000,
+    });
+    assert.deepEqual(
+      accept({ HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_HEADERS_TIMEOUT_MS: '2000', HTTP_KEEP_ALIVE_TIMEOUT_MS: '350000' })
+        .http,
+      { requestTimeoutMs: 5000, headersTimeoutMs: 2000, keepAliveTimeoutMs: 350_000 },
+    );
+    // One value set: the other default gives way rather than contradicting it.
+    assert.equal(accept({ HTTP_REQUEST_TIMEOUT_MS: '4000' }).http.headersTimeoutMs, 4000);
+    assert.equal(accept({ HTTP_HEADERS_TIMEOUT_MS: '30000' }).http.requestTimeoutMs, 30_000);
+    const problems = refuse({
+      HTTP_REQUEST_TIMEOUT_MS: '1000',
+      HTTP_HEADERS_TIMEOUT_MS: '2000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: 'soon',
+      PORT: 'x',
+    });
+    assertProblem(problems, 'HTTP_HEADERS_TIMEOUT_MS', /above HTTP_REQUEST_TIMEOUT_MS/);
+    assertProblem(problems, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', /whole number/);
+    assertProblem(problems, 'PORT');
+    assertProblem(refuse({ HTTP_REQUEST_TIMEOUT_MS: '0' }), 'HTTP_REQUEST_TIMEOUT_MS');
+  });
+
   it('falls back to local mode outside production (NODE_ENV=development, test)', () => {
     for (const nodeEnv of ['development', 'test']) {
       assert.equal(accept({ NODE_ENV: nodeEnv }).mode.kind, 'local', `NODE_ENV=${nodeEnv}`);
