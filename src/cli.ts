@@ -13,6 +13,8 @@ const USAGE = `Usage:
                  [--expires N] [--content-type T] [--content-length N] [--json]
   s3-presign verify URL [mode flags] [--json]
   s3-presign doctor [mode flags] [--bucket B] [--json]
+  s3-presign policy [mode flags] --bucket B [--vpce-id ID]… [--admin-arn ARN]… [--clients FILE]
+                    [--access-point-bucket B] [--doctor] [--json]
   s3-presign keygen [--id NAME]
 
 Flags override the environment variables of the service (S3_ENDPOINT_MODE, S3_REGION, …).
@@ -147,6 +149,18 @@ async function doctorCommand(args: string[]): Promise<number> {
   return runDoctor(result.config, { json: values.json ?? false });
 }
 
+async function policyCommand(args: string[]): Promise<number> {
+  const { POLICY_OPTIONS, PolicyInputError, runPolicyCommand } = await import('./policy/policy-command.js');
+  const { values } = parseArgs({ args, options: { ...MODE_OPTIONS, ...POLICY_OPTIONS }, strict: true });
+  if (values.help) return usage(0);
+  const config = configFrom(values, values.bucket?.join(',') ?? process.env.S3_BUCKETS);
+  try {
+    return await runPolicyCommand(config, values, process.env);
+  } catch (error) {
+    throw error instanceof PolicyInputError ? new UsageError(error.message) : error;
+  }
+}
+
 async function keygenCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { id: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) return usage(0);
@@ -185,6 +199,8 @@ async function main(argv: string[]): Promise<number> {
         return verifyCommand(rest);
       case 'doctor':
         return await doctorCommand(rest);
+      case 'policy':
+        return await policyCommand(rest);
       case 'keygen':
         return await keygenCommand(rest);
       case undefined:
