@@ -146,7 +146,7 @@ async function doctorCommand(args: string[]): Promise<number> {
   });
   if (!result.ok) throw new UsageError(formatConfigProblems(result.problems));
   const { runDoctor } = await import('./health/doctor.js');
-  return runDoctor(result.config, { json: values.json ?? false });
+  return runDoctor(result.config, { json: values.json ?? false, env: process.env });
 }
 
 async function policyCommand(args: string[]): Promise<number> {
