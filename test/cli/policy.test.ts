@@ -122,3 +122,48 @@ test('policy refuses bad flags and impossible configurations with a clear error'
     assert.equal(result.stdout, '');
   }
 });
+
+test('doctor walks the private-route checklist: checks, then verify-by-hand lines with commands', async () => {
+  const result = await cli(['doctor', ...INTERFACE, '--bucket', 'my-bucket', '--json'], {
+    HEALTH_TIMEOUT_MS: '1000',
+    AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/s3-presign',
+  });
+  const report = JSON.parse(result.stdout);
+  // The /healthz checks come first, unchanged (test/health/checks.test.ts covers the private-DNS rule).
+  assert.deepEqual(
+    report.checks.map((check: { name: string }) => check.name),
+    ['dns', 'tcp', 'tls', 's3', 'credentials', 'clock'],
+  );
+  const items = new Map(
+    report.checklist.map((item: { name: string; status: string; commands?: string[] }) => [item.name, item]),
+  );
+  assert.deepEqual(
+    [...items.keys()],
+    [
+      'route',
+      'bucket-policy',
+      'gateway',
+      'interface',
+      'endpoint-policy',
+      'service-role',
+      'direct-connect',
+      'onprem-dns',
+      'backbone',
+    ],
+  );
+  const item = (name: string) => items.get(name) as { status: string; commands?: string[] };
+  assert.equal(item('route').status, 'ok');
+  for (const name of ['gateway', 'interface', 'service-role', 'direct-connect', 'onprem-dns', 'backbone']) {
+    assert.equal(item(name).status, 'manual');
+    assert.ok((item(name).commands ?? []).every((command) => command.startsWith('aws ') || command.startsWith('dig ')));
+  }
+  assert.match(item('interface').commands?.[0] ?? '', /--vpc-endpoint-ids vpce-1a2b3c4d /);
+  assert.match(
+    item('service-role').commands?.[0] ?? '',
+    /--policy-source-arn arn:aws:iam::123456789012:role\/s3-presign /,
+  );
+
+  const text = await cli(['doctor', ...INTERFACE, '--bucket', 'my-bucket'], { HEALTH_TIMEOUT_MS: '1000' });
+  assert.match(text.stdout, /\[\?\] direct-connect +verify by hand: /);
+  assert.match(text.stdout, /\n {6}\$ aws directconnect describe-virtual-interfaces --region us-east-1 /);
+});
