@@ -5,10 +5,10 @@
 // outputs feed the service's configuration.
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parse } from '@cdktn/hcl2json';
 import { loadConfig } from '../../src/config/config.js';
 import { cli } from '../cli/run.js';
 
@@ -34,7 +34,14 @@ const GENERATE = [
   '--json',
 ];
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed HCL, walked by key; the assertions check the shapes
 type Hcl = Record<string, any>;
+
+// Loaded untyped on purpose: its declarations pull in the DOM lib (`/// <reference lib="dom" />`),
+// which would retype fetch() for every other file of the project.
+const { parse } = createRequire(import.meta.url)('@cdktn/hcl2json') as {
+  parse: (filename: string, contents: string) => Promise<Hcl>;
+};
 
 async function parseModule(): Promise<Map<string, Hcl>> {
   const files = (await readdir(MODULE)).filter((name) => name.endsWith('.tf')).sort();
