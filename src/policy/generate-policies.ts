@@ -130,7 +130,9 @@ export function generatePolicies(input: PolicyInput): PolicySet {
   }
   if (vpceIds.length === 0) {
     throw new PolicyInputError(
-      'regional mode needs --vpce-id: the Gateway endpoint (and any Interface endpoint) requests may arrive through',
+      mode.kind === 'regional'
+        ? 'regional mode needs --vpce-id: the Gateway endpoint (and any Interface endpoint) requests may arrive through'
+        : `no endpoint ID could be read from ${mode.vpceDnsName}: pass --vpce-id`,
     );
   }
 

@@ -78,7 +78,9 @@ export async function runPolicyCommand(
     ],
     [
       'VPC endpoint policy: the endpoint reaches only these buckets, for the service actions',
-      ['aws ec2 modify-vpc-endpoint --vpc-endpoint-id VPCE_ID --policy-document file://endpoint-policy.json'],
+      endpointIds(policies).map(
+        (id) => `aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${id} --policy-document file://endpoint-policy.json`,
+      ),
       policies.endpointPolicy,
     ],
     [
@@ -106,6 +108,12 @@ export async function runPolicyCommand(
       .join('\n\n') + '\n',
   );
   return 0;
+}
+
+/** The endpoints the bucket policy admits: the ones whose policy this is. */
+function endpointIds(policies: PolicySet): string[] {
+  const deny = policies.bucketPolicy.Statement.find((statement) => statement.Sid === 'DenyOutsideVpcEndpoints');
+  return deny?.Condition?.StringNotEquals?.['aws:SourceVpce'] ?? ['VPCE_ID'];
 }
 
 async function grantsFromClientsFile(path: string, config: Config): Promise<KeyGrant[]> {
