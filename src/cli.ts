@@ -12,7 +12,7 @@ const USAGE = `Usage:
                  [--path-style] [--endpoint URL] [--vpce-dns NAME] [--allow-http]
                  [--expires N] [--content-type T] [--content-length N] [--json]
   s3-presign verify URL [mode flags] [--json]
-  s3-presign doctor [mode flags] [--bucket B] [--json]
+  s3-presign doctor [mode flags] [--bucket B] [--vpce-id ID]… [--json]
   s3-presign policy [mode flags] --bucket B [--vpce-id ID]… [--admin-arn ARN]… [--clients FILE]
                     [--access-point-bucket B] [--doctor] [--json]
   s3-presign keygen [--id NAME]
@@ -137,7 +137,7 @@ function verifyCommand(args: string[]): number {
 async function doctorCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { ...MODE_OPTIONS, bucket: { type: 'string' } },
+    options: { ...MODE_OPTIONS, bucket: { type: 'string' }, 'vpce-id': { type: 'string', multiple: true } },
     strict: true,
   });
   if (values.help) return usage(0);
@@ -146,7 +146,7 @@ async function doctorCommand(args: string[]): Promise<number> {
   });
   if (!result.ok) throw new UsageError(formatConfigProblems(result.problems));
   const { runDoctor } = await import('./health/doctor.js');
-  return runDoctor(result.config, { json: values.json ?? false, env: process.env });
+  return runDoctor(result.config, { json: values.json ?? false, env: process.env, vpceIds: values['vpce-id'] ?? [] });
 }
 
 async function policyCommand(args: string[]): Promise<number> {

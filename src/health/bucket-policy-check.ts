@@ -34,8 +34,8 @@ const FOREIGN_VPCE = 'vpce-0000000000d0c7012';
 export interface PolicyAnalysisContext {
   partition: string;
   bucket: string;
-  /** The endpoint this service's own requests arrive through, when the mode names it. */
-  ownVpceId: string | undefined;
+  /** The endpoints this service's own requests arrive through (the pinned one, `doctor --vpce-id`). */
+  ownVpceIds: readonly string[];
 }
 
 export function analyzeBucketPolicy(policyText: string, context: PolicyAnalysisContext): BucketPolicyVerdict {
@@ -59,13 +59,13 @@ export function analyzeBucketPolicy(policyText: string, context: PolicyAnalysisC
       statements.some((statement) => certainlyDenies(statement, request.action, request.resource, scenario)),
     );
 
-  if (context.ownVpceId !== undefined) {
-    const own = deniedFor({ sourceVpce: context.ownVpceId, principalArn: OUTSIDER });
+  for (const ownVpceId of context.ownVpceIds) {
+    const own = deniedFor({ sourceVpce: ownVpceId, principalArn: OUTSIDER });
     if (own.length > 0) {
       return {
         status: 'fail',
         code: 'POLICY_REFUSES_OWN_ENDPOINT',
-        message: `the bucket policy refuses ${own.map((r) => r.action).join(', ')} even through this service's endpoint ${context.ownVpceId}: ${POLICY_FIX}`,
+        message: `the bucket policy refuses ${own.map((r) => r.action).join(', ')} even through this service's endpoint ${ownVpceId}: ${POLICY_FIX}`,
       };
     }
   }
@@ -82,7 +82,7 @@ export function analyzeBucketPolicy(policyText: string, context: PolicyAnalysisC
   }
   return {
     status: 'ok',
-    message: `the bucket policy refuses the service actions from outside its VPC endpoints${context.ownVpceId ? ` and admits ${context.ownVpceId}` : ''}`,
+    message: `the bucket policy refuses the service actions from outside its VPC endpoints${context.ownVpceIds.length > 0 ? ` and admits ${context.ownVpceIds.join(', ')}` : ''}`,
   };
 }
 

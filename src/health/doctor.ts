@@ -11,14 +11,19 @@ import { serviceHealthCheck } from './service-health.js';
 
 export async function runDoctor(
   config: Config,
-  options: { json: boolean; env?: Readonly<Record<string, string | undefined>> },
+  options: {
+    json: boolean;
+    env?: Readonly<Record<string, string | undefined>>;
+    /** Endpoints the service's requests arrive through besides the pinned one (a Gateway endpoint). */
+    vpceIds?: readonly string[];
+  },
 ): Promise<number> {
   const signing = await createPresigner(config);
   try {
     const bucket = config.buckets[0] as string;
     const [report, policyItem] = await Promise.all([
       serviceHealthCheck(config, signing)(),
-      bucketPolicyCheck(config, signing.s3.clientFor(bucket), bucket),
+      bucketPolicyCheck(config, signing.s3.clientFor(bucket), bucket, options.vpceIds ?? []),
     ]);
     const checklist = [
       routeItem(config.mode),
@@ -44,6 +49,7 @@ async function bucketPolicyCheck(
   config: Config,
   client: Parameters<typeof checkBucketPolicy>[0],
   bucket: string,
+  vpceIds: readonly string[],
 ): Promise<ChecklistItem | undefined> {
   const { mode } = config;
   if (mode.kind !== 'regional' && mode.kind !== 'interface') return undefined;
@@ -52,7 +58,10 @@ async function bucketPolicyCheck(
     bucket,
     {
       partition: mode.partition.name,
-      ownVpceId: mode.kind === 'interface' ? vpceIdOfDnsName(mode.vpceDnsName) : undefined,
+      ownVpceIds: [
+        ...(mode.kind === 'interface' ? [vpceIdOfDnsName(mode.vpceDnsName)].filter((id) => id !== undefined) : []),
+        ...vpceIds,
+      ],
     },
     AbortSignal.timeout(config.health.timeoutMs),
   );

@@ -118,7 +118,7 @@ describe('analyzeBucketPolicy agrees with the IAM simulator', () => {
       const verdict = analyzeBucketPolicy(JSON.stringify(document), {
         partition: 'aws',
         bucket: 'my-bucket',
-        ownVpceId: OWN,
+        ownVpceIds: [OWN],
       });
       assert.equal(verdict.status, expected, verdict.message);
       // One-sided by design: "ok" must mean the simulator refuses every outside request too.
@@ -129,8 +129,17 @@ describe('analyzeBucketPolicy agrees with the IAM simulator', () => {
       if (expected === 'warn') assert.match(verdict.message, /s3-presign policy/);
     });
   }
+  it('doctor --vpce-id: a policy that admits the pinned endpoint but not the Gateway endpoint fails', () => {
+    const onlyOwn = policy({ ...deny, Condition: { StringNotEquals: { 'aws:SourceVpce': [OWN] } } });
+    const context = { partition: 'aws', bucket: 'my-bucket', ownVpceIds: [OWN, 'vpce-0123456789abcdef0'] };
+    const verdict = analyzeBucketPolicy(JSON.stringify(onlyOwn), context);
+    assert.equal(verdict.status, 'fail');
+    assert.match(verdict.message, /vpce-0123456789abcdef0/);
+    assert.equal(analyzeBucketPolicy(JSON.stringify(generated), context).status, 'ok');
+  });
+
   it('not JSON: fail', () => {
-    assert.equal(analyzeBucketPolicy('{', { partition: 'aws', bucket: 'b', ownVpceId: undefined }).status, 'fail');
+    assert.equal(analyzeBucketPolicy('{', { partition: 'aws', bucket: 'b', ownVpceIds: [] }).status, 'fail');
   });
 });
 
@@ -167,7 +176,7 @@ describe('checkBucketPolicy reads the policy over HTTP through an S3 client', ()
     type: 'application/xml',
     body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>m</Message></Error>`,
   });
-  const context = { partition: 'aws', ownVpceId: OWN };
+  const context = { partition: 'aws', ownVpceIds: [OWN] };
 
   it('a good policy: ok, read with one signed GET ?policy', async () => {
     const seen = await withServer(
