@@ -13,7 +13,9 @@ const USAGE = `Usage:
                  [--path-style] [--endpoint URL] [--vpce-dns NAME] [--allow-http]
                  [--expires N] [--content-type T] [--content-length N] [--json]
   s3-presign verify URL [mode flags] [--json]
-  s3-presign doctor [mode flags] [--bucket B] [--json]
+  s3-presign doctor [mode flags] [--bucket B] [--vpce-id ID]… [--json]
+  s3-presign policy [mode flags] --bucket B [--vpce-id ID]… [--admin-arn ARN]… [--clients FILE]
+                    [--access-point-bucket B] [--doctor] [--json]
   s3-presign keygen [--id NAME]
 
 Flags override the environment variables of the service (S3_ENDPOINT_MODE, S3_REGION, …).
@@ -146,7 +148,7 @@ function verifyCommand(args: string[]): number {
 async function doctorCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { ...MODE_OPTIONS, bucket: { type: 'string' } },
+    options: { ...MODE_OPTIONS, bucket: { type: 'string' }, 'vpce-id': { type: 'string', multiple: true } },
     strict: true,
   });
   if (values.help) return usage(0);
@@ -155,7 +157,19 @@ async function doctorCommand(args: string[]): Promise<number> {
   });
   if (!result.ok) throw new ConfigUsageError(result.problems);
   const { runDoctor } = await import('./health/doctor.js');
-  return runDoctor(result.config, { json: values.json ?? false });
+  return runDoctor(result.config, { json: values.json ?? false, env: process.env, vpceIds: values['vpce-id'] ?? [] });
+}
+
+async function policyCommand(args: string[]): Promise<number> {
+  const { POLICY_OPTIONS, PolicyInputError, runPolicyCommand } = await import('./policy/policy-command.js');
+  const { values } = parseArgs({ args, options: { ...MODE_OPTIONS, ...POLICY_OPTIONS }, strict: true });
+  if (values.help) return usage(0);
+  const config = configFrom(values, values.bucket?.join(',') ?? process.env.S3_BUCKETS);
+  try {
+    return await runPolicyCommand(config, values, process.env);
+  } catch (error) {
+    throw error instanceof PolicyInputError ? new UsageError(error.message) : error;
+  }
 }
 
 async function keygenCommand(args: string[]): Promise<number> {
@@ -196,6 +210,8 @@ async function main(argv: string[]): Promise<number> {
         return verifyCommand(rest);
       case 'doctor':
         return await doctorCommand(rest);
+      case 'policy':
+        return await policyCommand(rest);
       case 'keygen':
         return await keygenCommand(rest);
       case undefined:

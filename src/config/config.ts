@@ -331,7 +331,10 @@ function buildMode(
       const partition = awsRegion(env.S3_REGION, problems);
       notIn('S3_USE_FIPS', fips, 'interface mode (AWS rejects FIPS with an endpoint URL)');
       notIn('S3_USE_DUALSTACK', dualstack, 'interface mode (AWS rejects dual-stack with an endpoint URL)');
-      const vpceDnsName = env.S3_VPCE_DNS_NAME?.toLowerCase();
+      // The console and `describe-vpc-endpoints` (and Terraform's dns_entry) list the name as
+      // `*.vpce-….s3.REGION.vpce.amazonaws.com`: the wildcard stands for the bucket label, so
+      // the regional name is what follows it.
+      const vpceDnsName = env.S3_VPCE_DNS_NAME?.toLowerCase().replace(/^\*\./, '');
       if (!vpceDnsName) {
         refuse(
           'S3_VPCE_DNS_NAME',
@@ -342,7 +345,7 @@ function buildMode(
         if (!match) {
           refuse(
             'S3_VPCE_DNS_NAME',
-            `"${vpceDnsName}" is not an S3 interface endpoint's regional DNS name (vpce-ID.s3.REGION.vpce.amazonaws.com, without a leading "*." or "bucket.")`,
+            `"${vpceDnsName}" is not an S3 interface endpoint's regional DNS name (vpce-ID.s3.REGION.vpce.amazonaws.com or *.vpce-ID…, without a leading "bucket.")`,
           );
         } else if (env.S3_REGION && match[1] !== env.S3_REGION) {
           refuse('S3_VPCE_DNS_NAME', `is in region ${match[1]}, but S3_REGION is ${env.S3_REGION}`);

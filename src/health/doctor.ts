@@ -1,32 +1,91 @@
-// `s3-presign doctor`: the /healthz checks from a shell, as a checklist a person can read.
+// `s3-presign doctor`: the /healthz checks from a shell, plus the private-route checklist
+// (the pinned route, the bucket policy, and what only an operator can verify by hand).
 import type { Config } from '../config/config.js';
 import { escapeControlCharacters as shown, jsonForDisplay } from '../control-characters.js';
+import { vpceIdOfDnsName } from '../policy/generate-policies.js';
 import { describeMode } from '../verify/url-validator.js';
 import { createPresigner } from '../presign/create-presigner.js';
+import { checkBucketPolicy, type BucketPolicyVerdict } from './bucket-policy-check.js';
 import type { HealthCheckResult } from './checks.js';
+import { bucketPolicyItem, manualItems, routeItem, type ChecklistItem } from './checklist.js';
 import { serviceHealthCheck } from './service-health.js';
 
-export async function runDoctor(config: Config, options: { json: boolean }): Promise<number> {
+export async function runDoctor(
+  config: Config,
+  options: {
+    json: boolean;
+    env?: Readonly<Record<string, string | undefined>>;
+    /** Endpoints the service's requests arrive through besides the pinned one (a Gateway endpoint). */
+    vpceIds?: readonly string[];
+  },
+): Promise<number> {
   const signing = await createPresigner(config);
   try {
-    const report = await serviceHealthCheck(config, signing)();
+    const bucket = config.buckets[0] as string;
+    const [report, policyItem] = await Promise.all([
+      serviceHealthCheck(config, signing)(),
+      bucketPolicyCheck(config, signing.s3.clientFor(bucket), bucket, options.vpceIds ?? []),
+    ]);
+    const checklist = [
+      routeItem(config.mode),
+      ...(policyItem ? [policyItem] : []),
+      ...manualItems(config, options.env ?? {}),
+    ];
+    const ok = report.ok && checklist.every((item) => item.status !== 'fail');
     if (options.json) {
-      process.stdout.write(`${jsonForDisplay(report)}\n`);
+      process.stdout.write(`${jsonForDisplay({ ...report, ok, checklist })}\n`);
     } else {
-      process.stdout.write(
-        `s3-presign doctor: ${shown(describeMode(config.mode))}, bucket ${shown(config.buckets[0] ?? '')}\n`,
-      );
+      process.stdout.write(`s3-presign doctor: ${shown(describeMode(config.mode))}, bucket ${shown(bucket)}\n`);
       for (const check of report.checks) process.stdout.write(`${checklistLine(check)}\n`);
-      process.stdout.write(report.ok ? 'healthy\n' : 'unhealthy\n');
+      for (const item of checklist) process.stdout.write(`${itemLines(item)}\n`);
+      process.stdout.write(ok ? 'healthy\n' : 'unhealthy\n');
     }
-    return report.ok ? 0 : 1;
+    return ok ? 0 : 1;
   } finally {
     signing.close();
   }
 }
 
+async function bucketPolicyCheck(
+  config: Config,
+  client: Parameters<typeof checkBucketPolicy>[0],
+  bucket: string,
+  vpceIds: readonly string[],
+): Promise<ChecklistItem | undefined> {
+  const { mode } = config;
+  if (mode.kind !== 'regional' && mode.kind !== 'interface') return undefined;
+  const verdict: BucketPolicyVerdict = await checkBucketPolicy(
+    client,
+    bucket,
+    {
+      partition: mode.partition.name,
+      ownVpceIds: [
+        ...(mode.kind === 'interface' ? [vpceIdOfDnsName(mode.vpceDnsName)].filter((id) => id !== undefined) : []),
+        ...vpceIds,
+      ],
+    },
+    AbortSignal.timeout(config.health.timeoutMs),
+  );
+  return bucketPolicyItem(verdict);
+}
+
 function checklistLine(check: HealthCheckResult): string {
   const mark = check.skipped ? '[-]' : check.ok ? '[✓]' : '[✗]';
   const code = check.ok ? '' : ` (${check.code})`;
-  return `${mark} ${check.name.padEnd(11)} ${shown(check.message)}${code}  ${Math.round(check.durationMs)} ms`;
+  return `${mark} ${check.name.padEnd(15)} ${shown(check.message)}${code}  ${Math.round(check.durationMs)} ms`;
+}
+
+const MARKS: Record<ChecklistItem['status'], string> = {
+  ok: '[✓]',
+  warn: '[!]',
+  fail: '[✗]',
+  skipped: '[-]',
+  manual: '[?]',
+};
+
+function itemLines(item: ChecklistItem): string {
+  const prefix = item.status === 'manual' ? 'verify by hand: ' : '';
+  const code = item.code ? ` (${item.code})` : '';
+  const head = `${MARKS[item.status]} ${item.name.padEnd(15)} ${prefix}${shown(item.message)}${code}`;
+  return [head, ...(item.commands ?? []).map((command) => `      $ ${shown(command)}`)].join('\n');
 }

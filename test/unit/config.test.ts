@@ -493,8 +493,18 @@ describe('loadConfig: refused combinations', () => {
     assertProblem(refuse(iface({ S3_VPCE_DNS_NAME: undefined })), 'S3_VPCE_DNS_NAME', /required/);
   });
 
+  it('interface: the console wildcard form *.vpce-… is normalised to the regional name', () => {
+    for (const name of [`*.${VPCE}`, `*.${VPCE.toUpperCase()}`, ` *.${VPCE} `]) {
+      const config = accept(iface({ S3_VPCE_DNS_NAME: name }));
+      if (config.mode.kind !== 'interface') return assert.fail('interface expected');
+      assert.equal(config.mode.vpceDnsName, VPCE);
+    }
+  });
+
   for (const name of [
-    `*.${VPCE}`,
+    `*.*.${VPCE}`,
+    `*${VPCE}`,
+    `*.bucket.${VPCE}`,
     `bucket.${VPCE}`,
     `accesspoint.${VPCE}`,
     'vpce-1a2b3c4d-5e6f.s3.us-east-1.amazonaws.com',

@@ -1,0 +1,9 @@
+region            = "eu-west-1"
+vpc_id            = "vpc-0123456789abcdef0"
+route_table_ids   = ["rtb-0123456789abcdef0", "rtb-0123456789abcdef1"]
+subnet_ids        = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+bucket_name       = "example-uploads"
+onprem_cidrs      = ["10.200.0.0/16"]
+dx_private_vif_id = "dxvif-ffabcdef"
+oidc_provider_arn = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+oidc_provider_url = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"

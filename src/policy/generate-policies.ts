@@ -1,0 +1,335 @@
+// The three policies that make the pinned private route mandatory, derived from the service's
+// own configuration: the bucket policy (refuse what does not arrive through the listed VPC
+// endpoints), the VPC endpoint policy (the endpoint reaches only these buckets) and the
+// service role's least-privilege identity policy. Pure: the CLI and the tests call it.
+import type { ClientDefinition } from '../auth/callers.js';
+import type { EndpointMode } from '../endpoint/endpoint-mode.js';
+import { parseBucket, type AccessPointArn } from '../endpoint/bucket-name.js';
+import type { Operation } from '../presign/presigner.js';
+import { DOCTOR_ACTION, SERVICE_ACTIONS, actionsFor } from './service-actions.js';
+
+export interface PolicyStatement {
+  Sid: string;
+  Effect: 'Allow' | 'Deny';
+  Principal?: '*' | { AWS: string | string[] };
+  Action: string[];
+  Resource: string[];
+  Condition?: Record<string, Record<string, string[]>>;
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: PolicyStatement[];
+}
+
+export interface PolicySet {
+  bucketPolicy: PolicyDocument;
+  endpointPolicy: PolicyDocument;
+  servicePolicy: PolicyDocument;
+  /** One resource policy per access point in the allowlist, keyed by its ARN; absent without any. */
+  accessPointPolicies?: Record<string, PolicyDocument>;
+}
+
+/** Keys under one bucket that callers can reach with these operations. */
+export interface KeyGrant {
+  bucket: string;
+  /** A literal key prefix; `{sub}` stands for any end user's subject. `''` is every key. */
+  prefix: string;
+  operations: readonly Operation[];
+}
+
+export interface PolicyInput {
+  mode: EndpointMode;
+  /** The allowlist: bucket names and access-point ARNs. */
+  buckets: readonly string[];
+  /** The VPC endpoints requests may arrive through (interface mode adds the pinned one). */
+  vpceIds: readonly string[];
+  /** Principals (`aws:PrincipalArn`, wildcards allowed) the bucket policy never refuses. */
+  adminArns: readonly string[];
+  /** From the clients file; undefined: every key of every bucket, both operations. */
+  grants?: readonly KeyGrant[];
+  /** The bucket behind the access points, whose policy delegates to them. */
+  accessPointBucket?: string;
+  /** Grant s3:GetBucketPolicy so `s3-presign doctor` run as the service can read it. */
+  doctorReadsPolicy?: boolean;
+}
+
+export class PolicyInputError extends Error {
+  override name = 'PolicyInputError';
+}
+
+const VPCE_ID = /^vpce-[0-9a-f]{8,17}$/;
+/** A Terraform `templatefile` reference, for IDs only known once the endpoints exist. */
+const TEMPLATE_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
+const PRINCIPAL_ARN = /^arn:([a-z-]+):(iam|sts)::(\d{12}):([A-Za-z0-9+=,.@_/*?-]+)$/;
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** `vpce-1a2b3c4d-5e6f.s3.…` → `vpce-1a2b3c4d`: the DNS name is the endpoint ID plus a suffix. */
+export function vpceIdOfDnsName(vpceDnsName: string): string | undefined {
+  return /^(vpce-[0-9a-f]+)-[a-z0-9]+\./.exec(vpceDnsName)?.[1];
+}
+
+export function isTemplateReference(value: string): boolean {
+  return TEMPLATE_REFERENCE.test(value);
+}
+
+/**
+ * `*`, `?` and `$` are wildcards and variables in an IAM Resource; a key prefix holding them
+ * must match them literally (IAM's `${*}`, `${?}`, `${$}`), or `a*` would open `ab/`.
+ */
+export function escapeIamResource(literal: string): string {
+  return literal.replace(/[*?$]/g, (character) => `\${${character}}`);
+}
+
+/** The resource pattern for a caller prefix: `{sub}` becomes `*`, everything else is literal. */
+function prefixPattern(prefix: string): string {
+  return prefix.split('{sub}').map(escapeIamResource).join('*');
+}
+
+interface Target {
+  text: string;
+  /** The ARN S3 authorises bucket-level actions against. */
+  bucketArn: string;
+  /** The object ARN for `pattern` (already escaped): `bucket/pattern*` or `ap/object/pattern*`. */
+  objects(pattern: string): string;
+  accessPoint: AccessPointArn | undefined;
+}
+
+function targetOf(bucket: string, partition: string): Target {
+  const parsed = parseBucket(bucket);
+  if (parsed.kind === 'bucket') {
+    const bucketArn = `arn:${partition}:s3:::${parsed.name}`;
+    return { text: bucket, bucketArn, objects: (pattern) => `${bucketArn}/${pattern}*`, accessPoint: undefined };
+  }
+  const { arn } = parsed;
+  // One spelling, `accesspoint/NAME`: S3 reports and matches access points that way.
+  const bucketArn = `arn:${arn.partition}:s3:${arn.region}:${arn.accountId}:accesspoint/${arn.accessPointName}`;
+  return { text: bucket, bucketArn, objects: (pattern) => `${bucketArn}/object/${pattern}*`, accessPoint: arn };
+}
+
+export function generatePolicies(input: PolicyInput): PolicySet {
+  const { mode } = input;
+  if (mode.kind !== 'regional' && mode.kind !== 'interface') {
+    throw new PolicyInputError(
+      mode.kind === 'accelerate'
+        ? 'accelerate mode is public by nature: no VPC endpoint carries its traffic, so a bucket policy requiring one would refuse every URL'
+        : `${mode.kind} mode is not AWS S3: bucket, endpoint and IAM policies are for the regional and interface modes`,
+    );
+  }
+  const partition = mode.partition.name;
+  if (input.buckets.length === 0) throw new PolicyInputError('no bucket: pass --bucket (or set S3_BUCKETS)');
+
+  const vpceIds = unique([
+    ...input.vpceIds,
+    ...(mode.kind === 'interface' ? [vpceIdOfDnsName(mode.vpceDnsName)].filter(isDefined) : []),
+  ]);
+  for (const id of vpceIds) {
+    if (!VPCE_ID.test(id) && !TEMPLATE_REFERENCE.test(id)) {
+      throw new PolicyInputError(`--vpce-id "${id}" is not a VPC endpoint ID (vpce- and 8 to 17 hex digits)`);
+    }
+  }
+  if (vpceIds.length === 0) {
+    throw new PolicyInputError(
+      mode.kind === 'regional'
+        ? 'regional mode needs --vpce-id: the Gateway endpoint (and any Interface endpoint) requests may arrive through'
+        : `no endpoint ID could be read from ${mode.vpceDnsName}: pass --vpce-id`,
+    );
+  }
+
+  const adminArns = unique(input.adminArns);
+  for (const arn of adminArns) {
+    const match = PRINCIPAL_ARN.exec(arn);
+    if (!match) {
+      throw new PolicyInputError(
+        `--admin-arn "${arn}" is not an IAM principal ARN (arn:PARTITION:iam::ACCOUNT:role/NAME, user/NAME or root)`,
+      );
+    }
+    if (match[1] !== partition) {
+      throw new PolicyInputError(`--admin-arn "${arn}" is in partition ${match[1]}, the buckets are in ${partition}`);
+    }
+  }
+
+  const targets = input.buckets.map((bucket) => {
+    try {
+      return targetOf(bucket, partition);
+    } catch (error) {
+      throw new PolicyInputError((error as Error).message);
+    }
+  });
+  const accessPoints = targets.filter((target) => target.accessPoint !== undefined);
+  const plainBuckets = targets.filter((target) => target.accessPoint === undefined);
+  let underlying: Target | undefined;
+  if (accessPoints.length > 0) {
+    if (input.accessPointBucket === undefined) {
+      throw new PolicyInputError(
+        'access points need --access-point-bucket: the bucket behind them, whose policy delegates to them',
+      );
+    }
+    if (!BUCKET_NAME.test(input.accessPointBucket)) {
+      throw new PolicyInputError(`--access-point-bucket "${input.accessPointBucket}" is not a bucket name`);
+    }
+    underlying = targetOf(input.accessPointBucket, partition);
+  } else if (input.accessPointBucket !== undefined) {
+    throw new PolicyInputError('--access-point-bucket is only for access-point ARNs in the bucket list');
+  }
+
+  const grants = input.grants ?? input.buckets.map((bucket) => ({ bucket, prefix: '', operations: ['get', 'put'] }));
+  for (const grant of grants) {
+    if (!input.buckets.includes(grant.bucket)) {
+      throw new PolicyInputError(`the clients file names bucket "${grant.bucket}", which is not in the bucket list`);
+    }
+  }
+  const serviceActions = SERVICE_ACTIONS.map((entry) => entry.action);
+  const withDoctor = input.doctorReadsPolicy ? [...serviceActions, DOCTOR_ACTION.action] : serviceActions;
+
+  // Bucket policy: the same refusal on every bucket the requests end up in. Object access and
+  // the probe's ListBucket only: bucket administration (Get/PutBucketPolicy) is never denied,
+  // so a mistake here can always be corrected.
+  const denied = uniqueTargets([...plainBuckets, ...(underlying ? [underlying] : [])]);
+  const outsideEndpoints = denyOutsideEndpoints(vpceIds, adminArns);
+  const bucketStatements: PolicyStatement[] = [];
+  if (denied.length > 0) {
+    bucketStatements.push({
+      Sid: 'DenyOutsideVpcEndpoints',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: serviceActions,
+      Resource: denied.flatMap((target) => [target.bucketArn, target.objects('')]),
+      Condition: outsideEndpoints,
+    });
+  }
+  if (underlying) {
+    const accounts = unique(accessPoints.map((target) => (target.accessPoint as AccessPointArn).accountId));
+    bucketStatements.push({
+      Sid: 'DelegateToAccessPoints',
+      Effect: 'Allow',
+      Principal: { AWS: '*' },
+      Action: serviceActions,
+      Resource: [underlying.bucketArn, underlying.objects('')],
+      Condition: { StringEquals: { 's3:DataAccessPointAccount': accounts } },
+    });
+  }
+
+  const policySet: PolicySet = {
+    bucketPolicy: document(bucketStatements),
+    endpointPolicy: document([
+      {
+        Sid: 'OnlyTheServiceBuckets',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: withDoctor,
+        Resource: uniqueTargets([...targets, ...(underlying ? [underlying] : [])]).flatMap((target) => [
+          target.bucketArn,
+          target.objects(''),
+        ]),
+      },
+    ]),
+    servicePolicy: servicePolicy(targets, grants, input.doctorReadsPolicy === true, plainBuckets),
+  };
+  if (accessPoints.length > 0) {
+    policySet.accessPointPolicies = Object.fromEntries(
+      accessPoints.map((target) => [
+        target.bucketArn,
+        document([
+          {
+            Sid: 'DenyOutsideVpcEndpoints',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: serviceActions,
+            Resource: [target.bucketArn, target.objects('')],
+            Condition: outsideEndpoints,
+          },
+        ]),
+      ]),
+    );
+  }
+  return policySet;
+}
+
+function denyOutsideEndpoints(vpceIds: string[], adminArns: string[]): PolicyStatement['Condition'] {
+  // Conditions in one statement are ANDed: refused when neither through an endpoint nor an admin.
+  const condition: NonNullable<PolicyStatement['Condition']> = { StringNotEquals: { 'aws:SourceVpce': vpceIds } };
+  if (adminArns.length > 0) condition.ArnNotLike = { 'aws:PrincipalArn': adminArns };
+  return condition;
+}
+
+function servicePolicy(
+  targets: Target[],
+  grants: readonly KeyGrant[],
+  doctorReadsPolicy: boolean,
+  plainBuckets: Target[],
+): PolicyDocument {
+  const byBucket = new Map(targets.map((target) => [target.text, target]));
+  const statements: PolicyStatement[] = [];
+  for (const operation of ['get', 'put'] as const) {
+    const resources = unique(
+      narrowest(grants.filter((grant) => grant.operations.includes(operation))).map((grant) =>
+        (byBucket.get(grant.bucket) as Target).objects(prefixPattern(grant.prefix)),
+      ),
+    );
+    if (resources.length === 0) continue;
+    statements.push({
+      Sid: operation === 'get' ? 'PresignedGet' : 'PresignedPutAndMultipart',
+      Effect: 'Allow',
+      Action: actionsFor(operation),
+      Resource: resources,
+    });
+  }
+  statements.push({
+    Sid: 'HealthProbeHeadBucket',
+    Effect: 'Allow',
+    Action: SERVICE_ACTIONS.filter((entry) => entry.resource === 'bucket').map((entry) => entry.action),
+    Resource: targets.map((target) => target.bucketArn),
+  });
+  if (doctorReadsPolicy && plainBuckets.length > 0) {
+    statements.push({
+      Sid: 'DoctorReadsBucketPolicy',
+      Effect: 'Allow',
+      Action: [DOCTOR_ACTION.action],
+      Resource: plainBuckets.map((target) => target.bucketArn),
+    });
+  }
+  return document(statements);
+}
+
+/** Drops a grant whose every key another grant of the same bucket already covers. */
+function narrowest(grants: KeyGrant[]): KeyGrant[] {
+  return grants.filter(
+    (grant, index) =>
+      !grants.some(
+        (other, otherIndex) =>
+          otherIndex !== index &&
+          other.bucket === grant.bucket &&
+          !other.prefix.includes('{sub}') &&
+          grant.prefix.startsWith(other.prefix) &&
+          (other.prefix !== grant.prefix || otherIndex < index),
+      ),
+  );
+}
+
+/** Key grants from a clients file: each client's buckets (default: all) times its prefixes. */
+export function grantsFromClients(clients: readonly ClientDefinition[], buckets: readonly string[]): KeyGrant[] {
+  return clients.flatMap((client) =>
+    (client.policy.buckets ?? buckets).flatMap((bucket) =>
+      client.policy.keyPrefixes.map((prefix) => ({ bucket, prefix, operations: client.policy.operations })),
+    ),
+  );
+}
+
+function document(statements: PolicyStatement[]): PolicyDocument {
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+function uniqueTargets(targets: Target[]): Target[] {
+  return targets.filter(
+    (target, index) => targets.findIndex((other) => other.bucketArn === target.bucketArn) === index,
+  );
+}
+
+function isDefined<T>(value: T | undefined): value is T {
+  return value !== undefined;
+}

@@ -1,0 +1,131 @@
+// `s3-presign policy`: prints the bucket, VPC endpoint and service role policies for the
+// configuration the flags and environment describe. cli.ts parses the mode flags and builds
+// the Config; this module owns the rest of the command.
+import { readFile } from 'node:fs/promises';
+import type { ParseArgsConfig } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { callerRegistryFrom, clientsFileSchema } from '../auth/callers.js';
+import type { Config } from '../config/config.js';
+import {
+  generatePolicies,
+  grantsFromClients,
+  PolicyInputError,
+  type KeyGrant,
+  type PolicySet,
+} from './generate-policies.js';
+
+export const POLICY_OPTIONS = {
+  bucket: { type: 'string', multiple: true },
+  'vpce-id': { type: 'string', multiple: true },
+  'admin-arn': { type: 'string', multiple: true },
+  clients: { type: 'string' },
+  'access-point-bucket': { type: 'string' },
+  doctor: { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+export interface PolicyFlags {
+  'vpce-id'?: string[];
+  'admin-arn'?: string[];
+  clients?: string;
+  'access-point-bucket'?: string;
+  doctor?: boolean;
+  json?: boolean;
+}
+
+export { PolicyInputError };
+
+/** The policy set for a configuration and the command's flags; throws PolicyInputError. */
+export async function policiesFor(
+  config: Config,
+  flags: PolicyFlags,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<PolicySet> {
+  const clientsFile = flags.clients ?? env.AUTH_CLIENTS_FILE;
+  return generatePolicies({
+    mode: config.mode,
+    buckets: config.buckets,
+    vpceIds: flags['vpce-id'] ?? [],
+    adminArns: flags['admin-arn'] ?? [],
+    grants: clientsFile === undefined ? undefined : await grantsFromClientsFile(clientsFile, config),
+    accessPointBucket: flags['access-point-bucket'],
+    doctorReadsPolicy: flags.doctor === true,
+  });
+}
+
+export async function runPolicyCommand(
+  config: Config,
+  flags: PolicyFlags,
+  env: Readonly<Record<string, string | undefined>>,
+  out: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process,
+): Promise<number> {
+  const policies = await policiesFor(config, flags, env);
+  if ((flags['admin-arn'] ?? []).length === 0) {
+    out.stderr.write(
+      's3-presign policy: warning: no --admin-arn. Every principal outside the endpoints, console users included, is refused object access; bucket administration (Get/PutBucketPolicy) is not denied, so the policy stays correctable.\n',
+    );
+  }
+  if (flags.json) {
+    out.stdout.write(`${JSON.stringify(policies, null, 2)}\n`);
+    return 0;
+  }
+  const plain = config.buckets.filter((bucket) => !bucket.startsWith('arn:'));
+  const policyBucket = flags['access-point-bucket'] ?? plain[0] ?? 'BUCKET';
+  const sections: Array<[string, string[], unknown]> = [
+    [
+      'Bucket policy: refuses the service actions unless they arrive through the listed VPC endpoints (aws:SourceVpce); the admin ARNs are never refused',
+      [`aws s3api put-bucket-policy --bucket ${policyBucket} --policy file://bucket-policy.json`],
+      policies.bucketPolicy,
+    ],
+    [
+      'VPC endpoint policy: the endpoint reaches only these buckets, for the service actions',
+      endpointIds(policies).map(
+        (id) => `aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${id} --policy-document file://endpoint-policy.json`,
+      ),
+      policies.endpointPolicy,
+    ],
+    [
+      "Service role policy: exactly the actions the service's URLs and server-side calls use, on the callers' keys",
+      [
+        'aws iam put-role-policy --role-name ROLE --policy-name s3-presign --policy-document file://service-policy.json',
+      ],
+      policies.servicePolicy,
+    ],
+  ];
+  for (const [arn, document] of Object.entries(policies.accessPointPolicies ?? {})) {
+    sections.push([
+      `Access point policy for ${arn}`,
+      [
+        `aws s3control put-access-point-policy --account-id ${arn.split(':')[4]} --name ${arn.split('/').pop()} --policy file://access-point-policy.json`,
+      ],
+      document,
+    ]);
+  }
+  out.stdout.write(
+    sections
+      .map(([title, commands, document]) =>
+        [`# ${title}`, ...commands.map((command) => `#   ${command}`), JSON.stringify(document, null, 2)].join('\n'),
+      )
+      .join('\n\n') + '\n',
+  );
+  return 0;
+}
+
+/** The endpoints the bucket policy admits: the ones whose policy this is. */
+function endpointIds(policies: PolicySet): string[] {
+  const deny = policies.bucketPolicy.Statement.find((statement) => statement.Sid === 'DenyOutsideVpcEndpoints');
+  return deny?.Condition?.StringNotEquals?.['aws:SourceVpce'] ?? ['VPCE_ID'];
+}
+
+async function grantsFromClientsFile(path: string, config: Config): Promise<KeyGrant[]> {
+  let document: unknown;
+  try {
+    document = parseYaml(await readFile(path, 'utf8'), { uniqueKeys: true });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new PolicyInputError(`--clients: cannot read ${path} as YAML or JSON (${reason})`);
+  }
+  // The service's own checks, so the policies never open what the service would refuse to start with.
+  const checked = callerRegistryFrom(document, config);
+  if (!checked.ok) throw new PolicyInputError(`--clients ${path}:\n  - ${checked.problems.join('\n  - ')}`);
+  return grantsFromClients(clientsFileSchema.parse(document).clients, config.buckets);
+}

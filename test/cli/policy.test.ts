@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { cli } from './run.js';
+
+const INTERFACE = [
+  '--mode',
+  'interface',
+  '--region',
+  'us-east-1',
+  '--vpce-dns',
+  '*.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com',
+];
+
+test('policy --json prints the three policies for interface mode, the pinned endpoint included', async () => {
+  const result = await cli([
+    'policy',
+    ...INTERFACE,
+    '--bucket',
+    'my-bucket',
+    '--vpce-id',
+    'vpce-0123456789abcdef0',
+    '--admin-arn',
+    'arn:aws:iam::123456789012:role/StorageAdmin',
+    '--json',
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stderr, '');
+  const body = JSON.parse(result.stdout);
+  assert.deepEqual(Object.keys(body), ['bucketPolicy', 'endpointPolicy', 'servicePolicy']);
+  const deny = body.bucketPolicy.Statement[0];
+  assert.equal(deny.Effect, 'Deny');
+  assert.deepEqual(deny.Condition.StringNotEquals['aws:SourceVpce'], ['vpce-0123456789abcdef0', 'vpce-1a2b3c4d']);
+  assert.deepEqual(deny.Condition.ArnNotLike['aws:PrincipalArn'], ['arn:aws:iam::123456789012:role/StorageAdmin']);
+  assert.deepEqual(body.endpointPolicy.Statement[0].Resource, ['arn:aws:s3:::my-bucket', 'arn:aws:s3:::my-bucket/*']);
+});
+
+test('policy reads the callers file for the key prefixes, from --clients or AUTH_CLIENTS_FILE', async (t) => {
+  const directory = await mkdtemp(join(tmpdir(), 's3-presign-policy-'));
+  t.after(() => rm(directory, { recursive: true, force: true }));
+  const clients = join(directory, 'clients.yaml');
+  await writeFile(
+    clients,
+    `clients:
+  - id: web
+    jwt: {jwksUrl: 'https://idp.example/jwks', issuer: i, audience: a}
+    policy: {operations: [put], keyPrefixes: ['users/{sub}/']}
+`,
+  );
+  for (const [args, env] of [
+    [['--clients', clients], {}],
+    [[], { AUTH_CLIENTS_FILE: clients }],
+  ] as const) {
+    const result = await cli(['policy', ...INTERFACE, '--bucket', 'my-bucket', '--json', ...args], env);
+    assert.equal(result.code, 0, result.stderr);
+    const { servicePolicy } = JSON.parse(result.stdout);
+    assert.deepEqual(
+      servicePolicy.Statement.map((statement: { Sid: string; Resource: string[] }) => [
+        statement.Sid,
+        statement.Resource,
+      ]),
+      [
+        ['PresignedPutAndMultipart', ['arn:aws:s3:::my-bucket/users/*/*']],
+        ['HealthProbeHeadBucket', ['arn:aws:s3:::my-bucket']],
+      ],
+    );
+    assert.match(result.stderr, /warning: no --admin-arn/);
+  }
+
+  await writeFile(
+    clients,
+    `clients:\n  - id: x\n    apiKeySha256: '${'a'.repeat(64)}'\n    policy: {operations: [get], keyPrefixes: ['']}\n    buckets: [b]\n`,
+  );
+  const bad = await cli(['policy', ...INTERFACE, '--bucket', 'my-bucket', '--clients', clients]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--clients .*clients\.yaml/);
+  assert.equal(bad.stdout, '');
+});
+
+test('policy without --json prints each policy with the command that attaches it', async () => {
+  const result = await cli([
+    'policy',
+    '--mode',
+    'regional',
+    '--region',
+    'us-gov-west-1',
+    '--fips',
+    '--bucket',
+    'records',
+    '--vpce-id',
+    'vpce-0123456789abcdef0',
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /aws s3api put-bucket-policy --bucket records --policy file:\/\/bucket-policy\.json/);
+  assert.match(result.stdout, /aws ec2 modify-vpc-endpoint/);
+  assert.match(result.stdout, /aws iam put-role-policy/);
+  assert.match(result.stdout, /"arn:aws-us-gov:s3:::records\/\*"/);
+  assert.doesNotMatch(result.stdout, /arn:aws:s3/);
+});
+
+test('policy refuses bad flags and impossible configurations with a clear error', async () => {
+  for (const [args, message] of [
+    [['--mode', 'regional', '--region', 'eu-west-1', '--bucket', 'b-1'], /needs --vpce-id/],
+    [
+      ['--mode', 'regional', '--region', 'eu-west-1', '--bucket', 'b-1', '--vpce-id', 'vpc-123'],
+      /not a VPC endpoint ID/,
+    ],
+    [[...INTERFACE, '--bucket', 'b-1', '--admin-arn', 'root'], /not an IAM principal ARN/],
+    [['--mode', 'accelerate', '--region', 'eu-west-1', '--bucket', 'b-1'], /public by nature/],
+    [['--mode', 'local', '--bucket', 'b-1'], /not AWS S3/],
+    [[...INTERFACE], /no bucket/],
+    [[...INTERFACE, '--bucket', 'b-1', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [[...INTERFACE, '--bucket', 'b-1', '--clients', '/nonexistent/clients.yaml'], /cannot read \/nonexistent/],
+    [['--mode', 'regional', '--region', 'aws-global', '--bucket', 'b-1'], /legacy global endpoint/],
+  ] as const) {
+    const result = await cli(['policy', ...args]);
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+    assert.match(result.stderr, message);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    assert.equal(result.stdout, '');
+  }
+});
+
+test('doctor walks the private-route checklist: checks, then verify-by-hand lines with commands', async () => {
+  const result = await cli(['doctor', ...INTERFACE, '--bucket', 'my-bucket', '--json'], {
+    HEALTH_TIMEOUT_MS: '1000',
+    AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/s3-presign',
+  });
+  const report = JSON.parse(result.stdout);
+  // The /healthz checks come first, unchanged (test/health/checks.test.ts covers the private-DNS rule).
+  assert.deepEqual(
+    report.checks.map((check: { name: string }) => check.name),
+    ['dns', 'tcp', 'tls', 's3', 'credentials', 'clock'],
+  );
+  const items = new Map(
+    report.checklist.map((item: { name: string; status: string; commands?: string[] }) => [item.name, item]),
+  );
+  assert.deepEqual(
+    [...items.keys()],
+    [
+      'route',
+      'bucket-policy',
+      'gateway',
+      'interface',
+      'endpoint-policy',
+      'service-role',
+      'direct-connect',
+      'onprem-dns',
+      'backbone',
+    ],
+  );
+  const item = (name: string) => items.get(name) as { status: string; commands?: string[] };
+  assert.equal(item('route').status, 'ok');
+  for (const name of ['gateway', 'interface', 'service-role', 'direct-connect', 'onprem-dns', 'backbone']) {
+    assert.equal(item(name).status, 'manual');
+    assert.ok((item(name).commands ?? []).every((command) => command.startsWith('aws ') || command.startsWith('dig ')));
+  }
+  assert.match(item('interface').commands?.[0] ?? '', /--vpc-endpoint-ids vpce-1a2b3c4d /);
+  assert.match(
+    item('service-role').commands?.[0] ?? '',
+    /--policy-source-arn arn:aws:iam::123456789012:role\/s3-presign /,
+  );
+
+  const text = await cli(['doctor', ...INTERFACE, '--bucket', 'my-bucket'], { HEALTH_TIMEOUT_MS: '1000' });
+  assert.match(text.stdout, /\[\?\] direct-connect +verify by hand: /);
+  assert.match(text.stdout, /\n {6}\$ aws directconnect describe-virtual-interfaces --region us-east-1 /);
+});
