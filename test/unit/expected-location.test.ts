@@ -319,6 +319,19 @@ describe('expectedLocation: custom mode', () => {
     expectLocation(custom('https://123.123.0.1'), 'bucketname', ps('123.123.0.1', '/bucketname', 'us-east-1'));
   });
 
+  it('a host name that merely contains an IPv4 address is a name: virtual-hosted', () => {
+    expectLocation(
+      custom('https://10.0.0.5.nip.io:9000'),
+      'my-bucket',
+      vh('my-bucket.10.0.0.5.nip.io:9000', 'us-east-1'),
+    );
+    expectLocation(
+      custom('https://s3-10.0.0.5.example.com'),
+      'my-bucket',
+      vh('my-bucket.s3-10.0.0.5.example.com', 'us-east-1'),
+    );
+  });
+
   it('with an IPv6 host: always path-style', () => {
     expectLocation(custom('https://[fd00::5]:9000'), 'my-bucket', ps('[fd00::5]:9000', '/my-bucket', 'us-east-1'));
   });
@@ -458,6 +471,13 @@ describe('expectedLocation: refusals', () => {
     refuses(custom('https://s3.amazonaws.com'), 'my-bucket', /legacy global/);
     refuses(custom('https://s3.amazonaws.com', { pathStyle: true }), 'my-bucket', /legacy global/);
     refuses(custom('https://s3-external-1.amazonaws.com'), 'my-bucket', /legacy global/);
+  });
+
+  it('the legacy global endpoint on a non-default port or with a trailing dot is still refused', () => {
+    refuses(custom('https://s3.amazonaws.com:8443'), 'my-bucket', /legacy global/);
+    refuses(custom('https://s3.amazonaws.com:8443', { pathStyle: true }), 'my-bucket', /legacy global/);
+    refuses(custom('http://s3-external-1.amazonaws.com:80'), 'my-bucket', /legacy global/);
+    refuses(custom('https://s3.amazonaws.com.:8443', { pathStyle: true }), 'my-bucket', /legacy global/);
   });
 });
 
