@@ -90,7 +90,10 @@ describe('authorize', () => {
 
   it('a size limit demands a length on uploads only; without a limit none is demanded', () => {
     assert.equal(verdict({ maxContentLength: 1024 }, { operation: 'put' }), 'CONTENT_LENGTH_REQUIRED');
-    assert.throws(() => authorize(callerWith({ maxContentLength: 1024 }), request()), { field: 'contentLength' });
+    assert.throws(() => authorize(callerWith({ maxContentLength: 1024 }), request()), {
+      field: 'contentLength',
+      message: 'contentLength is required for uploads under this policy',
+    });
     assert.equal(verdict({ maxContentLength: 1024 }, { operation: 'get' }), 'allowed');
     assert.equal(
       verdict({ maxContentLength: undefined, contentTypes: ['image/*'] }, { contentType: 'image/png' }),
@@ -100,7 +103,10 @@ describe('authorize', () => {
 
   it('a type list demands a type on uploads only; without a list none is demanded', () => {
     assert.equal(verdict({ contentTypes: ['image/*'] }, { operation: 'put' }), 'CONTENT_TYPE_REQUIRED');
-    assert.throws(() => authorize(callerWith({ contentTypes: ['image/*'] }), request()), { field: 'contentType' });
+    assert.throws(() => authorize(callerWith({ contentTypes: ['image/*'] }), request()), {
+      field: 'contentType',
+      message: 'contentType is required for uploads under this policy',
+    });
     assert.equal(verdict({ contentTypes: ['image/*'] }, { operation: 'get' }), 'allowed');
     assert.equal(verdict({ contentTypes: undefined, maxContentLength: 10 }, { contentLength: 10 }), 'allowed');
   });
