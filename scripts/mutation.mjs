@@ -136,6 +136,9 @@ for (const name of names) {
   }
   const summary = summarise(name, JSON.parse(readFileSync(report, 'utf8')), seconds);
   summaries.push(summary);
+  console.log(
+    `${name}: ${summary.killed} of ${summary.mutants} killed, ${summary.equivalent} equivalent, score ${summary.score}%${seconds === undefined ? '' : ` in ${seconds}s`}`,
+  );
   if (summary.unlisted.length > 0 || summary.score < THRESHOLD) failed = true;
 }
 

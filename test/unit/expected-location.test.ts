@@ -405,6 +405,7 @@ describe('expectedLocation: refusals', () => {
       () => expectedLocation(mode, bucket),
       (error: unknown) => {
         assert.ok(error instanceof BucketAddressError, `expected a BucketAddressError, got ${String(error)}`);
+        assert.equal(error.name, 'BucketAddressError');
         if (pattern) assert.match(error.message, pattern);
         return true;
       },
@@ -436,11 +437,17 @@ describe('expectedLocation: refusals', () => {
   });
 
   it('an access-point ARN on a custom endpoint given by IP address', () => {
-    refuses(custom('https://10.0.0.5:9000'), 'arn:aws:s3:us-east-1:123456789012:accesspoint/my-ap');
+    refuses(
+      custom('https://10.0.0.5:9000'),
+      'arn:aws:s3:us-east-1:123456789012:accesspoint/my-ap',
+      /not an IP address/,
+    );
   });
 
   it('a bucket accelerate cannot address (dots, uppercase, too short)', () => {
-    for (const bucket of ['my.dotted.bucket', 'MyBucket', 'my_bucket', 'ab']) refuses(accelerate(), bucket);
+    for (const bucket of ['my.dotted.bucket', 'MyBucket', 'my_bucket', 'ab']) {
+      refuses(accelerate(), bucket, /cannot be used with S3 Transfer Acceleration: it needs a DNS-compatible name/);
+    }
   });
 
   for (const bucket of [
@@ -489,6 +496,8 @@ describe('isLegacyGlobalHost', () => {
     's3-external-1.amazonaws.com',
     'my-bucket.s3-external-1.amazonaws.com',
     'my.dotted.bucket.s3.amazonaws.com',
+    's3.amazonaws.com.',
+    's3.amazonaws.com..',
   ]) {
     it(`${host} is the global endpoint`, () => assert.equal(isLegacyGlobalHost(host), true));
   }
