@@ -6,6 +6,8 @@
 //   npm run mutation -- TARGET [TARGET…] [--concurrency N]
 //   npm run mutation -- --list
 //   npm run mutation -- TARGET --summary   (the last run's report again, after editing the list)
+//   npm run mutation -- TARGET --mutate src/verify/url-validator.ts:348-461   (part of a target)
+//   npm run mutation -- TARGET --tests test/unit/url-validator-edges.test.ts  (only these tests)
 //
 // Survivors listed in test/mutation/equivalent-mutants.md (by id) are equivalent: they
 // cannot change behaviour, and the score that counts leaves them out. Exits non-zero when a
@@ -66,6 +68,8 @@ const { values: options, positionals: names } = parseArgs({
     list: { type: 'boolean', default: false },
     'no-nice': { type: 'boolean', default: false },
     summary: { type: 'boolean', default: false },
+    mutate: { type: 'string', multiple: true },
+    tests: { type: 'string', multiple: true },
   },
 });
 
@@ -95,7 +99,7 @@ let failed = false;
 for (const name of names) {
   const target = TARGETS[name];
   const sources = filesOf(target.mutate);
-  const tests = filesOf(target.tests);
+  const tests = filesOf(options.tests ?? target.tests);
   const report = `reports/mutation/${name}.json`;
   if (sources.length === 0 || tests.length === 0) {
     console.log(`\n== ${name}: no ${sources.length === 0 ? 'sources' : 'tests'} match yet; skipped`);
@@ -112,10 +116,10 @@ for (const name of names) {
     const started = Date.now();
     const { Stryker } = await import('@stryker-mutator/core');
     const stryker = new Stryker({
-      mutate: target.mutate,
+      mutate: options.mutate ?? target.mutate,
       testRunner: 'tap',
       tap: {
-        testFiles: target.tests,
+        testFiles: options.tests ?? target.tests,
         nodeArgs: ['--import', 'tsx', '--test-reporter=tap', '-r', '{{hookFile}}', '{{testFile}}'],
         forceBail: true,
       },
