@@ -319,6 +319,19 @@ describe('expectedLocation: custom mode', () => {
     expectLocation(custom('https://123.123.0.1'), 'bucketname', ps('123.123.0.1', '/bucketname', 'us-east-1'));
   });
 
+  it('a host name that merely contains an IPv4 address is a name: virtual-hosted', () => {
+    expectLocation(
+      custom('https://10.0.0.5.nip.io:9000'),
+      'my-bucket',
+      vh('my-bucket.10.0.0.5.nip.io:9000', 'us-east-1'),
+    );
+    expectLocation(
+      custom('https://s3-10.0.0.5.example.com'),
+      'my-bucket',
+      vh('my-bucket.s3-10.0.0.5.example.com', 'us-east-1'),
+    );
+  });
+
   it('with an IPv6 host: always path-style', () => {
     expectLocation(custom('https://[fd00::5]:9000'), 'my-bucket', ps('[fd00::5]:9000', '/my-bucket', 'us-east-1'));
   });
@@ -392,6 +405,7 @@ describe('expectedLocation: refusals', () => {
       () => expectedLocation(mode, bucket),
       (error: unknown) => {
         assert.ok(error instanceof BucketAddressError, `expected a BucketAddressError, got ${String(error)}`);
+        assert.equal(error.name, 'BucketAddressError');
         if (pattern) assert.match(error.message, pattern);
         return true;
       },
@@ -423,11 +437,17 @@ describe('expectedLocation: refusals', () => {
   });
 
   it('an access-point ARN on a custom endpoint given by IP address', () => {
-    refuses(custom('https://10.0.0.5:9000'), 'arn:aws:s3:us-east-1:123456789012:accesspoint/my-ap');
+    refuses(
+      custom('https://10.0.0.5:9000'),
+      'arn:aws:s3:us-east-1:123456789012:accesspoint/my-ap',
+      /not an IP address/,
+    );
   });
 
   it('a bucket accelerate cannot address (dots, uppercase, too short)', () => {
-    for (const bucket of ['my.dotted.bucket', 'MyBucket', 'my_bucket', 'ab']) refuses(accelerate(), bucket);
+    for (const bucket of ['my.dotted.bucket', 'MyBucket', 'my_bucket', 'ab']) {
+      refuses(accelerate(), bucket, /cannot be used with S3 Transfer Acceleration: it needs a DNS-compatible name/);
+    }
   });
 
   for (const bucket of [
@@ -459,6 +479,13 @@ describe('expectedLocation: refusals', () => {
     refuses(custom('https://s3.amazonaws.com', { pathStyle: true }), 'my-bucket', /legacy global/);
     refuses(custom('https://s3-external-1.amazonaws.com'), 'my-bucket', /legacy global/);
   });
+
+  it('the legacy global endpoint on a non-default port or with a trailing dot is still refused', () => {
+    refuses(custom('https://s3.amazonaws.com:8443'), 'my-bucket', /legacy global/);
+    refuses(custom('https://s3.amazonaws.com:8443', { pathStyle: true }), 'my-bucket', /legacy global/);
+    refuses(custom('http://s3-external-1.amazonaws.com:80'), 'my-bucket', /legacy global/);
+    refuses(custom('https://s3.amazonaws.com.:8443', { pathStyle: true }), 'my-bucket', /legacy global/);
+  });
 });
 
 describe('isLegacyGlobalHost', () => {
@@ -469,6 +496,8 @@ describe('isLegacyGlobalHost', () => {
     's3-external-1.amazonaws.com',
     'my-bucket.s3-external-1.amazonaws.com',
     'my.dotted.bucket.s3.amazonaws.com',
+    's3.amazonaws.com.',
+    's3.amazonaws.com..',
   ]) {
     it(`${host} is the global endpoint`, () => assert.equal(isLegacyGlobalHost(host), true));
   }
