@@ -150,12 +150,37 @@ function shellSyntaxProblem(script: string): string | undefined {
 
 /** An image reference is pinned when it names a tag other than `latest`, or a digest. */
 function imagePinProblem(image: string): string | undefined {
-  if (image.includes('@sha256:')) return undefined;
-  const lastSegment = image.split('/').pop() ?? image;
+  const [reference = image, digest] = image.split('@');
+  if (digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(digest)) return `${image}: malformed digest`;
+  const lastSegment = reference.split('/').pop() ?? reference;
   const tag = lastSegment.includes(':') ? lastSegment.split(':').pop() : undefined;
+  if (digest !== undefined) return undefined;
   if (!tag) return `${image}: no tag (means "latest"); pin a version`;
   if (tag === 'latest') return `${image}: "latest" is not a version; pin one`;
+  // A moving tag (`26-trixie-slim`, `lts`, `v2`) names whatever was published last; an exact
+  // release has all three version parts (or a release date stamp).
+  if (!/\d+\.\d+\.\d+|\d{4}-\d{2}-\d{2}/.test(tag)) {
+    return `${image}: "${tag}" is a moving tag; pin an exact release (x.y.z) or a digest`;
+  }
   return undefined;
+}
+
+/** package.json `engines.node` as [lowest, below] pairs: ">=20.19.0 <21 || >=22.13.0 <23". */
+function engineRanges(engines: string): Array<{ lowest: number[]; below: number[]; text: string }> {
+  return engines.split('||').map((text) => {
+    const lowest = />=\s*(\d+(?:\.\d+){0,2})/.exec(text)?.[1];
+    const below = /<\s*(\d+(?:\.\d+){0,2})/.exec(text)?.[1];
+    const parts = (version: string | undefined) => (version ?? '').split('.').map(Number);
+    return { lowest: parts(lowest), below: below ? parts(below) : [Infinity], text: text.trim() };
+  });
+}
+
+function compareVersions(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i += 1) {
+    const difference = (a[i] ?? 0) - (b[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,13 +360,40 @@ function lintDockerfile(): Dockerfile | undefined {
   check(area, 'multi-stage build (at least a build and a runtime stage)', () =>
     stages.length >= 2 ? [] : [`${stages.length} stage(s)`],
   );
-  check(area, 'base images pinned to a tag other than latest (ARG defaults resolved)', () =>
+  check(area, 'base images pinned to an exact version or a digest (ARG defaults resolved)', () =>
     stages.flatMap((stage) => {
       if (stageNames.has(stage.image) || stage.image === 'scratch') return [];
       if (stage.image === '') return ['FROM with an unresolvable image (ARG without a default?)'];
       return [imagePinProblem(stage.image)].filter((p): p is string => p !== undefined);
     }),
   );
+  check(area, 'runtime image runs the newest Node.js line in package.json engines, within its range', () => {
+    const image = final?.image ?? '';
+    const version = /^(?:docker\.io\/)?(?:library\/)?node:(\d+\.\d+\.\d+)\b/.exec(image)?.[1];
+    if (!version) return [`the runtime image ${image || '(none)'} is not node:<x.y.z>-…`];
+    const pkg = JSON.parse(readText('package.json')) as Dict;
+    const engines = String(at(pkg, 'engines', 'node') ?? '');
+    if (!engines) return ['package.json has no engines.node'];
+    const ranges = engineRanges(engines);
+    const parts = version.split('.').map(Number);
+    const problems: string[] = [];
+    if (!ranges.some((r) => compareVersions(parts, r.lowest) >= 0 && compareVersions(parts, r.below) < 0)) {
+      problems.push(`Node.js ${version} is outside engines "${engines}"`);
+    }
+    const newest = Math.max(...ranges.map((r) => r.lowest[0] ?? 0));
+    if (parts[0] !== newest)
+      problems.push(`the image runs Node.js ${parts[0]}; the newest line in engines is ${newest}`);
+    return problems;
+  });
+  check(area, "the README's Node.js statement names every line in engines", () => {
+    const pkg = JSON.parse(readText('package.json')) as Dict;
+    const lines = engineRanges(String(at(pkg, 'engines', 'node') ?? '')).map((r) => r.lowest[0]);
+    const statement = /^Needs Node\.js .*$/m.exec(readText('README.md'))?.[0];
+    if (!statement) return ['README.md has no "Needs Node.js …" line'];
+    return lines
+      .filter((line) => !new RegExp(`\\b${line}\\b`).test(statement))
+      .map((line) => `Node.js ${line} is not in: ${statement}`);
+  });
   check(area, 'final stage runs as a numeric non-root USER', () => {
     const user = inFinal('USER').pop()?.args;
     if (!user) return ['no USER in the final stage: the container would run as root'];
