@@ -20,11 +20,15 @@
 # patch-package` hook (a dev dependency) from running; no production dependency has an
 # install script (checked against package-lock.json: only esbuild, a dev dependency, has one).
 #
-# The base image is pinned by tag only (no digest could be resolved where this was written).
-# Pin a digest in CI for reproducible builds:  --build-arg NODE_IMAGE=node:20-bookworm-slim@sha256:...
-# Node 20 reached end-of-life upstream on 2026-04-30; package.json `engines` pins Node 20, so
-# moving to Node 22/24 is a project decision (change `engines` and this ARG together).
-ARG NODE_IMAGE=node:20-bookworm-slim
+# The base image is Node.js 26, the newest LTS line (LTS since 2026-10-28; package.json
+# `engines` and the README's "Node.js lines" agree, and scripts/lint-deploy.ts checks it). It is
+# pinned by exact version and by the digest docker-library/repo-info recorded for that build
+# (repos/node/remote/current-trixie-slim.md, 2026-09-22: the index of node:26.10.0-trixie-slim,
+# amd64/arm64/ppc64le/s390x); with a digest, Docker pulls exactly that and ignores the tag.
+# 26.10.0 is also what the npm registry's `node@26` installs, so `.ci/run` tests the same
+# Node.js. Move version and digest together:
+#   docker buildx imagetools inspect node:26.X.Y-trixie-slim   (prints the index digest)
+ARG NODE_IMAGE=node:26.10.0-trixie-slim@sha256:ec7758ee051e457b468b32bde57b0879010b325bb9862718e9615225ce4aaae1
 
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS build
@@ -48,8 +52,9 @@ RUN --mount=type=cache,target=/root/.npm \
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 
-# npm, npx, corepack and yarn are not needed to run the service; removing them shrinks the
-# attack surface (and the scanner noise) of the runtime image. The CMD below calls node directly.
+# npm and npx (and corepack and yarn, which older node images carried) are not needed to run the
+# service; removing them shrinks the attack surface (and the scanner noise) of the runtime image.
+# The CMD below calls node directly.
 RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
       /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
       /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-*

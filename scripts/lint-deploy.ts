@@ -25,6 +25,9 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const K8S_DIR = 'deploy/kubernetes';
 const COMPOSE_FILE = 'docker-compose.yml';
 const SERVICE = 's3-presign';
+/** The S3-compatible store of the compose stack, and the one-shot job that creates its bucket. */
+const STORE_SERVICE = 'seaweedfs';
+const BUCKET_JOB = 'create-bucket';
 /** Routes the probes and health checks rely on. */
 const PROBE_ROUTES = ['/livez', '/readyz', '/healthz'];
 /** Dev-only packages that must never reach the production image. */
@@ -149,13 +152,43 @@ function shellSyntaxProblem(script: string): string | undefined {
 }
 
 /** An image reference is pinned when it names a tag other than `latest`, or a digest. */
+/** Images whose releases are numbered major.minor (SeaweedFS 4.48): two parts are exact there. */
+const TWO_PART_RELEASES = new Set(['chrislusf/seaweedfs']);
+
 function imagePinProblem(image: string): string | undefined {
-  if (image.includes('@sha256:')) return undefined;
-  const lastSegment = image.split('/').pop() ?? image;
+  const [reference = image, digest] = image.split('@');
+  if (digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(digest)) return `${image}: malformed digest`;
+  const lastSegment = reference.split('/').pop() ?? reference;
   const tag = lastSegment.includes(':') ? lastSegment.split(':').pop() : undefined;
+  if (digest !== undefined) return undefined;
   if (!tag) return `${image}: no tag (means "latest"); pin a version`;
   if (tag === 'latest') return `${image}: "latest" is not a version; pin one`;
+  // A moving tag (`26-trixie-slim`, `lts`, `v2`) names whatever was published last; an exact
+  // release has all three version parts (or a release date stamp).
+  const repository = reference.slice(0, reference.length - tag.length - 1);
+  const exact = TWO_PART_RELEASES.has(repository) ? /^\d+\.\d+$/ : /\d+\.\d+\.\d+|\d{4}-\d{2}-\d{2}/;
+  if (!exact.test(tag)) {
+    return `${image}: "${tag}" is a moving tag; pin an exact release (x.y.z) or a digest`;
+  }
   return undefined;
+}
+
+/** package.json `engines.node` as [lowest, below] pairs: ">=20.19.0 <21 || >=22.13.0 <23". */
+function engineRanges(engines: string): Array<{ lowest: number[]; below: number[]; text: string }> {
+  return engines.split('||').map((text) => {
+    const lowest = />=\s*(\d+(?:\.\d+){0,2})/.exec(text)?.[1];
+    const below = /<\s*(\d+(?:\.\d+){0,2})/.exec(text)?.[1];
+    const parts = (version: string | undefined) => (version ?? '').split('.').map(Number);
+    return { lowest: parts(lowest), below: below ? parts(below) : [Infinity], text: text.trim() };
+  });
+}
+
+function compareVersions(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i += 1) {
+    const difference = (a[i] ?? 0) - (b[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,13 +368,40 @@ function lintDockerfile(): Dockerfile | undefined {
   check(area, 'multi-stage build (at least a build and a runtime stage)', () =>
     stages.length >= 2 ? [] : [`${stages.length} stage(s)`],
   );
-  check(area, 'base images pinned to a tag other than latest (ARG defaults resolved)', () =>
+  check(area, 'base images pinned to an exact version or a digest (ARG defaults resolved)', () =>
     stages.flatMap((stage) => {
       if (stageNames.has(stage.image) || stage.image === 'scratch') return [];
       if (stage.image === '') return ['FROM with an unresolvable image (ARG without a default?)'];
       return [imagePinProblem(stage.image)].filter((p): p is string => p !== undefined);
     }),
   );
+  check(area, 'runtime image runs the newest Node.js line in package.json engines, within its range', () => {
+    const image = final?.image ?? '';
+    const version = /^(?:docker\.io\/)?(?:library\/)?node:(\d+\.\d+\.\d+)\b/.exec(image)?.[1];
+    if (!version) return [`the runtime image ${image || '(none)'} is not node:<x.y.z>-…`];
+    const pkg = JSON.parse(readText('package.json')) as Dict;
+    const engines = String(at(pkg, 'engines', 'node') ?? '');
+    if (!engines) return ['package.json has no engines.node'];
+    const ranges = engineRanges(engines);
+    const parts = version.split('.').map(Number);
+    const problems: string[] = [];
+    if (!ranges.some((r) => compareVersions(parts, r.lowest) >= 0 && compareVersions(parts, r.below) < 0)) {
+      problems.push(`Node.js ${version} is outside engines "${engines}"`);
+    }
+    const newest = Math.max(...ranges.map((r) => r.lowest[0] ?? 0));
+    if (parts[0] !== newest)
+      problems.push(`the image runs Node.js ${parts[0]}; the newest line in engines is ${newest}`);
+    return problems;
+  });
+  check(area, "the README's Node.js statement names every line in engines", () => {
+    const pkg = JSON.parse(readText('package.json')) as Dict;
+    const lines = engineRanges(String(at(pkg, 'engines', 'node') ?? '')).map((r) => r.lowest[0]);
+    const statement = /^Needs Node\.js .*$/m.exec(readText('README.md'))?.[0];
+    if (!statement) return ['README.md has no "Needs Node.js …" line'];
+    return lines
+      .filter((line) => !new RegExp(`\\b${line}\\b`).test(statement))
+      .map((line) => `Node.js ${line} is not in: ${statement}`);
+  });
   check(area, 'final stage runs as a numeric non-root USER', () => {
     const user = inFinal('USER').pop()?.args;
     if (!user) return ['no USER in the final stage: the container would run as root'];
@@ -591,18 +651,18 @@ function lintCompose(dockerfile: Dockerfile | undefined): void {
     return service.build !== undefined && dockerfileHasHealthcheck;
   };
 
-  check(area, 'services: minio, a bucket job and s3-presign; no obsolete top-level "version"', () => {
+  const oneShot = (name: string) => String(dict(services[name]).restart) === 'no';
+
+  check(area, `services: ${STORE_SERVICE}, ${BUCKET_JOB} and ${SERVICE}; no obsolete top-level "version"`, () => {
     const problems: string[] = [];
-    if (names.length === 0) problems.push('no services');
-    if (!names.includes('minio')) problems.push('no minio service');
-    if (!names.includes(SERVICE)) problems.push(`no ${SERVICE} service`);
-    if (!names.some((name) => JSON.stringify(services[name]).includes('mc mb'))) {
-      problems.push('no service runs "mc mb" to create the bucket');
+    for (const name of [STORE_SERVICE, BUCKET_JOB, SERVICE]) {
+      if (!names.includes(name)) problems.push(`no ${name} service`);
     }
+    if (names.includes(BUCKET_JOB) && !oneShot(BUCKET_JOB)) problems.push(`${BUCKET_JOB} is not restart: 'no'`);
     if ('version' in compose) problems.push('top-level "version" is obsolete in the Compose specification');
     return problems;
   });
-  check(area, 'every service has an image pinned to a version, or a build', () =>
+  check(area, 'every service has an image pinned to an exact version or a digest, or a build', () =>
     names.flatMap((name) => {
       const service = dict(services[name]);
       if (typeof service.image === 'string') {
@@ -640,9 +700,20 @@ function lintCompose(dockerfile: Dockerfile | undefined): void {
   );
   check(area, 'long-running services have a healthcheck (compose or Dockerfile HEALTHCHECK)', () =>
     names
-      .filter((name) => !JSON.stringify(services[name]).includes('mc mb'))
+      .filter((name) => !oneShot(name))
       .filter((name) => !hasHealthcheck(name))
       .map((name) => `${name} has no healthcheck`),
+  );
+  check(area, `${SERVICE} waits for every other service: healthy, or completed for one-shot jobs`, () =>
+    names
+      .filter((name) => name !== SERVICE)
+      .flatMap((name) => {
+        const expected = oneShot(name) ? 'service_completed_successfully' : 'service_healthy';
+        const condition = at(services, SERVICE, 'depends_on', name, 'condition');
+        return condition === expected
+          ? []
+          : [`${SERVICE} -> ${name}: condition ${String(condition)}, expected ${expected}`];
+      }),
   );
   check(area, 'named volumes are declared', () => {
     const declared = new Set(Object.keys(dict(compose.volumes)));
@@ -662,7 +733,7 @@ function lintCompose(dockerfile: Dockerfile | undefined): void {
   }
   const effectiveEnv = { ...imageEnv, ...env };
 
-  check(area, `${SERVICE} environment: custom mode against MinIO, strings only, names known`, () => {
+  check(area, `${SERVICE} environment: custom mode against the store, strings only, names known`, () => {
     const problems = [...envTypeProblems, ...unknownEnvNames(Object.keys(env)).map((n) => `unknown variable ${n}`)];
     const expected: Record<string, string> = {
       S3_ENDPOINT_MODE: 'custom',
@@ -690,36 +761,66 @@ function lintCompose(dockerfile: Dockerfile | undefined): void {
     const text = source && existsSync(source) ? readFileSync(source, 'utf8') : undefined;
     return clientsProblems(effectiveEnv, text, mount?.[0] ?? 'volumes');
   });
-  check(area, `${SERVICE} credentials are the MinIO root user`, () => {
-    const minio = composeEnvironment(dict(services.minio)).env;
+  const store = dict(services[STORE_SERVICE]);
+  const storeEnv = composeEnvironment(store).env;
+  const storeCommand = list(store.command).map(String);
+  /** `-s3.port=N` on the command line, else SeaweedFS's default. */
+  const s3Port = /^-s3\.port=(\d+)$/.exec(storeCommand.find((arg) => arg.startsWith('-s3.port=')) ?? '')?.[1] ?? '8333';
+  check(area, `${STORE_SERVICE}: one-process "weed mini" with its data on a volume and an S3 identity`, () => {
     const problems: string[] = [];
-    if (!env.AWS_ACCESS_KEY_ID || env.AWS_ACCESS_KEY_ID !== minio.MINIO_ROOT_USER) {
-      problems.push('AWS_ACCESS_KEY_ID does not match MINIO_ROOT_USER');
+    if (storeCommand[0] !== 'mini') problems.push(`command is ${JSON.stringify(storeCommand)}, expected "mini" first`);
+    const dir = /^-dir=(.+)$/.exec(storeCommand.find((arg) => arg.startsWith('-dir=')) ?? '')?.[1];
+    if (!dir) problems.push('no -dir=: the data would live in the working directory of the image');
+    const mounted = list(store.volumes).map((volume) =>
+      typeof volume === 'string' ? volume.split(':')[1] : String(dict(volume).target),
+    );
+    if (dir && !mounted.includes(dir))
+      problems.push(`-dir=${dir} is not a mounted volume: data is lost with the container`);
+    // Without an identity the S3 gateway accepts anonymous requests and checks no signature.
+    if (!storeEnv.AWS_ACCESS_KEY_ID || !storeEnv.AWS_SECRET_ACCESS_KEY) {
+      problems.push(
+        'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must both be set: without them no signature is verified',
+      );
     }
-    if (!env.AWS_SECRET_ACCESS_KEY || env.AWS_SECRET_ACCESS_KEY !== minio.MINIO_ROOT_PASSWORD) {
-      problems.push('AWS_SECRET_ACCESS_KEY does not match MINIO_ROOT_PASSWORD');
-    }
-    if ((minio.MINIO_ROOT_PASSWORD ?? '').length < 8) problems.push('MinIO needs a root password of 8+ characters');
+    const probe = list(at(store, 'healthcheck', 'test'))
+      .map(String)
+      .join(' ');
+    if (!probe.includes(`:${s3Port}/healthz`))
+      problems.push(`the healthcheck does not probe the S3 gateway's /healthz on ${s3Port}`);
     return problems;
   });
-  check(area, `the bucket job creates every bucket in S3_BUCKETS`, () => {
-    const job = names.map((name) => services[name]).find((s) => JSON.stringify(s).includes('mc mb'));
-    const jobText = JSON.stringify(job ?? {});
+  check(area, `${SERVICE} reaches the store's S3 port with the store's identity`, () => {
+    const problems: string[] = [];
+    const endpoint = URL.canParse(env.S3_ENDPOINT_URL ?? '') ? new URL(env.S3_ENDPOINT_URL ?? '') : undefined;
+    if (endpoint?.hostname !== STORE_SERVICE) problems.push(`S3_ENDPOINT_URL does not name ${STORE_SERVICE}`);
+    if (endpoint && endpoint.port !== s3Port)
+      problems.push(`S3_ENDPOINT_URL port ${endpoint.port}, the S3 gateway listens on ${s3Port}`);
+    if (!env.AWS_ACCESS_KEY_ID || env.AWS_ACCESS_KEY_ID !== storeEnv.AWS_ACCESS_KEY_ID) {
+      problems.push(`AWS_ACCESS_KEY_ID does not match ${STORE_SERVICE}'s`);
+    }
+    if (!env.AWS_SECRET_ACCESS_KEY || env.AWS_SECRET_ACCESS_KEY !== storeEnv.AWS_SECRET_ACCESS_KEY) {
+      problems.push(`AWS_SECRET_ACCESS_KEY does not match ${STORE_SERVICE}'s`);
+    }
+    return problems;
+  });
+  const job = dict(services[BUCKET_JOB]);
+  check(area, `${BUCKET_JOB} creates every bucket in S3_BUCKETS`, () => {
+    const jobText = JSON.stringify(job);
     return (env.S3_BUCKETS ?? '')
       .split(',')
       .map((bucket) => bucket.trim())
       .filter((bucket) => bucket && !jobText.includes(bucket))
-      .map((bucket) => `bucket ${bucket} is not mentioned by the bucket job`);
+      .map((bucket) => `bucket ${bucket} is not mentioned by ${BUCKET_JOB}`);
   });
-  check(area, 'the bucket job waits for MinIO and its shell script parses (sh -n, $$ unescaped)', () => {
-    const name = names.find((candidate) => JSON.stringify(services[candidate]).includes('mc mb'));
-    const job = dict(name ? services[name] : undefined);
+  check(area, `${BUCKET_JOB} waits for the store, is safe to re-run, and its script parses (sh -n)`, () => {
     const problems: string[] = [];
-    if (at(job, 'depends_on', 'minio', 'condition') !== 'service_healthy') {
-      problems.push('the bucket job does not wait for minio to be healthy');
+    if (at(job, 'depends_on', STORE_SERVICE, 'condition') !== 'service_healthy') {
+      problems.push(`${BUCKET_JOB} does not wait for ${STORE_SERVICE} to be healthy`);
     }
-    if (!/--ignore-existing/.test(JSON.stringify(job)))
-      problems.push('mc mb without --ignore-existing fails on re-runs');
+    if (job.image !== store.image) problems.push(`${BUCKET_JOB} runs ${String(job.image)}, not the store's image`);
+    const text = JSON.stringify(job);
+    if (!text.includes('s3.bucket.create')) problems.push('no "s3.bucket.create"');
+    if (!text.includes('s3.bucket.list')) problems.push('does not check s3.bucket.list first (a re-run would fail)');
     const entrypoint = list(job.entrypoint).map(String);
     const command = list(job.command).map(String);
     if (entrypoint.join(' ') === '/bin/sh -c' && command.length === 1) {
