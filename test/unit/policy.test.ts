@@ -15,6 +15,7 @@ const OPEN_POLICY: CallerPolicy = {
   maxExpiresSeconds: 3600,
   maxContentLength: undefined,
   contentTypes: undefined,
+  presignRoutes: false,
 };
 
 function callerWith(policy: Partial<CallerPolicy>): Caller {
