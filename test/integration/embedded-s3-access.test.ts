@@ -54,6 +54,9 @@ describe('embedded S3 refuses anonymous requests', () => {
   const url = (path: string): URL => new URL(path, s3.endpoint);
 
   it('refuses every operation without a signature with 403 AccessDenied', async () => {
+    const form = new FormData();
+    form.append('key', 'anonymous-form.txt');
+    form.append('file', new Blob(['anonymous']), 'anonymous-form.txt');
     const requests: Array<[string, string, RequestInit?]> = [
       ['list buckets', '/'],
       ['list objects', `/${BUCKET}/`],
@@ -83,6 +86,7 @@ describe('embedded S3 refuses anonymous requests', () => {
         `/${BUCKET}/mpu.bin?uploadId=${uploadId}`,
         { method: 'POST', body: '<CompleteMultipartUpload/>' },
       ],
+      ['form upload without a policy', `/${BUCKET}`, { method: 'POST', body: form }],
       // A signature alone is no authentication: SigV4 query auth starts at X-Amz-Algorithm.
       ['a lone X-Amz-Signature', `/${BUCKET}/${KEY}?X-Amz-Signature=${'0'.repeat(64)}`],
     ];
