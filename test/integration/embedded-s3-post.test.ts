@@ -7,6 +7,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import {
@@ -338,5 +341,24 @@ describe('embedded S3 browser form uploads (POST policy)', () => {
     const refused = await answer(await postForm(url, fields, file(randomBytes(2048))));
     assert.equal(refused.code, 'EntityTooLarge');
     assert.deepEqual(await stored(key), Buffer.from('original'));
+  });
+
+  it('refuses a signed form whose key would leave the store directory (400)', async (t) => {
+    // A page can sign a form with the store's well-known keys, and a form POST needs no
+    // preflight: the key is all that stands between it and the developer's files. The
+    // store runs in a sandbox here so that, should the check fail, the files land in it.
+    const sandbox = await mkdtemp(join(tmpdir(), 'embedded-s3-post-paths-'));
+    t.after(() => rm(sandbox, { recursive: true, force: true }));
+    await mkdir(join(sandbox, 'store'));
+    const sandboxed = await startEmbeddedS3({ buckets: [BUCKET], directory: join(sandbox, 'store') });
+    t.after(() => sandboxed.close());
+    const sandboxedClient = embeddedS3Client(sandboxed);
+    t.after(() => sandboxedClient.destroy());
+    for (const key of ['../../escaped.txt', 'forms/../../../escaped.txt']) {
+      const { url, fields } = await presignPost(key, {}, sandboxedClient);
+      const refused = await answer(await postForm(url, fields, file(Buffer.from('x'))));
+      assert.deepEqual([refused.status, refused.code], [400, 'InvalidArgument'], `${key}: ${refused.body}`);
+    }
+    assert.deepEqual(await readdir(sandbox), ['store']);
   });
 });
