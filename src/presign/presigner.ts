@@ -190,6 +190,7 @@ export class Presigner {
       contentType: request.contentType,
       contentLengthRange: request.contentLengthRange,
       successActionStatus: SUCCESS_ACTION_STATUS,
+      expiresAt: new Date(signingDate.getTime() + expiresIn * 1000),
       accessKeyId: credentials.accessKeyId,
       temporaryCredentials: credentials.sessionToken !== undefined,
       credentialsExpireAt: credentials.expiration,

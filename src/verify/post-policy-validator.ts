@@ -29,6 +29,8 @@ export interface PostPolicyExpectation {
   accessKeyId: string;
   temporaryCredentials: boolean;
   credentialsExpireAt?: Date | undefined;
+  /** When the service meant the policy to expire; the document must say exactly this. */
+  expiresAt?: Date | undefined;
   /** Signed just now: X-Amz-Date must be within the clock skew in both directions. */
   fresh?: boolean;
 }
@@ -240,6 +242,9 @@ function checkExpiration(
     return;
   }
   report.expiresAt = new Date(at).toISOString();
+  if (expectation.expiresAt !== undefined && at !== Math.floor(expectation.expiresAt.getTime() / 1000) * 1000) {
+    fail('POLICY_EXPIRATION', `the policy expires at ${report.expiresAt}, not when it was meant to`);
+  }
   if (at <= policy.now().getTime()) fail('POLICY_EXPIRATION', `the policy expired at ${report.expiresAt}`);
   if (signedAt !== undefined) {
     if (at <= signedAt) fail('POLICY_EXPIRATION', 'the policy expires before it was signed');
