@@ -108,7 +108,12 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(multipartProvider, { now: deps.now });
   await app.register(openApi);
   await app.register(healthRoutes);
-  await app.register(verifyRoutes);
+  await app.register(async (open) => {
+    // /verify needs no caller: its own budget per client address (the route declares it),
+    // counted before the body is read.
+    await open.register(rateLimit, { global: false, errorResponseBuilder: rateLimitedError });
+    await open.register(verifyRoutes);
+  });
   await app.register(async (api) => {
     if (config.overload.maxEventLoopDelayMs > 0) {
       // First, so a saturated process refuses new work before spending any on it. Only the
@@ -126,11 +131,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
       max: config.rateLimit.max,
       timeWindow: config.rateLimit.windowSeconds * 1000,
       keyGenerator: (request) => `${request.caller.id}:${request.caller.subject ?? ''}`,
-      errorResponseBuilder: (_request, context) =>
-        new AppError(
-          'RATE_LIMITED',
-          `rate limit of ${context.max} requests per ${context.after} exceeded; retry later`,
-        ),
+      errorResponseBuilder: rateLimitedError,
     });
     await api.register(presignRoutes);
     await api.register(uploadRoutes);
@@ -144,6 +145,13 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
 }
 
 const OVERLOAD_RETRY_AFTER_SECONDS = 5;
+
+function rateLimitedError(_request: unknown, context: { max: number; after: string }): AppError {
+  return new AppError(
+    'RATE_LIMITED',
+    `rate limit of ${context.max} requests per ${context.after} exceeded; retry later`,
+  );
+}
 
 class OverloadedError extends AppError {
   constructor() {

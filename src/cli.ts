@@ -3,6 +3,7 @@
 // configuration rules and validator. Flags override the environment.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatConfigProblems, loadConfig, SIGV4_MAX_EXPIRES_SECONDS, type Config } from './config/config.js';
+import { escapeControlCharacters as shown, jsonForDisplay } from './control-characters.js';
 import { isAppError } from './errors.js';
 import { validatePresignedUrl, describeMode, validatorPolicy } from './verify/url-validator.js';
 
@@ -43,6 +44,13 @@ const URL_OPTIONS = {
 
 class UsageError extends Error {}
 
+/** The configuration's problems, one per line; each may quote a flag or variable as given. */
+class ConfigUsageError extends UsageError {
+  constructor(readonly problems: readonly string[]) {
+    super(formatConfigProblems(problems));
+  }
+}
+
 type ModeFlags = {
   [K in keyof typeof MODE_OPTIONS]?: (typeof MODE_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
 };
@@ -69,7 +77,7 @@ function environmentWith(flags: ModeFlags, bucket: string | undefined): Record<s
 
 function configFrom(flags: ModeFlags, bucket?: string): Config {
   const result = loadConfig(environmentWith(flags, bucket), { requireBuckets: false, requireCallers: false });
-  if (!result.ok) throw new UsageError(formatConfigProblems(result.problems));
+  if (!result.ok) throw new ConfigUsageError(result.problems);
   return result.config;
 }
 
@@ -101,11 +109,9 @@ async function urlCommand(args: string[]): Promise<number> {
       contentLength: wholeNumber('content-length', values['content-length']),
     });
     if (values.json) {
-      process.stdout.write(
-        `${JSON.stringify({ ...presigned, expiresAt: presigned.expiresAt.toISOString() }, null, 2)}\n`,
-      );
+      process.stdout.write(`${jsonForDisplay({ ...presigned, expiresAt: presigned.expiresAt.toISOString() })}\n`);
     } else {
-      process.stdout.write(`${presigned.url}\n`);
+      process.stdout.write(`${shown(presigned.url)}\n`);
     }
     return 0;
   } finally {
@@ -119,15 +125,20 @@ function verifyCommand(args: string[]): number {
   if (positionals.length !== 1) throw new UsageError('verify takes exactly one URL');
   const config = configFrom(values);
   const report = validatePresignedUrl(positionals[0] as string, validatorPolicy(config));
+  // Everything below quotes the URL (its key, its decoded parameters): printed escaped, so a
+  // crafted URL cannot drive the terminal or forge a line of output.
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ mode: config.mode.kind, ...report }, null, 2)}\n`);
+    process.stdout.write(`${jsonForDisplay({ mode: config.mode.kind, ...report })}\n`);
   } else if (report.valid) {
     process.stdout.write(
-      `valid under ${describeMode(config.mode)}: bucket ${report.bucket}, key ${report.key}, expires ${report.expiresAt}\n`,
+      `valid under ${shown(describeMode(config.mode))}: bucket ${shown(report.bucket ?? '')}, key ${shown(report.key ?? '')}, expires ${report.expiresAt}\n`,
     );
   } else {
-    process.stderr.write(`invalid under ${describeMode(config.mode)}:\n`);
-    for (const failure of report.failures) process.stderr.write(`  ${failure.code}: ${failure.message}\n`);
+    process.stderr.write(`invalid under ${shown(describeMode(config.mode))}:\n`);
+    for (const failure of report.failures) {
+      const times = failure.count > 1 ? ` (${failure.count} times)` : '';
+      process.stderr.write(`  ${failure.code}: ${shown(failure.message)}${times}\n`);
+    }
   }
   return report.valid ? 0 : 1;
 }
@@ -142,7 +153,7 @@ async function doctorCommand(args: string[]): Promise<number> {
   const result = loadConfig(environmentWith(values, values.bucket ?? process.env.S3_BUCKETS), {
     requireCallers: false,
   });
-  if (!result.ok) throw new UsageError(formatConfigProblems(result.problems));
+  if (!result.ok) throw new ConfigUsageError(result.problems);
   const { runDoctor } = await import('./health/doctor.js');
   return runDoctor(result.config, { json: values.json ?? false });
 }
@@ -197,11 +208,13 @@ async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof UsageError || isAppError(error)) {
-      process.stderr.write(`s3-presign: ${error.message}\n`);
+      const text =
+        error instanceof ConfigUsageError ? formatConfigProblems(error.problems.map(shown)) : shown(error.message);
+      process.stderr.write(`s3-presign: ${text}\n`);
       return error instanceof UsageError ? 2 : 1;
     }
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`s3-presign: ${error.message}\n${USAGE}\n`);
+      process.stderr.write(`s3-presign: ${shown(error.message)}\n${USAGE}\n`);
       return 2;
     }
     throw error;

@@ -5,6 +5,7 @@
 /** Codes for one failed check of a presigned URL (see src/verify/url-validator.ts). */
 export const URL_CHECK_CODES = [
   'URL_MALFORMED',
+  'URL_NOT_CANONICAL',
   'URL_SCHEME',
   'URL_GLOBAL_ENDPOINT',
   'URL_HOST',

@@ -64,7 +64,11 @@ export class JwtVerifier<T> {
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
           requiredClaims: ['sub', 'exp'],
         });
-        const subject = payload.sub as string;
+        // jose checks that `sub` is present, not its type: 12345 or ["alice"] would pass the
+        // pattern below once stringified, and end up in a key prefix.
+        const subject = payload.sub;
+        if (typeof subject !== 'string')
+          throw new AppError('AUTH_INVALID', 'the token\'s "sub" claim must be a string');
         if (!SAFE_SUBJECT.test(subject)) {
           throw new AppError('AUTH_INVALID', 'the token subject cannot be used in a key prefix');
         }

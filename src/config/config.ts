@@ -70,6 +70,8 @@ export const envSchema = z.object({
     .optional(),
   RATE_LIMIT_MAX: integer(1, 1_000_000),
   RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400),
+  VERIFY_RATE_LIMIT_MAX: integer(1, 1_000_000),
+  VERIFY_RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400),
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: integer(0, 60_000),
   UPLOAD_TOKEN_SECRET: z
     .string()
@@ -132,6 +134,8 @@ export interface Config {
   cors: { origins: string[] };
   /** Requests per caller (per end user for JWT callers) in each window. */
   rateLimit: { max: number; windowSeconds: number };
+  /** Requests to POST /verify per client address in each window (it needs no caller). */
+  verifyRateLimit: { max: number; windowSeconds: number };
   /** Above this mean event-loop delay the presign routes answer 503 OVERLOADED; 0 never. */
   overload: { maxEventLoopDelayMs: number };
   /**
@@ -246,6 +250,10 @@ export function loadConfig(
       auth: { clientsFile: parsed.AUTH_CLIENTS_FILE },
       cors: { origins: parsed.CORS_ORIGINS ?? [] },
       rateLimit: { max: parsed.RATE_LIMIT_MAX ?? 600, windowSeconds: parsed.RATE_LIMIT_WINDOW_SECONDS ?? 60 },
+      verifyRateLimit: {
+        max: parsed.VERIFY_RATE_LIMIT_MAX ?? 60,
+        windowSeconds: parsed.VERIFY_RATE_LIMIT_WINDOW_SECONDS ?? 60,
+      },
       overload: { maxEventLoopDelayMs: parsed.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ?? 500 },
       uploads: { tokenSecret: parsed.UPLOAD_TOKEN_SECRET },
     },
@@ -377,6 +385,17 @@ function awsRegion(region: string | undefined, problems: string[]): Partition | 
   return partition;
 }
 
+/**
+ * An endpoint URL as a problem may quote it. One that does not parse cannot be trusted to
+ * split where WHATWG would, so anything that may be user information (an `@` anywhere) or a
+ * query string is never echoed: start-up errors reach logs and CI output.
+ */
+function quotedWithoutSecrets(raw: string): string {
+  if (raw.includes('@')) return 'the value (not shown: it holds "@", so it may hold credentials)';
+  const query = raw.search(/[?#]/);
+  return query === -1 ? `"${raw}"` : `"${raw.slice(0, query)}…" (query not shown)`;
+}
+
 function customEndpoint(raw: string | undefined, allowHttp: boolean, problems: string[]): URL | undefined {
   if (raw === undefined) {
     problems.push('S3_ENDPOINT_URL: required in custom mode, e.g. https://minio.internal:9000');
@@ -386,7 +405,7 @@ function customEndpoint(raw: string | undefined, allowHttp: boolean, problems: s
   try {
     url = new URL(raw);
   } catch {
-    problems.push(`S3_ENDPOINT_URL: "${raw}" is not a valid URL`);
+    problems.push(`S3_ENDPOINT_URL: ${quotedWithoutSecrets(raw)} is not a valid URL`);
     return undefined;
   }
   const before = problems.length;

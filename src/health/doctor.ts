@@ -1,5 +1,6 @@
 // `s3-presign doctor`: the /healthz checks from a shell, as a checklist a person can read.
 import type { Config } from '../config/config.js';
+import { escapeControlCharacters as shown, jsonForDisplay } from '../control-characters.js';
 import { describeMode } from '../verify/url-validator.js';
 import { createPresigner } from '../presign/create-presigner.js';
 import type { HealthCheckResult } from './checks.js';
@@ -10,9 +11,11 @@ export async function runDoctor(config: Config, options: { json: boolean }): Pro
   try {
     const report = await serviceHealthCheck(config, signing)();
     if (options.json) {
-      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      process.stdout.write(`${jsonForDisplay(report)}\n`);
     } else {
-      process.stdout.write(`s3-presign doctor: ${describeMode(config.mode)}, bucket ${config.buckets[0]}\n`);
+      process.stdout.write(
+        `s3-presign doctor: ${shown(describeMode(config.mode))}, bucket ${shown(config.buckets[0] ?? '')}\n`,
+      );
       for (const check of report.checks) process.stdout.write(`${checklistLine(check)}\n`);
       process.stdout.write(report.ok ? 'healthy\n' : 'unhealthy\n');
     }
@@ -25,5 +28,5 @@ export async function runDoctor(config: Config, options: { json: boolean }): Pro
 function checklistLine(check: HealthCheckResult): string {
   const mark = check.skipped ? '[-]' : check.ok ? '[✓]' : '[✗]';
   const code = check.ok ? '' : ` (${check.code})`;
-  return `${mark} ${check.name.padEnd(11)} ${check.message}${code}  ${Math.round(check.durationMs)} ms`;
+  return `${mark} ${check.name.padEnd(11)} ${shown(check.message)}${code}  ${Math.round(check.durationMs)} ms`;
 }

@@ -1,14 +1,19 @@
 import { z } from 'zod';
+import { HEADER_FORBIDDEN_CLASS } from '../control-characters.js';
 import { SIGV4_MAX_EXPIRES_SECONDS } from '../config/config.js';
 import { ENDPOINT_MODE_KINDS } from '../endpoint/endpoint-mode.js';
 
 /** S3's limit for a single PUT. */
 export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 
-// type/subtype with optional parameters, RFC 9110 tokens; nothing that could end a header.
-const MEDIA_TYPE =
-  /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(?:[ \t]*;[ \t]*[A-Za-z0-9!#$&^_.+-]+=(?:[A-Za-z0-9!#$&^_.+-]+|"[^"\\\u0000-\u001f\u007f]*"))*$/;
-const HEADER_VALUE = /^[^\u0000-\u001f\u007f]*$/;
+const TOKEN = '[A-Za-z0-9!#$&^_.+-]+';
+// type/subtype with optional parameters, RFC 9110 tokens; a quoted value holds nothing that
+// a key could not (HEADER_FORBIDDEN_CLASS: controls, NEL, line separators), so nothing that could end a header.
+const MEDIA_TYPE = new RegExp(
+  `^${TOKEN}/${TOKEN}(?:[ \\t]*;[ \\t]*${TOKEN}=(?:${TOKEN}|"[^"\\\\${HEADER_FORBIDDEN_CLASS}]*"))*$`,
+);
+/** Text bound for a header: the rule object keys follow. */
+const HEADER_TEXT = new RegExp(`^[^${HEADER_FORBIDDEN_CLASS}]*$`);
 
 export const objectKeySchema = z
   .string()
@@ -50,7 +55,7 @@ export const presignRequestSchema = z
       .string()
       .min(1)
       .max(1024)
-      .regex(HEADER_VALUE, { error: 'must not contain control characters' })
+      .regex(HEADER_TEXT, { error: 'must not contain control characters' })
       .optional()
       .describe('get only: the Content-Disposition S3 answers with'),
   })

@@ -3,13 +3,12 @@
 // the decoded policy document, whose conditions must be exactly the ones the service meant.
 // Each failed check carries its own code.
 import { expectedLocation, type ExpectedLocation } from '../endpoint/expected-location.js';
-import type { UrlCheckCode } from '../errors.js';
+import { failureCollector, type Fail } from './check-failures.js';
 import {
   describeMode,
   isSignatureHex,
   parseAmzDate,
   parseCredential,
-  type UrlCheckFailure,
   type ValidationReport,
   type ValidatorPolicy,
 } from './url-validator.js';
@@ -59,8 +58,7 @@ export function validatePostPolicy(
   policy: ValidatorPolicy,
   expectation: PostPolicyExpectation,
 ): ValidationReport {
-  const failures: UrlCheckFailure[] = [];
-  const fail = (code: UrlCheckCode, message: string) => failures.push({ code, message });
+  const { failures, fail } = failureCollector();
   const report: ValidationReport = { valid: false, failures, bucket: expectation.bucket, key: expectation.key };
 
   checkUrl(form.url, policy, expectation, report, fail);
@@ -117,7 +115,7 @@ function checkUrl(
   policy: ValidatorPolicy,
   expectation: PostPolicyExpectation,
   report: ValidationReport,
-  fail: (code: UrlCheckCode, message: string) => void,
+  fail: Fail,
 ): void {
   let location: ExpectedLocation;
   try {
@@ -148,7 +146,7 @@ function checkUrl(
 function checkFieldNames(
   fields: Readonly<Record<string, string>>,
   expectation: PostPolicyExpectation,
-  fail: (code: UrlCheckCode, message: string) => void,
+  fail: Fail,
 ): void {
   const allowed = new Set([...SIGNED_FIELDS, ...FORM_ONLY_FIELDS]);
   if (expectation.temporaryCredentials) allowed.add('X-Amz-Security-Token');
@@ -168,7 +166,7 @@ function checkCredential(
   amzDate: string | undefined,
   policy: ValidatorPolicy,
   expectation: PostPolicyExpectation,
-  fail: (code: UrlCheckCode, message: string) => void,
+  fail: Fail,
 ): void {
   const scope = credential === undefined ? undefined : parseCredential(credential);
   if (scope === undefined) {
@@ -201,10 +199,7 @@ interface PolicyDocument {
   conditions: unknown;
 }
 
-function decodePolicy(
-  encoded: string | undefined,
-  fail: (code: UrlCheckCode, message: string) => void,
-): PolicyDocument | undefined {
+function decodePolicy(encoded: string | undefined, fail: Fail): PolicyDocument | undefined {
   if (encoded === undefined || encoded === '' || !BASE64.test(encoded)) {
     fail('POLICY_MALFORMED', 'Policy must be standard padded base64');
     return undefined;
@@ -234,7 +229,7 @@ function checkExpiration(
   policy: ValidatorPolicy,
   expectation: PostPolicyExpectation,
   report: ValidationReport,
-  fail: (code: UrlCheckCode, message: string) => void,
+  fail: Fail,
 ): void {
   const at = typeof expiration === 'string' && EXPIRATION.test(expiration) ? Date.parse(expiration) : Number.NaN;
   if (Number.isNaN(at)) {
@@ -269,7 +264,7 @@ function checkConditions(
   conditions: unknown,
   fields: Readonly<Record<string, string>>,
   expectation: PostPolicyExpectation,
-  fail: (code: UrlCheckCode, message: string) => void,
+  fail: Fail,
 ): void {
   if (!Array.isArray(conditions)) {
     fail('POLICY_MALFORMED', 'the policy conditions must be an array');

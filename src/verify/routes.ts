@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { URL_CHECK_CODES } from '../errors.js';
 import { ENDPOINT_MODE_KINDS } from '../endpoint/endpoint-mode.js';
 import { errorResponses } from '../http/error-schema.js';
-import { validatePresignedUrl } from './url-validator.js';
+import { MAX_FAILURE_MESSAGE_LENGTH, validatePresignedUrl } from './url-validator.js';
 
 const verifyRequestSchema = z
   .strictObject({ url: z.string().min(1).max(8192).describe('Any presigned URL, from this service or another tool') })
@@ -13,7 +13,17 @@ const verifyReportSchema = z
   .object({
     valid: z.boolean(),
     mode: z.enum(ENDPOINT_MODE_KINDS),
-    failures: z.array(z.object({ code: z.enum(URL_CHECK_CODES), message: z.string() })),
+    failures: z
+      .array(
+        z.object({
+          code: z.enum(URL_CHECK_CODES),
+          message: z
+            .string()
+            .describe(`The first failure of this check, at most ${MAX_FAILURE_MESSAGE_LENGTH} characters`),
+          count: z.number().int().min(1).describe('How many times this check failed'),
+        }),
+      )
+      .describe('One entry per failed check (code), in the order first found'),
     bucket: z.string().optional(),
     key: z.string().optional(),
     addressing: z.enum(['virtual-hosted', 'path-style', 'access-point']).optional(),
@@ -28,13 +38,21 @@ export const verifyRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/verify',
     {
+      config: {
+        rateLimit: {
+          max: app.config.verifyRateLimit.max,
+          timeWindow: app.config.verifyRateLimit.windowSeconds * 1000,
+          // The client's address as TRUST_PROXY reads it: anyone may call, so there is no caller id.
+          keyGenerator: (request) => request.ip,
+        },
+      },
       schema: {
         summary: 'Validate a presigned URL against the pinned endpoint mode',
         description:
-          'Runs the checks every minted URL passes (host, path, algorithm, scope, dates, expiry, signed headers, parameters, token, signature format). 200 with the report whether or not the URL is valid.',
+          'Runs the checks every minted URL passes (canonical form, host, path, algorithm, scope, dates, expiry, signed headers, parameters, token, signature format). 200 with the report whether or not the URL is valid; the report holds one failure per check, so it stays small whatever the URL. Rate limited per client address (VERIFY_RATE_LIMIT_MAX per VERIFY_RATE_LIMIT_WINDOW_SECONDS).',
         tags: ['verify'],
         body: verifyRequestSchema,
-        response: { 200: verifyReportSchema, ...errorResponses(400, 413, 415, 500) },
+        response: { 200: verifyReportSchema, ...errorResponses(400, 413, 415, 429, 500) },
       },
     },
     async (request) => ({

@@ -35,6 +35,17 @@ test('a bad configuration exits non-zero listing every problem at once', async (
   assert.ok(!/\bat .*\.ts:\d+/.test(result.stderr), 'no stack trace');
 });
 
+test('a start-up error never echoes the credentials of an endpoint URL', async () => {
+  const result = await runTs(
+    'src/server.ts',
+    [],
+    baseEnvironment({ S3_ENDPOINT_MODE: 'custom', S3_ENDPOINT_URL: 'https://admin:s3cr3t-pw@minio internal:9000' }),
+  );
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /S3_ENDPOINT_URL: .* is not a valid URL/);
+  assert.doesNotMatch(result.stderr + result.stdout, /s3cr3t/);
+});
+
 test('under NODE_ENV=production an unset mode is a start-up error, never local mode', async () => {
   const result = await runTs('src/server.ts', [], baseEnvironment({ NODE_ENV: 'production' }));
   assert.equal(result.code, 1);

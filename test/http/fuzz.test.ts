@@ -164,7 +164,7 @@ function assertInsidePolicy(result: Presigned) {
 test('random bodies at every route: no 500, coded refusals, nothing outside the policy', async (t) => {
   const { app } = await startLocalApp(
     t,
-    { S3_BUCKETS: 'uploads,other', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '1000000' },
+    { S3_BUCKETS: 'uploads,other', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '1000000', VERIFY_RATE_LIMIT_MAX: '1000000' },
     {},
     { clients: { clients: [{ id: 'fuzzer', apiKeySha256: hashApiKey(key), policy: POLICY }] } },
   );

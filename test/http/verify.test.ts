@@ -48,3 +48,62 @@ test('POST /verify refuses a body without a url with 400', async (t) => {
     ['URL_MALFORMED'],
   );
 });
+
+test('POST /verify refuses a URL whose authority other parsers read as another host', async (t) => {
+  const { app, auth } = await startLocalApp(t);
+  const minted = await app.inject({
+    method: 'POST',
+    url: '/presign',
+    headers: auth,
+    payload: { operation: 'get', key: 'dir/f.txt' },
+  });
+  const { url } = minted.json() as { url: string };
+  const { host } = new URL(url);
+  // WHATWG reads `\` as `/` and so the expected host; curl and Python read attacker.example.
+  const attack = url.replace(host, `${host}\\@attacker.example`);
+  const response = await app.inject({ method: 'POST', url: '/verify', payload: { url: attack } });
+  assert.equal(response.statusCode, 200);
+  const report = response.json();
+  assert.equal(report.valid, false);
+  assert.deepEqual(
+    report.failures.map((failure: { code: string }) => failure.code),
+    ['URL_NOT_CANONICAL'],
+  );
+});
+
+test('POST /verify answers 8 KB of "&" with one failure per code and a count', async (t) => {
+  const { app } = await startLocalApp(t);
+  const prefix = 'http://127.0.0.1:4568/local-uploads/k?';
+  const url = prefix + '&'.repeat(8192 - prefix.length);
+  const response = await app.inject({ method: 'POST', url: '/verify', payload: { url } });
+  assert.equal(response.statusCode, 200);
+  // Was 740 KB: one failure per duplicate.
+  assert.ok(response.body.length < 4096, `${response.body.length} bytes`);
+  const duplicates = response
+    .json()
+    .failures.filter((failure: { code: string }) => failure.code === 'URL_DUPLICATE_PARAMETER');
+  assert.equal(duplicates.length, 1);
+  assert.equal(duplicates[0].count, 8192 - prefix.length);
+});
+
+test('POST /verify has its own rate limit per client address', async (t) => {
+  const { app, auth } = await startLocalApp(t, { VERIFY_RATE_LIMIT_MAX: '3', VERIFY_RATE_LIMIT_WINDOW_SECONDS: '60' });
+  const verifyFrom = (remoteAddress: string) =>
+    app.inject({ method: 'POST', url: '/verify', remoteAddress, payload: { url: 'https://example.com/k' } });
+  for (let i = 0; i < 3; i++) assert.equal((await verifyFrom('192.0.2.1')).statusCode, 200);
+  const limited = await verifyFrom('192.0.2.1');
+  assert.equal(limited.statusCode, 429);
+  assert.equal(limited.json().code, 'RATE_LIMITED');
+  assert.match(limited.json().message, /rate limit of 3 requests per 1 minute/);
+  assert.ok(Number(limited.headers['retry-after']) > 0);
+  // Another address has its own budget, and authenticated callers never shared it.
+  assert.equal((await verifyFrom('192.0.2.2')).statusCode, 200);
+  const presign = await app.inject({
+    method: 'POST',
+    url: '/presign',
+    remoteAddress: '192.0.2.1',
+    headers: auth,
+    payload: { operation: 'get', key: 'k' },
+  });
+  assert.equal(presign.statusCode, 200);
+});

@@ -518,6 +518,28 @@ describe('loadConfig: custom endpoint URL refusals', () => {
   });
 
   for (const url of [
+    'https://admin:s3cr3t-pw@minio internal:9000',
+    'https://admin:s3cr3t-pw@minio.internal:port',
+    'https://admin:s3cr3t/pw@minio.internal:9000',
+    'https://admin:s3cr3t-pw@[::1',
+    'https://minio internal:9000/?X-Amz-Signature=s3cr3t-pw',
+  ]) {
+    it(`an unparseable endpoint is refused without echoing its credentials: ${url}`, () => {
+      const problems = refuse(custom({ S3_ENDPOINT_URL: url }));
+      assertProblem(problems, 'S3_ENDPOINT_URL', /is not a valid URL/);
+      assert.doesNotMatch(problems.join('\n'), /s3cr3t/);
+    });
+  }
+
+  it('an unparseable endpoint without credentials is quoted, to help the operator', () => {
+    assertProblem(
+      refuse(custom({ S3_ENDPOINT_URL: 'https://minio internal:9000' })),
+      'S3_ENDPOINT_URL',
+      /"https:\/\/minio internal:9000" is not a valid URL/,
+    );
+  });
+
+  for (const url of [
     'https://minio.internal:9000/?region=x',
     'https://minio.internal:9000/?',
     'https://minio.internal:9000/#frag',
