@@ -2,7 +2,7 @@
 // baseline measured in the same run. Not part of npm test: nothing here asserts a timing.
 //
 //   npm run bench                        build, then both parts
-//   node bench/run.mjs --only=in-process (or --only=http) after npm run build
+//   node bench/run.mjs --only=in-process (or http, or large-uploads) after npm run build
 //   node bench/run.mjs --runs=7 --warmup-ms=700 --run-ms=1500 --duration=10 --warmup=3
 //
 // In-process: --runs rounds; each round measures every variant once, each in a fresh process
@@ -211,7 +211,7 @@ console.log(
 );
 
 const targets = [];
-if (options.only !== 'http') {
+if (options.only === undefined || options.only === 'in-process') {
   const rate = await inProcess();
   // Two readings of "25× sdk": the same pipeline on each engine, and against the bare SDK engine.
   const alike = rate['fast + validation'] / rate['sdk + validation'];
@@ -221,7 +221,7 @@ if (options.only !== 'http') {
   const validationUs = 1e6 / rate['validation alone'];
   targets.push(['validation alone < 5 µs/URL', `${fmt(validationUs, 2)} µs`, mark(validationUs < 5)]);
 }
-if (options.only !== 'in-process') {
+if (options.only === undefined || options.only === 'http') {
   const results = await http();
   const ratio = results.fast.rps / results.hello.rps;
   targets.push(['/presign (fast) ≥ 0.40× hello-world req/s', `${fmt(ratio, 2)}×`, mark(ratio >= 0.4)]);
@@ -242,5 +242,22 @@ if (options.only !== 'in-process') {
   const rssMb = results.fast.rss / 1024 ** 2;
   targets.push(['/presign (fast) RSS after load ≤ 150 MB', `${fmt(rssMb)} MB`, mark(rssMb <= 150)]);
 }
-console.log('\ntargets (issue 4)');
+if (options.only === undefined || options.only === 'large-uploads') {
+  const { largeUploads } = await import('./large-uploads.mjs');
+  const { generateApiKey } = await import('../dist/auth/api-keys.js');
+  targets.push(
+    ...(await largeUploads({
+      apiKey: generateApiKey(),
+      // Fewer than the /presign runs: a Companion batch of 100 takes long enough that 50
+      // connections queue requests past autocannon's timeout. Every route gets the same.
+      connections: 10,
+      warmupS: WARMUP_S,
+      durationS: DURATION_S,
+      fmt,
+      mark,
+      printTable,
+    })),
+  );
+}
+console.log('\ntargets (issues 4 and 10)');
 printTable(['target', 'measured', ''], targets);

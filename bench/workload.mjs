@@ -19,6 +19,8 @@ export function benchEnv(engine) {
     RATE_LIMIT_WINDOW_SECONDS: '60',
     // A path is required outside local mode; the bench builds its callers in memory instead.
     AUTH_CLIENTS_FILE: '/dev/null',
+    // Multipart upload IDs are HMAC tokens: the bench mints one with the same secret.
+    UPLOAD_TOKEN_SECRET: 'bench-upload-token-secret-bench-upload-token-secret',
   };
 }
 

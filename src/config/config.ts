@@ -76,6 +76,10 @@ export const envSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: integer(100, 600_000),
   HTTP_HEADERS_TIMEOUT_MS: integer(100, 600_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(100, 3_600_000),
+  UPLOAD_TOKEN_SECRET: z
+    .string()
+    .min(32, { error: 'must be at least 32 characters (e.g. openssl rand -base64 32)' })
+    .optional(),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -146,6 +150,11 @@ export interface Config {
     /** An idle keep-alive connection is closed after this; longer than the load balancer's idle timeout. */
     keepAliveTimeoutMs: number;
   };
+  /**
+   * Binds multipart upload IDs to their caller and key (HMAC). Every replica needs the same
+   * one; unset, each process draws its own and upload IDs live only as long as it does.
+   */
+  uploads: { tokenSecret: string | undefined };
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -275,6 +284,7 @@ export function loadConfig(
         // closes an idle connection first and never sends a request into one the service closed.
         keepAliveTimeoutMs: parsed.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? 65_000,
       },
+      uploads: { tokenSecret: parsed.UPLOAD_TOKEN_SECRET },
     },
   };
 }

@@ -19,6 +19,11 @@ test('the OpenAPI document is valid OpenAPI 3 and describes every route', async 
     '/downloads',
     '/healthz',
     '/livez',
+    '/multipart',
+    '/multipart/abort',
+    '/multipart/complete',
+    '/multipart/list',
+    '/multipart/parts',
     '/presign',
     '/presign/batch',
     '/readyz',
@@ -39,7 +44,7 @@ test('the OpenAPI document is valid OpenAPI 3 and describes every route', async 
   ]);
   assert.deepEqual(presign.security, [{ bearer: [] }]);
   assert.equal(document.components.securitySchemes.bearer.scheme, 'bearer');
-  for (const path of ['/presign/batch', '/uploads', '/downloads']) {
+  for (const path of ['/presign/batch', '/uploads', '/downloads', '/multipart', '/multipart/parts']) {
     assert.deepEqual(document.paths[path].post.security, [{ bearer: [] }], path);
   }
 });

@@ -1,0 +1,61 @@
+// The query parameters a presigned URL may carry besides SigV4's own: the SDK's hints, the
+// GET overrides, and exactly the ones the service asked for (a part URL's uploadId and
+// partNumber among them). Anything else is refused.
+import type { Fail } from './check-failures.js';
+import type { UrlExpectation } from './url-validator.js';
+
+export const SIGV4_PARAMETERS = new Set([
+  'X-Amz-Algorithm',
+  'X-Amz-Credential',
+  'X-Amz-Date',
+  'X-Amz-Expires',
+  'X-Amz-SignedHeaders',
+  'X-Amz-Signature',
+  'X-Amz-Security-Token',
+]);
+/**
+ * Harmless parameters the SDKs add: the payload marker and the operation hint. A Map: a
+ * parameter named `constructor` or `__proto__` must find nothing here, not Object.prototype.
+ */
+export const SDK_PARAMETERS: ReadonlyMap<string, RegExp> = new Map([
+  ['X-Amz-Content-Sha256', /^UNSIGNED-PAYLOAD$/],
+  ['x-id', /^(GetObject|PutObject)$/],
+]);
+/** Parameters a URL made elsewhere may carry for a GET; our own carry them only when asked. */
+export const GET_OVERRIDES = new Set([
+  'response-content-disposition',
+  'response-content-type',
+  'response-content-language',
+  'response-content-encoding',
+  'response-cache-control',
+  'response-expires',
+  'versionId',
+]);
+
+export function checkOtherParameters(query: Map<string, string>, expectation: UrlExpectation, fail: Fail): void {
+  const asked = expectation.queryParameters;
+  query.forEach((value, name) => {
+    if (SIGV4_PARAMETERS.has(name)) return;
+    if (name === 'x-id' && expectation.uploadPart) {
+      if (value !== 'UploadPart')
+        fail('URL_UNEXPECTED_PARAMETER', `a part URL's x-id must be UploadPart, got ${value}`);
+      return;
+    }
+    const sdkPattern = SDK_PARAMETERS.get(name);
+    if (sdkPattern) {
+      if (!sdkPattern.test(value)) fail('URL_UNEXPECTED_PARAMETER', `query parameter ${name}=${value} is not expected`);
+      return;
+    }
+    if (asked ? Object.hasOwn(asked, name) && asked[name] === value : GET_OVERRIDES.has(name)) return;
+    fail(
+      'URL_UNEXPECTED_PARAMETER',
+      /^x-amz-checksum-/i.test(name)
+        ? `query parameter ${name} was added behind the caller's back: S3-compatible stores reject it and S3 would check it`
+        : `query parameter ${name} was not asked for`,
+    );
+  });
+  for (const [name, value] of Object.entries(asked ?? {})) {
+    if (query.get(name) !== value)
+      fail('URL_MISSING_PARAMETER', `query parameter ${name} was asked for but is missing or different`);
+  }
+}
