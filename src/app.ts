@@ -1,7 +1,6 @@
 // buildApp composes the service from its plugins and routes. It reads no environment and
 // opens no port: server.ts owns the process, tests inject requests.
 import cors from '@fastify/cors';
-import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -19,6 +18,8 @@ import type { CredentialSource } from './presign/credentials.js';
 import { createPresigner } from './presign/create-presigner.js';
 import { presignerProvider } from './presign/presigner-plugin.js';
 import { presignRoutes } from './presign/routes.js';
+import { RateLimiter } from './rate-limit/limiter.js';
+import { callerRateLimit, rateLimiterProvider } from './rate-limit/plugin.js';
 import { uploadRoutes } from './uploads/routes.js';
 import { verifyRoutes } from './verify/routes.js';
 
@@ -30,6 +31,8 @@ export interface AppDependencies {
   /** Defaults to the SDK's provider chain (the embedded server's keys in local mode). */
   credentials?: CredentialSource;
   now?: () => Date;
+  /** The shared rate-limit Redis's password, from RATE_LIMIT_REDIS_PASSWORD_FILE (server.ts reads it). */
+  redisPassword?: string;
   /** A pino destination or logger options; defaults to JSON on stdout at the configured level. */
   logger?: FastifyServerOptions['logger'];
 }
@@ -102,6 +105,13 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     });
   }
   await app.register(metricsProvider, { metrics });
+  const limiter = new RateLimiter({
+    redis: config.rateLimit.redis,
+    redisPassword: deps.redisPassword,
+    metrics,
+    log: app.log,
+  });
+  await app.register(rateLimiterProvider, { limiter });
   await app.register(presignerProvider, { config, signing });
   await app.register(openApi);
   await app.register(healthRoutes);
@@ -117,18 +127,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
       });
     }
     await api.register(authentication, { callers: deps.callers });
-    await api.register(rateLimit, {
-      // After authentication, so each caller (each end user, for frontends) has its own budget.
-      hook: 'preHandler',
-      max: config.rateLimit.max,
-      timeWindow: config.rateLimit.windowSeconds * 1000,
-      keyGenerator: (request) => `${request.caller.id}:${request.caller.subject ?? ''}`,
-      errorResponseBuilder: (_request, context) =>
-        new AppError(
-          'RATE_LIMITED',
-          `rate limit of ${context.max} requests per ${context.after} exceeded; retry later`,
-        ),
-    });
+    await api.register(callerRateLimit, { config });
     await api.register(presignRoutes);
     await api.register(uploadRoutes);
   });

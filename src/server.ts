@@ -1,6 +1,7 @@
 // The process: reads the environment, starts the embedded S3 server in local mode,
 // listens, and shuts down gracefully. The only module that touches process.env.
 import closeWithGrace from 'close-with-grace';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { buildApp } from './app.js';
 import { generateApiKey, hashApiKey } from './auth/api-keys.js';
@@ -39,8 +40,11 @@ async function main(): Promise<void> {
     callers = developmentRegistry(config, hashApiKey(developmentKey));
   }
 
+  const redisPassword = await readRedisPassword(config);
+
   const app = await buildApp(config, {
     callers,
+    redisPassword,
     developmentApiKey: developmentKey,
     credentials: config.mode.kind === 'local' ? staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3') : undefined,
   });
@@ -51,9 +55,36 @@ async function main(): Promise<void> {
     for (const cleanup of cleanups) await cleanup();
   });
 
+  // The first requests should count in Redis, but a Redis that is down must not keep the
+  // service from starting: its failure policy covers the wait.
+  await app.rateLimiter.connected(REDIS_STARTUP_WAIT_MS);
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   app.log.info({ address, mode: config.mode.kind, buckets: config.buckets }, 's3-presign is ready');
   if (config.mode.kind === 'local') process.stdout.write(localBanner(address, config, developmentKey));
+}
+
+const REDIS_STARTUP_WAIT_MS = 2000;
+
+/** RATE_LIMIT_REDIS_PASSWORD_FILE (a mounted Kubernetes Secret): one password, trailing newline dropped. */
+async function readRedisPassword(config: Config): Promise<string | undefined> {
+  const file = config.rateLimit.redis?.passwordFile;
+  if (file === undefined) return undefined;
+  let password: string;
+  try {
+    password = (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
+  } catch (error) {
+    process.stderr.write(
+      `${formatConfigProblems([`RATE_LIMIT_REDIS_PASSWORD_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`])}\n`,
+    );
+    process.exit(1);
+  }
+  if (password === '' || /[\r\n]/.test(password)) {
+    process.stderr.write(
+      `${formatConfigProblems([`RATE_LIMIT_REDIS_PASSWORD_FILE: ${file} must hold one password on one line`])}\n`,
+    );
+    process.exit(1);
+  }
+  return password;
 }
 
 async function startLocalS3(config: Config) {
