@@ -83,17 +83,8 @@ export class RateLimiter {
     const shared = this.#shared as RedisCounters;
     const timeoutMs = (this.#settings as RedisSettings).timeoutMs;
     const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const result = await Promise.race([
-        shared.charge(request),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new RedisTimeoutError(`Redis did not answer within ${timeoutMs} ms`)),
-            timeoutMs,
-          );
-        }),
-      ]);
+      const result = await withinBound(shared.charge(request), timeoutMs);
       this.#metrics.rateLimitRedisDuration.observe({ outcome: 'ok' }, (performance.now() - started) / 1000);
       if (this.#degraded) this.#recovered();
       return result;
@@ -106,8 +97,6 @@ export class RateLimiter {
       if (timedOut) this.#skipRedisUntil = Date.now() + SKIP_AFTER_TIMEOUT_MS;
       this.#failed(timedOut ? 'timeout' : 'error', error as Error);
       return this.#withoutRedis(request);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -190,14 +179,8 @@ export class RateLimiter {
         details,
       };
     }
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        redis.ping(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new RedisTimeoutError('timeout')), settings.timeoutMs);
-        }),
-      ]);
+      await withinBound(redis.ping(), settings.timeoutMs);
       return { ok: true, durationMs: elapsed(), message: `Redis at ${this.#target} answered PING`, details };
     } catch (error) {
       const timedOut = error instanceof RedisTimeoutError;
@@ -208,8 +191,6 @@ export class RateLimiter {
         message: `Redis at ${this.#target} ${timedOut ? `did not answer PING within ${settings.timeoutMs} ms` : `failed: ${(error as Error).message}`}; ${describePolicy(settings.failure)}`,
         details,
       };
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -256,6 +237,42 @@ export class RateLimiter {
     // quit() waits for a reply that a dead Redis never sends; disconnect() does not wait.
     this.#redis.disconnect();
   }
+}
+
+/**
+ * Rejects with RedisTimeoutError when `work` has not settled `ms` after the call. When the timer
+ * fires, the answer may already sit unread in the socket: the event loop runs timers before it
+ * polls for I/O, so a busy process (not a slow Redis) would read its own lag as a timeout (the
+ * fleet test saw 59 of 60 over-limit requests let through that way). The verdict therefore waits
+ * for that poll: setImmediate runs right after it.
+ */
+function withinBound<T>(work: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (settled) return;
+          settled = true;
+          reject(new RedisTimeoutError(`Redis did not answer within ${ms} ms`));
+        }),
+      ms,
+    );
+    work.then(
+      (value) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(error as Error);
+      },
+    );
+  });
 }
 
 function describePolicy(policy: RedisSettings['failure'] | undefined): string {
