@@ -23,6 +23,12 @@ import { callerRateLimit, rateLimiterProvider } from './rate-limit/plugin.js';
 import { uploadRoutes } from './uploads/routes.js';
 import { verifyRoutes } from './verify/routes.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    readiness: { draining: boolean };
+  }
+}
+
 export interface AppDependencies {
   /** Who may call the presign routes: the clients file, or local mode's development key. */
   callers: CallerRegistry;
@@ -89,6 +95,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     },
   });
 
+  // Set by server.ts on SIGTERM: /readyz fails while requests are still served (SHUTDOWN_DRAIN_MS).
+  app.decorate('readiness', { draining: false });
   await app.register(errorHandler);
   await app.register(securityHeadersProvider, {
     // A JSON API with one small first-party page: nothing loads from elsewhere.

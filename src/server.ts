@@ -3,6 +3,7 @@
 import closeWithGrace from 'close-with-grace';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from './app.js';
 import { generateApiKey, hashApiKey } from './auth/api-keys.js';
 import { developmentRegistry, loadCallerRegistry, type CallerRegistry } from './auth/callers.js';
@@ -48,9 +49,15 @@ async function main(): Promise<void> {
     developmentApiKey: developmentKey,
     credentials: config.mode.kind === 'local' ? staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3') : undefined,
   });
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  const drainMs = config.server.shutdownDrainMs;
+  closeWithGrace({ delay: drainMs + CLOSE_GRACE_MS }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an uncaught error');
-    else app.log.info({ signal }, 'shutting down');
+    else app.log.info({ signal, drainMs }, 'shutting down');
+    if (!err && drainMs > 0) {
+      // Load balancers that poll /readyz stop sending before the listener goes away.
+      app.readiness.draining = true;
+      await sleep(drainMs);
+    }
     await app.close();
     for (const cleanup of cleanups) await cleanup();
   });
@@ -64,6 +71,8 @@ async function main(): Promise<void> {
 }
 
 const REDIS_STARTUP_WAIT_MS = 2000;
+/** Requests in flight when the listener closes have this long to finish, after the drain. */
+const CLOSE_GRACE_MS = 10_000;
 
 /** RATE_LIMIT_REDIS_PASSWORD_FILE (a mounted Kubernetes Secret): one password, trailing newline dropped. */
 async function readRedisPassword(config: Config): Promise<string | undefined> {

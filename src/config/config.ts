@@ -123,6 +123,7 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9:._{}-]{1,64}$/, { error: 'must be 1-64 of A-Z a-z 0-9 : . _ - { }' })
     .optional(),
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: integer(0, 60_000),
+  SHUTDOWN_DRAIN_MS: integer(0, 60_000),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -170,6 +171,8 @@ export interface Config {
     bodyLimitBytes: number;
     /** Which peers' X-Forwarded-For and X-Forwarded-Host are believed (Fastify's trustProxy). */
     trustProxy: boolean | string;
+    /** After SIGTERM: /readyz answers 503 and requests are still served this long before closing. */
+    shutdownDrainMs: number;
   };
   health: { timeoutMs: number; cacheTtlMs: number; probeKey: string };
   /** The embedded S3 server's port, in local mode only. */
@@ -312,6 +315,7 @@ export function loadConfig(
         // Load balancers and ingresses sit on private addresses; a client on the internet
         // cannot name itself in X-Forwarded-For.
         trustProxy: parsed.TRUST_PROXY ?? 'loopback,linklocal,uniquelocal',
+        shutdownDrainMs: parsed.SHUTDOWN_DRAIN_MS ?? 0,
       },
       health: {
         timeoutMs: parsed.HEALTH_TIMEOUT_MS ?? 2000,

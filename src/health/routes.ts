@@ -59,9 +59,8 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     return { ...report, checks: [...report.checks, { name: 'rate-limit-store', critical: false, ...store }] };
   }, app.config.health.cacheTtlMs);
 
-  let closing = false;
   app.addHook('preClose', async () => {
-    closing = true;
+    app.readiness.draining = true;
   });
 
   app.get(
@@ -102,6 +101,9 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: probeStatusSchema, 503: probeStatusSchema },
       },
     },
-    async (_request, reply) => reply.status(closing ? 503 : 200).send({ status: closing ? 'fail' : 'ok' }),
+    async (_request, reply) => {
+      const draining = app.readiness.draining;
+      return reply.status(draining ? 503 : 200).send({ status: draining ? 'fail' : 'ok' });
+    },
   );
 };

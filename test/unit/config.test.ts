@@ -93,6 +93,7 @@ describe('loadConfig: defaults and the local fallback', () => {
       logLevel: 'info',
       bodyLimitBytes: 65536,
       trustProxy: 'loopback,linklocal,uniquelocal',
+      shutdownDrainMs: 0,
     });
     assert.deepEqual(config.health, { timeoutMs: 2000, cacheTtlMs: 5000, probeKey: '.s3-presign-health-probe' });
     assert.deepEqual(config.overload, { maxEventLoopDelayMs: 500 });
@@ -359,6 +360,7 @@ describe('loadConfig: a valid configuration for each mode', () => {
       logLevel: 'debug',
       bodyLimitBytes: 2048,
       trustProxy: 'loopback,linklocal,uniquelocal',
+      shutdownDrainMs: 0,
     });
     assert.deepEqual(config.health, { timeoutMs: 1500, cacheTtlMs: 0, probeKey: 'probe/key' });
   });
