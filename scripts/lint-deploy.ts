@@ -752,6 +752,18 @@ function lintCompose(dockerfile: Dockerfile | undefined): void {
   check(area, `${SERVICE} environment (with the image's ENV) passes the service's loadConfig`, () =>
     configProblems(effectiveEnv),
   );
+  check(area, `${SERVICE} counts rate limits in a Redis service of this file, which it waits for`, () => {
+    const url = env.RATE_LIMIT_REDIS_URL;
+    if (url === undefined) return ['no RATE_LIMIT_REDIS_URL: replicas would count on their own'];
+    const host = URL.canParse(url) ? new URL(url).hostname : '';
+    if (!names.includes(host)) return [`RATE_LIMIT_REDIS_URL host "${host}" is not a compose service`];
+    const problems: string[] = [];
+    if (at(service, 'depends_on', host, 'condition') !== 'service_healthy') {
+      problems.push(`${SERVICE} does not wait for ${host} to be healthy`);
+    }
+    if (list(dict(services[host]).ports).length > 0) problems.push(`${host} publishes ports: keep it on the network`);
+    return problems;
+  });
   check(area, `${SERVICE} mounts AUTH_CLIENTS_FILE and the service accepts its callers`, () => {
     const mount = list(service.volumes)
       .map(String)
@@ -854,6 +866,7 @@ const EXPECTED_API_VERSIONS: Record<string, string> = {
   Deployment: 'apps/v1',
   Service: 'v1',
   ConfigMap: 'v1',
+  Secret: 'v1',
   ServiceAccount: 'v1',
   HorizontalPodAutoscaler: 'autoscaling/v2',
   PodDisruptionBudget: 'policy/v1',
@@ -863,6 +876,7 @@ const MODEL_MODULES: Record<string, string> = {
   Deployment: 'kubernetes-models/apps/v1/Deployment',
   Service: 'kubernetes-models/v1/Service',
   ConfigMap: 'kubernetes-models/v1/ConfigMap',
+  Secret: 'kubernetes-models/v1/Secret',
   ServiceAccount: 'kubernetes-models/v1/ServiceAccount',
   HorizontalPodAutoscaler: 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
   PodDisruptionBudget: 'kubernetes-models/policy/v1/PodDisruptionBudget',
@@ -914,7 +928,7 @@ function lintKubernetes(dockerfile: Dockerfile | undefined): void {
   );
   // Two ConfigMaps: the settings (envFrom) and the callers file (a volume).
   const expectedCount = (kind: string) => (kind === 'ConfigMap' ? 2 : 1);
-  check(area, 'one each of Deployment, Service, ServiceAccount, HPA, PDB; two ConfigMaps', () =>
+  check(area, 'one each of Deployment, Service, ServiceAccount, HPA, PDB, Secret; two ConfigMaps', () =>
     Object.keys(EXPECTED_API_VERSIONS)
       .filter((kind) => find(kind).length !== expectedCount(kind))
       .map((kind) => `${find(kind).length} ${kind} objects`),
@@ -1032,6 +1046,18 @@ function lintKubernetes(dockerfile: Dockerfile | undefined): void {
     return problem ? [problem] : [];
   });
 
+  /** The value an env entry takes from a Secret defined here (stringData, or base64 data). */
+  const secretValue = (variable: Dict): { value?: string; problem?: string } => {
+    const ref = dict(at(variable, 'valueFrom', 'secretKeyRef'));
+    if (Object.keys(ref).length === 0) return {};
+    const secret = find('Secret').find((candidate) => candidate.name === ref.name);
+    if (!secret) return { problem: `secretKeyRef names Secret ${String(ref.name)}, which is not defined here` };
+    const plain = dict(secret.value.stringData)[String(ref.key)];
+    if (typeof plain === 'string') return { value: plain };
+    const encoded = dict(secret.value.data)[String(ref.key)];
+    if (typeof encoded === 'string') return { value: Buffer.from(encoded, 'base64').toString('utf8') };
+    return { problem: `Secret ${secret.name} has no key ${String(ref.key)}` };
+  };
   const envFromNames = list(container.envFrom).map((e) => at(e, 'configMapRef', 'name'));
   const configMap = find('ConfigMap').find((candidate) => envFromNames.includes(candidate.name));
   check(area, 'ConfigMap: referenced by envFrom, string values, known variable names', () => {
@@ -1054,6 +1080,9 @@ function lintKubernetes(dockerfile: Dockerfile | undefined): void {
     for (const variable of list(container.env).map(dict)) {
       if (typeof variable.value === 'string') env[String(variable.name)] = variable.value;
       else if (variable.value !== undefined) problems.push(`env ${String(variable.name)}: value is not a string`);
+      const fromSecret = secretValue(variable);
+      if (fromSecret.problem) problems.push(`env ${String(variable.name)}: ${fromSecret.problem}`);
+      else if (fromSecret.value !== undefined) env[String(variable.name)] = fromSecret.value;
     }
     problems.push(...unknownEnvNames(list(container.env).map((v) => String(dict(v).name))).map((n) => `unknown ${n}`));
     problems.push(...configProblems(env));
@@ -1061,9 +1090,28 @@ function lintKubernetes(dockerfile: Dockerfile | undefined): void {
     if (namedPorts.get('http') !== port) problems.push(`containerPort "http" is not PORT (${port})`);
     return problems;
   });
+  check(area, 'RATE_LIMIT_REDIS_URL comes from a Secret in this directory, never a literal or the ConfigMap', () => {
+    const problems: string[] = [];
+    if ('RATE_LIMIT_REDIS_URL' in dict(configMap?.value.data)) {
+      problems.push('the ConfigMap sets RATE_LIMIT_REDIS_URL: its password belongs in a Secret');
+    }
+    const variable = list(container.env)
+      .map(dict)
+      .find((candidate) => candidate.name === 'RATE_LIMIT_REDIS_URL');
+    if (!variable) return [...problems, 'the container has no RATE_LIMIT_REDIS_URL: replicas would count on their own'];
+    if (variable.value !== undefined) problems.push('RATE_LIMIT_REDIS_URL is a literal value, not a secretKeyRef');
+    const fromSecret = secretValue(variable);
+    if (fromSecret.problem) problems.push(fromSecret.problem);
+    else if (fromSecret.value === undefined) problems.push('RATE_LIMIT_REDIS_URL has no valueFrom.secretKeyRef');
+    return problems;
+  });
   check(area, 'the callers file is mounted at AUTH_CLIENTS_FILE and the service accepts it', () => {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(dict(configMap?.value.data))) env[key] = String(value);
+    for (const variable of list(container.env).map(dict)) {
+      const value = typeof variable.value === 'string' ? variable.value : secretValue(variable).value;
+      if (value !== undefined) env[String(variable.name)] = value;
+    }
     const file = env.AUTH_CLIENTS_FILE ?? '';
     const mount = list(container.volumeMounts)
       .map(dict)

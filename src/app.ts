@@ -25,10 +25,18 @@ import type { CredentialSource } from './presign/credentials.js';
 import { createPresigner } from './presign/create-presigner.js';
 import { presignerProvider } from './presign/presigner-plugin.js';
 import { presignRoutes } from './presign/routes.js';
+import { RateLimiter } from './rate-limit/limiter.js';
+import { callerRateLimit, rateLimiterProvider } from './rate-limit/plugin.js';
 import { uploadRoutes } from './uploads/routes.js';
 import { verifyRoutes } from './verify/routes.js';
 import { multipartProvider } from './multipart/multipart-plugin.js';
 import { multipartRoutes } from './multipart/routes.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    readiness: { draining: boolean };
+  }
+}
 
 export interface AppDependencies {
   /** Who may call the presign routes: the clients file, or local mode's development key. */
@@ -38,6 +46,8 @@ export interface AppDependencies {
   /** Defaults to the SDK's provider chain (the embedded server's keys in local mode). */
   credentials?: CredentialSource;
   now?: () => Date;
+  /** The shared rate-limit Redis's password, from RATE_LIMIT_REDIS_PASSWORD_FILE (server.ts reads it). */
+  redisPassword?: string;
   /** A pino destination or logger options; defaults to JSON on stdout at the configured level. */
   logger?: FastifyServerOptions['logger'];
 }
@@ -106,6 +116,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     },
   });
 
+  // Set by server.ts on SIGTERM: /readyz fails while requests are still served (SHUTDOWN_DRAIN_MS).
+  app.decorate('readiness', { draining: false });
   await app.register(errorHandler);
   await app.register(securityHeadersProvider, {
     // A JSON API with one small first-party page: nothing loads from elsewhere.
@@ -122,6 +134,13 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     });
   }
   await app.register(metricsProvider, { metrics });
+  const limiter = new RateLimiter({
+    redis: config.rateLimit.redis,
+    redisPassword: deps.redisPassword,
+    metrics,
+    log: app.log,
+  });
+  await app.register(rateLimiterProvider, { limiter });
   await app.register(presignerProvider, { config, signing });
   await app.register(multipartProvider, { now: deps.now });
   await app.register(openApi);
@@ -129,7 +148,11 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(async (open) => {
     // /verify needs no caller: its own budget per client address (the route declares it),
     // counted before the body is read.
-    await open.register(rateLimit, { global: false, errorResponseBuilder: rateLimitedError });
+    await open.register(rateLimit, {
+      global: false,
+      store: open.rateLimiter.pluginStore(),
+      errorResponseBuilder: rateLimitedError,
+    });
     await open.register(verifyRoutes);
   });
   await app.register(async (api) => {
@@ -143,14 +166,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
       });
     }
     await api.register(authentication, { callers: deps.callers });
-    await api.register(rateLimit, {
-      // After authentication, so each caller (each end user, for frontends) has its own budget.
-      hook: 'preHandler',
-      max: config.rateLimit.max,
-      timeWindow: config.rateLimit.windowSeconds * 1000,
-      keyGenerator: (request) => `${request.caller.id}:${request.caller.subject ?? ''}`,
-      errorResponseBuilder: rateLimitedError,
-    });
+    await api.register(callerRateLimit, { config });
     await api.register(presignRoutes);
     await api.register(uploadRoutes);
     await api.register(multipartRoutes);

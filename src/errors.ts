@@ -86,6 +86,8 @@ const REQUEST_ERROR_STATUS = {
   CREDENTIALS_EXPIRED: 503,
   AUTH_UNAVAILABLE: 503,
   OVERLOADED: 503,
+  // The shared rate-limit store is unreachable and RATE_LIMIT_REDIS_FAILURE=closed.
+  RATE_LIMIT_UNAVAILABLE: 503,
 } as const;
 
 export type RequestErrorCode = keyof typeof REQUEST_ERROR_STATUS;

@@ -1,7 +1,9 @@
 // The process: reads the environment, starts the embedded S3 server in local mode,
 // listens, and shuts down gracefully. The only module that touches process.env.
 import closeWithGrace from 'close-with-grace';
+import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from './app.js';
 import { generateApiKey, hashApiKey } from './auth/api-keys.js';
 import { developmentRegistry, loadCallerRegistry, type CallerRegistry } from './auth/callers.js';
@@ -42,18 +44,30 @@ async function main(): Promise<void> {
     callers = developmentRegistry(config, hashApiKey(developmentKey));
   }
 
+  const redisPassword = await readRedisPassword(config);
+
   const app = await buildApp(config, {
     callers,
+    redisPassword,
     developmentApiKey: developmentKey,
     credentials: config.mode.kind === 'local' ? staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3') : undefined,
   });
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  const drainMs = config.server.shutdownDrainMs;
+  closeWithGrace({ delay: drainMs + CLOSE_GRACE_MS }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an uncaught error');
-    else app.log.info({ signal }, 'shutting down');
+    else app.log.info({ signal, drainMs }, 'shutting down');
+    if (!err && drainMs > 0) {
+      // Load balancers that poll /readyz stop sending before the listener goes away.
+      app.readiness.draining = true;
+      await sleep(drainMs);
+    }
     await app.close();
     for (const cleanup of cleanups) await cleanup();
   });
 
+  // The first requests should count in Redis, but a Redis that is down must not keep the
+  // service from starting: its failure policy covers the wait.
+  await app.rateLimiter.connected(REDIS_STARTUP_WAIT_MS);
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   if (localS3 !== undefined) {
     // Only now is the port known (PORT=0 picks one): the /demo page's origin, and the
@@ -63,6 +77,32 @@ async function main(): Promise<void> {
   }
   app.log.info({ address, mode: config.mode.kind, buckets: config.buckets }, 's3-presign is ready');
   if (config.mode.kind === 'local') process.stdout.write(localBanner(address, config, developmentKey));
+}
+
+const REDIS_STARTUP_WAIT_MS = 2000;
+/** Requests in flight when the listener closes have this long to finish, after the drain. */
+const CLOSE_GRACE_MS = 10_000;
+
+/** RATE_LIMIT_REDIS_PASSWORD_FILE (a mounted Kubernetes Secret): one password, trailing newline dropped. */
+async function readRedisPassword(config: Config): Promise<string | undefined> {
+  const file = config.rateLimit.redis?.passwordFile;
+  if (file === undefined) return undefined;
+  let password: string;
+  try {
+    password = (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
+  } catch (error) {
+    process.stderr.write(
+      `${formatConfigProblems([`RATE_LIMIT_REDIS_PASSWORD_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`])}\n`,
+    );
+    process.exit(1);
+  }
+  if (password === '' || /[\r\n]/.test(password)) {
+    process.stderr.write(
+      `${formatConfigProblems([`RATE_LIMIT_REDIS_PASSWORD_FILE: ${file} must hold one password on one line`])}\n`,
+    );
+    process.exit(1);
+  }
+  return password;
 }
 
 async function startLocalS3(config: Config): Promise<EmbeddedS3> {

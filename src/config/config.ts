@@ -32,6 +32,36 @@ const integer = (min: number, max: number) =>
     .optional();
 
 const text = z.string().trim().min(1).optional();
+
+/**
+ * What a request's rate-limit decision falls back to while Redis is slow or gone:
+ * `local` counts in this process (each replica then allows up to the limit on its own),
+ * `open` allows without counting, `closed` refuses with 503 RATE_LIMIT_UNAVAILABLE.
+ */
+export const REDIS_FAILURE_POLICIES = ['local', 'open', 'closed'] as const;
+export type RedisFailurePolicy = (typeof REDIS_FAILURE_POLICIES)[number];
+
+/** Why a RATE_LIMIT_REDIS_URL cannot be used, or undefined. Never echoes the password. */
+function redisUrlProblem(raw: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'is not a valid URL (redis://[[user]:password@]host[:port][/db] or rediss:// for TLS)';
+  }
+  const problems: string[] = [];
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    problems.push(`scheme must be redis:// or rediss:// (TLS), got "${url.protocol}"`);
+  }
+  if (url.hostname === '') problems.push('names no host');
+  const db = url.pathname.replace(/^\//, '');
+  if (db !== '' && !/^(?:[0-9]|1[0-5])$/.test(db))
+    problems.push(`the path must be a database number 0-15, got "/${db}"`);
+  if (url.search || url.hash || raw.includes('?') || raw.includes('#')) {
+    problems.push('must not have a query or fragment (the service sets the connection options itself)');
+  }
+  return problems.length > 0 ? problems.join('; ') : undefined;
+}
 /** `a, b,,c` → ['a', 'b', 'c']. */
 const commaList = z.string().transform((value) =>
   value
@@ -72,7 +102,6 @@ export const envSchema = z.object({
   RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400),
   VERIFY_RATE_LIMIT_MAX: integer(1, 1_000_000),
   VERIFY_RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400),
-  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: integer(0, 60_000),
   HTTP_REQUEST_TIMEOUT_MS: integer(100, 600_000),
   HTTP_HEADERS_TIMEOUT_MS: integer(100, 600_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(100, 3_600_000),
@@ -80,6 +109,30 @@ export const envSchema = z.object({
     .string()
     .min(32, { error: 'must be at least 32 characters (e.g. openssl rand -base64 32)' })
     .optional(),
+  RATE_LIMIT_REDIS_URL: z
+    .string()
+    .trim()
+    .min(1)
+    .transform((value, context) => {
+      const problem = redisUrlProblem(value);
+      if (problem) {
+        context.addIssue({ code: 'custom', message: problem });
+        return z.NEVER;
+      }
+      return value;
+    })
+    .optional(),
+  RATE_LIMIT_REDIS_PASSWORD_FILE: text,
+  RATE_LIMIT_REDIS_TIMEOUT_MS: integer(5, 5_000),
+  RATE_LIMIT_REDIS_FAILURE: z
+    .enum(REDIS_FAILURE_POLICIES, { error: `must be one of ${REDIS_FAILURE_POLICIES.join(', ')}` })
+    .optional(),
+  RATE_LIMIT_REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:._{}-]{1,64}$/, { error: 'must be 1-64 of A-Z a-z 0-9 : . _ - { }' })
+    .optional(),
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: integer(0, 60_000),
+  SHUTDOWN_DRAIN_MS: integer(0, 60_000),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -127,6 +180,8 @@ export interface Config {
     bodyLimitBytes: number;
     /** Which peers' X-Forwarded-For and X-Forwarded-Host are believed (Fastify's trustProxy). */
     trustProxy: boolean | string;
+    /** After SIGTERM: /readyz answers 503 and requests are still served this long before closing. */
+    shutdownDrainMs: number;
   };
   health: { timeoutMs: number; cacheTtlMs: number; probeKey: string };
   /** The embedded S3 server's port, in local mode only. */
@@ -135,8 +190,8 @@ export interface Config {
   auth: { clientsFile: string | undefined };
   /** Browser origins allowed to call the API (CORS); empty allows none. */
   cors: { origins: string[] };
-  /** Requests per caller (per end user for JWT callers) in each window. */
-  rateLimit: { max: number; windowSeconds: number };
+  /** Requests (or, for batches, URLs) per caller (per end user for JWT callers) in each window. */
+  rateLimit: { max: number; windowSeconds: number; redis: RedisSettings | undefined };
   /** Requests to POST /verify per client address in each window (it needs no caller). */
   verifyRateLimit: { max: number; windowSeconds: number };
   /** Above this mean event-loop delay the presign routes answer 503 OVERLOADED; 0 never. */
@@ -155,6 +210,36 @@ export interface Config {
    * one; unset, each process draws its own and upload IDs live only as long as it does.
    */
   uploads: { tokenSecret: string | undefined };
+}
+
+/** The shared store every replica counts against (RATE_LIMIT_REDIS_*). */
+export interface RedisSettings {
+  /** As configured: may hold a password, so never log it (see redisTarget). */
+  url: string;
+  /** Read at start-up by server.ts; the URL then carries no password. */
+  passwordFile: string | undefined;
+  /** No request waits on Redis longer than this. */
+  timeoutMs: number;
+  failure: RedisFailurePolicy;
+  keyPrefix: string;
+}
+
+/** The URL as given with its password masked: start-up errors end up in logs. */
+function withoutPassword(raw: string): string {
+  if (URL.canParse(raw)) {
+    const url = new URL(raw);
+    if (url.password === '') return raw;
+    url.password = 'REDACTED';
+    return url.href;
+  }
+  // Unparseable: whatever sits between "//" and "@" may be a password.
+  return raw.replace(/\/\/[^@/]*@/, '//REDACTED@');
+}
+
+/** host:port/db of a Redis URL, for logs and /healthz: never the credentials. */
+export function redisTarget(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.hostname}:${parsed.port || '6379'}${parsed.pathname.length > 1 ? parsed.pathname : ''}`;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -182,7 +267,8 @@ export function loadConfig(
     if (result.success) {
       (parsed as Record<string, unknown>)[name] = result.data;
     } else {
-      for (const issue of result.error.issues) problems.push(`${name}: ${issue.message} (got "${raw}")`);
+      const shown = name === 'RATE_LIMIT_REDIS_URL' ? withoutPassword(raw ?? '') : raw;
+      for (const issue of result.error.issues) problems.push(`${name}: ${issue.message} (got "${shown}")`);
     }
   }
   const production = parsed.NODE_ENV === 'production';
@@ -241,6 +327,8 @@ export function loadConfig(
     problems.push('AUTH_CLIENTS_FILE: required outside local mode: the callers and their policies (JSON or YAML)');
   }
 
+  const redis = redisSettings(parsed, problems);
+
   if (problems.length > 0 || !mode) return { ok: false, problems };
   return {
     ok: true,
@@ -262,6 +350,7 @@ export function loadConfig(
         // Load balancers and ingresses sit on private addresses; a client on the internet
         // cannot name itself in X-Forwarded-For.
         trustProxy: parsed.TRUST_PROXY ?? 'loopback,linklocal,uniquelocal',
+        shutdownDrainMs: parsed.SHUTDOWN_DRAIN_MS ?? 0,
       },
       health: {
         timeoutMs: parsed.HEALTH_TIMEOUT_MS ?? 2000,
@@ -271,7 +360,11 @@ export function loadConfig(
       localS3Port: mode.kind === 'local' ? localS3Port : undefined,
       auth: { clientsFile: parsed.AUTH_CLIENTS_FILE },
       cors: { origins: parsed.CORS_ORIGINS ?? [] },
-      rateLimit: { max: parsed.RATE_LIMIT_MAX ?? 600, windowSeconds: parsed.RATE_LIMIT_WINDOW_SECONDS ?? 60 },
+      rateLimit: {
+        max: parsed.RATE_LIMIT_MAX ?? 600,
+        windowSeconds: parsed.RATE_LIMIT_WINDOW_SECONDS ?? 60,
+        redis,
+      },
       verifyRateLimit: {
         max: parsed.VERIFY_RATE_LIMIT_MAX ?? 60,
         windowSeconds: parsed.VERIFY_RATE_LIMIT_WINDOW_SECONDS ?? 60,
@@ -286,6 +379,34 @@ export function loadConfig(
       },
       uploads: { tokenSecret: parsed.UPLOAD_TOKEN_SECRET },
     },
+  };
+}
+
+function redisSettings(env: ParsedEnv, problems: string[]): RedisSettings | undefined {
+  const url = env.RATE_LIMIT_REDIS_URL;
+  if (url === undefined) {
+    // Settings that only mean something with a shared store are a sign of a forgotten URL.
+    for (const name of [
+      'RATE_LIMIT_REDIS_PASSWORD_FILE',
+      'RATE_LIMIT_REDIS_TIMEOUT_MS',
+      'RATE_LIMIT_REDIS_FAILURE',
+      'RATE_LIMIT_REDIS_KEY_PREFIX',
+    ] as const) {
+      if (env[name] !== undefined) problems.push(`${name}: only applies with RATE_LIMIT_REDIS_URL`);
+    }
+    return undefined;
+  }
+  if (env.RATE_LIMIT_REDIS_PASSWORD_FILE !== undefined && URL.canParse(url) && new URL(url).password !== '') {
+    problems.push(
+      'RATE_LIMIT_REDIS_PASSWORD_FILE: RATE_LIMIT_REDIS_URL already holds a password; give it in one place only',
+    );
+  }
+  return {
+    url,
+    passwordFile: env.RATE_LIMIT_REDIS_PASSWORD_FILE,
+    timeoutMs: env.RATE_LIMIT_REDIS_TIMEOUT_MS ?? 100,
+    failure: env.RATE_LIMIT_REDIS_FAILURE ?? 'local',
+    keyPrefix: env.RATE_LIMIT_REDIS_KEY_PREFIX ?? 's3-presign:rate-limit:',
   };
 }
 

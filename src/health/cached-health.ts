@@ -5,20 +5,20 @@ import type { HealthReport } from './checks.js';
  * costs up to three S3 requests and a TLS handshake. Concurrent callers share the run in flight,
  * and a finished report is served for `ttlMs` after it completed.
  */
-export class CachedHealth {
-  readonly #run: () => Promise<HealthReport>;
+export class CachedHealth<R = HealthReport> {
+  readonly #run: () => Promise<R>;
   readonly #ttlMs: number;
   readonly #now: () => number;
-  #inFlight: Promise<HealthReport> | undefined;
-  #cached: { report: HealthReport; at: number } | undefined;
+  #inFlight: Promise<R> | undefined;
+  #cached: { report: R; at: number } | undefined;
 
-  constructor(run: () => Promise<HealthReport>, ttlMs: number, now: () => number = () => performance.now()) {
+  constructor(run: () => Promise<R>, ttlMs: number, now: () => number = () => performance.now()) {
     this.#run = run;
     this.#ttlMs = ttlMs;
     this.#now = now;
   }
 
-  get(): Promise<HealthReport> {
+  get(): Promise<R> {
     if (this.#cached && this.#now() - this.#cached.at < this.#ttlMs) return Promise.resolve(this.#cached.report);
     if (this.#inFlight) return this.#inFlight;
 

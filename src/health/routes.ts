@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { CachedHealth, type HealthReport } from './checks.js';
+import { CachedHealth, type HealthCheckName, type HealthCheckResult, type HealthReport } from './checks.js';
 import { serviceHealthCheck } from './service-health.js';
 
 const checkSchema = z.object({
-  name: z.enum(['dns', 'tcp', 'tls', 's3', 'credentials', 'clock']),
+  name: z.enum(['dns', 'tcp', 'tls', 's3', 'credentials', 'clock', 'rate-limit-store']),
   ok: z.boolean(),
+  critical: z
+    .boolean()
+    .optional()
+    .describe('false: a failure is reported under `degraded` and does not turn the status to fail'),
   skipped: z.boolean().optional(),
   durationMs: z.number(),
   message: z.string(),
@@ -18,29 +22,45 @@ const healthReportSchema = z
     status: z.enum(['ok', 'fail']),
     checkedAt: z.iso.datetime(),
     durationMs: z.number(),
-    failed: z.array(z.string()).describe('Names of the failed checks'),
+    failed: z.array(z.string()).describe('Names of the failed checks that make the status fail'),
+    degraded: z
+      .array(z.string())
+      .describe('Names of failed non-critical checks: the service still answers, in a documented degraded way'),
     checks: z.array(checkSchema),
   })
   .meta({ id: 'HealthReport' });
 
 const probeStatusSchema = z.object({ status: z.enum(['ok', 'fail']) });
 
-function render(report: HealthReport) {
+type ReportedCheck = Omit<HealthCheckResult, 'name'> & {
+  name: HealthCheckName | 'rate-limit-store';
+  critical?: boolean;
+};
+type ServiceReport = Omit<HealthReport, 'checks'> & { checks: ReportedCheck[] };
+
+function render(report: ServiceReport) {
   return {
     status: report.ok ? ('ok' as const) : ('fail' as const),
     checkedAt: report.checkedAt,
     durationMs: report.durationMs,
-    failed: report.checks.filter((check) => !check.ok).map((check) => check.name),
+    failed: report.checks.filter((check) => !check.ok && check.critical !== false).map((check) => check.name),
+    degraded: report.checks.filter((check) => !check.ok && check.critical === false).map((check) => check.name),
     checks: report.checks,
   };
 }
 
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
-  const health = new CachedHealth(serviceHealthCheck(app.config, app.signing), app.config.health.cacheTtlMs);
+  const endpointChecks = serviceHealthCheck(app.config, app.signing);
+  const health = new CachedHealth<ServiceReport>(async () => {
+    const [report, store] = await Promise.all([endpointChecks(), app.rateLimiter.check()]);
+    // Not critical: every replica shares the one Redis, so failing /healthz for it would fail
+    // them all at once, and the failure policy (RATE_LIMIT_REDIS_FAILURE) already decides what
+    // requests get meanwhile. Reported, counted in metrics, never the status.
+    return { ...report, checks: [...report.checks, { name: 'rate-limit-store', critical: false, ...store }] };
+  }, app.config.health.cacheTtlMs);
 
-  let closing = false;
   app.addHook('preClose', async () => {
-    closing = true;
+    app.readiness.draining = true;
   });
 
   app.get(
@@ -49,7 +69,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: 'Reachability of the pinned S3 endpoint',
         description:
-          'DNS (with private/public classification), TCP, TLS with certificate name check, an authenticated S3 request, credentials and clock skew. Cached for HEALTH_CACHE_TTL_MS.',
+          'DNS (with private/public classification), TCP, TLS with certificate name check, an authenticated S3 request, credentials and clock skew; and, not critical, the rate-limit store (Redis PING). Cached for HEALTH_CACHE_TTL_MS.',
         tags: ['operations'],
         response: { 200: healthReportSchema, 503: healthReportSchema },
       },
@@ -81,6 +101,9 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: probeStatusSchema, 503: probeStatusSchema },
       },
     },
-    async (_request, reply) => reply.status(closing ? 503 : 200).send({ status: closing ? 'fail' : 'ok' }),
+    async (_request, reply) => {
+      const draining = app.readiness.draining;
+      return reply.status(draining ? 503 : 200).send({ status: draining ? 'fail' : 'ok' });
+    },
   );
 };

@@ -2,13 +2,18 @@
 // never share counters.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface ServiceMetrics {
   registry: Registry;
   urlsIssued: Counter<'operation'>;
   urlsRejected: Counter<'code'>;
   requestDuration: Histogram<'method' | 'route' | 'status'>;
+  rateLimited: Counter<'caller' | 'route'>;
+  rateLimitRedisDuration: Histogram<'outcome'>;
+  rateLimitRedisErrors: Counter<'reason'>;
+  rateLimitDegraded: Counter<'policy'>;
+  rateLimitRedisUp: Gauge;
 }
 
 declare module 'fastify' {
@@ -39,6 +44,36 @@ export function createServiceMetrics(): ServiceMetrics {
       help: 'HTTP request duration by route and status',
       labelNames: ['method', 'route', 'status'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 's3presign_rate_limited_total',
+      help: 'Requests refused with 429 by a rate limit, by caller id (the clients file names them: a bounded set)',
+      labelNames: ['caller', 'route'],
+      registers: [registry],
+    }),
+    rateLimitRedisDuration: new Histogram({
+      name: 's3presign_rate_limit_redis_duration_seconds',
+      help: 'Round trips to the shared rate-limit Redis, by outcome (ok, error, timeout)',
+      labelNames: ['outcome'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5],
+      registers: [registry],
+    }),
+    rateLimitRedisErrors: new Counter({
+      name: 's3presign_rate_limit_redis_errors_total',
+      help: 'Rate-limit Redis failures: commands that timed out or failed, and connection errors',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    rateLimitDegraded: new Counter({
+      name: 's3presign_rate_limit_degraded_total',
+      help: 'Rate-limit decisions taken without Redis, by RATE_LIMIT_REDIS_FAILURE policy (local, open, closed)',
+      labelNames: ['policy'],
+      registers: [registry],
+    }),
+    rateLimitRedisUp: new Gauge({
+      name: 's3presign_rate_limit_redis_up',
+      help: '1 while the connection to the rate-limit Redis is ready, else 0 (always 0 without RATE_LIMIT_REDIS_URL)',
       registers: [registry],
     }),
   };

@@ -3,7 +3,12 @@
 import type { Config } from '../config/config.js';
 import { createPinnedS3, type PinnedS3 } from '../endpoint/s3-client.js';
 import { validatorPolicy, type ValidatorPolicy } from '../verify/url-validator.js';
-import { credentialSource, staticCredentialSource, type CredentialSource } from './credentials.js';
+import {
+  credentialSource,
+  staticCredentialSource,
+  type CredentialRefreshOptions,
+  type CredentialSource,
+} from './credentials.js';
 import { FastSigner } from './fast-signer.js';
 import { Presigner, type PresignerDependencies } from './presigner.js';
 import { SdkSigner } from './sdk-signer.js';
@@ -28,9 +33,21 @@ export interface PresignerBundle {
 
 export async function defaultCredentialSource(config: Config): Promise<CredentialSource> {
   if (config.mode.kind === 'local') return staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3');
-  // The default chain: environment, profile, web identity (IRSA), ECS, instance metadata.
+  return sdkChainCredentialSource();
+}
+
+/**
+ * The SDK's default chain (environment, profile, web identity (IRSA), container, instance
+ * metadata), built afresh for each fetch. One long-lived chain memoises its pending call: when
+ * the container endpoint accepts a connection and never answers (the SDK only warns past its
+ * request timeout), every later fetch would join that call and the service would never sign
+ * again, even after the endpoint recovered (test/http/faults.test.ts). A fresh chain per fetch,
+ * under credentialSource's own timeout, abandons the hung call instead. Fetches are rare (once
+ * per credential lifetime, or per back-off while failing).
+ */
+export async function sdkChainCredentialSource(options: CredentialRefreshOptions = {}): Promise<CredentialSource> {
   const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
-  return credentialSource(fromNodeProviderChain());
+  return credentialSource(() => fromNodeProviderChain()(), 'default-chain', options);
 }
 
 export async function createPresigner(config: Config, options: PresignerOptions = {}): Promise<PresignerBundle> {

@@ -52,11 +52,33 @@ export interface CredentialRefreshOptions {
   waitBelowMs?: number;
   /** After a refresh that failed or brought no longer-lived credentials, wait before the next. Default 10 s. */
   retryAfterMs?: number;
+  /**
+   * A provider that has not answered by then counts as failed. Default 5 s: requests that wait
+   * for credentials (the first, or near expiry) answer 503 CREDENTIALS_UNAVAILABLE by then
+   * instead of queueing behind a hung metadata endpoint. The SDK's own container provider
+   * retries for longer than that.
+   */
+  fetchTimeoutMs?: number;
   now?: () => number;
 }
 
 class CredentialsExpiredError extends Error {
   override name = 'CredentialsExpiredError';
+}
+
+class CredentialsTimeoutError extends Error {
+  override name = 'CredentialsTimeoutError';
+}
+
+function answeredWithin<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new CredentialsTimeoutError(`the credential provider did not answer within ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -74,6 +96,7 @@ export function credentialSource(
   const refreshAheadMs = options.refreshAheadMs ?? 10 * 60_000;
   const waitBelowMs = Math.min(options.waitBelowMs ?? 5 * 60_000, refreshAheadMs);
   const retryAfterMs = options.retryAfterMs ?? 10_000;
+  const fetchTimeoutMs = options.fetchTimeoutMs ?? 5_000;
   const now = options.now ?? Date.now;
 
   let current: SigningCredentials | undefined;
@@ -84,7 +107,10 @@ export function credentialSource(
     try {
       // forceRefresh: the SDK's memoised chain would otherwise return the same cached set
       // until its own 5-minute threshold.
-      const identity = await provider(current ? { forceRefresh: true } : undefined);
+      // A call that answers after the timeout is dropped: the next refresh asks again.
+      const call = Promise.resolve().then(() => provider(current ? { forceRefresh: true } : undefined));
+      call.catch(() => undefined);
+      const identity = await answeredWithin(call, fetchTimeoutMs);
       if (typeof identity?.accessKeyId !== 'string' || typeof identity.secretAccessKey !== 'string') {
         throw new TypeError('the credential provider returned no access key and secret');
       }

@@ -76,14 +76,17 @@ export const presignRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: `Mint up to ${MAX_BATCH_ITEMS} presigned URLs in one call`,
         description:
-          'Each item is validated, authorized and signed on its own: one refused item does not fail the others. Results are in the order of the items.',
+          "Each item is validated, authorized and signed on its own: one refused item does not fail the others. Results are in the order of the items. Every item counts against the caller's rate limit: when they do not all fit, the whole batch is refused with 429 and nothing is signed.",
         tags: ['presign'],
         security: [{ bearer: [] }],
         body: batchRequestSchema,
         response: { 200: batchResponseSchema, ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      // Every item counts against the caller's budget, refused items too (they were asked
+      // for): all of them fit, or the batch is refused whole before anything is signed.
+      await reply.chargeUrls(request.body.items.length);
       const results = [];
       for (const item of request.body.items) {
         try {

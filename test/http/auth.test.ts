@@ -215,6 +215,21 @@ test('rate limits per caller: 429 with Retry-After, other callers unaffected', a
   assert.equal((await call(readOnlyKey, { operation: 'get', key: 'x' })).statusCode, 200);
 });
 
+test('a batch counts every URL against the caller (one process): served whole or refused whole', async (t) => {
+  const { call } = await start(t, { RATE_LIMIT_MAX: '5', RATE_LIMIT_WINDOW_SECONDS: '60' });
+  const items = (n: number) => ({ items: Array.from({ length: n }, () => ({ operation: 'get', key: 'billing/a' })) });
+  const three = await call(serviceKey, items(3), '/presign/batch');
+  assert.equal(three.statusCode, 200, three.body);
+  assert.equal(three.headers['x-ratelimit-remaining'], '2');
+  const tooMany = await call(serviceKey, items(3), '/presign/batch');
+  assert.equal(tooMany.statusCode, 429, tooMany.body);
+  assert.equal(tooMany.json().code, 'RATE_LIMITED');
+  assert.ok(Number(tooMany.headers['retry-after']) > 0);
+  // The refused batch cost its request only: one URL is left.
+  assert.equal((await call(serviceKey, { operation: 'get', key: 'billing/a' })).statusCode, 200);
+  assert.equal((await call(serviceKey, { operation: 'get', key: 'billing/a' })).statusCode, 429);
+});
+
 test('CORS: allowed origins get a preflight answer, others do not', async (t) => {
   const { app } = await start(t, { CORS_ORIGINS: 'https://app.example.test' });
   const preflight = (origin: string) =>

@@ -14,14 +14,21 @@ test('GET /healthz is 200 against the embedded S3 server, with every check liste
   const report = response.json();
   assert.equal(report.status, 'ok');
   assert.deepEqual(report.failed, []);
+  assert.deepEqual(report.degraded, []);
   assert.deepEqual(report.checks.map((check: { name: string }) => check.name).sort(), [
     'clock',
     'credentials',
     'dns',
+    'rate-limit-store',
     's3',
     'tcp',
     'tls',
   ]);
+  const store = report.checks.find((check: { name: string }) => check.name === 'rate-limit-store');
+  assert.deepEqual(
+    { ok: store.ok, critical: store.critical, store: store.details.store },
+    { ok: true, critical: false, store: 'memory' },
+  );
   const s3 = report.checks.find((check: { name: string }) => check.name === 's3');
   assert.equal(s3.ok, true);
   assert.equal(s3.details.operation, 'HeadBucket', 'the patched server accepts HeadBucket signatures');

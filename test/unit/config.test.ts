@@ -93,6 +93,7 @@ describe('loadConfig: defaults and the local fallback', () => {
       logLevel: 'info',
       bodyLimitBytes: 65536,
       trustProxy: 'loopback,linklocal,uniquelocal',
+      shutdownDrainMs: 0,
     });
     assert.deepEqual(config.health, { timeoutMs: 2000, cacheTtlMs: 5000, probeKey: '.s3-presign-health-probe' });
     assert.deepEqual(config.overload, { maxEventLoopDelayMs: 500 });
@@ -385,6 +386,7 @@ describe('loadConfig: a valid configuration for each mode', () => {
       logLevel: 'debug',
       bodyLimitBytes: 2048,
       trustProxy: 'loopback,linklocal,uniquelocal',
+      shutdownDrainMs: 0,
     });
     assert.deepEqual(config.health, { timeoutMs: 1500, cacheTtlMs: 0, probeKey: 'probe/key' });
   });
@@ -742,4 +744,65 @@ it('loadConfig: the service needs AUTH_CLIENTS_FILE outside local mode', () => {
     '/etc/s3-presign/clients.yaml',
   );
   assert.equal(accept({}, {}).mode.kind, 'local', 'local mode makes a development key instead');
+});
+
+describe('loadConfig: the shared rate-limit store (RATE_LIMIT_REDIS_*)', () => {
+  it('counts in the process without RATE_LIMIT_REDIS_URL', () => {
+    assert.deepEqual(accept({}).rateLimit, { max: 600, windowSeconds: 60, redis: undefined });
+  });
+
+  it('takes redis:// and rediss:// with defaults: 100 ms, count locally on failure, a namespaced prefix', () => {
+    for (const url of ['redis://redis:6379', 'rediss://:token@master.cache.amazonaws.com:6379/2', 'redis://[::1]']) {
+      assert.deepEqual(accept({ RATE_LIMIT_REDIS_URL: url }).rateLimit.redis, {
+        url,
+        passwordFile: undefined,
+        timeoutMs: 100,
+        failure: 'local',
+        keyPrefix: 's3-presign:rate-limit:',
+      });
+    }
+    const config = accept({
+      RATE_LIMIT_REDIS_URL: 'rediss://redis.internal:6380',
+      RATE_LIMIT_REDIS_PASSWORD_FILE: '/etc/s3-presign/redis/password',
+      RATE_LIMIT_REDIS_TIMEOUT_MS: '250',
+      RATE_LIMIT_REDIS_FAILURE: 'closed',
+      RATE_LIMIT_REDIS_KEY_PREFIX: 'team-a:{s3p}:',
+    });
+    assert.deepEqual(config.rateLimit.redis, {
+      url: 'rediss://redis.internal:6380',
+      passwordFile: '/etc/s3-presign/redis/password',
+      timeoutMs: 250,
+      failure: 'closed',
+      keyPrefix: 'team-a:{s3p}:',
+    });
+  });
+
+  it('lists every problem at once, and never echoes a password', () => {
+    const problems = refuse({
+      RATE_LIMIT_REDIS_URL: 'http://user:hunter2@redis:6379/99?tls=true',
+      RATE_LIMIT_REDIS_TIMEOUT_MS: '0',
+      RATE_LIMIT_REDIS_FAILURE: 'maybe',
+      RATE_LIMIT_REDIS_KEY_PREFIX: 'has space',
+    });
+    assertProblem(problems, 'RATE_LIMIT_REDIS_URL', /redis:\/\/ or rediss:\/\//);
+    assertProblem(problems, 'RATE_LIMIT_REDIS_URL', /database number 0-15/);
+    assertProblem(problems, 'RATE_LIMIT_REDIS_URL', /query or fragment/);
+    assertProblem(problems, 'RATE_LIMIT_REDIS_TIMEOUT_MS');
+    assertProblem(problems, 'RATE_LIMIT_REDIS_FAILURE', /local, open, closed/);
+    assertProblem(problems, 'RATE_LIMIT_REDIS_KEY_PREFIX');
+    assert.ok(!problems.join('\n').includes('hunter2'), problems.join('\n'));
+    const unparseable = refuse({ RATE_LIMIT_REDIS_URL: 'redis://:hunter2@' });
+    assert.ok(!unparseable.join('\n').includes('hunter2'), unparseable.join('\n'));
+  });
+
+  it('refuses a password in two places, and Redis settings without a URL', () => {
+    assertProblem(
+      refuse({ RATE_LIMIT_REDIS_URL: 'redis://:secret@redis', RATE_LIMIT_REDIS_PASSWORD_FILE: '/run/secrets/redis' }),
+      'RATE_LIMIT_REDIS_PASSWORD_FILE',
+      /one place/,
+    );
+    const orphans = refuse({ RATE_LIMIT_REDIS_TIMEOUT_MS: '50', RATE_LIMIT_REDIS_FAILURE: 'open' });
+    assertProblem(orphans, 'RATE_LIMIT_REDIS_TIMEOUT_MS', /only applies with RATE_LIMIT_REDIS_URL/);
+    assertProblem(orphans, 'RATE_LIMIT_REDIS_FAILURE', /only applies with RATE_LIMIT_REDIS_URL/);
+  });
 });

@@ -151,6 +151,25 @@ describe('credentialSource: refresh ahead of expiry', () => {
     assert.equal(calls, 2);
   });
 
+  it('gives up on a provider that hangs after fetchTimeoutMs, and asks again after the back-off', async () => {
+    let calls = 0;
+    let hang = true;
+    const source = credentialSource(
+      () => {
+        calls++;
+        return hang
+          ? new Promise<never>(() => undefined)
+          : Promise.resolve({ accessKeyId: 'AKIA', secretAccessKey: 's' });
+      },
+      'fake',
+      { fetchTimeoutMs: 50, retryAfterMs: 0 },
+    );
+    await assert.rejects(source.get(), /did not answer within 50 ms/);
+    hang = false;
+    assert.equal((await source.get()).accessKeyId, 'AKIA');
+    assert.equal(calls, 2);
+  });
+
   it('coalesces concurrent first requests into one provider call', async () => {
     const { fake, source } = setup();
     const all = await Promise.all(Array.from({ length: 25 }, () => source.get()));

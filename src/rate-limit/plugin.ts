@@ -1,0 +1,91 @@
+// Rate limiting for the protected routes: each caller (each end user, for JWT callers) has
+// RATE_LIMIT_MAX per window, counted in the one store (src/rate-limit/limiter.ts). A request
+// costs one; a route that issues several URLs charges the rest with reply.chargeUrls(n) once
+// it knows n, and is refused whole when they do not fit.
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../config/config.js';
+import { AppError } from '../errors.js';
+import type { RateLimiter } from './limiter.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The one rate-limit store: any other @fastify/rate-limit registration passes `store: app.rateLimiter.pluginStore()`. */
+    rateLimiter: RateLimiter;
+  }
+  interface FastifyReply {
+    /**
+     * Charges the caller's budget for a request that issues `urls` URLs (a batch, multipart part
+     * URLs). The request itself was charged one by the rate-limit hook; this adds `urls - 1`, all
+     * or nothing: when they do not fit, nothing is added and it throws 429 RATE_LIMITED with
+     * Retry-After. Call it after validating the body and before signing anything.
+     */
+    chargeUrls(urls: number): Promise<void>;
+  }
+}
+
+/** Root: decorates the store for every context and closes it with the app. */
+async function rateLimiterPlugin(app: FastifyInstance, options: { limiter: RateLimiter }): Promise<void> {
+  app.decorate('rateLimiter', options.limiter);
+  app.addHook('onClose', async () => options.limiter.close());
+}
+export const rateLimiterProvider = fp(rateLimiterPlugin, { name: 'rate-limiter', fastify: '5.x' });
+
+/** The key of a caller's budget: its id, and the end user for JWT callers. */
+export function callerBudgetKey(request: FastifyRequest): string {
+  return `${request.caller.id}:${request.caller.subject ?? ''}`;
+}
+
+async function callerRateLimitPlugin(app: FastifyInstance, options: { config: Config }): Promise<void> {
+  const { max, windowSeconds } = options.config.rateLimit;
+  const windowMs = windowSeconds * 1000;
+  const limiter = app.rateLimiter;
+  const metrics = app.metrics;
+  const countRefusal = (request: FastifyRequest) =>
+    metrics.rateLimited.inc({ caller: request.caller?.id ?? 'anonymous', route: request.routeOptions.url ?? '' });
+
+  await app.register(rateLimit, {
+    // After authentication and body validation: each caller (each end user, for frontends)
+    // has its own budget, and a batch's size is known when its route charges the rest.
+    hook: 'preHandler',
+    max,
+    timeWindow: windowMs,
+    store: limiter.pluginStore(),
+    keyGenerator: callerBudgetKey,
+    onExceeded: countRefusal,
+    errorResponseBuilder: (_request, context) =>
+      new AppError('RATE_LIMITED', `rate limit of ${context.max} requests per ${context.after} exceeded; retry later`),
+  });
+
+  app.decorateReply('chargeUrls', async function chargeUrls(this: FastifyReply, urls: number): Promise<void> {
+    if (!Number.isInteger(urls) || urls < 1) throw new RangeError(`chargeUrls: ${urls} is not a URL count`);
+    if (urls === 1) return;
+    const request = this.request;
+    const result = await limiter.charge({
+      key: callerBudgetKey(request),
+      cost: urls - 1,
+      windowMs,
+      fitWithin: max,
+    });
+    const retryAfter = Math.max(1, Math.ceil(result.ttlMs / 1000));
+    if (!result.charged) {
+      countRefusal(request);
+      // The request itself took one: that one is what is left to report.
+      const left = Math.max(0, max - result.current);
+      this.header('x-ratelimit-remaining', left);
+      this.header('retry-after', retryAfter);
+      throw new AppError(
+        'RATE_LIMITED',
+        `this request issues ${urls} URLs, but only ${left + 1} of the rate limit of ${max} per ${windowSeconds} s were left; nothing was issued: retry in ${retryAfter} s or ask for fewer`,
+      );
+    }
+    this.header('x-ratelimit-remaining', Math.max(0, max - result.current));
+  });
+}
+
+export const callerRateLimit = fp(callerRateLimitPlugin, {
+  name: 'caller-rate-limit',
+  fastify: '5.x',
+  dependencies: ['rate-limiter', 'metrics', 'authentication'],
+});

@@ -1,0 +1,45 @@
+// The service as a real process (src/server.ts through tsx), in local mode with its own
+// embedded S3 server on free ports: what the fleet and fault tests run, several at once.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import type { TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { baseEnvironment } from './run.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ServiceProcess {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  child: ChildProcessWithoutNullStreams;
+  output(): { stdout: string; stderr: string };
+  /** Sends the signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startService(t: TestContext, env: Record<string, string>): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: root,
+    env: baseEnvironment({ PORT: '0', LOCAL_S3_PORT: '0', LOG_LEVEL: 'warn', ...env }),
+  });
+  const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = once(child, 'exit').then(([code]) => {
+    clearTimeout(guard);
+    return code as number | null;
+  });
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  t.after(() => stop('SIGKILL'));
+  while (!/service:\s+http:\/\/\S+/.test(stdout)) {
+    const ended = await Promise.race([once(child.stdout, 'data').then(() => false), exited.then(() => true)]);
+    if (ended) throw new Error(`the service exited before it was ready: ${stderr}`);
+  }
+  const url = /service:\s+(http:\/\/\S+)/.exec(stdout)?.[1] as string;
+  return { url, child, output: () => ({ stdout, stderr }), stop };
+}
