@@ -55,7 +55,7 @@ test('under NODE_ENV=production an unset mode is a start-up error, never local m
 test('npm start: local mode serves URLs that work against the embedded store, then stops on SIGTERM', async () => {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: root,
-    env: baseEnvironment({ PORT: '0', LOCAL_S3_PORT: '0', LOG_LEVEL: 'warn' }),
+    env: baseEnvironment({ PORT: '0', LOCAL_S3_PORT: '0', LOG_LEVEL: 'warn', CORS_ORIGINS: 'https://app.example.com' }),
   });
   const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
   let stdout = '';
@@ -91,6 +91,28 @@ test('npm start: local mode serves URLs that work against the embedded store, th
     const get = await presign({ operation: 'get', key: 'hello.txt' });
     assert.equal(await (await fetch(get.url)).text(), 'hello from s3-presign');
     assert.equal((await fetch(`${service}/healthz`)).status, 200);
+
+    // The embedded bucket answers browsers on the service's own origins (the /demo page)
+    // and CORS_ORIGINS, nobody else, and nothing unsigned.
+    const store = /embedded S3:\s+(http:\/\/\S+)\s+bucket:\s+(\S+)/.exec(stdout);
+    assert.ok(store, stdout);
+    const bucketUrl = `${store[1]}/${store[2]}`;
+    const preflightFrom = async (origin: string) => {
+      const response = await fetch(`${bucketUrl}/upload.bin`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+      });
+      await response.arrayBuffer();
+      return response.headers.get('access-control-allow-origin');
+    };
+    const port = new URL(service).port;
+    for (const origin of [`http://127.0.0.1:${port}`, `http://localhost:${port}`, 'https://app.example.com']) {
+      assert.equal(await preflightFrom(origin), origin);
+    }
+    assert.equal(await preflightFrom('https://attacker.example'), null);
+    const anonymous = await fetch(bucketUrl);
+    assert.equal(anonymous.status, 403);
+    assert.match(await anonymous.text(), /<Code>AccessDenied<\/Code>/);
   } finally {
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];

@@ -5,6 +5,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -228,6 +229,14 @@ describe('embedded S3 CORS follows bucketCorsRule', () => {
 });
 
 describe('bucketCorsRule', () => {
+  it('is the rule the README tells operators to put on their bucket', async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const documented = /<!-- bucket-cors-rule: ([^>]*) -->\s*```json\n([\s\S]*?)```/.exec(readme);
+    assert.ok(documented, 'README has no bucket-cors-rule block');
+    const origins = (documented[1] ?? '').trim().split(/\s*,\s*/);
+    assert.deepEqual(JSON.parse(documented[2] ?? ''), { CORSRules: [bucketCorsRule(origins)] });
+  });
+
   it('refuses wildcards and an empty origin list', () => {
     assert.throws(() => bucketCorsRule(['*']), /exact/);
     assert.throws(() => bucketCorsRule(['https://*.example.com']), /exact/);

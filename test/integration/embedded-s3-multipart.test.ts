@@ -259,6 +259,15 @@ describe('embedded S3 multipart uploads', () => {
         { status: 400, code: 'InvalidPart' },
       ],
       [
+        // An XML parser left to itself reads this ETag as a number.
+        'wrong ETag of digits only',
+        [
+          { PartNumber: 1, ETag: '1'.repeat(32) },
+          { PartNumber: 3, ETag: etag3 },
+        ],
+        { status: 400, code: 'InvalidPart' },
+      ],
+      [
         'part never uploaded',
         [
           { PartNumber: 1, ETag: etag1 },

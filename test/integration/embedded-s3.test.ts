@@ -185,6 +185,27 @@ describe('embedded S3 (s3rver) with the AWS SDK v3', () => {
     assert.equal(await errorCode(response), 'AccessDenied');
   });
 
+  // Unpatched, X-Amz-Expires=NaN made the expiry check always pass: a URL that never expired.
+  it('refuses a presigned URL whose X-Amz-Expires is not a whole number of seconds', async () => {
+    const key = 'expires.txt';
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'x' }));
+    for (const [expiresIn, message] of [
+      [Number.NaN, 'X-Amz-Expires should be a number'],
+      [1.5, 'X-Amz-Expires should be a number'],
+      [-5, 'X-Amz-Expires must be non-negative'],
+    ] as const) {
+      const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: key }), {
+        expiresIn,
+        signingDate: new Date(Date.now() - 60 * 60 * 1000),
+      });
+      const response = await fetch(url);
+      const body = await response.text();
+      assert.equal(response.status, 400, `${expiresIn}: ${body}`);
+      assert.equal(/<Code>([^<]*)<\/Code>/.exec(body)?.[1], 'AuthorizationQueryParametersError');
+      assert.equal(/<Message>([^<]*)<\/Message>/.exec(body)?.[1], message);
+    }
+  });
+
   it('answers a CORS preflight with an error when the bucket has no CORS configuration', async () => {
     const response = await fetch(new URL(`/${BUCKET}/upload.txt`, s3.endpoint), {
       method: 'OPTIONS',
