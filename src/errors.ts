@@ -28,6 +28,11 @@ export const URL_CHECK_CODES = [
   'URL_SECURITY_TOKEN',
   'URL_SIGNATURE_FORMAT',
   'URL_KEY',
+  // A POST policy (browser form) is checked as strictly as a URL: src/verify/post-policy-validator.ts.
+  'POLICY_MALFORMED',
+  'POLICY_FIELDS',
+  'POLICY_EXPIRATION',
+  'POLICY_CONDITIONS',
 ] as const;
 export type UrlCheckCode = (typeof URL_CHECK_CODES)[number];
 
@@ -48,12 +53,28 @@ const REQUEST_ERROR_STATUS = {
   EXPIRES_NOT_ALLOWED: 403,
   CONTENT_LENGTH_NOT_ALLOWED: 403,
   CONTENT_TYPE_NOT_ALLOWED: 403,
+  // Multipart uploads: S3's rules, checked before S3 sees the request, and S3's own refusals.
+  INVALID_UPLOAD_ID: 400,
+  INVALID_PART_NUMBER: 400,
+  INVALID_PART_SIZE: 400,
+  TOO_MANY_PARTS: 400,
+  OBJECT_TOO_LARGE: 400,
+  CONTENT_LENGTH_MISMATCH: 400,
+  INVALID_PART: 400,
+  INVALID_PART_ORDER: 400,
+  ENTITY_TOO_SMALL: 400,
+  UPLOAD_NOT_ALLOWED: 403,
+  S3_ACCESS_DENIED: 403,
+  NO_SUCH_UPLOAD: 404,
+  UPLOAD_EXPIRED: 410,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
+  /** S3 refused in a way that is no caller's mistake (throttling, outage). */
+  S3_REQUEST_FAILED: 502,
   PRESIGN_FAILED: 500,
   CREDENTIALS_UNAVAILABLE: 503,
   CREDENTIALS_EXPIRED: 503,

@@ -12,10 +12,12 @@ import {
   type ValidationReport,
   type ValidatorPolicy,
 } from '../verify/url-validator.js';
+import { validatePostPolicy } from '../verify/post-policy-validator.js';
 import type { CredentialSource, SigningCredentials } from './credentials.js';
 import { FastSigner } from './fast-signer.js';
+import { PostPolicySigner, type SignedPostPolicy } from './post-policy-signer.js';
 import { SdkSigner } from './sdk-signer.js';
-import type { UrlSigner } from './url-signer.js';
+import type { SigningRequest, UrlSigner } from './url-signer.js';
 
 export type Operation = 'get' | 'put';
 
@@ -50,8 +52,8 @@ export interface PresignerDependencies {
   policy: ValidatorPolicy;
   /** The signing engine; defaults to the fast engine over `s3`, falling back to the SDK where it must. */
   signer?: UrlSigner;
-  /** Told about every URL the validator refused, before the refusal is thrown. */
-  onRejected?: (report: ValidationReport, request: PresignRequest) => void;
+  /** Told about every URL or policy the validator refused, before the refusal is thrown. */
+  onRejected?: (report: ValidationReport, request: RejectedRequest) => void;
 }
 
 /** A URL must not outlive its credentials; this margin covers clock drift and transit. */
@@ -60,10 +62,13 @@ const CREDENTIAL_EXPIRY_MARGIN_SECONDS = 60;
 export class Presigner {
   readonly #deps: PresignerDependencies;
   readonly #signer: UrlSigner;
+  /** POST policies are one HMAC chain whichever engine signs URLs: there is no SDK path to prefer. */
+  readonly #postSigner: PostPolicySigner;
 
   constructor(deps: PresignerDependencies) {
     this.#deps = deps;
     this.#signer = deps.signer ?? new FastSigner(deps.s3, { fallback: new SdkSigner(deps.s3) });
+    this.#postSigner = new PostPolicySigner(deps.s3);
   }
 
   get engine(): UrlSigner['engine'] {
@@ -71,6 +76,137 @@ export class Presigner {
   }
 
   async presign(request: PresignRequest): Promise<PresignedUrl> {
+    const { mode, policy } = this.#deps;
+    const host = this.#checkTarget(request);
+    const credentials = await this.#credentials();
+    const signingDate = policy.now();
+    const expiresIn = clampToCredentials(request.expiresIn, signingDate, credentials);
+    const headers = requiredHeaders(request);
+    const url = await this.#sign({
+      operation: request.operation,
+      bucket: request.bucket,
+      key: request.key,
+      expiresIn,
+      signingDate,
+      headers,
+      responseContentDisposition: request.operation === 'get' ? request.responseContentDisposition : undefined,
+      credentials,
+    });
+    this.#validate(url, request, {
+      bucket: request.bucket,
+      key: request.key,
+      signedHeaders: Object.keys(headers),
+      queryParameters:
+        request.operation === 'get' && request.responseContentDisposition !== undefined
+          ? { 'response-content-disposition': request.responseContentDisposition }
+          : {},
+      accessKeyId: credentials.accessKeyId,
+      temporaryCredentials: credentials.sessionToken !== undefined,
+      credentialsExpireAt: credentials.expiration,
+      fresh: true,
+    });
+    return {
+      url,
+      method: request.operation === 'get' ? 'GET' : 'PUT',
+      headers,
+      expiresAt: new Date(signingDate.getTime() + expiresIn * 1000),
+      expiresIn,
+      bucket: request.bucket,
+      key: request.key,
+      endpoint: { mode: mode.kind, host },
+    };
+  }
+
+  /**
+   * One PUT URL per part of a multipart upload, all signed with the same credentials and
+   * date; each binds `uploadId` and `partNumber` and, when the part's size is known, its
+   * exact content-length. Each passes the validator, or none is returned.
+   */
+  async presignParts(request: PartsPresignRequest): Promise<PresignedParts> {
+    this.#checkTarget(request);
+    const credentials = await this.#credentials();
+    const signingDate = this.#deps.policy.now();
+    const expiresIn = clampToCredentials(request.expiresIn, signingDate, credentials);
+    const parts: PresignedPart[] = [];
+    for (const part of request.parts) {
+      const headers: Record<string, string> =
+        part.contentLength === undefined ? {} : { 'content-length': String(part.contentLength) };
+      const target = { uploadId: request.uploadId, partNumber: part.partNumber };
+      const url = await this.#sign({
+        operation: 'upload-part',
+        bucket: request.bucket,
+        key: request.key,
+        expiresIn,
+        signingDate,
+        headers,
+        part: target,
+        credentials,
+      });
+      this.#validate(
+        url,
+        { operation: 'put', bucket: request.bucket },
+        {
+          bucket: request.bucket,
+          key: request.key,
+          signedHeaders: Object.keys(headers),
+          queryParameters: { partNumber: String(part.partNumber), uploadId: request.uploadId },
+          uploadPart: true,
+          accessKeyId: credentials.accessKeyId,
+          temporaryCredentials: credentials.sessionToken !== undefined,
+          credentialsExpireAt: credentials.expiration,
+          fresh: true,
+        },
+      );
+      parts.push({ partNumber: part.partNumber, url, method: 'PUT', headers });
+    }
+    return { parts, expiresAt: new Date(signingDate.getTime() + expiresIn * 1000), expiresIn };
+  }
+
+  /** A browser form policy for one exact key, type and size range; validated like a URL. */
+  async presignPost(request: PostPresignRequest): Promise<PresignedPost> {
+    this.#checkTarget(request);
+    const credentials = await this.#credentials();
+    const signingDate = this.#deps.policy.now();
+    const expiresIn = clampToCredentials(request.expiresIn, signingDate, credentials);
+    let signed: SignedPostPolicy;
+    try {
+      const pending = this.#postSigner.sign({
+        bucket: request.bucket,
+        key: request.key,
+        contentType: request.contentType,
+        contentLengthRange: request.contentLengthRange,
+        successActionStatus: SUCCESS_ACTION_STATUS,
+        expiresIn,
+        signingDate,
+        credentials,
+      });
+      signed = 'url' in pending ? pending : await pending;
+    } catch (error) {
+      throw new AppError('PRESIGN_FAILED', 'the POST policy could not be signed for this bucket', { cause: error });
+    }
+    const report = validatePostPolicy(signed, this.#deps.policy, {
+      bucket: request.bucket,
+      key: request.key,
+      contentType: request.contentType,
+      contentLengthRange: request.contentLengthRange,
+      successActionStatus: SUCCESS_ACTION_STATUS,
+      accessKeyId: credentials.accessKeyId,
+      temporaryCredentials: credentials.sessionToken !== undefined,
+      credentialsExpireAt: credentials.expiration,
+      fresh: true,
+    });
+    this.#refuseUnless(report, { operation: 'post', bucket: request.bucket });
+    return {
+      url: signed.url,
+      fields: signed.fields,
+      expiresAt: new Date(signingDate.getTime() + expiresIn * 1000),
+      bucket: request.bucket,
+      key: request.key,
+    };
+  }
+
+  /** The key and bucket checks every request passes first; returns the host it will go to. */
+  #checkTarget(request: { bucket: string; key: string; expiresIn: number }): string {
     const { mode, policy } = this.#deps;
     const keyProblem = objectKeyProblem(request.key);
     if (keyProblem) throw new AppError('INVALID_KEY', `key ${keyProblem}`, { field: 'key' });
@@ -86,70 +222,90 @@ export class Presigner {
         field: 'expiresIn',
       });
     }
+    return host;
+  }
 
-    let credentials = this.#deps.credentials.current?.();
-    if (credentials === undefined) {
-      try {
-        credentials = await this.#deps.credentials.get();
-      } catch (error) {
-        throw new AppError('CREDENTIALS_UNAVAILABLE', 'no AWS credentials are available to sign with', {
-          cause: error,
-        });
-      }
-    }
-    const signingDate = policy.now();
-    const expiresIn = clampToCredentials(request.expiresIn, signingDate, credentials);
-    const headers = requiredHeaders(request);
-    let url: string;
+  async #credentials(): Promise<SigningCredentials> {
+    const current = this.#deps.credentials.current?.();
+    if (current !== undefined) return current;
     try {
-      const signed = this.#signer.sign({
-        operation: request.operation,
-        bucket: request.bucket,
-        key: request.key,
-        expiresIn,
-        signingDate,
-        headers,
-        responseContentDisposition: request.operation === 'get' ? request.responseContentDisposition : undefined,
-        credentials,
+      return await this.#deps.credentials.get();
+    } catch (error) {
+      throw new AppError('CREDENTIALS_UNAVAILABLE', 'no AWS credentials are available to sign with', {
+        cause: error,
       });
-      url = typeof signed === 'string' ? signed : await signed;
+    }
+  }
+
+  async #sign(request: SigningRequest): Promise<string> {
+    try {
+      const signed = this.#signer.sign(request);
+      return typeof signed === 'string' ? signed : await signed;
     } catch (error) {
       throw new AppError('PRESIGN_FAILED', 'the S3 client could not presign this request', { cause: error });
     }
-
-    const expectation: UrlExpectation = {
-      bucket: request.bucket,
-      key: request.key,
-      signedHeaders: Object.keys(headers),
-      queryParameters:
-        request.operation === 'get' && request.responseContentDisposition !== undefined
-          ? { 'response-content-disposition': request.responseContentDisposition }
-          : {},
-      accessKeyId: credentials.accessKeyId,
-      temporaryCredentials: credentials.sessionToken !== undefined,
-      credentialsExpireAt: credentials.expiration,
-      fresh: true,
-    };
-    const report = validatePresignedUrl(url, policy, expectation);
-    if (!report.valid) {
-      this.#deps.onRejected?.(report, request);
-      const [first] = report.failures;
-      throw new AppError(
-        first?.code ?? 'PRESIGN_FAILED',
-        `the presigned URL failed the ${first?.code ?? 'validation'} check and was not returned`,
-      );
-    }
-    return {
-      url,
-      method: request.operation === 'get' ? 'GET' : 'PUT',
-      headers,
-      expiresAt: new Date(signingDate.getTime() + expiresIn * 1000),
-      expiresIn,
-      bucket: request.bucket,
-      key: request.key,
-      endpoint: { mode: mode.kind, host },
-    };
   }
+
+  #validate(url: string, request: RejectedRequest, expectation: UrlExpectation): void {
+    this.#refuseUnless(validatePresignedUrl(url, this.#deps.policy, expectation), request);
+  }
+
+  #refuseUnless(report: ValidationReport, request: RejectedRequest): void {
+    if (report.valid) return;
+    this.#deps.onRejected?.(report, request);
+    const [first] = report.failures;
+    throw new AppError(
+      first?.code ?? 'PRESIGN_FAILED',
+      `the presigned ${request.operation === 'post' ? 'POST policy' : 'URL'} failed the ${first?.code ?? 'validation'} check and was not returned`,
+    );
+  }
+}
+
+/** Browser forms ask for 201: S3 then answers with the stored key and ETag in XML. */
+const SUCCESS_ACTION_STATUS = '201';
+
+/** What the rejection hook is told about the request whose URL or policy was refused. */
+export interface RejectedRequest {
+  operation: Operation | 'post';
+  bucket: string;
+}
+
+export interface PartsPresignRequest {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  expiresIn: number;
+  /** Each part's number and, when known, its exact size (signed as content-length). */
+  parts: ReadonlyArray<{ partNumber: number; contentLength?: number | undefined }>;
+}
+
+export interface PresignedPart {
+  partNumber: number;
+  url: string;
+  method: 'PUT';
+  headers: Record<string, string>;
+}
+
+export interface PresignedParts {
+  parts: PresignedPart[];
+  expiresAt: Date;
+  expiresIn: number;
+}
+
+export interface PostPresignRequest {
+  bucket: string;
+  key: string;
+  contentType: string;
+  contentLengthRange: readonly [min: number, max: number];
+  expiresIn: number;
+}
+
+export interface PresignedPost {
+  url: string;
+  fields: Record<string, string>;
+  expiresAt: Date;
+  bucket: string;
+  key: string;
 }
 
 function requiredHeaders(request: PresignRequest): Record<string, string> {

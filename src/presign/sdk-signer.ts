@@ -1,5 +1,5 @@
 // The reference engine: the AWS SDK's getSignedUrl through the pinned client.
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { PinnedS3 } from '../endpoint/s3-client.js';
@@ -7,6 +7,8 @@ import type { SigningRequest, UrlSigner } from './url-signer.js';
 
 /** The headers a PutObject input can carry, by the member that carries each. */
 const PUT_HEADER_MEMBERS = new Set(['content-type', 'content-length', 'x-amz-checksum-sha256']);
+/** The headers an UploadPart input can carry: a part's type is the upload's, set at creation. */
+const PART_HEADER_MEMBERS = new Set(['content-length', 'x-amz-checksum-sha256']);
 
 export class SdkSigner implements UrlSigner {
   readonly engine = 'sdk' as const;
@@ -20,26 +22,20 @@ export class SdkSigner implements UrlSigner {
 
   async sign(request: SigningRequest): Promise<string> {
     const { headers } = request;
+    const members =
+      request.operation === 'put'
+        ? PUT_HEADER_MEMBERS
+        : request.operation === 'upload-part'
+          ? PART_HEADER_MEMBERS
+          : undefined;
     for (const name of Object.keys(headers)) {
-      if (request.operation !== 'put' || !PUT_HEADER_MEMBERS.has(name)) {
+      if (members === undefined || !members.has(name)) {
         throw new Error(`the sdk engine cannot bind header ${name} to a ${request.operation}`);
       }
     }
-    const command =
-      request.operation === 'get'
-        ? new GetObjectCommand({
-            Bucket: request.bucket,
-            Key: request.key,
-            ResponseContentDisposition: request.responseContentDisposition,
-          })
-        : new PutObjectCommand({
-            Bucket: request.bucket,
-            Key: request.key,
-            ContentType: headers['content-type'],
-            ContentLength: headers['content-length'] === undefined ? undefined : Number(headers['content-length']),
-            ChecksumSHA256: headers['x-amz-checksum-sha256'],
-          });
-    return getSignedUrl(this.#signingClient(request), command, {
+    const contentLength = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
+    const client = this.#signingClient(request);
+    const options = {
       expiresIn: request.expiresIn,
       signingDate: request.signingDate,
       // Signed headers are what make S3 refuse other content: the presigner leaves
@@ -47,7 +43,35 @@ export class SdkSigner implements UrlSigner {
       signableHeaders: new Set(Object.keys(headers)),
       // Kept as a header, not hoisted into the query, so the browser sends it and S3 checks the body.
       unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
+    };
+    if (request.operation === 'get') {
+      const command = new GetObjectCommand({
+        Bucket: request.bucket,
+        Key: request.key,
+        ResponseContentDisposition: request.responseContentDisposition,
+      });
+      return getSignedUrl(client, command, options);
+    }
+    if (request.operation === 'put') {
+      const command = new PutObjectCommand({
+        Bucket: request.bucket,
+        Key: request.key,
+        ContentType: headers['content-type'],
+        ContentLength: contentLength,
+        ChecksumSHA256: headers['x-amz-checksum-sha256'],
+      });
+      return getSignedUrl(client, command, options);
+    }
+    if (request.part === undefined) throw new TypeError('an upload-part request names its upload and part');
+    const command = new UploadPartCommand({
+      Bucket: request.bucket,
+      Key: request.key,
+      UploadId: request.part.uploadId,
+      PartNumber: request.part.partNumber,
+      ContentLength: contentLength,
+      ChecksumSHA256: headers['x-amz-checksum-sha256'],
     });
+    return getSignedUrl(client, command, options);
   }
 
   /**

@@ -7,8 +7,14 @@ import type { Config } from '../config/config.js';
 /** `sdk`: the AWS SDK's getSignedUrl, the reference. `fast`: the same bytes from node:crypto. */
 export type PresignEngine = Config['presign']['engine'];
 
+/** One part of a multipart upload: S3's upload ID and the part's number (1..10,000). */
+export interface UploadPartTarget {
+  uploadId: string;
+  partNumber: number;
+}
+
 export interface SigningRequest {
-  operation: 'get' | 'put';
+  operation: 'get' | 'put' | 'upload-part';
   bucket: string;
   key: string;
   /** Already clamped to the credentials' remaining life. */
@@ -18,6 +24,8 @@ export interface SigningRequest {
   headers: Readonly<Record<string, string>>;
   /** GET only: signed into the query as `response-content-disposition`. */
   responseContentDisposition?: string | undefined;
+  /** upload-part only: signed into the query as `uploadId` and `partNumber`. */
+  part?: UploadPartTarget | undefined;
   /** The identity the Presigner fetched and clamped against: an engine signs with these and no other. */
   credentials: AwsCredentialIdentity;
 }

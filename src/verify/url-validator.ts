@@ -46,6 +46,11 @@ export interface UrlExpectation {
   credentialsExpireAt?: Date;
   /** Signed just now: X-Amz-Date must be within the clock skew in both directions. */
   fresh?: boolean;
+  /**
+   * A multipart part URL: `x-id` must then be UploadPart, and `uploadId` and `partNumber`
+   * come through queryParameters like any other expected parameter.
+   */
+  uploadPart?: boolean;
 }
 
 export interface UrlCheckFailure {
@@ -78,7 +83,7 @@ const LOWER_HEX_DIGIT = new Uint8Array(128);
 for (const digit of '0123456789abcdef') LOWER_HEX_DIGIT[digit.charCodeAt(0)] = 1;
 
 /** /^[0-9a-f]{64}$/ by table lookup: about half the regular expression's cost, a third of comparing ranges. */
-function isSignatureHex(value: string): boolean {
+export function isSignatureHex(value: string): boolean {
   if (value.length !== 64) return false;
   for (let i = 0; i < 64; i++) {
     const code = value.charCodeAt(i);
@@ -634,6 +639,11 @@ function checkOtherParameters(
   const asked = expectation.queryParameters;
   query.forEach((value, name) => {
     if (SIGV4_PARAMETERS.has(name)) return;
+    if (name === 'x-id' && expectation.uploadPart) {
+      if (value !== 'UploadPart')
+        fail('URL_UNEXPECTED_PARAMETER', `a part URL's x-id must be UploadPart, got ${value}`);
+      return;
+    }
     const sdkPattern = SDK_PARAMETERS.get(name);
     if (sdkPattern) {
       if (!sdkPattern.test(value)) fail('URL_UNEXPECTED_PARAMETER', `query parameter ${name}=${value} is not expected`);
@@ -662,10 +672,16 @@ let lastSignedAt: number | undefined;
 let lastCredential: string | undefined;
 let lastScope: CredentialScope | undefined;
 
-type CredentialScope = readonly [keyId: string, date: string, region: string, service: string, terminator: string];
+export type CredentialScope = readonly [
+  keyId: string,
+  date: string,
+  region: string,
+  service: string,
+  terminator: string,
+];
 
 /** The five parts of ACCESS_KEY/DATE/REGION/SERVICE/aws4_request, or undefined. */
-function parseCredential(value: string): CredentialScope | undefined {
+export function parseCredential(value: string): CredentialScope | undefined {
   if (value === lastCredential) return lastScope;
   const match = CREDENTIAL.exec(value);
   lastCredential = value;
@@ -674,7 +690,7 @@ function parseCredential(value: string): CredentialScope | undefined {
 }
 
 /** Milliseconds since the epoch, or undefined when the value is not a real UTC time. */
-function parseAmzDate(value: string): number | undefined {
+export function parseAmzDate(value: string): number | undefined {
   if (value === lastAmzDate) return lastSignedAt;
   const match = AMZ_DATE.exec(value);
   let signedAt: number | undefined;

@@ -17,7 +17,7 @@ import type { PinnedS3 } from '../../src/endpoint/s3-client.js';
 import { AppError, type ErrorCode } from '../../src/errors.js';
 import { createPresigner, type PresignerBundle } from '../../src/presign/create-presigner.js';
 import { credentialSource, staticCredentialSource, type CredentialSource } from '../../src/presign/credentials.js';
-import { Presigner, type PresignRequest } from '../../src/presign/presigner.js';
+import { Presigner, type PresignRequest, type RejectedRequest } from '../../src/presign/presigner.js';
 import { validatePresignedUrl, type ValidationReport, type ValidatorPolicy } from '../../src/verify/url-validator.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -577,7 +577,7 @@ describe('Presigner: a broken pinned client is caught by the validator', () => {
     const client = new S3Client({ credentials: credentials.provider, ...clientConfig });
     clients.push(client);
     const s3: PinnedS3 = { clientFor: () => client, destroy: () => client.destroy() };
-    const rejected: Array<{ report: ValidationReport; request: PresignRequest }> = [];
+    const rejected: Array<{ report: ValidationReport; request: RejectedRequest }> = [];
     const presigner = new Presigner({
       mode: pinnedMode,
       s3,

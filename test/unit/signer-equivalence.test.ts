@@ -290,7 +290,26 @@ function unbucketedRequest(): fc.Arbitrary<Unbucketed> {
       )
       .map((headers) => ({ ...headers }) as Record<string, string>),
   });
-  return fc.oneof(get, put);
+  // Part URLs: S3's upload IDs are long base64-like strings; any string must still sign alike.
+  const uploadPart = fc.record({
+    ...common,
+    operation: fc.constant('upload-part' as const),
+    headers: fc
+      .record(
+        { 'content-length': fc.integer({ min: 0, max: 5 * 1024 ** 3 }).map(String), 'x-amz-checksum-sha256': checksum },
+        { requiredKeys: [] },
+      )
+      .map((headers) => ({ ...headers }) as Record<string, string>),
+    part: fc.record({
+      uploadId: fc.oneof(
+        fc.stringMatching(/^[A-Za-z0-9._-]{20,160}$/),
+        base64ish(20, 120),
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }),
+      ),
+      partNumber: fc.integer({ min: 1, max: 10_000 }),
+    }),
+  });
+  return fc.oneof(get, put, uploadPart);
 }
 
 // ---- the property ----------------------------------------------------------------------

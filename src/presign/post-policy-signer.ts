@@ -1,0 +1,108 @@
+// Browser form uploads (S3 "POST Object" with a policy): the policy document, its base64 and
+// one HMAC of that base64 under the day's signing key. Byte for byte what
+// @aws-sdk/s3-presigned-post's createPresignedPost returns for the same fields and conditions
+// (test/unit/post-policy-signer.test.ts holds it to that), without its per-call endpoint
+// resolution and promise chain.
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import type { PinnedS3 } from '../endpoint/s3-client.js';
+import { DELEGATE, S3RouteResolver, type RouteEntry, type S3Route } from './s3-route.js';
+import { amzDates, sharedSigningKeys, SigningKeyCache } from './signing-key.js';
+import { ALGORITHM } from './sigv4-query.js';
+
+export interface PostPolicyRequest {
+  bucket: string;
+  /** The exact key: the policy holds `{"key": …}`, never `starts-with`. */
+  key: string;
+  /** The Content-Type the form must send, held as an exact condition. */
+  contentType: string;
+  /** The body's size must fall in [min, max] (`content-length-range`). */
+  contentLengthRange: readonly [min: number, max: number];
+  /** The status S3 answers a successful POST with; the form must send it. */
+  successActionStatus: '200' | '201' | '204';
+  expiresIn: number;
+  signingDate: Date;
+  credentials: AwsCredentialIdentity;
+}
+
+export interface SignedPostPolicy {
+  url: string;
+  /** Every form field to send before the file, in order; `file` goes last. */
+  fields: Record<string, string>;
+  /** The decoded policy document, for the validator. */
+  policyDocument: string;
+}
+
+/** Where the form posts to: the bucket's endpoint, its path without the key. */
+export function postUrl(route: S3Route): string {
+  return `${route.origin}${route.pathPrefix === '' ? '/' : route.pathPrefix}`;
+}
+
+export function signPostPolicy(
+  route: S3Route,
+  request: PostPolicyRequest,
+  keys: SigningKeyCache = sharedSigningKeys,
+): SignedPostPolicy {
+  const { credentials } = request;
+  if (typeof credentials.accessKeyId !== 'string' || typeof credentials.secretAccessKey !== 'string') {
+    throw new TypeError('Resolved credential object is not valid');
+  }
+  const [min, max] = request.contentLengthRange;
+  if (!(Number.isSafeInteger(min) && Number.isSafeInteger(max) && min >= 0 && min <= max)) {
+    throw new RangeError('content-length-range must be two integers, 0 <= min <= max');
+  }
+  if (!(Number.isInteger(request.expiresIn) && request.expiresIn >= 1)) {
+    throw new RangeError('a POST policy expires at least a second after it is signed');
+  }
+  const { longDate, shortDate } = amzDates(request.signingDate);
+  const region = route.signingRegion;
+  const credential = `${credentials.accessKeyId}/${shortDate}/${region}/s3/aws4_request`;
+  // createPresignedPost's order: its Fields, then bucket and the signing fields; the
+  // conditions are its Conditions, then one exact match per field, then the key.
+  const fields: Record<string, string> = {
+    'Content-Type': request.contentType,
+    success_action_status: request.successActionStatus,
+    bucket: request.bucket,
+    'X-Amz-Algorithm': ALGORITHM,
+    'X-Amz-Credential': credential,
+    'X-Amz-Date': longDate,
+  };
+  if (credentials.sessionToken) fields['X-Amz-Security-Token'] = credentials.sessionToken;
+  const conditions: unknown[] = [['content-length-range', min, max]];
+  for (const [name, value] of Object.entries(fields)) conditions.push({ [name]: value });
+  conditions.push({ key: request.key });
+  const expiration = new Date(Math.floor(request.signingDate.getTime() / 1000) * 1000 + request.expiresIn * 1000)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z');
+  const policyDocument = JSON.stringify({ expiration, conditions });
+  const policy = Buffer.from(policyDocument, 'utf8').toString('base64');
+  const signingKey = keys.get(credentials.secretAccessKey, shortDate, region, 's3');
+  return {
+    url: postUrl(route),
+    fields: { ...fields, key: request.key, Policy: policy, 'X-Amz-Signature': signingKey.hmac.hex(policy) },
+    policyDocument,
+  };
+}
+
+/** Signs POST policies for the pinned route of each bucket. */
+export class PostPolicySigner {
+  readonly #routes: S3RouteResolver;
+  readonly #keys = new SigningKeyCache();
+
+  constructor(s3: PinnedS3, maxCachedBuckets = 1000) {
+    this.#routes = new S3RouteResolver(s3, maxCachedBuckets);
+  }
+
+  sign(request: PostPolicyRequest): SignedPostPolicy | Promise<SignedPostPolicy> {
+    const route = this.#routes.cached(request.bucket);
+    if (route === undefined)
+      return this.#routes.resolve(request.bucket).then((resolved) => this.#signOn(resolved, request));
+    return this.#signOn(route, request);
+  }
+
+  #signOn(route: RouteEntry, request: PostPolicyRequest): SignedPostPolicy {
+    // S3 Express and the other routes the fast engine leaves to the SDK take no POST policy
+    // this service could prove: refused rather than guessed.
+    if (route === DELEGATE) throw new Error(`bucket ${request.bucket} has no endpoint a POST policy can be signed for`);
+    return signPostPolicy(route, request, this.#keys);
+  }
+}
