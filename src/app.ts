@@ -21,6 +21,8 @@ import { presignerProvider } from './presign/presigner-plugin.js';
 import { presignRoutes } from './presign/routes.js';
 import { uploadRoutes } from './uploads/routes.js';
 import { verifyRoutes } from './verify/routes.js';
+import { multipartProvider } from './multipart/multipart-plugin.js';
+import { multipartRoutes } from './multipart/routes.js';
 
 export interface AppDependencies {
   /** Who may call the presign routes: the clients file, or local mode's development key. */
@@ -103,6 +105,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   }
   await app.register(metricsProvider, { metrics });
   await app.register(presignerProvider, { config, signing });
+  await app.register(multipartProvider, { now: deps.now });
   await app.register(openApi);
   await app.register(healthRoutes);
   await app.register(verifyRoutes);
@@ -131,6 +134,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     });
     await api.register(presignRoutes);
     await api.register(uploadRoutes);
+    await api.register(multipartRoutes);
   });
   if (config.mode.kind === 'local' && deps.developmentApiKey !== undefined) {
     const { demoRoutes } = await import('./demo/routes.js');

@@ -1,11 +1,13 @@
 // The process: reads the environment, starts the embedded S3 server in local mode,
 // listens, and shuts down gracefully. The only module that touches process.env.
 import closeWithGrace from 'close-with-grace';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { buildApp } from './app.js';
 import { generateApiKey, hashApiKey } from './auth/api-keys.js';
 import { developmentRegistry, loadCallerRegistry, type CallerRegistry } from './auth/callers.js';
 import { formatConfigProblems, loadConfig, type Config } from './config/config.js';
+import { serviceOrigins } from './local/bucket-cors.js';
+import type { EmbeddedS3 } from './local/embedded-s3.js';
 import { LOCAL_CREDENTIALS } from './presign/create-presigner.js';
 import { staticCredentialSource } from './presign/credentials.js';
 
@@ -18,10 +20,11 @@ async function main(): Promise<void> {
   let config = result.config;
   const cleanups: Array<() => Promise<void>> = [];
 
+  let localS3: EmbeddedS3 | undefined;
   if (config.mode.kind === 'local') {
-    const local = await startLocalS3(config);
-    cleanups.push(local.close);
-    config = { ...config, mode: { ...config.mode, endpoint: local.endpoint } };
+    localS3 = await startLocalS3(config);
+    cleanups.push(localS3.close);
+    config = { ...config, mode: { ...config.mode, endpoint: localS3.endpoint } };
   }
 
   let callers: CallerRegistry;
@@ -52,11 +55,17 @@ async function main(): Promise<void> {
   });
 
   const address = await app.listen({ host: config.server.host, port: config.server.port });
+  if (localS3 !== undefined) {
+    // Only now is the port known (PORT=0 picks one): the /demo page's origin, and the
+    // frontends the service itself allows, may use the embedded bucket from a browser.
+    const { port } = app.server.address() as AddressInfo;
+    await localS3.allowCorsOrigins([...serviceOrigins(port), ...config.cors.origins]);
+  }
   app.log.info({ address, mode: config.mode.kind, buckets: config.buckets }, 's3-presign is ready');
   if (config.mode.kind === 'local') process.stdout.write(localBanner(address, config, developmentKey));
 }
 
-async function startLocalS3(config: Config) {
+async function startLocalS3(config: Config): Promise<EmbeddedS3> {
   const port = config.localS3Port ?? 0;
   // s3rver never reports a taken port (the error escapes as an uncaught exception),
   // so ask the OS first and fail with a message that says what to do.
@@ -67,7 +76,7 @@ async function startLocalS3(config: Config) {
     process.exit(1);
   }
   const { startEmbeddedS3 } = await import('./local/embedded-s3.js');
-  return startEmbeddedS3({ port, buckets: config.buckets, cors: true });
+  return startEmbeddedS3({ port, buckets: config.buckets });
 }
 
 function portIsFree(port: number): Promise<boolean> {

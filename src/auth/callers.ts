@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SIGV4_MAX_EXPIRES_SECONDS, type Config } from '../config/config.js';
 import { AppError } from '../errors.js';
-import { MAX_SINGLE_PUT_BYTES } from '../presign/schemas.js';
+import { MAX_OBJECT_BYTES } from '../multipart/part-rules.js';
 import { ApiKeyIndex, looksLikeApiKey } from './api-keys.js';
 import { JWT_ALGORITHMS, JwtVerifier } from './jwt.js';
 import type { Caller, CallerPolicy } from './policy.js';
@@ -27,7 +27,8 @@ const policySchema = z.strictObject({
     .min(1)
     .describe('"" allows every key'),
   maxExpiresSeconds: z.number().int().min(1).max(SIGV4_MAX_EXPIRES_SECONDS).optional(),
-  maxContentLength: z.number().int().min(0).max(MAX_SINGLE_PUT_BYTES).optional(),
+  // The whole object, multipart included (5 TiB); a single PUT is still capped at 5 GiB by its own schema.
+  maxContentLength: z.number().int().min(0).max(MAX_OBJECT_BYTES).optional(),
   contentTypes: z.array(z.string().regex(MEDIA_RANGE, 'must be type/subtype, type/* or */*')).min(1).optional(),
 });
 

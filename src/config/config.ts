@@ -71,6 +71,10 @@ export const envSchema = z.object({
   RATE_LIMIT_MAX: integer(1, 1_000_000),
   RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400),
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: integer(0, 60_000),
+  UPLOAD_TOKEN_SECRET: z
+    .string()
+    .min(32, { error: 'must be at least 32 characters (e.g. openssl rand -base64 32)' })
+    .optional(),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -130,6 +134,11 @@ export interface Config {
   rateLimit: { max: number; windowSeconds: number };
   /** Above this mean event-loop delay the presign routes answer 503 OVERLOADED; 0 never. */
   overload: { maxEventLoopDelayMs: number };
+  /**
+   * Binds multipart upload IDs to their caller and key (HMAC). Every replica needs the same
+   * one; unset, each process draws its own and upload IDs live only as long as it does.
+   */
+  uploads: { tokenSecret: string | undefined };
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -238,6 +247,7 @@ export function loadConfig(
       cors: { origins: parsed.CORS_ORIGINS ?? [] },
       rateLimit: { max: parsed.RATE_LIMIT_MAX ?? 600, windowSeconds: parsed.RATE_LIMIT_WINDOW_SECONDS ?? 60 },
       overload: { maxEventLoopDelayMs: parsed.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ?? 500 },
+      uploads: { tokenSecret: parsed.UPLOAD_TOKEN_SECRET },
     },
   };
 }

@@ -31,6 +31,7 @@ async function openApiPlugin(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'presign', description: 'Mint presigned URLs' },
         { name: 'frontend', description: 'Uploads and downloads for browser apps' },
+        { name: 'multipart', description: 'Large uploads in parts, resumable, for frontends and services' },
         { name: 'verify', description: 'Validate presigned URLs' },
         { name: 'operations', description: 'Probes for operators and orchestrators' },
       ],

@@ -3,6 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
+
+import { bucketCorsRule } from './bucket-cors.js';
+
 export interface EmbeddedS3Options {
   /**
    * 0 (the default) lets the OS pick a free port. Prefer it: s3rver does not
@@ -13,14 +17,22 @@ export interface EmbeddedS3Options {
   buckets: string[];
   /** Defaults to a fresh temporary directory that close() removes. */
   directory?: string;
-  /** Gives every bucket a CORS rule so a browser on loopback can use presigned URLs. */
-  cors?: boolean;
+  /**
+   * Browser origins every bucket answers (bucketCorsRule). None by default: no web page
+   * can then use the store. The service adds its own origin once it listens.
+   */
+  corsOrigins?: readonly string[];
 }
 
 export interface EmbeddedS3 {
   endpoint: URL;
   region: 'us-east-1';
   credentials: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * Replaces every bucket's CORS configuration with bucketCorsRule(origins), through S3's
+   * own PutBucketCors call, signed as for any bucket.
+   */
+  allowCorsOrigins(origins: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,19 +43,7 @@ const LOOPBACK_ADDRESS = '127.0.0.1';
 // s3rver has a single built-in account and rejects any other access key.
 const S3RVER_ACCESS_KEY_ID = 'S3RVER';
 const S3RVER_SECRET_ACCESS_KEY = 'S3RVER';
-
-// Origin "*" is acceptable because the server only listens on loopback.
-// ETag is exposed so browser multipart or conditional-request code can read it.
-const LOOPBACK_CORS_CONFIGURATION = `<CORSConfiguration>
-  <CORSRule>
-    <AllowedOrigin>*</AllowedOrigin>
-    <AllowedMethod>GET</AllowedMethod>
-    <AllowedMethod>PUT</AllowedMethod>
-    <AllowedMethod>HEAD</AllowedMethod>
-    <AllowedHeader>*</AllowedHeader>
-    <ExposeHeader>ETag</ExposeHeader>
-  </CORSRule>
-</CORSConfiguration>`;
+const REGION = 'us-east-1';
 
 export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<EmbeddedS3> {
   // Loaded on demand: s3rver is a devDependency and production deployments,
@@ -63,10 +63,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     port: options.port ?? 0,
     silent: true,
     directory,
-    configureBuckets: options.buckets.map((name) => ({
-      name,
-      configs: options.cors === true ? [LOOPBACK_CORS_CONFIGURATION] : [],
-    })),
+    configureBuckets: options.buckets.map((name) => ({ name })),
   });
 
   let address: AddressInfo;
@@ -78,19 +75,42 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     throw error;
   }
 
-  let closing: Promise<void> | undefined;
-  return {
-    endpoint: new URL(`http://${LOOPBACK_ADDRESS}:${address.port}`),
-    region: 'us-east-1',
-    credentials: {
-      accessKeyId: S3RVER_ACCESS_KEY_ID,
-      secretAccessKey: S3RVER_SECRET_ACCESS_KEY,
-    },
-    close() {
-      // Memoised so a cleanup hook and an explicit close() can both run: a second
-      // close() on the underlying http.Server would fail with ERR_SERVER_NOT_RUNNING.
-      closing ??= server.close().finally(removeOwnedDirectory);
-      return closing;
-    },
+  const endpoint = new URL(`http://${LOOPBACK_ADDRESS}:${address.port}`);
+  const credentials = { accessKeyId: S3RVER_ACCESS_KEY_ID, secretAccessKey: S3RVER_SECRET_ACCESS_KEY };
+  const client = new S3Client({
+    endpoint: endpoint.href,
+    region: REGION,
+    forcePathStyle: true,
+    credentials,
+    // s3rver checks Content-MD5 (the patch), not the CRC32 the SDK would add by default.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+  const allowCorsOrigins = async (origins: readonly string[]): Promise<void> => {
+    const rule = bucketCorsRule(origins);
+    for (const bucket of options.buckets) {
+      await client.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: [rule] } }));
+    }
   };
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    // Memoised so a cleanup hook and an explicit close() can both run: a second
+    // close() on the underlying http.Server would fail with ERR_SERVER_NOT_RUNNING.
+    closing ??= server
+      .close()
+      .finally(() => client.destroy())
+      .finally(removeOwnedDirectory);
+    return closing;
+  };
+
+  if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
+    try {
+      await allowCorsOrigins(options.corsOrigins);
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  }
+
+  return { endpoint, region: REGION, credentials, allowCorsOrigins, close };
 }

@@ -1,6 +1,5 @@
 // The frontend routes: the service picks upload keys under the caller's own prefix and
 // binds type, length and checksum; downloads stay inside the caller's prefixes.
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AppError } from '../errors.js';
@@ -12,14 +11,9 @@ import {
   presignRequestSchema,
   presignResponseSchema,
 } from '../presign/schemas.js';
-import { attachmentDisposition, sanitizeFilename } from './filenames.js';
-
-const filenameSchema = z
-  .string()
-  .min(1)
-  .max(1024)
-  .refine((name) => name.isWellFormed(), 'must be valid UTF-8')
-  .describe('The name the user sees; sanitised before it becomes part of a key or a header');
+import { attachmentDisposition } from './filenames.js';
+import { filenameSchema, postPolicyResponseSchema } from './schemas.js';
+import { pickUploadKey } from './keys.js';
 
 const uploadRequestSchema = z
   .strictObject({
@@ -27,6 +21,12 @@ const uploadRequestSchema = z
     contentType: presignRequestSchema.shape.contentType.unwrap(),
     contentLength: z.number().int().min(0).max(MAX_SINGLE_PUT_BYTES).describe('Exact body size in bytes (signed)'),
     checksumSha256: presignRequestSchema.shape.checksumSha256,
+    method: z
+      .enum(['put', 'post'])
+      .optional()
+      .describe(
+        '`put` (default): one presigned PUT URL. `post`: a browser form policy (POST Object) for exactly this key, type and length',
+      ),
   })
   .meta({ id: 'UploadRequest' });
 
@@ -44,23 +44,34 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
     '/uploads',
     {
       schema: {
-        summary: 'Get a PUT URL for a new upload',
+        summary: 'Get a PUT URL, or a browser form policy, for a new upload',
         description:
-          'For frontends. The service chooses the key (`<your prefix><uuid>/<sanitised filename>`) and signs content-type, content-length and, when given, x-amz-checksum-sha256: S3 refuses any other type, size or bytes. Send exactly the returned headers (browsers set content-length themselves).',
+          'For frontends. The service chooses the key (`<your prefix><uuid>/<sanitised filename>`) and signs content-type, content-length and, when given, x-amz-checksum-sha256: S3 refuses any other type, size or bytes. Send exactly the returned headers (browsers set content-length themselves). With `"method": "post"` the answer is a POST policy instead: post a multipart/form-data form to `url` with every returned field, then the file as the last field (`file`); S3 answers 201 and refuses another key, type or size.',
         tags: ['frontend'],
         security: [{ bearer: [] }],
         body: uploadRequestSchema,
-        response: { 200: presignResponseSchema, ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503) },
+        response: {
+          200: z.union([presignResponseSchema, postPolicyResponseSchema]),
+          ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503),
+        },
       },
     },
     async (request) => {
       const { caller } = request;
-      const prefix = caller.policy.keyPrefixes[0] as string;
       const { body } = request;
+      if (body.method === 'post') {
+        if (body.checksumSha256 !== undefined) {
+          throw new AppError('VALIDATION_FAILED', 'checksumSha256 only applies to method put', {
+            field: 'checksumSha256',
+          });
+        }
+        const policy = await app.multipart.createPostPolicy(caller, body);
+        return { ...policy, expiresAt: policy.expiresAt.toISOString() };
+      }
       return issueForCaller(app, caller, {
         operation: 'put',
         ...callerDefaults(caller, config),
-        key: `${prefix}${randomUUID()}/${sanitizeFilename(body.filename)}`,
+        key: pickUploadKey(caller, body.filename),
         contentType: body.contentType,
         contentLength: body.contentLength,
         checksumSha256: body.checksumSha256,

@@ -13,6 +13,7 @@ import { buildApp, loggerOptions } from '../../src/app.js';
 import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
 import { developmentRegistry } from '../../src/auth/callers.js';
 import type { Config } from '../../src/config/config.js';
+import { serviceOrigins } from '../../src/local/bucket-cors.js';
 import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { LOCAL_CREDENTIALS } from '../../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
@@ -24,8 +25,7 @@ const FILENAME = 'résumé 2026.pdf';
 /** The app in local mode, listening on 127.0.0.1, against an embedded S3 server with CORS. */
 async function startDemoApp(t: TestContext) {
   const base = configFrom({ S3_ENDPOINT_MODE: 'local', LOG_LEVEL: 'info' });
-  // A browser page on the service's origin PUTs to the S3 server's origin: the bucket needs CORS.
-  const s3 = await startEmbeddedS3({ buckets: base.buckets, cors: true });
+  const s3 = await startEmbeddedS3({ buckets: base.buckets });
   t.after(() => s3.close());
   const config: Config = { ...base, mode: { kind: 'local', region: base.mode.region, endpoint: s3.endpoint } };
   const apiKey = generateApiKey();
@@ -38,6 +38,9 @@ async function startDemoApp(t: TestContext) {
   });
   t.after(() => app.close());
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  // A browser page on the service's origin PUTs to the S3 server's origin: the bucket needs
+  // CORS for that origin, as server.ts sets it in local mode.
+  await s3.allowCorsOrigins(serviceOrigins(Number(new URL(address).port)));
   return { address, app, s3, apiKey, logs };
 }
 

@@ -3,13 +3,19 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import type { S3Client } from '@aws-sdk/client-s3';
-import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
@@ -191,30 +197,6 @@ describe('embedded S3 (s3rver) with the AWS SDK v3', () => {
 });
 
 describe('startEmbeddedS3 options', () => {
-  it('with cors: true, allows a loopback preflight for PUT', async (t) => {
-    const s3 = await startEmbeddedS3({ buckets: [BUCKET, 'second-bucket'], cors: true });
-    t.after(() => s3.close());
-
-    for (const bucket of [BUCKET, 'second-bucket']) {
-      const response = await fetch(new URL(`/${bucket}/upload.txt`, s3.endpoint), {
-        method: 'OPTIONS',
-        headers: {
-          origin: 'http://127.0.0.1:8080',
-          'access-control-request-method': 'PUT',
-          'access-control-request-headers': 'content-type',
-        },
-      });
-      await response.arrayBuffer();
-      assert.equal(response.status, 200, bucket);
-      const allowOrigin = response.headers.get('access-control-allow-origin');
-      assert.ok(
-        allowOrigin === '*' || allowOrigin === 'http://127.0.0.1:8080',
-        `${bucket}: Access-Control-Allow-Origin was ${String(allowOrigin)}`,
-      );
-      assert.match(response.headers.get('access-control-allow-methods') ?? '', /\bPUT\b/);
-    }
-  });
-
   it('keeps a caller-supplied directory on close, and close() can be called twice', async (t) => {
     const directory = await mkdtemp(join(tmpdir(), 'embedded-s3-test-'));
     t.after(() => rm(directory, { recursive: true, force: true }));
@@ -224,5 +206,46 @@ describe('startEmbeddedS3 options', () => {
     await s3.close();
 
     assert.deepEqual(await readdir(directory), [BUCKET]);
+  });
+});
+
+describe('embedded S3 keeps every key inside its directory', () => {
+  // s3rver stores each "/" segment of a key as a directory: unpatched, a key or bucket
+  // with ".." segments wrote files anywhere the process could write.
+  it('refuses keys with "." or ".." segments and bucket names that are paths, writing nothing outside', async (t) => {
+    const sandbox = await mkdtemp(join(tmpdir(), 'embedded-s3-paths-'));
+    t.after(() => rm(sandbox, { recursive: true, force: true }));
+    const directory = join(sandbox, 'store');
+    await mkdir(directory);
+    const s3 = await startEmbeddedS3({ buckets: [BUCKET], directory });
+    t.after(() => s3.close());
+    const client = embeddedS3Client(s3);
+    t.after(() => client.destroy());
+
+    for (const key of ['../../escaped', 'a/../../../escaped', './escaped', 'a/./b', 'a/..', 'nul\0byte']) {
+      const refused = await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'x' })).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      assert.ok(refused instanceof S3ServiceException, `${JSON.stringify(key)} was stored`);
+      assert.equal(refused.$metadata.httpStatusCode, 400, key);
+      assert.equal(refused.name, 'InvalidArgument', key);
+    }
+    for (const bucket of ['..', '../..', '.']) {
+      const refused = await client
+        .send(new PutObjectCommand({ Bucket: bucket, Key: `${bucket}/escaped`, Body: 'x' }))
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      assert.ok(refused instanceof Error, `bucket ${bucket} accepted`);
+    }
+    assert.deepEqual(await readdir(sandbox), ['store']);
+    assert.deepEqual(await readdir(directory), [BUCKET]);
+
+    // Dots inside a segment are ordinary characters.
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'a..b/.hidden/..c', Body: 'x' }));
+    const stored = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'a..b/.hidden/..c' }));
+    assert.equal(await stored.Body?.transformToString(), 'x');
   });
 });

@@ -1,0 +1,75 @@
+// S3's multipart rules, checked before S3 sees a request so a caller gets a clear 400
+// instead of S3's error after the bytes are sent.
+import { AppError } from '../errors.js';
+
+export const MIN_PART_BYTES = 5 * 1024 ** 2;
+export const MAX_PART_BYTES = 5 * 1024 ** 3;
+export const MAX_PARTS = 10_000;
+export const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
+
+/** How the declared object splits: every part `partSize` bytes but the last. */
+export interface PartLayout {
+  contentLength: number;
+  partSize: number;
+  partCount: number;
+}
+
+/**
+ * The part size a caller gets when it names none: 8 MiB, or larger when the object needs
+ * more than 10,000 parts of that (rounded up to whole MiB so part boundaries stay simple).
+ */
+export function defaultPartSize(contentLength: number | undefined): number {
+  const base = 8 * 1024 ** 2;
+  if (contentLength === undefined) return base;
+  const needed = Math.ceil(contentLength / MAX_PARTS / 1024 ** 2) * 1024 ** 2;
+  return Math.max(base, needed);
+}
+
+export function partLayout(contentLength: number, partSize: number): PartLayout {
+  if (contentLength > MAX_OBJECT_BYTES) {
+    throw new AppError('OBJECT_TOO_LARGE', `contentLength may be at most ${MAX_OBJECT_BYTES} bytes (5 TiB)`, {
+      field: 'contentLength',
+    });
+  }
+  checkPartSize(partSize);
+  // An empty object is one empty part: S3 completes it.
+  const partCount = Math.max(1, Math.ceil(contentLength / partSize));
+  if (partCount > MAX_PARTS) {
+    throw new AppError(
+      'TOO_MANY_PARTS',
+      `${contentLength} bytes in parts of ${partSize} makes ${partCount} parts; S3 takes at most ${MAX_PARTS}: choose a larger partSize (at least ${Math.ceil(contentLength / MAX_PARTS)})`,
+      { field: 'partSize' },
+    );
+  }
+  return { contentLength, partSize, partCount };
+}
+
+export function checkPartSize(partSize: number): void {
+  if (!Number.isSafeInteger(partSize) || partSize < MIN_PART_BYTES || partSize > MAX_PART_BYTES) {
+    throw new AppError(
+      'INVALID_PART_SIZE',
+      `partSize must be ${MIN_PART_BYTES}..${MAX_PART_BYTES} bytes (5 MiB..5 GiB)`,
+      {
+        field: 'partSize',
+      },
+    );
+  }
+}
+
+/** The exact size of part `partNumber` (1-based) under the layout. */
+export function sizeOfPart(layout: PartLayout, partNumber: number): number {
+  return partNumber < layout.partCount
+    ? layout.partSize
+    : layout.contentLength - (layout.partCount - 1) * layout.partSize;
+}
+
+export function checkPartNumber(partNumber: number, partCount: number | undefined, field: string): void {
+  const last = partCount ?? MAX_PARTS;
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > last) {
+    throw new AppError(
+      'INVALID_PART_NUMBER',
+      `part number ${partNumber} is outside 1..${last}${partCount === undefined ? '' : ' (this upload has that many parts)'}`,
+      { field },
+    );
+  }
+}

@@ -1,0 +1,117 @@
+// Multipart uploads for frontends and services alike: the service creates, lists, completes
+// and aborts through the pinned client; the caller PUTs the parts to the URLs it is given.
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { errorResponses } from '../http/error-schema.js';
+import {
+  completeRequestSchema,
+  completeResponseSchema,
+  createMultipartRequestSchema,
+  createMultipartResponseSchema,
+  listPartsResponseSchema,
+  partUrlsRequestSchema,
+  partUrlsResponseSchema,
+  uploadRefSchema,
+} from './schemas.js';
+
+const security = [{ bearer: [] }];
+const tags = ['multipart'];
+
+export const multipartRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post(
+    '/multipart',
+    {
+      schema: {
+        summary: 'Start a multipart upload',
+        description:
+          "The service picks the key (`<your prefix><uuid>/<sanitised filename>`) and creates the upload at S3. The object's size and type are checked against your policy now, every part URL signs its part's exact size, and completion refuses a total other than contentLength.",
+        tags,
+        security,
+        body: createMultipartRequestSchema,
+        response: {
+          200: createMultipartResponseSchema,
+          ...errorResponses(400, 401, 403, 413, 415, 429, 500, 502, 503),
+        },
+      },
+    },
+    async (request) => {
+      const created = await app.multipart.createMultipartUpload(request.caller, request.body);
+      return { ...created, partCount: created.partCount as number, expiresAt: created.expiresAt.toISOString() };
+    },
+  );
+
+  app.post(
+    '/multipart/parts',
+    {
+      schema: {
+        summary: 'Get PUT URLs for parts of a multipart upload',
+        description:
+          'One validated URL per part number. Send each part with exactly the returned headers and keep the ETag S3 answers with.',
+        tags,
+        security,
+        body: partUrlsRequestSchema,
+        response: { 200: partUrlsResponseSchema, ...errorResponses(400, 401, 403, 410, 413, 415, 429, 500, 503) },
+      },
+    },
+    async (request) => {
+      const signed = await app.multipart.signPartUrls(request.caller, request.body);
+      return { parts: signed.parts, expiresAt: signed.expiresAt.toISOString() };
+    },
+  );
+
+  app.post(
+    '/multipart/list',
+    {
+      schema: {
+        summary: 'List the parts S3 holds for an upload (to resume)',
+        tags,
+        security,
+        body: uploadRefSchema,
+        response: {
+          200: listPartsResponseSchema,
+          ...errorResponses(400, 401, 403, 404, 410, 413, 415, 429, 500, 502, 503),
+        },
+      },
+    },
+    async (request) => app.multipart.listParts(request.caller, request.body),
+  );
+
+  app.post(
+    '/multipart/complete',
+    {
+      schema: {
+        summary: 'Complete a multipart upload',
+        description:
+          "Checked against S3's own list of parts first: every ETag must be the stored one, every part but the last at least 5 MiB, and the total within your policy and equal to the declared contentLength.",
+        tags,
+        security,
+        body: completeRequestSchema,
+        response: {
+          200: completeResponseSchema,
+          ...errorResponses(400, 401, 403, 404, 410, 413, 415, 429, 500, 502, 503),
+        },
+      },
+    },
+    async (request) => app.multipart.completeMultipartUpload(request.caller, request.body),
+  );
+
+  app.post(
+    '/multipart/abort',
+    {
+      schema: {
+        summary: 'Abort a multipart upload and discard its parts',
+        tags,
+        security,
+        body: uploadRefSchema,
+        response: {
+          204: z.null().describe('Aborted: S3 holds no part of it any more'),
+          ...errorResponses(400, 401, 403, 404, 410, 413, 415, 429, 500, 502, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      await app.multipart.abortMultipartUpload(request.caller, request.body);
+      return reply.status(204).send(null);
+    },
+  );
+};

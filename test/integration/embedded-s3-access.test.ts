@@ -1,0 +1,236 @@
+// Who may use the embedded store: as on S3, an unsigned request is refused whatever the
+// operation, and browsers get CORS only from the configured origins, for the methods and
+// headers of the presigned flows (bucketCorsRule). Unpatched s3rver served anonymous
+// requests and answered every preflight with Access-Control-Allow-Origin: *.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateMultipartUploadCommand,
+  GetBucketCorsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+
+import { bucketCorsRule, serviceOrigins } from '../../src/local/bucket-cors.js';
+import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
+import { embeddedS3Client } from '../helpers.js';
+
+const BUCKET = 'access-test-bucket';
+const KEY = 'existing/object.txt';
+const SERVICE_ORIGINS = serviceOrigins(8080);
+const FRONTEND = 'https://app.example.com';
+const OTHER_ORIGIN = 'https://attacker.example';
+
+async function s3Error(response: Response): Promise<{ status: number; code: string | undefined }> {
+  const body = await response.text();
+  return { status: response.status, code: /<Code>([^<]*)<\/Code>/.exec(body)?.[1] };
+}
+
+describe('embedded S3 refuses anonymous requests', () => {
+  let s3: EmbeddedS3;
+  let client: S3Client;
+  let uploadId: string;
+
+  before(async () => {
+    s3 = await startEmbeddedS3({ buckets: [BUCKET] });
+    client = embeddedS3Client(s3);
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: 'kept' }));
+    const created = await client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'mpu.bin' }));
+    assert.ok(created.UploadId);
+    uploadId = created.UploadId;
+  });
+
+  after(async () => {
+    client.destroy();
+    await s3.close();
+  });
+
+  const url = (path: string): URL => new URL(path, s3.endpoint);
+
+  it('refuses every operation without a signature with 403 AccessDenied', async () => {
+    const form = new FormData();
+    form.append('key', 'anonymous-form.txt');
+    form.append('file', new Blob(['anonymous']), 'anonymous-form.txt');
+    const requests: Array<[string, string, RequestInit?]> = [
+      ['list buckets', '/'],
+      ['list objects', `/${BUCKET}/`],
+      ['list objects, no slash', `/${BUCKET}`],
+      ['head bucket', `/${BUCKET}`, { method: 'HEAD' }],
+      ['create bucket', '/anonymous-bucket', { method: 'PUT' }],
+      ['delete bucket', `/${BUCKET}`, { method: 'DELETE' }],
+      ['get bucket cors', `/${BUCKET}?cors`],
+      ['put bucket cors', `/${BUCKET}?cors`, { method: 'PUT', body: '<CORSConfiguration/>' }],
+      ['get object', `/${BUCKET}/${KEY}`],
+      ['head object', `/${BUCKET}/${KEY}`, { method: 'HEAD' }],
+      ['put object', `/${BUCKET}/${KEY}`, { method: 'PUT', body: 'overwritten' }],
+      ['put object, new key', `/${BUCKET}/anonymous.txt`, { method: 'PUT', body: 'x' }],
+      ['delete object', `/${BUCKET}/${KEY}`, { method: 'DELETE' }],
+      [
+        'delete objects',
+        `/${BUCKET}?delete`,
+        { method: 'POST', body: `<Delete><Object><Key>${KEY}</Key></Object></Delete>` },
+      ],
+      ['copy object', `/${BUCKET}/copy.txt`, { method: 'PUT', headers: { 'x-amz-copy-source': `/${BUCKET}/${KEY}` } }],
+      ['create multipart upload', `/${BUCKET}/mpu2.bin?uploads`, { method: 'POST' }],
+      ['upload part', `/${BUCKET}/mpu.bin?partNumber=1&uploadId=${uploadId}`, { method: 'PUT', body: 'part' }],
+      ['list parts', `/${BUCKET}/mpu.bin?uploadId=${uploadId}`],
+      ['abort multipart upload', `/${BUCKET}/mpu.bin?uploadId=${uploadId}`, { method: 'DELETE' }],
+      [
+        'complete multipart upload',
+        `/${BUCKET}/mpu.bin?uploadId=${uploadId}`,
+        { method: 'POST', body: '<CompleteMultipartUpload/>' },
+      ],
+      ['form upload without a policy', `/${BUCKET}`, { method: 'POST', body: form }],
+      // A signature alone is no authentication: SigV4 query auth starts at X-Amz-Algorithm.
+      ['a lone X-Amz-Signature', `/${BUCKET}/${KEY}?X-Amz-Signature=${'0'.repeat(64)}`],
+    ];
+    for (const [name, path, init] of requests) {
+      const response = await fetch(url(path), init);
+      if (init?.method === 'HEAD') {
+        // A HEAD answer has no body to carry the code.
+        assert.equal(response.status, 403, name);
+        continue;
+      }
+      assert.deepEqual(await s3Error(response), { status: 403, code: 'AccessDenied' }, name);
+    }
+
+    // Nothing changed: the object is intact, nothing new was stored, the upload is still open.
+    const kept = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: KEY }));
+    assert.equal(await kept.Body?.transformToString(), 'kept');
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: BUCKET }));
+    assert.deepEqual(
+      listed.Contents?.map((object) => object.Key),
+      [KEY],
+    );
+  });
+
+  it('still serves the same operations when signed', async () => {
+    const signed = await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: KEY }), { expiresIn: 60 });
+    const response = await fetch(signed);
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), 'kept');
+  });
+});
+
+describe('embedded S3 CORS follows bucketCorsRule', () => {
+  let s3: EmbeddedS3;
+  let client: S3Client;
+
+  before(async () => {
+    s3 = await startEmbeddedS3({ buckets: [BUCKET, 'second-bucket'], corsOrigins: [...SERVICE_ORIGINS, FRONTEND] });
+    client = embeddedS3Client(s3);
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: 'kept' }));
+  });
+
+  after(async () => {
+    client.destroy();
+    await s3.close();
+  });
+
+  function preflight(path: string, origin: string, method: string, headers?: string): Promise<Response> {
+    return fetch(new URL(path, s3.endpoint), {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': method,
+        ...(headers === undefined ? {} : { 'access-control-request-headers': headers }),
+      },
+    });
+  }
+
+  it('stores exactly the documented rule on every bucket', async () => {
+    for (const bucket of [BUCKET, 'second-bucket']) {
+      const stored = await client.send(new GetBucketCorsCommand({ Bucket: bucket }));
+      const rule = bucketCorsRule([...SERVICE_ORIGINS, FRONTEND]);
+      assert.deepEqual(
+        stored.CORSRules?.map((r) => ({
+          AllowedOrigins: r.AllowedOrigins,
+          AllowedMethods: r.AllowedMethods,
+          AllowedHeaders: r.AllowedHeaders,
+          ExposeHeaders: r.ExposeHeaders,
+          MaxAgeSeconds: r.MaxAgeSeconds,
+        })),
+        [rule],
+        bucket,
+      );
+    }
+  });
+
+  it('answers a preflight from each allowed origin with that origin, the flows methods and ETag exposed', async () => {
+    for (const origin of [...SERVICE_ORIGINS, FRONTEND]) {
+      const response = await preflight(`/${BUCKET}/upload.bin`, origin, 'PUT', 'content-type,x-amz-checksum-sha256');
+      await response.arrayBuffer();
+      assert.equal(response.status, 200, origin);
+      assert.equal(response.headers.get('access-control-allow-origin'), origin);
+      assert.equal(response.headers.get('access-control-allow-methods'), 'GET, HEAD, PUT, POST');
+      assert.equal(response.headers.get('access-control-allow-headers'), 'content-type, x-amz-checksum-sha256');
+      assert.equal(response.headers.get('access-control-expose-headers'), 'ETag');
+      assert.match(response.headers.get('vary') ?? '', /\bOrigin\b/);
+    }
+    // A form upload POSTs to the bucket itself.
+    const post = await preflight(`/${BUCKET}`, FRONTEND, 'POST');
+    await post.arrayBuffer();
+    assert.equal(post.status, 200);
+    assert.equal(post.headers.get('access-control-allow-origin'), FRONTEND);
+  });
+
+  it('exposes ETag on the actual response to an allowed origin', async () => {
+    const signed = await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: KEY }), { expiresIn: 60 });
+    const response = await fetch(signed, { headers: { origin: FRONTEND } });
+    await response.arrayBuffer();
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('access-control-allow-origin'), FRONTEND);
+    assert.equal(response.headers.get('access-control-expose-headers'), 'ETag');
+    assert.ok(response.headers.get('etag'));
+
+    const other = await fetch(signed, { headers: { origin: OTHER_ORIGIN } });
+    await other.arrayBuffer();
+    assert.equal(other.headers.get('access-control-allow-origin'), null);
+  });
+
+  it('refuses a preflight from another origin, for another method or with another header', async () => {
+    const refused: Array<[string, string, string, string?]> = [
+      ['other origin', OTHER_ORIGIN, 'PUT'],
+      ['look-alike origin', `${FRONTEND}.attacker.example`, 'GET'],
+      ['other port', 'http://127.0.0.1:8081', 'PUT'],
+      ['null origin', 'null', 'GET'],
+      ['DELETE', FRONTEND, 'DELETE'],
+      ['PATCH', FRONTEND, 'PATCH'],
+      ['authorization header', FRONTEND, 'PUT', 'authorization'],
+      ['x-amz-acl header', FRONTEND, 'PUT', 'content-type,x-amz-acl'],
+    ];
+    for (const [name, origin, method, headers] of refused) {
+      const response = await preflight(`/${BUCKET}/upload.bin`, origin, method, headers);
+      assert.equal(response.headers.get('access-control-allow-origin'), null, name);
+      assert.deepEqual(await s3Error(response), { status: 403, code: 'CORSResponse' }, name);
+    }
+  });
+
+  it('answers no origin at all when none is configured', async () => {
+    const closed = await startEmbeddedS3({ buckets: [BUCKET] });
+    try {
+      const response = await fetch(new URL(`/${BUCKET}/upload.bin`, closed.endpoint), {
+        method: 'OPTIONS',
+        headers: { origin: SERVICE_ORIGINS[0] ?? '', 'access-control-request-method': 'PUT' },
+      });
+      assert.deepEqual(await s3Error(response), { status: 403, code: 'CORSResponse' });
+      assert.equal(response.headers.get('access-control-allow-origin'), null);
+    } finally {
+      await closed.close();
+    }
+  });
+});
+
+describe('bucketCorsRule', () => {
+  it('refuses wildcards and an empty origin list', () => {
+    assert.throws(() => bucketCorsRule(['*']), /exact/);
+    assert.throws(() => bucketCorsRule(['https://*.example.com']), /exact/);
+    assert.throws(() => bucketCorsRule([]), /at least one origin/);
+  });
+});
