@@ -23,6 +23,8 @@ import { uploadRoutes } from './uploads/routes.js';
 import { verifyRoutes } from './verify/routes.js';
 import { multipartProvider } from './multipart/multipart-plugin.js';
 import { multipartRoutes } from './multipart/routes.js';
+import { companionRoutes } from './upload-clients/companion-routes.js';
+import { uppyRoutes } from './upload-clients/uppy-routes.js';
 
 export interface AppDependencies {
   /** Who may call the presign routes: the clients file, or local mode's development key. */
@@ -98,7 +100,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   if (config.cors.origins.length > 0) {
     await app.register(cors, {
       origin: config.cors.origins,
-      methods: ['GET', 'POST'],
+      // DELETE: aborting an upload through the Companion and Uppy routes.
+      methods: ['GET', 'POST', 'DELETE'],
       allowedHeaders: ['authorization', 'content-type'],
       maxAge: 600,
     });
@@ -135,6 +138,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     await api.register(presignRoutes);
     await api.register(uploadRoutes);
     await api.register(multipartRoutes);
+    await api.register(companionRoutes);
+    await api.register(uppyRoutes);
   });
   if (config.mode.kind === 'local' && deps.developmentApiKey !== undefined) {
     const { demoRoutes } = await import('./demo/routes.js');

@@ -35,7 +35,9 @@ export function xmlDocument(root: string, fields: Record<string, XmlValue>): str
 
 const UNESCAPES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 const unescapeXml = (text: string) =>
-  text.replace(/&(amp|lt|gt|quot|apos|#34);/g, (_, name: string) => (name === '#34' ? '"' : (UNESCAPES[name] as string)));
+  text.replace(/&(amp|lt|gt|quot|apos|#34);/g, (_, name: string) =>
+    name === '#34' ? '"' : (UNESCAPES[name] as string),
+  );
 
 const DOCUMENT =
   /^\s*(?:<\?xml[^?]{0,100}\?>\s*)?<CompleteMultipartUpload(?:\s+xmlns="[^"]{0,100}")?\s*>([\s\S]*)<\/CompleteMultipartUpload>\s*$/;

@@ -121,7 +121,7 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
         hide: true,
         summary,
         querystring,
-        response: errorResponses(400, 401, 403, 404, 413, 429, 500, 503),
+        response: { 204: z.null(), ...errorResponses(400, 401, 403, 404, 413, 429, 500, 503) },
       },
     });
     const sendXml = (reply: import('fastify').FastifyReply, body: string) =>
@@ -133,7 +133,7 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
       async (request, reply) => {
         const { grant } = request.query as { grant: string };
         const contentType = request.headers['content-type']?.trim() || DEFAULT_TYPE;
-        const created = await multipart.createMultipartUpload(request.caller, { grant, contentType });
+        const created = await multipart.createGrantedMultipartUpload(request.caller, { grant, contentType });
         return sendXml(
           reply,
           xmlDocument('InitiateMultipartUploadResult', {
@@ -145,22 +145,18 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     );
 
-    xml.get(
-      '/s3/uppy/parts',
-      xmlRoute('Uppy 6: the parts already uploaded', uploadQuery),
-      async (request, reply) => {
-        const upload = request.query as z.output<typeof uploadQuery>;
-        const { parts } = await multipart.listParts(request.caller, upload);
-        return sendXml(
-          reply,
-          xmlDocument('ListPartsResult', {
-            Key: upload.key,
-            UploadId: upload.uploadId,
-            Part: parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag, Size: part.size })),
-          }),
-        );
-      },
-    );
+    xml.get('/s3/uppy/parts', xmlRoute('Uppy 6: the parts already uploaded', uploadQuery), async (request, reply) => {
+      const upload = request.query as z.output<typeof uploadQuery>;
+      const { parts } = await multipart.listParts(request.caller, upload);
+      return sendXml(
+        reply,
+        xmlDocument('ListPartsResult', {
+          Key: upload.key,
+          UploadId: upload.uploadId,
+          Part: parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag, Size: part.size })),
+        }),
+      );
+    });
 
     xml.post(
       '/s3/uppy/complete',
@@ -181,14 +177,10 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     );
 
-    xml.delete(
-      '/s3/uppy/upload',
-      xmlRoute('Uppy 6: abort a multipart upload', uploadQuery),
-      async (request, reply) => {
-        await multipart.abortMultipartUpload(request.caller, request.query as z.output<typeof uploadQuery>);
-        return reply.code(204).send();
-      },
-    );
+    xml.delete('/s3/uppy/upload', xmlRoute('Uppy 6: abort a multipart upload', uploadQuery), async (request, reply) => {
+      await multipart.abortMultipartUpload(request.caller, request.query as z.output<typeof uploadQuery>);
+      return reply.code(204).send();
+    });
   });
 };
 
