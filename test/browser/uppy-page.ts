@@ -44,7 +44,7 @@ function bundle(page: UppyPage): Promise<string> {
 export async function serveUppyPage(t: TestContext, page: UppyPage): Promise<string> {
   const script = await bundle(page);
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${page}</title>
-<script src="/page.js"></script></head><body><p id="ready">${page}</p></body></html>`;
+<link rel="icon" href="data:,"><script src="/page.js"></script></head><body><p id="ready">${page}</p></body></html>`;
   const server = createServer((request, response) => {
     const [status, type, body] =
       request.url === '/'

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { embeddedS3Client } from '../helpers.js';
 import { cli } from './run.js';
@@ -67,8 +67,6 @@ test('upload sends a 20 MiB file in parts and S3 holds the same bytes', { timeou
   assert.match(object.etag ?? '', /^"[0-9a-f]{32}-4"$/, 'a multipart ETag names its part count');
   assert.equal(report.etag, object.etag);
   assert.equal(object.contentType, 'video/mp4');
-  const pending = await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
-  assert.equal(pending.Uploads?.length ?? 0, 0, 'no upload is left open');
 });
 
 test('upload sends a small file in one PUT that binds its SHA-256', { timeout: 60_000 }, async (t) => {

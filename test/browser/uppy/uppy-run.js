@@ -27,7 +27,7 @@ export async function sha256Hex(blob) {
  * @param {{name: string, type: string, cancelAfterParts?: number}} options
  */
 export async function runUpload(uppy, file, options) {
-  const events = { progress: 0, parts: 0, errors: /** @type {string[]} */ ([]) };
+  const events = { progress: 0, parts: 0, errors: /** @type {string[]} */ ([]), upload: undefined };
   const fileId = uppy.addFile({ name: options.name, type: options.type, data: file });
   uppy.on('upload-progress', () => {
     events.progress += 1;
@@ -37,6 +37,7 @@ export async function runUpload(uppy, file, options) {
     uppy.on('s3-multipart:part-uploaded', () => {
       events.parts += 1;
       if (options.cancelAfterParts !== undefined && events.parts >= options.cancelAfterParts) {
+        events.upload = uppy.getFile(fileId)?.s3Multipart;
         uppy.removeFile(fileId);
         resolve('cancelled');
       }

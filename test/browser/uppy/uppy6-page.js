@@ -18,6 +18,8 @@ window.uploadWithUppy = async (options) => {
   const uppy = new Uppy({ autoProceed: false });
   uppy.use(AwsS3, {
     shouldUseMultipart: () => options.multipart,
+    // The service puts the file under the user's prefix in a fresh folder: the name is enough.
+    generateObjectKey: (file) => file.name,
     async signRequest(request) {
       const response = await fetch(`${options.service}/s3/sign`, {
         method: 'POST',
