@@ -310,6 +310,7 @@ async function uploadInParts(file) {
       showProgress(loaded, file.size);
     };
     report();
+    progressSection.dataset.resumedParts = String(done.size);
     const missing = [];
     for (let partNumber = 1; partNumber <= partCount; partNumber += 1) {
       if (!done.has(partNumber)) missing.push(partNumber);
