@@ -3,14 +3,14 @@
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { authentication } from './auth/authentication.js';
 import type { CallerRegistry } from './auth/callers.js';
 import type { Config } from './config/config.js';
 import { AppError } from './errors.js';
 import { healthRoutes } from './health/routes.js';
-import { clientErrorHandler, errorHandler } from './http/error-handler.js';
+import { clientErrorHandler, errorHandler, render } from './http/error-handler.js';
 import {
   logLineHooks,
   REDACTED_PATHS,
@@ -31,6 +31,8 @@ import { uploadRoutes } from './uploads/routes.js';
 import { verifyRoutes } from './verify/routes.js';
 import { multipartProvider } from './multipart/multipart-plugin.js';
 import { multipartRoutes } from './multipart/routes.js';
+import { companionRoutes } from './upload-clients/companion-routes.js';
+import { uppyRoutes } from './upload-clients/uppy-routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -84,6 +86,17 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     clientErrorHandler,
     // One line per request (below) instead of Fastify's two: half the logging cost on the hot path.
     logController: new LogController({ disableRequestLogging: true }),
+    // Companion's routes carry the upload ID in the path, and ours are HMAC tokens (at most
+    // 2,048 characters): the router's default of 100 would refuse them.
+    routerOptions: { maxParamLength: 2100 },
+    // The router's own refusals (a path parameter over that length, a broken %-escape in one)
+    // in the service's error shape, without echoing the path.
+    frameworkErrors: (error, _request, reply) => {
+      const problem =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'has a parameter over 2,100 characters' : 'is not valid';
+      const refusal = new AppError('VALIDATION_FAILED', `the request path ${problem}`, { field: 'path' });
+      void (reply as FastifyReply).code(400).header('cache-control', 'no-store').send(render(refusal));
+    },
   }).withTypeProvider<ZodTypeProvider>();
   // Callback hooks, here and on the hot path: an async hook costs a promise per request.
   app.addHook('onResponse', (request, reply, done) => {
@@ -128,7 +141,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   if (config.cors.origins.length > 0) {
     await app.register(cors, {
       origin: config.cors.origins,
-      methods: ['GET', 'POST'],
+      // DELETE: aborting an upload through the Companion and Uppy routes.
+      methods: ['GET', 'POST', 'DELETE'],
       allowedHeaders: ['authorization', 'content-type'],
       maxAge: 600,
     });
@@ -170,6 +184,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     await api.register(presignRoutes);
     await api.register(uploadRoutes);
     await api.register(multipartRoutes);
+    await api.register(companionRoutes);
+    await api.register(uppyRoutes);
   });
   if (config.mode.kind === 'local' && deps.developmentApiKey !== undefined) {
     const { demoRoutes } = await import('./demo/routes.js');

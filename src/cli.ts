@@ -12,6 +12,8 @@ const USAGE = `Usage:
                  [--mode regional|interface|accelerate|custom|local] [--fips] [--dualstack]
                  [--path-style] [--endpoint URL] [--vpce-dns NAME] [--allow-http]
                  [--expires N] [--content-type T] [--content-length N] [--json]
+  s3-presign upload FILE --key K [--bucket B] [mode flags] [--content-type T]
+                 [--part-size BYTES] [--multipart-threshold BYTES] [--expires N] [--json]
   s3-presign verify URL [mode flags] [--json]
   s3-presign doctor [mode flags] [--bucket B] [--vpce-id ID]… [--json]
   s3-presign policy [mode flags] --bucket B [--vpce-id ID]… [--admin-arn ARN]… [--clients FILE]
@@ -42,6 +44,16 @@ const URL_OPTIONS = {
   expires: { type: 'string' },
   'content-type': { type: 'string' },
   'content-length': { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+const UPLOAD_OPTIONS = {
+  ...MODE_OPTIONS,
+  bucket: { type: 'string' },
+  key: { type: 'string' },
+  expires: { type: 'string' },
+  'content-type': { type: 'string' },
+  'part-size': { type: 'string' },
+  'multipart-threshold': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 class UsageError extends Error {}
@@ -119,6 +131,66 @@ async function urlCommand(args: string[]): Promise<number> {
   } finally {
     close();
   }
+}
+
+async function uploadCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: UPLOAD_OPTIONS, strict: true, allowPositionals: true });
+  if (values.help) return usage(0);
+  if (positionals.length !== 1) throw new UsageError('upload takes exactly one FILE');
+  if (values.key === undefined) throw new UsageError('--key is required');
+  const bucket = values.bucket ?? process.env.S3_BUCKETS?.split(',')[0]?.trim();
+  if (!bucket) throw new UsageError('--bucket is required (or S3_BUCKETS)');
+  const config = configFrom(values, bucket);
+  const upload = await import('./upload-clients/cli-upload.js');
+  const { createPresigner } = await import('./presign/create-presigner.js');
+  const signing = await createPresigner(config);
+  // A progress line on a terminal only: a pipe or a log file gets the result alone.
+  const progress = process.stderr.isTTY
+    ? (sent: number, total: number, detail: string) =>
+        process.stderr.write(
+          `\r\x1b[K${formatMiB(sent)} of ${formatMiB(total)} (${total === 0 ? 100 : Math.floor((sent / total) * 100)}%), ${detail}`,
+        )
+    : undefined;
+  try {
+    const result = await upload.uploadFile(signing, {
+      file: positionals[0] as string,
+      bucket,
+      key: values.key,
+      contentType: values['content-type'] ?? 'application/octet-stream',
+      expiresIn: wholeNumber('expires', values.expires) ?? config.presign.defaultExpiresSeconds,
+      multipartThreshold:
+        wholeNumber('multipart-threshold', values['multipart-threshold']) ?? upload.DEFAULT_MULTIPART_THRESHOLD,
+      partSize: wholeNumber('part-size', values['part-size']) ?? upload.DEFAULT_PART_BYTES,
+      onProgress: progress,
+    });
+    if (progress) process.stderr.write('\n');
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ mode: config.mode.kind, ...result }, null, 2)}\n`);
+    } else {
+      process.stdout.write(
+        `uploaded ${result.size} bytes to ${result.bucket}/${result.key} in ${result.parts} part${result.parts === 1 ? '' : 's'}, ETag ${result.etag}\n`,
+      );
+    }
+    return 0;
+  } catch (error) {
+    if (progress) process.stderr.write('\n');
+    if (error instanceof upload.UploadError) {
+      process.stderr.write(`s3-presign: ${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof Error && '$metadata' in error) {
+      // An S3 refusal from the pinned client (create or complete): its code, not a stack.
+      process.stderr.write(`s3-presign: S3 refused the upload: ${error.name}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    signing.close();
+  }
+}
+
+function formatMiB(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
 function verifyCommand(args: string[]): number {
@@ -206,6 +278,8 @@ async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'url':
         return await urlCommand(rest);
+      case 'upload':
+        return await uploadCommand(rest);
       case 'verify':
         return verifyCommand(rest);
       case 'doctor':

@@ -1,8 +1,21 @@
 // The s3-presign demo page (local mode only): uploads a file through a presigned PUT URL
-// from POST /uploads, then reads it back through a presigned GET URL from POST /downloads.
-// Served by the service itself (src/demo/routes.ts) under a strict Content-Security-Policy:
-// no inline script or style, and the only other origin it talks to is the embedded S3 server.
-/* global document, fetch, crypto, btoa, DOMParser, URL */
+// from POST /uploads (or, above MULTIPART_THRESHOLD, as a multipart upload through
+// POST /multipart and its part URLs), then reads it back through a presigned GET URL from
+// POST /downloads. Served by the service itself (src/demo/routes.ts) under a strict
+// Content-Security-Policy: no inline script or style, and the only other origin it talks to
+// is the embedded S3 server.
+/* global document, fetch, crypto, btoa, DOMParser, URL, XMLHttpRequest, localStorage, setTimeout */
+
+/** Above this size a file goes up in parts; S3's own minimum part is 5 MiB. */
+const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
+/** Parts in flight at once: a browser opens about six connections to one origin. */
+const PART_CONCURRENCY = 3;
+/** Part URLs asked for in one POST /multipart/parts; few, so none expires while it waits. */
+const PART_URL_BATCH = 12;
+/** Tries per part before the page gives up and offers to resume. */
+const PART_ATTEMPTS = 4;
+/** localStorage entry that remembers unfinished multipart uploads, by file fingerprint. */
+const RESUME_STORE = 's3-presign-demo:multipart-uploads';
 
 const apiKey = document.querySelector('meta[name="s3-presign-api-key"]')?.getAttribute('content') ?? '';
 
@@ -16,6 +29,10 @@ function byId(id) {
 const form = byId('upload-form');
 const fileInput = /** @type {HTMLInputElement} */ (byId('file'));
 const uploadButton = /** @type {HTMLButtonElement} */ (byId('upload'));
+const cancelButton = /** @type {HTMLButtonElement} */ (byId('cancel'));
+const progressSection = byId('progress-section');
+const progressBar = /** @type {HTMLProgressElement} */ (byId('progress'));
+const progressText = byId('progress-text');
 const statusLine = byId('status');
 const errorBox = byId('error');
 const uploadResult = byId('upload-result');
@@ -30,11 +47,17 @@ const downloadSize = byId('download-size');
 const downloadSha256 = byId('download-sha256');
 const downloadCheck = byId('download-check');
 
-/** What the last upload stored, for the Download button. */
+/** What the last upload stored, for the Download button: {key, url, file, checksumSha256?}. */
 let stored;
+
+/** The multipart upload in progress, so Cancel can stop it: {key, uploadId, fingerprint, requests, cancelled}. */
+let activeUpload;
 
 /** An error whose message is already written for the person using the page. */
 class DemoError extends Error {}
+
+/** The person pressed Cancel: not an error to show. */
+class CancelledError extends Error {}
 
 const numberFormat = new Intl.NumberFormat('en');
 
@@ -83,8 +106,9 @@ function setBusy(busy) {
  *
  * @param {string} path
  * @param {Record<string, unknown>} body
+ * @param {{expect?: 'url' | 'json' | 'nothing'}} [options]
  */
-async function callApi(path, body) {
+async function callApi(path, body, { expect = 'url' } = {}) {
   let response;
   try {
     response = await fetch(path, {
@@ -110,14 +134,33 @@ async function callApi(path, body) {
     if (json && typeof json.message === 'string') {
       const status = `${json.statusCode ?? response.status} ${json.error ?? response.statusText}`.trim();
       const field = typeof json.field === 'string' ? ` (field: ${json.field})` : '';
-      throw new DemoError(`POST ${path} was refused: ${status}, ${json.code ?? 'no code'}: ${json.message}${field}`);
+      throw new ApiError(
+        `POST ${path} was refused: ${status}, ${json.code ?? 'no code'}: ${json.message}${field}`,
+        json.code,
+      );
     }
     throw new DemoError(`POST ${path} failed: ${response.status} ${response.statusText}`.trim());
   }
-  if (!json || typeof json.url !== 'string') {
+  if (expect === 'nothing') return undefined;
+  if (!json || typeof json !== 'object') {
+    throw new DemoError(`POST ${path} answered ${response.status} without a JSON body.`);
+  }
+  if (expect === 'url' && typeof json.url !== 'string') {
     throw new DemoError(`POST ${path} answered ${response.status} without a URL.`);
   }
   return json;
+}
+
+/** A refusal from the service, with its code (e.g. NO_SUCH_UPLOAD) for the page to act on. */
+class ApiError extends DemoError {
+  /**
+   * @param {string} message
+   * @param {string | undefined} code
+   */
+  constructor(message, code) {
+    super(message);
+    this.code = code;
+  }
 }
 
 /**
@@ -168,6 +211,26 @@ function showTime(iso) {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString();
 }
 
+/** @param {number} loaded @param {number} total */
+function showProgress(loaded, total) {
+  const percent = total === 0 ? 100 : Math.min(100, Math.floor((loaded / total) * 100));
+  progressBar.value = percent;
+  progressBar.dataset.loaded = String(loaded);
+  progressText.textContent = `${formatBytes(loaded)} of ${formatBytes(total)} (${percent}%)`;
+  progressSection.hidden = false;
+}
+
+function resetResults() {
+  stored = undefined;
+  uploadResult.hidden = true;
+  downloadSection.hidden = true;
+  progressSection.hidden = true;
+  downloadSize.textContent = '';
+  downloadSize.removeAttribute('data-bytes');
+  downloadSha256.textContent = '';
+  downloadCheck.textContent = '';
+}
+
 async function upload() {
   const file = fileInput.files?.[0];
   if (!file) {
@@ -175,14 +238,31 @@ async function upload() {
     fileInput.focus();
     return;
   }
-  stored = undefined;
-  uploadResult.hidden = true;
-  downloadSection.hidden = true;
-  downloadSize.textContent = '';
-  downloadSize.removeAttribute('data-bytes');
-  downloadSha256.textContent = '';
-  downloadCheck.textContent = '';
+  resetResults();
+  const result = file.size > MULTIPART_THRESHOLD ? await uploadInParts(file) : await uploadWhole(file);
 
+  storedKey.textContent = result.key;
+  uploadStatus.textContent = result.status;
+  uploadSha256.textContent = result.checksumSha256 ?? 'not bound (multipart upload)';
+  uploadResult.hidden = false;
+
+  setStatus('Asking the service for a download URL…');
+  const grantGet = await callApi('/downloads', { key: result.key, filename: file.name });
+  stored = { key: result.key, url: grantGet.url, file, checksumSha256: result.checksumSha256 };
+  downloadLink.href = grantGet.url;
+  downloadLink.textContent = `Download ${file.name}`;
+  downloadExpires.dateTime = grantGet.expiresAt ?? '';
+  downloadExpires.textContent = grantGet.expiresAt ? showTime(grantGet.expiresAt) : 'its expiry';
+  downloadSection.hidden = false;
+  setStatus(`Uploaded ${file.name} (${formatBytes(file.size)}).`);
+}
+
+/**
+ * One presigned PUT that binds the type, the length and the SHA-256 of the whole file.
+ *
+ * @param {File} file
+ */
+async function uploadWhole(file) {
   setStatus(`Computing the SHA-256 of ${file.name}…`);
   const checksumSha256 = await sha256Base64(await file.arrayBuffer());
 
@@ -194,30 +274,304 @@ async function upload() {
     checksumSha256,
   });
 
-  // Send exactly the signed headers, except content-length: a browser refuses to set it and
-  // computes it from the body, which is the signed length.
-  const headers = Object.fromEntries(
-    Object.entries(grant.headers ?? {}).filter(([name]) => name.toLowerCase() !== 'content-length'),
-  );
   setStatus(`Uploading ${formatBytes(file.size)} to ${grant.endpoint?.host ?? new URL(grant.url).host}…`);
-  const put = await s3Fetch('upload', grant.url, { method: grant.method ?? 'PUT', headers, body: file });
-  if (!put.ok) throw await s3Refusal('upload', put);
-  await put.arrayBuffer();
+  showProgress(0, file.size);
+  const { status } = await sendToS3('upload', grant.url, grant.headers, file, (loaded) =>
+    showProgress(loaded, file.size),
+  );
+  showProgress(file.size, file.size);
+  return { key: grant.key, status, checksumSha256 };
+}
 
-  storedKey.textContent = grant.key;
-  uploadStatus.textContent = `${put.status} ${put.statusText}`.trim();
-  uploadSha256.textContent = checksumSha256;
-  uploadResult.hidden = false;
+/**
+ * A multipart upload: created (or found again) through the service, each part PUT to its own
+ * presigned URL, completed by the service, which checks the parts against the policy.
+ *
+ * @param {File} file
+ */
+async function uploadInParts(file) {
+  const fingerprint = await fileFingerprint(file);
+  const upload = await resumeOrCreate(file, fingerprint);
+  activeUpload = { ...upload, fingerprint, requests: new Set(), cancelled: false };
+  cancelButton.hidden = false;
+  cancelButton.disabled = false;
+  try {
+    const { partSize, partCount, done } = upload;
+    const partLength = (/** @type {number} */ partNumber) =>
+      Math.min(partSize, file.size - (partNumber - 1) * partSize);
+    // A listed part of the wrong size belongs to another file: send it again.
+    for (const [partNumber, part] of done) if (part.size !== partLength(partNumber)) done.delete(partNumber);
 
-  setStatus('Asking the service for a download URL…');
-  const grantGet = await callApi('/downloads', { key: grant.key, filename: file.name });
-  stored = { key: grant.key, url: grantGet.url, checksumSha256 };
-  downloadLink.href = grantGet.url;
-  downloadLink.textContent = `Download ${file.name}`;
-  downloadExpires.dateTime = grantGet.expiresAt ?? '';
-  downloadExpires.textContent = grantGet.expiresAt ? showTime(grantGet.expiresAt) : 'its expiry';
-  downloadSection.hidden = false;
-  setStatus(`Uploaded ${file.name} (${formatBytes(file.size)}).`);
+    const inFlight = new Map();
+    const report = () => {
+      let loaded = 0;
+      for (const part of done.values()) loaded += part.size;
+      for (const bytes of inFlight.values()) loaded += bytes;
+      showProgress(loaded, file.size);
+    };
+    report();
+    progressSection.dataset.resumedParts = String(done.size);
+    const missing = [];
+    for (let partNumber = 1; partNumber <= partCount; partNumber += 1) {
+      if (!done.has(partNumber)) missing.push(partNumber);
+    }
+    setStatus(
+      done.size > 0
+        ? `Resuming ${file.name}: ${done.size} of ${partCount} parts are already in S3, ${missing.length} to send.`
+        : `Uploading ${file.name} in ${partCount} parts of ${formatBytes(partSize)}…`,
+    );
+
+    for (let start = 0; start < missing.length; start += PART_URL_BATCH) {
+      const batch = missing.slice(start, start + PART_URL_BATCH);
+      const { parts } = await callApi(
+        '/multipart/parts',
+        { key: upload.key, uploadId: upload.uploadId, partNumbers: batch },
+        { expect: 'json' },
+      );
+      const queue = [...parts];
+      const worker = async () => {
+        for (let part = queue.shift(); part; part = queue.shift()) {
+          const { partNumber } = part;
+          const offset = (partNumber - 1) * partSize;
+          const body = file.slice(offset, offset + partLength(partNumber));
+          const etag = await sendPart(part, body, (loaded) => {
+            inFlight.set(partNumber, loaded);
+            report();
+          });
+          inFlight.delete(partNumber);
+          done.set(partNumber, { etag, size: body.size });
+          report();
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(PART_CONCURRENCY, queue.length) }, worker));
+    }
+
+    setStatus('Asking the service to complete the upload…');
+    const parts = [...done.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([partNumber, part]) => ({ partNumber, etag: part.etag }));
+    const completed = await callApi(
+      '/multipart/complete',
+      { key: upload.key, uploadId: upload.uploadId, parts },
+      { expect: 'json' },
+    );
+    forgetUpload(fingerprint);
+    return { key: completed.key ?? upload.key, status: `completed in ${partCount} parts`, checksumSha256: undefined };
+  } finally {
+    activeUpload = undefined;
+    cancelButton.hidden = true;
+  }
+}
+
+/**
+ * The unfinished upload of this file if the page remembers one and S3 still has it (its parts
+ * listed), else a new one.
+ *
+ * @param {File} file
+ * @param {string} fingerprint
+ */
+async function resumeOrCreate(file, fingerprint) {
+  const remembered = rememberedUploads()[fingerprint];
+  if (remembered) {
+    setStatus(`Looking for the parts of ${file.name} already in S3…`);
+    try {
+      const listed = await callApi(
+        '/multipart/list',
+        { key: remembered.key, uploadId: remembered.uploadId },
+        { expect: 'json' },
+      );
+      const done = new Map(listed.parts.map((part) => [part.partNumber, { etag: part.etag, size: part.size }]));
+      return { ...remembered, done };
+    } catch (error) {
+      // Aborted, completed or expired since: start again rather than stop.
+      if (!(error instanceof ApiError)) throw error;
+      forgetUpload(fingerprint);
+    }
+  }
+  setStatus('Asking the service to start a multipart upload…');
+  const created = await callApi(
+    '/multipart',
+    { filename: file.name, contentType: file.type || 'application/octet-stream', contentLength: file.size },
+    { expect: 'json' },
+  );
+  const upload = {
+    key: created.key,
+    uploadId: created.uploadId,
+    partSize: created.partSize,
+    partCount: created.partCount,
+  };
+  rememberUpload(fingerprint, upload);
+  return { ...upload, done: new Map() };
+}
+
+/**
+ * PUTs one part, again after a dropped connection or a 5xx (waiting longer each time).
+ *
+ * @param {{partNumber: number, url: string, headers?: Record<string, string>}} part
+ * @param {Blob} body
+ * @param {(loaded: number) => void} onProgress
+ */
+async function sendPart(part, body, onProgress) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const { etag } = await sendToS3(`upload of part ${part.partNumber}`, part.url, part.headers, body, onProgress);
+      if (!etag) {
+        throw new DemoError(
+          `S3 stored part ${part.partNumber} but the page cannot read its ETag: the bucket's CORS rule must expose ETag.`,
+        );
+      }
+      return etag;
+    } catch (error) {
+      const retriable = error instanceof TransferError && error.retriable;
+      if (!retriable || attempt >= PART_ATTEMPTS || activeUpload?.cancelled) {
+        if (retriable) {
+          throw new DemoError(
+            `${error.message} The parts already sent are kept: choose the same file and press Upload to resume.`,
+          );
+        }
+        throw error;
+      }
+      onProgress(0);
+      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+    }
+  }
+}
+
+/** A failed transfer to S3; retriable when the connection dropped or S3 answered 5xx. */
+class TransferError extends DemoError {
+  /**
+   * @param {string} message
+   * @param {boolean} retriable
+   */
+  constructor(message, retriable) {
+    super(message);
+    this.retriable = retriable;
+  }
+}
+
+/**
+ * One PUT to a presigned URL with XMLHttpRequest, which reports upload progress (fetch does
+ * not). Sends exactly the signed headers except content-length: a browser refuses to set it
+ * and computes it from the body, which is the signed length.
+ *
+ * @param {string} action
+ * @param {string} url
+ * @param {Record<string, string> | undefined} headers
+ * @param {Blob} body
+ * @param {(loaded: number) => void} onProgress
+ * @returns {Promise<{status: string, etag: string | null}>}
+ */
+function sendToS3(action, url, headers, body, onProgress) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    activeUpload?.requests.add(request);
+    const settle = () => activeUpload?.requests.delete(request);
+    request.open('PUT', url);
+    for (const [name, value] of Object.entries(headers ?? {})) {
+      if (name.toLowerCase() !== 'content-length') request.setRequestHeader(name, value);
+    }
+    request.upload.onprogress = (event) => onProgress(event.loaded);
+    request.onload = () => {
+      settle();
+      if (request.status >= 200 && request.status < 300) {
+        resolve({ status: `${request.status} ${request.statusText}`.trim(), etag: request.getResponseHeader('ETag') });
+      } else {
+        reject(new TransferError(s3RefusalText(action, request), request.status >= 500));
+      }
+    };
+    request.onerror = () => {
+      settle();
+      reject(
+        new TransferError(
+          `The ${action} did not reach S3 at ${new URL(url).host}: the connection failed ` +
+            '(or the bucket does not allow this origin: CORS).',
+          true,
+        ),
+      );
+    };
+    request.onabort = () => {
+      settle();
+      reject(new CancelledError('cancelled'));
+    };
+    request.send(body);
+  });
+}
+
+/**
+ * S3 explains a refusal in an XML <Error> document: <Code> and <Message>.
+ *
+ * @param {string} action
+ * @param {XMLHttpRequest} request
+ */
+function s3RefusalText(action, request) {
+  const xml = new DOMParser().parseFromString(request.responseText, 'application/xml');
+  const code = xml.querySelector('Error > Code')?.textContent ?? '';
+  const message = xml.querySelector('Error > Message')?.textContent ?? '';
+  const status = `${request.status} ${request.statusText}`.trim();
+  return `S3 refused the ${action}: ${status}${code ? `, ${code}` : ''}${message ? `: ${message}` : ''}`;
+}
+
+/**
+ * Names a file well enough to find its unfinished upload after a reload: its name, size and
+ * type, and a SHA-256 of its first and last MiB (the whole file may be gigabytes).
+ *
+ * @param {File} file
+ */
+async function fileFingerprint(file) {
+  const edge = 1024 * 1024;
+  const head = await file.slice(0, edge).arrayBuffer();
+  const tail = await file.slice(Math.max(edge, file.size - edge)).arrayBuffer();
+  const joined = new Uint8Array(head.byteLength + tail.byteLength);
+  joined.set(new Uint8Array(head), 0);
+  joined.set(new Uint8Array(tail), head.byteLength);
+  return `${file.name}|${file.size}|${file.type}|${await sha256Base64(joined.buffer)}`;
+}
+
+/** @returns {Record<string, {key: string, uploadId: string, partSize: number, partCount: number}>} */
+function rememberedUploads() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(RESUME_STORE) ?? '{}');
+    return saved && typeof saved === 'object' ? saved : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * @param {string} fingerprint
+ * @param {{key: string, uploadId: string, partSize: number, partCount: number}} upload
+ */
+function rememberUpload(fingerprint, upload) {
+  try {
+    localStorage.setItem(RESUME_STORE, JSON.stringify({ ...rememberedUploads(), [fingerprint]: upload }));
+  } catch {
+    // Storage full or disabled: the upload still works, it just cannot resume after a reload.
+  }
+}
+
+/** @param {string} fingerprint */
+function forgetUpload(fingerprint) {
+  const saved = rememberedUploads();
+  delete saved[fingerprint];
+  try {
+    localStorage.setItem(RESUME_STORE, JSON.stringify(saved));
+  } catch {
+    // As above.
+  }
+}
+
+/** Stops the multipart upload: no more parts, and the service aborts it so S3 drops the parts sent. */
+async function cancel() {
+  const upload = activeUpload;
+  if (!upload) return;
+  upload.cancelled = true;
+  cancelButton.disabled = true;
+  for (const request of upload.requests) request.abort();
+  setStatus('Cancelling: asking the service to abort the upload…');
+  await callApi('/multipart/abort', { key: upload.key, uploadId: upload.uploadId }, { expect: 'nothing' });
+  forgetUpload(upload.fingerprint);
+  progressSection.hidden = true;
+  setStatus('Cancelled: the upload was aborted and S3 removed its parts.');
 }
 
 async function download() {
@@ -227,12 +581,13 @@ async function download() {
   if (!response.ok) throw await s3Refusal('download', response);
   const bytes = await response.arrayBuffer();
   const checksum = await sha256Base64(bytes);
+  const expected = stored.checksumSha256 ?? (await sha256Base64(await stored.file.arrayBuffer()));
 
   downloadSize.dataset.bytes = String(bytes.byteLength);
   downloadSize.textContent = formatBytes(bytes.byteLength);
   downloadSha256.textContent = checksum;
   downloadCheck.textContent =
-    checksum === stored.checksumSha256 ? 'Same bytes as the upload.' : 'These bytes differ from the upload!';
+    checksum === expected ? 'Same bytes as the upload.' : 'These bytes differ from the upload!';
   setStatus(`Downloaded ${formatBytes(bytes.byteLength)}.`);
 }
 
@@ -243,6 +598,7 @@ async function run(action) {
   try {
     await action();
   } catch (error) {
+    if (error instanceof CancelledError) return;
     showError(error);
   } finally {
     setBusy(false);
@@ -254,6 +610,9 @@ form.addEventListener('submit', (event) => {
   void run(upload);
 });
 downloadButton.addEventListener('click', () => void run(download));
+cancelButton.addEventListener('click', () => {
+  cancel().catch(showError);
+});
 
 if (!apiKey || apiKey.startsWith('__')) {
   showError(new DemoError('This page has no API key: open it from the service in local mode, at /demo.'));

@@ -16,8 +16,11 @@ import type { CORSRule } from '@aws-sdk/client-s3';
  */
 export const BROWSER_METHODS = ['GET', 'HEAD', 'PUT', 'POST'] as const;
 export const BROWSER_REQUEST_HEADERS = ['content-type', 'content-md5', 'x-amz-checksum-sha256'] as const;
-/** Multipart clients read each part's ETag to complete the upload (Uppy fails with "Missing ETag"). */
-export const EXPOSED_RESPONSE_HEADERS = ['ETag'] as const;
+/**
+ * Multipart clients read each part's ETag to complete the upload (Uppy fails with "Missing
+ * ETag"); Uppy 5 reads a form upload's Location, and warns when it cannot.
+ */
+export const EXPOSED_RESPONSE_HEADERS = ['ETag', 'Location'] as const;
 /** How long a browser may cache a preflight answer. */
 export const PREFLIGHT_MAX_AGE_SECONDS = 3000;
 

@@ -29,6 +29,7 @@ import type { PinnedS3 } from '../endpoint/s3-client.js';
 import { AppError } from '../errors.js';
 import type { Presigner } from '../presign/presigner.js';
 import { callerDefaults } from '../presign/routes.js';
+import { MAX_SINGLE_PUT_BYTES } from '../presign/schemas.js';
 import { pickUploadKey } from '../uploads/keys.js';
 import {
   checkPartNumber,
@@ -45,6 +46,8 @@ import { UploadTokens, type UploadState } from './upload-token.js';
 
 /** How long the service keeps signing parts for an upload; match it with a bucket lifecycle rule. */
 export const UPLOAD_LIFETIME_SECONDS = 7 * 24 * 3600;
+/** How long a key picked by grantCreate waits for its create call. */
+const CREATE_GRANT_SECONDS = 600;
 
 export interface MultipartDependencies {
   config: Config;
@@ -83,13 +86,32 @@ export class MultipartService {
   }
 
   async createMultipartUpload(caller: Caller, input: CreateInput) {
+    return this.#create(caller, pickUploadKey(caller, input.filename), input);
+  }
+
+  /**
+   * A key picked now for an upload created later: for clients that must learn the key before
+   * they say what they upload (Uppy 6 asks to sign the create call, then sends the file's type
+   * with it). The token binds the key to the caller for a few minutes.
+   */
+  grantCreate(caller: Caller, filename: string): { key: string; token: string } {
+    const key = pickUploadKey(caller, filename);
+    const expiresAt = Math.floor(this.#now().getTime() / 1000) + CREATE_GRANT_SECONDS;
+    return { key, token: this.#tokens.issueGrant(caller, key, expiresAt) };
+  }
+
+  /** The upload a grant from grantCreate promised, at the key it named. */
+  async createGrantedMultipartUpload(caller: Caller, input: Omit<CreateInput, 'filename'> & { grant: string }) {
+    return this.#create(caller, this.#tokens.openGrant(input.grant, caller, this.#now()), input);
+  }
+
+  async #create(caller: Caller, key: string, input: Omit<CreateInput, 'filename'>) {
     const { bucket } = callerDefaults(caller, this.#deps.config);
     authorizeUpload(caller, bucket, input.contentType, input.contentLength);
     const partSize = input.partSize ?? defaultPartSize(input.contentLength);
     let partCount: number | undefined;
     if (input.contentLength === undefined) checkPartSize(partSize);
     else partCount = partLayout(input.contentLength, partSize).partCount;
-    const key = pickUploadKey(caller, input.filename);
     let s3UploadId: string | undefined;
     try {
       const created = await this.#client(bucket).send(
@@ -234,15 +256,25 @@ export class MultipartService {
     }
   }
 
-  /** A browser form upload of exactly `contentLength` bytes of `contentType` to a key picked here. */
-  async createPostPolicy(caller: Caller, input: { filename: string; contentType: string; contentLength: number }) {
+  /**
+   * A browser form upload of `contentType` to a key picked here: exactly `contentLength` bytes
+   * when stated, else anything up to the caller's limit (or S3's 5 GiB for a form upload), for
+   * clients that ask before they say the size (Companion's /s3/params, Uppy 6).
+   */
+  async createPostPolicy(
+    caller: Caller,
+    input: { filename: string; contentType: string; contentLength: number | undefined },
+  ) {
     const { bucket, expiresIn } = callerDefaults(caller, this.#deps.config);
     authorizeUpload(caller, bucket, input.contentType, input.contentLength);
     const signed = await this.#deps.presigner.presignPost({
       bucket,
       key: pickUploadKey(caller, input.filename),
       contentType: input.contentType,
-      contentLengthRange: [input.contentLength, input.contentLength],
+      contentLengthRange:
+        input.contentLength === undefined
+          ? [0, Math.min(caller.policy.maxContentLength ?? MAX_SINGLE_PUT_BYTES, MAX_SINGLE_PUT_BYTES)]
+          : [input.contentLength, input.contentLength],
       expiresIn,
     });
     this.#deps.onIssued?.(caller, 'post', 1);

@@ -58,7 +58,9 @@ export const multipartRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: partUrlsResponseSchema, ...errorResponses(400, 401, 403, 410, 413, 415, 429, 500, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      // Every part URL counts against the caller's budget, not the one request.
+      await reply.chargeUrls(request.body.partNumbers.length);
       const signed = await app.multipart.signPartUrls(request.caller, request.body);
       return { parts: signed.parts, expiresAt: signed.expiresAt.toISOString() };
     },

@@ -19,6 +19,8 @@ export interface UploadState {
 }
 
 const VERSION = 'u1';
+/** Create grants: a separate version, so a grant is never read as an upload ID or back. */
+const GRANT_VERSION = 'g1';
 const MAX_TOKEN_LENGTH = 2048;
 
 export class UploadTokens {
@@ -63,11 +65,45 @@ export class UploadTokens {
     return { s3UploadId, bucket, contentLength: contentLength ?? undefined, partSize, expiresAt };
   }
 
-  #mac(payload: string, caller: Caller, key: string): Buffer {
+  /** A promise of `key` to this caller until `expiresAt` (epoch seconds), for a later create. */
+  issueGrant(caller: Caller, key: string, expiresAt: number): string {
+    const payload = Buffer.from(JSON.stringify([key, expiresAt]), 'utf8').toString('base64url');
+    return `${GRANT_VERSION}.${payload}.${this.#mac(payload, caller, key, GRANT_VERSION).toString('base64url')}`;
+  }
+
+  /** The key a grant from issueGrant names, if it was issued to this caller and is still good. */
+  openGrant(token: string, caller: Caller, now: Date): string {
+    const invalid = () =>
+      new AppError('INVALID_UPLOAD_ID', 'the create grant is not one this service issued', { field: 'grant' });
+    const parts = token.length <= MAX_TOKEN_LENGTH ? token.split('.') : [];
+    const [version, payload, mac] = parts;
+    if (parts.length !== 3 || version !== GRANT_VERSION || !payload || !mac) throw invalid();
+    let key: unknown;
+    let expiresAt: unknown;
+    try {
+      [key, expiresAt] = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown[];
+    } catch {
+      throw invalid();
+    }
+    if (typeof key !== 'string' || typeof expiresAt !== 'number') throw invalid();
+    const expected = this.#mac(payload, caller, key, GRANT_VERSION);
+    const given = Buffer.from(mac, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new AppError('UPLOAD_NOT_ALLOWED', 'this create grant was not issued to you', { field: 'grant' });
+    }
+    if (expiresAt * 1000 <= now.getTime()) {
+      throw new AppError('UPLOAD_EXPIRED', 'this create grant has expired; sign the create call again', {
+        field: 'grant',
+      });
+    }
+    return key;
+  }
+
+  #mac(payload: string, caller: Caller, key: string, version = VERSION): Buffer {
     // Lengths first: no choice of id, subject and key can collide with another.
     const subject = caller.subject ?? '';
     return createHmac('sha256', this.#secret)
-      .update(`${VERSION}\n${payload}\n${caller.id.length}:${caller.id}\n${subject.length}:${subject}\n${key}`)
+      .update(`${version}\n${payload}\n${caller.id.length}:${caller.id}\n${subject.length}:${subject}\n${key}`)
       .digest();
   }
 }

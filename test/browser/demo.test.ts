@@ -6,7 +6,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 
 import { buildApp, loggerOptions } from '../../src/app.js';
@@ -42,6 +44,15 @@ async function startDemoApp(t: TestContext) {
   // CORS for that origin, as server.ts sets it in local mode.
   await s3.allowCorsOrigins(serviceOrigins(Number(new URL(address).port)));
   return { address, app, s3, apiKey, logs };
+}
+
+/** A file the browser reads from disk, named as the test needs. */
+async function fileOnDisk(t: TestContext, name: string, bytes: Uint8Array): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), 's3-presign-demo-file-'));
+  t.after(() => rm(directory, { recursive: true, force: true }));
+  const path = join(directory, name);
+  await writeFile(path, bytes);
+  return path;
 }
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64');
@@ -131,4 +142,106 @@ test('the demo page shows a refusal from the API readably', browserTestOptions(1
   await error.waitFor();
   assert.match((await error.textContent()) ?? '', /^POST \/uploads was refused: 401 Unauthorized, AUTH_INVALID: /);
   assert.equal(await page.locator('#stored-key').isVisible(), false);
+});
+
+test(
+  'the demo page uploads a large file in parts, and after a reload resumes with only the missing parts',
+  browserTestOptions(300_000),
+  async (t) => {
+    const { address, s3 } = await startDemoApp(t);
+    const { page, problems } = await openPage(t);
+    page.setDefaultTimeout(120_000);
+    await page.goto(`${address}/demo`);
+    const bytes = randomBytes(40 * 1024 * 1024);
+    // From disk: a buffer this large would crawl through the DevTools protocol.
+    const file = await fileOnDisk(t, 'big video.bin', bytes);
+    const isPart = (url: URL) => url.origin === s3.endpoint.origin && url.searchParams.has('partNumber');
+
+    // First visit: two parts reach S3, the rest are held until the page is reloaded.
+    const storedBefore: number[] = [];
+    let twoStored!: () => void;
+    const twoPartsStored = new Promise<void>((resolve) => (twoStored = resolve));
+    await page.route(isPart, async (route) => {
+      if (storedBefore.length >= 2) return; // held: the reload drops it
+      const partNumber = Number(new URL(route.request().url()).searchParams.get('partNumber'));
+      const response = await route.fetch();
+      await route.fulfill({ response });
+      storedBefore.push(partNumber);
+      if (storedBefore.length === 2) twoStored();
+    });
+    await page.getByLabel('File to upload').setInputFiles(file);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await twoPartsStored;
+    const progressBefore = Number(await page.locator('#progress').getAttribute('data-loaded'));
+    assert.ok(progressBefore > 0, 'the progress bar moved');
+    assert.match((await page.locator('#progress-text').textContent()) ?? '', /^[\d.]+ MiB of 40\.0 MiB \(\d+%\)$/);
+
+    await page.unroute(isPart);
+    await page.reload();
+    const sentAfter: number[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (request.method() === 'PUT' && isPart(url)) sentAfter.push(Number(url.searchParams.get('partNumber')));
+    });
+    await page.getByLabel('File to upload').setInputFiles(file);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.locator('#stored-key').waitFor();
+    assert.equal(await page.locator('#error').isVisible(), false, (await page.locator('#error').textContent()) ?? '');
+
+    const total = Number(/in (\d+) parts/.exec((await page.locator('#upload-status').textContent()) ?? '')?.[1]);
+    assert.ok(total >= 5, `${total} parts`);
+    assert.equal(await page.locator('#progress-section').getAttribute('data-resumed-parts'), '2', 'it resumed');
+    assert.deepEqual(
+      [...sentAfter].sort((a, b) => a - b),
+      Array.from({ length: total }, (_, i) => i + 1).filter((n) => !storedBefore.includes(n)),
+      'after the reload only the parts S3 did not have were sent',
+    );
+    assert.equal(await page.locator('#progress').getAttribute('value'), '100');
+    assert.equal(await page.locator('#progress-text').textContent(), '40.0 MiB of 40.0 MiB (100%)');
+
+    await page.getByRole('button', { name: 'Download', exact: true }).click();
+    await page.locator('#download-size[data-bytes]').waitFor();
+    assert.equal(await page.locator('#download-sha256').textContent(), sha256(bytes));
+    assert.equal(await page.locator('#download-check').textContent(), 'Same bytes as the upload.');
+    assert.deepEqual(
+      problems.filter((problem) => !problem.includes('net::ERR_')),
+      [],
+      'no page error (the requests dropped by the reload aside)',
+    );
+  },
+);
+
+test('the demo page cancels a multipart upload and S3 drops its parts', browserTestOptions(300_000), async (t) => {
+  const { address, s3 } = await startDemoApp(t);
+  const { page } = await openPage(t);
+  page.setDefaultTimeout(120_000);
+  await page.goto(`${address}/demo`);
+  const isPart = (url: URL) => url.origin === s3.endpoint.origin && url.searchParams.has('partNumber');
+  let firstStored!: () => void;
+  const stored = new Promise<void>((resolve) => (firstStored = resolve));
+  let passed = 0;
+  await page.route(isPart, async (route) => {
+    if (passed >= 1) return; // held until Cancel aborts it
+    passed += 1;
+    await route.fulfill({ response: await route.fetch() });
+    firstStored();
+  });
+  const abort = page.waitForResponse((response) => response.url().endsWith('/multipart/abort'));
+  await page.getByLabel('File to upload').setInputFiles({
+    name: 'cancel me.bin',
+    mimeType: 'application/octet-stream',
+    buffer: randomBytes(24 * 1024 * 1024),
+  });
+  await page.getByRole('button', { name: 'Upload', exact: true }).click();
+  await Promise.race([
+    stored,
+    page
+      .locator('#error')
+      .waitFor()
+      .then(async () => assert.fail(`${await page.locator('#error').textContent()}`)),
+  ]);
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  assert.equal((await abort).status(), 204);
+  await page.getByText('Cancelled: the upload was aborted and S3 removed its parts.').waitFor();
+  assert.equal(await page.locator('#error').isVisible(), false, (await page.locator('#error').textContent()) ?? '');
 });

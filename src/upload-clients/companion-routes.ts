@@ -1,0 +1,260 @@
+// Uppy Companion's S3 routes (`/s3/params`, `/s3/multipart…`) with Companion's request and
+// response shapes, so an app that signed through Companion switches by changing its URL and
+// adding its token (`@uppy/aws-s3` 5.x: `endpoint` and `headers`). Unlike Companion, every
+// route authenticates the caller, keys are picked under the caller's prefix, upload IDs are
+// bound to their caller and key, form policies carry a size range, and part URLs carry no
+// checksum parameter. Each route is a thin shape over the multipart service.
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { errorResponses } from '../http/error-schema.js';
+import { UPLOAD_CLIENT_ACCESS } from './access.js';
+import { objectUrl } from './object-url.js';
+
+const keyQuery = z.strictObject({ key: z.string().min(1).max(1024).describe('The key /s3/multipart returned') });
+const uploadIdParams = z.strictObject({
+  uploadId: z.string().min(1).max(2048).describe('The uploadId /s3/multipart returned'),
+});
+const partNumber = z.coerce.number().int().min(1).max(10_000);
+/** Companion's metadata: passed through by Uppy, stored nowhere by this service. */
+const metadata = z.record(z.string(), z.unknown()).optional();
+
+const paramsQuery = z
+  .object({
+    filename: z.string().min(1).max(1024),
+    type: z.string().min(1).max(255).optional(),
+  })
+  // `metadata[name]=value` pairs come as their own query names.
+  .catchall(z.string().max(1024));
+
+const createBody = z.object({
+  filename: z.string().min(1).max(1024),
+  type: z.string().min(1).max(255).optional(),
+  metadata,
+});
+
+const partsResponse = z.array(
+  z.object({ PartNumber: z.number().int(), ETag: z.string(), Size: z.number().int() }).meta({ id: 'CompanionPart' }),
+);
+
+const DEFAULT_TYPE = 'application/octet-stream';
+
+export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
+  const common = { tags: ['companion'], security: [{ bearer: [] }] };
+  const config = { access: UPLOAD_CLIENT_ACCESS };
+  const { multipart } = app;
+
+  app.get(
+    '/s3/params',
+    {
+      config,
+      schema: {
+        ...common,
+        summary: 'Companion: a browser form policy for one file',
+        description:
+          "Companion's GET /s3/params. A POST policy for a key the service picks under your prefix, with the file's content type and a content-length-range bounded by your policy (Companion sets none).",
+        querystring: paramsQuery,
+        response: {
+          200: z.object({
+            method: z.literal('POST'),
+            url: z.string(),
+            fields: z.record(z.string(), z.string()),
+            expires: z.number().int().describe('Seconds until the policy expires'),
+          }),
+          ...errorResponses(400, 401, 403, 429, 500, 503),
+        },
+      },
+    },
+    async (request) => {
+      const { filename, type } = request.query;
+      const policy = await multipart.createPostPolicy(request.caller, {
+        filename,
+        contentType: type || DEFAULT_TYPE,
+        contentLength: undefined,
+      });
+      return {
+        method: 'POST' as const,
+        url: policy.url,
+        fields: policy.fields,
+        expires: secondsUntil(policy.expiresAt),
+      };
+    },
+  );
+
+  app.post(
+    '/s3/multipart',
+    {
+      config,
+      schema: {
+        ...common,
+        summary: 'Companion: start a multipart upload',
+        description:
+          "Companion's POST /s3/multipart. The key is picked under your prefix; the uploadId is bound to you and that key.",
+        body: createBody,
+        response: {
+          200: z.object({ key: z.string(), uploadId: z.string(), bucket: z.string() }),
+          ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503),
+        },
+      },
+    },
+    async (request) => {
+      const { filename, type } = request.body;
+      const created = await multipart.createMultipartUpload(request.caller, {
+        filename,
+        contentType: type || DEFAULT_TYPE,
+      });
+      return { key: created.key, uploadId: created.uploadId, bucket: created.bucket };
+    },
+  );
+
+  app.get(
+    '/s3/multipart/:uploadId',
+    {
+      config,
+      schema: {
+        ...common,
+        summary: 'Companion: the parts already uploaded',
+        description: "Companion's GET /s3/multipart/:uploadId, every page merged: what a resumed upload skips.",
+        params: uploadIdParams,
+        querystring: keyQuery,
+        response: { 200: partsResponse, ...errorResponses(400, 401, 403, 404, 429, 500, 503) },
+      },
+    },
+    async (request) => {
+      const { parts } = await multipart.listParts(request.caller, {
+        key: request.query.key,
+        uploadId: request.params.uploadId,
+      });
+      return parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag, Size: part.size }));
+    },
+  );
+
+  app.get(
+    '/s3/multipart/:uploadId/batch',
+    {
+      config,
+      schema: {
+        ...common,
+        summary: 'Companion: URLs for several parts',
+        description: "Companion's batch route: `partNumbers` is a comma-separated list.",
+        params: uploadIdParams,
+        querystring: keyQuery.extend({
+          partNumbers: z
+            .string()
+            .regex(/^\d{1,5}(,\d{1,5}){0,999}$/, 'must be part numbers separated by commas')
+            .transform((list) => list.split(',').map(Number)),
+        }),
+        response: {
+          200: z.object({ presignedUrls: z.record(z.string(), z.string()) }),
+          ...errorResponses(400, 401, 403, 429, 500, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      await reply.chargeUrls(request.query.partNumbers.length);
+      const { parts } = await multipart.signPartUrls(request.caller, {
+        key: request.query.key,
+        uploadId: request.params.uploadId,
+        partNumbers: request.query.partNumbers,
+      });
+      return { presignedUrls: Object.fromEntries(parts.map((part) => [String(part.partNumber), part.url])) };
+    },
+  );
+
+  app.get(
+    '/s3/multipart/:uploadId/:partNumber',
+    {
+      config,
+      schema: {
+        ...common,
+        summary: 'Companion: the URL for one part',
+        description: "Companion's GET /s3/multipart/:uploadId/:partNumber.",
+        params: uploadIdParams.extend({ partNumber }),
+        querystring: keyQuery,
+        response: {
+          200: z.object({
+            url: z.string(),
+            expires: z.number().int(),
+            headers: z.record(z.string(), z.string()).optional(),
+          }),
+          ...errorResponses(400, 401, 403, 429, 500, 503),
+        },
+      },
+    },
+    async (request) => {
+      const signed = await multipart.signPartUrls(request.caller, {
+        key: request.query.key,
+        uploadId: request.params.uploadId,
+        partNumbers: [request.params.partNumber],
+      });
+      const [part] = signed.parts;
+      // Content-length, when signed, is set by the browser from the body: not a header to send.
+      const headers = Object.fromEntries(
+        Object.entries(part?.headers ?? {}).filter(([name]) => name !== 'content-length'),
+      );
+      return { url: part?.url ?? '', expires: secondsUntil(signed.expiresAt), headers };
+    },
+  );
+
+  app.post(
+    '/s3/multipart/:uploadId/complete',
+    {
+      config,
+      schema: {
+        ...common,
+        summary: 'Companion: complete a multipart upload',
+        description:
+          "Companion's POST /s3/multipart/:uploadId/complete. The stored parts are checked against your policy's size limit before S3 joins them.",
+        params: uploadIdParams,
+        querystring: keyQuery,
+        body: z.object({
+          parts: z
+            .array(z.object({ PartNumber: partNumber, ETag: z.string().min(1).max(128) }))
+            .min(1)
+            .max(10_000),
+        }),
+        response: {
+          200: z.object({ location: z.string(), key: z.string(), bucket: z.string() }),
+          ...errorResponses(400, 401, 403, 404, 413, 415, 429, 500, 503),
+        },
+      },
+    },
+    async (request) => {
+      const completed = await multipart.completeMultipartUpload(request.caller, {
+        key: request.query.key,
+        uploadId: request.params.uploadId,
+        parts: request.body.parts.map((part) => ({ partNumber: part.PartNumber, etag: part.ETag })),
+      });
+      return {
+        location: objectUrl(app.config.mode, completed.bucket, completed.key),
+        key: completed.key,
+        bucket: completed.bucket,
+      };
+    },
+  );
+
+  app.delete(
+    '/s3/multipart/:uploadId',
+    {
+      config,
+      schema: {
+        ...common,
+        summary: 'Companion: abort a multipart upload',
+        description: "Companion's DELETE /s3/multipart/:uploadId: S3 drops the parts already sent.",
+        params: uploadIdParams,
+        querystring: keyQuery,
+        response: { 200: z.object({}), ...errorResponses(400, 401, 403, 404, 429, 500, 503) },
+      },
+    },
+    async (request) => {
+      await multipart.abortMultipartUpload(request.caller, {
+        key: request.query.key,
+        uploadId: request.params.uploadId,
+      });
+      return {};
+    },
+  );
+};
+
+function secondsUntil(date: Date): number {
+  return Math.max(0, Math.floor((date.getTime() - Date.now()) / 1000));
+}

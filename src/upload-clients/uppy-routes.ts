@@ -1,0 +1,199 @@
+// The backend for Uppy's current major (`@uppy/aws-s3` 6.x) with its `signRequest` option:
+// `POST /s3/sign` answers each request Uppy wants to make. Uploads (a form policy for a
+// whole file, a PUT URL for a part) go straight to S3 on the pinned route; the control calls
+// of a multipart upload (create, list, complete, abort) come back to the service, which runs
+// them through the pinned client and answers in S3's XML, as Uppy expects. Uppy sends those
+// calls to the URL and with the headers returned here, so they carry the caller's own
+// Authorization header, which the service echoes back to the caller that sent it.
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.js';
+import { errorResponses } from '../http/error-schema.js';
+import { UPLOAD_CLIENT_ACCESS } from './access.js';
+import { objectUrl } from './object-url.js';
+import { completionPartsFromXml, xmlDocument } from './s3-xml.js';
+
+const DEFAULT_TYPE = 'application/octet-stream';
+const MAX_XML_BODY_BYTES = 1024 * 1024;
+
+/** Uppy's `PresignableRequest`, one shape per S3 call it makes. */
+const signRequestSchema = z
+  .strictObject({
+    method: z.enum(['PUT', 'POST', 'GET', 'DELETE']),
+    key: z.string().min(1).max(1024),
+    uploadId: z.string().min(1).max(2048).optional(),
+    partNumber: z.number().int().min(1).max(10_000).optional(),
+    contentType: z.string().min(1).max(255).optional(),
+    expiresIn: z.number().int().min(1).optional(),
+  })
+  .meta({ id: 'UppySignRequest' });
+
+const signResponseSchema = z
+  .object({
+    url: z.string(),
+    key: z.string().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    fields: z.record(z.string(), z.string()).optional(),
+  })
+  .meta({ id: 'UppySignResponse' });
+
+const uploadQuery = z.strictObject({ key: z.string().min(1).max(1024), uploadId: z.string().min(1).max(2048) });
+
+export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { multipart } = app;
+  const common = { tags: ['uppy'], security: [{ bearer: [] }] };
+  const config = { access: UPLOAD_CLIENT_ACCESS };
+
+  app.post(
+    '/s3/sign',
+    {
+      config,
+      schema: {
+        ...common,
+        summary: "Uppy 6: sign one of Uppy's S3 requests",
+        description:
+          "For `@uppy/aws-s3` 6.x's `signRequest`: send Uppy's request object, return this response to Uppy. A whole file gets a form policy (exact key picked under your prefix, content type, size range); a part gets its PUT URL; multipart control calls get a URL back to this service, with your Authorization header to send.",
+        body: signRequestSchema,
+        response: { 200: signResponseSchema, ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503) },
+      },
+    },
+    async (request) => {
+      const { caller, body } = request;
+      const service = serviceOrigin(request);
+      const control = (path: string, query: Record<string, string>) => ({
+        url: `${service}/s3/uppy/${path}?${new URLSearchParams(query)}`,
+        headers: { authorization: request.headers.authorization as string },
+      });
+      if (body.uploadId === undefined) {
+        if (body.partNumber !== undefined) {
+          throw new AppError('VALIDATION_FAILED', 'partNumber needs an uploadId', { field: 'uploadId' });
+        }
+        if (body.method === 'PUT') {
+          const policy = await multipart.createPostPolicy(caller, {
+            filename: lastSegment(body.key),
+            contentType: body.contentType ?? DEFAULT_TYPE,
+            contentLength: undefined,
+          });
+          return { url: policy.url, key: policy.key, fields: policy.fields };
+        }
+        if (body.method === 'POST') {
+          // The key is decided now, so Uppy uses it from here on; the grant carries it to the
+          // create call, which also learns the file's type from Uppy's Content-Type header.
+          const grant = multipart.grantCreate(caller, lastSegment(body.key));
+          return { ...control('uploads', { grant: grant.token }), key: grant.key };
+        }
+        throw new AppError('OPERATION_NOT_ALLOWED', `Uppy's ${body.method} of a whole object is not offered`, {
+          field: 'method',
+        });
+      }
+      const upload = { key: body.key, uploadId: body.uploadId };
+      switch (body.method) {
+        case 'PUT': {
+          if (body.partNumber === undefined) {
+            throw new AppError('VALIDATION_FAILED', 'a part upload needs its partNumber', { field: 'partNumber' });
+          }
+          const { parts } = await multipart.signPartUrls(caller, { ...upload, partNumbers: [body.partNumber] });
+          const [part] = parts;
+          // Browsers set content-length from the body themselves and refuse to be told it.
+          const headers = Object.fromEntries(
+            Object.entries(part?.headers ?? {}).filter(([name]) => name !== 'content-length'),
+          );
+          return { url: part?.url ?? '', headers };
+        }
+        case 'GET':
+          return control('parts', upload);
+        case 'POST':
+          return control('complete', upload);
+        case 'DELETE':
+          return control('upload', upload);
+      }
+    },
+  );
+
+  // The control calls Uppy sends to the URLs above. They answer in S3's XML; their bodies are
+  // not JSON (an empty body typed as the file, or S3's CompleteMultipartUpload document).
+  await app.register(async (xml) => {
+    xml.removeAllContentTypeParsers();
+    xml.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_XML_BODY_BYTES }, (_request, body, done) =>
+      done(null, body),
+    );
+    const xmlRoute = (summary: string, querystring: z.ZodType) => ({
+      config,
+      schema: {
+        ...common,
+        hide: true,
+        summary,
+        querystring,
+        response: { 204: z.null(), ...errorResponses(400, 401, 403, 404, 413, 429, 500, 503) },
+      },
+    });
+    const sendXml = (reply: FastifyReply, body: string) =>
+      reply.header('content-type', 'application/xml').send(body);
+
+    xml.post(
+      '/s3/uppy/uploads',
+      xmlRoute('Uppy 6: create a multipart upload', z.strictObject({ grant: z.string().min(1).max(4096) })),
+      async (request, reply) => {
+        const { grant } = request.query as { grant: string };
+        const contentType = request.headers['content-type']?.trim() || DEFAULT_TYPE;
+        const created = await multipart.createGrantedMultipartUpload(request.caller, { grant, contentType });
+        return sendXml(
+          reply,
+          xmlDocument('InitiateMultipartUploadResult', {
+            Bucket: created.bucket,
+            Key: created.key,
+            UploadId: created.uploadId,
+          }),
+        );
+      },
+    );
+
+    xml.get('/s3/uppy/parts', xmlRoute('Uppy 6: the parts already uploaded', uploadQuery), async (request, reply) => {
+      const upload = request.query as z.output<typeof uploadQuery>;
+      const { parts } = await multipart.listParts(request.caller, upload);
+      return sendXml(
+        reply,
+        xmlDocument('ListPartsResult', {
+          Key: upload.key,
+          UploadId: upload.uploadId,
+          Part: parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag, Size: part.size })),
+        }),
+      );
+    });
+
+    xml.post(
+      '/s3/uppy/complete',
+      xmlRoute('Uppy 6: complete a multipart upload', uploadQuery),
+      async (request, reply) => {
+        const upload = request.query as z.output<typeof uploadQuery>;
+        const parts = completionPartsFromXml(typeof request.body === 'string' ? request.body : '');
+        const completed = await multipart.completeMultipartUpload(request.caller, { ...upload, parts });
+        return sendXml(
+          reply,
+          xmlDocument('CompleteMultipartUploadResult', {
+            Location: objectUrl(app.config.mode, completed.bucket, completed.key),
+            Bucket: completed.bucket,
+            Key: completed.key,
+            ETag: completed.etag,
+          }),
+        );
+      },
+    );
+
+    xml.delete('/s3/uppy/upload', xmlRoute('Uppy 6: abort a multipart upload', uploadQuery), async (request, reply) => {
+      await multipart.abortMultipartUpload(request.caller, request.query as z.output<typeof uploadQuery>);
+      return reply.code(204).send();
+    });
+  });
+};
+
+/** The origin the caller reached the service at (X-Forwarded-Proto/Host only from trusted proxies). */
+function serviceOrigin(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
+}
+
+/** Uppy proposes `<random>-<file name>` as the key; the service keeps only the name. */
+function lastSegment(key: string): string {
+  return key.split('/').at(-1) || key;
+}

@@ -1,0 +1,175 @@
+// Uppy in Chromium against the service, as a frontend app would use it: the app's page on an
+// origin of its own, a JWT end user whose token goes in the Authorization header, the
+// embedded store (which verifies every signature, part and policy) configured with the
+// bucket CORS rule the README documents. Uppy 6 signs through POST /s3/sign; an app that
+// used Companion runs Uppy 5 against the Companion-compatible /s3 routes. The bytes are read
+// back with the SDK and compared by SHA-256.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { test, type TestContext } from 'node:test';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { buildApp, loggerOptions } from '../../src/app.js';
+import { callerRegistryFrom } from '../../src/auth/callers.js';
+import type { Config } from '../../src/config/config.js';
+import { serviceOrigins } from '../../src/local/bucket-cors.js';
+import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
+import { LOCAL_CREDENTIALS } from '../../src/presign/create-presigner.js';
+import { staticCredentialSource } from '../../src/presign/credentials.js';
+import { configFrom, embeddedS3Client, LogCapture } from '../helpers.js';
+import { startIssuer } from '../http/jwks.js';
+import { browserTestOptions, openPage } from './browser.js';
+import { serveUppyPage, type UppyPage } from './uppy-page.js';
+
+const MiB = 1024 * 1024;
+const SUBJECT = 'user-42';
+
+interface UploadOutcome {
+  cancelled: boolean;
+  events: { progress: number; parts: number; errors: string[]; upload?: { key: string; uploadId: string } };
+  key?: string;
+  location?: string;
+  failed?: string[];
+  sha256?: string;
+  size?: number;
+}
+
+/** The app's page, the service and the store, wired as a deployment would wire them. */
+async function startUppyStack(t: TestContext, pageKind: UppyPage) {
+  const page = await serveUppyPage(t, pageKind);
+  const issuer = await startIssuer(t);
+  const base = configFrom({ S3_ENDPOINT_MODE: 'local', LOG_LEVEL: 'info', CORS_ORIGINS: page });
+  const s3 = await startEmbeddedS3({ buckets: base.buckets });
+  t.after(() => s3.close());
+  const config: Config = { ...base, mode: { kind: 'local', region: base.mode.region, endpoint: s3.endpoint } };
+  const clients = {
+    clients: [
+      {
+        id: 'web-app',
+        jwt: { jwksUrl: issuer.jwksUrl, issuer: issuer.issuer, audience: 's3-presign', algorithms: ['ES256'] },
+        policy: {
+          operations: ['get', 'put'],
+          keyPrefixes: ['users/{sub}/'],
+          maxContentLength: 80 * MiB,
+          contentTypes: ['video/*', 'image/*'],
+        },
+      },
+    ],
+  };
+  const registry = callerRegistryFrom(clients, config);
+  if (!registry.ok) throw new Error(registry.problems.join('; '));
+  const logs = new LogCapture();
+  const app = await buildApp(config, {
+    callers: registry.registry,
+    credentials: staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3'),
+    logger: loggerOptions(config, logs),
+  });
+  t.after(() => app.close());
+  const service = await app.listen({ host: '127.0.0.1', port: 0 });
+  // The rule README.md tells operators to set on the bucket: the app's origin and the service's.
+  await s3.allowCorsOrigins([page, ...serviceOrigins(Number(new URL(service).port))]);
+  const token = await issuer.sign({ sub: SUBJECT, aud: 's3-presign' }, { expiresIn: '10m' });
+  const browser = await openPage(t);
+  browser.page.setDefaultTimeout(120_000);
+  const loaded = await browser.page.goto(page);
+  assert.equal(loaded?.status(), 200);
+  return { ...browser, service, token, s3, logs, client: embeddedS3Client(s3), bucket: config.buckets[0] as string };
+}
+
+type Stack = Awaited<ReturnType<typeof startUppyStack>>;
+
+function upload(
+  stack: Stack,
+  options: { name: string; type: string; size: number; multipart: boolean; cancelAfterParts?: number },
+) {
+  return stack.page.evaluate(
+    (args) => (globalThis as unknown as { uploadWithUppy(o: unknown): Promise<UploadOutcome> }).uploadWithUppy(args),
+    { service: stack.service, token: stack.token, ...options },
+  );
+}
+
+async function storedSha256(stack: Stack, key: string): Promise<string> {
+  const object = await stack.client.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
+  const bytes = await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+async function assertUploaded(stack: Stack, outcome: UploadOutcome, name: string) {
+  assert.deepEqual(outcome.events.errors, [], 'Uppy reported no error');
+  assert.deepEqual(outcome.failed, []);
+  const key = outcome.key ?? '';
+  assert.match(
+    key,
+    new RegExp(`^users/${SUBJECT}/[0-9a-f-]{36}/${name.replace('.', '\\.')}$`),
+    'a key the service picked',
+  );
+  assert.equal(await storedSha256(stack, key), outcome.sha256, 'S3 holds the bytes Uppy sent');
+  assert.ok(outcome.events.progress > 0, 'Uppy reported progress');
+  assert.deepEqual(stack.problems, []);
+  assert.doesNotMatch(stack.logs.text, new RegExp(stack.token.split('.')[2] as string), 'the token is never logged');
+}
+
+/** What the service says of an upload's parts: 200 while it is open, 404 once S3 dropped it. */
+async function listThroughService(stack: Stack, upload: { key: string; uploadId: string }) {
+  const response = await fetch(`${stack.service}/multipart/list`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(upload),
+  });
+  return { status: response.status, body: (await response.json()) as { code?: string } };
+}
+
+test('Uppy 6 uploads 1 MiB in one form POST through /s3/sign', browserTestOptions(180_000), async (t) => {
+  const stack = await startUppyStack(t, 'uppy6');
+  const outcome = await upload(stack, { name: 'photo.png', type: 'image/png', size: MiB, multipart: false });
+  await assertUploaded(stack, outcome, 'photo.png');
+  assert.equal(outcome.events.parts, 0);
+});
+
+test('Uppy 6 uploads 64 MiB in parts through /s3/sign', browserTestOptions(300_000), async (t) => {
+  const stack = await startUppyStack(t, 'uppy6');
+  const outcome = await upload(stack, { name: 'clip.mp4', type: 'video/mp4', size: 64 * MiB, multipart: true });
+  await assertUploaded(stack, outcome, 'clip.mp4');
+  assert.ok(outcome.events.parts >= 2, `uploaded in ${outcome.events.parts} parts`);
+});
+
+test('Uppy 6: a cancelled multipart upload leaves no parts behind', browserTestOptions(300_000), async (t) => {
+  const stack = await startUppyStack(t, 'uppy6');
+  const outcome = await upload(stack, {
+    name: 'long.mp4',
+    type: 'video/mp4',
+    size: 40 * MiB,
+    multipart: true,
+    cancelAfterParts: 2,
+  });
+  assert.equal(outcome.cancelled, true);
+  const started = outcome.events.upload;
+  assert.ok(started, 'Uppy had started a multipart upload');
+  const listed = await listThroughService(stack, started);
+  assert.deepEqual([listed.status, listed.body.code], [404, 'NO_SUCH_UPLOAD'], 'Uppy aborted it through the service');
+  const objects = await stack.client.send(new ListObjectsV2Command({ Bucket: stack.bucket }));
+  assert.equal(objects.KeyCount ?? 0, 0, 'nothing was stored');
+});
+
+test(
+  'Uppy 6: a type outside the policy is refused before anything reaches S3',
+  browserTestOptions(180_000),
+  async (t) => {
+    const stack = await startUppyStack(t, 'uppy6');
+    const outcome = await upload(stack, { name: 'page.html', type: 'text/html', size: 1024, multipart: false });
+    assert.equal(outcome.key, undefined);
+    assert.match(outcome.events.errors.join('\n'), /CONTENT_TYPE_NOT_ALLOWED/);
+  },
+);
+
+test(
+  'Uppy 5 through the Companion-compatible routes: 1 MiB whole and 64 MiB in parts',
+  browserTestOptions(300_000),
+  async (t) => {
+    const stack = await startUppyStack(t, 'uppy5');
+    const single = await upload(stack, { name: 'photo.png', type: 'image/png', size: MiB, multipart: false });
+    await assertUploaded(stack, single, 'photo.png');
+    const multi = await upload(stack, { name: 'clip.mp4', type: 'video/mp4', size: 64 * MiB, multipart: true });
+    await assertUploaded(stack, multi, 'clip.mp4');
+    assert.ok(multi.events.parts >= 2, `uploaded in ${multi.events.parts} parts`);
+  },
+);
