@@ -7,9 +7,12 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorResponses } from '../http/error-schema.js';
+import { presignRequestSchema } from '../presign/schemas.js';
 import { UPLOAD_CLIENT_ACCESS } from './access.js';
 import { objectUrl } from './object-url.js';
 
+/** The same media-type rule as every other route that binds a content type. */
+const mediaType = presignRequestSchema.shape.contentType.unwrap();
 const keyQuery = z.strictObject({ key: z.string().min(1).max(1024).describe('The key /s3/multipart returned') });
 const uploadIdParams = z.strictObject({
   uploadId: z.string().min(1).max(2048).describe('The uploadId /s3/multipart returned'),
@@ -21,14 +24,14 @@ const metadata = z.record(z.string(), z.unknown()).optional();
 const paramsQuery = z
   .object({
     filename: z.string().min(1).max(1024),
-    type: z.string().min(1).max(255).optional(),
+    type: mediaType.optional(),
   })
   // `metadata[name]=value` pairs come as their own query names.
   .catchall(z.string().max(1024));
 
 const createBody = z.object({
   filename: z.string().min(1).max(1024),
-  type: z.string().min(1).max(255).optional(),
+  type: mediaType.optional(),
   metadata,
 });
 

@@ -10,12 +10,16 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { errorResponses } from '../http/error-schema.js';
+import { presignRequestSchema } from '../presign/schemas.js';
 import { UPLOAD_CLIENT_ACCESS } from './access.js';
 import { objectUrl } from './object-url.js';
 import { completionPartsFromXml, xmlDocument } from './s3-xml.js';
 
 const DEFAULT_TYPE = 'application/octet-stream';
 const MAX_XML_BODY_BYTES = 1024 * 1024;
+
+/** The same media-type rule as every other route that binds a content type. */
+const mediaType = presignRequestSchema.shape.contentType.unwrap();
 
 /** Uppy's `PresignableRequest`, one shape per S3 call it makes. */
 const signRequestSchema = z
@@ -24,7 +28,7 @@ const signRequestSchema = z
     key: z.string().min(1).max(1024),
     uploadId: z.string().min(1).max(2048).optional(),
     partNumber: z.number().int().min(1).max(10_000).optional(),
-    contentType: z.string().min(1).max(255).optional(),
+    contentType: mediaType.optional(),
     expiresIn: z.number().int().min(1).optional(),
   })
   .meta({ id: 'UppySignRequest' });
@@ -128,15 +132,21 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 204: z.null(), ...errorResponses(400, 401, 403, 404, 413, 429, 500, 503) },
       },
     });
-    const sendXml = (reply: FastifyReply, body: string) =>
-      reply.header('content-type', 'application/xml').send(body);
+    const sendXml = (reply: FastifyReply, body: string) => reply.header('content-type', 'application/xml').send(body);
 
     xml.post(
       '/s3/uppy/uploads',
       xmlRoute('Uppy 6: create a multipart upload', z.strictObject({ grant: z.string().min(1).max(4096) })),
       async (request, reply) => {
         const { grant } = request.query as { grant: string };
-        const contentType = request.headers['content-type']?.trim() || DEFAULT_TYPE;
+        // Uppy sends the file's type as the create call's Content-Type: held to the same rule.
+        const declared = mediaType.safeParse(request.headers['content-type']?.trim() || DEFAULT_TYPE);
+        if (!declared.success) {
+          throw new AppError('VALIDATION_FAILED', 'the Content-Type header must be a media type', {
+            field: 'content-type',
+          });
+        }
+        const contentType = declared.data;
         const created = await multipart.createGrantedMultipartUpload(request.caller, { grant, contentType });
         return sendXml(
           reply,

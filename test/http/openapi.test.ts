@@ -27,6 +27,13 @@ test('the OpenAPI document is valid OpenAPI 3 and describes every route', async 
     '/presign',
     '/presign/batch',
     '/readyz',
+    '/s3/multipart',
+    '/s3/multipart/{uploadId}',
+    '/s3/multipart/{uploadId}/batch',
+    '/s3/multipart/{uploadId}/complete',
+    '/s3/multipart/{uploadId}/{partNumber}',
+    '/s3/params',
+    '/s3/sign',
     '/uploads',
     '/verify',
   ]);
@@ -44,7 +51,7 @@ test('the OpenAPI document is valid OpenAPI 3 and describes every route', async 
   ]);
   assert.deepEqual(presign.security, [{ bearer: [] }]);
   assert.equal(document.components.securitySchemes.bearer.scheme, 'bearer');
-  for (const path of ['/presign/batch', '/uploads', '/downloads', '/multipart', '/multipart/parts']) {
+  for (const path of ['/presign/batch', '/uploads', '/downloads', '/multipart', '/multipart/parts', '/s3/sign']) {
     assert.deepEqual(document.paths[path].post.security, [{ bearer: [] }], path);
   }
 });

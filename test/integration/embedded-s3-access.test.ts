@@ -171,7 +171,7 @@ describe('embedded S3 CORS follows bucketCorsRule', () => {
       assert.equal(response.headers.get('access-control-allow-origin'), origin);
       assert.equal(response.headers.get('access-control-allow-methods'), 'GET, HEAD, PUT, POST');
       assert.equal(response.headers.get('access-control-allow-headers'), 'content-type, x-amz-checksum-sha256');
-      assert.equal(response.headers.get('access-control-expose-headers'), 'ETag');
+      assert.equal(response.headers.get('access-control-expose-headers'), 'ETag, Location');
       assert.match(response.headers.get('vary') ?? '', /\bOrigin\b/);
     }
     // A form upload POSTs to the bucket itself.
@@ -187,7 +187,7 @@ describe('embedded S3 CORS follows bucketCorsRule', () => {
     await response.arrayBuffer();
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('access-control-allow-origin'), FRONTEND);
-    assert.equal(response.headers.get('access-control-expose-headers'), 'ETag');
+    assert.equal(response.headers.get('access-control-expose-headers'), 'ETag, Location');
     assert.ok(response.headers.get('etag'));
 
     const other = await fetch(signed, { headers: { origin: OTHER_ORIGIN } });
