@@ -36,7 +36,7 @@ const TARGETS = {
   },
   'log-redaction': {
     mutate: ['src/http/log-redaction.ts'],
-    tests: ['test/http/logging.test.ts'],
+    tests: ['test/http/logging.test.ts', 'test/http/log-secrets.test.ts'],
   },
   'expected-location': {
     mutate: ['src/endpoint/expected-location.ts'],
