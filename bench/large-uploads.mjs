@@ -7,16 +7,15 @@
 // second, so the ratio does not depend on how autocannon and the server share the cores.
 // Companion comes from COMPANION_DIR, or is installed on demand into a scratch folder
 // (os.tmpdir()/s3-presign-bench-companion): it is never a dependency of this project.
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import console from 'node:console';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
 import { Buffer } from 'node:buffer';
-import { URL } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { startBenchServer } from './workload.mjs';
 
 const PARTS_PER_REQUEST = 100;
 const COMPANION_SPEC = '@uppy/companion@6';
@@ -32,28 +31,6 @@ function companionDir() {
     );
   }
   return dir;
-}
-
-async function start(script, args, env) {
-  const child = fork(new URL(script, import.meta.url), args, {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const port = await new Promise((resolve, reject) => {
-    child.once('message', (message) => resolve(message.port));
-    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before listening`)));
-  });
-  const ask = (question) =>
-    new Promise((resolve) => {
-      child.once('message', (message) => resolve(message[question]));
-      child.send(question);
-    });
-  const close = async () => {
-    child.send('close');
-    await Promise.race([new Promise((resolve) => child.once('exit', resolve)), sleep(5000)]);
-    if (child.exitCode === null) child.kill('SIGKILL');
-  };
-  return { port, cpu: () => ask('cpu'), close };
 }
 
 async function measure(server, requests, { connections, warmupS, durationS, urlsPerRequest }) {
@@ -96,7 +73,7 @@ export async function largeUploads({ apiKey, connections, warmupS, durationS, fm
   const load = { connections, warmupS, durationS };
   const results = {};
 
-  const ours = await start('./http-server.mjs', ['fast'], { BENCH_API_KEY: apiKey });
+  const ours = await startBenchServer('./http-server.mjs', ['fast'], { BENCH_API_KEY: apiKey });
   try {
     results.parts = await measure(
       ours,
@@ -131,7 +108,7 @@ export async function largeUploads({ apiKey, connections, warmupS, durationS, fm
     await ours.close();
   }
 
-  const companion = await start('./companion-server.mjs', [], { COMPANION_DIR: companionDir() });
+  const companion = await startBenchServer('./companion-server.mjs', [], { COMPANION_DIR: companionDir() });
   const s3UploadId = 'VXBsb2FkIElEIGZvciBlbHZpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA';
   const encodedKey = encodeURIComponent(key);
   try {

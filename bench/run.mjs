@@ -20,10 +20,9 @@ import { fork } from 'node:child_process';
 import console from 'node:console';
 import os from 'node:os';
 import process from 'node:process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { URL } from 'node:url';
 import autocannon from 'autocannon';
-import { machine, presignBodies, VARIANTS } from './workload.mjs';
+import { machine, presignBodies, startBenchServer, VARIANTS } from './workload.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -96,28 +95,6 @@ async function inProcess() {
 
 // ---- HTTP --------------------------------------------------------------------------------
 
-async function startServer(target, apiKey) {
-  const child = fork(new URL('./http-server.mjs', import.meta.url), [target], {
-    env: { ...process.env, BENCH_API_KEY: apiKey },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const port = await new Promise((resolve, reject) => {
-    child.once('message', (message) => resolve(message.port));
-    child.once('exit', (code) => reject(new Error(`the ${target} server exited (${code}) before listening`)));
-  });
-  const ask = (question) =>
-    new Promise((resolve) => {
-      child.once('message', (message) => resolve(message[question]));
-      child.send(question);
-    });
-  const close = async () => {
-    child.send('close');
-    await Promise.race([new Promise((resolve) => child.once('exit', resolve)), sleep(5000)]);
-    if (child.exitCode === null) child.kill('SIGKILL');
-  };
-  return { port, rss: () => ask('rss'), cpu: () => ask('cpu'), close };
-}
-
 async function load(port, target, apiKey, seconds) {
   const requests =
     target === 'hello'
@@ -139,7 +116,7 @@ async function http() {
   );
   const results = {};
   for (const target of ['hello', 'echo', 'floor', 'fast', 'sdk']) {
-    const server = await startServer(target, apiKey);
+    const server = await startBenchServer('./http-server.mjs', [target], { BENCH_API_KEY: apiKey });
     try {
       await load(server.port, target, apiKey, WARMUP_S);
       const cpuBefore = await server.cpu();

@@ -1,7 +1,10 @@
 // The configuration and requests every benchmark uses: regional mode (what production runs),
 // temporary credentials (so URLs carry a session token), and a rotating mix of keys so that no
 // single-key memo flatters a number.
+import { fork } from 'node:child_process';
 import process from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { URL } from 'node:url';
 
 export const BUCKET = 'bench-bucket';
 export const REGION = 'eu-west-1';
@@ -79,4 +82,31 @@ export const VARIANTS = ['sdk engine', 'fast engine', 'sdk + validation', 'fast 
 
 export function machine() {
   return { node: process.version, platform: `${process.platform} ${process.arch}` };
+}
+
+/**
+ * Forks a bench server script (bench/http-server.mjs, bench/companion-server.mjs) in its own
+ * process and talks to it over IPC: it reports its port, answers `rss` and `cpu`, and exits on
+ * `close` (killed after 5 s otherwise).
+ */
+export async function startBenchServer(script, args, env) {
+  const child = fork(new URL(script, import.meta.url), args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const port = await new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve(message.port));
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before listening`)));
+  });
+  const ask = (question) =>
+    new Promise((resolve) => {
+      child.once('message', (message) => resolve(message[question]));
+      child.send(question);
+    });
+  const close = async () => {
+    child.send('close');
+    await Promise.race([new Promise((resolve) => child.once('exit', resolve)), sleep(5000)]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  return { port, rss: () => ask('rss'), cpu: () => ask('cpu'), close };
 }
