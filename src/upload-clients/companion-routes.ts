@@ -7,12 +7,9 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorResponses } from '../http/error-schema.js';
-import { presignRequestSchema } from '../presign/schemas.js';
-import { UPLOAD_CLIENT_ACCESS } from './access.js';
+import { browserHeaders, DEFAULT_CONTENT_TYPE, mediaType, UPLOAD_CLIENT_ACCESS } from './common.js';
 import { objectUrl } from './object-url.js';
 
-/** The same media-type rule as every other route that binds a content type. */
-const mediaType = presignRequestSchema.shape.contentType.unwrap();
 const keyQuery = z.strictObject({ key: z.string().min(1).max(1024).describe('The key /s3/multipart returned') });
 const uploadIdParams = z.strictObject({
   uploadId: z.string().min(1).max(2048).describe('The uploadId /s3/multipart returned'),
@@ -38,8 +35,6 @@ const createBody = z.object({
 const partsResponse = z.array(
   z.object({ PartNumber: z.number().int(), ETag: z.string(), Size: z.number().int() }).meta({ id: 'CompanionPart' }),
 );
-
-const DEFAULT_TYPE = 'application/octet-stream';
 
 export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
   const common = { tags: ['companion'], security: [{ bearer: [] }] };
@@ -71,7 +66,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       const { filename, type } = request.query;
       const policy = await multipart.createPostPolicy(request.caller, {
         filename,
-        contentType: type || DEFAULT_TYPE,
+        contentType: type || DEFAULT_CONTENT_TYPE,
         contentLength: undefined,
       });
       return {
@@ -103,7 +98,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       const { filename, type } = request.body;
       const created = await multipart.createMultipartUpload(request.caller, {
         filename,
-        contentType: type || DEFAULT_TYPE,
+        contentType: type || DEFAULT_CONTENT_TYPE,
       });
       return { key: created.key, uploadId: created.uploadId, bucket: created.bucket };
     },
@@ -190,11 +185,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
         partNumbers: [request.params.partNumber],
       });
       const [part] = signed.parts;
-      // Content-length, when signed, is set by the browser from the body: not a header to send.
-      const headers = Object.fromEntries(
-        Object.entries(part?.headers ?? {}).filter(([name]) => name !== 'content-length'),
-      );
-      return { url: part?.url ?? '', expires: secondsUntil(signed.expiresAt), headers };
+      return { url: part?.url ?? '', expires: secondsUntil(signed.expiresAt), headers: browserHeaders(part?.headers) };
     },
   );
 

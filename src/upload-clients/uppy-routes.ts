@@ -10,16 +10,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { errorResponses } from '../http/error-schema.js';
-import { presignRequestSchema } from '../presign/schemas.js';
-import { UPLOAD_CLIENT_ACCESS } from './access.js';
+import { browserHeaders, DEFAULT_CONTENT_TYPE, mediaType, UPLOAD_CLIENT_ACCESS } from './common.js';
 import { objectUrl } from './object-url.js';
 import { completionPartsFromXml, xmlDocument } from './s3-xml.js';
 
-const DEFAULT_TYPE = 'application/octet-stream';
 const MAX_XML_BODY_BYTES = 1024 * 1024;
-
-/** The same media-type rule as every other route that binds a content type. */
-const mediaType = presignRequestSchema.shape.contentType.unwrap();
 
 /** Uppy's `PresignableRequest`, one shape per S3 call it makes. */
 const signRequestSchema = z
@@ -76,7 +71,7 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
         if (body.method === 'PUT') {
           const policy = await multipart.createPostPolicy(caller, {
             filename: lastSegment(body.key),
-            contentType: body.contentType ?? DEFAULT_TYPE,
+            contentType: body.contentType ?? DEFAULT_CONTENT_TYPE,
             contentLength: undefined,
           });
           return { url: policy.url, key: policy.key, fields: policy.fields };
@@ -99,11 +94,7 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
           }
           const { parts } = await multipart.signPartUrls(caller, { ...upload, partNumbers: [body.partNumber] });
           const [part] = parts;
-          // Browsers set content-length from the body themselves and refuse to be told it.
-          const headers = Object.fromEntries(
-            Object.entries(part?.headers ?? {}).filter(([name]) => name !== 'content-length'),
-          );
-          return { url: part?.url ?? '', headers };
+          return { url: part?.url ?? '', headers: browserHeaders(part?.headers) };
         }
         case 'GET':
           return control('parts', upload);
@@ -140,7 +131,7 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
       async (request, reply) => {
         const { grant } = request.query as { grant: string };
         // Uppy sends the file's type as the create call's Content-Type: held to the same rule.
-        const declared = mediaType.safeParse(request.headers['content-type']?.trim() || DEFAULT_TYPE);
+        const declared = mediaType.safeParse(request.headers['content-type']?.trim() || DEFAULT_CONTENT_TYPE);
         if (!declared.success) {
           throw new AppError('VALIDATION_FAILED', 'the Content-Type header must be a media type', {
             field: 'content-type',
