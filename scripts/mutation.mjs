@@ -36,28 +36,27 @@ const TARGETS = {
   },
   'log-redaction': {
     mutate: ['src/http/log-redaction.ts'],
-    tests: ['test/http/logging.test.ts', 'test/http/log-secrets.test.ts'],
+    tests: ['test/unit/log-redaction.test.ts', 'test/http/logging.test.ts', 'test/http/log-secrets.test.ts'],
   },
   'expected-location': {
     mutate: ['src/endpoint/expected-location.ts'],
     tests: ['test/unit/expected-location.test.ts', 'test/unit/url-validator*.test.ts'],
   },
   validator: {
-    mutate: ['src/verify/**/*.ts', '!src/verify/routes.ts'],
-    tests: ['test/unit/url-validator*.test.ts'],
+    mutate: ['src/verify/**/*.ts', '!src/verify/routes.ts', '!src/verify/post-policy-validator.ts'],
+    tests: ['test/unit/url-*.test.ts', 'test/unit/large-upload-validator.test.ts'],
   },
   'fast-signer': {
     mutate: ['src/presign/fast-signer.ts', 'src/presign/fast-signer/**/*.ts'],
     tests: ['test/unit/fast-signer.test.ts', 'test/unit/signer-equivalence.test.ts'],
   },
-  // Slots for the flows that are landing: each runs once its sources and tests exist.
   multipart: {
-    mutate: ['src/multipart/**/*.ts', '!src/multipart/routes.ts'],
-    tests: ['test/unit/multipart*.test.ts'],
+    mutate: ['src/multipart/**/*.ts', '!src/multipart/routes.ts', '!src/multipart/schemas.ts'],
+    tests: ['test/unit/multipart*.test.ts', 'test/http/multipart.test.ts', 'test/integration/multipart.test.ts'],
   },
   'post-policy': {
-    mutate: ['src/**/post-policy*.ts', 'src/**/post-policy/**/*.ts'],
-    tests: ['test/unit/post-policy*.test.ts'],
+    mutate: ['src/presign/post-policy-signer.ts', 'src/verify/post-policy-validator.ts'],
+    tests: ['test/unit/post-policy*.test.ts', 'test/unit/large-upload-validator.test.ts'],
   },
 };
 
