@@ -47,7 +47,12 @@ const TARGETS = {
     tests: ['test/unit/url-*.test.ts', 'test/unit/large-upload-validator.test.ts'],
   },
   'fast-signer': {
-    mutate: ['src/presign/fast-signer.ts', 'src/presign/fast-signer/**/*.ts'],
+    mutate: [
+      'src/presign/fast-signer.ts',
+      'src/presign/sigv4-*.ts',
+      'src/presign/signing-key.ts',
+      'src/presign/s3-route.ts',
+    ],
     tests: ['test/unit/fast-signer.test.ts', 'test/unit/signer-equivalence.test.ts'],
   },
   multipart: {
@@ -78,11 +83,17 @@ const { values: options, positionals: names } = parseArgs({
     concurrency: { type: 'string', default: '2' },
     list: { type: 'boolean', default: false },
     'no-nice': { type: 'boolean', default: false },
+    'build-sandbox': { type: 'boolean', default: false },
     summary: { type: 'boolean', default: false },
     mutate: { type: 'string', multiple: true },
     tests: { type: 'string', multiple: true },
   },
 });
+
+if (options['build-sandbox']) {
+  await buildSandbox();
+  process.exit(0);
+}
 
 if (options.list || names.length === 0) {
   console.log('Targets (npm run mutation -- TARGET):');
@@ -128,10 +139,14 @@ for (const name of names) {
     const { Stryker } = await import('@stryker-mutator/core');
     const stryker = new Stryker({
       mutate: options.mutate ?? target.mutate,
+      // Each test file runs once per mutant in a new process: transpiled once per sandbox
+      // (after Stryker instruments it) and run by plain node, a process starts in about half
+      // the time it takes under tsx's loader, which transpiles on every start.
+      buildCommand: 'node scripts/mutation.mjs --build-sandbox',
       testRunner: 'tap',
       tap: {
-        testFiles: options.tests ?? target.tests,
-        nodeArgs: ['--import', 'tsx', '--test-reporter=tap', '-r', '{{hookFile}}', '{{testFile}}'],
+        testFiles: (options.tests ?? target.tests).map((file) => file.replace(/\.ts$/, '.js')),
+        nodeArgs: ['--test-reporter=tap', '-r', '{{hookFile}}', '{{testFile}}'],
         forceBail: true,
       },
       coverageAnalysis: 'perTest',
@@ -168,6 +183,26 @@ if (summaries.length > 0) {
   writeFileSync('reports/mutation/summary.json', `${JSON.stringify(summaries, null, 2)}\n`);
 }
 process.exit(failed ? 1 : 0);
+
+/**
+ * In a Stryker sandbox: every TypeScript file under src/ and test/ transpiled to JavaScript next
+ * to it (types stripped, nothing bundled), so `../src/x.js` imports resolve to the mutated code.
+ */
+async function buildSandbox() {
+  const { build } = await import('esbuild');
+  const entryPoints = ['src', 'test']
+    .flatMap((dir) => readdirSync(dir, { recursive: true }).map((file) => `${dir}/${file}`.replaceAll('\\', '/')))
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.includes('node_modules/'));
+  await build({
+    entryPoints,
+    outdir: '.',
+    outbase: '.',
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+}
 
 /** The files under src/ and test/ that match the patterns (`*`, `**`, and `!` to exclude). */
 function filesOf(patterns) {
