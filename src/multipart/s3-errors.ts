@@ -14,7 +14,8 @@ const S3_CODES: Readonly<Record<string, { code: ErrorCode; message: string }>> =
 export function fromS3Error(error: unknown, action: string): AppError {
   if (error instanceof AppError) return error;
   const name = error instanceof S3ServiceException ? error.name : (error as { name?: unknown } | null)?.name;
-  const known = typeof name === 'string' ? S3_CODES[name] : undefined;
+  // Own keys only: an error named "constructor" or "toString" is not one of S3's refusals.
+  const known = typeof name === 'string' && Object.hasOwn(S3_CODES, name) ? S3_CODES[name] : undefined;
   if (known) return new AppError(known.code, `${action}: ${known.message}`, { cause: error });
   return new AppError('S3_REQUEST_FAILED', `${action} failed at S3`, { cause: error });
 }

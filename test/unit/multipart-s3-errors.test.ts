@@ -79,6 +79,11 @@ describe('fromS3Error', () => {
       { name: 42 },
       { name: undefined },
       { code: 'NoSuchUpload' },
+      // Names every object answers to, none of them S3's.
+      s3Error('constructor'),
+      s3Error('toString'),
+      s3Error('__proto__'),
+      { name: 'hasOwnProperty' },
       'NoSuchUpload',
       42,
       null,
