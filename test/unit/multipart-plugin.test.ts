@@ -6,11 +6,11 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { describe, it, type TestContext } from 'node:test';
 
 import Fastify from 'fastify';
 
-import { loggerOptions } from '../../src/app.js';
 import type { Caller } from '../../src/auth/policy.js';
 import { createServiceMetrics, metricsProvider, type ServiceMetrics } from '../../src/http/metrics.js';
 import { multipartProvider } from '../../src/multipart/multipart-plugin.js';
@@ -20,7 +20,6 @@ import { createPresigner } from '../../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
 import { presignerProvider } from '../../src/presign/presigner-plugin.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
-import { LogCapture } from '../helpers.js';
 
 const SECRET = 'a shared secret of 32 characters or more, with ü';
 const WARNING =
@@ -34,6 +33,18 @@ interface TestApp {
   logs: LogCapture;
 }
 
+/** The log lines an app writes (not test/helpers.ts, which loads the whole app). */
+class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+  get text(): string {
+    return this.lines.join('\n');
+  }
+}
+
 function configOf(env: Record<string, string>): Config {
   // The callers come from no file here: the plugin never reads them.
   const loaded = loadConfig({ LOG_LEVEL: 'info', ...env }, { requireCallers: false });
@@ -44,7 +55,7 @@ function configOf(env: Record<string, string>): Config {
 async function appWith(t: TestContext, env: Record<string, string>, now?: () => Date): Promise<TestApp> {
   const config = configOf(env);
   const logs = new LogCapture();
-  const app = Fastify({ logger: loggerOptions(config, logs) });
+  const app = Fastify({ logger: { level: 'info', stream: logs } });
   t.after(() => app.close());
   const metrics = createServiceMetrics();
   await app.register(metricsProvider, { metrics });

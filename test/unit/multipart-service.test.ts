@@ -12,15 +12,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
-import { AbortMultipartUploadCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
 import type { Caller, CallerPolicy } from '../../src/auth/policy.js';
-import type { Config } from '../../src/config/config.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
 import { createPinnedS3, type PinnedS3 } from '../../src/endpoint/s3-client.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { MultipartService } from '../../src/multipart/multipart-service.js';
 import { createPresigner, LOCAL_CREDENTIALS, type PresignerBundle } from '../../src/presign/create-presigner.js';
-import { configFrom, embeddedS3Client } from '../helpers.js';
 
 const MiB = 1_048_576;
 const FIVE_MIB = 5_242_880;
@@ -51,11 +50,21 @@ function serviceOver(s3: PinnedS3, secret = Buffer.alloc(32, 7)): MultipartServi
 let service: MultipartService;
 
 before(async () => {
-  const base = configFrom({ S3_ENDPOINT_MODE: 'local', LOG_LEVEL: 'silent' });
+  // Not test/helpers.ts: it loads the whole app, a second per run, and this file runs once per mutant.
+  const loaded = loadConfig({ S3_ENDPOINT_MODE: 'local', LOG_LEVEL: 'silent' });
+  if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+  const base = loaded.config;
   server = await startEmbeddedS3({ buckets: base.buckets });
   config = { ...base, mode: { kind: 'local', region: base.mode.region, endpoint: server.endpoint } };
   signing = await createPresigner(config);
-  store = embeddedS3Client(server);
+  store = new S3Client({
+    endpoint: server.endpoint.href,
+    region: server.region,
+    forcePathStyle: true,
+    credentials: server.credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
   service = serviceOver(signing.s3);
 });
 after(async () => {
