@@ -8,6 +8,7 @@
 //   npm run mutation -- TARGET --summary   (the last run's report again, after editing the list)
 //   npm run mutation -- TARGET --mutate src/verify/url-validator.ts:348-461   (part of a target)
 //   npm run mutation -- TARGET --tests test/unit/url-validator-edges.test.ts  (only these tests)
+//   npm run mutation -- TARGET --force   (test every mutant again, not only what changed)
 //
 // Survivors listed in test/mutation/equivalent-mutants.md (by id) are equivalent: they
 // cannot change behaviour, and the score that counts leaves them out. Exits non-zero when a
@@ -44,7 +45,16 @@ const TARGETS = {
   },
   validator: {
     mutate: ['src/verify/**/*.ts', '!src/verify/routes.ts', '!src/verify/post-policy-validator.ts'],
-    tests: ['test/unit/url-*.test.ts', 'test/unit/large-upload-validator.test.ts'],
+    // In this order: a mutant stops at the first file that fails, so the files that kill most
+    // go first, and a mutant runs the slow ones only when the fast ones miss it.
+    tests: [
+      'test/unit/url-validator.test.ts',
+      'test/unit/url-validator-edges.test.ts',
+      'test/unit/url-canonical-form.test.ts',
+      'test/unit/url-report-bound.test.ts',
+      'test/unit/url-validator-fast-path.test.ts',
+      'test/unit/large-upload-validator.test.ts',
+    ],
   },
   'fast-signer': {
     mutate: [
@@ -84,6 +94,7 @@ const { values: options, positionals: names } = parseArgs({
     list: { type: 'boolean', default: false },
     'no-nice': { type: 'boolean', default: false },
     'build-sandbox': { type: 'boolean', default: false },
+    force: { type: 'boolean', default: false },
     summary: { type: 'boolean', default: false },
     mutate: { type: 'string', multiple: true },
     tests: { type: 'string', multiple: true },
@@ -155,6 +166,11 @@ for (const name of names) {
       reporters: ['progress', 'html', 'json'],
       htmlReporter: { fileName: `reports/mutation/${name}.html` },
       jsonReporter: { fileName: report },
+      // A run keeps what it learnt: the next one tests again only the mutants whose code, or
+      // whose covering test files, changed since (--force tests them all).
+      incremental: true,
+      incrementalFile: `reports/mutation/${name}.incremental.json`,
+      force: options.force,
       tempDirName: '.stryker-tmp',
       cleanTempDir: true,
       fileLogLevel: 'off',
