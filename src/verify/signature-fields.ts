@@ -225,7 +225,17 @@ export function parseAmzDate(value: string): number | undefined {
   if (match) {
     const [, year, month, day, hour, minute, second] = match.map(Number) as number[];
     const date = new Date(Date.UTC(year!, month! - 1, day!, hour!, minute!, second!));
-    if (date.getUTCDate() === day && date.getUTCHours() === hour) signedAt = date.getTime();
+    // Date.UTC rolls an out-of-range field into the next (month 13, 30 February, second 60):
+    // the time is real only when every field comes back as written.
+    if (
+      date.getUTCFullYear() === year &&
+      date.getUTCMonth() === month! - 1 &&
+      date.getUTCDate() === day &&
+      date.getUTCHours() === hour &&
+      date.getUTCMinutes() === minute &&
+      date.getUTCSeconds() === second
+    )
+      signedAt = date.getTime();
   }
   lastAmzDate = value;
   lastSignedAt = signedAt;
