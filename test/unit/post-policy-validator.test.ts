@@ -132,7 +132,7 @@ describe('a form the signer made', () => {
 
 describe('expectedPostUrl', () => {
   it('is the endpoint with the bucket path, or / when the bucket is in the host', () => {
-    const base = { protocol: 'https:', host: 'h.example', addressing: 'virtual', signingRegion: 'r' } as const;
+    const base = { protocol: 'https:', host: 'h.example', addressing: 'virtual-hosted', signingRegion: 'r' } as const;
     assert.equal(expectedPostUrl({ ...base, pathPrefix: '' }), 'https://h.example/');
     assert.equal(expectedPostUrl({ ...base, pathPrefix: '/b' }), 'https://h.example/b');
   });
