@@ -84,6 +84,9 @@ describe('fromS3Error', () => {
       s3Error('toString'),
       s3Error('__proto__'),
       { name: 'hasOwnProperty' },
+      // Only a string names an S3 error, not something that reads as one.
+      { name: { toString: () => 'NoSuchUpload' } },
+      { name: ['InvalidPart'] },
       'NoSuchUpload',
       42,
       null,

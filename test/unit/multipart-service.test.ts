@@ -595,6 +595,10 @@ describe('completeMultipartUpload', () => {
       message: 'part 1 has not been uploaded',
     });
     await assert.rejects(
+      service.completeMultipartUpload(WEB, { ...open, parts: [{ partNumber: 10_001, etag: 'x' }] }),
+      refusal('INVALID_PART_NUMBER', 400, 'part number 10001 is outside 1..10000', 'parts.0.partNumber'),
+    );
+    await assert.rejects(
       service.completeMultipartUpload(WEB, { ...upload, parts: [{ partNumber: 4, etag: 'x' }] }),
       refusal(
         'INVALID_PART_NUMBER',
