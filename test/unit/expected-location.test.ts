@@ -509,6 +509,8 @@ describe('isLegacyGlobalHost', () => {
     `my-bucket.bucket.${VPCE}`,
     'mys3.amazonaws.com',
     'minio.internal',
+    's3.amazonaws.com.example.org',
+    'my-bucket.s3.amazonaws.com.evil.example',
   ]) {
     it(`${host} is not`, () => assert.equal(isLegacyGlobalHost(host), false));
   }
@@ -548,5 +550,23 @@ describe('modeHosts', () => {
     assert.equal(hosts.pathStyleHost, '127.0.0.1:4568');
     assert.equal(hosts.bucketHostSuffix, undefined);
     assert.equal(hosts.accessPointHostSuffix, undefined);
+  });
+
+  it('local has no virtual-hosted names on a host name either', () => {
+    const hosts = modeHosts({ kind: 'local', region: 'us-east-1', endpoint: new URL('http://localhost:4568') });
+    assert.equal(hosts.pathStyleHost, 'localhost:4568');
+    assert.equal(hosts.bucketHostSuffix, undefined);
+    assert.equal(hosts.accessPointHostSuffix, undefined);
+  });
+
+  it('a custom endpoint path loses all its trailing slashes', () => {
+    assert.equal(modeHosts(custom('https://storage.example.com/base//')).basePath, '/base');
+    assert.equal(modeHosts(custom('https://storage.example.com/base/')).basePath, '/base');
+    assert.equal(modeHosts(custom('https://storage.example.com/a/b')).basePath, '/a/b');
+    expectLocation(
+      custom('https://storage.example.com/base//', { pathStyle: true }),
+      'my-bucket',
+      ps('storage.example.com', '/base/my-bucket', 'us-east-1'),
+    );
   });
 });
