@@ -1,6 +1,7 @@
 // The SigV4 fields of a presigned URL: algorithm, date, credential scope, expiry, signed
 // headers, session token and signature format. Each is checked on its own, with its own code.
 import { SIGV4_MAX_EXPIRES_SECONDS } from '../config/config.js';
+import { LruCache } from '../lru-cache.js';
 import type { Fail } from './check-failures.js';
 import { checkOtherParameters } from './url-parameters.js';
 import type { UrlExpectation, ValidationReport, ValidatorPolicy } from './url-validator.js';
@@ -18,8 +19,8 @@ for (const digit of '0123456789abcdef') LOWER_HEX_DIGIT[digit.charCodeAt(0)] = 1
 export function isSignatureHex(value: string): boolean {
   if (value.length !== 64) return false;
   for (let i = 0; i < 64; i++) {
-    const code = value.charCodeAt(i);
-    if (code >= 128 || LOWER_HEX_DIGIT[code] === 0) return false;
+    // Past the table (code 128 and up) reads undefined: not a digit, like any other character.
+    if (LOWER_HEX_DIGIT[value.charCodeAt(i)] !== 1) return false;
   }
   return true;
 }
@@ -159,20 +160,21 @@ function checkSignedHeaders(
   }
 }
 
-/** A service signs with a handful of header lists; each is split and checked once. */
-const parsedSignedHeaders = new Map<string, { headers: readonly string[]; wellFormed: boolean }>();
+/**
+ * A service signs with a handful of header lists; each is split and checked once. Foreign URLs
+ * (POST /verify) may bring any list: the memo keeps the most recent 32.
+ */
+const parsedSignedHeaders = new LruCache<string, { headers: readonly string[]; wellFormed: boolean }>(32);
 
 function parseSignedHeaders(value: string): { headers: readonly string[]; wellFormed: boolean } {
   let parsed = parsedSignedHeaders.get(value);
   if (parsed === undefined) {
-    const headers = Object.freeze(value === '' ? [] : value.split(';'));
+    // An empty list splits into one empty name, which is not a header name.
+    const headers = Object.freeze(value.split(';'));
     const wellFormed =
-      headers.length > 0 &&
       headers.every((header) => HEADER_NAME.test(header)) &&
       headers.every((header, i) => i === 0 || (headers[i - 1] as string) < header);
     parsed = { headers, wellFormed };
-    // Foreign URLs (POST /verify) may bring any list: the memo stays small.
-    if (parsedSignedHeaders.size >= 32) parsedSignedHeaders.clear();
     parsedSignedHeaders.set(value, parsed);
   }
   return parsed;
@@ -223,19 +225,12 @@ export function parseAmzDate(value: string): number | undefined {
   const match = AMZ_DATE.exec(value);
   let signedAt: number | undefined;
   if (match) {
-    const [, year, month, day, hour, minute, second] = match.map(Number) as number[];
-    const date = new Date(Date.UTC(year!, month! - 1, day!, hour!, minute!, second!));
-    // Date.UTC rolls an out-of-range field into the next (month 13, 30 February, second 60):
-    // the time is real only when every field comes back as written.
-    if (
-      date.getUTCFullYear() === year &&
-      date.getUTCMonth() === month! - 1 &&
-      date.getUTCDate() === day &&
-      date.getUTCHours() === hour &&
-      date.getUTCMinutes() === minute &&
-      date.getUTCSeconds() === second
-    )
-      signedAt = date.getTime();
+    const [, year, month, day, hour, minute, second] = match as unknown as string[];
+    const written = `${year}-${month}-${day}T${hour}:${minute}:${second}.000Z`;
+    const time = Date.parse(written);
+    // Date.parse rolls some out-of-range fields into the next (30 February is 2 March): the
+    // time is real only when it reads back as written.
+    if (!Number.isNaN(time) && new Date(time).toISOString() === written) signedAt = time;
   }
   lastAmzDate = value;
   lastSignedAt = signedAt;

@@ -11,7 +11,7 @@ import type { Addressing } from '../endpoint/expected-location.js';
 import type { Config } from '../config/config.js';
 import { failureCollector, type UrlCheckFailure } from './check-failures.js';
 import { checkSignature } from './signature-fields.js';
-import { checkLocation, safeLocation } from './url-location.js';
+import { checkLocation } from './url-location.js';
 import { canonicalFormProblem, parseOrigin, parseQuery, splitRawUrl } from './url-parsing.js';
 
 export { MAX_FAILURE_MESSAGE_LENGTH, type UrlCheckFailure } from './check-failures.js';
@@ -104,9 +104,8 @@ export function validatePresignedUrl(
 
   const query = parseQuery(rawQuery, fail);
   checkLocation(parsedUrl, rawPath, policy.mode, expectation, report, fail);
-  const signingRegion =
-    report.bucket === undefined ? undefined : safeLocation(policy.mode, report.bucket)?.signingRegion;
-  checkSignature(query, policy, expectation, signingRegion, report, fail);
+  // checkLocation reports the region of the bucket's pinned location once it has found one.
+  checkSignature(query, policy, expectation, report.region, report, fail);
 
   report.valid = failures.length === 0;
   return report;

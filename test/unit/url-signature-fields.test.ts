@@ -3,12 +3,14 @@
 // is refused with exactly the failure written out here, at each boundary.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Config } from '../../src/config/config.js';
 import type { EndpointMode } from '../../src/endpoint/endpoint-mode.js';
 import {
   isSignatureHex,
   parseAmzDate,
   parseCredential,
   validatePresignedUrl,
+  validatorPolicy,
   type UrlExpectation,
   type ValidatorPolicy,
 } from '../../src/verify/url-validator.js';
@@ -106,7 +108,7 @@ describe('X-Amz-Date', () => {
   it('is read as UTC, to the second', () => {
     assert.equal(parseAmzDate('20240229T235959Z'), Date.UTC(2024, 1, 29, 23, 59, 59));
     assert.equal(parseAmzDate('20250229T000000Z'), undefined);
-    assert.equal(parseAmzDate('00000101T000000Z'), undefined);
+    assert.equal(parseAmzDate('00000101T000000Z'), Date.parse('0000-01-01T00:00:00Z'));
     assert.equal(parseAmzDate('19700101T000000Z'), 0);
     assert.equal(parseAmzDate('20261231T000000Z'), Date.UTC(2026, 11, 31));
     assert.equal(parseAmzDate('x20261231T000000Z'), undefined);
@@ -173,6 +175,7 @@ describe('X-Amz-Credential', () => {
     assert.deepEqual(parseCredential('K/20260301/r/s3/aws4_request'), ['K', '20260301', 'r', 's3', 'aws4_request']);
     for (const value of [
       'K/20260301/r/s3',
+      'X/K/20260301/r/s3/aws4_request',
       'K/20260301/r/s3/aws4_request/x',
       'K//r/s3/aws4_request',
       'K/2026030/r/s3/aws4_request',
@@ -351,5 +354,142 @@ describe('X-Amz-Signature', () => {
       `é${SIGNATURE.slice(1)}`,
     ])
       assert.equal(isSignatureHex(value), false, JSON.stringify(value));
+  });
+});
+
+describe('the other query parameters', () => {
+  it('hold the SDK hints only with their one value', () => {
+    for (const [name, value] of [
+      ['X-Amz-Content-Sha256', 'xUNSIGNED-PAYLOAD'],
+      ['X-Amz-Content-Sha256', 'UNSIGNED-PAYLOADx'],
+      ['x-id', 'xGetObject'],
+      ['x-id', 'GetObjectx'],
+      ['x-id', 'UploadPart'],
+    ] as const)
+      assert.deepEqual(
+        failures({ [name]: value }),
+        [`URL_UNEXPECTED_PARAMETER: query parameter ${name}=${value} is not expected`],
+        `${name}=${value}`,
+      );
+    assert.deepEqual(failures({ 'x-id': 'PutObject' }), []);
+  });
+
+  it('hold UploadPart as the x-id of a part URL, and nothing else', () => {
+    const part = { uploadPart: true, queryParameters: { partNumber: '1', uploadId: 'u1' } };
+    assert.deepEqual(failures({ 'x-id': 'UploadPart', partNumber: '1', uploadId: 'u1' }, part), []);
+    assert.deepEqual(failures({ 'x-id': 'GetObject', partNumber: '1', uploadId: 'u1' }, part), [
+      "URL_UNEXPECTED_PARAMETER: a part URL's x-id must be UploadPart, got GetObject",
+    ]);
+  });
+
+  it('hold the GET overrides in a URL from elsewhere, and nothing more', () => {
+    for (const name of [
+      'response-content-disposition',
+      'response-content-type',
+      'response-content-language',
+      'response-content-encoding',
+      'response-cache-control',
+      'response-expires',
+      'versionId',
+    ])
+      assert.deepEqual(failures({ [name]: 'v' }), [], name);
+    assert.deepEqual(failures({ 'response-content-length': 'v' }), [
+      'URL_UNEXPECTED_PARAMETER: query parameter response-content-length was not asked for',
+    ]);
+  });
+
+  it('hold exactly what the service asked for, with the value asked', () => {
+    const asked = { queryParameters: { 'response-content-disposition': 'attachment' } };
+    assert.deepEqual(failures({ 'response-content-disposition': 'attachment' }, asked), []);
+    assert.deepEqual(failures({ 'response-content-disposition': 'inline' }, asked), [
+      'URL_UNEXPECTED_PARAMETER: query parameter response-content-disposition was not asked for',
+      'URL_MISSING_PARAMETER: query parameter response-content-disposition was asked for but is missing or different',
+    ]);
+    assert.deepEqual(failures({}, asked), [
+      'URL_MISSING_PARAMETER: query parameter response-content-disposition was asked for but is missing or different',
+    ]);
+    // Asked for nothing: an override the SDK could add is still one nobody asked for.
+    assert.deepEqual(failures({ 'response-content-type': 'text/html' }, { queryParameters: {} }), [
+      'URL_UNEXPECTED_PARAMETER: query parameter response-content-type was not asked for',
+    ]);
+  });
+
+  it('name a checksum the SDK added behind the caller’s back', () => {
+    assert.deepEqual(failures({ 'x-amz-checksum-crc32': 'AAAAAA%3D%3D' }), [
+      "URL_UNEXPECTED_PARAMETER: query parameter x-amz-checksum-crc32 was added behind the caller's back: S3-compatible stores reject it and S3 would check it",
+    ]);
+    assert.deepEqual(failures({ 'my-x-amz-checksum-crc32': 'A' }), [
+      'URL_UNEXPECTED_PARAMETER: query parameter my-x-amz-checksum-crc32 was not asked for',
+    ]);
+  });
+});
+
+describe('the signed headers a message names', () => {
+  it('are listed with commas', () => {
+    assert.deepEqual(failures({ 'X-Amz-SignedHeaders': 'host' }, { signedHeaders: ['content-md5', 'content-type'] }), [
+      'URL_SIGNED_HEADERS: X-Amz-SignedHeaders is missing content-md5, content-type: the store would not enforce them',
+    ]);
+    assert.deepEqual(
+      failures(
+        { 'X-Amz-SignedHeaders': 'content-md5;content-type;host;x-amz-acl' },
+        { signedHeaders: ['content-type', 'x-amz-acl'] },
+      ),
+      ['URL_SIGNED_HEADERS: X-Amz-SignedHeaders has content-md5, which the caller was not told to send'],
+    );
+    assert.deepEqual(failures({ 'X-Amz-SignedHeaders': 'content-md5;host;x-amz-acl' }, { signedHeaders: [] }), [
+      'URL_SIGNED_HEADERS: X-Amz-SignedHeaders has content-md5, x-amz-acl, which the caller was not told to send',
+    ]);
+  });
+});
+
+describe('the URL as a whole', () => {
+  it('is an absolute http(s) URL that URL parsing reads', () => {
+    for (const url of [
+      'not a url',
+      '//127.0.0.1:4568/my-bucket/a.txt',
+      `http://127.0.0.1:99999/my-bucket/a.txt?${urlWith().split('?')[1]}`,
+    ])
+      assert.deepEqual(
+        validatePresignedUrl(url, POLICY, EXPECTATION).failures.map((failure) => `${failure.code}: ${failure.message}`),
+        ['URL_MALFORMED: not an absolute http(s) URL'],
+        url,
+      );
+  });
+
+  it('carries no fragment', () => {
+    assert.deepEqual(
+      validatePresignedUrl(`${urlWith()}#top`, POLICY, EXPECTATION).failures.map(
+        (failure) => `${failure.code}: ${failure.message}`,
+      ),
+      ['URL_FRAGMENT: a presigned URL must not carry a #fragment'],
+    );
+  });
+
+  it('without a query lacks the SigV4 fields, and has no other parameter', () => {
+    const codes = validatePresignedUrl('http://127.0.0.1:4568/my-bucket/a.txt', POLICY, EXPECTATION).failures.map(
+      (failure) => failure.code,
+    );
+    assert.deepEqual(codes, [
+      'URL_ALGORITHM',
+      'URL_DATE',
+      'URL_CREDENTIAL_SCOPE',
+      'URL_EXPIRES_RANGE',
+      'URL_SIGNED_HEADERS',
+      'URL_SIGNATURE_FORMAT',
+    ]);
+  });
+});
+
+describe('validatorPolicy', () => {
+  it('holds the configured limits, and reads the real clock unless given one', () => {
+    const config = { mode: LOCAL, presign: { maxExpiresSeconds: 60, maxClockSkewSeconds: 5 } } as unknown as Config;
+    const policy = validatorPolicy(config);
+    assert.equal(policy.mode, LOCAL);
+    assert.equal(policy.maxExpiresSeconds, 60);
+    assert.equal(policy.maxClockSkewSeconds, 5);
+    const now = policy.now();
+    assert.ok(now instanceof Date);
+    assert.ok(Math.abs(now.getTime() - Date.now()) < 60_000);
+    assert.equal(validatorPolicy(config, () => NOW).now(), NOW);
   });
 });
