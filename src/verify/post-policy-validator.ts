@@ -89,7 +89,7 @@ export function validatePostPolicy(
       fail('URL_DATE_SKEW', `X-Amz-Date ${amzDate} is beyond ${policy.maxClockSkewSeconds}s of the service's clock`);
     }
   }
-  checkCredential(field('X-Amz-Credential'), amzDate, policy, expectation, fail);
+  checkCredential(field('X-Amz-Credential'), amzDate, report.region, expectation, fail);
   const token = field('X-Amz-Security-Token');
   if (expectation.temporaryCredentials && !token) {
     fail('URL_SECURITY_TOKEN', 'temporary credentials signed it, but X-Amz-Security-Token is missing or empty');
@@ -164,7 +164,7 @@ function checkFieldNames(
 function checkCredential(
   credential: string | undefined,
   amzDate: string | undefined,
-  policy: ValidatorPolicy,
+  signingRegion: string | undefined,
   expectation: PostPolicyExpectation,
   fail: Fail,
 ): void {
@@ -180,12 +180,7 @@ function checkCredential(
   if (amzDate !== undefined && scopeDate !== amzDate.slice(0, 8)) {
     fail('URL_CREDENTIAL_SCOPE', `credential scope date ${scopeDate} differs from X-Amz-Date ${amzDate}`);
   }
-  let signingRegion: string | undefined;
-  try {
-    signingRegion = expectedLocation(policy.mode, expectation.bucket).signingRegion;
-  } catch {
-    signingRegion = undefined;
-  }
+  // checkUrl reported the region of the bucket's pinned location, when it has one.
   if (signingRegion !== undefined && region !== signingRegion) {
     fail('URL_REGION', `credential scope names region ${region}, the pinned region is ${signingRegion}`);
   }
@@ -200,7 +195,7 @@ interface PolicyDocument {
 }
 
 function decodePolicy(encoded: string | undefined, fail: Fail): PolicyDocument | undefined {
-  if (encoded === undefined || encoded === '' || !BASE64.test(encoded)) {
+  if (!encoded || !BASE64.test(encoded)) {
     fail('POLICY_MALFORMED', 'Policy must be standard padded base64');
     return undefined;
   }
@@ -280,12 +275,11 @@ function checkConditions(
     }
     if (typeof condition === 'object' && condition !== null && !Array.isArray(condition)) {
       const entries = Object.entries(condition);
-      const [entry] = entries;
-      if (entries.length !== 1 || entry === undefined) {
+      if (entries.length !== 1) {
         fail('POLICY_CONDITIONS', 'each exact-match condition names exactly one field');
         continue;
       }
-      const [name, value] = entry;
+      const [name, value] = entries[0] as [string, unknown];
       if (exact.has(name)) fail('POLICY_CONDITIONS', `field ${name} is matched more than once`);
       exact.set(name, value);
       continue;

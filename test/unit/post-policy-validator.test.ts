@@ -431,6 +431,10 @@ describe('the policy document', () => {
     assert.deepEqual(expiring('2026-03-01T12:10:00.000Z'), []);
     for (const expiration of [
       1772367000000,
+      // Read as text, each of these would pass: an array prints as its one element, and
+      // Date.parse reads an extended year.
+      ['2026-03-01T12:10:00Z'],
+      '+002026-03-01T12:10:00Z',
       '2026-03-01T12:10:00',
       '2026-03-01T12:10:00+00:00',
       ' 2026-03-01T12:10:00Z',
