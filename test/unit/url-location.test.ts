@@ -138,10 +138,14 @@ describe('a URL from elsewhere', () => {
     assert.deepEqual(failures(REGIONAL, 'https://a-very-long-host-name-evil.example.com/a.txt'), [
       `URL_HOST: host a-very-long-host-name-evil.example.com ${notS3('regional mode (eu-west-1)')}`,
     ]);
+    // The bucket host suffix alone, with no bucket label before it.
+    assert.deepEqual(failures(REGIONAL, 'https://.s3.eu-west-1.amazonaws.com/a.txt'), [
+      `URL_HOST: host .s3.eu-west-1.amazonaws.com ${notS3('regional mode (eu-west-1)')}`,
+    ]);
     assert.deepEqual(failures(REGIONAL, 'https://-123456789012.s3-accesspoint.eu-west-1.amazonaws.com/a.txt'), [
       `URL_HOST: host -123456789012.s3-accesspoint.eu-west-1.amazonaws.com ${notS3('regional mode (eu-west-1)')}`,
     ]);
-    assert.deepEqual(failures(CUSTOM, 'https://storage.example.com/other/my-bucket/a.txt'), [
+    assert.deepEqual(failures(CUSTOM, 'https://storage.example.com/basement/my-bucket/a.txt'), [
       `URL_HOST: host storage.example.com ${notS3('custom mode (https://storage.example.com)')}`,
     ]);
     assert.deepEqual(failures(CUSTOM, 'https://storage.example.com/base/'), [
