@@ -1,0 +1,250 @@
+// Reading a URL as written: each canonical-form refusal's message written out, the query
+// parser held to decodeURIComponent (the library it replaces on the hot path), and the raw
+// split held to the regular expression its comment names.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { UrlCheckCode } from '../../src/errors.js';
+import { parseQuery } from '../../src/verify/url-parsing.js';
+import { canonicalFormProblem, splitRawUrl } from '../../src/verify/url-validator.js';
+
+const problemOf = (url: string) => canonicalFormProblem(url, splitRawUrl(url)!);
+const PRINTABLE = 'a presigned URL is printable ASCII, nothing URL parsers could drop, keep or re-encode differently';
+
+describe('canonicalFormProblem', () => {
+  it('passes the one canonical spelling', () => {
+    for (const url of [
+      'https://my-bucket.s3.eu-west-1.amazonaws.com/a.txt?x=1',
+      'http://127.0.0.1:4568/b/a.txt',
+      'http://[::1]:4568/b/a.txt',
+      'https://h_1.example/a?c=\\',
+    ])
+      assert.equal(problemOf(url), undefined, url);
+  });
+
+  it('names each character outside printable ASCII, and where it is', () => {
+    const at = (character: string) => problemOf(`https://h.example/a${character}b`);
+    for (const [character, name] of <Array<[string, string]>>[
+      ['\t', 'a tab (U+0009)'],
+      ['\n', 'a line feed (U+000A)'],
+      ['\r', 'a carriage return (U+000D)'],
+      [' ', 'a space (U+0020)'],
+      ['\u007f', 'a DEL (U+007F)'],
+      ['\u00a0', 'a no-break space (U+00A0)'],
+      ['\u00ad', 'a soft hyphen (U+00AD)'],
+      ['\u200b', 'a zero-width space (U+200B)'],
+      ['\u200c', 'a zero-width non-joiner (U+200C)'],
+      ['\u200d', 'a zero-width joiner (U+200D)'],
+      ['\ufeff', 'a zero-width no-break space (U+FEFF)'],
+      ['\u0001', 'a control character (U+0001)'],
+      ['\u001f', 'a control character (U+001F)'],
+      ['\u0080', 'a control character (U+0080)'],
+      ['\u009f', 'a control character (U+009F)'],
+      ['\u00e9', 'the non-ASCII character U+00E9'],
+      ['\u00a1', 'the non-ASCII character U+00A1'],
+      ['\u{1f600}', 'the non-ASCII character U+1F600'],
+    ])
+      assert.equal(at(character), `${name} at position 19: ${PRINTABLE}`, name);
+  });
+
+  it('names what is wrong with the scheme and the authority', () => {
+    assert.equal(problemOf('HTTPS://h.example/a'), 'the scheme must be written in lowercase');
+    assert.equal(
+      problemOf('https://h.example\\@evil.example/a'),
+      'a backslash at position 17: WHATWG URL parsing reads it as "/", other parsers do not',
+    );
+    assert.equal(
+      problemOf('https://h.example/a\\b'),
+      'a backslash at position 19: WHATWG URL parsing reads it as "/", other parsers do not',
+    );
+    assert.equal(problemOf('https://h.example/a?b=\\'), undefined);
+    assert.equal(problemOf('https://h.example/a#\\'), undefined);
+    assert.equal(
+      problemOf('https://user:secret@h.example/a'),
+      'user information ("…@") in the authority: parsers disagree on which host follows it',
+    );
+    assert.equal(
+      problemOf('https://h%2Eexample/a'),
+      'a %-escape in the authority: the host must be written as plain ASCII',
+    );
+    assert.equal(problemOf('https:///a'), 'the URL names no host');
+    assert.equal(
+      problemOf('https://H.example/a'),
+      'an uppercase letter "H" in the host: it must be written in lowercase',
+    );
+    assert.equal(
+      problemOf('https://h!.example/a'),
+      '"!" in the authority: it must be a lowercase host name with an optional :port',
+    );
+    for (const authority of ['h.example:', 'h.example:x1', '[::1', 'h.example:1:2', '[::g]'])
+      assert.equal(
+        problemOf(`https://${authority}/a`),
+        'the authority must be a lowercase host name with an optional :port',
+        authority,
+      );
+  });
+});
+
+describe('splitRawUrl', () => {
+  const REFERENCE = /^([a-zA-Z][a-zA-Z0-9+.-]*:)\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?(#.*)?$/;
+  const reference = (url: string) => {
+    const match = REFERENCE.exec(url);
+    return match
+      ? { scheme: match[1], authority: match[2], path: match[3], query: match[4], fragment: match[5] }
+      : undefined;
+  };
+
+  it('splits as the regular expression does', () => {
+    const part = fc.constantFrom(
+      '',
+      'a',
+      'h.example',
+      ':',
+      '/',
+      '//',
+      '?',
+      '#',
+      '&',
+      '=',
+      '\n',
+      '\r',
+      '\u2028',
+      '%',
+      'A',
+      '1',
+      '+',
+      '.',
+      '-',
+      '@',
+    );
+    fc.assert(
+      fc.property(
+        fc.array(part, { maxLength: 14 }),
+        fc.constantFrom('https://', 'http://', 'h:', '1a://', ':/', 'a+b.c-d://', ''),
+        (parts, start) => {
+          const url = start + parts.join('');
+          assert.deepEqual(splitRawUrl(url), reference(url), JSON.stringify(url));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('splits these exactly', () => {
+    assert.deepEqual(splitRawUrl('https://h.example/p/q?a=1?b#f?g'), {
+      scheme: 'https:',
+      authority: 'h.example',
+      path: '/p/q',
+      query: 'a=1?b',
+      fragment: '#f?g',
+    });
+    assert.deepEqual(splitRawUrl('https://h.example#f'), {
+      scheme: 'https:',
+      authority: 'h.example',
+      path: '',
+      query: undefined,
+      fragment: '#f',
+    });
+    assert.deepEqual(splitRawUrl('https://h.example?q'), {
+      scheme: 'https:',
+      authority: 'h.example',
+      path: '',
+      query: 'q',
+      fragment: undefined,
+    });
+    for (const url of [
+      'h.example/a',
+      ':x',
+      'https:/h.example',
+      'https:h.example',
+      'ht tp://h',
+      '1http://h',
+      'https://h#a\nb',
+    ])
+      assert.equal(splitRawUrl(url), undefined, url);
+  });
+});
+
+describe('parseQuery', () => {
+  function parsed(rawQuery: string) {
+    const failures: Array<[UrlCheckCode, string]> = [];
+    const query = parseQuery(rawQuery, (code, message) => failures.push([code, message]));
+    return { query: Object.fromEntries(query), failures };
+  }
+
+  it('decodes names and values as decodeURIComponent does, and refuses what it refuses', () => {
+    const piece = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 4 }).map(encodeURIComponent),
+      fc.constantFrom(
+        '%',
+        '%2',
+        '%ZZ',
+        '%41',
+        '%e9',
+        '%C3%A9',
+        '%C3',
+        '%F0%9F%98%80',
+        '%ED%A0%80',
+        '%u0041',
+        '+',
+        'a',
+        '%25',
+      ),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 6 }), fc.array(piece, { maxLength: 6 }), (nameParts, valueParts) => {
+        const rawName = `n${nameParts.join('')}`;
+        const rawValue = valueParts.join('');
+        let expected: { query: Record<string, string>; failures: Array<[UrlCheckCode, string]> };
+        try {
+          expected = { query: { [decodeURIComponent(rawName)]: decodeURIComponent(rawValue) }, failures: [] };
+        } catch {
+          expected = {
+            query: {},
+            failures: [['URL_MALFORMED', `query parameter "${rawName}" is not valid percent-encoding`]],
+          };
+        }
+        assert.deepEqual(parsed(`${rawName}=${rawValue}`), expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('reads names without a value, empty pairs and repeated names', () => {
+    assert.deepEqual(parsed(''), { query: {}, failures: [] });
+    assert.deepEqual(parsed('a'), { query: { a: '' }, failures: [] });
+    assert.deepEqual(parsed('a&b=1&c='), { query: { a: '', b: '1', c: '' }, failures: [] });
+    assert.deepEqual(parsed('a=1=2&&b'), { query: { a: '1=2', '': '', b: '' }, failures: [] });
+    assert.deepEqual(parsed('a=1&b=2&a=3'), {
+      query: { a: '3', b: '2' },
+      failures: [['URL_DUPLICATE_PARAMETER', 'query parameter "a" appears more than once']],
+    });
+    assert.deepEqual(parsed('X-Amz-Date=1&X%2DAmz%2DDate=2'), {
+      query: { 'X-Amz-Date': '2' },
+      failures: [['URL_DUPLICATE_PARAMETER', 'query parameter "X-Amz-Date" appears more than once']],
+    });
+    assert.deepEqual(parsed('a%ZZ=1&b=2'), {
+      query: { b: '2' },
+      failures: [['URL_MALFORMED', 'query parameter "a%ZZ" is not valid percent-encoding']],
+    });
+    assert.deepEqual(parsed('a=%ZZ'), {
+      query: {},
+      failures: [['URL_MALFORMED', 'query parameter "a" is not valid percent-encoding']],
+    });
+  });
+
+  it('finds each known name however it is spelled', () => {
+    for (const name of [
+      'X-Amz-Signature',
+      'X-Amz-Content-Sha256',
+      'x-id',
+      'response-content-type',
+      'versionId',
+      'AWSAccessKeyId',
+      'Signature',
+    ])
+      assert.deepEqual(parsed(`${encodeURIComponent(name).replace(/-/g, '%2D')}=v`).query, { [name]: 'v' }, name);
+    // Same length as a known name, different text.
+    assert.deepEqual(parsed('X-Amz-Signaturf=v').query, { 'X-Amz-Signaturf': 'v' });
+  });
+});
