@@ -34,6 +34,7 @@ const VALIDATOR_TESTS = [
   'test/unit/url-signature-fields.test.ts',
   'test/unit/url-location.test.ts',
   'test/unit/url-parsing.test.ts',
+  'test/unit/check-failures.test.ts',
   'test/unit/url-validator.test.ts',
   'test/unit/url-validator-edges.test.ts',
   'test/unit/url-canonical-form.test.ts',
