@@ -224,9 +224,7 @@ process.exit(failed ? 1 : 0);
  */
 async function buildSandbox() {
   const { build } = await import('esbuild');
-  const entryPoints = ['src', 'test']
-    .flatMap((dir) => readdirSync(dir, { recursive: true }).map((file) => `${dir}/${file}`.replaceAll('\\', '/')))
-    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.includes('node_modules/'));
+  const entryPoints = filesOf(['src/**/*.ts', 'test/**/*.ts', '!**/*.d.ts', '!**/node_modules/**/*.ts']);
   await build({
     entryPoints,
     outdir: '.',
