@@ -103,6 +103,16 @@ function withDocument(
   return withFields(form, { Policy: encoded(change(decoded(form))) });
 }
 
+/** The form with one signed field changed (dropped, for undefined) in the form and in its exact condition alike. */
+function withSignedField(form: PostPolicyForm, name: string, value: string | undefined): PostPolicyForm {
+  return withDocument(withFields(form, { [name]: value }), (document) => ({
+    ...document,
+    conditions: document.conditions.map((condition) =>
+      typeof condition === 'object' && condition !== null && name in condition ? { [name]: value } : condition,
+    ),
+  }));
+}
+
 describe('a form the signer made', () => {
   it('passes, and the report says where and when', () => {
     const report = validatePostPolicy(signed(), POLICY, EXPECTATION);
@@ -243,12 +253,7 @@ describe('the form fields', () => {
       ['Content-Type', 'text/html', '"image/png"'],
       ['success_action_status', '200', '"201"'],
     ] as const) {
-      const changed = withDocument(withFields(form, { [name]: value }), (document) => ({
-        ...document,
-        conditions: document.conditions.map((condition) =>
-          typeof condition === 'object' && condition !== null && name in condition ? { [name]: value } : condition,
-        ),
-      }));
+      const changed = withSignedField(form, name, value);
       assert.deepEqual(failures(changed), [`POLICY_FIELDS: form field ${name} must be ${expected}`], name);
     }
   });
@@ -273,14 +278,7 @@ describe('the form fields', () => {
     assert.deepEqual(failures(form, { temporaryCredentials: true }), [
       'URL_SECURITY_TOKEN: temporary credentials signed it, but X-Amz-Security-Token is missing or empty',
     ]);
-    const emptyToken = withDocument(withFields(withToken, { 'X-Amz-Security-Token': '' }), (document) => ({
-      ...document,
-      conditions: document.conditions.map((condition) =>
-        typeof condition === 'object' && condition !== null && 'X-Amz-Security-Token' in condition
-          ? { 'X-Amz-Security-Token': '' }
-          : condition,
-      ),
-    }));
+    const emptyToken = withSignedField(withToken, 'X-Amz-Security-Token', '');
     assert.deepEqual(failures(emptyToken, { temporaryCredentials: true }), [
       'URL_SECURITY_TOKEN: temporary credentials signed it, but X-Amz-Security-Token is missing or empty',
     ]);
@@ -291,14 +289,7 @@ describe('the signing fields', () => {
   const form = signed();
 
   it('name the SigV4 algorithm', () => {
-    const changed = withDocument(withFields(form, { 'X-Amz-Algorithm': 'AWS4-HMAC-SHA1' }), (document) => ({
-      ...document,
-      conditions: document.conditions.map((condition) =>
-        typeof condition === 'object' && condition !== null && 'X-Amz-Algorithm' in condition
-          ? { 'X-Amz-Algorithm': 'AWS4-HMAC-SHA1' }
-          : condition,
-      ),
-    }));
+    const changed = withSignedField(form, 'X-Amz-Algorithm', 'AWS4-HMAC-SHA1');
     assert.deepEqual(failures(changed), [
       'URL_ALGORITHM: X-Amz-Algorithm must be AWS4-HMAC-SHA256, got AWS4-HMAC-SHA1',
     ]);
@@ -343,16 +334,7 @@ describe('the signing fields', () => {
     const credential = form.fields['X-Amz-Credential']!;
     assert.equal(credential, 'AKIAIOSFODNN7EXAMPLE/20260301/us-east-1/s3/aws4_request');
     const scoped = (value: string | undefined) =>
-      failures(
-        withDocument(withFields(form, { 'X-Amz-Credential': value }), (document) => ({
-          ...document,
-          conditions: document.conditions.map((condition) =>
-            typeof condition === 'object' && condition !== null && 'X-Amz-Credential' in condition
-              ? { 'X-Amz-Credential': value }
-              : condition,
-          ),
-        })),
-      ).filter((failure) => !failure.startsWith('POLICY_'));
+      failures(withSignedField(form, 'X-Amz-Credential', value)).filter((failure) => !failure.startsWith('POLICY_'));
     assert.deepEqual(scoped(credential), []);
     assert.deepEqual(scoped('AKIAIOSFODNN7EXAMPLE/20260301/us-east-1/s3'), [
       'URL_CREDENTIAL_SCOPE: X-Amz-Credential must be ACCESS_KEY/DATE/REGION/s3/aws4_request',
