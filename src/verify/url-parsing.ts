@@ -132,6 +132,7 @@ export type ParsedOrigin = Pick<URL, 'protocol' | 'host' | 'hostname'>;
  * raw scheme and authority are byte for byte the expected ones, and those are already in the
  * form URL parsing produces, parsing would only hand them back: the checks see exactly what
  * they would have seen, for a fraction of the cost. Anything else is parsed in full.
+ * The authority has passed canonicalFormProblem, so it holds no user information.
  */
 export function parseOrigin(
   url: string,
@@ -165,11 +166,7 @@ function isCanonicalOrigin(expected: ExpectedLocation): boolean {
   if (canonical === undefined) {
     try {
       const parsed = new URL(`${expected.protocol}//${expected.host}/`);
-      canonical =
-        parsed.protocol === expected.protocol &&
-        parsed.host === expected.host &&
-        parsed.username === '' &&
-        parsed.password === '';
+      canonical = parsed.protocol === expected.protocol && parsed.host === expected.host;
     } catch {
       canonical = false;
     }
