@@ -33,6 +33,7 @@ const THRESHOLD = 95;
 const VALIDATOR_TESTS = [
   'test/unit/url-signature-fields.test.ts',
   'test/unit/url-location.test.ts',
+  'test/unit/s3-uri-encoding.test.ts',
   'test/unit/url-parsing.test.ts',
   'test/unit/check-failures.test.ts',
   'test/unit/url-validator.test.ts',
@@ -67,7 +68,7 @@ const TARGETS = {
     tests: VALIDATOR_TESTS,
   },
   'validator-location': {
-    mutate: ['src/verify/url-location.ts'],
+    mutate: ['src/verify/url-location.ts', 'src/endpoint/s3-uri-encoding.ts'],
     tests: VALIDATOR_TESTS,
   },
   'validator-parsing': {
@@ -81,7 +82,11 @@ const TARGETS = {
       'src/presign/signing-key.ts',
       'src/presign/s3-route.ts',
     ],
-    tests: ['test/unit/fast-signer.test.ts', 'test/unit/signer-equivalence.test.ts'],
+    tests: [
+      'test/unit/fast-signer.test.ts',
+      'test/unit/s3-uri-encoding.test.ts',
+      'test/unit/signer-equivalence.test.ts',
+    ],
   },
   multipart: {
     mutate: ['src/multipart/**/*.ts', '!src/multipart/routes.ts', '!src/multipart/schemas.ts'],
