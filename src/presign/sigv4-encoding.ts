@@ -1,6 +1,8 @@
 // SigV4's UriEncode, as the SDK applies it (escapeUri for query names and values,
 // extendedEncodeURIComponent per segment for the key): RFC 3986 unreserved characters stay,
 // every other byte of the UTF-8 form becomes %XX.
+import { LruCache } from '../lru-cache.js';
+
 const UNRESERVED = new Uint8Array(128);
 for (const char of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~') {
   UNRESERVED[char.charCodeAt(0)] = 1;
@@ -44,15 +46,13 @@ export function encodeKeyPath(key: string): string {
 }
 
 // The credential scope, the signed-header list and the session token are the same in URL
-// after URL: encode each once. They change daily or on rotation, so starting over when the
-// memo fills up costs nothing that matters.
-const repeatedEncodings = new Map<string, string>();
+// after URL: encode each once. They change daily or on rotation, so a few entries suffice.
+const repeatedEncodings = new LruCache<string, string>(64);
 
 export function encodeRepeated(value: string): string {
   let encoded = repeatedEncodings.get(value);
   if (encoded === undefined) {
     encoded = uriEncode(value);
-    if (repeatedEncodings.size >= 64) repeatedEncodings.clear();
     repeatedEncodings.set(value, encoded);
   }
   return encoded;

@@ -97,14 +97,36 @@ describe('AWS S3 documentation: "Authenticating Requests: Using Query Parameters
     assert.notDeepEqual(keys.get(SECRET_KEY, '20130525', 'us-east-1', 's3').key, expected);
     assert.deepEqual(keys.get(SECRET_KEY, '20130524', 'us-east-1', 's3').key, expected);
   });
+
+  it('derives a key of its own for each secret, day, region and service, asked one after another', () => {
+    const derive = (secret: string, day: string, region: string, service: string) => {
+      let key = createHmac('sha256', `AWS4${secret}`).update(day).digest();
+      for (const part of [region, service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+      return key;
+    };
+    const keys = new SigningKeyCache();
+    const scopes: Array<[string, string, string, string]> = [
+      [SECRET_KEY, '20130524', 'us-east-1', 's3'],
+      [SECRET_KEY, '20130524', 'eu-west-1', 's3'],
+      [SECRET_KEY, '20130524', 'eu-west-1', 's3-outposts'],
+      [`${SECRET_KEY}x`, '20130524', 'eu-west-1', 's3-outposts'],
+      [`${SECRET_KEY}x`, '20130525', 'eu-west-1', 's3-outposts'],
+      [SECRET_KEY, '20130524', 'us-east-1', 's3'],
+    ];
+    for (const scope of scopes) assert.deepEqual(keys.get(...scope).key, derive(...scope), scope.join('/'));
+  });
 });
 
 describe('HmacSha256', () => {
   it('equals createHmac for any key and message, short or long, ASCII or not', () => {
     fc.assert(
       fc.property(
-        fc.uint8Array({ minLength: 0, maxLength: 100 }),
-        fc.oneof(fc.string({ maxLength: 400 }), fc.string({ unit: 'grapheme', maxLength: 400 })),
+        // size 'max': fast-check's default size keeps arrays and strings near 10 long.
+        fc.uint8Array({ minLength: 0, maxLength: 100, size: 'max' }),
+        fc.oneof(
+          fc.string({ maxLength: 400, size: 'max' }),
+          fc.string({ unit: 'grapheme', maxLength: 400, size: 'max' }),
+        ),
         (keyBytes, message) => {
           const key = Buffer.from(keyBytes);
           const hmac = new HmacSha256(key);
@@ -119,6 +141,28 @@ describe('HmacSha256', () => {
       ),
       { numRuns: 2000 },
     );
+  });
+
+  it('equals createHmac at each size limit: keys around the 64-byte block, messages around its 1,024-byte buffer', () => {
+    const messages = [
+      '',
+      'a',
+      'x'.repeat(341),
+      'x'.repeat(342),
+      'x'.repeat(1024),
+      'x'.repeat(1100),
+      '\u00e9'.repeat(600),
+    ];
+    for (const keyLength of [0, 1, 63, 64, 65, 100, 200]) {
+      const key = Buffer.alloc(keyLength, 0xa5);
+      const hmac = new HmacSha256(key);
+      for (const message of messages)
+        assert.equal(
+          hmac.hex(message),
+          createHmac('sha256', key).update(message).digest('hex'),
+          `key of ${keyLength} bytes, message of ${message.length} units`,
+        );
+    }
   });
 
   it('matches RFC 4231 test case 2', () => {
@@ -349,6 +393,14 @@ describe('FastSigner', () => {
     const second = signer.sign(request('sync-bucket'));
     assert.equal(typeof second, 'string');
     assert.equal(second, url);
+  });
+
+  it('refuses an upload-part request that names no upload and part', async () => {
+    const signer = new FastSigner(pinned(regional()), { fallback: recordingFallback() });
+    await assert.rejects(async () => signer.sign({ ...request('part-bucket'), operation: 'upload-part' }), {
+      name: 'TypeError',
+      message: 'an upload-part request names its upload and part',
+    });
   });
 
   it('leaves a client it does not model (default flexible checksums) to its fallback', async () => {
