@@ -143,7 +143,10 @@ function encodeAndSort(query: NonNullable<SigV4QueryRequest['query']>): Readonly
   let sorted = true;
   for (const [name, value] of query) {
     const encodedName = uriEncode(name);
-    if (SIGNING_PARAMETERS.has(encodedName)) throw new TypeError(`query parameter ${encodedName} is added by signing`);
+    // The SDK drops X-Amz-Signature from the canonical query in any case: signed, it would differ.
+    if (SIGNING_PARAMETERS.has(encodedName) || encodedName.toLowerCase() === 'x-amz-signature') {
+      throw new TypeError(`query parameter ${encodedName} is added by signing`);
+    }
     const previous = encoded[encoded.length - 1];
     if (previous !== undefined && previous[0] >= encodedName) sorted = false;
     encoded.push([encodedName, `${encodedName}=${uriEncode(value)}`]);
