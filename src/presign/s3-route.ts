@@ -129,13 +129,13 @@ function endpointParam(endpoint: unknown): unknown {
   return endpoint;
 }
 
+/** Also smithy's separate "lowercase" and "at least 3 characters" tests, which it implies. */
 const DNS_COMPATIBLE_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** The SDK's S3 customisations of the parameters (smithy's resolveParamsForS3, and bucket-name validation). */
 function routeFor(client: S3Client, params: EndpointParams, bucket: string): RouteEntry {
   const parts = bucket.split(':');
   const arnLike = parts[0] === 'arn' && parts.length >= 6;
-  if (!arnLike && bucket.includes('/')) throw new Error(`Bucket name shouldn't contain '/', received '${bucket}'`);
   if (arnLike && !(parts[1] && parts[2] && parts[5])) throw new Error(`Invalid ARN: ${bucket} was an invalid ARN.`);
   params.Bucket = bucket.replace(/#/g, '%23').replace(/\?/g, '%3F');
   if (arnLike) {
@@ -144,9 +144,7 @@ function routeFor(client: S3Client, params: EndpointParams, bucket: string): Rou
     !DNS_COMPATIBLE_BUCKET.test(bucket) ||
     /(\d+\.){3}\d+/.test(bucket) ||
     bucket.includes('..') ||
-    (bucket.includes('.') && !String(params.Endpoint).startsWith('http:')) ||
-    bucket.toLowerCase() !== bucket ||
-    bucket.length < 3
+    (bucket.includes('.') && !String(params.Endpoint).startsWith('http:'))
   ) {
     params.ForcePathStyle = true;
   }
@@ -157,6 +155,8 @@ function routeFor(client: S3Client, params: EndpointParams, bucket: string): Rou
 
   const resolve = client.config.endpointProvider;
   const endpoint = resolve(params as Parameters<typeof resolve>[0], { logger: client.config.logger });
+  // getSignedUrl validates the name after it has resolved the endpoint: the rules' refusal comes first.
+  if (!arnLike && bucket.includes('/')) throw new Error(`Bucket name shouldn't contain '/', received '${bucket}'`);
   const url = endpoint.url;
   const scheme = endpoint.properties?.authSchemes?.[0] as
     { name?: string; signingName?: string; signingRegion?: string } | undefined;

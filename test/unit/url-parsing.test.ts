@@ -151,6 +151,14 @@ describe('splitRawUrl', () => {
       query: undefined,
       fragment: '#f',
     });
+    // A one-letter scheme.
+    assert.deepEqual(splitRawUrl('h://x/y'), {
+      scheme: 'h:',
+      authority: 'x',
+      path: '/y',
+      query: undefined,
+      fragment: undefined,
+    });
     assert.deepEqual(splitRawUrl('https://h.example/p?#'), {
       scheme: 'https:',
       authority: 'h.example',
