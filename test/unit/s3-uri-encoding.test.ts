@@ -50,30 +50,39 @@ describe('s3-uri-encoding agrees with the signers', () => {
   });
 });
 
-describe('s3-uri-encoding', () => {
-  for (const [value, encoded] of [
-    ['a-z_0.9~', 'a-z_0.9~'],
-    ["it's (v2)*!", 'it%27s%20%28v2%29%2A%21'],
-    ['a/b?c#d&e=f+g', 'a%2Fb%3Fc%23d%26e%3Df%2Bg'],
-    ['100%', '100%25'],
-    ['caf\u00e9', 'caf%C3%A9'],
-  ] as const) {
-    it(`uriEncode(${JSON.stringify(value)})`, () => assert.equal(uriEncode(value), encoded));
-  }
+describe('S3 URI encoding, the validator’s and the signers’', () => {
+  const ENCODERS = [
+    ['the validator', uriEncode, encodeObjectKey],
+    ['the signers', signerUriEncode, encodeKeyPath],
+  ] as const;
 
-  for (const [key, encoded] of [
-    ['a b/c', 'a%20b/c'],
-    ['a//b/', 'a//b/'],
-    ['%2F', '%252F'],
-    ["it's (v2)*!.txt", 'it%27s%20%28v2%29%2A%21.txt'],
-    ['q?a=1&b=2#f;@:$,+[]', 'q%3Fa%3D1%26b%3D2%23f%3B%40%3A%24%2C%2B%5B%5D'],
-  ] as const) {
-    it(`encodeObjectKey(${JSON.stringify(key)}) keeps / and encodes the rest once`, () =>
-      assert.equal(encodeObjectKey(key), encoded));
-  }
+  for (const [encoder, encodeValue, encodeKey] of ENCODERS) {
+    for (const [value, encoded] of [
+      ['AZaz09-_.~', 'AZaz09-_.~'],
+      ["it's (v2)*!", 'it%27s%20%28v2%29%2A%21'],
+      [' +%/?#&=', '%20%2B%25%2F%3F%23%26%3D'],
+      ['100%', '100%25'],
+      ['caf\u00e9', 'caf%C3%A9'],
+      ['\ud83d\ude00', '%F0%9F%98%80'],
+    ] as const) {
+      it(`${encoder}: uriEncode(${JSON.stringify(value)})`, () => assert.equal(encodeValue(value), encoded));
+    }
 
-  it('refuses a lone surrogate', () => {
-    assert.throws(() => uriEncode('a\ud800b'), URIError);
-    assert.throws(() => encodeObjectKey('a\udc00b'), URIError);
-  });
+    for (const [key, encoded] of [
+      ['a b/c', 'a%20b/c'],
+      ['a//b/', 'a//b/'],
+      ['%2F', '%252F'],
+      ["it's (v2)*!.txt", 'it%27s%20%28v2%29%2A%21.txt'],
+      ['q?a=1&b=2#f;@:$,+[]', 'q%3Fa%3D1%26b%3D2%23f%3B%40%3A%24%2C%2B%5B%5D'],
+      ['e\u0301/\u00e9', 'e%CC%81/%C3%A9'],
+    ] as const) {
+      it(`${encoder}: the key ${JSON.stringify(key)} keeps / and encodes the rest once`, () =>
+        assert.equal(encodeKey(key), encoded));
+    }
+
+    it(`${encoder}: refuses a lone surrogate, as encodeURIComponent does`, () => {
+      assert.throws(() => encodeValue('a\ud800b'), URIError);
+      assert.throws(() => encodeKey('a\udc00b'), URIError);
+    });
+  }
 });

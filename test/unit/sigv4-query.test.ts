@@ -105,6 +105,66 @@ function hmac(key: string | Buffer, data: string): Buffer {
   return createHmac('sha256', key).update(data).digest();
 }
 
+/** The URL's query as [name, value] pairs, as written. */
+function queryOf(url: string): Array<[string, string]> {
+  return (url.split('?')[1] ?? '').split('&').map((pair) => pair.split('=') as [string, string]);
+}
+
+describe('presignSigV4Query: examples', () => {
+  const put: SigV4QueryRequest = { ...base, method: 'PUT' };
+
+  it('adds X-Amz-Security-Token for temporary credentials, and none for an empty token', () => {
+    const tokenUrl = presignSigV4Query({ ...put, credentials: { ...put.credentials, sessionToken: 'a+b/c=' } });
+    assert.deepEqual(
+      queryOf(tokenUrl).map(([name]) => name),
+      [
+        'X-Amz-Algorithm',
+        'X-Amz-Credential',
+        'X-Amz-Date',
+        'X-Amz-Expires',
+        'X-Amz-Security-Token',
+        'X-Amz-Signature',
+        'X-Amz-SignedHeaders',
+      ],
+    );
+    assert.equal(new Map(queryOf(tokenUrl)).get('X-Amz-Security-Token'), 'a%2Bb%2Fc%3D');
+    const emptyToken = presignSigV4Query({ ...put, credentials: { ...put.credentials, sessionToken: '' } });
+    assert.equal(emptyToken, presignSigV4Query(put));
+  });
+
+  it('sorts the caller’s parameters among its own and signs the headers it is given', () => {
+    const url = presignSigV4Query({
+      ...put,
+      query: [
+        ['x-id', 'PutObject'],
+        ['X-Amz-Content-Sha256', 'UNSIGNED-PAYLOAD'],
+        ['A b', 'c d'],
+      ],
+      headers: { 'content-type': 'text/plain', 'content-length': '3' },
+    });
+    assert.deepEqual(
+      queryOf(url).map(([name]) => name),
+      [
+        'A%20b',
+        'X-Amz-Algorithm',
+        'X-Amz-Content-Sha256',
+        'X-Amz-Credential',
+        'X-Amz-Date',
+        'X-Amz-Expires',
+        'X-Amz-Signature',
+        'X-Amz-SignedHeaders',
+        'x-id',
+      ],
+    );
+    assert.equal(new Map(queryOf(url)).get('X-Amz-SignedHeaders'), 'content-length%3Bcontent-type%3Bhost');
+    assert.equal(new Map(queryOf(url)).get('A%20b'), 'c%20d');
+  });
+
+  it('truncates the signing time to the second', () => {
+    assert.equal(presignSigV4Query({ ...put, signingDate: new Date(NOW.getTime() + 999) }), presignSigV4Query(put));
+  });
+});
+
 describe('presignSigV4Query: caller parameters among SigV4’s own', () => {
   it('signs a hand-written canonical request with a parameter in every gap, given unsorted', async () => {
     const request: SigV4QueryRequest = {
