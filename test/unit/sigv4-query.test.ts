@@ -1,7 +1,9 @@
 // presignSigV4Query as the general function it is: caller parameters sorting into every gap
 // between SigV4's own, unsorted and frozen input, the memos, header folding and the exact
 // refusals. Two oracles: a canonical request written out by hand and signed with node:crypto,
-// and @smithy/signature-v4's SignatureV4.presign (what the SDK's getSignedUrl runs).
+// and @smithy/signature-v4's SignatureV4.presign (what the SDK's getSignedUrl runs). The
+// @smithy packages come with the pinned @aws-sdk/client-s3, at its versions: declaring them
+// as devDependencies would put dev packages in the production tree (dependencies.test.ts).
 import assert from 'node:assert/strict';
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { describe, it } from 'node:test';
