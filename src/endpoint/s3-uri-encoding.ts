@@ -3,9 +3,9 @@
 //
 // The validator's own encoder, written another way than the signers' (src/presign/sigv4-encoding.ts,
 // a table-driven loop) so that one bug cannot sit in both: here the built-in encoders do the
-// work (native, a third of the loop's cost on keys), and only the characters they leave that
-// UriEncode does not are escaped after them. A test holds the two encoders to the same output
-// over arbitrary strings.
+// work, and only the characters they leave that UriEncode does not are escaped after them
+// (bench/uri-encoding.mjs: about the loop's cost on plain keys, 1.6 times it when keys hold
+// `!'()*`). A test holds the two encoders to the same output over arbitrary strings.
 
 /** What encodeURIComponent leaves that UriEncode escapes. */
 const KEPT_BY_ENCODE_URI_COMPONENT = /[!'()*]/g;
