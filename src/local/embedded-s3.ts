@@ -96,8 +96,13 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
   const close = (): Promise<void> => {
     // Memoised so a cleanup hook and an explicit close() can both run: a second
     // close() on the underlying http.Server would fail with ERR_SERVER_NOT_RUNNING.
-    closing ??= server
-      .close()
+    // s3rver's own close() waits for every open connection, and a client that holds one
+    // mid-request (a half-sent upload, a browser that keeps a request open) would keep it
+    // from ever resolving. A development store has nothing to drain: drop them.
+    closing ??= new Promise<void>((resolve, reject) => {
+      server.httpServer.close((error) => (error ? reject(error) : resolve()));
+      server.httpServer.closeAllConnections();
+    })
       .finally(() => client.destroy())
       .finally(removeOwnedDirectory);
     return closing;

@@ -1,6 +1,7 @@
 // @20minutes/s3rver ships no type declarations. Only the surface used by
 // embedded-s3.ts is declared, so a misuse of anything else stays a type error.
 declare module '@20minutes/s3rver' {
+  import type { Server } from 'node:http';
   import type { AddressInfo } from 'node:net';
 
   interface S3rverBucketConfig {
@@ -21,7 +22,8 @@ declare module '@20minutes/s3rver' {
     constructor(options?: S3rverOptions);
     /** Resolves with the bound address, so port 0 can be read back. */
     run(): Promise<AddressInfo>;
-    close(): Promise<void>;
+    /** Set by run(). */
+    readonly httpServer: Server;
   }
 
   export = S3rver;

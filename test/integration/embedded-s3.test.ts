@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -227,6 +228,35 @@ describe('startEmbeddedS3 options', () => {
     await s3.close();
 
     assert.deepEqual(await readdir(directory), [BUCKET]);
+  });
+
+  // A browser that holds a request open, or a client that stops half way through a body,
+  // kept s3rver's close() from resolving until Node's request timeout (5 minutes), and with it
+  // a test's cleanup.
+  it('closes while a client is half way through an upload, and drops that connection', async (t) => {
+    const s3 = await startEmbeddedS3({ buckets: [BUCKET] });
+    const client = embeddedS3Client(s3);
+    t.after(() => client.destroy());
+    // Signed, so the server accepts it and waits for the rest of the body.
+    const url = await getSignedUrl(client, new PutObjectCommand({ Bucket: BUCKET, Key: 'half.bin' }), {
+      expiresIn: 60,
+    });
+    const upload = request(url, { method: 'PUT', headers: { 'content-length': '1000' } });
+    const dropped = new Promise<unknown>((resolve) => upload.on('error', resolve));
+    upload.write('abc');
+    // Time for the server to read the headers: the connection is then active, not idle.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    let deadline: NodeJS.Timeout | undefined;
+    const closed = await Promise.race([
+      s3.close().then(() => 'closed'),
+      new Promise((resolve) => (deadline = setTimeout(resolve, 10_000, 'still open after 10 s'))),
+    ]).finally(() => {
+      clearTimeout(deadline);
+      upload.destroy();
+    });
+    assert.equal(closed, 'closed');
+    assert.match(String(await dropped), /socket hang up|ECONNRESET/);
   });
 });
 
