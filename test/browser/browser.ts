@@ -3,6 +3,8 @@
 // root), and quiet: no background traffic, no component updates, no QUIC.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -93,4 +95,21 @@ export async function openPage(t: TestContext): Promise<BrowserPage> {
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);
   });
   return { browser: launched.browser, context, page, problems };
+}
+
+/**
+ * Serves a test's own page on 127.0.0.1 until the test ends; returns its origin. Closing drops
+ * the connections a browser may still hold, which would otherwise keep close() waiting.
+ */
+export async function servePage(t: TestContext, listener: RequestListener): Promise<string> {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }

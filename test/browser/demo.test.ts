@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 
+import type { Page } from 'playwright-core';
+
 import { buildApp, loggerOptions } from '../../src/app.js';
 import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
 import { developmentRegistry } from '../../src/auth/callers.js';
@@ -24,7 +26,11 @@ import { openPage, browserTestOptions } from './browser.js';
 
 const FILENAME = 'résumé 2026.pdf';
 
-/** The app in local mode, listening on 127.0.0.1, against an embedded S3 server with CORS. */
+/**
+ * The app in local mode, listening on 127.0.0.1, against an embedded S3 server with CORS.
+ * Tests open their page first: cleanup hooks run in the order they were added, so the browser
+ * then closes before the servers it holds connections to.
+ */
 async function startDemoApp(t: TestContext) {
   const base = configFrom({ S3_ENDPOINT_MODE: 'local', LOG_LEVEL: 'info' });
   const s3 = await startEmbeddedS3({ buckets: base.buckets });
@@ -55,11 +61,26 @@ async function fileOnDisk(t: TestContext, name: string, bytes: Uint8Array): Prom
   return path;
 }
 
+/**
+ * Rejects with the page's error text once it shows one, to race against what a test waits
+ * for: a failed upload then fails the test at once instead of at its timeout.
+ */
+function failOnPageError(page: Page): Promise<never> {
+  return page
+    .locator('#error')
+    .waitFor({ timeout: 0 })
+    .then(
+      async () => assert.fail(`${await page.locator('#error').textContent()}`),
+      // Still waiting when the test ends: the page closed under it, and the race is over.
+      () => new Promise<never>(() => undefined),
+    );
+}
+
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64');
 
 test('the demo page uploads a file and downloads the same bytes', browserTestOptions(120_000), async (t) => {
-  const { address, apiKey, logs } = await startDemoApp(t);
   const { page, problems } = await openPage(t);
+  const { address, apiKey, logs } = await startDemoApp(t);
 
   const response = await page.goto(`${address}/demo`);
   assert.equal(response?.status(), 200);
@@ -125,8 +146,8 @@ test('the demo page uploads a file and downloads the same bytes', browserTestOpt
 });
 
 test('the demo page shows a refusal from the API readably', browserTestOptions(120_000), async (t) => {
-  const { address } = await startDemoApp(t);
   const { page } = await openPage(t);
+  const { address } = await startDemoApp(t);
   await page.goto(`${address}/demo`);
 
   // A key the service does not know: POST /uploads answers 401 in the service's error shape.
@@ -148,8 +169,8 @@ test(
   'the demo page uploads a large file in parts, and after a reload resumes with only the missing parts',
   browserTestOptions(300_000),
   async (t) => {
-    const { address, s3 } = await startDemoApp(t);
     const { page, problems } = await openPage(t);
+    const { address, s3 } = await startDemoApp(t);
     page.setDefaultTimeout(120_000);
     await page.goto(`${address}/demo`);
     const bytes = randomBytes(40 * 1024 * 1024);
@@ -160,22 +181,34 @@ test(
     // First visit: two parts reach S3, the rest are held until the page is reloaded.
     const storedBefore: number[] = [];
     let twoStored!: () => void;
-    const twoPartsStored = new Promise<void>((resolve) => (twoStored = resolve));
+    let routeFailed!: (error: unknown) => void;
+    const twoPartsStored = new Promise<void>((resolve, reject) => {
+      twoStored = resolve;
+      routeFailed = reject;
+    });
     let admitted = 0;
     await page.route(isPart, async (route) => {
       if (route.request().method() !== 'PUT') return route.continue();
       if (admitted >= 2) return; // held: the reload drops it
       admitted += 1;
       const partNumber = Number(new URL(route.request().url()).searchParams.get('partNumber'));
-      await route.fulfill({ response: await route.fetch() });
+      try {
+        await route.fulfill({ response: await route.fetch() });
+      } catch (error) {
+        routeFailed(error);
+        return;
+      }
       storedBefore.push(partNumber);
       if (storedBefore.length === 2) twoStored();
     });
     await page.getByLabel('File to upload').setInputFiles(file);
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
-    await twoPartsStored;
-    const progressBefore = Number(await page.locator('#progress').getAttribute('data-loaded'));
-    assert.ok(progressBefore > 0, 'the progress bar moved');
+    await Promise.race([twoPartsStored, failOnPageError(page)]);
+    // The route has answered both PUTs; the page reports progress once their load events run.
+    await page
+      .locator('#progress[data-loaded]:not([data-loaded="0"])')
+      .waitFor({ state: 'attached' })
+      .catch(() => assert.fail('the progress bar did not move after two parts were stored'));
     assert.match((await page.locator('#progress-text').textContent()) ?? '', /^[\d.]+ MiB of 40\.0 MiB \(\d+%\)$/);
 
     // Reload while the route still holds the other parts, so they die with the page: released
@@ -189,17 +222,7 @@ test(
     });
     await page.getByLabel('File to upload').setInputFiles(file);
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
-    await Promise.race([
-      page.locator('#stored-key').waitFor(),
-      page
-        .locator('#error')
-        .waitFor()
-        .then(
-          async () => assert.fail(`${await page.locator('#error').textContent()}`),
-          // Still waiting when the test ends: the page closed under it.
-          () => undefined,
-        ),
-    ]);
+    await Promise.race([page.locator('#stored-key').waitFor(), failOnPageError(page)]);
 
     const total = Number(/in (\d+) parts/.exec((await page.locator('#upload-status').textContent()) ?? '')?.[1]);
     assert.ok(total >= 5, `${total} parts`);
@@ -225,8 +248,8 @@ test(
 );
 
 test('the demo page cancels a multipart upload and S3 drops its parts', browserTestOptions(300_000), async (t) => {
-  const { address, s3 } = await startDemoApp(t);
   const { page } = await openPage(t);
+  const { address, s3 } = await startDemoApp(t);
   page.setDefaultTimeout(120_000);
   await page.goto(`${address}/demo`);
   const isPart = (url: URL) => url.origin === s3.endpoint.origin && url.searchParams.has('partNumber');
@@ -247,17 +270,7 @@ test('the demo page cancels a multipart upload and S3 drops its parts', browserT
     buffer: randomBytes(24 * 1024 * 1024),
   });
   await page.getByRole('button', { name: 'Upload', exact: true }).click();
-  await Promise.race([
-    stored,
-    page
-      .locator('#error')
-      .waitFor()
-      .then(
-        async () => assert.fail(`${await page.locator('#error').textContent()}`),
-        // Still waiting when the test ends: the page closed under it.
-        () => undefined,
-      ),
-  ]);
+  await Promise.race([stored, failOnPageError(page)]);
   await page.getByRole('button', { name: 'Cancel', exact: true }).click();
   assert.equal((await abort).status(), 204);
   await page.getByText('Cancelled: the upload was aborted and S3 removed its parts.').waitFor();

@@ -1,11 +1,9 @@
 // Proves the browser harness: Debian's chromium starts, loads a page from a loopback
 // server, runs its script, and reports back.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 
-import { openPage, browserTestOptions } from './browser.js';
+import { openPage, browserTestOptions, servePage } from './browser.js';
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -25,7 +23,7 @@ test(
   'chromium opens a loopback page, clicks a button and reads the text back',
   browserTestOptions(60_000),
   async (t) => {
-    const server = createServer((request, response) => {
+    const origin = await servePage(t, (request, response) => {
       if (request.url === '/smoke.js') {
         response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
         response.end(SCRIPT);
@@ -37,14 +35,11 @@ test(
         response.end(PAGE);
       }
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const { port } = server.address() as AddressInfo;
 
     const { browser, page, problems } = await openPage(t);
     assert.match(browser.version(), /^\d+\./);
 
-    const response = await page.goto(`http://127.0.0.1:${port}/`);
+    const response = await page.goto(`${origin}/`);
     assert.equal(response?.status(), 200);
     await page.getByRole('button', { name: 'Go' }).click();
     await page.locator('#out', { hasText: 'clicked in' }).waitFor();

@@ -2,11 +2,11 @@
 // Uppy's current major, test/browser/uppy5/uppy5-page.js for the Companion-era 5.x) bundled
 // by esbuild as an app's build would, served from an origin of its own on loopback, so the
 // service and the bucket must both allow it by CORS, as they must for a real app.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+
+import { servePage } from './browser.js';
 
 export type UppyPage = 'uppy6' | 'uppy5';
 
@@ -45,7 +45,7 @@ export async function serveUppyPage(t: TestContext, page: UppyPage): Promise<str
   const script = await bundle(page);
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${page}</title>
 <link rel="icon" href="data:,"><script src="/page.js"></script></head><body><p id="ready">${page}</p></body></html>`;
-  const server = createServer((request, response) => {
+  return servePage(t, (request, response) => {
     const [status, type, body] =
       request.url === '/'
         ? [200, 'text/html; charset=utf-8', html]
@@ -54,7 +54,4 @@ export async function serveUppyPage(t: TestContext, page: UppyPage): Promise<str
           : [404, 'text/plain', 'not found'];
     response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }

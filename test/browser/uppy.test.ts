@@ -35,6 +35,9 @@ interface UploadOutcome {
 
 /** The app's page, the service and the store, wired as a deployment would wire them. */
 async function startUppyStack(t: TestContext, pageKind: UppyPage) {
+  // First, so that its cleanup runs first (hooks run in the order they were added): the
+  // browser closes before the servers it holds connections to.
+  const browser = await openPage(t);
   const page = await serveUppyPage(t, pageKind);
   const issuer = await startIssuer(t);
   const base = configFrom({ S3_ENDPOINT_MODE: 'local', LOG_LEVEL: 'info', CORS_ORIGINS: page });
@@ -68,7 +71,6 @@ async function startUppyStack(t: TestContext, pageKind: UppyPage) {
   // The rule README.md tells operators to set on the bucket: the app's origin and the service's.
   await s3.allowCorsOrigins([page, ...serviceOrigins(Number(new URL(service).port))]);
   const token = await issuer.sign({ sub: SUBJECT, aud: 's3-presign' }, { expiresIn: '10m' });
-  const browser = await openPage(t);
   browser.page.setDefaultTimeout(120_000);
   const loaded = await browser.page.goto(page);
   assert.equal(loaded?.status(), 200);
