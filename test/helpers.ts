@@ -86,3 +86,8 @@ export function embeddedS3Client(s3: EmbeddedS3): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
 }
+
+/** A URL's query as [name, value] pairs, as written (still percent-encoded), in order. */
+export function queryOf(url: string): Array<[string, string]> {
+  return (url.split('?')[1] ?? '').split('&').map((pair) => pair.split('=') as [string, string]);
+}

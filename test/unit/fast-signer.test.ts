@@ -25,6 +25,7 @@ import {
 import { Presigner } from '../../src/presign/presigner.js';
 import { SdkSigner } from '../../src/presign/sdk-signer.js';
 import type { SigningRequest, UrlSigner } from '../../src/presign/url-signer.js';
+import { queryOf } from '../helpers.js';
 
 const ACCESS_KEY = 'AKIAIOSFODNN7EXAMPLE';
 const SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -34,10 +35,6 @@ function regional(region = 'eu-west-1'): EndpointMode {
   const partition = partitionOfRegion(region);
   assert.ok(partition);
   return { kind: 'regional', region, partition, useFips: false, useDualstack: false, forcePathStyle: false };
-}
-
-function queryOf(url: string): Array<[string, string]> {
-  return (url.split('?')[1] ?? '').split('&').map((pair) => pair.split('=') as [string, string]);
 }
 
 describe('AWS S3 documentation: "Authenticating Requests: Using Query Parameters"', () => {

@@ -14,6 +14,7 @@ import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { SourceData } from '@smithy/types';
 
 import { presignSigV4Query, type SigV4QueryRequest } from '../../src/presign/sigv4-query.js';
+import { queryOf } from '../helpers.js';
 
 const ACCESS_KEY = 'AKIAIOSFODNN7EXAMPLE';
 const SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -105,11 +106,6 @@ async function assertSameAsSdk(request: SigV4QueryRequest, message?: string): Pr
 
 function hmac(key: string | Buffer, data: string): Buffer {
   return createHmac('sha256', key).update(data).digest();
-}
-
-/** The URL's query as [name, value] pairs, as written. */
-function queryOf(url: string): Array<[string, string]> {
-  return (url.split('?')[1] ?? '').split('&').map((pair) => pair.split('=') as [string, string]);
 }
 
 describe('presignSigV4Query: examples', () => {
