@@ -4,17 +4,12 @@
 // Nothing here asserts a timing; it prints µs per line, the median of the runs.
 import console from 'node:console';
 import { performance } from 'node:perf_hooks';
-import process from 'node:process';
 import pino from 'pino';
 import { loggerOptions } from '../dist/app.js';
 import { loadConfig } from '../dist/config/config.js';
+import { commandLineOptions } from './options.mjs';
 
-const options = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .filter((arg) => arg.startsWith('--'))
-    .map((arg) => arg.slice(2).split('=')),
-);
+const options = commandLineOptions();
 const RUN_MS = Number(options.ms ?? 1500);
 const RUNS = Number(options.runs ?? 5);
 

@@ -22,19 +22,12 @@ import os from 'node:os';
 import process from 'node:process';
 import { URL } from 'node:url';
 import autocannon from 'autocannon';
+import { commandLineOptions } from './options.mjs';
 import { machine, presignBodies, startBenchServer, VARIANTS } from './workload.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-const options = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .filter((arg) => arg.startsWith('--'))
-    .map((arg) => {
-      const [name, value = 'true'] = arg.slice(2).split('=');
-      return [name, value];
-    }),
-);
+const options = commandLineOptions();
 const RUNS = Number(options.runs ?? 5);
 const RUN_MS = Number(options['run-ms'] ?? 1000);
 const WARMUP_MS = Number(options['warmup-ms'] ?? 700);

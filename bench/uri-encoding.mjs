@@ -4,16 +4,11 @@
 // Nothing here asserts a timing; it prints ns per call, the median of the runs, and the ratio.
 import console from 'node:console';
 import { performance } from 'node:perf_hooks';
-import process from 'node:process';
 import { encodeObjectKey, uriEncode } from '../dist/endpoint/s3-uri-encoding.js';
 import { encodeKeyPath, uriEncode as signerUriEncode } from '../dist/presign/sigv4-encoding.js';
+import { commandLineOptions } from './options.mjs';
 
-const options = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .filter((arg) => arg.startsWith('--'))
-    .map((arg) => arg.slice(2).split('=')),
-);
+const options = commandLineOptions();
 const RUNS = Number(options.runs ?? 7);
 const CALLS = Number(options.calls ?? 1_000_000);
 
