@@ -94,13 +94,7 @@ test('the demo page uploads a file and downloads the same bytes', browserTestOpt
   await page.getByRole('button', { name: 'Upload', exact: true }).click();
 
   const storedKey = page.locator('#stored-key');
-  await Promise.race([
-    storedKey.waitFor(),
-    page
-      .locator('#error')
-      .waitFor()
-      .then(() => undefined),
-  ]);
+  await Promise.race([storedKey.waitFor(), failOnPageError(page)]);
   assert.equal(await page.locator('#error').isVisible(), false, (await page.locator('#error').textContent()) ?? '');
   const key = (await storedKey.textContent()) ?? '';
   assert.ok(key.endsWith(`/${FILENAME}`), `stored key ${key}`);
