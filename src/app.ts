@@ -73,7 +73,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     // Behind a load balancer the client's address is in X-Forwarded-For (TRUST_PROXY).
     trustProxy: config.server.trustProxy,
     return503OnClosing: true,
-    // Slow clients (README, "HTTP timeouts"): a request must arrive within its time, headers
+    // Slow clients (docs/operations.md, "HTTP timeouts"): a request must arrive within its time, headers
     // first; an idle keep-alive connection outlives the load balancer's own idle timeout.
     requestTimeout: config.http.requestTimeoutMs,
     keepAliveTimeout: config.http.keepAliveTimeoutMs,

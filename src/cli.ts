@@ -271,7 +271,7 @@ function usage(code: number): number {
 
 async function main(argv: string[]): Promise<number> {
   // The SDK warns on every run that releases after January 2027 need Node 22; the
-  // versions are pinned and the README says so, so the CLI's output stays clean.
+  // versions are pinned and docs/runtime.md says so, so the CLI's output stays clean.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const [command, ...rest] = argv;
   try {

@@ -1,6 +1,6 @@
 // The bucket CORS rule the browser flows need, in the shape S3's PutBucketCors takes (and
 // `aws s3api put-bucket-cors --cors-configuration` reads as JSON). The embedded store is
-// configured with exactly this rule, so the browser tests prove the rule the README tells
+// configured with exactly this rule, so the browser tests prove the rule docs/bucket-cors.md tells
 // operators to set on a real bucket.
 import type { CORSRule } from '@aws-sdk/client-s3';
 

@@ -1,7 +1,7 @@
 // Uppy in Chromium against the service, as a frontend app would use it: the app's page on an
 // origin of its own, a JWT end user whose token goes in the Authorization header, the
 // embedded store (which verifies every signature, part and policy) configured with the
-// bucket CORS rule the README documents. Uppy 6 signs through POST /s3/sign; an app that
+// bucket CORS rule docs/bucket-cors.md documents. Uppy 6 signs through POST /s3/sign; an app that
 // used Companion runs Uppy 5 against the Companion-compatible /s3 routes. The bytes are read
 // back with the SDK and compared by SHA-256.
 import assert from 'node:assert/strict';
@@ -68,7 +68,7 @@ async function startUppyStack(t: TestContext, pageKind: UppyPage) {
   });
   t.after(() => app.close());
   const service = await app.listen({ host: '127.0.0.1', port: 0 });
-  // The rule README.md tells operators to set on the bucket: the app's origin and the service's.
+  // The rule docs/bucket-cors.md tells operators to set on the bucket: the app's origin and the service's.
   await s3.allowCorsOrigins([page, ...serviceOrigins(Number(new URL(service).port))]);
   const token = await issuer.sign({ sub: SUBJECT, aud: 's3-presign' }, { expiresIn: '10m' });
   browser.page.setDefaultTimeout(120_000);

@@ -11,7 +11,7 @@ import { baseEnvironment } from './run.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const major = Number(process.versions.node.split('.')[0]);
-/** Node.js 20 stays supported, deprecated (README, "Node.js lines"); the AWS SDK warns on it. */
+/** Node.js 20 stays supported, deprecated (docs/runtime.md, "Node.js lines"); the AWS SDK warns on it. */
 const DEPRECATED_LINES = [20];
 
 /** Starts `npm start`'s command until it has printed its example, stops it, returns stderr. */

@@ -229,10 +229,10 @@ describe('embedded S3 CORS follows bucketCorsRule', () => {
 });
 
 describe('bucketCorsRule', () => {
-  it('is the rule the README tells operators to put on their bucket', async () => {
-    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
-    const documented = /<!-- bucket-cors-rule: ([^>]*) -->\s*```json\n([\s\S]*?)```/.exec(readme);
-    assert.ok(documented, 'README has no bucket-cors-rule block');
+  it('is the rule the docs tell operators to put on their bucket', async () => {
+    const page = await readFile(new URL('../../docs/bucket-cors.md', import.meta.url), 'utf8');
+    const documented = /<!-- bucket-cors-rule: ([^>]*) -->\s*```json\n([\s\S]*?)```/.exec(page);
+    assert.ok(documented, 'docs/bucket-cors.md has no bucket-cors-rule block');
     const origins = (documented[1] ?? '').trim().split(/\s*,\s*/);
     assert.deepEqual(JSON.parse(documented[2] ?? ''), { CORSRules: [bucketCorsRule(origins)] });
   });

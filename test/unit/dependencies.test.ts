@@ -71,7 +71,7 @@ describe('dependencies', () => {
 
   it('every dependency install script is decided in allowScripts', () => {
     // npm 11 warns at every install about install scripts it has no decision for; the only
-    // one in the tree is esbuild's (denied: see the README's "Install scripts").
+    // one in the tree is esbuild's (denied: see docs/runtime.md, "Install scripts").
     const withScripts = Object.entries(lock.packages)
       .filter(([path, entry]) => path !== '' && (entry as { hasInstallScript?: boolean }).hasInstallScript)
       .map(([path]) => nameAt(path));

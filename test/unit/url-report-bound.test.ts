@@ -1,6 +1,6 @@
 // A validation report stays small whatever the URL: one failure per check with a count, each
 // message escaped and cut to MAX_FAILURE_MESSAGE_LENGTH, a key only when it passed the key
-// rules, signed headers only when well formed. REPORT_BOUND_BYTES is the bound the README
+// rules, signed headers only when well formed. REPORT_BOUND_BYTES is the bound docs/api.md
 // states for POST /verify, whose URLs are at most MAX_URL_LENGTH characters.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,6 +1,6 @@
 // The test page's script for an app that used Uppy Companion: @uppy/aws-s3 5.x pointed at
 // the service's Companion-compatible routes (`endpoint`) with the caller's Authorization
-// header (`headers`), the switch the README describes. Bundled by test/browser/uppy-page.ts.
+// header (`headers`), the switch docs/upload-clients.md describes. Bundled by test/browser/uppy-page.ts.
 /* global window */
 import AwsS3 from '@uppy/aws-s3';
 import Uppy from '@uppy/core';
