@@ -5,7 +5,7 @@
 // even while S3 hangs (each check may take HEALTH_TIMEOUT_MS).
 import type { ServiceMetrics } from '../http/metrics.js';
 
-export interface ReportedCheck {
+export interface CheckState {
   name: string;
   ok: boolean;
   skipped?: boolean;
@@ -24,7 +24,7 @@ export class HealthMetrics {
   }
 
   /** Takes a finished report's results. */
-  record(report: { checkedAt: string; checks: readonly ReportedCheck[] }): void {
+  record(report: { checkedAt: string; checks: readonly CheckState[] }): void {
     const { healthCheckUp, healthCheckDuration, healthCheckedAt } = this.#metrics;
     for (const check of report.checks) {
       healthCheckUp.set({ check: check.name }, check.ok || check.skipped === true ? 1 : 0);
