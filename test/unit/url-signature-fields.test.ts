@@ -39,7 +39,14 @@ function urlWith(changes: Record<string, string | undefined> = {}): string {
     if (value === undefined) parameters.delete(name);
     else parameters.set(name, value);
   }
-  const query = [...parameters].map(([name, value]) => `${name}=${value}`).join('&');
+  // As written, but for what a canonical query never holds raw (`;`, `+`, `:`, `/`, …):
+  // escaped as the service's encoder would, so each case reaches the check it is about.
+  const escape = (text: string) =>
+    text.replace(
+      /[^\w.~%-]/g,
+      (character) => `%${character.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+    );
+  const query = [...parameters].map(([name, value]) => `${escape(name)}=${escape(value)}`).join('&');
   return `http://127.0.0.1:4568/my-bucket/a.txt?${query}`;
 }
 
