@@ -287,6 +287,14 @@ export class MultipartService {
     };
   }
 
+  /**
+   * Throws the 4xx any call on this upload would meet (operation, prefix, token, deadline).
+   * Routes call it before they read a body: a made-up upload ID costs no parse.
+   */
+  checkUpload(caller: Caller, input: UploadRef): void {
+    this.#open(caller, input);
+  }
+
   /** The upload behind the caller's token, once the key is inside its prefixes. */
   #open(caller: Caller, input: UploadRef): UploadState {
     if (!caller.policy.operations.includes('put')) {
