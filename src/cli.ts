@@ -15,7 +15,7 @@ const USAGE = `Usage:
   s3-presign upload FILE --key K [--bucket B] [mode flags] [--content-type T]
                  [--part-size BYTES] [--multipart-threshold BYTES] [--expires N] [--json]
   s3-presign verify URL [mode flags] [--json]
-  s3-presign doctor [mode flags] [--bucket B] [--vpce-id ID]… [--json]
+  s3-presign doctor [mode flags] [--bucket B] [--vpce-id ID]… [--service-role-arn ARN] [--json]
   s3-presign policy [mode flags] --bucket B [--vpce-id ID]… [--admin-arn ARN]… [--clients FILE]
                     [--access-point-bucket B] [--doctor] [--json]
   s3-presign keygen [--id NAME]
@@ -220,7 +220,12 @@ function verifyCommand(args: string[]): number {
 async function doctorCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { ...MODE_OPTIONS, bucket: { type: 'string' }, 'vpce-id': { type: 'string', multiple: true } },
+    options: {
+      ...MODE_OPTIONS,
+      bucket: { type: 'string' },
+      'vpce-id': { type: 'string', multiple: true },
+      'service-role-arn': { type: 'string' },
+    },
     strict: true,
   });
   if (values.help) return usage(0);
@@ -229,7 +234,12 @@ async function doctorCommand(args: string[]): Promise<number> {
   });
   if (!result.ok) throw new ConfigUsageError(result.problems);
   const { runDoctor } = await import('./health/doctor.js');
-  return runDoctor(result.config, { json: values.json ?? false, env: process.env, vpceIds: values['vpce-id'] ?? [] });
+  return runDoctor(result.config, {
+    json: values.json ?? false,
+    env: process.env,
+    vpceIds: values['vpce-id'] ?? [],
+    serviceRoleArn: values['service-role-arn'],
+  });
 }
 
 async function policyCommand(args: string[]): Promise<number> {
