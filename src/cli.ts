@@ -17,7 +17,7 @@ const USAGE = `Usage:
   s3-presign verify URL [mode flags] [--json]
   s3-presign doctor [mode flags] [--bucket B] [--vpce-id ID]… [--service-role-arn ARN] [--json]
   s3-presign policy [mode flags] --bucket B [--vpce-id ID]… [--admin-arn ARN]… [--clients FILE]
-                    [--access-point-bucket B] [--doctor] [--json]
+                    [--service-role-arn ARN] [--access-point-bucket B] [--doctor] [--json]
   s3-presign keygen [--id NAME]
 
 Flags override the environment variables of the service (S3_ENDPOINT_MODE, S3_REGION, …).

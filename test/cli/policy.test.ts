@@ -33,7 +33,10 @@ test('policy --json prints the three policies for interface mode, the pinned end
   const deny = body.bucketPolicy.Statement[0];
   assert.equal(deny.Effect, 'Deny');
   assert.deepEqual(deny.Condition.StringNotEquals['aws:SourceVpce'], ['vpce-0123456789abcdef0', 'vpce-1a2b3c4d']);
-  assert.deepEqual(deny.Condition.ArnNotLike['aws:PrincipalArn'], ['arn:aws:iam::123456789012:role/StorageAdmin']);
+  assert.deepEqual(deny.Condition.ArnNotLikeIfExists['aws:PrincipalArn'], [
+    'arn:aws:iam::*:role/aws-service-role/*',
+    'arn:aws:iam::123456789012:role/StorageAdmin',
+  ]);
   assert.deepEqual(body.endpointPolicy.Statement[0].Resource, ['arn:aws:s3:::my-bucket', 'arn:aws:s3:::my-bucket/*']);
 });
 
@@ -108,6 +111,23 @@ test('policy refuses bad flags and impossible configurations with a clear error'
       /not a VPC endpoint ID/,
     ],
     [[...INTERFACE, '--bucket', 'b-1', '--admin-arn', 'root'], /not an IAM principal ARN/],
+    [
+      [...INTERFACE, '--bucket', 'b-1', '--admin-arn', 'arn:aws:iam::123456789012:role/*'],
+      /--admin-arn "arn:aws:iam::123456789012:role\/\*" has a wildcard .* can match the service's own role/,
+    ],
+    [
+      [
+        ...INTERFACE,
+        '--bucket',
+        'b-1',
+        '--service-role-arn',
+        'arn:aws:iam::123456789012:role/apps/s3-presign',
+        '--admin-arn',
+        'arn:aws:iam::123456789012:role/s3-presign',
+      ],
+      /--admin-arn "arn:aws:iam::123456789012:role\/s3-presign" is the service's own role \(--service-role-arn arn:aws:iam::123456789012:role\/apps\/s3-presign\)/,
+    ],
+    [[...INTERFACE, '--bucket', 'b-1', '--service-role-arn', 'nope'], /--service-role-arn "nope" is not a role ARN/],
     [['--mode', 'accelerate', '--region', 'eu-west-1', '--bucket', 'b-1'], /public by nature/],
     [['--mode', 'local', '--bucket', 'b-1'], /not AWS S3/],
     [[...INTERFACE], /no bucket/],
@@ -121,6 +141,18 @@ test('policy refuses bad flags and impossible configurations with a clear error'
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
     assert.equal(result.stdout, '');
   }
+});
+
+test("policy checks the admin ARNs against AWS_ROLE_ARN, the service's role where it runs (IRSA)", async () => {
+  const args = ['policy', ...INTERFACE, '--bucket', 'b-1', '--admin-arn', 'arn:aws:iam::123456789012:role/s3-presign'];
+  const refused = await cli(args, { AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/s3-presign' });
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /is the service's own role \(AWS_ROLE_ARN arn:aws:iam::123456789012:role\/s3-presign\)/);
+  // The flag names the service's role when the variable is someone else's.
+  const flagged = await cli([...args, '--service-role-arn', 'arn:aws:iam::123456789012:role/other'], {
+    AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/s3-presign',
+  });
+  assert.equal(flagged.code, 0, flagged.stderr);
 });
 
 test('doctor walks the private-route checklist: checks, then verify-by-hand lines with commands', async () => {
