@@ -1,10 +1,12 @@
 // The three policies that make the pinned private route mandatory, derived from the service's
 // own configuration: the bucket policy (refuse what does not arrive through the listed VPC
 // endpoints), the VPC endpoint policy (the endpoint reaches only these buckets) and the
-// service role's least-privilege identity policy. Pure: the CLI and the tests call it.
+// service role's least-privilege identity policy; and beside them the bucket's lifecycle rule
+// for abandoned multipart uploads. Pure: the CLI and the tests call it.
 import type { ClientDefinition } from '../auth/callers.js';
 import type { EndpointMode } from '../endpoint/endpoint-mode.js';
 import { parseBucket, type AccessPointArn } from '../endpoint/bucket-name.js';
+import { UPLOAD_LIFETIME_SECONDS } from '../multipart/upload-lifetime.js';
 import type { Operation } from '../presign/presigner.js';
 import { adminArnProblem, serviceLinkedRolesPattern, serviceRoleProblem } from './principal-arn.js';
 import { DOCTOR_ACTION, SERVICE_ACTIONS, actionsFor } from './service-actions.js';
@@ -23,10 +25,22 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
+/** The body of `aws s3api put-bucket-lifecycle-configuration` (and of PutBucketLifecycleConfiguration). */
+export interface LifecycleConfiguration {
+  Rules: Array<{
+    ID: string;
+    Status: 'Enabled';
+    Filter: { Prefix: string };
+    AbortIncompleteMultipartUpload: { DaysAfterInitiation: number };
+  }>;
+}
+
 export interface PolicySet {
   bucketPolicy: PolicyDocument;
   endpointPolicy: PolicyDocument;
   servicePolicy: PolicyDocument;
+  /** Not a policy: the rule that makes S3 drop the parts of uploads nobody completes. */
+  lifecycleConfiguration: LifecycleConfiguration;
   /** One resource policy per access point in the allowlist, keyed by its ARN; absent without any. */
   accessPointPolicies?: Record<string, PolicyDocument>;
 }
@@ -222,6 +236,7 @@ export function generatePolicies(input: PolicyInput): PolicySet {
       },
     ]),
     servicePolicy: servicePolicy(targets, grants, input.doctorReadsPolicy === true, plainBuckets),
+    lifecycleConfiguration: abandonedUploadsRule(),
   };
   if (accessPoints.length > 0) {
     policySet.accessPointPolicies = Object.fromEntries(
@@ -263,6 +278,28 @@ function denyOutsideEndpoints(
     StringNotEquals: { 'aws:SourceVpce': vpceIds },
     BoolIfExists: { 'aws:PrincipalIsAWSService': ['false'], 'aws:ViaAWSService': ['false'] },
     ArnNotLikeIfExists: { 'aws:PrincipalArn': [serviceLinkedRolesPattern(partition), ...adminArns] },
+  };
+}
+
+const DAY_SECONDS = 24 * 3600;
+
+/**
+ * Parts of an upload nobody completes or aborts are stored, and billed, until something aborts
+ * it. The service stops signing for an upload after UPLOAD_LIFETIME_SECONDS (UPLOAD_EXPIRED),
+ * so S3 may drop it from then on: the rule's age is that lifetime in whole days, rounded up so
+ * S3 (which adds the days to the upload's start, then rounds up to midnight UTC) never aborts
+ * one the service still serves. One rule for the whole bucket: AWS recommends one on every bucket.
+ */
+function abandonedUploadsRule(): LifecycleConfiguration {
+  return {
+    Rules: [
+      {
+        ID: 's3-presign-abort-incomplete-multipart-uploads',
+        Status: 'Enabled',
+        Filter: { Prefix: '' },
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: Math.ceil(UPLOAD_LIFETIME_SECONDS / DAY_SECONDS) },
+      },
+    ],
   };
 }
 

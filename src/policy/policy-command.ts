@@ -101,6 +101,14 @@ export async function runPolicyCommand(
       ],
       policies.servicePolicy,
     ],
+    [
+      `Lifecycle configuration: S3 aborts multipart uploads still incomplete ${policies.lifecycleConfiguration.Rules[0]?.AbortIncompleteMultipartUpload.DaysAfterInitiation} days after they began (when their upload IDs expire), so abandoned parts stop being billed. It replaces the bucket's whole lifecycle configuration: if get-bucket-lifecycle-configuration prints rules, put this one beside them in the file`,
+      lifecycleBuckets(config, flags).flatMap((bucket) => [
+        `aws s3api get-bucket-lifecycle-configuration --bucket ${bucket}`,
+        `aws s3api put-bucket-lifecycle-configuration --bucket ${bucket} --lifecycle-configuration file://lifecycle-configuration.json`,
+      ]),
+      policies.lifecycleConfiguration,
+    ],
   ];
   for (const [arn, document] of Object.entries(policies.accessPointPolicies ?? {})) {
     sections.push([
@@ -119,6 +127,13 @@ export async function runPolicyCommand(
       .join('\n\n') + '\n',
   );
   return 0;
+}
+
+/** The buckets that hold the uploads: the plain ones, and the one behind the access points. */
+function lifecycleBuckets(config: Config, flags: PolicyFlags): string[] {
+  const plain = config.buckets.filter((bucket) => !bucket.startsWith('arn:'));
+  const behind = flags['access-point-bucket'];
+  return [...new Set([...plain, ...(behind === undefined ? [] : [behind])])];
 }
 
 function serviceRoleOf(

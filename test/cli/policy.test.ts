@@ -29,13 +29,21 @@ test('policy --json prints the three policies for interface mode, the pinned end
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stderr, '');
   const body = JSON.parse(result.stdout);
-  assert.deepEqual(Object.keys(body), ['bucketPolicy', 'endpointPolicy', 'servicePolicy']);
+  assert.deepEqual(Object.keys(body), ['bucketPolicy', 'endpointPolicy', 'servicePolicy', 'lifecycleConfiguration']);
   const deny = body.bucketPolicy.Statement[0];
   assert.equal(deny.Effect, 'Deny');
   assert.deepEqual(deny.Condition.StringNotEquals['aws:SourceVpce'], ['vpce-0123456789abcdef0', 'vpce-1a2b3c4d']);
   assert.deepEqual(deny.Condition.ArnNotLikeIfExists['aws:PrincipalArn'], [
     'arn:aws:iam::*:role/aws-service-role/*',
     'arn:aws:iam::123456789012:role/StorageAdmin',
+  ]);
+  assert.deepEqual(body.lifecycleConfiguration.Rules, [
+    {
+      ID: 's3-presign-abort-incomplete-multipart-uploads',
+      Status: 'Enabled',
+      Filter: { Prefix: '' },
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+    },
   ]);
   assert.deepEqual(body.endpointPolicy.Statement[0].Resource, ['arn:aws:s3:::my-bucket', 'arn:aws:s3:::my-bucket/*']);
 });
@@ -99,6 +107,20 @@ test('policy without --json prints each policy with the command that attaches it
   assert.match(result.stdout, /aws s3api put-bucket-policy --bucket records --policy file:\/\/bucket-policy\.json/);
   assert.match(result.stdout, /aws ec2 modify-vpc-endpoint/);
   assert.match(result.stdout, /aws iam put-role-policy/);
+  const lifecycle = result.stdout.slice(result.stdout.indexOf('# Lifecycle configuration'));
+  assert.match(
+    lifecycle,
+    /^# Lifecycle configuration: S3 aborts multipart uploads still incomplete 7 days after they began /,
+  );
+  assert.match(lifecycle, /replaces the bucket's whole lifecycle configuration/);
+  assert.deepEqual(lifecycle.split('\n').slice(1, 3), [
+    '#   aws s3api get-bucket-lifecycle-configuration --bucket records',
+    '#   aws s3api put-bucket-lifecycle-configuration --bucket records --lifecycle-configuration file://lifecycle-configuration.json',
+  ]);
+  assert.equal(
+    JSON.parse(lifecycle.slice(lifecycle.indexOf('\n{'))).Rules[0].AbortIncompleteMultipartUpload.DaysAfterInitiation,
+    7,
+  );
   assert.match(result.stdout, /"arn:aws-us-gov:s3:::records\/\*"/);
   assert.doesNotMatch(result.stdout, /arn:aws:s3/);
 });
