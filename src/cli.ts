@@ -233,6 +233,8 @@ async function doctorCommand(args: string[]): Promise<number> {
     requireCallers: false,
   });
   if (!result.ok) throw new ConfigUsageError(result.problems);
+  const serviceRoleArn = values['service-role-arn'];
+  if (serviceRoleArn !== undefined) await checkDoctorRole(serviceRoleArn, result.config);
   const { runDoctor } = await import('./health/doctor.js');
   return runDoctor(result.config, {
     json: values.json ?? false,
@@ -240,6 +242,19 @@ async function doctorCommand(args: string[]): Promise<number> {
     vpceIds: values['vpce-id'] ?? [],
     serviceRoleArn: values['service-role-arn'],
   });
+}
+
+/** doctor's --service-role-arn is there for the role's path: a session ARN has none. */
+async function checkDoctorRole(arn: string, config: Config): Promise<void> {
+  const { roleOf, serviceRoleProblem } = await import('./policy/principal-arn.js');
+  const partition = 'partition' in config.mode ? config.mode.partition.name : 'aws';
+  const problem = serviceRoleProblem({ arn, source: '--service-role-arn' }, partition);
+  if (problem) throw new UsageError(problem);
+  if (roleOf(arn)?.path === undefined) {
+    throw new UsageError(
+      `--service-role-arn "${arn}" is a role session, which does not say the role's path: pass the role's ARN (aws iam get-role --role-name NAME --query Role.Arn)`,
+    );
+  }
 }
 
 async function policyCommand(args: string[]): Promise<number> {

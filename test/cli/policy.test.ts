@@ -177,6 +177,19 @@ test("policy checks the admin ARNs against AWS_ROLE_ARN, the service's role wher
   assert.equal(flagged.code, 0, flagged.stderr);
 });
 
+test('doctor refuses a --service-role-arn that names no role path', async () => {
+  for (const [arn, message] of [
+    ['nope', /--service-role-arn "nope" is not a role ARN/],
+    ['arn:aws:sts::123456789012:assumed-role/s3-presign/s', /is a role session, which does not say the role's path/],
+    ['arn:aws-cn:iam::123456789012:role/s3-presign', /partition aws-cn, the buckets are in aws/],
+  ] as const) {
+    const result = await cli(['doctor', ...INTERFACE, '--bucket', 'my-bucket', '--service-role-arn', arn]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, message);
+    assert.equal(result.stdout, '');
+  }
+});
+
 test('doctor walks the private-route checklist: checks, then verify-by-hand lines with commands', async () => {
   const result = await cli(['doctor', ...INTERFACE, '--bucket', 'my-bucket', '--json'], {
     HEALTH_TIMEOUT_MS: '1000',
