@@ -117,17 +117,18 @@ export function analyzeBucketPolicy(policyText: string, context: PolicyAnalysisC
     const othersRefused =
       context.principal.ok &&
       deniedFor(undefined, OUTSIDER).length + deniedFor(FOREIGN_VPCE, OUTSIDER).length === 2 * requests.length;
-    const why =
-      publicPath.uncertain || otherEndpoint.uncertain
-        ? `the role's path decides whether an exemption matches it, and STS does not name the path: pass \`doctor --service-role-arn\` (or set AWS_ROLE_ARN) with the role's ARN`
-        : othersRefused
-          ? 'an exemption in it (aws:PrincipalArn or another key) matches this principal, so every presigned URL is exempt'
-          : 'no aws:SourceVpce deny covers them';
-    return {
-      status: 'warn',
-      code: 'POLICY_NOT_ENFORCED',
-      message: `the bucket policy does not refuse ${open.map((r) => r.action).join(', ')} to ${who} ${where} (${why}): ${POLICY_FIX}`,
-    };
+    const refused = `the bucket policy does not refuse ${open.map((r) => r.action).join(', ')} to ${who} ${where}`;
+    if (publicPath.uncertain || otherEndpoint.uncertain) {
+      return {
+        status: 'warn',
+        code: 'POLICY_PRINCIPAL_UNKNOWN',
+        message: `${refused} for certain: the role's path decides whether an exemption in it matches, and STS does not name the path; pass \`doctor --service-role-arn\` (or set AWS_ROLE_ARN) with the role's ARN`,
+      };
+    }
+    const why = othersRefused
+      ? 'an exemption in it, on aws:PrincipalArn or another key, matches this principal: every presigned URL is exempt'
+      : 'no aws:SourceVpce deny covers them';
+    return { status: 'warn', code: 'POLICY_NOT_ENFORCED', message: `${refused} (${why}): ${POLICY_FIX}` };
   }
   if (!context.principal.ok) {
     return {
