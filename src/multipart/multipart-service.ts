@@ -43,9 +43,8 @@ import {
 } from './part-rules.js';
 import { fromS3Error } from './s3-errors.js';
 import { UploadTokens, type UploadState } from './upload-token.js';
+import { UPLOAD_LIFETIME_SECONDS } from './upload-lifetime.js';
 
-/** How long the service keeps signing parts for an upload; match it with a bucket lifecycle rule. */
-export const UPLOAD_LIFETIME_SECONDS = 7 * 24 * 3600;
 /** How long a key picked by grantCreate waits for its create call. */
 const CREATE_GRANT_SECONDS = 600;
 
