@@ -1,0 +1,76 @@
+// The CLI as an operator runs it against a store: `doctor` and `upload`, real processes with
+// the store's keys. Run against each store by test/cli/store-commands.test.ts (embedded) and
+// test/integration/rgw.test.ts (Ceph RGW).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { cli } from '../cli/run.js';
+import type { StoreTarget, TestStore } from '../stores.js';
+
+const MiB = 1024 * 1024;
+
+/** The CLI's environment for the store: its mode, endpoint and bucket, and its keys. */
+export function cliEnv(target: StoreTarget): Record<string, string> {
+  return {
+    ...target.env,
+    AWS_ACCESS_KEY_ID: target.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: target.credentials.secretAccessKey,
+  };
+}
+
+async function fileOf(t: TestContext, bytes: Buffer): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), 's3-presign-cli-upload-'));
+  t.after(() => rm(directory, { recursive: true, force: true }));
+  const file = join(directory, 'payload.bin');
+  await writeFile(file, bytes);
+  return file;
+}
+
+export function cliFlows(store: TestStore): void {
+  test('doctor: every check passes against the store (exit 0, healthy)', { timeout: 60_000 }, async (t) => {
+    const target = await store.target(t);
+    const result = await cli(['doctor'], cliEnv(target));
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    assert.match(
+      result.stdout,
+      /\[✓\] s3 +endpoint answered and accepted the signature|\[✓\] s3 +HeadBucket succeeded/,
+    );
+    assert.match(result.stdout, /\nhealthy\n$/);
+  });
+
+  test('upload sends a 20 MiB file in parts and prints the stored ETag', { timeout: 120_000 }, async (t) => {
+    const target = await store.target(t);
+    const bytes = randomBytes(20 * MiB);
+    const file = await fileOf(t, bytes);
+    const args = ['upload', file, '--content-type', 'video/mp4', '--part-size', String(5 * MiB)];
+    const result = await cli([...args, '--key', 'videos/clip 1.bin', '--json'], cliEnv(target));
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    assert.deepEqual(
+      { bucket: report.bucket, key: report.key, size: report.size, parts: report.parts },
+      { bucket: target.bucket, key: 'videos/clip 1.bin', size: bytes.length, parts: 4 },
+    );
+    // Not a terminal: no progress line, stderr stays empty.
+    assert.equal(result.stderr, '');
+
+    const object = await target.client.send(new GetObjectCommand({ Bucket: target.bucket, Key: 'videos/clip 1.bin' }));
+    const stored = Buffer.from(
+      await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+    assert.ok(stored.equals(bytes), 'the stored bytes are the file');
+    assert.match(object.ETag ?? '', /^"[0-9a-f]{32}-4"$/, 'a multipart ETag names its part count');
+    assert.equal(report.etag, object.ETag);
+    assert.equal(object.ContentType, 'video/mp4');
+
+    const text = await cli([...args, '--key', 'videos/clip 2.bin'], cliEnv(target));
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(
+      text.stdout,
+      /^uploaded 20971520 bytes to [^ ]+\/videos\/clip 2\.bin in 4 parts, ETag "[0-9a-f]{32}-4"\n$/,
+    );
+  });
+}
