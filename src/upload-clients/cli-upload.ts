@@ -10,6 +10,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
 } from '@aws-sdk/client-s3';
+import { completedEtag } from '../multipart/completed-etag.js';
 import type { PresignerBundle } from '../presign/create-presigner.js';
 import type { PresignedPart } from '../presign/presigner.js';
 
@@ -145,7 +146,10 @@ async function uploadInParts(
         },
       }),
     );
-    return { bucket: options.bucket, key: options.key, size, etag: completed.ETag ?? '', parts: partCount };
+    const etag = await completedEtag(client, options.bucket, options.key, completed.ETag).catch((error: unknown) => {
+      throw new UploadError(`the upload is complete, but ${(error as Error).message}`);
+    });
+    return { bucket: options.bucket, key: options.key, size, etag, parts: partCount };
   } catch (error) {
     // Parts of an unfinished upload are stored (and billed) until aborted.
     await client
