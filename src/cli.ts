@@ -4,6 +4,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatConfigProblems, loadConfig, SIGV4_MAX_EXPIRES_SECONDS, type Config } from './config/config.js';
 import { escapeControlCharacters as shown, jsonForDisplay } from './control-characters.js';
+import { objectKeyProblem } from './endpoint/object-key.js';
 import { isAppError } from './errors.js';
 import { validatePresignedUrl, describeMode, validatorPolicy } from './verify/url-validator.js';
 
@@ -15,7 +16,7 @@ const USAGE = `Usage:
   s3-presign upload FILE --key K [--bucket B] [mode flags] [--content-type T]
                  [--part-size BYTES] [--multipart-threshold BYTES] [--expires N] [--json]
   s3-presign verify URL [mode flags] [--json]
-  s3-presign doctor [mode flags] [--bucket B] [--vpce-id ID]… [--json]
+  s3-presign doctor [mode flags] [--bucket B] [--vpce-id ID]… [--probe-store [--probe-prefix P]] [--json]
   s3-presign policy [mode flags] --bucket B [--vpce-id ID]… [--admin-arn ARN]… [--clients FILE]
                     [--access-point-bucket B] [--doctor] [--json]
   s3-presign keygen [--id NAME]
@@ -161,6 +162,7 @@ async function uploadCommand(args: string[]): Promise<number> {
       multipartThreshold:
         wholeNumber('multipart-threshold', values['multipart-threshold']) ?? upload.DEFAULT_MULTIPART_THRESHOLD,
       partSize: wholeNumber('part-size', values['part-size']) ?? upload.DEFAULT_PART_BYTES,
+      bindSha256: config.store.verifiedChecksums.includes('sha256'),
       onProgress: progress,
     });
     if (progress) process.stderr.write('\n');
@@ -220,16 +222,34 @@ function verifyCommand(args: string[]): number {
 async function doctorCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { ...MODE_OPTIONS, bucket: { type: 'string' }, 'vpce-id': { type: 'string', multiple: true } },
+    options: {
+      ...MODE_OPTIONS,
+      bucket: { type: 'string' },
+      'vpce-id': { type: 'string', multiple: true },
+      'probe-store': { type: 'boolean' },
+      'probe-prefix': { type: 'string' },
+    },
     strict: true,
   });
   if (values.help) return usage(0);
+  const prefix = values['probe-prefix'];
+  if (prefix !== undefined) {
+    if (!values['probe-store']) throw new UsageError('--probe-prefix only applies with --probe-store');
+    const problem = objectKeyProblem(`${prefix}probe`);
+    if (problem) throw new UsageError(`--probe-prefix: a key under it ${problem}`);
+  }
   const result = loadConfig(environmentWith(values, values.bucket ?? process.env.S3_BUCKETS), {
     requireCallers: false,
   });
   if (!result.ok) throw new ConfigUsageError(result.problems);
   const { runDoctor } = await import('./health/doctor.js');
-  return runDoctor(result.config, { json: values.json ?? false, env: process.env, vpceIds: values['vpce-id'] ?? [] });
+  const { DEFAULT_STORE_PROBE_PREFIX } = await import('./health/store-probe.js');
+  return runDoctor(result.config, {
+    json: values.json ?? false,
+    env: process.env,
+    vpceIds: values['vpce-id'] ?? [],
+    probeStore: values['probe-store'] ? { prefix: prefix ?? DEFAULT_STORE_PROBE_PREFIX } : undefined,
+  });
 }
 
 async function policyCommand(args: string[]): Promise<number> {

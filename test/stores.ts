@@ -5,6 +5,7 @@ import type { TestContext } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { AppDependencies } from '../src/app.js';
 import type { Config } from '../src/config/config.js';
+import type { StoreGuarantee } from '../src/health/store-probe.js';
 import { startEmbeddedS3 } from '../src/local/embedded-s3.js';
 import { staticCredentialSource } from '../src/presign/credentials.js';
 import { buildTestApp, configFrom, embeddedS3Client, type LocalApp } from './helpers.js';
@@ -23,14 +24,40 @@ export interface StoreTarget {
 
 export interface TestStore {
   kind: 'embedded' | 'rgw';
+  /**
+   * What this store enforces, as docs/custom-stores.md says and `doctor --probe-store` must
+   * find: the flows hold the probe to it.
+   */
+  guarantees: Readonly<Record<StoreGuarantee, boolean>>;
   /** A fresh bucket for one test; whatever it started is closed after the test. */
   target(t: TestContext): Promise<StoreTarget>;
 }
 
 export type StoreApp = Omit<LocalApp, 's3'> & { target: StoreTarget; client: S3Client };
 
+const SIGNED_AND_POLICY: Pick<
+  Record<StoreGuarantee, boolean>,
+  'signed-content-type' | 'signed-content-length' | 'post-content-length-range' | 'post-field' | 'expiry'
+> = {
+  'signed-content-type': true,
+  'signed-content-length': true,
+  'post-content-length-range': true,
+  'post-field': true,
+  expiry: true,
+};
+
 export const embeddedStore: TestStore = {
   kind: 'embedded',
+  guarantees: {
+    ...SIGNED_AND_POLICY,
+    'checksum-crc32': false,
+    'checksum-crc32c': false,
+    'checksum-crc64nvme': false,
+    'checksum-sha1': false,
+    'checksum-sha256': true,
+    'content-md5': true,
+    'sigv4-region': false,
+  },
   async target(t) {
     const bucket = 'local-uploads';
     const s3 = await startEmbeddedS3({ buckets: [bucket] });
@@ -50,6 +77,17 @@ export const embeddedStore: TestStore = {
 export function rgwStore(cluster: () => RgwCluster | undefined): TestStore {
   return {
     kind: 'rgw',
+    // Ceph RGW 16.2: flexible checksums are signed but never compared with the bytes.
+    guarantees: {
+      ...SIGNED_AND_POLICY,
+      'checksum-crc32': false,
+      'checksum-crc32c': false,
+      'checksum-crc64nvme': false,
+      'checksum-sha1': false,
+      'checksum-sha256': false,
+      'content-md5': true,
+      'sigv4-region': false,
+    },
     async target(t) {
       const running = cluster();
       if (!running) throw new Error('the RGW cluster is not running');
@@ -62,15 +100,18 @@ export function rgwStore(cluster: () => RgwCluster | undefined): TestStore {
   };
 }
 
-/** The app against a fresh bucket of the store, as startLocalApp builds it for the embedded one. */
+/**
+ * The app against a fresh bucket of the store (or `options.target`, for a second app over the
+ * same one), as startLocalApp builds it for the embedded store.
+ */
 export async function startStoreApp(
   t: TestContext,
   store: TestStore,
   env: Record<string, string> = {},
   deps: Partial<AppDependencies> = {},
-  options: { clients?: unknown } = {},
+  options: { clients?: unknown; target?: StoreTarget } = {},
 ): Promise<StoreApp> {
-  const target = await store.target(t);
+  const target = options.target ?? (await store.target(t));
   const config: Config = configFrom({ LOG_LEVEL: 'info', ...target.env, ...env }, { requireCallers: false });
   const built = await buildTestApp(t, config, staticCredentialSource(target.credentials, store.kind), deps, options);
   return { ...built, config, target, client: target.client };

@@ -1,8 +1,8 @@
 // `s3-presign upload FILE --key K`: an operator's upload of any size through the pinned
-// route. Small files go up in one PUT that binds their length and SHA-256; larger ones as a
-// multipart upload whose part URLs each bind their exact length. Every URL comes from the
-// service's own Presigner, so each passed the validator; create, complete and abort go
-// through the pinned client.
+// route. Small files go up in one PUT that binds their length (and SHA-256, where the store
+// verifies it); larger ones as a multipart upload whose part URLs each bind their exact
+// length. Every URL comes from the service's own Presigner, so each passed the validator;
+// create, complete and abort go through the pinned client.
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import {
@@ -36,6 +36,8 @@ export interface UploadOptions {
   expiresIn: number;
   multipartThreshold: number;
   partSize: number;
+  /** Whether a single PUT signs the file's SHA-256: only where the store verifies it (S3_STORE_CHECKSUMS). */
+  bindSha256: boolean;
   /** Told the bytes sent so far, after each chunk. */
   onProgress?: (sent: number, total: number, detail: string) => void;
 }
@@ -87,7 +89,7 @@ async function uploadWhole(
     expiresIn: options.expiresIn,
     contentType: options.contentType,
     contentLength: size,
-    checksumSha256: createHash('sha256').update(body).digest('base64'),
+    checksumSha256: options.bindSha256 ? createHash('sha256').update(body).digest('base64') : undefined,
   });
   const etag = await send(presigned.url, presigned.headers, body, 'the upload');
   options.onProgress?.(size, size, 'one PUT');

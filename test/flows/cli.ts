@@ -3,11 +3,11 @@
 // test/integration/rgw.test.ts (Ceph RGW).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { cli } from '../cli/run.js';
 import type { StoreTarget, TestStore } from '../stores.js';
 
@@ -41,6 +41,60 @@ export function cliFlows(store: TestStore): void {
     );
     assert.match(result.stdout, /\nhealthy\n$/);
   });
+
+  test(
+    'doctor --probe-store finds what the store enforces, says what the service does, and leaves no key behind',
+    { timeout: 120_000 },
+    async (t) => {
+      const target = await store.target(t);
+      const directory = await mkdtemp(join(tmpdir(), 's3-presign-store-probe-'));
+      t.after(() => rm(directory, { recursive: true, force: true }));
+      const probeFile = join(directory, 'probe.json');
+      const env = { ...cliEnv(target), S3_STORE_PROBE_FILE: probeFile };
+      const result = await cli(['doctor', '--probe-store', '--probe-prefix', 'probe area/', '--json'], env);
+      assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+      const report = JSON.parse(result.stdout);
+      const probe = report.storeProbe;
+      const found = Object.fromEntries(
+        probe.findings.map((finding: { guarantee: string; holds?: boolean }) => [finding.guarantee, finding.holds]),
+      );
+      assert.deepEqual(found, store.guarantees);
+      assert.match(probe.prefix, /^probe area\/\d{8}T\d{6}Z-[0-9a-f]{8}\/$/);
+      assert.deepEqual(probe.cleanup.failed, []);
+      const left = await target.client.send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: 'probe area/' }));
+      assert.equal(left.KeyCount, 0, 'every probe key is deleted');
+      // As configured by default, the service claims nothing the store does not do.
+      const verdicts = new Map(
+        probe.verdicts.map((verdict: { guarantee: string; status: string; reaction: string }) => [
+          verdict.guarantee,
+          verdict,
+        ]),
+      );
+      const sha256 = verdicts.get('checksum-sha256') as { status: string; reaction: string };
+      assert.equal(sha256.status, 'ok');
+      assert.match(
+        sha256.reaction,
+        store.guarantees['checksum-sha256']
+          ? /^checksumSha256 is signed, and the store refuses other bytes$/
+          : /^checksumSha256 is refused with 400 CHECKSUM_NOT_VERIFIED \(S3_STORE_CHECKSUMS=none\)$/,
+      );
+      assert.equal(probe.recommendedChecksums, store.guarantees['checksum-sha256'] ? 'sha256' : 'none');
+      assert.equal(probe.recordedIn, probeFile);
+      assert.deepEqual(JSON.parse(await readFile(probeFile, 'utf8')).findings, probe.findings);
+      assert.equal(report.store.ok, true, report.store.message);
+
+      // Claiming every algorithm is refused: each one the store does not verify fails, by name.
+      const claimed = await cli(['doctor', '--probe-store'], { ...env, S3_STORE_CHECKSUMS: 'all' });
+      assert.equal(claimed.code, 1, claimed.stdout);
+      assert.match(
+        claimed.stdout,
+        /\n\[✗\] x-amz-checksum-crc32 +does not hold +other bytes, same length: stored \(200\), read back as sent +checksumCrc32 is signed but not verified: S3_STORE_CHECKSUMS=all claims it; leave crc32 out\n/,
+      );
+      assert.match(claimed.stdout, /\nS3_STORE_CHECKSUMS for this store: (none|sha256) \(configured: all\)\n/);
+      assert.match(claimed.stdout, /\n\[✗\] store +probed [^ ]+: the service relies on x-amz-checksum-crc32, /);
+      assert.match(claimed.stdout, /\nunhealthy\n$/);
+    },
+  );
 
   test('upload sends a 20 MiB file in parts and prints the stored ETag', { timeout: 120_000 }, async (t) => {
     const target = await store.target(t);
