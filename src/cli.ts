@@ -170,7 +170,7 @@ async function uploadCommand(args: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify({ mode: config.mode.kind, ...result }, null, 2)}\n`);
     } else {
       process.stdout.write(
-        `uploaded ${result.size} bytes to ${result.bucket}/${result.key} in ${result.parts} part${result.parts === 1 ? '' : 's'}, ETag ${result.etag}\n`,
+        `uploaded ${result.size} bytes to ${result.bucket}/${result.key} in ${result.parts} part${result.parts === 1 ? '' : 's'}, ETag ${result.etag}${result.checksumSha256 ? `, SHA-256 ${result.checksumSha256} checked by the store` : ''}\n`,
       );
     }
     return 0;

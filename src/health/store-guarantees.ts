@@ -43,7 +43,7 @@ const RELIED_ON: Readonly<Partial<Record<StoreGuarantee, { label: string; why: s
     label: 'POST content-length-range',
     why: 'form uploads (method post, /s3/params, Uppy) stay within their size',
   },
-  'post-field': { label: 'POST policy conditions', why: 'a form cannot change its key or type' },
+  'post-field': { label: 'POST policy conditions', why: 'a form cannot change a field its policy fixes (key, type)' },
   expiry: { label: 'URL expiry', why: 'a URL stops working at its expiresAt' },
 };
 

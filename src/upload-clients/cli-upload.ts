@@ -48,6 +48,8 @@ export interface UploadResult {
   size: number;
   etag: string;
   parts: number;
+  /** The SHA-256 a single PUT bound, which the store checked against the bytes. */
+  checksumSha256?: string;
 }
 
 export class UploadError extends Error {}
@@ -82,6 +84,7 @@ async function uploadWhole(
   options: UploadOptions,
 ): Promise<UploadResult> {
   const body = await readRange(handle, 0, size);
+  const checksumSha256 = options.bindSha256 ? createHash('sha256').update(body).digest('base64') : undefined;
   const presigned = await signing.presigner.presign({
     operation: 'put',
     bucket: options.bucket,
@@ -89,11 +92,18 @@ async function uploadWhole(
     expiresIn: options.expiresIn,
     contentType: options.contentType,
     contentLength: size,
-    checksumSha256: options.bindSha256 ? createHash('sha256').update(body).digest('base64') : undefined,
+    checksumSha256,
   });
   const etag = await send(presigned.url, presigned.headers, body, 'the upload');
   options.onProgress?.(size, size, 'one PUT');
-  return { bucket: options.bucket, key: options.key, size, etag, parts: 1 };
+  return {
+    bucket: options.bucket,
+    key: options.key,
+    size,
+    etag,
+    parts: 1,
+    ...(checksumSha256 ? { checksumSha256 } : {}),
+  };
 }
 
 async function uploadInParts(

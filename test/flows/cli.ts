@@ -2,7 +2,7 @@
 // the store's keys. Run against each store by test/cli/store-commands.test.ts (embedded) and
 // test/integration/rgw.test.ts (Ceph RGW).
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +93,30 @@ export function cliFlows(store: TestStore): void {
       assert.match(claimed.stdout, /\nS3_STORE_CHECKSUMS for this store: (none|sha256) \(configured: all\)\n/);
       assert.match(claimed.stdout, /\n\[✗\] store +probed [^ ]+: the service relies on x-amz-checksum-crc32, /);
       assert.match(claimed.stdout, /\nunhealthy\n$/);
+    },
+  );
+
+  test(
+    'upload sends a small file in one PUT, binding its SHA-256 where the store verifies it',
+    { timeout: 60_000 },
+    async (t) => {
+      const target = await store.target(t);
+      const bytes = randomBytes(1024);
+      const file = await fileOf(t, bytes);
+      const result = await cli(['upload', file, '--key', 'small.bin', '--json'], cliEnv(target));
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout);
+      const sha256 = createHash('sha256').update(bytes).digest('base64');
+      // Each store as configured by default for its mode: the embedded store verifies SHA-256, a
+      // custom store is not taken to.
+      assert.equal(report.checksumSha256, store.guarantees['checksum-sha256'] ? sha256 : undefined);
+      const text = await cli(['upload', file, '--key', 'small 2.bin'], cliEnv(target));
+      assert.match(
+        text.stdout,
+        store.guarantees['checksum-sha256']
+          ? new RegExp(`, ETag "[0-9a-f]{32}", SHA-256 ${sha256.replace(/[+/]/g, '\\$&')} checked by the store\n$`)
+          : /, ETag "[0-9a-f]{32}"\n$/,
+      );
     },
   );
 
