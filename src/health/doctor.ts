@@ -35,18 +35,25 @@ export async function runDoctor(
     ]);
     // After the checks: a probe is a burst of writes, and they should have passed first.
     let probed: { report: StoreProbeReport; judged: StoreVerdict; recordedIn?: string } | undefined;
+    // A probe that could not run (no credentials, a record that cannot be written) is a
+    // failed line, not a stack trace; its keys are deleted before it gives up.
+    let probeFailure: string | undefined;
     if (options.probeStore) {
-      const probe = await probeStore({
-        s3: signing.s3,
-        bucket,
-        address: storeAddress(config, bucket),
-        credentials: signing.credentials,
-        prefix: options.probeStore.prefix,
-      });
-      probed = { report: probe, judged: judgeStore(probe, config) };
-      if (config.store.probeFile !== undefined) {
-        await recordProbe(config.store.probeFile, probe);
-        probed.recordedIn = config.store.probeFile;
+      try {
+        const probe = await probeStore({
+          s3: signing.s3,
+          bucket,
+          address: storeAddress(config, bucket),
+          credentials: signing.credentials,
+          prefix: options.probeStore.prefix,
+        });
+        probed = { report: probe, judged: judgeStore(probe, config) };
+        if (config.store.probeFile !== undefined) {
+          await recordProbe(config.store.probeFile, probe);
+          probed.recordedIn = config.store.probeFile;
+        }
+      } catch (error) {
+        probeFailure = `${probed ? `not recorded in ${config.store.probeFile}` : 'the store probe failed'}: ${errorText(error)}`;
       }
     }
     // With a fresh probe recorded, the store check reads it back as /healthz will.
@@ -60,6 +67,7 @@ export async function runDoctor(
       report.ok &&
       checklist.every((item) => item.status !== 'fail') &&
       store.ok &&
+      probeFailure === undefined &&
       (probed === undefined || (probed.judged.ok && probed.report.cleanup.failed.length === 0));
     if (options.json) {
       process.stdout.write(
@@ -78,6 +86,7 @@ export async function runDoctor(
                 },
               }
             : {}),
+          ...(probeFailure ? { storeProbeFailure: probeFailure } : {}),
         })}\n`,
       );
     } else {
@@ -85,6 +94,7 @@ export async function runDoctor(
       for (const check of report.checks) process.stdout.write(`${checklistLine(check)}\n`);
       for (const item of checklist) process.stdout.write(`${itemLines(item)}\n`);
       if (probed) process.stdout.write(probeTable(probed.report, probed.judged, config, probed.recordedIn));
+      if (probeFailure) process.stdout.write(`[✗] store probe     ${shown(probeFailure)}\n`);
       // Right after a probe, a skipped store check would only repeat the table's last line.
       if (!(probed && store.skipped)) process.stdout.write(`${checklistLine({ name: 'store', ...store })}\n`);
       process.stdout.write(ok ? 'healthy\n' : 'unhealthy\n');
@@ -178,4 +188,10 @@ function itemLines(item: ChecklistItem): string {
   const code = item.code ? ` (${item.code})` : '';
   const head = `${MARKS[item.status]} ${item.name.padEnd(15)} ${prefix}${shown(item.message)}${code}`;
   return [head, ...(item.commands ?? []).map((command) => `      $ ${shown(command)}`)].join('\n');
+}
+
+function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
 }
