@@ -122,8 +122,7 @@ export async function startRgw(): Promise<RgwCluster> {
     const osdId = (await ceph('ceph', '--connect-timeout', '30', 'osd', 'new', osdUuid)).trim();
     await ceph('ceph-osd', '-i', osdId, '--mkfs', '--osd-uuid', osdUuid);
     daemons.push(daemon(directory, 'ceph-osd', ['-c', conf, '-f', '-i', osdId]));
-    const gateway = daemon(directory, 'radosgw', ['-c', conf, '-f', '-n', 'client.rgw']);
-    daemons.push(gateway);
+    daemons.push(daemon(directory, 'radosgw', ['-c', conf, '-f', '-n', 'client.rgw']));
 
     const endpoint = new URL(`http://127.0.0.1:${rgwPort}`);
     await untilAnswers(endpoint, daemons, directory);
@@ -150,7 +149,8 @@ export async function startRgw(): Promise<RgwCluster> {
         endpoint: endpoint.href,
         region: REGION,
         forcePathStyle: true,
-        credentials,
+        // A copy: the SDK tags the object it is given ($source), and the cluster's keys are shared.
+        credentials: { ...credentials },
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
       });
