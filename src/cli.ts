@@ -4,6 +4,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatConfigProblems, loadConfig, SIGV4_MAX_EXPIRES_SECONDS, type Config } from './config/config.js';
 import { escapeControlCharacters as shown, jsonForDisplay } from './control-characters.js';
+import { objectKeyProblem } from './endpoint/object-key.js';
 import { isAppError } from './errors.js';
 import { validatePresignedUrl, describeMode, validatorPolicy } from './verify/url-validator.js';
 
@@ -15,7 +16,8 @@ const USAGE = `Usage:
   s3-presign upload FILE --key K [--bucket B] [mode flags] [--content-type T]
                  [--part-size BYTES] [--multipart-threshold BYTES] [--expires N] [--json]
   s3-presign verify URL [mode flags] [--json]
-  s3-presign doctor [mode flags] [--bucket B] [--vpce-id ID]… [--service-role-arn ARN] [--json]
+  s3-presign doctor [mode flags] [--bucket B] [--vpce-id ID]… [--service-role-arn ARN]
+                    [--probe-store [--probe-prefix P]] [--json]
   s3-presign policy [mode flags] --bucket B [--vpce-id ID]… [--admin-arn ARN]… [--clients FILE]
                     [--service-role-arn ARN] [--access-point-bucket B] [--doctor] [--json]
   s3-presign keygen [--id NAME]
@@ -161,6 +163,7 @@ async function uploadCommand(args: string[]): Promise<number> {
       multipartThreshold:
         wholeNumber('multipart-threshold', values['multipart-threshold']) ?? upload.DEFAULT_MULTIPART_THRESHOLD,
       partSize: wholeNumber('part-size', values['part-size']) ?? upload.DEFAULT_PART_BYTES,
+      bindSha256: config.store.verifiedChecksums.includes('sha256'),
       onProgress: progress,
     });
     if (progress) process.stderr.write('\n');
@@ -168,7 +171,7 @@ async function uploadCommand(args: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify({ mode: config.mode.kind, ...result }, null, 2)}\n`);
     } else {
       process.stdout.write(
-        `uploaded ${result.size} bytes to ${result.bucket}/${result.key} in ${result.parts} part${result.parts === 1 ? '' : 's'}, ETag ${result.etag}\n`,
+        `uploaded ${result.size} bytes to ${result.bucket}/${result.key} in ${result.parts} part${result.parts === 1 ? '' : 's'}, ETag ${result.etag}${result.checksumSha256 ? `, SHA-256 ${result.checksumSha256} checked by the store` : ''}\n`,
       );
     }
     return 0;
@@ -225,10 +228,18 @@ async function doctorCommand(args: string[]): Promise<number> {
       bucket: { type: 'string' },
       'vpce-id': { type: 'string', multiple: true },
       'service-role-arn': { type: 'string' },
+      'probe-store': { type: 'boolean' },
+      'probe-prefix': { type: 'string' },
     },
     strict: true,
   });
   if (values.help) return usage(0);
+  const prefix = values['probe-prefix'];
+  if (prefix !== undefined) {
+    if (!values['probe-store']) throw new UsageError('--probe-prefix only applies with --probe-store');
+    const problem = objectKeyProblem(`${prefix}probe`);
+    if (problem) throw new UsageError(`--probe-prefix: a key under it ${problem}`);
+  }
   const result = loadConfig(environmentWith(values, values.bucket ?? process.env.S3_BUCKETS), {
     requireCallers: false,
   });
@@ -236,11 +247,13 @@ async function doctorCommand(args: string[]): Promise<number> {
   const serviceRoleArn = values['service-role-arn'];
   if (serviceRoleArn !== undefined) await checkDoctorRole(serviceRoleArn, result.config);
   const { runDoctor } = await import('./health/doctor.js');
+  const { DEFAULT_STORE_PROBE_PREFIX } = await import('./health/store-probe.js');
   return runDoctor(result.config, {
     json: values.json ?? false,
     env: process.env,
     vpceIds: values['vpce-id'] ?? [],
     serviceRoleArn: values['service-role-arn'],
+    probeStore: values['probe-store'] ? { prefix: prefix ?? DEFAULT_STORE_PROBE_PREFIX } : undefined,
   });
 }
 

@@ -5,17 +5,17 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, loggerOptions, type AppDependencies } from '../src/app.js';
-import { loadConfig, type Config } from '../src/config/config.js';
+import { loadConfig, type Config, type LoadConfigOptions } from '../src/config/config.js';
 import { generateApiKey, hashApiKey } from '../src/auth/api-keys.js';
 import { callerRegistryFrom, developmentRegistry, type CallerRegistry } from '../src/auth/callers.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../src/local/embedded-s3.js';
 import { LOCAL_CREDENTIALS } from '../src/presign/create-presigner.js';
-import { staticCredentialSource } from '../src/presign/credentials.js';
+import { staticCredentialSource, type CredentialSource } from '../src/presign/credentials.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-export function configFrom(env: Record<string, string>): Config {
-  const result = loadConfig(env);
+export function configFrom(env: Record<string, string>, options: LoadConfigOptions = {}): Config {
+  const result = loadConfig(env, options);
   if (!result.ok) throw new Error(`test configuration is invalid: ${result.problems.join('; ')}`);
   return result.config;
 }
@@ -53,6 +53,21 @@ export async function startLocalApp(
   const s3 = await startEmbeddedS3({ buckets: base.buckets });
   t.after(() => s3.close());
   const config: Config = { ...base, mode: { kind: 'local', region: base.mode.region, endpoint: s3.endpoint } };
+  const built = await buildTestApp(t, config, staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3'), deps, options);
+  return { ...built, s3, config };
+}
+
+/**
+ * The app over a configuration that names its store, with a development key (or the given
+ * clients) and a log capture; closed after the test.
+ */
+export async function buildTestApp(
+  t: TestContext,
+  config: Config,
+  credentials: CredentialSource,
+  deps: Partial<AppDependencies> = {},
+  options: { clients?: unknown } = {},
+): Promise<Omit<LocalApp, 's3' | 'config'>> {
   const logs = new LogCapture();
   const apiKey = generateApiKey();
   const app = await buildApp(config, {
@@ -60,12 +75,12 @@ export async function startLocalApp(
       options.clients === undefined
         ? developmentRegistry(config, hashApiKey(apiKey))
         : registryOf(options.clients, config),
-    credentials: staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3'),
+    credentials,
     logger: loggerOptions(config, logs),
     ...deps,
   });
   t.after(() => app.close());
-  return { app, s3, config, logs, apiKey, auth: { authorization: `Bearer ${apiKey}` } };
+  return { app, logs, apiKey, auth: { authorization: `Bearer ${apiKey}` } };
 }
 
 function registryOf(clients: unknown, config: Config): CallerRegistry {

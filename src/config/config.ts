@@ -6,6 +6,11 @@ import { z } from 'zod';
 import type { EndpointMode } from '../endpoint/endpoint-mode.js';
 import { ENDPOINT_MODE_KINDS } from '../endpoint/endpoint-mode.js';
 import {
+  CHECKSUM_ALGORITHMS,
+  parseVerifiedChecksums,
+  type ChecksumAlgorithm,
+} from '../endpoint/checksum-algorithms.js';
+import {
   BucketAddressError,
   expectedLocation,
   isLegacyGlobalHost,
@@ -170,6 +175,20 @@ export const envSchema = z.object({
   HEALTH_PROBE_KEY: text.meta(
     env('`.s3-presign-health-probe`', 'the key `HeadObject` probes when the role may not `HeadBucket`'),
   ),
+  // Parsed in loadConfig: its default depends on the mode.
+  S3_STORE_CHECKSUMS: text.meta(
+    env(
+      '`all` in AWS modes; `sha256` in local mode; `none` in custom mode',
+      'the checksum algorithms the store verifies: `all`, `none`, or a list of `crc32`, `crc32c`, `crc64nvme`, `sha1`, `sha256`. A checksum field for any other is refused (400 `CHECKSUM_NOT_VERIFIED`); `s3-presign doctor --probe-store` says what to set ([Custom stores](custom-stores.md))',
+      '`all`, `none`, or a comma-separated list of algorithms',
+    ),
+  ),
+  S3_STORE_PROBE_FILE: text.meta(
+    env(
+      'none',
+      'where `doctor --probe-store` records what the store enforces, and `/healthz` reads it (the `store` check)',
+    ),
+  ),
   LOCAL_S3_PORT: integer(0, 65_535).meta(
     env('`4568`', "local mode: the embedded S3 server's port (`0` picks a free one)"),
   ),
@@ -331,6 +350,15 @@ export interface Config {
     shutdownDrainMs: number;
   };
   health: { timeoutMs: number; cacheTtlMs: number; probeKey: string };
+  store: {
+    /**
+     * The checksum algorithms the store compares with the bytes (S3_STORE_CHECKSUMS). A request
+     * field for any other is refused: signed, it would promise what the store does not check.
+     */
+    verifiedChecksums: ChecksumAlgorithm[];
+    /** Where `doctor --probe-store` writes its findings and /healthz reads them (S3_STORE_PROBE_FILE). */
+    probeFile: string | undefined;
+  };
   /** The embedded S3 server's port, in local mode only. */
   localS3Port: number | undefined;
   /** Callers and policies; local mode without a file makes a development key instead. */
@@ -475,8 +503,12 @@ export function loadConfig(
   }
 
   const redis = redisSettings(parsed, problems);
+  const verifiedChecksums =
+    parsed.S3_STORE_CHECKSUMS === undefined
+      ? defaultVerifiedChecksums(kind)
+      : parseVerifiedChecksums(parsed.S3_STORE_CHECKSUMS, problems);
 
-  if (problems.length > 0 || !mode) return { ok: false, problems };
+  if (problems.length > 0 || !mode || !verifiedChecksums) return { ok: false, problems };
   return {
     ok: true,
     config: {
@@ -504,6 +536,7 @@ export function loadConfig(
         cacheTtlMs: parsed.HEALTH_CACHE_TTL_MS ?? 5000,
         probeKey: parsed.HEALTH_PROBE_KEY ?? '.s3-presign-health-probe',
       },
+      store: { verifiedChecksums, probeFile: parsed.S3_STORE_PROBE_FILE },
       localS3Port: mode.kind === 'local' ? localS3Port : undefined,
       auth: { clientsFile: parsed.AUTH_CLIENTS_FILE },
       cors: { origins: parsed.CORS_ORIGINS ?? [] },
@@ -527,6 +560,17 @@ export function loadConfig(
       uploads: { tokenSecret: parsed.UPLOAD_TOKEN_SECRET },
     },
   };
+}
+
+/**
+ * What a mode's store verifies unless S3_STORE_CHECKSUMS says otherwise: AWS S3 every
+ * algorithm, the embedded store SHA-256 (both proven by `doctor --probe-store`), and a custom
+ * store nothing until the operator has found out (Ceph RGW 16.2 verifies none).
+ */
+function defaultVerifiedChecksums(kind: EndpointMode['kind'] | undefined): ChecksumAlgorithm[] {
+  if (kind === 'custom') return [];
+  if (kind === 'local') return ['sha256'];
+  return [...CHECKSUM_ALGORITHMS];
 }
 
 function redisSettings(env: ParsedEnv, problems: string[]): RedisSettings | undefined {

@@ -41,6 +41,7 @@ import {
   partLayout,
   sizeOfPart,
 } from './part-rules.js';
+import { completedEtag } from './completed-etag.js';
 import { fromS3Error } from './s3-errors.js';
 import { UploadTokens, type UploadState } from './upload-token.js';
 import { UPLOAD_LIFETIME_SECONDS } from './upload-lifetime.js';
@@ -118,7 +119,7 @@ export class MultipartService {
       );
       s3UploadId = created.UploadId;
     } catch (error) {
-      throw fromS3Error(error, 'creating the multipart upload');
+      throw fromS3Error(error, 'CreateMultipartUpload');
     }
     if (!s3UploadId) throw new AppError('S3_REQUEST_FAILED', 'S3 created the upload but returned no upload ID');
     const expiresAt = Math.floor(this.#now().getTime() / 1000) + UPLOAD_LIFETIME_SECONDS;
@@ -229,8 +230,10 @@ export class MultipartService {
         { field: 'parts' },
       );
     }
+    const client = this.#client(state.bucket);
+    let completed;
     try {
-      const completed = await this.#client(state.bucket).send(
+      completed = await client.send(
         new CompleteMultipartUploadCommand({
           Bucket: state.bucket,
           Key: input.key,
@@ -238,9 +241,16 @@ export class MultipartService {
           MultipartUpload: { Parts: input.parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })) },
         }),
       );
-      return { bucket: state.bucket, key: input.key, etag: completed.ETag ?? '', size };
     } catch (error) {
-      throw fromS3Error(error, 'completing the multipart upload');
+      throw fromS3Error(error, 'CompleteMultipartUpload');
+    }
+    try {
+      const etag = await completedEtag(client, state.bucket, input.key, completed.ETag);
+      return { bucket: state.bucket, key: input.key, etag, size };
+    } catch (error) {
+      throw new AppError('S3_REQUEST_FAILED', `completing the multipart upload: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -251,7 +261,7 @@ export class MultipartService {
         new AbortMultipartUploadCommand({ Bucket: state.bucket, Key: input.key, UploadId: state.s3UploadId }),
       );
     } catch (error) {
-      throw fromS3Error(error, 'aborting the multipart upload');
+      throw fromS3Error(error, 'AbortMultipartUpload');
     }
   }
 
@@ -332,7 +342,7 @@ export class MultipartService {
         marker = listed.NextPartNumberMarker;
       }
     } catch (error) {
-      throw fromS3Error(error, 'listing the parts');
+      throw fromS3Error(error, 'ListParts');
     }
     return parts;
   }

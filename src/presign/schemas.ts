@@ -50,7 +50,9 @@ export const presignRequestSchema = z
       .string()
       .regex(/^[A-Za-z0-9+/]{43}=$/, { error: 'must be the base64 SHA-256 of the body (44 characters)' })
       .optional()
-      .describe('put only: base64 SHA-256 of the body; S3 refuses other bytes'),
+      .describe(
+        'put only: base64 SHA-256 of the body; the store refuses other bytes. Refused with 400 CHECKSUM_NOT_VERIFIED where the store does not verify SHA-256 (S3_STORE_CHECKSUMS)',
+      ),
     responseContentDisposition: z
       .string()
       .min(1)
