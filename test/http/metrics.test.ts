@@ -17,7 +17,7 @@ import { configFrom, startLocalApp } from '../helpers.js';
 import { parseMetrics, samplesOf, type Sample } from '../metrics-text.js';
 import { prometheusMissing, promtool } from '../prometheus-tools.js';
 
-const HEALTH_CHECKS = ['clock', 'credentials', 'dns', 'rate-limit-store', 's3', 'tcp', 'tls'];
+const HEALTH_CHECKS = ['clock', 'credentials', 'dns', 'rate-limit-store', 's3', 'store', 'tcp', 'tls'];
 
 async function scrape(app: FastifyInstance): Promise<{ text: string; samples: Sample[] }> {
   const response = await app.inject({ method: 'GET', url: '/metrics' });
