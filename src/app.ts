@@ -21,6 +21,7 @@ import {
 import { createServiceMetrics, metricsProvider } from './http/metrics.js';
 import { openApi } from './http/openapi.js';
 import { securityHeadersProvider } from './http/security-headers.js';
+import type { DevelopmentTokenIssuer } from './local/development-tokens.js';
 import type { CredentialSource } from './presign/credentials.js';
 import { createPresigner } from './presign/create-presigner.js';
 import { presignerProvider } from './presign/presigner-plugin.js';
@@ -43,8 +44,11 @@ declare module 'fastify' {
 export interface AppDependencies {
   /** Who may call the presign routes: the clients file, or local mode's development key. */
   callers: CallerRegistry;
-  /** Local mode's development key: given, the /demo upload page is served with it. */
-  developmentApiKey?: string;
+  /**
+   * Local mode's development token issuer: given, POST /dev/token and the /demo page are
+   * served (on loopback), and its tokens authenticate as the local frontend beside `callers`.
+   */
+  developmentTokens?: DevelopmentTokenIssuer;
   /** Defaults to the SDK's provider chain (the embedded server's keys in local mode). */
   credentials?: CredentialSource;
   now?: () => Date;
@@ -66,6 +70,9 @@ export function loggerOptions(config: Config, stream?: { write(line: string): vo
 }
 
 export async function buildApp(config: Config, deps: AppDependencies): Promise<FastifyInstance> {
+  if (deps.developmentTokens !== undefined && config.mode.kind !== 'local') {
+    throw new Error('the development token issuer is for local mode only');
+  }
   const metrics = createServiceMetrics();
   const app = Fastify({
     logger: deps.logger ?? loggerOptions(config),
@@ -179,7 +186,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
         customError: OverloadedError,
       });
     }
-    await api.register(authentication, { callers: deps.callers });
+    const callers = deps.developmentTokens ? deps.callers.withDevelopmentTokens(deps.developmentTokens) : deps.callers;
+    await api.register(authentication, { callers });
     await api.register(callerRateLimit, { config });
     await api.register(presignRoutes);
     await api.register(uploadRoutes);
@@ -187,9 +195,11 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     await api.register(companionRoutes);
     await api.register(uppyRoutes);
   });
-  if (config.mode.kind === 'local' && deps.developmentApiKey !== undefined) {
+  if (deps.developmentTokens !== undefined) {
+    const { developmentTokenRoutes } = await import('./local/development-token-routes.js');
+    await app.register(developmentTokenRoutes, { issuer: deps.developmentTokens });
     const { demoRoutes } = await import('./demo/routes.js');
-    await app.register(demoRoutes, { apiKey: deps.developmentApiKey });
+    await app.register(demoRoutes);
   }
   return app;
 }
