@@ -1,6 +1,5 @@
 // buildApp composes the service from its plugins and routes. It reads no environment and
 // opens no port: server.ts owns the process, tests inject requests.
-import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
@@ -19,6 +18,7 @@ import {
   requestSerializers,
 } from './http/log-redaction.js';
 import { createServiceMetrics, metricsProvider } from './http/metrics.js';
+import { corsPolicy } from './http/cors.js';
 import { openApi } from './http/openapi.js';
 import { securityHeadersProvider } from './http/security-headers.js';
 import type { DevelopmentTokenIssuer } from './local/development-tokens.js';
@@ -143,17 +143,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     // A JSON API with one small first-party page: nothing loads from elsewhere.
     helmet: { contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], frameAncestors: ["'none'"] } } },
   });
-  // No allowed origin means no browser may call: without the plugin no CORS header is ever
-  // sent, which browsers read as the same refusal, and no request pays for the check.
-  if (config.cors.origins.length > 0) {
-    await app.register(cors, {
-      origin: config.cors.origins,
-      // DELETE: aborting an upload through the Companion and Uppy routes.
-      methods: ['GET', 'POST', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type'],
-      maxAge: 600,
-    });
-  }
+  // Browser origins: CORS_ORIGINS, and a 403 that explains itself for any other (src/http/cors.ts).
+  await app.register(corsPolicy, { origins: config.cors.origins });
   await app.register(metricsProvider, { metrics });
   const limiter = new RateLimiter({
     redis: config.rateLimit.redis,
