@@ -29,6 +29,8 @@ export const URL_CHECK_CODES = [
   'URL_SECURITY_TOKEN',
   'URL_SIGNATURE_FORMAT',
   'URL_KEY',
+  // A URL from elsewhere (POST /verify) for a bucket outside S3_BUCKETS: the service would refuse it.
+  'URL_BUCKET_NOT_ALLOWED',
   // A POST policy (browser form) is checked as strictly as a URL: src/verify/post-policy-validator.ts.
   'POLICY_MALFORMED',
   'POLICY_FIELDS',
