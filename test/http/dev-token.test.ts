@@ -35,7 +35,7 @@ async function localAppWithTokens(t: TestContext, options: { clients?: unknown; 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 test('POST /dev/token issues a short-lived JWT for the end user it names', async (t) => {
-  const { app } = await localAppWithTokens(t);
+  const { app, logs } = await localAppWithTokens(t);
   const before = Math.floor(Date.now() / 1000);
   const response = await app.inject({
     method: 'POST',
@@ -57,6 +57,8 @@ test('POST /dev/token issues a short-lived JWT for the end user it names', async
   assert.equal((claims.exp as number) - (claims.iat as number), DEVELOPMENT_TOKEN_LIFETIME_SECONDS);
   assert.ok((claims.iat as number) >= before);
   assert.equal(body.expiresAt, new Date((claims.exp as number) * 1000).toISOString());
+  assert.ok(logs.lines.length > 0);
+  assert.doesNotMatch(logs.text, new RegExp((body.token as string).split('.')[2] as string), 'no token in the logs');
 });
 
 test("a development token is the local frontend's: its own prefix, the frontend routes only", async (t) => {
