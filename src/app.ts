@@ -73,7 +73,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   if (deps.developmentTokens !== undefined && config.mode.kind !== 'local') {
     throw new Error('the development token issuer is for local mode only');
   }
-  const metrics = createServiceMetrics();
+  const metrics = createServiceMetrics({ mode: config.mode.kind });
   const app = Fastify({
     logger: deps.logger ?? loggerOptions(config),
     bodyLimit: config.server.bodyLimitBytes,
@@ -173,8 +173,12 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
       // presign routes: probes and metrics must keep answering while it sheds.
       await api.register(underPressure, {
         maxEventLoopDelay: config.overload.maxEventLoopDelayMs,
-        retryAfter: OVERLOAD_RETRY_AFTER_SECONDS,
-        customError: OverloadedError,
+        // Counted, then refused as the plugin itself would (a rejection goes to the error handler).
+        pressureHandler: async (_request, reply) => {
+          metrics.overloadRefused.inc();
+          void reply.header('retry-after', OVERLOAD_RETRY_AFTER_SECONDS);
+          throw new OverloadedError();
+        },
       });
     }
     const callers = deps.developmentTokens ? deps.callers.withDevelopmentTokens(deps.developmentTokens) : deps.callers;

@@ -5,7 +5,12 @@ import proxyAddr from '@fastify/proxy-addr';
 import { z } from 'zod';
 import type { EndpointMode } from '../endpoint/endpoint-mode.js';
 import { ENDPOINT_MODE_KINDS } from '../endpoint/endpoint-mode.js';
-import { BucketAddressError, expectedLocation, isLegacyGlobalHost } from '../endpoint/expected-location.js';
+import {
+  BucketAddressError,
+  expectedLocation,
+  isLegacyGlobalHost,
+  withoutTrailing,
+} from '../endpoint/expected-location.js';
 import { GLOBAL_REGIONS, partitionOfRegion, type Partition } from '../endpoint/partitions.js';
 
 /** S3 refuses presigned URLs that live longer than seven days. */
@@ -718,5 +723,5 @@ function customEndpoint(raw: string | undefined, allowHttp: boolean, problems: s
   }
   if (problems.length > before) return undefined;
   // One spelling of the base path: with a trailing slash the SDK would sign `/base//key`.
-  return new URL(`${url.origin}${url.pathname.replace(/\/+$/, '')}`);
+  return new URL(`${url.origin}${withoutTrailing(url.pathname, '/')}`);
 }
