@@ -16,7 +16,7 @@ import { objectKeyProblem } from '../endpoint/object-key.js';
 import { failureCollector, type Fail } from './check-failures.js';
 import { checkExpiration, decodePolicy, type PostPolicyForm } from './post-policy-validator.js';
 import { checkBucketEndpoint } from './url-location.js';
-import { canonicalFormProblem, parseOrigin, splitRawUrl } from './url-parsing.js';
+import { canonicalFormProblem, dotSegmentProblem, parseOrigin, splitRawUrl } from './url-parsing.js';
 import {
   isSignatureHex,
   parseAmzDate,
@@ -132,6 +132,12 @@ function checkFormUrl(
   }
   if (raw.query !== undefined || raw.fragment !== undefined) {
     fail('URL_MALFORMED', 'the form URL must carry no query or fragment');
+  }
+  // As for any URL: a dot segment makes the path name one bucket to some clients, another to others.
+  const dotSegment = dotSegmentProblem(raw.path);
+  if (dotSegment !== undefined) {
+    fail('URL_DOT_SEGMENT', dotSegment);
+    return undefined;
   }
   // Read as the bucket's root, which a path-style bucket's URL may write without its slash.
   const path = raw.path.endsWith('/') ? raw.path : `${raw.path}/`;

@@ -112,6 +112,11 @@ describe('each change that makes a form unsafe or unusable here has its own code
       ['URL_ADDRESSING_STYLE'],
     ],
     ['a key in the URL', (f) => ({ ...f, url: `${f.url}uploads/x` }), ['URL_PATH']],
+    [
+      'a dot segment, which clients resolve differently',
+      (f) => ({ ...f, url: 'https://s3.eu-west-3.amazonaws.com/other/%2e%2e/my-bucket' }),
+      ['URL_DOT_SEGMENT'],
+    ],
     ['a query', (f) => ({ ...f, url: `${f.url}?x-id=PutObject` }), ['URL_MALFORMED']],
     [
       'a host two parsers read apart',
