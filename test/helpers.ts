@@ -106,3 +106,28 @@ export function embeddedS3Client(s3: EmbeddedS3): S3Client {
 export function queryOf(url: string): Array<[string, string]> {
   return (url.split('?')[1] ?? '').split('&').map((pair) => pair.split('=') as [string, string]);
 }
+
+/** Fake long-term credentials in AWS's documented example shape: nothing leaves the machine. */
+export const EXAMPLE_CREDENTIALS = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+} as const;
+
+/**
+ * The app in an AWS mode (regional unless `env` says otherwise), signing with the example
+ * credentials and a development key for its one caller; answers `inject`, never reaches AWS.
+ */
+export async function startAwsModeApp(
+  t: TestContext,
+  env: Record<string, string>,
+): Promise<{ app: FastifyInstance; config: Config; auth: { authorization: string } }> {
+  const config = configFrom({ S3_ENDPOINT_MODE: 'regional', AUTH_CLIENTS_FILE: '/dev/null', ...env });
+  const apiKey = generateApiKey();
+  const app = await buildApp(config, {
+    callers: developmentRegistry(config, hashApiKey(apiKey)),
+    credentials: staticCredentialSource(EXAMPLE_CREDENTIALS, 'test'),
+    logger: false,
+  });
+  t.after(() => app.close());
+  return { app, config, auth: { authorization: `Bearer ${apiKey}` } };
+}

@@ -189,12 +189,12 @@ function checkCredential(
   }
 }
 
-interface PolicyDocument {
+export interface PolicyDocument {
   expiration: unknown;
   conditions: unknown;
 }
 
-function decodePolicy(encoded: string | undefined, fail: Fail): PolicyDocument | undefined {
+export function decodePolicy(encoded: string | undefined, fail: Fail): PolicyDocument | undefined {
   if (!encoded || !BASE64.test(encoded)) {
     fail('POLICY_MALFORMED', 'Policy must be standard padded base64');
     return undefined;
@@ -218,11 +218,11 @@ function decodePolicy(encoded: string | undefined, fail: Fail): PolicyDocument |
   return parsed as PolicyDocument;
 }
 
-function checkExpiration(
+export function checkExpiration(
   expiration: unknown,
   signedAt: number | undefined,
   policy: ValidatorPolicy,
-  expectation: PostPolicyExpectation,
+  expectation: Pick<PostPolicyExpectation, 'expiresAt' | 'credentialsExpireAt'>,
   report: ValidationReport,
   fail: Fail,
 ): void {

@@ -39,6 +39,11 @@ export function validatorPolicy(config: Config, now: () => Date = () => new Date
 /** What the service knows about a URL it just signed; empty for a URL from elsewhere. */
 export interface UrlExpectation {
   bucket?: string;
+  /**
+   * The buckets the service signs for (S3_BUCKETS), for a URL from elsewhere: another bucket
+   * fails URL_BUCKET_NOT_ALLOWED. Undefined: any bucket the mode can address.
+   */
+  allowedBuckets?: readonly string[];
   key?: string;
   /** Headers the caller was told to send, lowercase; `host` is always required. */
   signedHeaders?: readonly string[];
