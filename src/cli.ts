@@ -5,7 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatConfigProblems, loadConfig, SIGV4_MAX_EXPIRES_SECONDS, type Config } from './config/config.js';
 import { escapeControlCharacters as shown, jsonForDisplay } from './control-characters.js';
 import { isAppError } from './errors.js';
-import { validatePresignedUrl, describeMode, validatorPolicy } from './verify/url-validator.js';
+import { describeMode, validatePresignedUrl, validatorPolicy, type UrlExpectation } from './verify/url-validator.js';
 
 const USAGE = `Usage:
   s3-presign url --bucket B --key K [--operation get|put] [--region R]
@@ -14,7 +14,7 @@ const USAGE = `Usage:
                  [--expires N] [--content-type T] [--content-length N] [--json]
   s3-presign upload FILE --key K [--bucket B] [mode flags] [--content-type T]
                  [--part-size BYTES] [--multipart-threshold BYTES] [--expires N] [--json]
-  s3-presign verify URL [mode flags] [--json]
+  s3-presign verify URL [mode flags] [--method GET|PUT] [--header 'NAME: VALUE']… [--json]
   s3-presign doctor [mode flags] [--bucket B] [--vpce-id ID]… [--json]
   s3-presign policy [mode flags] --bucket B [--vpce-id ID]… [--admin-arn ARN]… [--clients FILE]
                     [--access-point-bucket B] [--doctor] [--json]
@@ -54,6 +54,12 @@ const UPLOAD_OPTIONS = {
   'content-type': { type: 'string' },
   'part-size': { type: 'string' },
   'multipart-threshold': { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+const VERIFY_OPTIONS = {
+  ...MODE_OPTIONS,
+  method: { type: 'string' },
+  header: { type: 'string', multiple: true },
 } as const satisfies ParseArgsConfig['options'];
 
 class UsageError extends Error {}
@@ -194,11 +200,29 @@ function formatMiB(bytes: number): string {
 }
 
 function verifyCommand(args: string[]): number {
-  const { values, positionals } = parseArgs({ args, options: MODE_OPTIONS, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args, options: VERIFY_OPTIONS, strict: true, allowPositionals: true });
   if (values.help) return usage(0);
   if (positionals.length !== 1) throw new UsageError('verify takes exactly one URL');
+  const expectation: UrlExpectation = {};
+  if (values.method !== undefined) {
+    const method = values.method.toUpperCase();
+    if (method !== 'GET' && method !== 'PUT')
+      throw new UsageError(`--method must be GET or PUT, got "${values.method}"`);
+    expectation.method = method;
+  }
+  if (values.header !== undefined) {
+    // The headers the client will send: signed values are not in the URL, so the encryption
+    // ones are checked against the configuration only when given.
+    const headers: Record<string, string> = {};
+    for (const header of values.header) {
+      const colon = header.indexOf(':');
+      if (colon < 1) throw new UsageError(`--header must be "NAME: VALUE", got "${header}"`);
+      headers[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
+    }
+    expectation.headers = headers;
+  }
   const config = configFrom(values);
-  const report = validatePresignedUrl(positionals[0] as string, validatorPolicy(config));
+  const report = validatePresignedUrl(positionals[0] as string, validatorPolicy(config), expectation);
   // Everything below quotes the URL (its key, its decoded parameters): printed escaped, so a
   // crafted URL cannot drive the terminal or forge a line of output.
   if (values.json) {

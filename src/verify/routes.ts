@@ -3,10 +3,25 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { URL_CHECK_CODES } from '../errors.js';
 import { ENDPOINT_MODE_KINDS } from '../endpoint/endpoint-mode.js';
 import { errorResponses } from '../http/error-schema.js';
-import { MAX_FAILURE_MESSAGE_LENGTH, validatePresignedUrl } from './url-validator.js';
+import { MAX_FAILURE_MESSAGE_LENGTH, validatePresignedUrl, type UrlExpectation } from './url-validator.js';
 
 const verifyRequestSchema = z
-  .strictObject({ url: z.string().min(1).max(8192).describe('Any presigned URL, from this service or another tool') })
+  .strictObject({
+    url: z.string().min(1).max(8192).describe('Any presigned URL, from this service or another tool'),
+    method: z
+      .enum(['GET', 'PUT'])
+      .optional()
+      .describe(
+        "What the URL is for. URLs from the AWS SDK for JavaScript say so (x-id); others (boto3) do not, and a bucket whose uploads carry encryption (S3_SSE*) then needs it: a PUT must sign the bucket's encryption headers",
+      ),
+    headers: z
+      .record(z.string().min(1).max(256), z.string().max(2048))
+      .refine((headers) => Object.keys(headers).length <= 64, 'at most 64 headers')
+      .optional()
+      .describe(
+        "The headers the client will send with the URL. A signed header's value is not in the URL: given here, the encryption ones are checked against the bucket's configuration (another KMS key is refused)",
+      ),
+  })
   .meta({ id: 'VerifyRequest' });
 
 const verifyReportSchema = z
@@ -49,15 +64,22 @@ export const verifyRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: 'Validate a presigned URL against the pinned endpoint mode',
         description:
-          'Runs the checks every minted URL passes (canonical form, host, path, algorithm, scope, dates, expiry, signed headers, parameters, token, signature format). 200 with the report whether or not the URL is valid; the report holds one failure per check, so it stays small whatever the URL. Rate limited per client address (VERIFY_RATE_LIMIT_MAX per VERIFY_RATE_LIMIT_WINDOW_SECONDS).',
+          'Runs the checks every minted URL passes (canonical form, host, path, algorithm, scope, dates, expiry, signed headers, parameters, token, signature format, and the encryption a PUT must carry for its bucket). 200 with the report whether or not the URL is valid; the report holds one failure per check, so it stays small whatever the URL. Rate limited per client address (VERIFY_RATE_LIMIT_MAX per VERIFY_RATE_LIMIT_WINDOW_SECONDS).',
         tags: ['verify'],
         body: verifyRequestSchema,
         response: { 200: verifyReportSchema, ...errorResponses(400, 413, 415, 429, 500) },
       },
     },
-    async (request) => ({
-      mode: app.config.mode.kind,
-      ...validatePresignedUrl(request.body.url, app.signing.policy),
-    }),
+    async (request) => {
+      const { url, method, headers } = request.body;
+      const expectation: UrlExpectation = {};
+      if (method !== undefined) expectation.method = method;
+      if (headers !== undefined) {
+        expectation.headers = Object.fromEntries(
+          Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
+        );
+      }
+      return { mode: app.config.mode.kind, ...validatePresignedUrl(url, app.signing.policy, expectation) };
+    },
   );
 };
