@@ -21,7 +21,7 @@ import { serviceOrigins } from '../../src/local/bucket-cors.js';
 import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { LOCAL_CREDENTIALS } from '../../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
-import { configFrom, LogCapture } from '../helpers.js';
+import { configFrom, embeddedS3Client, LogCapture } from '../helpers.js';
 import { openPage, browserTestOptions } from './browser.js';
 
 const FILENAME = 'résumé 2026.pdf';
@@ -31,8 +31,8 @@ const FILENAME = 'résumé 2026.pdf';
  * Tests open their page first: cleanup hooks run in the order they were added, so the browser
  * then closes before the servers it holds connections to.
  */
-async function startDemoApp(t: TestContext) {
-  const base = configFrom({ S3_ENDPOINT_MODE: 'local', LOG_LEVEL: 'info' });
+async function startDemoApp(t: TestContext, env: Record<string, string> = {}) {
+  const base = configFrom({ S3_ENDPOINT_MODE: 'local', LOG_LEVEL: 'info', ...env });
   const s3 = await startEmbeddedS3({ buckets: base.buckets });
   t.after(() => s3.close());
   const config: Config = { ...base, mode: { kind: 'local', region: base.mode.region, endpoint: s3.endpoint } };
@@ -138,6 +138,43 @@ test('the demo page uploads a file and downloads the same bytes', browserTestOpt
   assert.deepEqual(problems, []);
   assert.doesNotMatch(logs.text, new RegExp(apiKey), 'the API key must never be logged');
 });
+
+test(
+  'under SSE-KMS the browser sends the signed encryption headers, which the bucket CORS rule allows',
+  browserTestOptions(120_000),
+  async (t) => {
+    const { page, problems } = await openPage(t);
+    const kmsKey = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const { address, s3 } = await startDemoApp(t, { S3_SSE: 'aws:kms', S3_SSE_KMS_KEY_ID: kmsKey });
+    await page.goto(`${address}/demo`);
+    const sent = page.waitForRequest(
+      (request) => request.method() === 'PUT' && request.url().startsWith(s3.endpoint.origin),
+    );
+    await page
+      .getByLabel('File to upload')
+      .setInputFiles({ name: 'sealed.txt', mimeType: 'text/plain', buffer: Buffer.from('sealed') });
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await Promise.race([page.locator('#stored-key').waitFor(), failOnPageError(page)]);
+    const headers = (await sent).headers();
+    assert.equal(headers['x-amz-server-side-encryption'], 'aws:kms');
+    assert.equal(headers['x-amz-server-side-encryption-aws-kms-key-id'], kmsKey);
+
+    const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
+    const client = embeddedS3Client(s3);
+    try {
+      const head = await client.send(
+        new HeadObjectCommand({
+          Bucket: 'local-uploads',
+          Key: (await page.locator('#stored-key').textContent()) ?? '',
+        }),
+      );
+      assert.deepEqual([head.ServerSideEncryption, head.SSEKMSKeyId], ['aws:kms', kmsKey]);
+    } finally {
+      client.destroy();
+    }
+    assert.deepEqual(problems, []);
+  },
+);
 
 test('the demo page shows a refusal from the API readably', browserTestOptions(120_000), async (t) => {
   const { page } = await openPage(t);
