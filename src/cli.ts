@@ -17,7 +17,7 @@ const USAGE = `Usage:
   s3-presign verify URL [mode flags] [--method GET|PUT] [--header 'NAME: VALUE']… [--json]
   s3-presign doctor [mode flags] [--bucket B] [--vpce-id ID]… [--json]
   s3-presign policy [mode flags] --bucket B [--vpce-id ID]… [--admin-arn ARN]… [--clients FILE]
-                    [--access-point-bucket B] [--doctor] [--json]
+                    [--access-point-bucket B] [--kms-key-arn ARN] [--doctor] [--json]
   s3-presign keygen [--id NAME]
 
 Flags override the environment variables of the service (S3_ENDPOINT_MODE, S3_REGION, …).
@@ -95,8 +95,9 @@ function environmentWith(flags: ModeFlags, bucket: string | undefined): Record<s
   return env;
 }
 
-function configFrom(flags: ModeFlags, bucket?: string): Config {
-  const result = loadConfig(environmentWith(flags, bucket), { requireBuckets: false, requireCallers: false });
+function configFrom(flags: ModeFlags, bucket?: string, overrides: Record<string, string> = {}): Config {
+  const env = { ...environmentWith(flags, bucket), ...overrides };
+  const result = loadConfig(env, { requireBuckets: false, requireCallers: false });
   if (!result.ok) throw new ConfigUsageError(result.problems);
   return result.config;
 }
@@ -260,7 +261,11 @@ async function policyCommand(args: string[]): Promise<number> {
   const { POLICY_OPTIONS, PolicyInputError, runPolicyCommand } = await import('./policy/policy-command.js');
   const { values } = parseArgs({ args, options: { ...MODE_OPTIONS, ...POLICY_OPTIONS }, strict: true });
   if (values.help) return usage(0);
-  const config = configFrom(values, values.bucket?.join(',') ?? process.env.S3_BUCKETS);
+  // --kms-key-arn is S3_SSE_KMS_KEY_ID for this run, and implies SSE-KMS unless S3_SSE says otherwise.
+  const kmsKeyArn = values['kms-key-arn'];
+  const sse: Record<string, string> =
+    kmsKeyArn === undefined ? {} : { S3_SSE_KMS_KEY_ID: kmsKeyArn, S3_SSE: process.env.S3_SSE || 'aws:kms' };
+  const config = configFrom(values, values.bucket?.join(',') ?? process.env.S3_BUCKETS, sse);
   try {
     return await runPolicyCommand(config, values, process.env);
   } catch (error) {

@@ -5,7 +5,9 @@
 import type { ClientDefinition } from '../auth/callers.js';
 import type { EndpointMode } from '../endpoint/endpoint-mode.js';
 import { parseBucket, type AccessPointArn } from '../endpoint/bucket-name.js';
+import { describeSse, sseSettingsProblems, type SseSettings } from '../encryption/sse.js';
 import type { Operation } from '../presign/presigner.js';
+import { addEncryptionStatements } from './encryption-policies.js';
 import { DOCTOR_ACTION, SERVICE_ACTIONS, actionsFor } from './service-actions.js';
 
 export interface PolicyStatement {
@@ -52,6 +54,11 @@ export interface PolicyInput {
   accessPointBucket?: string;
   /** Grant s3:GetBucketPolicy so `s3-presign doctor` run as the service can read it. */
   doctorReadsPolicy?: boolean;
+  /**
+   * The encryption each allowlist entry's uploads carry (S3_SSE*, `--kms-key-arn`): the role
+   * then may use the KMS keys through S3, and the bucket policy refuses other encryption.
+   */
+  encryption?: (entry: string) => SseSettings | undefined;
 }
 
 export class PolicyInputError extends Error {
@@ -241,6 +248,32 @@ export function generatePolicies(input: PolicyInput): PolicySet {
           },
         ]),
       ]),
+    );
+  }
+  if (input.encryption !== undefined) {
+    const encryptionOf = input.encryption;
+    for (const target of targets) {
+      const settings = encryptionOf(target.text);
+      const problems =
+        settings === undefined
+          ? []
+          : sseSettingsProblems(settings, { region: mode.region, partition, storeKeyNames: false });
+      if (problems.length > 0) {
+        throw new PolicyInputError(
+          `${target.text} (${describeSse(settings)}): ${problems.map((problem) => problem.reason).join('; ')}`,
+        );
+      }
+    }
+    addEncryptionStatements(
+      policySet,
+      targets.map((target) => ({
+        entry: target.text,
+        accessPointArn: target.accessPoint === undefined ? undefined : target.bucketArn,
+        objects: target.objects(''),
+        bucketArn: target.accessPoint === undefined ? target.bucketArn : (underlying as Target).bucketArn,
+      })),
+      encryptionOf,
+      `s3.${mode.region}.${mode.partition.dnsSuffix}`,
     );
   }
   return policySet;
