@@ -5,6 +5,9 @@ import { escapeControlCharacters as shown, jsonForDisplay } from '../control-cha
 import { vpceIdOfDnsName } from '../policy/generate-policies.js';
 import { describeMode } from '../verify/url-validator.js';
 import { createPresigner } from '../presign/create-presigner.js';
+import { parseBucket } from '../endpoint/bucket-name.js';
+import { encryptionFor } from '../encryption/sse.js';
+import { checkBucketEncryption } from './bucket-encryption-check.js';
 import { checkBucketPolicy, type BucketPolicyVerdict } from './bucket-policy-check.js';
 import type { HealthCheckResult } from './checks.js';
 import { bucketPolicyItem, manualItems, routeItem, type ChecklistItem } from './checklist.js';
@@ -22,13 +25,15 @@ export async function runDoctor(
   const signing = await createPresigner(config);
   try {
     const bucket = config.buckets[0] as string;
-    const [report, policyItem] = await Promise.all([
+    const [report, policyItem, encryptionItems] = await Promise.all([
       serviceHealthCheck(config, signing)(),
       bucketPolicyCheck(config, signing.s3.clientFor(bucket), bucket, options.vpceIds ?? []),
+      bucketEncryptionChecks(config, signing.s3),
     ]);
     const checklist = [
       routeItem(config.mode),
       ...(policyItem ? [policyItem] : []),
+      ...encryptionItems,
       ...manualItems(config, options.env ?? {}),
     ];
     const ok = report.ok && checklist.every((item) => item.status !== 'fail');
@@ -67,6 +72,27 @@ async function bucketPolicyCheck(
     AbortSignal.timeout(config.health.timeoutMs),
   );
   return bucketPolicyItem(verdict);
+}
+
+/** Each bucket's default encryption against the configured one; the embedded store has none to read. */
+async function bucketEncryptionChecks(
+  config: Config,
+  s3: { clientFor(bucket: string): Parameters<typeof checkBucketEncryption>[0] },
+): Promise<ChecklistItem[]> {
+  if (config.mode.kind === 'local') return [];
+  return Promise.all(
+    config.buckets
+      // An access point has no default encryption of its own: the bucket behind it does.
+      .filter((bucket) => parseBucket(bucket).kind === 'bucket')
+      .map((bucket) =>
+        checkBucketEncryption(
+          s3.clientFor(bucket),
+          bucket,
+          encryptionFor(config.encryption, bucket),
+          AbortSignal.timeout(config.health.timeoutMs),
+        ),
+      ),
+  );
 }
 
 function checklistLine(check: HealthCheckResult): string {

@@ -8,7 +8,7 @@ import { parseBucket, type AccessPointArn } from '../endpoint/bucket-name.js';
 import { describeSse, sseSettingsProblems, type SseSettings } from '../encryption/sse.js';
 import type { Operation } from '../presign/presigner.js';
 import { addEncryptionStatements } from './encryption-policies.js';
-import { DOCTOR_ACTION, SERVICE_ACTIONS, actionsFor } from './service-actions.js';
+import { DOCTOR_ACTION, DOCTOR_ENCRYPTION_ACTION, SERVICE_ACTIONS, actionsFor } from './service-actions.js';
 
 export interface PolicyStatement {
   Sid: string;
@@ -249,6 +249,17 @@ export function generatePolicies(input: PolicyInput): PolicySet {
         ]),
       ]),
     );
+  }
+  if (input.doctorReadsPolicy && plainBuckets.length > 0) {
+    // Its own statements, through the endpoint and for the role, beside the bucket-policy read.
+    const readEncryption = {
+      Sid: 'DoctorReadsBucketEncryption',
+      Effect: 'Allow' as const,
+      Action: [DOCTOR_ENCRYPTION_ACTION.action],
+      Resource: plainBuckets.map((target) => target.bucketArn),
+    };
+    policySet.servicePolicy.Statement.push(readEncryption);
+    policySet.endpointPolicy.Statement.push({ ...readEncryption, Principal: '*' });
   }
   if (input.encryption !== undefined) {
     const encryptionOf = input.encryption;

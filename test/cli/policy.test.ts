@@ -142,6 +142,7 @@ test('doctor walks the private-route checklist: checks, then verify-by-hand line
     [
       'route',
       'bucket-policy',
+      'encryption',
       'gateway',
       'interface',
       'endpoint-policy',
@@ -153,6 +154,9 @@ test('doctor walks the private-route checklist: checks, then verify-by-hand line
   );
   const item = (name: string) => items.get(name) as { status: string; commands?: string[] };
   assert.equal(item('route').status, 'ok');
+  // No S3 answers on this route: the default encryption is left to check by hand.
+  assert.equal(item('encryption').status, 'skipped');
+  assert.deepEqual(item('encryption').commands, ['aws s3api get-bucket-encryption --bucket my-bucket']);
   for (const name of ['gateway', 'interface', 'service-role', 'direct-connect', 'onprem-dns', 'backbone']) {
     assert.equal(item(name).status, 'manual');
     assert.ok((item(name).commands ?? []).every((command) => command.startsWith('aws ') || command.startsWith('dig ')));

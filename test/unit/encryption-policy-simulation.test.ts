@@ -306,6 +306,36 @@ describe('the service role uses the configured key through S3 only', () => {
   });
 });
 
+describe('doctor reads the default encryption only with --doctor', () => {
+  it('s3:GetEncryptionConfiguration on the buckets, through the endpoint: Allowed with --doctor only', async () => {
+    const withDoctor = generatePolicies({
+      mode: kmsConfig.mode,
+      buckets: kmsConfig.buckets,
+      vpceIds: [],
+      adminArns: [],
+      doctorReadsPolicy: true,
+    });
+    const read = (set: typeof withDoctor, identity: PolicyDocument) =>
+      simulate({
+        request: {
+          principal: SERVICE_ROLE,
+          action: 's3:GetEncryptionConfiguration',
+          resource: { resource: 'arn:aws:s3:::my-bucket', accountId: ACCOUNT },
+          contextVariables: { 'aws:PrincipalArn': SERVICE_ROLE, 'aws:SourceVpce': VPCE },
+        },
+        identityPolicies: [{ name: 'service', policy: identity }],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: set.bucketPolicy,
+        vpcEndpointPolicies: [{ name: VPCE, policy: set.endpointPolicy }],
+      });
+    assert.equal(await read(withDoctor, withDoctor.servicePolicy), 'Allowed');
+    assert.equal(await read(withDoctor, policies.servicePolicy), 'ImplicitlyDenied');
+    // Without --doctor the endpoint does not carry it either.
+    assert.equal(await read(policies, withDoctor.servicePolicy), 'ImplicitlyDenied');
+  });
+});
+
 describe('the bucket policy refuses uploads with other encryption', () => {
   const object = 'my-bucket/users/alice/photo.png';
   const cases: Array<[string, Record<string, string>, Decision]> = [
