@@ -31,8 +31,9 @@ const ENV = {
 
 async function start(
   t: TestContext,
+  extra: Record<string, string> = {},
 ): Promise<LocalApp & { storedEncryption(bucket: string, key: string): Promise<object> }> {
-  const local = await startLocalApp(t, ENV);
+  const local = await startLocalApp(t, { ...ENV, ...extra });
   const client = embeddedS3Client(local.s3);
   t.after(() => client.destroy());
   return {
@@ -111,6 +112,19 @@ describe('server-side encryption on every upload path', () => {
     const get = await presign({ operation: 'get', key: 'a/one.txt' });
     assert.deepEqual(get.headers, {});
     assert.equal((await fetch(get.url)).status, 200);
+  });
+
+  it('/presign put with the SDK engine (PRESIGN_ENGINE=sdk): the same headers, kept as headers, stored alike', async (t) => {
+    const env = await start(t, { PRESIGN_ENGINE: 'sdk' });
+    const response = await env.app.inject({
+      method: 'POST',
+      url: '/presign',
+      headers: env.auth,
+      payload: { operation: 'put', key: 'sdk/one.txt' },
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    assert.deepEqual(response.json().headers, KMS);
+    await assertPutPath(env, response.json(), STORED_KMS);
   });
 
   it('/presign/batch: each PUT carries its bucket’s encryption', async (t) => {
