@@ -248,7 +248,7 @@ describe('the service role uses the configured key through S3 only', () => {
     );
   });
 
-  it('GovCloud and China: the key ARN and kms:ViaService of their partition', () => {
+  it('China: the key ARN and kms:ViaService of its partition', () => {
     const cn = generatePolicies({
       mode: loadCn().mode,
       buckets: ['cn-bucket'],
@@ -348,7 +348,7 @@ describe('the bucket policy refuses uploads with other encryption', () => {
     ['aws:kms with another key', { [SSE]: 'aws:kms', [SSE_KEY]: OTHER_KEY }, 'ExplicitlyDenied'],
     ['aws:kms without a key (the aws/s3 key)', { [SSE]: 'aws:kms' }, 'ExplicitlyDenied'],
     ['aws:kms:dsse with the configured key', { [SSE]: 'aws:kms:dsse', [SSE_KEY]: KEY }, 'ExplicitlyDenied'],
-    ['the configured key without an algorithm', { [SSE_KEY]: KEY }, 'Allowed'],
+    ['the configured key without an algorithm (S3 itself answers 400)', { [SSE_KEY]: KEY }, 'Allowed'],
     ['no encryption headers (UploadPart, CompleteMultipartUpload; a PUT gets the bucket default)', {}, 'Allowed'],
   ];
   for (const [what, headers, expected] of cases) {
