@@ -66,7 +66,7 @@ export function loggerOptions(config: Config, stream?: { write(line: string): vo
 }
 
 export async function buildApp(config: Config, deps: AppDependencies): Promise<FastifyInstance> {
-  const metrics = createServiceMetrics();
+  const metrics = createServiceMetrics({ mode: config.mode.kind });
   const app = Fastify({
     logger: deps.logger ?? loggerOptions(config),
     bodyLimit: config.server.bodyLimitBytes,
@@ -175,8 +175,12 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
       // presign routes: probes and metrics must keep answering while it sheds.
       await api.register(underPressure, {
         maxEventLoopDelay: config.overload.maxEventLoopDelayMs,
-        retryAfter: OVERLOAD_RETRY_AFTER_SECONDS,
-        customError: OverloadedError,
+        // Counted, then refused as the plugin itself would (a rejection goes to the error handler).
+        pressureHandler: async (_request, reply) => {
+          metrics.overloadRefused.inc();
+          void reply.header('retry-after', OVERLOAD_RETRY_AFTER_SECONDS);
+          throw new OverloadedError();
+        },
       });
     }
     await api.register(authentication, { callers: deps.callers });

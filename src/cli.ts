@@ -15,9 +15,9 @@ const USAGE = `Usage:
   s3-presign upload FILE --key K [--bucket B] [mode flags] [--content-type T]
                  [--part-size BYTES] [--multipart-threshold BYTES] [--expires N] [--json]
   s3-presign verify URL [mode flags] [--method GET|PUT] [--header 'NAME: VALUE']… [--json]
-  s3-presign doctor [mode flags] [--bucket B] [--vpce-id ID]… [--json]
+  s3-presign doctor [mode flags] [--bucket B] [--vpce-id ID]… [--service-role-arn ARN] [--json]
   s3-presign policy [mode flags] --bucket B [--vpce-id ID]… [--admin-arn ARN]… [--clients FILE]
-                    [--access-point-bucket B] [--kms-key-arn ARN] [--doctor] [--json]
+                    [--service-role-arn ARN] [--access-point-bucket B] [--kms-key-arn ARN] [--doctor] [--json]
   s3-presign keygen [--id NAME]
 
 Flags override the environment variables of the service (S3_ENDPOINT_MODE, S3_REGION, …).
@@ -245,7 +245,12 @@ function verifyCommand(args: string[]): number {
 async function doctorCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { ...MODE_OPTIONS, bucket: { type: 'string' }, 'vpce-id': { type: 'string', multiple: true } },
+    options: {
+      ...MODE_OPTIONS,
+      bucket: { type: 'string' },
+      'vpce-id': { type: 'string', multiple: true },
+      'service-role-arn': { type: 'string' },
+    },
     strict: true,
   });
   if (values.help) return usage(0);
@@ -253,8 +258,28 @@ async function doctorCommand(args: string[]): Promise<number> {
     requireCallers: false,
   });
   if (!result.ok) throw new ConfigUsageError(result.problems);
+  const serviceRoleArn = values['service-role-arn'];
+  if (serviceRoleArn !== undefined) await checkDoctorRole(serviceRoleArn, result.config);
   const { runDoctor } = await import('./health/doctor.js');
-  return runDoctor(result.config, { json: values.json ?? false, env: process.env, vpceIds: values['vpce-id'] ?? [] });
+  return runDoctor(result.config, {
+    json: values.json ?? false,
+    env: process.env,
+    vpceIds: values['vpce-id'] ?? [],
+    serviceRoleArn: values['service-role-arn'],
+  });
+}
+
+/** doctor's --service-role-arn is there for the role's path: a session ARN has none. */
+async function checkDoctorRole(arn: string, config: Config): Promise<void> {
+  const { roleOf, serviceRoleProblem } = await import('./policy/principal-arn.js');
+  const partition = 'partition' in config.mode ? config.mode.partition.name : 'aws';
+  const problem = serviceRoleProblem({ arn, source: '--service-role-arn' }, partition);
+  if (problem) throw new UsageError(problem);
+  if (roleOf(arn)?.path === undefined) {
+    throw new UsageError(
+      `--service-role-arn "${arn}" is a role session, which does not say the role's path: pass the role's ARN (aws iam get-role --role-name NAME --query Role.Arn)`,
+    );
+  }
 }
 
 async function policyCommand(args: string[]): Promise<number> {

@@ -10,6 +10,8 @@ export const URL_CHECK_CODES = [
   'URL_GLOBAL_ENDPOINT',
   'URL_HOST',
   'URL_PATH',
+  // A `.` or `..` path segment, in any spelling: clients disagree on which bucket and key it means.
+  'URL_DOT_SEGMENT',
   'URL_ADDRESSING_STYLE',
   'URL_FRAGMENT',
   'URL_DUPLICATE_PARAMETER',

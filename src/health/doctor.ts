@@ -11,6 +11,7 @@ import { checkBucketEncryption } from './bucket-encryption-check.js';
 import { checkBucketPolicy, type BucketPolicyVerdict } from './bucket-policy-check.js';
 import type { HealthCheckResult } from './checks.js';
 import { bucketPolicyItem, manualItems, routeItem, type ChecklistItem } from './checklist.js';
+import { lookUpServicePrincipal, stsClient } from './service-principal.js';
 import { serviceHealthCheck } from './service-health.js';
 
 export async function runDoctor(
@@ -20,14 +21,20 @@ export async function runDoctor(
     env?: Readonly<Record<string, string | undefined>>;
     /** Endpoints the service's requests arrive through besides the pinned one (a Gateway endpoint). */
     vpceIds?: readonly string[];
+    /** The service's role ARN, path included (`--service-role-arn`; else AWS_ROLE_ARN). */
+    serviceRoleArn?: string;
   },
 ): Promise<number> {
   const signing = await createPresigner(config);
+  const sts = stsClient(config.mode.region, signing.credentials.provider);
   try {
     const bucket = config.buckets[0] as string;
     const [report, policyItem, encryptionItems] = await Promise.all([
       serviceHealthCheck(config, signing)(),
-      bucketPolicyCheck(config, signing.s3.clientFor(bucket), bucket, options.vpceIds ?? []),
+      bucketPolicyCheck(config, signing.s3.clientFor(bucket), sts, bucket, {
+        vpceIds: options.vpceIds ?? [],
+        roleArnHint: options.serviceRoleArn ?? options.env?.AWS_ROLE_ARN,
+      }),
       bucketEncryptionChecks(config, signing.s3),
     ]);
     const checklist = [
@@ -48,17 +55,21 @@ export async function runDoctor(
     return ok ? 0 : 1;
   } finally {
     signing.close();
+    sts.destroy();
   }
 }
 
-async function bucketPolicyCheck(
+/** The bucket-policy item: the policy read through the pinned client, judged for the service's own principal. */
+export async function bucketPolicyCheck(
   config: Config,
   client: Parameters<typeof checkBucketPolicy>[0],
+  sts: Parameters<typeof lookUpServicePrincipal>[0],
   bucket: string,
-  vpceIds: readonly string[],
+  options: { vpceIds: readonly string[]; roleArnHint: string | undefined },
 ): Promise<ChecklistItem | undefined> {
   const { mode } = config;
   if (mode.kind !== 'regional' && mode.kind !== 'interface') return undefined;
+  const signal = AbortSignal.timeout(config.health.timeoutMs);
   const verdict: BucketPolicyVerdict = await checkBucketPolicy(
     client,
     bucket,
@@ -66,10 +77,11 @@ async function bucketPolicyCheck(
       partition: mode.partition.name,
       ownVpceIds: [
         ...(mode.kind === 'interface' ? [vpceIdOfDnsName(mode.vpceDnsName)].filter((id) => id !== undefined) : []),
-        ...vpceIds,
+        ...options.vpceIds,
       ],
+      principal: lookUpServicePrincipal(sts, options.roleArnHint, signal),
     },
-    AbortSignal.timeout(config.health.timeoutMs),
+    signal,
   );
   return bucketPolicyItem(verdict);
 }

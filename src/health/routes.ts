@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { CachedHealth, type HealthCheckName, type HealthCheckResult, type HealthReport } from './checks.js';
+import { HealthMetrics } from './health-metrics.js';
 import { serviceHealthCheck } from './service-health.js';
 
 const checkSchema = z.object({
@@ -51,16 +52,32 @@ function render(report: ServiceReport) {
 
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   const endpointChecks = serviceHealthCheck(app.config, app.signing);
+  const healthMetrics = new HealthMetrics(app.metrics, app.signing.policy.now);
   const health = new CachedHealth<ServiceReport>(async () => {
     const [report, store] = await Promise.all([endpointChecks(), app.rateLimiter.check()]);
     // Not critical: every replica shares the one Redis, so failing /healthz for it would fail
     // them all at once, and the failure policy (RATE_LIMIT_REDIS_FAILURE) already decides what
     // requests get meanwhile. Reported, counted in metrics, never the status.
-    return { ...report, checks: [...report.checks, { name: 'rate-limit-store', critical: false, ...store }] };
+    const full: ServiceReport = {
+      ...report,
+      checks: [...report.checks, { name: 'rate-limit-store', critical: false, ...store }],
+    };
+    healthMetrics.record(full);
+    return full;
   }, app.config.health.cacheTtlMs);
+
+  app.metrics.onScrape(() => {
+    // Started, not awaited (src/health/health-metrics.ts says why); a run never rejects.
+    health.get().catch(() => undefined);
+    healthMetrics.refreshExpiry();
+  });
 
   app.addHook('preClose', async () => {
     app.readiness.draining = true;
+  });
+  // A round a scrape started must not outlive the app: it holds sockets and the S3 client.
+  app.addHook('onClose', async () => {
+    await health.idle();
   });
 
   app.get(

@@ -44,9 +44,8 @@ import {
 } from './part-rules.js';
 import { fromS3Error } from './s3-errors.js';
 import { UploadTokens, type UploadState } from './upload-token.js';
+import { UPLOAD_LIFETIME_SECONDS } from './upload-lifetime.js';
 
-/** How long the service keeps signing parts for an upload; match it with a bucket lifecycle rule. */
-export const UPLOAD_LIFETIME_SECONDS = 7 * 24 * 3600;
 /** How long a key picked by grantCreate waits for its create call. */
 const CREATE_GRANT_SECONDS = 600;
 
@@ -292,6 +291,14 @@ export class MultipartService {
       key: signed.key,
       expiresAt: signed.expiresAt,
     };
+  }
+
+  /**
+   * Throws the 4xx any call on this upload would meet (operation, prefix, token, deadline).
+   * Routes call it before they read a body: a made-up upload ID costs no parse.
+   */
+  checkUpload(caller: Caller, input: UploadRef): void {
+    this.#open(caller, input);
   }
 
   /** The upload behind the caller's token, once the key is inside its prefixes. */

@@ -9,11 +9,11 @@ export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 const TOKEN = '[A-Za-z0-9!#$&^_.+-]+';
 // type/subtype with optional parameters, RFC 9110 tokens; a quoted value holds nothing that
 // a key could not (HEADER_FORBIDDEN_CLASS: controls, NEL, line separators), so nothing that could end a header.
-const MEDIA_TYPE = new RegExp(
+export const MEDIA_TYPE = new RegExp(
   `^${TOKEN}/${TOKEN}(?:[ \\t]*;[ \\t]*${TOKEN}=(?:${TOKEN}|"[^"\\\\${HEADER_FORBIDDEN_CLASS}]*"))*$`,
 );
 /** Text bound for a header: the rule object keys follow. */
-const HEADER_TEXT = new RegExp(`^[^${HEADER_FORBIDDEN_CLASS}]*$`);
+export const HEADER_TEXT = new RegExp(`^[^${HEADER_FORBIDDEN_CLASS}]*$`);
 
 export const objectKeySchema = z
   .string()

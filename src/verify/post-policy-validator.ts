@@ -289,7 +289,7 @@ function checkConditions(
       exact.set(name, value);
       continue;
     }
-    fail('POLICY_CONDITIONS', `condition ${JSON.stringify(condition)} is not an exact match or the size range`);
+    fail('POLICY_CONDITIONS', `condition ${describeCondition(condition)} is not an exact match or the size range`);
   }
   const [min, max] = expectation.contentLengthRange;
   if (range === undefined) fail('POLICY_CONDITIONS', 'content-length-range is missing: S3 would take any size');
@@ -306,5 +306,15 @@ function checkConditions(
   }
   for (const name of exact.keys()) {
     if (!signed.has(name)) fail('POLICY_CONDITIONS', `condition on ${name}, which the form does not send`);
+  }
+}
+
+/** A condition as a message names it: its JSON (the message is cut short later), or its kind when nested too deep to print. */
+function describeCondition(condition: unknown): string {
+  try {
+    return String(JSON.stringify(condition));
+  } catch {
+    // JSON.stringify recurses: thousands of nested arrays overflow the stack.
+    return Array.isArray(condition) ? 'a nested array' : 'a nested object';
   }
 }

@@ -15,7 +15,7 @@ import { failureCollector, type UrlCheckFailure } from './check-failures.js';
 import { checkUrlEncryption } from './encryption-headers.js';
 import { checkSignature } from './signature-fields.js';
 import { checkLocation } from './url-location.js';
-import { canonicalFormProblem, parseOrigin, parseQuery, splitRawUrl } from './url-parsing.js';
+import { canonicalFormProblem, dotSegmentProblem, parseOrigin, parseQuery, splitRawUrl } from './url-parsing.js';
 
 export { MAX_FAILURE_MESSAGE_LENGTH, type UrlCheckFailure } from './check-failures.js';
 export { isSignatureHex, parseAmzDate, parseCredential, type CredentialScope } from './signature-fields.js';
@@ -116,7 +116,10 @@ export function validatePresignedUrl(
   if (raw.fragment !== undefined) fail('URL_FRAGMENT', 'a presigned URL must not carry a #fragment');
 
   const query = parseQuery(rawQuery, fail);
-  checkLocation(parsedUrl, rawPath, policy.mode, expectation, report, fail);
+  // Before any bucket is read from the path: a dot segment makes the path mean two things.
+  const dotSegment = dotSegmentProblem(rawPath);
+  if (dotSegment !== undefined) fail('URL_DOT_SEGMENT', dotSegment);
+  else checkLocation(parsedUrl, rawPath, policy.mode, expectation, report, fail);
   // checkLocation reports the region of the bucket's pinned location once it has found one.
   checkSignature(query, policy, expectation, report.region, report, fail);
   checkUrlEncryption(query, policy, expectation, report, fail);

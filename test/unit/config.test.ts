@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import {
-  envSchema,
   formatConfigProblems,
   loadConfig,
   SIGV4_MAX_EXPIRES_SECONDS,
@@ -982,12 +981,13 @@ describe('loadConfig: server-side encryption (S3_SSE*)', () => {
     assert.equal(encryptionFor(config.encryption, 'my-bucket'), undefined);
   });
 
-  it('every S3_SSE variable is described in the schema and in docs/configuration.md', async () => {
+  it('every S3_SSE variable is documented where it is parsed, and so in docs/configuration.md', async () => {
+    const { envDoc } = await import('../../scripts/config-docs.js');
     const { readFile } = await import('node:fs/promises');
-    const doc = await readFile(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    const page = await readFile(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
     for (const name of ['S3_SSE', 'S3_SSE_KMS_KEY_ID', 'S3_SSE_BUCKET_KEY', 'S3_SSE_BUCKETS'] as const) {
-      assert.ok((envSchema.shape[name].description ?? '').length > 20, `${name} has a .describe() text`);
-      assert.ok(doc.includes(`\`${name}\``), `docs/configuration.md lists ${name}`);
+      assert.ok(envDoc(name).description.length > 20, `${name} has a description`);
+      assert.ok(page.includes(`| \`${name}\``), `docs/configuration.md lists ${name}`);
     }
   });
 });
