@@ -7,7 +7,7 @@ import { workload } from './kubernetes-workload.js';
 import { clientsProblems, configProblems, unknownEnvNames } from './service-config.js';
 
 /** Variables that hold a credential: only a secretKeyRef may set them. */
-const SECRET_VARIABLES = ['RATE_LIMIT_REDIS_URL', 'UPLOAD_TOKEN_SECRET', 'HEALTH_PROBE_KEY'];
+const SECRET_VARIABLES = ['RATE_LIMIT_REDIS_URL', 'UPLOAD_TOKEN_SECRET'];
 
 /** The value an env entry takes from a Secret defined here (stringData, or base64 data). */
 function secretValue(files: DeployFiles, variable: Dict): { value?: string | undefined; problem?: string } {
