@@ -249,7 +249,7 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, ErrorDoc>> = {
   },
   URL_NOT_CANONICAL: {
     meaning:
-      'The URL is not written in the one form the service emits, which every URL parser reads alike: printable ASCII only, lowercase scheme and host, no user information, no `%`-escape in the authority, no `\\`, no default port or IPv4 address in another notation, a query holding only what SigV4 leaves unescaped. The message names what was found.',
+      'The URL is not written in the one form the service emits, which every URL parser reads alike: printable ASCII only, lowercase scheme and host, no user information, no `%`-escape in the authority, no `\\` before the query, no default port or IPv4 address in another notation. The message names what was found.',
     action:
       'Have the tool emit the plain form (the SDKs do): a URL that parsers read differently could reach two hosts, so no other spelling passes.',
   },
