@@ -2,6 +2,7 @@
 // their shapes, and the refusals a caller (or an attacker holding a token) meets.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
 import { startLocalApp } from '../helpers.js';
 
 const FIVE_MIB = 5 * 1024 * 1024;
@@ -12,7 +13,8 @@ test('Companion routes: create, part URL, batch, list, abort, in Companion shape
     method: 'POST',
     url: '/s3/multipart',
     headers: auth,
-    payload: { filename: 'clip.mp4', type: 'video/mp4', metadata: { name: 'clip.mp4' } },
+    // As Uppy 5 sends a file's meta fields, each value a string.
+    payload: { filename: 'clip.mp4', type: 'video/mp4', metadata: { name: 'clip.mp4', size: String(3 * FIVE_MIB) } },
   });
   assert.equal(created.statusCode, 200, created.body);
   const { key, uploadId, bucket } = created.json();
@@ -48,7 +50,12 @@ test('Companion routes: create, part URL, batch, list, abort, in Companion shape
 test('Companion routes refuse what Companion would not check', async (t) => {
   const { app, auth } = await startLocalApp(t);
   const { key, uploadId } = (
-    await app.inject({ method: 'POST', url: '/s3/multipart', headers: auth, payload: { filename: 'a.bin' } })
+    await app.inject({
+      method: 'POST',
+      url: '/s3/multipart',
+      headers: auth,
+      payload: { filename: 'a.bin', metadata: { size: 1 } },
+    })
   ).json();
   const path = `/s3/multipart/${encodeURIComponent(uploadId)}`;
   const cases: Array<[string, string, number, string]> = [
@@ -101,12 +108,12 @@ test('/s3/sign: Uppy 6 requests become S3 URLs or control URLs back to the servi
   const sign = (payload: object) =>
     app.inject({ method: 'POST', url: '/s3/sign', headers: { ...auth, host: 'svc.example:8443' }, payload });
 
-  const create = await sign({ method: 'POST', key: 'x-clip.mp4' });
+  const create = await sign({ method: 'POST', key: 'x-clip.mp4', size: FIVE_MIB + 1 });
   assert.equal(create.statusCode, 200, create.body);
-  const createUrl = new URL(create.json().url);
-  assert.equal(createUrl.origin, 'http://svc.example:8443');
-  assert.equal(createUrl.pathname, '/s3/uppy/uploads');
-  assert.deepEqual(create.json().headers, { authorization: auth.authorization });
+  // Without PUBLIC_BASE_URL: a path on the service, whatever Host said; no header to send.
+  assert.match(create.json().url, /^\/s3\/uppy\/uploads\?grant=g1\./);
+  const createUrl = new URL(create.json().url, 'http://service.test');
+  assert.equal(create.json().headers, undefined);
   assert.match(create.json().key, /^[0-9a-f-]{36}\/x-clip\.mp4$/);
 
   // The create call: the grant names the key, the Content-Type header the type.
@@ -133,7 +140,7 @@ test('/s3/sign: Uppy 6 requests become S3 URLs or control URLs back to the servi
   assert.equal(new URL(part.json().url).searchParams.get('partNumber'), '1');
 
   const complete = await sign({ method: 'POST', key: create.json().key, uploadId: unescapeXml(uploadId) });
-  const completeUrl = new URL(complete.json().url);
+  const completeUrl = new URL(complete.json().url, 'http://service.test');
   const malformed = await app.inject({
     method: 'POST',
     url: `${completeUrl.pathname}${completeUrl.search}`,
@@ -150,6 +157,147 @@ test('/s3/sign: Uppy 6 requests become S3 URLs or control URLs back to the servi
     headers: { ...auth, 'content-type': 'video/mp4' },
   });
   assert.equal(forged.statusCode >= 400 && forged.statusCode < 500, true, forged.body);
+});
+
+test('Companion and Uppy 6 multipart uploads declare their size: part URLs sign their lengths, nothing past the limit', async (t) => {
+  const MiB = 1024 * 1024;
+  const key = generateApiKey();
+  const clients = {
+    clients: [
+      {
+        id: 'web',
+        apiKeySha256: hashApiKey(key),
+        policy: { operations: ['get', 'put'], keyPrefixes: ['web/'], maxContentLength: MiB },
+      },
+    ],
+  };
+  const { app } = await startLocalApp(t, {}, {}, { clients });
+  const headers = { authorization: `Bearer ${key}` };
+  const refusal = (response: { statusCode: number; json(): { code: string; field?: string } }) => [
+    response.statusCode,
+    response.json().code,
+    response.json().field,
+  ];
+  const companionCreate = (metadata?: object) =>
+    app.inject({ method: 'POST', url: '/s3/multipart', headers, payload: { filename: 'a.bin', metadata } });
+  const sign = (payload: object) => app.inject({ method: 'POST', url: '/s3/sign', headers, payload });
+
+  // Without a size, no upload starts; over the limit neither (the attack: 3 parts of 6 MiB).
+  assert.deepEqual(refusal(await companionCreate()), [400, 'CONTENT_LENGTH_REQUIRED', 'metadata.size']);
+  assert.deepEqual(refusal(await companionCreate({ name: 'a.bin' })), [
+    400,
+    'CONTENT_LENGTH_REQUIRED',
+    'metadata.size',
+  ]);
+  assert.deepEqual(refusal(await companionCreate({ size: '1e6' })), [400, 'VALIDATION_FAILED', 'metadata.size']);
+  assert.deepEqual(refusal(await companionCreate({ size: String(18 * MiB) })), [
+    403,
+    'CONTENT_LENGTH_NOT_ALLOWED',
+    'contentLength',
+  ]);
+  assert.deepEqual(refusal(await sign({ method: 'POST', key: 'a.bin' })), [400, 'CONTENT_LENGTH_REQUIRED', 'size']);
+  assert.deepEqual(refusal(await sign({ method: 'POST', key: 'a.bin', size: 18 * MiB })), [
+    403,
+    'CONTENT_LENGTH_NOT_ALLOWED',
+    'contentLength',
+  ]);
+
+  // At the limit: one part of exactly 1 MiB, whichever route signs it.
+  const companion = (await companionCreate({ size: String(MiB) })).json();
+  const companionPath = `/s3/multipart/${encodeURIComponent(companion.uploadId)}`;
+  const companionQuery = `key=${encodeURIComponent(companion.key)}`;
+  const companionPart = (n: number) =>
+    app.inject({ method: 'GET', url: `${companionPath}/${n}?${companionQuery}`, headers });
+  const companionBatch = (list: string) =>
+    app.inject({ method: 'GET', url: `${companionPath}/batch?${companionQuery}&partNumbers=${list}`, headers });
+  assert.deepEqual(refusal(await companionPart(2)), [400, 'INVALID_PART_NUMBER', 'partNumbers.0']);
+  assert.deepEqual(refusal(await companionBatch('1,2')), [400, 'INVALID_PART_NUMBER', 'partNumbers.1']);
+
+  const created = await sign({ method: 'POST', key: 'b.bin', size: MiB });
+  const createUrl = created.json().url as string;
+  const initiated = await app.inject({
+    method: 'POST',
+    url: createUrl.slice(createUrl.indexOf('/s3/uppy/')),
+    headers: { ...headers, 'content-type': 'application/octet-stream' },
+  });
+  const uppyUpload = {
+    key: created.json().key,
+    uploadId: unescapeXml(/<UploadId>([^<]+)</.exec(initiated.body)?.[1] ?? ''),
+  };
+  assert.deepEqual(refusal(await sign({ method: 'PUT', ...uppyUpload, partNumber: 2 })), [
+    400,
+    'INVALID_PART_NUMBER',
+    'partNumbers.0',
+  ]);
+  assert.deepEqual(refusal(await sign({ method: 'PUT', ...uppyUpload, partNumber: 1, size: MiB })), [
+    400,
+    'VALIDATION_FAILED',
+    'size',
+  ]);
+
+  const urls = [
+    (await companionPart(1)).json().url as string,
+    (await companionBatch('1')).json().presignedUrls['1'] as string,
+    (await sign({ method: 'PUT', ...uppyUpload, partNumber: 1 })).json().url as string,
+  ];
+  for (const url of urls) {
+    assert.equal(new URL(url).searchParams.get('X-Amz-SignedHeaders'), 'content-length;host');
+    // What the attack stored: a 6 MiB part. S3 refuses it, and anything but the signed length.
+    for (const size of [6 * MiB, MiB + 1, MiB - 1]) {
+      const refused = await fetch(url, { method: 'PUT', body: new Uint8Array(size) });
+      assert.equal(refused.status, 403, `${size} bytes`);
+    }
+    assert.equal((await fetch(url, { method: 'PUT', body: new Uint8Array(MiB) })).status, 200);
+  }
+
+  // A form upload that states its size (Uppy 5 sends its meta fields as metadata[name]) binds exactly that.
+  const params = (size: number) =>
+    app.inject({ method: 'GET', url: `/s3/params?filename=a.txt&type=text/plain&metadata%5Bsize%5D=${size}`, headers });
+  const policy = JSON.parse(Buffer.from((await params(MiB)).json().fields.Policy, 'base64').toString('utf8'));
+  assert.deepEqual(
+    policy.conditions.find((condition: unknown) => Array.isArray(condition) && condition[0] === 'content-length-range'),
+    ['content-length-range', MiB, MiB],
+  );
+  assert.deepEqual(refusal(await params(MiB + 1)), [403, 'CONTENT_LENGTH_NOT_ALLOWED', 'contentLength']);
+});
+
+test('/s3/sign: control URLs come from PUBLIC_BASE_URL or are paths, never from Host or X-Forwarded-*, and echo no header', async (t) => {
+  const requests = [
+    { host: 'evil.example' },
+    { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'javascript' },
+    { 'x-forwarded-host': 'evil.example:1', 'x-forwarded-proto': 'https' },
+  ];
+  const controlUrls = async (env: Record<string, string>) => {
+    const { app, auth } = await startLocalApp(t, env);
+    const urls: string[] = [];
+    for (const headers of requests) {
+      const signs = [
+        { method: 'POST', key: 'a.bin', size: 10 },
+        { method: 'GET', key: 'k', uploadId: 'u1.x.y' },
+        { method: 'POST', key: 'k', uploadId: 'u1.x.y' },
+        { method: 'DELETE', key: 'k', uploadId: 'u1.x.y' },
+      ];
+      for (const payload of signs) {
+        // A trusted peer (loopback, as app.inject connects from) sends the forwarded headers.
+        const signed = await app.inject({ method: 'POST', url: '/s3/sign', headers: { ...auth, ...headers }, payload });
+        assert.equal(signed.statusCode, 200, signed.body);
+        assert.deepEqual(
+          Object.keys(signed.json()).filter((name) => name !== 'key'),
+          ['url'],
+          'no headers echoed',
+        );
+        assert.doesNotMatch(signed.body, /s3p_/, 'the API key is not in the answer');
+        urls.push(signed.json().url);
+      }
+    }
+    return urls;
+  };
+  const trusting = { TRUST_PROXY: 'loopback' };
+  for (const url of await controlUrls(trusting)) assert.match(url, /^\/s3\/uppy\/(uploads|parts|complete|upload)\?/);
+  const based = await controlUrls({ ...trusting, PUBLIC_BASE_URL: 'https://uploads.example.com/presign/' });
+  for (const url of based) {
+    assert.match(url, /^https:\/\/uploads\.example\.com\/presign\/s3\/uppy\/(uploads|parts|complete|upload)\?/);
+  }
 });
 
 function unescapeXml(text: string): string {
