@@ -397,9 +397,10 @@ export function loadConfig(
         port: parsed.PORT ?? 8080,
         logLevel: parsed.LOG_LEVEL ?? 'info',
         bodyLimitBytes: parsed.REQUEST_BODY_LIMIT ?? 64 * 1024,
-        // Load balancers and ingresses sit on private addresses; a client on the internet
-        // cannot name itself in X-Forwarded-For.
-        trustProxy: parsed.TRUST_PROXY ?? 'loopback,linklocal,uniquelocal',
+        // No peer is believed unless the operator names it: trusting every private address by
+        // default let anything on them (another pod, a sidecar, a host on the VPN) name any
+        // client in X-Forwarded-For, and so spend or dodge anyone's per-address budget.
+        trustProxy: parsed.TRUST_PROXY ?? false,
         shutdownDrainMs: parsed.SHUTDOWN_DRAIN_MS ?? 0,
         publicBaseUrl: parsed.PUBLIC_BASE_URL,
       },

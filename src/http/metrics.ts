@@ -14,6 +14,7 @@ export interface ServiceMetrics {
   rateLimitRedisErrors: Counter<'reason'>;
   rateLimitDegraded: Counter<'policy'>;
   rateLimitRedisUp: Gauge;
+  rateLimitTableFull: Counter<'side'>;
 }
 
 declare module 'fastify' {
@@ -74,6 +75,12 @@ export function createServiceMetrics(): ServiceMetrics {
     rateLimitRedisUp: new Gauge({
       name: 's3presign_rate_limit_redis_up',
       help: '1 while the connection to the rate-limit Redis is ready, else 0 (always 0 without RATE_LIMIT_REDIS_URL)',
+      registers: [registry],
+    }),
+    rateLimitTableFull: new Counter({
+      name: 's3presign_rate_limit_table_full_total',
+      help: "Requests refused because this process's table of rate-limit windows was full, by side (callers, anonymous)",
+      labelNames: ['side'],
       registers: [registry],
     }),
   };

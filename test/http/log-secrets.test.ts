@@ -87,7 +87,8 @@ const SESSION_TOKEN =
   'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==';
 
 test('the named cases reach no log line', async (t) => {
-  const local = await startLocalApp(t, { LOG_LEVEL: 'trace' });
+  // Loopback named as a proxy: what X-Forwarded-For says reaches the request line.
+  const local = await startLocalApp(t, { LOG_LEVEL: 'trace', TRUST_PROXY: 'loopback' });
   const issuer = await startIssuer(t);
   const jwt = await issuer.sign({ sub: 'alice', aud: 's3-presign' });
   const apiKey = generateApiKey();
@@ -312,7 +313,7 @@ const placements: Record<string, Placement> = {
 };
 
 async function propertyApp(t: TestContext) {
-  const local = await startLocalApp(t, { LOG_LEVEL: 'trace', RATE_LIMIT_MAX: '1000000' });
+  const local = await startLocalApp(t, { LOG_LEVEL: 'trace', RATE_LIMIT_MAX: '1000000', TRUST_PROXY: 'loopback' });
   const issuer = await startIssuer(t);
   const jwts = await Promise.all(['alice', 'bob', 'carol'].map((sub) => issuer.sign({ sub, aud: 's3-presign' })));
   return { local, jwts };

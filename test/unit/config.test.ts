@@ -92,7 +92,7 @@ describe('loadConfig: defaults and the local fallback', () => {
       port: 8080,
       logLevel: 'info',
       bodyLimitBytes: 65536,
-      trustProxy: 'loopback,linklocal,uniquelocal',
+      trustProxy: false,
       shutdownDrainMs: 0,
       publicBaseUrl: undefined,
     });
@@ -386,7 +386,7 @@ describe('loadConfig: a valid configuration for each mode', () => {
       port: 3000,
       logLevel: 'debug',
       bodyLimitBytes: 2048,
-      trustProxy: 'loopback,linklocal,uniquelocal',
+      trustProxy: false,
       shutdownDrainMs: 0,
       publicBaseUrl: undefined,
     });
