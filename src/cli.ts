@@ -95,6 +95,19 @@ function configFrom(flags: ModeFlags, bucket?: string): Config {
   return result.config;
 }
 
+/**
+ * Local mode signs for an embedded store that `npm start` runs, with the key pair it drew at
+ * its start and printed; there is no other to fall back on.
+ */
+function requireLocalKeyPair(config: Config): void {
+  if (config.mode.kind !== 'local') return;
+  if (!process.env.AWS_ACCESS_KEY_ID || !process.env.AWS_SECRET_ACCESS_KEY) {
+    throw new UsageError(
+      "local mode signs with the embedded store's key pair, new at every start: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to the pair `npm start` printed",
+    );
+  }
+}
+
 function wholeNumber(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number, got "${value}"`);
@@ -110,6 +123,7 @@ async function urlCommand(args: string[]): Promise<number> {
   if (operation !== 'get' && operation !== 'put')
     throw new UsageError(`--operation must be get or put, got "${operation}"`);
   const config = configFrom(values, values.bucket);
+  requireLocalKeyPair(config);
 
   const { createPresigner } = await import('./presign/create-presigner.js');
   const { presigner, close } = await createPresigner(config);
@@ -141,6 +155,7 @@ async function uploadCommand(args: string[]): Promise<number> {
   const bucket = values.bucket ?? process.env.S3_BUCKETS?.split(',')[0]?.trim();
   if (!bucket) throw new UsageError('--bucket is required (or S3_BUCKETS)');
   const config = configFrom(values, bucket);
+  requireLocalKeyPair(config);
   const upload = await import('./upload-clients/cli-upload.js');
   const { createPresigner } = await import('./presign/create-presigner.js');
   const signing = await createPresigner(config);
@@ -228,6 +243,7 @@ async function doctorCommand(args: string[]): Promise<number> {
     requireCallers: false,
   });
   if (!result.ok) throw new ConfigUsageError(result.problems);
+  requireLocalKeyPair(result.config);
   const { runDoctor } = await import('./health/doctor.js');
   return runDoctor(result.config, { json: values.json ?? false, env: process.env, vpceIds: values['vpce-id'] ?? [] });
 }

@@ -10,7 +10,6 @@ import { developmentRegistry, loadCallerRegistry, type CallerRegistry } from './
 import { formatConfigProblems, loadConfig, type Config } from './config/config.js';
 import { serviceOrigins } from './local/bucket-cors.js';
 import type { EmbeddedS3 } from './local/embedded-s3.js';
-import { LOCAL_CREDENTIALS } from './presign/create-presigner.js';
 import { staticCredentialSource } from './presign/credentials.js';
 
 async function main(): Promise<void> {
@@ -50,7 +49,8 @@ async function main(): Promise<void> {
     callers,
     redisPassword,
     developmentApiKey: developmentKey,
-    credentials: config.mode.kind === 'local' ? staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3') : undefined,
+    // The embedded store's own key pair, drawn at its start.
+    credentials: localS3 ? staticCredentialSource(localS3.credentials, 'embedded-s3') : undefined,
   });
   const drainMs = config.server.shutdownDrainMs;
   closeWithGrace({ delay: drainMs + CLOSE_GRACE_MS }, async ({ signal, err }) => {
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     await localS3.allowCorsOrigins([...serviceOrigins(port), ...config.cors.origins]);
   }
   app.log.info({ address, mode: config.mode.kind, buckets: config.buckets }, 's3-presign is ready');
-  if (config.mode.kind === 'local') process.stdout.write(localBanner(address, config, developmentKey));
+  if (localS3 !== undefined) process.stdout.write(localBanner(address, config, localS3, developmentKey));
 }
 
 const REDIS_STARTUP_WAIT_MS = 2000;
@@ -127,7 +127,7 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-function localBanner(address: string, config: Config, developmentKey: string | undefined): string {
+function localBanner(address: string, config: Config, localS3: EmbeddedS3, developmentKey: string | undefined): string {
   const extractUrl = `node -pe 'JSON.parse(require("fs").readFileSync(0)).url'`;
   const presign = (body: string) =>
     `curl -s -X POST ${address}/presign -H "authorization: Bearer $KEY" -H 'content-type: application/json' -d '${body}' | ${extractUrl}`;
@@ -137,7 +137,9 @@ function localBanner(address: string, config: Config, developmentKey: string | u
   return `
 s3-presign is running in local mode (development only).
   service:      ${address}   (API docs: ${address}/docs, upload page: ${address}/demo)
-  embedded S3:  ${config.mode.kind === 'local' ? config.mode.endpoint.origin : ''}   bucket: ${config.buckets[0]}
+  embedded S3:  ${localS3.endpoint.origin}   bucket: ${config.buckets[0]}
+                its key pair, new at every start (for s3-presign url/upload/doctor and the AWS CLI):
+                AWS_ACCESS_KEY_ID=${localS3.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${localS3.credentials.secretAccessKey}
 ${key}
 Upload, then download, through presigned URLs:
 

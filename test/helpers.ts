@@ -9,10 +9,12 @@ import { loadConfig, type Config } from '../src/config/config.js';
 import { generateApiKey, hashApiKey } from '../src/auth/api-keys.js';
 import { callerRegistryFrom, developmentRegistry, type CallerRegistry } from '../src/auth/callers.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../src/local/embedded-s3.js';
-import { LOCAL_CREDENTIALS } from '../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../src/presign/credentials.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+/** Keys for an app whose store is not there (a closed port, a black hole): nothing checks them. */
+export const UNCHECKED_CREDENTIALS = { accessKeyId: 'UNCHECKEDKEYID', secretAccessKey: 'unchecked-secret' } as const;
 
 export function configFrom(env: Record<string, string>): Config {
   const result = loadConfig(env);
@@ -60,7 +62,7 @@ export async function startLocalApp(
       options.clients === undefined
         ? developmentRegistry(config, hashApiKey(apiKey))
         : registryOf(options.clients, config),
-    credentials: staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3'),
+    credentials: staticCredentialSource(s3.credentials, 'embedded-s3'),
     logger: loggerOptions(config, logs),
     ...deps,
   });

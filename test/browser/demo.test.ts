@@ -19,7 +19,6 @@ import { developmentRegistry } from '../../src/auth/callers.js';
 import type { Config } from '../../src/config/config.js';
 import { serviceOrigins } from '../../src/local/bucket-cors.js';
 import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
-import { LOCAL_CREDENTIALS } from '../../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
 import { configFrom, LogCapture } from '../helpers.js';
 import { openPage, browserTestOptions } from './browser.js';
@@ -40,7 +39,7 @@ async function startDemoApp(t: TestContext) {
   const logs = new LogCapture();
   const app = await buildApp(config, {
     callers: developmentRegistry(config, hashApiKey(apiKey)),
-    credentials: staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3'),
+    credentials: staticCredentialSource(s3.credentials, 'embedded-s3'),
     logger: loggerOptions(config, logs),
     developmentApiKey: apiKey,
   });

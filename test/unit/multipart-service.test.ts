@@ -19,7 +19,8 @@ import { loadConfig, type Config } from '../../src/config/config.js';
 import { createPinnedS3, type PinnedS3 } from '../../src/endpoint/s3-client.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { MultipartService } from '../../src/multipart/multipart-service.js';
-import { createPresigner, LOCAL_CREDENTIALS, type PresignerBundle } from '../../src/presign/create-presigner.js';
+import { createPresigner, type PresignerBundle } from '../../src/presign/create-presigner.js';
+import { staticCredentialSource } from '../../src/presign/credentials.js';
 
 const MiB = 1_048_576;
 const FIVE_MIB = 5_242_880;
@@ -56,7 +57,7 @@ before(async () => {
   const base = loaded.config;
   server = await startEmbeddedS3({ buckets: base.buckets });
   config = { ...base, mode: { kind: 'local', region: base.mode.region, endpoint: server.endpoint } };
-  signing = await createPresigner(config);
+  signing = await createPresigner(config, { credentials: staticCredentialSource(server.credentials, 'embedded-s3') });
   store = new S3Client({
     endpoint: server.endpoint.href,
     region: server.region,
@@ -101,7 +102,7 @@ function refusal(code: string, statusCode: number, message: string, field?: stri
 
 /** A client of the service's own kind whose exchanges a test may change. */
 function changeableClient(): { s3: PinnedS3; client: S3Client } {
-  const s3 = createPinnedS3(config.mode, LOCAL_CREDENTIALS);
+  const s3 = createPinnedS3(config.mode, server.credentials);
   extraClients.push(s3);
   return { s3, client: s3.clientFor(BUCKET) };
 }
