@@ -273,6 +273,13 @@ export class MultipartService {
   ) {
     const { bucket, expiresIn } = callerDefaults(caller, this.#deps.config);
     authorizeUpload(caller, bucket, input.contentType, input.contentLength);
+    if (input.contentLength !== undefined && input.contentLength > MAX_SINGLE_PUT_BYTES) {
+      throw new AppError(
+        'OBJECT_TOO_LARGE',
+        `a form upload takes at most ${MAX_SINGLE_PUT_BYTES} bytes (5 GiB, S3's limit for one request): upload this file in parts`,
+        { field: 'contentLength' },
+      );
+    }
     const signed = await this.#deps.presigner.presignPost({
       bucket,
       key: pickUploadKey(caller, input.filename),

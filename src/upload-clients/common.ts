@@ -30,13 +30,18 @@ export function browserHeaders(headers: Readonly<Record<string, string>> | undef
  * every meta field (`metadata.size`, `metadata[size]=…`).
  */
 export const declaredBytes = z
-  .union([
-    z.number(),
-    z
-      .string()
-      .regex(/^\d{1,16}$/, { error: 'must be a whole number of bytes' })
-      .transform(Number),
-  ])
+  .union(
+    [
+      z.number(),
+      z
+        .string()
+        .regex(/^\d{1,20}$/)
+        .transform(Number),
+    ],
+    {
+      error: 'must be a whole number of bytes (a number, or its decimal digits)',
+    },
+  )
   .pipe(z.number().int().min(0).max(MAX_OBJECT_BYTES));
 
 /** A multipart upload through an upload client's route that did not say its file's size. */

@@ -190,6 +190,13 @@ test('Companion and Uppy 6 multipart uploads declare their size: part URLs sign 
     'metadata.size',
   ]);
   assert.deepEqual(refusal(await companionCreate({ size: '1e6' })), [400, 'VALIDATION_FAILED', 'metadata.size']);
+  const huge = await companionCreate({ size: '99999999999999999' });
+  assert.deepEqual(refusal(huge), [400, 'VALIDATION_FAILED', 'metadata.size']);
+  assert.match(huge.json().message as string, /metadata\.size: Too big: expected number to be <=5497558138880/);
+  assert.match(
+    (await companionCreate({ size: 'ten' })).json().message as string,
+    /metadata\.size: must be a whole number of bytes \(a number, or its decimal digits\)/,
+  );
   assert.deepEqual(refusal(await companionCreate({ size: String(18 * MiB) })), [
     403,
     'CONTENT_LENGTH_NOT_ALLOWED',

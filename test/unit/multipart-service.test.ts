@@ -973,6 +973,15 @@ describe('createPostPolicy', () => {
       }),
       { code: 'CONTENT_LENGTH_NOT_ALLOWED' },
     );
+    await assert.rejects(
+      service.createPostPolicy(WEB, { filename: 'a', contentType: 'text/plain', contentLength: 5_368_709_121 }),
+      refusal(
+        'OBJECT_TOO_LARGE',
+        400,
+        "a form upload takes at most 5368709120 bytes (5 GiB, S3's limit for one request): upload this file in parts",
+        'contentLength',
+      ),
+    );
     assert.deepEqual(issued, []);
   });
 });
