@@ -1,13 +1,12 @@
 // The backend for Uppy's current major (`@uppy/aws-s3` 6.x) with its `signRequest` option:
-// `POST /s3/sign` answers each request Uppy wants to make. Uppy's requests do not say a file's
-// size, so the app adds it (`size`) to the create request, and each part URL then signs its
-// exact length. Uploads (a form policy for a
-// whole file, a PUT URL for a part) go straight to S3 on the pinned route; the control calls
-// of a multipart upload (create, list, complete, abort) come back to the service, which runs
-// them through the pinned client and answers in S3's XML, as Uppy expects. Those control URLs
-// are built from PUBLIC_BASE_URL, or are relative paths; never from the request's Host or
-// X-Forwarded-* headers, which whoever sends the request chooses. The app's signRequest adds
-// its own token to them (the service echoes no header back).
+// `POST /s3/sign` answers each request Uppy wants to make. Uploads (a form policy for a whole
+// file, a PUT URL for a part) go straight to S3 on the pinned route. Uppy's requests do not say
+// a file's size, so the app adds it (`size`) to the create request, and each part URL then
+// signs its exact length. The control calls of a multipart upload (create, list, complete,
+// abort) come back to the service, which runs them through the pinned client and answers in
+// S3's XML, as Uppy expects. Those control URLs are built from PUBLIC_BASE_URL, or are paths;
+// never from the request's Host or X-Forwarded-* headers, which whoever sends the request
+// chooses. The app's signRequest adds its own token to them (the service echoes no header).
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply } from 'fastify';

@@ -757,6 +757,11 @@ describe('completeMultipartUpload', () => {
     const parts = [{ partNumber: 1, etag: etags[1] as string }];
     const lowered = caller({ maxContentLength: 20 });
     await assert.rejects(
+      service.signPartUrls(lowered, { ...upload, partNumbers: [1] }),
+      refusal('CONTENT_LENGTH_NOT_ALLOWED', 403, 'contentLength may be at most 20 bytes', 'contentLength'),
+      'no more parts signed under the lowered limit',
+    );
+    await assert.rejects(
       service.completeMultipartUpload(lowered, { ...upload, parts }),
       refusal(
         'CONTENT_LENGTH_NOT_ALLOWED',
