@@ -1,6 +1,5 @@
 // buildApp composes the service from its plugins and routes. It reads no environment and
 // opens no port: server.ts owns the process, tests inject requests.
-import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
@@ -19,8 +18,10 @@ import {
   requestSerializers,
 } from './http/log-redaction.js';
 import { createServiceMetrics, metricsProvider } from './http/metrics.js';
+import { corsPolicy } from './http/cors.js';
 import { openApi } from './http/openapi.js';
 import { securityHeadersProvider } from './http/security-headers.js';
+import type { DevelopmentTokenIssuer } from './local/development-tokens.js';
 import type { CredentialSource } from './presign/credentials.js';
 import { createPresigner } from './presign/create-presigner.js';
 import { presignerProvider } from './presign/presigner-plugin.js';
@@ -43,8 +44,11 @@ declare module 'fastify' {
 export interface AppDependencies {
   /** Who may call the presign routes: the clients file, or local mode's development key. */
   callers: CallerRegistry;
-  /** Local mode's development key: given, the /demo upload page is served with it. */
-  developmentApiKey?: string;
+  /**
+   * Local mode's development token issuer: given, POST /dev/token and the /demo page are
+   * served (on loopback), and its tokens authenticate as the local frontend beside `callers`.
+   */
+  developmentTokens?: DevelopmentTokenIssuer;
   /** Defaults to the SDK's provider chain (the embedded server's keys in local mode). */
   credentials?: CredentialSource;
   now?: () => Date;
@@ -66,7 +70,10 @@ export function loggerOptions(config: Config, stream?: { write(line: string): vo
 }
 
 export async function buildApp(config: Config, deps: AppDependencies): Promise<FastifyInstance> {
-  const metrics = createServiceMetrics();
+  if (deps.developmentTokens !== undefined && config.mode.kind !== 'local') {
+    throw new Error('the development token issuer is for local mode only');
+  }
+  const metrics = createServiceMetrics({ mode: config.mode.kind });
   const app = Fastify({
     logger: deps.logger ?? loggerOptions(config),
     bodyLimit: config.server.bodyLimitBytes,
@@ -136,17 +143,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     // A JSON API with one small first-party page: nothing loads from elsewhere.
     helmet: { contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], frameAncestors: ["'none'"] } } },
   });
-  // No allowed origin means no browser may call: without the plugin no CORS header is ever
-  // sent, which browsers read as the same refusal, and no request pays for the check.
-  if (config.cors.origins.length > 0) {
-    await app.register(cors, {
-      origin: config.cors.origins,
-      // DELETE: aborting an upload through the Companion and Uppy routes.
-      methods: ['GET', 'POST', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type'],
-      maxAge: 600,
-    });
-  }
+  // Browser origins: CORS_ORIGINS, and a 403 that explains itself for any other (src/http/cors.ts).
+  await app.register(corsPolicy, { origins: config.cors.origins });
   await app.register(metricsProvider, { metrics });
   const limiter = new RateLimiter({
     redis: config.rateLimit.redis,
@@ -175,11 +173,16 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
       // presign routes: probes and metrics must keep answering while it sheds.
       await api.register(underPressure, {
         maxEventLoopDelay: config.overload.maxEventLoopDelayMs,
-        retryAfter: OVERLOAD_RETRY_AFTER_SECONDS,
-        customError: OverloadedError,
+        // Counted, then refused as the plugin itself would (a rejection goes to the error handler).
+        pressureHandler: async (_request, reply) => {
+          metrics.overloadRefused.inc();
+          void reply.header('retry-after', OVERLOAD_RETRY_AFTER_SECONDS);
+          throw new OverloadedError();
+        },
       });
     }
-    await api.register(authentication, { callers: deps.callers });
+    const callers = deps.developmentTokens ? deps.callers.withDevelopmentTokens(deps.developmentTokens) : deps.callers;
+    await api.register(authentication, { callers });
     await api.register(callerRateLimit, { config });
     await api.register(presignRoutes);
     await api.register(uploadRoutes);
@@ -187,9 +190,11 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     await api.register(companionRoutes);
     await api.register(uppyRoutes);
   });
-  if (config.mode.kind === 'local' && deps.developmentApiKey !== undefined) {
+  if (deps.developmentTokens !== undefined) {
+    const { developmentTokenRoutes } = await import('./local/development-token-routes.js');
+    await app.register(developmentTokenRoutes, { issuer: deps.developmentTokens });
     const { demoRoutes } = await import('./demo/routes.js');
-    await app.register(demoRoutes, { apiKey: deps.developmentApiKey });
+    await app.register(demoRoutes);
   }
   return app;
 }

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // s3-presign: mint or verify presigned URLs from a shell, with the service's own
 // configuration rules and validator. Flags override the environment.
+import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatConfigProblems, loadConfig, SIGV4_MAX_EXPIRES_SECONDS, type Config } from './config/config.js';
 import { escapeControlCharacters as shown, jsonForDisplay } from './control-characters.js';
+import { objectKeyProblem } from './endpoint/object-key.js';
 import { isAppError } from './errors.js';
+import { validatePostForm } from './verify/post-form-validator.js';
 import { validatePresignedUrl, describeMode, validatorPolicy } from './verify/url-validator.js';
 
 const USAGE = `Usage:
@@ -14,14 +17,16 @@ const USAGE = `Usage:
                  [--expires N] [--content-type T] [--content-length N] [--json]
   s3-presign upload FILE --key K [--bucket B] [mode flags] [--content-type T]
                  [--part-size BYTES] [--multipart-threshold BYTES] [--expires N] [--json]
-  s3-presign verify URL [mode flags] [--json]
-  s3-presign doctor [mode flags] [--bucket B] [--vpce-id ID]… [--json]
+  s3-presign verify URL [mode flags] [--bucket B]… [--fields FILE] [--json]
+  s3-presign doctor [mode flags] [--bucket B] [--vpce-id ID]… [--service-role-arn ARN]
+                    [--probe-store [--probe-prefix P]] [--json]
   s3-presign policy [mode flags] --bucket B [--vpce-id ID]… [--admin-arn ARN]… [--clients FILE]
-                    [--access-point-bucket B] [--doctor] [--json]
+                    [--service-role-arn ARN] [--access-point-bucket B] [--doctor] [--json]
   s3-presign keygen [--id NAME]
 
 Flags override the environment variables of the service (S3_ENDPOINT_MODE, S3_REGION, …).
-Credentials come from the AWS SDK's default provider chain.`;
+Credentials come from the AWS SDK's default provider chain; in local mode only from
+AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the key pair \`npm start\` printed.`;
 
 const MODE_OPTIONS = {
   mode: { type: 'string' },
@@ -54,6 +59,12 @@ const UPLOAD_OPTIONS = {
   'content-type': { type: 'string' },
   'part-size': { type: 'string' },
   'multipart-threshold': { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+const VERIFY_OPTIONS = {
+  ...MODE_OPTIONS,
+  bucket: { type: 'string', multiple: true },
+  fields: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 class UsageError extends Error {}
@@ -176,6 +187,7 @@ async function uploadCommand(args: string[]): Promise<number> {
       multipartThreshold:
         wholeNumber('multipart-threshold', values['multipart-threshold']) ?? upload.DEFAULT_MULTIPART_THRESHOLD,
       partSize: wholeNumber('part-size', values['part-size']) ?? upload.DEFAULT_PART_BYTES,
+      bindSha256: config.store.verifiedChecksums.includes('sha256'),
       onProgress: progress,
     });
     if (progress) process.stderr.write('\n');
@@ -183,7 +195,7 @@ async function uploadCommand(args: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify({ mode: config.mode.kind, ...result }, null, 2)}\n`);
     } else {
       process.stdout.write(
-        `uploaded ${result.size} bytes to ${result.bucket}/${result.key} in ${result.parts} part${result.parts === 1 ? '' : 's'}, ETag ${result.etag}\n`,
+        `uploaded ${result.size} bytes to ${result.bucket}/${result.key} in ${result.parts} part${result.parts === 1 ? '' : 's'}, ETag ${result.etag}${result.checksumSha256 ? `, SHA-256 ${result.checksumSha256} checked by the store` : ''}\n`,
       );
     }
     return 0;
@@ -208,19 +220,26 @@ function formatMiB(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
-function verifyCommand(args: string[]): number {
-  const { values, positionals } = parseArgs({ args, options: MODE_OPTIONS, strict: true, allowPositionals: true });
+async function verifyCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: VERIFY_OPTIONS, strict: true, allowPositionals: true });
   if (values.help) return usage(0);
   if (positionals.length !== 1) throw new UsageError('verify takes exactly one URL');
-  const config = configFrom(values);
-  const report = validatePresignedUrl(positionals[0] as string, validatorPolicy(config));
+  const config = configFrom(values, values.bucket?.join(','));
+  // The operator's own check: a bucket allowlist only when one is given, as the service has S3_BUCKETS.
+  const allowedBuckets = values.bucket !== undefined || process.env.S3_BUCKETS ? config.buckets : undefined;
+  const url = positionals[0] as string;
+  const policy = validatorPolicy(config);
+  const report =
+    values.fields === undefined
+      ? validatePresignedUrl(url, policy, { allowedBuckets })
+      : validatePostForm({ url, fields: await readFormFields(values.fields) }, policy, { allowedBuckets });
   // Everything below quotes the URL (its key, its decoded parameters): printed escaped, so a
   // crafted URL cannot drive the terminal or forge a line of output.
   if (values.json) {
     process.stdout.write(`${jsonForDisplay({ mode: config.mode.kind, ...report })}\n`);
   } else if (report.valid) {
     process.stdout.write(
-      `valid under ${shown(describeMode(config.mode))}: bucket ${shown(report.bucket ?? '')}, key ${shown(report.key ?? '')}, expires ${report.expiresAt}\n`,
+      `valid under ${shown(describeMode(config.mode))}: bucket ${shown(report.bucket ?? '')}, key ${report.key === undefined ? '(named at upload)' : shown(report.key)}, expires ${report.expiresAt}\n`,
     );
   } else {
     process.stderr.write(`invalid under ${shown(describeMode(config.mode))}:\n`);
@@ -232,20 +251,82 @@ function verifyCommand(args: string[]): number {
   return report.valid ? 0 : 1;
 }
 
+/** `--fields FILE`: a POST policy form's fields, a JSON object of strings (boto3: `json.dumps(form['fields'])`). */
+async function readFormFields(file: string): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--fields: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`);
+  }
+  let fields: unknown;
+  try {
+    fields = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--fields: ${file} is not JSON`);
+  }
+  if (
+    typeof fields !== 'object' ||
+    fields === null ||
+    Array.isArray(fields) ||
+    !Object.values(fields).every((value) => typeof value === 'string')
+  ) {
+    throw new UsageError(
+      `--fields: ${file} must hold the form's fields, a JSON object of strings (from boto3: json.dumps(form['fields']))`,
+    );
+  }
+  return fields as Record<string, string>;
+}
+
 async function doctorCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { ...MODE_OPTIONS, bucket: { type: 'string' }, 'vpce-id': { type: 'string', multiple: true } },
+    options: {
+      ...MODE_OPTIONS,
+      bucket: { type: 'string' },
+      'vpce-id': { type: 'string', multiple: true },
+      'service-role-arn': { type: 'string' },
+      'probe-store': { type: 'boolean' },
+      'probe-prefix': { type: 'string' },
+    },
     strict: true,
   });
   if (values.help) return usage(0);
+  const prefix = values['probe-prefix'];
+  if (prefix !== undefined) {
+    if (!values['probe-store']) throw new UsageError('--probe-prefix only applies with --probe-store');
+    const problem = objectKeyProblem(`${prefix}probe`);
+    if (problem) throw new UsageError(`--probe-prefix: a key under it ${problem}`);
+  }
   const result = loadConfig(environmentWith(values, values.bucket ?? process.env.S3_BUCKETS), {
     requireCallers: false,
   });
   if (!result.ok) throw new ConfigUsageError(result.problems);
   requireLocalKeyPair(result.config);
+  const serviceRoleArn = values['service-role-arn'];
+  if (serviceRoleArn !== undefined) await checkDoctorRole(serviceRoleArn, result.config);
   const { runDoctor } = await import('./health/doctor.js');
-  return runDoctor(result.config, { json: values.json ?? false, env: process.env, vpceIds: values['vpce-id'] ?? [] });
+  const { DEFAULT_STORE_PROBE_PREFIX } = await import('./health/store-probe.js');
+  return runDoctor(result.config, {
+    json: values.json ?? false,
+    env: process.env,
+    vpceIds: values['vpce-id'] ?? [],
+    serviceRoleArn: values['service-role-arn'],
+    probeStore: values['probe-store'] ? { prefix: prefix ?? DEFAULT_STORE_PROBE_PREFIX } : undefined,
+  });
+}
+
+/** doctor's --service-role-arn is there for the role's path: a session ARN has none. */
+async function checkDoctorRole(arn: string, config: Config): Promise<void> {
+  const { roleOf, serviceRoleProblem } = await import('./policy/principal-arn.js');
+  const partition = 'partition' in config.mode ? config.mode.partition.name : 'aws';
+  const problem = serviceRoleProblem({ arn, source: '--service-role-arn' }, partition);
+  if (problem) throw new UsageError(problem);
+  if (roleOf(arn)?.path === undefined) {
+    throw new UsageError(
+      `--service-role-arn "${arn}" is a role session, which does not say the role's path: pass the role's ARN (aws iam get-role --role-name NAME --query Role.Arn)`,
+    );
+  }
 }
 
 async function policyCommand(args: string[]): Promise<number> {
@@ -297,7 +378,7 @@ async function main(argv: string[]): Promise<number> {
       case 'upload':
         return await uploadCommand(rest);
       case 'verify':
-        return verifyCommand(rest);
+        return await verifyCommand(rest);
       case 'doctor':
         return await doctorCommand(rest);
       case 'policy':

@@ -10,6 +10,8 @@ export const URL_CHECK_CODES = [
   'URL_GLOBAL_ENDPOINT',
   'URL_HOST',
   'URL_PATH',
+  // A `.` or `..` path segment, in any spelling: clients disagree on which bucket and key it means.
+  'URL_DOT_SEGMENT',
   'URL_ADDRESSING_STYLE',
   'URL_FRAGMENT',
   'URL_DUPLICATE_PARAMETER',
@@ -29,6 +31,8 @@ export const URL_CHECK_CODES = [
   'URL_SECURITY_TOKEN',
   'URL_SIGNATURE_FORMAT',
   'URL_KEY',
+  // A URL from elsewhere (POST /verify) for a bucket outside S3_BUCKETS: the service would refuse it.
+  'URL_BUCKET_NOT_ALLOWED',
   // A POST policy (browser form) is checked as strictly as a URL: src/verify/post-policy-validator.ts.
   'POLICY_MALFORMED',
   'POLICY_FIELDS',
@@ -45,6 +49,8 @@ const REQUEST_ERROR_STATUS = {
   CONTENT_TYPE_REQUIRED: 400,
   CONTENT_LENGTH_REQUIRED: 400,
   MALFORMED_REQUEST: 400,
+  // A checksum field for an algorithm the store does not verify (S3_STORE_CHECKSUMS).
+  CHECKSUM_NOT_VERIFIED: 400,
   AUTH_REQUIRED: 401,
   AUTH_INVALID: 401,
   AUTH_EXPIRED: 401,
@@ -57,6 +63,8 @@ const REQUEST_ERROR_STATUS = {
   CONTENT_TYPE_NOT_ALLOWED: 403,
   // A route outside the caller kind's family (a frontend on /presign without presignRoutes).
   ROUTE_NOT_ALLOWED: 403,
+  // A browser preflight from an origin not in CORS_ORIGINS: the message says how to allow it.
+  CORS_ORIGIN_NOT_ALLOWED: 403,
   // Multipart uploads: S3's rules, checked before S3 sees the request, and S3's own refusals.
   INVALID_UPLOAD_ID: 400,
   INVALID_PART_NUMBER: 400,

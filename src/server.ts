@@ -9,6 +9,7 @@ import { generateApiKey, hashApiKey } from './auth/api-keys.js';
 import { developmentRegistry, loadCallerRegistry, type CallerRegistry } from './auth/callers.js';
 import { formatConfigProblems, loadConfig, type Config } from './config/config.js';
 import { serviceOrigins } from './local/bucket-cors.js';
+import { DEVELOPMENT_TOKEN_LIFETIME_SECONDS, DevelopmentTokenIssuer } from './local/development-tokens.js';
 import type { EmbeddedS3 } from './local/embedded-s3.js';
 import { staticCredentialSource } from './presign/credentials.js';
 
@@ -44,11 +45,13 @@ async function main(): Promise<void> {
   }
 
   const redisPassword = await readRedisPassword(config);
+  // Local mode, with or without a clients file: frontends get tokens without an identity provider.
+  const developmentTokens = config.mode.kind === 'local' ? await DevelopmentTokenIssuer.create() : undefined;
 
   const app = await buildApp(config, {
     callers,
     redisPassword,
-    developmentApiKey: developmentKey,
+    developmentTokens,
     // The embedded store's own key pair, drawn at its start.
     credentials: localS3 ? staticCredentialSource(localS3.credentials, 'embedded-s3') : undefined,
   });
@@ -127,20 +130,29 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * What local mode serves, exactly: the embedded store (with the key pair it drew), the demo
+ * page and the development token issuer (always; loopback only), and the development API key
+ * when there is no clients file, each with a command to try.
+ */
 function localBanner(address: string, config: Config, localS3: EmbeddedS3, developmentKey: string | undefined): string {
-  const extractUrl = `node -pe 'JSON.parse(require("fs").readFileSync(0)).url'`;
+  const json = `-H 'content-type: application/json'`;
+  const extract = (field: string) => `node -pe 'JSON.parse(require("fs").readFileSync(0)).${field}'`;
   const presign = (body: string) =>
-    `curl -s -X POST ${address}/presign -H "authorization: Bearer $KEY" -H 'content-type: application/json' -d '${body}' | ${extractUrl}`;
-  const key = developmentKey
-    ? `  API key:      ${developmentKey}   (development only, new at every start)\n`
-    : `  callers:      from ${config.auth.clientsFile}\n`;
+    `curl -s -X POST ${address}/presign -H "authorization: Bearer $KEY" ${json} -d '${body}' | ${extract('url')}`;
+  const callers = developmentKey
+    ? `  API key:      ${developmentKey}   (development only, new at every start; a service, every route)\n`
+    : `  callers:      from ${config.auth.clientsFile} (no development API key)\n`;
   return `
 s3-presign is running in local mode (development only).
-  service:      ${address}   (API docs: ${address}/docs, upload page: ${address}/demo)
+  service:      ${address}   (API docs: ${address}/docs)
   embedded S3:  ${localS3.endpoint.origin}   bucket: ${config.buckets[0]}
                 its key pair, new at every start (for s3-presign url/upload/doctor and the AWS CLI):
                 AWS_ACCESS_KEY_ID=${localS3.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${localS3.credentials.secretAccessKey}
-${key}
+  demo page:    ${address}/demo   (from this machine only)
+  dev tokens:   POST ${address}/dev/token {"sub":"alice"}   (from this machine only; JWTs for the
+                frontend routes, keys under users/<sub>/, valid ${DEVELOPMENT_TOKEN_LIFETIME_SECONDS / 60} minutes)
+${callers}
 Upload, then download, through presigned URLs:
 
   KEY=${developmentKey ?? '<your API key>'}
@@ -149,6 +161,11 @@ Upload, then download, through presigned URLs:
 
   url=$(${presign('{"operation":"get","key":"hello.txt"}')})
   curl -s "$url"
+
+As a frontend, with a development token:
+
+  TOKEN=$(curl -s -X POST ${address}/dev/token ${json} -d '{"sub":"alice"}' | ${extract('token')})
+  curl -s -X POST ${address}/uploads -H "authorization: Bearer $TOKEN" ${json} -d '{"filename":"hello.txt","contentType":"text/plain","contentLength":21}'
 
 `;
 }

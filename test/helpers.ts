@@ -5,19 +5,19 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, loggerOptions, type AppDependencies } from '../src/app.js';
-import { loadConfig, type Config } from '../src/config/config.js';
+import { loadConfig, type Config, type LoadConfigOptions } from '../src/config/config.js';
 import { generateApiKey, hashApiKey } from '../src/auth/api-keys.js';
 import { callerRegistryFrom, developmentRegistry, type CallerRegistry } from '../src/auth/callers.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../src/local/embedded-s3.js';
-import { staticCredentialSource } from '../src/presign/credentials.js';
+import { staticCredentialSource, type CredentialSource } from '../src/presign/credentials.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 /** Keys for an app whose store is not there (a closed port, a black hole): nothing checks them. */
 export const UNCHECKED_CREDENTIALS = { accessKeyId: 'UNCHECKEDKEYID', secretAccessKey: 'unchecked-secret' } as const;
 
-export function configFrom(env: Record<string, string>): Config {
-  const result = loadConfig(env);
+export function configFrom(env: Record<string, string>, options: LoadConfigOptions = {}): Config {
+  const result = loadConfig(env, options);
   if (!result.ok) throw new Error(`test configuration is invalid: ${result.problems.join('; ')}`);
   return result.config;
 }
@@ -55,6 +55,21 @@ export async function startLocalApp(
   const s3 = await startEmbeddedS3({ buckets: base.buckets });
   t.after(() => s3.close());
   const config: Config = { ...base, mode: { kind: 'local', region: base.mode.region, endpoint: s3.endpoint } };
+  const built = await buildTestApp(t, config, staticCredentialSource(s3.credentials, 'embedded-s3'), deps, options);
+  return { ...built, s3, config };
+}
+
+/**
+ * The app over a configuration that names its store, with a development key (or the given
+ * clients) and a log capture; closed after the test.
+ */
+export async function buildTestApp(
+  t: TestContext,
+  config: Config,
+  credentials: CredentialSource,
+  deps: Partial<AppDependencies> = {},
+  options: { clients?: unknown } = {},
+): Promise<Omit<LocalApp, 's3' | 'config'>> {
   const logs = new LogCapture();
   const apiKey = generateApiKey();
   const app = await buildApp(config, {
@@ -62,12 +77,12 @@ export async function startLocalApp(
       options.clients === undefined
         ? developmentRegistry(config, hashApiKey(apiKey))
         : registryOf(options.clients, config),
-    credentials: staticCredentialSource(s3.credentials, 'embedded-s3'),
+    credentials,
     logger: loggerOptions(config, logs),
     ...deps,
   });
   t.after(() => app.close());
-  return { app, s3, config, logs, apiKey, auth: { authorization: `Bearer ${apiKey}` } };
+  return { app, logs, apiKey, auth: { authorization: `Bearer ${apiKey}` } };
 }
 
 function registryOf(clients: unknown, config: Config): CallerRegistry {
@@ -92,4 +107,29 @@ export function embeddedS3Client(s3: EmbeddedS3): S3Client {
 /** A URL's query as [name, value] pairs, as written (still percent-encoded), in order. */
 export function queryOf(url: string): Array<[string, string]> {
   return (url.split('?')[1] ?? '').split('&').map((pair) => pair.split('=') as [string, string]);
+}
+
+/** Fake long-term credentials in AWS's documented example shape: nothing leaves the machine. */
+export const EXAMPLE_CREDENTIALS = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+} as const;
+
+/**
+ * The app in an AWS mode (regional unless `env` says otherwise), signing with the example
+ * credentials and a development key for its one caller; answers `inject`, never reaches AWS.
+ */
+export async function startAwsModeApp(
+  t: TestContext,
+  env: Record<string, string>,
+): Promise<{ app: FastifyInstance; config: Config; auth: { authorization: string } }> {
+  const config = configFrom({ S3_ENDPOINT_MODE: 'regional', AUTH_CLIENTS_FILE: '/dev/null', ...env });
+  const apiKey = generateApiKey();
+  const app = await buildApp(config, {
+    callers: developmentRegistry(config, hashApiKey(apiKey)),
+    credentials: staticCredentialSource(EXAMPLE_CREDENTIALS, 'test'),
+    logger: false,
+  });
+  t.after(() => app.close());
+  return { app, config, auth: { authorization: `Bearer ${apiKey}` } };
 }

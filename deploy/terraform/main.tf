@@ -5,7 +5,8 @@
 #   inbound endpoint: on-premises clients arriving over the Direct Connect private VIF.
 # - The policies from `s3-presign policy` (policies/policies.json.tftpl), with the two
 #   endpoint IDs filled in once they exist: bucket policy, both endpoint policies, and the
-#   service role (IRSA) policy.
+#   service role (IRSA) policy; and the bucket's lifecycle rule for abandoned multipart
+#   uploads, from the same file.
 
 data "aws_partition" "current" {}
 
@@ -73,6 +74,27 @@ resource "aws_vpc_endpoint_policy" "interface" {
 resource "aws_s3_bucket_policy" "private_route" {
   bucket = var.bucket_name
   policy = jsonencode(local.policies.bucketPolicy)
+}
+
+# Parts of uploads nobody completes are billed until aborted. The age comes from the generated
+# file, which takes it from the service's upload-ID lifetime, so the two cannot drift apart.
+# This resource owns the bucket's whole lifecycle configuration: add other rules here.
+resource "aws_s3_bucket_lifecycle_configuration" "abandoned_uploads" {
+  bucket = var.bucket_name
+
+  dynamic "rule" {
+    for_each = local.policies.lifecycleConfiguration.Rules
+    content {
+      id     = rule.value.ID
+      status = rule.value.Status
+      filter {
+        prefix = rule.value.Filter.Prefix
+      }
+      abort_incomplete_multipart_upload {
+        days_after_initiation = rule.value.AbortIncompleteMultipartUpload.DaysAfterInitiation
+      }
+    }
+  }
 }
 
 # On-premises: routes learned over the private VIF reach the service's subnets, and

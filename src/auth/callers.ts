@@ -7,7 +7,8 @@ import { SIGV4_MAX_EXPIRES_SECONDS, type Config } from '../config/config.js';
 import { AppError } from '../errors.js';
 import { MAX_OBJECT_BYTES } from '../multipart/part-rules.js';
 import { ApiKeyIndex, looksLikeApiKey } from './api-keys.js';
-import { JWT_ALGORITHMS, JwtVerifier } from './jwt.js';
+import { LOCAL_FRONTEND_ID, LOCAL_FRONTEND_POLICY, type DevelopmentTokenIssuer } from '../local/development-tokens.js';
+import { JWT_ALGORITHMS, JwtVerifier, type JwtIssuer } from './jwt.js';
 import type { Caller, CallerPolicy } from './policy.js';
 
 const SUBJECT_PLACEHOLDER = '{sub}';
@@ -63,11 +64,21 @@ export type ClientDefinition = z.output<typeof clientSchema>;
 export type RegistryResult = { ok: true; registry: CallerRegistry } | { ok: false; problems: string[] };
 
 export class CallerRegistry {
+  readonly #clients: readonly ClientDefinition[];
   readonly #apiKeys: ApiKeyIndex<Caller>;
   readonly #jwt: JwtVerifier<ClientDefinition> | undefined;
   readonly #config: Config;
 
-  constructor(clients: readonly ClientDefinition[], config: Config) {
+  /**
+   * `developmentTokens`: local mode's token issuer, whose tokens authenticate as one more
+   * frontend (LOCAL_FRONTEND_POLICY) beside the clients, never instead of them.
+   */
+  constructor(
+    clients: readonly ClientDefinition[],
+    config: Config,
+    options: { developmentTokens?: DevelopmentTokenIssuer } = {},
+  ) {
+    this.#clients = clients;
     this.#config = config;
     // An API-key caller is the same on every request: built once, frozen, shared.
     this.#apiKeys = new ApiKeyIndex(
@@ -75,22 +86,35 @@ export class CallerRegistry {
         client.apiKeySha256 ? [{ sha256Hex: client.apiKeySha256, holder: this.#apiKeyCaller(client) }] : [],
       ),
     );
-    const jwtClients = clients.filter((client) => client.jwt !== undefined);
-    this.#jwt =
-      jwtClients.length === 0
-        ? undefined
-        : new JwtVerifier(
-            jwtClients.map((client) => {
-              const jwt = client.jwt as NonNullable<ClientDefinition['jwt']>;
-              return {
-                jwksUrl: new URL(jwt.jwksUrl),
-                issuer: jwt.issuer,
-                audience: jwt.audience,
-                algorithms: jwt.algorithms ?? ['RS256', 'ES256', 'EdDSA'],
-                holder: client,
-              };
-            }),
-          );
+    const issuers: Array<JwtIssuer<ClientDefinition>> = clients.flatMap((client) =>
+      client.jwt === undefined
+        ? []
+        : [
+            {
+              jwks: new URL(client.jwt.jwksUrl),
+              issuer: client.jwt.issuer,
+              audience: client.jwt.audience,
+              algorithms: client.jwt.algorithms ?? ['RS256', 'ES256', 'EdDSA'],
+              holder: client,
+            },
+          ],
+    );
+    const development = options.developmentTokens;
+    if (development !== undefined) {
+      issuers.push({
+        jwks: development.keySet,
+        issuer: development.issuer,
+        audience: development.audience,
+        algorithms: [development.algorithm],
+        holder: { id: LOCAL_FRONTEND_ID, policy: { ...LOCAL_FRONTEND_POLICY } },
+      });
+    }
+    this.#jwt = issuers.length === 0 ? undefined : new JwtVerifier(issuers);
+  }
+
+  /** The same callers, and the holders of local mode's development tokens as one more frontend. */
+  withDevelopmentTokens(developmentTokens: DevelopmentTokenIssuer): CallerRegistry {
+    return new CallerRegistry(this.#clients, this.#config, { developmentTokens });
   }
 
   /** The caller behind an `Authorization` header, or a 401/503 AppError. */
@@ -165,6 +189,9 @@ export function callerRegistryFrom(document: unknown, config: Config): RegistryR
     }
     for (const bucket of client.policy.buckets ?? []) {
       if (!config.buckets.includes(bucket)) problems.push(`${where}: bucket "${bucket}" is not in S3_BUCKETS`);
+    }
+    if (config.mode.kind === 'local' && client.id === LOCAL_FRONTEND_ID) {
+      problems.push(`${where}: id ${LOCAL_FRONTEND_ID} is local mode's development tokens' own; pick another`);
     }
     if (client.apiKeySha256 && client.policy.keyPrefixes.some((prefix) => prefix.includes(SUBJECT_PLACEHOLDER))) {
       problems.push(`${where}: {sub} needs a JWT client (API keys have no subject)`);

@@ -1,6 +1,14 @@
 // Frontend callers: JWTs verified against the issuer's JWKS, with issuer and audience
 // checked. The token's `sub` becomes part of key prefixes, so it must be safe there.
-import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeJwt,
+  errors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { AppError } from '../errors.js';
 
 export const JWT_ALGORITHMS = [
@@ -17,7 +25,8 @@ export const JWT_ALGORITHMS = [
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
 export interface JwtIssuer<T> {
-  jwksUrl: URL;
+  /** Where the issuer publishes its key set, or the key set itself (local mode's development issuer). */
+  jwks: URL | JSONWebKeySet;
   issuer: string;
   audience: string;
   algorithms: readonly JwtAlgorithm[];
@@ -28,7 +37,9 @@ export interface JwtIssuer<T> {
  * No `/` (a subject `alice/x` would reach into user alice's prefix), no `.`/`..` segments,
  * nothing a URL or a log line would mangle. Covers the usual IdP subjects (`auth0|123`, UUIDs, emails).
  */
-const SAFE_SUBJECT = /^(?!\.{1,2}$)[A-Za-z0-9._@:|+=-]{1,128}$/;
+export const SAFE_SUBJECT = /^(?!\.{1,2}$)[A-Za-z0-9._@:|+=-]{1,128}$/;
+/** What SAFE_SUBJECT allows, for a refusal that tells the caller what would pass. */
+export const SAFE_SUBJECT_RULE = '1-128 of A-Z a-z 0-9 . _ @ : | + = -, and not "." or ".."';
 const CLOCK_TOLERANCE_SECONDS = 30;
 
 export class JwtVerifier<T> {
@@ -38,8 +49,9 @@ export class JwtVerifier<T> {
     // One JWKS client per URL: it caches keys and refetches (with a cooldown) on an unknown `kid`.
     const keySets = new Map<string, JWTVerifyGetKey>();
     this.#issuers = issuers.map((issuer) => {
-      const url = issuer.jwksUrl.href;
-      if (!keySets.has(url)) keySets.set(url, createRemoteJWKSet(issuer.jwksUrl, { timeoutDuration: 3000 }));
+      if (!(issuer.jwks instanceof URL)) return { ...issuer, keys: createLocalJWKSet(issuer.jwks) };
+      const url = issuer.jwks.href;
+      if (!keySets.has(url)) keySets.set(url, createRemoteJWKSet(issuer.jwks, { timeoutDuration: 3000 }));
       return { ...issuer, keys: keySets.get(url) as JWTVerifyGetKey };
     });
   }

@@ -5,7 +5,17 @@ import proxyAddr from '@fastify/proxy-addr';
 import { z } from 'zod';
 import type { EndpointMode } from '../endpoint/endpoint-mode.js';
 import { ENDPOINT_MODE_KINDS } from '../endpoint/endpoint-mode.js';
-import { BucketAddressError, expectedLocation, isLegacyGlobalHost } from '../endpoint/expected-location.js';
+import {
+  CHECKSUM_ALGORITHMS,
+  parseVerifiedChecksums,
+  type ChecksumAlgorithm,
+} from '../endpoint/checksum-algorithms.js';
+import {
+  BucketAddressError,
+  expectedLocation,
+  isLegacyGlobalHost,
+  withoutTrailing,
+} from '../endpoint/expected-location.js';
 import { GLOBAL_REGIONS, partitionOfRegion, type Partition } from '../endpoint/partitions.js';
 
 /** S3 refuses presigned URLs that live longer than seven days. */
@@ -14,13 +24,33 @@ export const SIGV4_MAX_EXPIRES_SECONDS = 604_800;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/**
+ * What docs/configuration.md says of a variable (scripts/generate-config-docs.ts writes the
+ * page from these, so a variable is documented once, where it is parsed). `type` is set by
+ * the shared parsers below; a variable with its own parser names its type itself.
+ */
+// A type alias, not an interface: zod's meta() takes an index-signature object.
+export type EnvDoc = {
+  type?: string;
+  /** As a reader sees it: `900`, "required outside local mode", "drawn per process". */
+  default: string;
+  description: string;
+};
+
+const env = (defaultText: string, description: string, type?: string): EnvDoc => ({
+  default: defaultText,
+  description,
+  ...(type === undefined ? {} : { type }),
+});
+
 const flag = z
   .string()
   .trim()
   .toLowerCase()
   .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }))
   .transform((value) => value === 'true' || value === '1' || value === 'yes')
-  .optional();
+  .optional()
+  .meta({ type: 'boolean (`true`/`false`, `1`/`0`, `yes`/`no`)' });
 
 const integer = (min: number, max: number) =>
   z
@@ -29,9 +59,10 @@ const integer = (min: number, max: number) =>
     .regex(/^\d+$/, { error: 'must be a whole number' })
     .transform(Number)
     .pipe(z.number().int().min(min).max(max))
-    .optional();
+    .optional()
+    .meta({ type: `integer ${min}–${max}` });
 
-const text = z.string().trim().min(1).optional();
+const text = z.string().trim().min(1).optional().meta({ type: 'text' });
 
 /**
  * What a request's rate-limit decision falls back to while Redis is slow or gone:
@@ -76,52 +107,143 @@ function publicBaseUrlProblem(raw: string): string | undefined {
 }
 
 /** `a, b,,c` → ['a', 'b', 'c']. */
-const commaList = z.string().transform((value) =>
-  value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean),
-);
+const commaList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+  )
+  .meta({ type: 'comma-separated list' });
 
 /** The environment variables the service reads, each parsed on its own. */
 export const envSchema = z.object({
-  NODE_ENV: z.string().optional(),
-  S3_ENDPOINT_MODE: z.enum(ENDPOINT_MODE_KINDS).optional(),
-  S3_REGION: text,
-  S3_USE_FIPS: flag,
-  S3_USE_DUALSTACK: flag,
-  S3_FORCE_PATH_STYLE: flag,
-  S3_VPCE_DNS_NAME: text,
-  S3_ENDPOINT_URL: text,
-  S3_ALLOW_HTTP: flag,
-  S3_BUCKETS: commaList.optional(),
-  PRESIGN_DEFAULT_EXPIRES: integer(1, SIGV4_MAX_EXPIRES_SECONDS),
-  PRESIGN_MAX_EXPIRES: integer(1, SIGV4_MAX_EXPIRES_SECONDS),
-  PRESIGN_MAX_CLOCK_SKEW: integer(0, 3600),
-  PRESIGN_ENGINE: z.enum(['fast', 'sdk']).optional(),
-  PORT: integer(0, 65_535),
-  HOST: text,
-  LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
-  REQUEST_BODY_LIMIT: integer(1024, 10 * 1024 * 1024),
-  HEALTH_TIMEOUT_MS: integer(100, 60_000),
-  HEALTH_CACHE_TTL_MS: integer(0, 600_000),
-  HEALTH_PROBE_KEY: text,
-  LOCAL_S3_PORT: integer(0, 65_535),
-  AUTH_CLIENTS_FILE: text,
+  NODE_ENV: z
+    .string()
+    .optional()
+    .meta(env('—', '`production` makes an unset `S3_ENDPOINT_MODE` an error instead of local mode', 'text')),
+  S3_ENDPOINT_MODE: z
+    .enum(ENDPOINT_MODE_KINDS)
+    .optional()
+    .meta(
+      env(
+        '`local` (an error under `NODE_ENV=production`)',
+        'the pinned route: `regional`, `interface`, `accelerate`, `custom` or `local` (see [Endpoint modes](endpoint-modes.md))',
+      ),
+    ),
+  S3_REGION: text.meta(
+    env(
+      'required in AWS modes; `us-east-1` for custom/local',
+      'the pinned region (the credential scope in custom mode)',
+    ),
+  ),
+  S3_USE_FIPS: flag.meta(env('`false`', 'FIPS endpoints (regional mode)')),
+  S3_USE_DUALSTACK: flag.meta(env('`false`', 'dual-stack endpoints (regional and accelerate modes)')),
+  S3_FORCE_PATH_STYLE: flag.meta(env('`false`', 'path-style URLs (regional, interface, custom)')),
+  S3_VPCE_DNS_NAME: text.meta(
+    env(
+      '—',
+      "interface mode: `vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com`, or the console's `*.vpce-…` form (its region must equal `S3_REGION`)",
+    ),
+  ),
+  S3_ENDPOINT_URL: text.meta(env('—', 'custom mode: e.g. `https://minio.internal:9000` (a base path is kept)')),
+  S3_ALLOW_HTTP: flag.meta(env('`false`', 'custom mode: allow an `http://` endpoint')),
+  S3_BUCKETS: commaList
+    .optional()
+    .meta(
+      env(
+        '`local-uploads` in local mode, else required',
+        'the allowlist (bucket names or access-point ARNs); the first is the default',
+      ),
+    ),
+  PRESIGN_DEFAULT_EXPIRES: integer(1, SIGV4_MAX_EXPIRES_SECONDS).meta(
+    env('`900`', 'seconds a URL lives when a request gives no `expiresIn`'),
+  ),
+  PRESIGN_MAX_EXPIRES: integer(1, SIGV4_MAX_EXPIRES_SECONDS).meta(
+    env('`3600`', 'the longest `expiresIn` any caller may ask for, in seconds'),
+  ),
+  PRESIGN_MAX_CLOCK_SKEW: integer(0, 3600).meta(
+    env('`300`', 'seconds of `X-Amz-Date` skew the validator and the clock check accept'),
+  ),
+  PRESIGN_ENGINE: z
+    .enum(['fast', 'sdk'])
+    .optional()
+    .meta(
+      env(
+        '`fast`',
+        "`fast` (SigV4 with node:crypto) or `sdk` (the AWS SDK's `getSignedUrl`); both sign identical URLs",
+      ),
+    ),
+  PORT: integer(0, 65_535).meta(env('`8080`', 'the port the service listens on')),
+  HOST: text.meta(env('`127.0.0.1` in local mode, else `0.0.0.0`', 'the address the service listens on')),
+  LOG_LEVEL: z.enum(LOG_LEVELS).optional().meta(env('`info`', 'the lowest level logged')),
+  REQUEST_BODY_LIMIT: integer(1024, 10 * 1024 * 1024).meta(
+    env('`65536`', 'the largest JSON request body, in bytes (413 above)'),
+  ),
+  HEALTH_TIMEOUT_MS: integer(100, 60_000).meta(env('`2000`', 'how long each health check may take')),
+  HEALTH_CACHE_TTL_MS: integer(0, 600_000).meta(
+    env('`5000`', 'how long `/healthz` answers from its last run, so a burst of probes is not a burst of S3 calls'),
+  ),
+  HEALTH_PROBE_KEY: text.meta(
+    env('`.s3-presign-health-probe`', 'the key `HeadObject` probes when the role may not `HeadBucket`'),
+  ),
+  // Parsed in loadConfig: its default depends on the mode.
+  S3_STORE_CHECKSUMS: text.meta(
+    env(
+      '`all` in AWS modes; `sha256` in local mode; `none` in custom mode',
+      'the checksum algorithms the store verifies: `all`, `none`, or a list of `crc32`, `crc32c`, `crc64nvme`, `sha1`, `sha256`. A checksum field for any other is refused (400 `CHECKSUM_NOT_VERIFIED`); `s3-presign doctor --probe-store` says what to set ([Custom stores](custom-stores.md))',
+      '`all`, `none`, or a comma-separated list of algorithms',
+    ),
+  ),
+  S3_STORE_PROBE_FILE: text.meta(
+    env(
+      'none',
+      'where `doctor --probe-store` records what the store enforces, and `/healthz` reads it (the `store` check)',
+    ),
+  ),
+  LOCAL_S3_PORT: integer(0, 65_535).meta(
+    env('`4568`', "local mode: the embedded S3 server's port (`0` picks a free one)"),
+  ),
+  AUTH_CLIENTS_FILE: text.meta(
+    env('required outside local mode', 'the callers and their policies, YAML or JSON (see [Callers](callers.md))'),
+  ),
   CORS_ORIGINS: commaList
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/?#\s]+$/, { error: 'each origin must be scheme://host[:port]' })))
-    .optional(),
-  RATE_LIMIT_MAX: integer(1, 1_000_000),
-  RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400),
-  VERIFY_RATE_LIMIT_MAX: integer(1, 1_000_000),
-  VERIFY_RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400),
-  HTTP_REQUEST_TIMEOUT_MS: integer(100, 600_000),
-  HTTP_HEADERS_TIMEOUT_MS: integer(100, 600_000),
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(100, 3_600_000),
+    .optional()
+    .meta(env('none', 'browser origins (`scheme://host[:port]`) allowed to call the API')),
+  RATE_LIMIT_MAX: integer(1, 1_000_000).meta(env('`600`', 'URLs per caller (per end user for JWT callers) per window')),
+  RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400).meta(env('`60`', 'the rate-limit window, in seconds')),
+  VERIFY_RATE_LIMIT_MAX: integer(1, 1_000_000).meta(
+    env(
+      '`60`',
+      "`POST /verify` requests per client address (an IPv6 client per /64) per window, counted in each replica apart from callers' budgets (it needs no caller; the address is the one `TRUST_PROXY` gives; see [Rate limits](operations.md#rate-limits-two-sides))",
+    ),
+  ),
+  VERIFY_RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400).meta(env('`60`', "`POST /verify`'s window, in seconds")),
+  HTTP_REQUEST_TIMEOUT_MS: integer(100, 600_000).meta(
+    env(
+      '`15000`',
+      'ms for a whole request (headers and body), else 408 `REQUEST_TIMEOUT` (see [HTTP timeouts](operations.md#http-timeouts))',
+    ),
+  ),
+  HTTP_HEADERS_TIMEOUT_MS: integer(100, 600_000).meta(
+    env('`10000`', 'ms for the headers alone; at most `HTTP_REQUEST_TIMEOUT_MS`'),
+  ),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(100, 3_600_000).meta(
+    env('`65000`', "ms an idle keep-alive connection stays open; above the load balancer's idle timeout (ALB: 60 s)"),
+  ),
   UPLOAD_TOKEN_SECRET: z
     .string()
     .min(32, { error: 'must be at least 32 characters (e.g. openssl rand -base64 32)' })
-    .optional(),
+    .optional()
+    .meta(
+      env(
+        'drawn per process',
+        'binds multipart upload IDs to their caller and key (HMAC); the same on every replica; a secret: keep it out of the configmap',
+        'text, at least 32 characters',
+      ),
+    ),
   RATE_LIMIT_REDIS_URL: z
     .string()
     .trim()
@@ -134,16 +256,43 @@ export const envSchema = z.object({
       }
       return value;
     })
-    .optional(),
-  RATE_LIMIT_REDIS_PASSWORD_FILE: text,
-  RATE_LIMIT_REDIS_TIMEOUT_MS: integer(5, 5_000),
+    .optional()
+    .meta(
+      env(
+        'none: each process counts on its own',
+        '`redis://[user:password@]host[:port][/db]`, or `rediss://` for TLS: every replica counts in this Redis (see [Many replicas](operations.md#many-replicas))',
+        'URL',
+      ),
+    ),
+  RATE_LIMIT_REDIS_PASSWORD_FILE: text.meta(
+    env('none', 'a file holding the Redis password (a mounted Secret); then the URL holds none'),
+  ),
+  RATE_LIMIT_REDIS_TIMEOUT_MS: integer(5, 5_000).meta(
+    env(
+      '`100`',
+      'no request waits on Redis longer; past it, or with Redis unreachable, `RATE_LIMIT_REDIS_FAILURE` decides',
+    ),
+  ),
   RATE_LIMIT_REDIS_FAILURE: z
     .enum(REDIS_FAILURE_POLICIES, { error: `must be one of ${REDIS_FAILURE_POLICIES.join(', ')}` })
-    .optional(),
+    .optional()
+    .meta(
+      env(
+        '`local`',
+        'without Redis: `local` (each replica counts on its own), `open` (allow, uncounted), `closed` (503 `RATE_LIMIT_UNAVAILABLE`)',
+      ),
+    ),
   RATE_LIMIT_REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:._{}-]{1,64}$/, { error: 'must be 1-64 of A-Z a-z 0-9 : . _ - { }' })
-    .optional(),
+    .optional()
+    .meta(
+      env(
+        '`s3-presign:rate-limit:`',
+        "prefix of the counters' keys; change it when deployments share a Redis",
+        '1-64 of `A-Z a-z 0-9 : . _ - { }`',
+      ),
+    ),
   PUBLIC_BASE_URL: z
     .string()
     .trim()
@@ -155,11 +304,28 @@ export const envSchema = z.object({
         return z.NEVER;
       }
       // One spelling: the routes append "/s3/uppy/…" to it.
-      return value.replace(/\/+$/, '');
+      return withoutTrailing(value, '/');
     })
-    .optional(),
-  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: integer(0, 60_000),
-  SHUTDOWN_DRAIN_MS: integer(0, 60_000),
+    .optional()
+    .meta(
+      env(
+        'none: paths relative to the service',
+        'where browsers reach the service (`https://uploads.example.com`, a path kept), for the URLs `/s3/sign` hands out that lead back to it; `http`/`https` only. Never taken from `Host` or `X-Forwarded-*`',
+        'URL',
+      ),
+    ),
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: integer(0, 60_000).meta(
+    env(
+      '`500`',
+      'above this mean event-loop delay (sampled each second) the presign routes answer 503 `OVERLOADED` with `Retry-After`; `0` never',
+    ),
+  ),
+  SHUTDOWN_DRAIN_MS: integer(0, 60_000).meta(
+    env(
+      '`0`',
+      'after SIGTERM, `/readyz` answers 503 while requests are still served this long; then in-flight requests get 10 s to finish',
+    ),
+  ),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -184,7 +350,14 @@ export const envSchema = z.object({
       }
       return list.join(',');
     })
-    .optional(),
+    .optional()
+    .meta(
+      env(
+        'none: no peer is believed',
+        "peers whose `X-Forwarded-For` is believed (the logged client address, `/verify`'s budget per address): `true`, `false`, or addresses and CIDR ranges (`loopback`, `linklocal`, `uniquelocal` too). Name your load balancer's addresses, nothing wider: any peer in the list can name any client",
+        '`true`, `false`, or a comma-separated list of addresses and CIDR ranges',
+      ),
+    ),
 });
 type EnvField = keyof typeof envSchema.shape;
 type ParsedEnv = { [K in EnvField]?: z.output<(typeof envSchema.shape)[K]> };
@@ -217,6 +390,15 @@ export interface Config {
     shutdownDrainMs: number;
   };
   health: { timeoutMs: number; cacheTtlMs: number; probeKey: string };
+  store: {
+    /**
+     * The checksum algorithms the store compares with the bytes (S3_STORE_CHECKSUMS). A request
+     * field for any other is refused: signed, it would promise what the store does not check.
+     */
+    verifiedChecksums: ChecksumAlgorithm[];
+    /** Where `doctor --probe-store` writes its findings and /healthz reads them (S3_STORE_PROBE_FILE). */
+    probeFile: string | undefined;
+  };
   /** The embedded S3 server's port, in local mode only. */
   localS3Port: number | undefined;
   /** Callers and policies; local mode without a file makes a development key instead. */
@@ -378,8 +560,12 @@ export function loadConfig(
   }
 
   const redis = redisSettings(parsed, problems);
+  const verifiedChecksums =
+    parsed.S3_STORE_CHECKSUMS === undefined
+      ? defaultVerifiedChecksums(kind)
+      : parseVerifiedChecksums(parsed.S3_STORE_CHECKSUMS, problems);
 
-  if (problems.length > 0 || !mode) return { ok: false, problems };
+  if (problems.length > 0 || !mode || !verifiedChecksums) return { ok: false, problems };
   return {
     ok: true,
     config: {
@@ -409,6 +595,7 @@ export function loadConfig(
         cacheTtlMs: parsed.HEALTH_CACHE_TTL_MS ?? 5000,
         probeKey: parsed.HEALTH_PROBE_KEY ?? '.s3-presign-health-probe',
       },
+      store: { verifiedChecksums, probeFile: parsed.S3_STORE_PROBE_FILE },
       localS3Port: mode.kind === 'local' ? localS3Port : undefined,
       auth: { clientsFile: parsed.AUTH_CLIENTS_FILE },
       cors: { origins: parsed.CORS_ORIGINS ?? [] },
@@ -432,6 +619,17 @@ export function loadConfig(
       uploads: { tokenSecret: parsed.UPLOAD_TOKEN_SECRET },
     },
   };
+}
+
+/**
+ * What a mode's store verifies unless S3_STORE_CHECKSUMS says otherwise: AWS S3 every
+ * algorithm, the embedded store SHA-256 (both proven by `doctor --probe-store`), and a custom
+ * store nothing until the operator has found out (Ceph RGW 16.2 verifies none).
+ */
+function defaultVerifiedChecksums(kind: EndpointMode['kind'] | undefined): ChecksumAlgorithm[] {
+  if (kind === 'custom') return [];
+  if (kind === 'local') return ['sha256'];
+  return [...CHECKSUM_ALGORITHMS];
 }
 
 function redisSettings(env: ParsedEnv, problems: string[]): RedisSettings | undefined {
@@ -628,5 +826,5 @@ function customEndpoint(raw: string | undefined, allowHttp: boolean, problems: s
   }
   if (problems.length > before) return undefined;
   // One spelling of the base path: with a trailing slash the SDK would sign `/base//key`.
-  return new URL(`${url.origin}${url.pathname.replace(/\/+$/, '')}`);
+  return new URL(`${url.origin}${withoutTrailing(url.pathname, '/')}`);
 }

@@ -1,10 +1,11 @@
 // The s3-presign demo page (local mode only): uploads a file through a presigned PUT URL
 // from POST /uploads (or, above MULTIPART_THRESHOLD, as a multipart upload through
 // POST /multipart and its part URLs), then reads it back through a presigned GET URL from
-// POST /downloads. Served by the service itself (src/demo/routes.ts) under a strict
-// Content-Security-Policy: no inline script or style, and the only other origin it talks to
-// is the embedded S3 server.
-/* global document, fetch, crypto, btoa, DOMParser, URL, XMLHttpRequest, localStorage, setTimeout */
+// POST /downloads. It calls the service as a frontend does, with a JWT for end user "demo"
+// from local mode's development token issuer (POST /dev/token), never with an API key.
+// Served by the service itself (src/demo/routes.ts) under a strict Content-Security-Policy:
+// no inline script or style, and the only other origin it talks to is the embedded S3 server.
+/* global document, fetch, crypto, atob, btoa, DOMParser, URL, XMLHttpRequest, localStorage, setTimeout */
 
 /** Above this size a file goes up in parts; S3's own minimum part is 5 MiB. */
 const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
@@ -17,7 +18,10 @@ const PART_ATTEMPTS = 4;
 /** localStorage entry that remembers unfinished multipart uploads, by file fingerprint. */
 const RESUME_STORE = 's3-presign-demo:multipart-uploads';
 
-const apiKey = document.querySelector('meta[name="s3-presign-api-key"]')?.getAttribute('content') ?? '';
+/** The end user the page acts as; the service puts its files under users/demo/. */
+const DEMO_USER = 'demo';
+/** A token this close to its expiry is replaced before a call, so no call fails half way. */
+const TOKEN_REFRESH_MARGIN_MS = 60 * 1000;
 
 /** @param {string} id */
 function byId(id) {
@@ -39,13 +43,18 @@ const uploadResult = byId('upload-result');
 const storedKey = byId('stored-key');
 const uploadStatus = byId('upload-status');
 const uploadSha256 = byId('upload-sha256');
+const uploadSha256Hex = byId('upload-sha256-hex');
 const downloadSection = byId('download-section');
 const downloadLink = /** @type {HTMLAnchorElement} */ (byId('download-link'));
 const downloadExpires = byId('download-expires');
 const downloadButton = /** @type {HTMLButtonElement} */ (byId('download'));
 const downloadSize = byId('download-size');
 const downloadSha256 = byId('download-sha256');
+const downloadSha256Hex = byId('download-sha256-hex');
 const downloadCheck = byId('download-check');
+
+/** The development token in use: {token, expiresAt (ms)}. */
+let developmentToken;
 
 /** What the last upload stored, for the Download button: {key, url, file, checksumSha256?}. */
 let stored;
@@ -101,6 +110,35 @@ function setBusy(busy) {
 }
 
 /**
+ * The JWT the page sends, from POST /dev/token, as a frontend gets one from its identity
+ * provider: asked for once, and again shortly before it expires (it lasts 15 minutes).
+ */
+async function bearerToken() {
+  if (developmentToken && developmentToken.expiresAt - Date.now() > TOKEN_REFRESH_MARGIN_MS) {
+    return developmentToken.token;
+  }
+  let response;
+  try {
+    response = await fetch('/dev/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ sub: DEMO_USER }),
+    });
+  } catch (error) {
+    throw new DemoError(`POST /dev/token: the service did not answer (${String(error)}).`);
+  }
+  const answer = await response.json().catch(() => undefined);
+  if (!response.ok || typeof answer?.token !== 'string') {
+    throw new DemoError(
+      `POST /dev/token answered ${response.status}${answer?.code ? ` ${answer.code}` : ''}: this page needs local ` +
+        "mode's development token issuer. Open it from the service in local mode, on this machine, at /demo.",
+    );
+  }
+  developmentToken = { token: answer.token, expiresAt: Date.parse(answer.expiresAt) };
+  return developmentToken.token;
+}
+
+/**
  * POSTs JSON to the service. A refusal has the service's one error shape,
  * {statusCode, code, error, message, field?}, and is shown as such.
  *
@@ -109,26 +147,27 @@ function setBusy(busy) {
  * @param {{expect?: 'url' | 'json' | 'nothing'}} [options]
  */
 async function callApi(path, body, { expect = 'url' } = {}) {
-  let response;
-  try {
-    response = await fetch(path, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${apiKey}`,
-        'content-type': 'application/json',
-        accept: 'application/json',
-      },
-      body: JSON.stringify(body),
-    });
-  } catch (error) {
-    throw new DemoError(`POST ${path}: the service did not answer (${String(error)}).`);
-  }
-  const text = await response.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
+  const post = async () => {
+    try {
+      return await fetch(path, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${await bearerToken()}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+    } catch (error) {
+      if (error instanceof DemoError) throw error;
+      throw new DemoError(`POST ${path}: the service did not answer (${String(error)}).`);
+    }
+  };
+  let { response, json } = await answerOf(await post());
+  if (response.status === 401 && json?.code === 'AUTH_EXPIRED') {
+    // Expired after all (the computer slept past the margin): once more, with a new token.
+    developmentToken = undefined;
+    ({ response, json } = await answerOf(await post()));
   }
   if (!response.ok) {
     if (json && typeof json.message === 'string') {
@@ -149,6 +188,16 @@ async function callApi(path, body, { expect = 'url' } = {}) {
     throw new DemoError(`POST ${path} answered ${response.status} without a URL.`);
   }
   return json;
+}
+
+/** @param {Response} response */
+async function answerOf(response) {
+  const text = await response.text();
+  try {
+    return { response, json: JSON.parse(text) };
+  } catch {
+    return { response, json: undefined };
+  }
 }
 
 /** A refusal from the service, with its code (e.g. NO_SUCH_UPLOAD) for the page to act on. */
@@ -197,12 +246,26 @@ async function s3Refusal(action, response) {
 }
 
 /** @param {ArrayBuffer} bytes */
-async function sha256Base64(bytes) {
+async function sha256(bytes) {
   if (!crypto.subtle) {
     throw new DemoError('Computing a SHA-256 needs a secure context: open this page at http://127.0.0.1 or localhost.');
   }
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+}
+
+/** @param {ArrayBuffer} bytes */
+async function sha256Base64(bytes) {
+  return base64Of(await sha256(bytes));
+}
+
+/** @param {Uint8Array} digest */
+function base64Of(digest) {
   return btoa(String.fromCharCode(...digest));
+}
+
+/** The hex a base64 value spells, as sha256sum prints it. @param {string} base64 */
+function hexOfBase64(base64) {
+  return Array.from(atob(base64), (char) => char.charCodeAt(0).toString(16).padStart(2, '0')).join('');
 }
 
 /** @param {string} iso */
@@ -228,6 +291,7 @@ function resetResults() {
   downloadSize.textContent = '';
   downloadSize.removeAttribute('data-bytes');
   downloadSha256.textContent = '';
+  downloadSha256Hex.textContent = '';
   downloadCheck.textContent = '';
 }
 
@@ -244,6 +308,7 @@ async function upload() {
   storedKey.textContent = result.key;
   uploadStatus.textContent = result.status;
   uploadSha256.textContent = result.checksumSha256 ?? 'not bound (multipart upload)';
+  uploadSha256Hex.textContent = result.checksumSha256 ? hexOfBase64(result.checksumSha256) : '';
   uploadResult.hidden = false;
 
   setStatus('Asking the service for a download URL…');
@@ -586,6 +651,7 @@ async function download() {
   downloadSize.dataset.bytes = String(bytes.byteLength);
   downloadSize.textContent = formatBytes(bytes.byteLength);
   downloadSha256.textContent = checksum;
+  downloadSha256Hex.textContent = hexOfBase64(checksum);
   downloadCheck.textContent =
     checksum === expected ? 'Same bytes as the upload.' : 'These bytes differ from the upload!';
   setStatus(`Downloaded ${formatBytes(bytes.byteLength)}.`);
@@ -614,6 +680,5 @@ cancelButton.addEventListener('click', () => {
   cancel().catch(showError);
 });
 
-if (!apiKey || apiKey.startsWith('__')) {
-  showError(new DemoError('This page has no API key: open it from the service in local mode, at /demo.'));
-}
+// Asked for at once, so a page the issuer does not serve says so before a file is chosen.
+bearerToken().catch(showError);

@@ -25,11 +25,21 @@ export class BucketAddressError extends Error {
 }
 
 const LEGACY_GLOBAL_HOST = /(^|\.)s3(-external-1)?\.amazonaws\.com$/;
-const TRAILING_DOTS = /\.+$/;
 
 export function isLegacyGlobalHost(hostname: string): boolean {
   // A fully qualified name ends in a dot and still resolves to the same host.
-  return LEGACY_GLOBAL_HOST.test(hostname.toLowerCase().replace(TRAILING_DOTS, ''));
+  return LEGACY_GLOBAL_HOST.test(withoutTrailing(hostname.toLowerCase(), '.'));
+}
+
+/**
+ * `text` less the run of `character` at its end. Not /\.+$/: tried at every character of a
+ * long run that something else follows, that reads the run's length squared (a /verify host of
+ * 8,000 dots and a letter took 95 ms).
+ */
+export function withoutTrailing(text: string, character: string): string {
+  let end = text.length;
+  while (end > 0 && text[end - 1] === character) end--;
+  return end === text.length ? text : text.slice(0, end);
 }
 
 function isIpHost(hostname: string): boolean {
@@ -138,7 +148,7 @@ function computeModeHosts(mode: EndpointMode): ModeHosts {
       return {
         protocol: endpoint.protocol === 'http:' ? 'http:' : 'https:',
         pathStyleHost: endpoint.host,
-        basePath: endpoint.pathname.replace(/\/+$/, ''),
+        basePath: withoutTrailing(endpoint.pathname, '/'),
         bucketHostSuffix: hostable ? `.${endpoint.host}` : undefined,
         accessPointHostSuffix: hostable ? `.${endpoint.host}` : undefined,
       };

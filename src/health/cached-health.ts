@@ -18,6 +18,11 @@ export class CachedHealth<R = HealthReport> {
     this.#now = now;
   }
 
+  /** Settles when no run is in flight (at once when none is). Never rejects. */
+  async idle(): Promise<void> {
+    await this.#inFlight?.catch(() => undefined);
+  }
+
   get(): Promise<R> {
     if (this.#cached && this.#now() - this.#cached.at < this.#ttlMs) return Promise.resolve(this.#cached.report);
     if (this.#inFlight) return this.#inFlight;

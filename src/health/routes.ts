@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { CachedHealth, type HealthCheckName, type HealthCheckResult, type HealthReport } from './checks.js';
+import { HealthMetrics } from './health-metrics.js';
 import { serviceHealthCheck } from './service-health.js';
+import { storeCheck } from './store-guarantees.js';
 
 const checkSchema = z.object({
-  name: z.enum(['dns', 'tcp', 'tls', 's3', 'credentials', 'clock', 'rate-limit-store']),
+  name: z.enum(['dns', 'tcp', 'tls', 's3', 'credentials', 'clock', 'rate-limit-store', 'store']),
   ok: z.boolean(),
   critical: z
     .boolean()
@@ -33,7 +35,7 @@ const healthReportSchema = z
 const probeStatusSchema = z.object({ status: z.enum(['ok', 'fail']) });
 
 type ReportedCheck = Omit<HealthCheckResult, 'name'> & {
-  name: HealthCheckName | 'rate-limit-store';
+  name: HealthCheckName | 'rate-limit-store' | 'store';
   critical?: boolean;
 };
 type ServiceReport = Omit<HealthReport, 'checks'> & { checks: ReportedCheck[] };
@@ -51,16 +53,42 @@ function render(report: ServiceReport) {
 
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   const endpointChecks = serviceHealthCheck(app.config, app.signing);
+  const healthMetrics = new HealthMetrics(app.metrics, app.signing.policy.now);
   const health = new CachedHealth<ServiceReport>(async () => {
-    const [report, store] = await Promise.all([endpointChecks(), app.rateLimiter.check()]);
-    // Not critical: every replica shares the one Redis, so failing /healthz for it would fail
-    // them all at once, and the failure policy (RATE_LIMIT_REDIS_FAILURE) already decides what
-    // requests get meanwhile. Reported, counted in metrics, never the status.
-    return { ...report, checks: [...report.checks, { name: 'rate-limit-store', critical: false, ...store }] };
+    const [report, limits, store] = await Promise.all([
+      endpointChecks(),
+      app.rateLimiter.check(),
+      storeCheck(app.config, app.config.buckets[0] as string),
+    ]);
+    // Neither is critical. Every replica shares the one Redis, so failing /healthz for it would
+    // fail them all at once, and the failure policy (RATE_LIMIT_REDIS_FAILURE) already decides
+    // what requests get meanwhile. What the store enforces does not change whether it answers:
+    // a guarantee it lacks is the operator's to act on, not a reason to stop serving. Both are
+    // reported and counted in metrics, never the status.
+    const full: ServiceReport = {
+      ...report,
+      checks: [
+        ...report.checks,
+        { name: 'rate-limit-store', critical: false, ...limits },
+        { name: 'store', critical: false, ...store },
+      ],
+    };
+    healthMetrics.record(full);
+    return full;
   }, app.config.health.cacheTtlMs);
+
+  app.metrics.onScrape(() => {
+    // Started, not awaited (src/health/health-metrics.ts says why); a run never rejects.
+    health.get().catch(() => undefined);
+    healthMetrics.refreshExpiry();
+  });
 
   app.addHook('preClose', async () => {
     app.readiness.draining = true;
+  });
+  // A round a scrape started must not outlive the app: it holds sockets and the S3 client.
+  app.addHook('onClose', async () => {
+    await health.idle();
   });
 
   app.get(
@@ -69,7 +97,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: 'Reachability of the pinned S3 endpoint',
         description:
-          'DNS (with private/public classification), TCP, TLS with certificate name check, an authenticated S3 request, credentials and clock skew; and, not critical, the rate-limit store (Redis PING). Cached for HEALTH_CACHE_TTL_MS.',
+          "DNS (with private/public classification), TCP, TLS with certificate name check, an authenticated S3 request, credentials and clock skew; and, not critical, the rate-limit store (Redis PING) and the last store probe's findings (S3_STORE_PROBE_FILE, written by `s3-presign doctor --probe-store`). Cached for HEALTH_CACHE_TTL_MS.",
         tags: ['operations'],
         response: { 200: healthReportSchema, 503: healthReportSchema },
       },

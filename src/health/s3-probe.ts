@@ -37,8 +37,15 @@ import type { S3Client } from '@aws-sdk/client-s3';
 export type S3ProbeOperation = 'HeadBucket' | 'HeadObject' | 'GetObject';
 
 /** Stable failure codes of the s3 check. */
-export type S3ProbeFailureCode =
-  'S3_AUTH_FAILED' | 'S3_UNREACHABLE' | 'S3_TIMEOUT' | 'S3_NO_SUCH_BUCKET' | 'S3_FORBIDDEN' | 'S3_ERROR';
+export const S3_PROBE_FAILURE_CODES = [
+  'S3_AUTH_FAILED',
+  'S3_UNREACHABLE',
+  'S3_TIMEOUT',
+  'S3_NO_SUCH_BUCKET',
+  'S3_FORBIDDEN',
+  'S3_ERROR',
+] as const;
+export type S3ProbeFailureCode = (typeof S3_PROBE_FAILURE_CODES)[number];
 
 export type S3ProbeOutcome = {
   ok: boolean;

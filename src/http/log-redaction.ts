@@ -13,7 +13,7 @@ const REDACTED = 'REDACTED';
  * A secret by its shape. Every alternative is linear on any input (a log line can hold what
  * an attacker sent): a literal start, or a run anchored to the start of a run.
  */
-const SECRET = new RegExp(
+export const SECRET = new RegExp(
   [
     // A value under a secret-bearing name: X-Amz-Signature, X-Amz-Credential,
     // X-Amz-Security-Token, AWSAccessKeyId, id_token, access_token, api_key, password, …

@@ -1,8 +1,15 @@
 // Prometheus metrics on a registry of the app's own, so two apps in one process (tests)
-// never share counters.
+// never share counters. Every label has a bounded set of values (test/http/metrics.test.ts):
+// route patterns, not URLs; check names and failure codes from closed lists; caller ids from
+// the clients file. The alert rules (deploy/prometheus/) and the dashboard (deploy/grafana/)
+// read these names: renaming one breaks them, and their tests say so.
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { EndpointMode } from '../endpoint/endpoint-mode.js';
+import { URL_CHECK_CODES } from '../errors.js';
+import { LIMIT_SIDES } from '../rate-limit/limiter.js';
 
 export interface ServiceMetrics {
   registry: Registry;
@@ -15,6 +22,19 @@ export interface ServiceMetrics {
   rateLimitDegraded: Counter<'policy'>;
   rateLimitRedisUp: Gauge;
   rateLimitTableFull: Counter<'side'>;
+  /** 1 while the check passed (or was skipped) in the last health report, 0 while it failed. */
+  healthCheckUp: Gauge<'check'>;
+  healthCheckDuration: Gauge<'check'>;
+  /** When the last health report was taken, so a stale one can be told apart. */
+  healthCheckedAt: Gauge;
+  /** Seconds until the signing credentials expire; absent for credentials that never do. */
+  credentialsExpiry: Gauge<'source'>;
+  overloadRefused: Counter;
+  buildInfo: Gauge<'version' | 'node' | 'mode'>;
+  /** Registers work for each scrape to start (never to wait for): see beforeScrape. */
+  onScrape(hook: () => void): void;
+  /** Called by GET /metrics before it renders. */
+  beforeScrape(): void;
 }
 
 declare module 'fastify' {
@@ -23,9 +43,47 @@ declare module 'fastify' {
   }
 }
 
-export function createServiceMetrics(): ServiceMetrics {
+export interface ServiceIdentity {
+  mode: EndpointMode['kind'];
+  /** Defaults to this package's version. */
+  version?: string;
+}
+
+export function createServiceMetrics(identity: ServiceIdentity): ServiceMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const scrapeHooks: Array<() => void> = [];
+  const urlsRejected = new Counter({
+    name: 's3presign_urls_rejected_total',
+    help: 'Presigned URLs the validator refused to return, by the first failed check',
+    labelNames: ['code'],
+    registers: [registry],
+  });
+  // Every code starts at 0: increase() sees the first refusal of a code only after a sample
+  // without it, and one refusal is what the alert pages on.
+  for (const code of URL_CHECK_CODES) urlsRejected.inc({ code }, 0);
+  const rateLimitTableFull = new Counter({
+    name: 's3presign_rate_limit_table_full_total',
+    help: "Requests refused because this process's table of rate-limit windows was full, by side (callers, anonymous)",
+    labelNames: ['side'],
+    registers: [registry],
+  });
+  // Both sides start at 0 too, so the first refusal shows in increase().
+  for (const side of LIMIT_SIDES) rateLimitTableFull.inc({ side }, 0);
+  const buildInfo = new Gauge({
+    name: 's3presign_build_info',
+    help: 'Always 1: the running version, the Node.js major line and the endpoint mode',
+    labelNames: ['version', 'node', 'mode'],
+    registers: [registry],
+  });
+  buildInfo.set(
+    {
+      version: identity.version ?? packageVersion(),
+      node: process.versions.node.split('.')[0] ?? 'unknown',
+      mode: identity.mode,
+    },
+    1,
+  );
   return {
     registry,
     urlsIssued: new Counter({
@@ -34,12 +92,7 @@ export function createServiceMetrics(): ServiceMetrics {
       labelNames: ['operation'],
       registers: [registry],
     }),
-    urlsRejected: new Counter({
-      name: 's3presign_urls_rejected_total',
-      help: 'Presigned URLs the validator refused to return, by the first failed check',
-      labelNames: ['code'],
-      registers: [registry],
-    }),
+    urlsRejected,
     requestDuration: new Histogram({
       name: 's3presign_http_request_duration_seconds',
       help: 'HTTP request duration by route and status',
@@ -77,13 +130,50 @@ export function createServiceMetrics(): ServiceMetrics {
       help: '1 while the connection to the rate-limit Redis is ready, else 0 (always 0 without RATE_LIMIT_REDIS_URL)',
       registers: [registry],
     }),
-    rateLimitTableFull: new Counter({
-      name: 's3presign_rate_limit_table_full_total',
-      help: "Requests refused because this process's table of rate-limit windows was full, by side (callers, anonymous)",
-      labelNames: ['side'],
+    rateLimitTableFull,
+    healthCheckUp: new Gauge({
+      name: 's3presign_health_check_up',
+      help: 'Each /healthz check in the last report (refreshed every HEALTH_CACHE_TTL_MS at most): 1 passed or skipped, 0 failed',
+      labelNames: ['check'],
       registers: [registry],
     }),
+    healthCheckDuration: new Gauge({
+      name: 's3presign_health_check_duration_seconds',
+      help: 'How long each /healthz check took in the last report',
+      labelNames: ['check'],
+      registers: [registry],
+    }),
+    healthCheckedAt: new Gauge({
+      name: 's3presign_health_checked_timestamp_seconds',
+      help: 'When the last health report was taken (Unix time); 0 before the first',
+      registers: [registry],
+    }),
+    credentialsExpiry: new Gauge({
+      name: 's3presign_credentials_expiry_seconds',
+      help: 'Seconds until the signing credentials seen by the last health report expire, by where they came from; absent when they never expire',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
+    overloadRefused: new Counter({
+      name: 's3presign_overload_refused_total',
+      help: 'Presign requests refused with 503 OVERLOADED because the event loop lagged past OVERLOAD_MAX_EVENT_LOOP_DELAY_MS',
+      registers: [registry],
+    }),
+    buildInfo,
+    onScrape(hook) {
+      scrapeHooks.push(hook);
+    },
+    beforeScrape() {
+      for (const hook of scrapeHooks) hook();
+    },
   };
+}
+
+function packageVersion(): string {
+  // package.json sits two levels above this file in src/ and in dist/ alike (the image copies it).
+  const raw: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  const version = (raw as { version?: unknown }).version;
+  return typeof version === 'string' ? version : 'unknown';
 }
 
 async function metricsPlugin(app: FastifyInstance, options: { metrics: ServiceMetrics }): Promise<void> {
@@ -102,6 +192,7 @@ async function metricsPlugin(app: FastifyInstance, options: { metrics: ServiceMe
     done();
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    metrics.beforeScrape();
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });

@@ -34,11 +34,11 @@ import { callerDefaults } from '../presign/routes.js';
 import { MAX_SINGLE_PUT_BYTES } from '../presign/schemas.js';
 import { pickUploadKey } from '../uploads/keys.js';
 import { checkPartNumber, defaultPartSize, MAX_PARTS, MIN_PART_BYTES, partLayout, sizeOfPart } from './part-rules.js';
+import { completedEtag } from './completed-etag.js';
 import { fromS3Error } from './s3-errors.js';
 import { UploadTokens, type UploadState } from './upload-token.js';
+import { UPLOAD_LIFETIME_SECONDS } from './upload-lifetime.js';
 
-/** How long the service keeps signing parts for an upload; match it with a bucket lifecycle rule. */
-export const UPLOAD_LIFETIME_SECONDS = 7 * 24 * 3600;
 /** How long a key picked by grantCreate waits for its create call. */
 const CREATE_GRANT_SECONDS = 600;
 
@@ -119,7 +119,7 @@ export class MultipartService {
       );
       s3UploadId = created.UploadId;
     } catch (error) {
-      throw fromS3Error(error, 'creating the multipart upload');
+      throw fromS3Error(error, 'CreateMultipartUpload');
     }
     if (!s3UploadId) throw new AppError('S3_REQUEST_FAILED', 'S3 created the upload but returned no upload ID');
     const expiresAt = Math.floor(this.#now().getTime() / 1000) + UPLOAD_LIFETIME_SECONDS;
@@ -234,8 +234,10 @@ export class MultipartService {
         { field: 'parts' },
       );
     }
+    const client = this.#client(state.bucket);
+    let completed;
     try {
-      const completed = await this.#client(state.bucket).send(
+      completed = await client.send(
         new CompleteMultipartUploadCommand({
           Bucket: state.bucket,
           Key: input.key,
@@ -243,9 +245,16 @@ export class MultipartService {
           MultipartUpload: { Parts: input.parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })) },
         }),
       );
-      return { bucket: state.bucket, key: input.key, etag: completed.ETag ?? '', size };
     } catch (error) {
-      throw fromS3Error(error, 'completing the multipart upload');
+      throw fromS3Error(error, 'CompleteMultipartUpload');
+    }
+    try {
+      const etag = await completedEtag(client, state.bucket, input.key, completed.ETag);
+      return { bucket: state.bucket, key: input.key, etag, size };
+    } catch (error) {
+      throw new AppError('S3_REQUEST_FAILED', `completing the multipart upload: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -260,7 +269,7 @@ export class MultipartService {
         new AbortMultipartUploadCommand({ Bucket: state.bucket, Key: key, UploadId: state.s3UploadId }),
       );
     } catch (error) {
-      throw fromS3Error(error, 'aborting the multipart upload');
+      throw fromS3Error(error, 'AbortMultipartUpload');
     }
   }
 
@@ -302,6 +311,14 @@ export class MultipartService {
     };
   }
 
+  /**
+   * Throws the 4xx any call on this upload would meet (operation, prefix, token, deadline).
+   * Routes call it before they read a body: a made-up upload ID costs no parse.
+   */
+  checkUpload(caller: Caller, input: UploadRef): void {
+    this.#open(caller, input);
+  }
+
   /** The upload behind the caller's token, once the key is inside its prefixes. */
   #open(caller: Caller, input: UploadRef): UploadState {
     if (!caller.policy.operations.includes('put')) {
@@ -340,7 +357,7 @@ export class MultipartService {
         marker = listed.NextPartNumberMarker;
       }
     } catch (error) {
-      throw fromS3Error(error, 'listing the parts');
+      throw fromS3Error(error, 'ListParts');
     }
     return parts;
   }

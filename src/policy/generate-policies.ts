@@ -1,17 +1,20 @@
 // The three policies that make the pinned private route mandatory, derived from the service's
 // own configuration: the bucket policy (refuse what does not arrive through the listed VPC
 // endpoints), the VPC endpoint policy (the endpoint reaches only these buckets) and the
-// service role's least-privilege identity policy. Pure: the CLI and the tests call it.
+// service role's least-privilege identity policy; and beside them the bucket's lifecycle rule
+// for abandoned multipart uploads. Pure: the CLI and the tests call it.
 import type { ClientDefinition } from '../auth/callers.js';
 import type { EndpointMode } from '../endpoint/endpoint-mode.js';
 import { parseBucket, type AccessPointArn } from '../endpoint/bucket-name.js';
+import { UPLOAD_LIFETIME_SECONDS } from '../multipart/upload-lifetime.js';
 import type { Operation } from '../presign/presigner.js';
+import { adminArnProblem, serviceLinkedRolesPattern, serviceRoleProblem } from './principal-arn.js';
 import { DOCTOR_ACTION, SERVICE_ACTIONS, actionsFor } from './service-actions.js';
 
 export interface PolicyStatement {
   Sid: string;
   Effect: 'Allow' | 'Deny';
-  Principal?: '*' | { AWS: string | string[] };
+  Principal?: '*' | { AWS: string | string[] } | { Service: string | string[] };
   Action: string[];
   Resource: string[];
   Condition?: Record<string, Record<string, string[]>>;
@@ -22,10 +25,22 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
+/** The body of `aws s3api put-bucket-lifecycle-configuration` (and of PutBucketLifecycleConfiguration). */
+export interface LifecycleConfiguration {
+  Rules: Array<{
+    ID: string;
+    Status: 'Enabled';
+    Filter: { Prefix: string };
+    AbortIncompleteMultipartUpload: { DaysAfterInitiation: number };
+  }>;
+}
+
 export interface PolicySet {
   bucketPolicy: PolicyDocument;
   endpointPolicy: PolicyDocument;
   servicePolicy: PolicyDocument;
+  /** Not a policy: the rule that makes S3 drop the parts of uploads nobody completes. */
+  lifecycleConfiguration: LifecycleConfiguration;
   /** One resource policy per access point in the allowlist, keyed by its ARN; absent without any. */
   accessPointPolicies?: Record<string, PolicyDocument>;
 }
@@ -44,8 +59,10 @@ export interface PolicyInput {
   buckets: readonly string[];
   /** The VPC endpoints requests may arrive through (interface mode adds the pinned one). */
   vpceIds: readonly string[];
-  /** Principals (`aws:PrincipalArn`, wildcards allowed) the bucket policy never refuses. */
+  /** Principals (`aws:PrincipalArn`, each written out: no wildcards) the bucket policy never refuses. */
   adminArns: readonly string[];
+  /** The service's own role (or a session ARN of it), when known: no admin ARN may name it. */
+  serviceRole?: { arn: string; /** Where it came from, for the messages: a flag or a variable. */ source: string };
   /** From the clients file; undefined: every key of every bucket, both operations. */
   grants?: readonly KeyGrant[];
   /** The bucket behind the access points, whose policy delegates to them. */
@@ -61,7 +78,6 @@ export class PolicyInputError extends Error {
 const VPCE_ID = /^vpce-[0-9a-f]{8,17}$/;
 /** A Terraform `templatefile` reference, for IDs only known once the endpoints exist. */
 const TEMPLATE_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
-const PRINCIPAL_ARN = /^arn:([a-z-]+):(iam|sts)::(\d{12}):([A-Za-z0-9+=,.@_/*?-]+)$/;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** `vpce-1a2b3c4d-5e6f.s3.…` → `vpce-1a2b3c4d`: the DNS name is the endpoint ID plus a suffix. */
@@ -136,17 +152,12 @@ export function generatePolicies(input: PolicyInput): PolicySet {
     );
   }
 
+  const serviceRoleIssue = input.serviceRole && serviceRoleProblem(input.serviceRole, partition);
+  if (serviceRoleIssue) throw new PolicyInputError(serviceRoleIssue);
   const adminArns = unique(input.adminArns);
   for (const arn of adminArns) {
-    const match = PRINCIPAL_ARN.exec(arn);
-    if (!match) {
-      throw new PolicyInputError(
-        `--admin-arn "${arn}" is not an IAM principal ARN (arn:PARTITION:iam::ACCOUNT:role/NAME, user/NAME or root)`,
-      );
-    }
-    if (match[1] !== partition) {
-      throw new PolicyInputError(`--admin-arn "${arn}" is in partition ${match[1]}, the buckets are in ${partition}`);
-    }
+    const problem = adminArnProblem(arn, partition, input.serviceRole);
+    if (problem) throw new PolicyInputError(problem);
   }
 
   const targets = input.buckets.map((bucket) => {
@@ -186,7 +197,7 @@ export function generatePolicies(input: PolicyInput): PolicySet {
   // the probe's ListBucket only: bucket administration (Get/PutBucketPolicy) is never denied,
   // so a mistake here can always be corrected.
   const denied = uniqueTargets([...plainBuckets, ...(underlying ? [underlying] : [])]);
-  const outsideEndpoints = denyOutsideEndpoints(vpceIds, adminArns);
+  const outsideEndpoints = denyOutsideEndpoints(partition, vpceIds, adminArns);
   const bucketStatements: PolicyStatement[] = [];
   if (denied.length > 0) {
     bucketStatements.push({
@@ -225,6 +236,7 @@ export function generatePolicies(input: PolicyInput): PolicySet {
       },
     ]),
     servicePolicy: servicePolicy(targets, grants, input.doctorReadsPolicy === true, plainBuckets),
+    lifecycleConfiguration: abandonedUploadsRule(),
   };
   if (accessPoints.length > 0) {
     policySet.accessPointPolicies = Object.fromEntries(
@@ -246,11 +258,49 @@ export function generatePolicies(input: PolicyInput): PolicySet {
   return policySet;
 }
 
-function denyOutsideEndpoints(vpceIds: string[], adminArns: string[]): PolicyStatement['Condition'] {
-  // Conditions in one statement are ANDed: refused when neither through an endpoint nor an admin.
-  const condition: NonNullable<PolicyStatement['Condition']> = { StringNotEquals: { 'aws:SourceVpce': vpceIds } };
-  if (adminArns.length > 0) condition.ArnNotLike = { 'aws:PrincipalArn': adminArns };
-  return condition;
+/**
+ * AWS's network-perimeter bucket policy (aws-samples/data-perimeter-policy-examples,
+ * resource_based_policies/s3_bucket_policy.json, "EnforceNetworkPerimeter"). Conditions in one
+ * statement are ANDed, so a request is refused only when it is all of these: not through a
+ * listed endpoint; not an AWS service acting as itself (aws:PrincipalIsAWSService: inventory
+ * and server access log delivery); not a call an AWS service makes on a principal's behalf
+ * (aws:ViaAWSService); not a service-linked role (path aws-service-role/, which only AWS
+ * services can create roles in); and not one of the admin ARNs. The service's own role is
+ * none of these for a presigned URL: whoever fetches it calls S3 directly, as that role.
+ * The IfExists forms refuse what lacks the key (an unsigned request has neither).
+ */
+function denyOutsideEndpoints(
+  partition: string,
+  vpceIds: string[],
+  adminArns: string[],
+): NonNullable<PolicyStatement['Condition']> {
+  return {
+    StringNotEquals: { 'aws:SourceVpce': vpceIds },
+    BoolIfExists: { 'aws:PrincipalIsAWSService': ['false'], 'aws:ViaAWSService': ['false'] },
+    ArnNotLikeIfExists: { 'aws:PrincipalArn': [serviceLinkedRolesPattern(partition), ...adminArns] },
+  };
+}
+
+const DAY_SECONDS = 24 * 3600;
+
+/**
+ * Parts of an upload nobody completes or aborts are stored, and billed, until something aborts
+ * it. The service stops signing for an upload after UPLOAD_LIFETIME_SECONDS (UPLOAD_EXPIRED),
+ * so S3 may drop it from then on: the rule's age is that lifetime in whole days, rounded up so
+ * S3 (which adds the days to the upload's start, then rounds up to midnight UTC) never aborts
+ * one the service still serves. One rule for the whole bucket: AWS recommends one on every bucket.
+ */
+function abandonedUploadsRule(): LifecycleConfiguration {
+  return {
+    Rules: [
+      {
+        ID: 's3-presign-abort-incomplete-multipart-uploads',
+        Status: 'Enabled',
+        Filter: { Prefix: '' },
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: Math.ceil(UPLOAD_LIFETIME_SECONDS / DAY_SECONDS) },
+      },
+    ],
+  };
 }
 
 function servicePolicy(

@@ -13,11 +13,13 @@ import {
   type KeyGrant,
   type PolicySet,
 } from './generate-policies.js';
+import { roleOf } from './principal-arn.js';
 
 export const POLICY_OPTIONS = {
   bucket: { type: 'string', multiple: true },
   'vpce-id': { type: 'string', multiple: true },
   'admin-arn': { type: 'string', multiple: true },
+  'service-role-arn': { type: 'string' },
   clients: { type: 'string' },
   'access-point-bucket': { type: 'string' },
   doctor: { type: 'boolean' },
@@ -26,6 +28,7 @@ export const POLICY_OPTIONS = {
 export interface PolicyFlags {
   'vpce-id'?: string[];
   'admin-arn'?: string[];
+  'service-role-arn'?: string;
   clients?: string;
   'access-point-bucket'?: string;
   doctor?: boolean;
@@ -34,7 +37,14 @@ export interface PolicyFlags {
 
 export { PolicyInputError };
 
-/** The policy set for a configuration and the command's flags; throws PolicyInputError. */
+/**
+ * The policy set for a configuration and the command's flags; throws PolicyInputError.
+ *
+ * The service's role, against which the admin ARNs are checked, is `--service-role-arn` or
+ * else AWS_ROLE_ARN (IRSA's variable, set where the service runs). sts:GetCallerIdentity is
+ * not asked: the command usually runs with an operator's credentials, whose role is exactly
+ * what `--admin-arn` names, and it runs offline (the Terraform template is generated in CI).
+ */
 export async function policiesFor(
   config: Config,
   flags: PolicyFlags,
@@ -46,6 +56,7 @@ export async function policiesFor(
     buckets: config.buckets,
     vpceIds: flags['vpce-id'] ?? [],
     adminArns: flags['admin-arn'] ?? [],
+    serviceRole: serviceRoleOf(flags, env),
     grants: clientsFile === undefined ? undefined : await grantsFromClientsFile(clientsFile, config),
     accessPointBucket: flags['access-point-bucket'],
     doctorReadsPolicy: flags.doctor === true,
@@ -72,7 +83,7 @@ export async function runPolicyCommand(
   const policyBucket = flags['access-point-bucket'] ?? plain[0] ?? 'BUCKET';
   const sections: Array<[string, string[], unknown]> = [
     [
-      'Bucket policy: refuses the service actions unless they arrive through the listed VPC endpoints (aws:SourceVpce); the admin ARNs are never refused',
+      'Bucket policy: refuses the service actions unless they arrive through the listed VPC endpoints (aws:SourceVpce); AWS services acting for themselves or for a caller, service-linked roles and the admin ARNs are not refused',
       [`aws s3api put-bucket-policy --bucket ${policyBucket} --policy file://bucket-policy.json`],
       policies.bucketPolicy,
     ],
@@ -89,6 +100,14 @@ export async function runPolicyCommand(
         'aws iam put-role-policy --role-name ROLE --policy-name s3-presign --policy-document file://service-policy.json',
       ],
       policies.servicePolicy,
+    ],
+    [
+      `Lifecycle configuration: S3 aborts multipart uploads still incomplete ${policies.lifecycleConfiguration.Rules[0]?.AbortIncompleteMultipartUpload.DaysAfterInitiation} days after they began (when their upload IDs expire), so abandoned parts stop being billed. It replaces the bucket's whole lifecycle configuration: if get-bucket-lifecycle-configuration prints rules, put this one beside them in the file`,
+      lifecycleBuckets(config, flags).flatMap((bucket) => [
+        `aws s3api get-bucket-lifecycle-configuration --bucket ${bucket}`,
+        `aws s3api put-bucket-lifecycle-configuration --bucket ${bucket} --lifecycle-configuration file://lifecycle-configuration.json`,
+      ]),
+      policies.lifecycleConfiguration,
     ],
   ];
   for (const [arn, document] of Object.entries(policies.accessPointPolicies ?? {})) {
@@ -108,6 +127,25 @@ export async function runPolicyCommand(
       .join('\n\n') + '\n',
   );
   return 0;
+}
+
+/** The buckets that hold the uploads: the plain ones, and the one behind the access points. */
+function lifecycleBuckets(config: Config, flags: PolicyFlags): string[] {
+  const plain = config.buckets.filter((bucket) => !bucket.startsWith('arn:'));
+  const behind = flags['access-point-bucket'];
+  return [...new Set([...plain, ...(behind === undefined ? [] : [behind])])];
+}
+
+function serviceRoleOf(
+  flags: PolicyFlags,
+  env: Readonly<Record<string, string | undefined>>,
+): { arn: string; source: string } | undefined {
+  if (flags['service-role-arn'] !== undefined) return { arn: flags['service-role-arn'], source: '--service-role-arn' };
+  // Only a check: a variable that names no role is the SDK's to refuse, not a reason to stop here.
+  const fromEnvironment = env.AWS_ROLE_ARN;
+  return fromEnvironment !== undefined && roleOf(fromEnvironment)
+    ? { arn: fromEnvironment, source: 'AWS_ROLE_ARN' }
+    : undefined;
 }
 
 /** The endpoints the bucket policy admits: the ones whose policy this is. */

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authorize, type Caller } from '../auth/policy.js';
 import type { RouteAccess } from '../auth/route-access.js';
 import type { Config } from '../config/config.js';
+import { refuseUnverifiedChecksums } from '../endpoint/checksum-algorithms.js';
 import { AppError, isAppError } from '../errors.js';
 import { errorResponses, errorResponseSchema } from '../http/error-schema.js';
 import { render, validationError } from '../http/error-handler.js';
@@ -37,9 +38,13 @@ function serializePresigned(presigned: PresignedUrl) {
   return { ...presigned, expiresAt: presigned.expiresAt.toISOString() };
 }
 
-/** The one way every route mints a URL: the caller's policy, then the presigner, then the count. */
+/**
+ * The one way every route mints a URL: the caller's policy, a checksum only where the store
+ * verifies it, then the presigner, then the count.
+ */
 export async function issueForCaller(app: FastifyInstance, caller: Caller, request: PresignRequest) {
   authorize(caller, request);
+  refuseUnverifiedChecksums({ ...request }, app.config.store.verifiedChecksums);
   const presigned = await app.signing.presigner.presign(request);
   app.metrics.urlsIssued.inc({ operation: request.operation });
   return serializePresigned(presigned);

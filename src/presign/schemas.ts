@@ -9,11 +9,11 @@ export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 const TOKEN = '[A-Za-z0-9!#$&^_.+-]+';
 // type/subtype with optional parameters, RFC 9110 tokens; a quoted value holds nothing that
 // a key could not (HEADER_FORBIDDEN_CLASS: controls, NEL, line separators), so nothing that could end a header.
-const MEDIA_TYPE = new RegExp(
+export const MEDIA_TYPE = new RegExp(
   `^${TOKEN}/${TOKEN}(?:[ \\t]*;[ \\t]*${TOKEN}=(?:${TOKEN}|"[^"\\\\${HEADER_FORBIDDEN_CLASS}]*"))*$`,
 );
 /** Text bound for a header: the rule object keys follow. */
-const HEADER_TEXT = new RegExp(`^[^${HEADER_FORBIDDEN_CLASS}]*$`);
+export const HEADER_TEXT = new RegExp(`^[^${HEADER_FORBIDDEN_CLASS}]*$`);
 
 export const objectKeySchema = z
   .string()
@@ -50,7 +50,9 @@ export const presignRequestSchema = z
       .string()
       .regex(/^[A-Za-z0-9+/]{43}=$/, { error: 'must be the base64 SHA-256 of the body (44 characters)' })
       .optional()
-      .describe('put only: base64 SHA-256 of the body; S3 refuses other bytes'),
+      .describe(
+        'put only: base64 SHA-256 of the body; the store refuses other bytes. Refused with 400 CHECKSUM_NOT_VERIFIED where the store does not verify SHA-256 (S3_STORE_CHECKSUMS)',
+      ),
     responseContentDisposition: z
       .string()
       .min(1)

@@ -25,6 +25,7 @@ export const WINDOW_CAPACITY = { callers: 100_000, anonymous: 10_000 } as const;
 
 /** Whose windows a limit counts: callers' budgets, or anonymous clients' by address. */
 export type LimitSide = keyof typeof WINDOW_CAPACITY;
+export const LIMIT_SIDES = Object.keys(WINDOW_CAPACITY) as LimitSide[];
 
 export interface RateLimiterOptions {
   redis: RedisSettings | undefined;

@@ -1,8 +1,8 @@
 // `s3-presign upload FILE --key K`: an operator's upload of any size through the pinned
-// route. Small files go up in one PUT that binds their length and SHA-256; larger ones as a
-// multipart upload whose part URLs each bind their exact length. Every URL comes from the
-// service's own Presigner, so each passed the validator; create, complete and abort go
-// through the pinned client.
+// route. Small files go up in one PUT that binds their length (and SHA-256, where the store
+// verifies it); larger ones as a multipart upload whose part URLs each bind their exact
+// length. Every URL comes from the service's own Presigner, so each passed the validator;
+// create, complete and abort go through the pinned client.
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import {
@@ -10,6 +10,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
 } from '@aws-sdk/client-s3';
+import { completedEtag } from '../multipart/completed-etag.js';
 import type { PresignerBundle } from '../presign/create-presigner.js';
 import type { PresignedPart } from '../presign/presigner.js';
 
@@ -35,6 +36,8 @@ export interface UploadOptions {
   expiresIn: number;
   multipartThreshold: number;
   partSize: number;
+  /** Whether a single PUT signs the file's SHA-256: only where the store verifies it (S3_STORE_CHECKSUMS). */
+  bindSha256: boolean;
   /** Told the bytes sent so far, after each chunk. */
   onProgress?: (sent: number, total: number, detail: string) => void;
 }
@@ -45,6 +48,8 @@ export interface UploadResult {
   size: number;
   etag: string;
   parts: number;
+  /** The SHA-256 a single PUT bound, which the store checked against the bytes. */
+  checksumSha256?: string;
 }
 
 export class UploadError extends Error {}
@@ -79,6 +84,7 @@ async function uploadWhole(
   options: UploadOptions,
 ): Promise<UploadResult> {
   const body = await readRange(handle, 0, size);
+  const checksumSha256 = options.bindSha256 ? createHash('sha256').update(body).digest('base64') : undefined;
   const presigned = await signing.presigner.presign({
     operation: 'put',
     bucket: options.bucket,
@@ -86,11 +92,18 @@ async function uploadWhole(
     expiresIn: options.expiresIn,
     contentType: options.contentType,
     contentLength: size,
-    checksumSha256: createHash('sha256').update(body).digest('base64'),
+    checksumSha256,
   });
   const etag = await send(presigned.url, presigned.headers, body, 'the upload');
   options.onProgress?.(size, size, 'one PUT');
-  return { bucket: options.bucket, key: options.key, size, etag, parts: 1 };
+  return {
+    bucket: options.bucket,
+    key: options.key,
+    size,
+    etag,
+    parts: 1,
+    ...(checksumSha256 ? { checksumSha256 } : {}),
+  };
 }
 
 async function uploadInParts(
@@ -145,7 +158,10 @@ async function uploadInParts(
         },
       }),
     );
-    return { bucket: options.bucket, key: options.key, size, etag: completed.ETag ?? '', parts: partCount };
+    const etag = await completedEtag(client, options.bucket, options.key, completed.ETag).catch((error: unknown) => {
+      throw new UploadError(`the upload is complete, but ${(error as Error).message}`);
+    });
+    return { bucket: options.bucket, key: options.key, size, etag, parts: partCount };
   } catch (error) {
     // Parts of an unfinished upload are stored (and billed) until aborted.
     await client

@@ -19,6 +19,7 @@ import {
   UPLOAD_CLIENT_ACCESS,
 } from './common.js';
 import { objectUrl } from './object-url.js';
+import { uploadCheckedBeforeBody } from './upload-before-body.js';
 
 const keyQuery = z.strictObject({ key: z.string().min(1).max(1024).describe('The key /s3/multipart returned') });
 const uploadIdParams = z.strictObject({
@@ -223,6 +224,10 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
     '/s3/multipart/:uploadId/complete',
     {
       config,
+      preParsing: uploadCheckedBeforeBody((request) => ({
+        key: (request.query as Record<string, unknown>).key,
+        uploadId: (request.params as Record<string, unknown>).uploadId,
+      })),
       schema: {
         ...common,
         summary: 'Companion: complete a multipart upload',

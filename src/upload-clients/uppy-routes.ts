@@ -15,9 +15,8 @@ import { errorResponses } from '../http/error-schema.js';
 import { MAX_OBJECT_BYTES, smallestPartSize } from '../multipart/part-rules.js';
 import { browserHeaders, DEFAULT_CONTENT_TYPE, mediaType, sizeRequired, UPLOAD_CLIENT_ACCESS } from './common.js';
 import { objectUrl } from './object-url.js';
-import { completionPartsFromXml, xmlDocument } from './s3-xml.js';
-
-const MAX_XML_BODY_BYTES = 1024 * 1024;
+import { completionPartsFromXml, MAX_COMPLETION_XML_BYTES, xmlDocument } from './s3-xml.js';
+import { uploadCheckedBeforeBody } from './upload-before-body.js';
 
 /** Uppy's `PresignableRequest`, one shape per S3 call it makes. */
 const signRequestSchema = z
@@ -141,7 +140,8 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
   // not JSON (an empty body typed as the file, or S3's CompleteMultipartUpload document).
   await app.register(async (xml) => {
     xml.removeAllContentTypeParsers();
-    xml.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_XML_BODY_BYTES }, (_request, body, done) =>
+    // The largest completion Uppy sends, and not a byte more (see MAX_COMPLETION_XML_BYTES).
+    xml.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_COMPLETION_XML_BYTES }, (_request, body, done) =>
       done(null, body),
     );
     const xmlRoute = (summary: string, querystring: z.ZodType) => ({
@@ -196,7 +196,10 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
 
     xml.post(
       '/s3/uppy/complete',
-      xmlRoute('Uppy 6: complete a multipart upload', uploadQuery),
+      {
+        ...xmlRoute('Uppy 6: complete a multipart upload', uploadQuery),
+        preParsing: uploadCheckedBeforeBody((request) => request.query as Record<string, unknown>),
+      },
       async (request, reply) => {
         const upload = request.query as z.output<typeof uploadQuery>;
         const parts = completionPartsFromXml(typeof request.body === 'string' ? request.body : '');

@@ -51,7 +51,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: 'Get a PUT URL, or a browser form policy, for a new upload',
         description:
-          'For frontends. The service chooses the key (`<your prefix><uuid>/<sanitised filename>`) and signs content-type, content-length and, when given, x-amz-checksum-sha256: S3 refuses any other type, size or bytes. Send exactly the returned headers (browsers set content-length themselves). With `"method": "post"` the answer is a POST policy instead: post a multipart/form-data form to `url` with every returned field, then the file as the last field (`file`); S3 answers 201 and refuses another key, type or size.',
+          'For frontends. The service chooses the key (`<your prefix><uuid>/<sanitised filename>`) and signs content-type, content-length and, when given, x-amz-checksum-sha256: S3 refuses any other type, size or bytes (a checksumSha256 the store would not verify is refused with 400 CHECKSUM_NOT_VERIFIED). Send exactly the returned headers (browsers set content-length themselves). With `"method": "post"` the answer is a POST policy instead: post a multipart/form-data form to `url` with every returned field, then the file as the last field (`file`); S3 answers 201 and refuses another key, type or size.',
         tags: ['frontend'],
         security: [{ bearer: [] }],
         body: uploadRequestSchema,

@@ -189,12 +189,12 @@ function checkCredential(
   }
 }
 
-interface PolicyDocument {
+export interface PolicyDocument {
   expiration: unknown;
   conditions: unknown;
 }
 
-function decodePolicy(encoded: string | undefined, fail: Fail): PolicyDocument | undefined {
+export function decodePolicy(encoded: string | undefined, fail: Fail): PolicyDocument | undefined {
   if (!encoded || !BASE64.test(encoded)) {
     fail('POLICY_MALFORMED', 'Policy must be standard padded base64');
     return undefined;
@@ -218,11 +218,11 @@ function decodePolicy(encoded: string | undefined, fail: Fail): PolicyDocument |
   return parsed as PolicyDocument;
 }
 
-function checkExpiration(
+export function checkExpiration(
   expiration: unknown,
   signedAt: number | undefined,
   policy: ValidatorPolicy,
-  expectation: PostPolicyExpectation,
+  expectation: Pick<PostPolicyExpectation, 'expiresAt' | 'credentialsExpireAt'>,
   report: ValidationReport,
   fail: Fail,
 ): void {
@@ -284,7 +284,7 @@ function checkConditions(
       exact.set(name, value);
       continue;
     }
-    fail('POLICY_CONDITIONS', `condition ${JSON.stringify(condition)} is not an exact match or the size range`);
+    fail('POLICY_CONDITIONS', `condition ${describeCondition(condition)} is not an exact match or the size range`);
   }
   const [min, max] = expectation.contentLengthRange;
   if (range === undefined) fail('POLICY_CONDITIONS', 'content-length-range is missing: S3 would take any size');
@@ -301,5 +301,15 @@ function checkConditions(
   }
   for (const name of exact.keys()) {
     if (!signed.has(name)) fail('POLICY_CONDITIONS', `condition on ${name}, which the form does not send`);
+  }
+}
+
+/** A condition as a message names it: its JSON (the message is cut short later), or its kind when nested too deep to print. */
+function describeCondition(condition: unknown): string {
+  try {
+    return String(JSON.stringify(condition));
+  } catch {
+    // JSON.stringify recurses: thousands of nested arrays overflow the stack.
+    return Array.isArray(condition) ? 'a nested array' : 'a nested object';
   }
 }

@@ -4,10 +4,27 @@ import { URL_CHECK_CODES } from '../errors.js';
 import { ENDPOINT_MODE_KINDS } from '../endpoint/endpoint-mode.js';
 import { errorResponses } from '../http/error-schema.js';
 import { clientAddressKey } from '../rate-limit/client-address.js';
+import { validatePostForm } from './post-form-validator.js';
 import { MAX_FAILURE_MESSAGE_LENGTH, validatePresignedUrl } from './url-validator.js';
 
+/** A form holds a dozen fields; boto3's, the SDK's and ours stay under 4 KB in all. */
+const MAX_FORM_FIELDS = 64;
+
 const verifyRequestSchema = z
-  .strictObject({ url: z.string().min(1).max(8192).describe('Any presigned URL, from this service or another tool') })
+  .strictObject({
+    url: z
+      .string()
+      .min(1)
+      .max(8192)
+      .describe("Any presigned URL, from this service or another tool; with `fields`, a POST policy form's URL"),
+    fields: z
+      .record(z.string().min(1).max(256), z.string().max(16384))
+      .refine((fields) => Object.keys(fields).length <= MAX_FORM_FIELDS, `at most ${MAX_FORM_FIELDS} fields`)
+      .optional()
+      .describe(
+        "A POST policy form's fields (boto3's generate_presigned_post, the AWS SDK's createPresignedPost, POST /uploads with method post): the form is then judged, not a URL",
+      ),
+  })
   .meta({ id: 'VerifyRequest' });
 
 const verifyReportSchema = z
@@ -49,17 +66,24 @@ export const verifyRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
       schema: {
-        summary: 'Validate a presigned URL against the pinned endpoint mode',
+        summary: 'Validate a presigned URL, or a POST policy form, against the pinned endpoint mode',
         description:
-          'Runs the checks every minted URL passes (canonical form, host, path, algorithm, scope, dates, expiry, signed headers, parameters, token, signature format). 200 with the report whether or not the URL is valid; the report holds one failure per check, so it stays small whatever the URL. Rate limited per client address (VERIFY_RATE_LIMIT_MAX per VERIFY_RATE_LIMIT_WINDOW_SECONDS).',
+          'Runs the checks every minted URL passes (canonical form, host, path, bucket allowlist, algorithm, scope, dates, expiry, signed headers, parameters, token, signature format). With `fields`, judges a POST policy form from any tool: its URL by the same canonical-form and location rules, its SigV4 fields, and its policy document (well formed, expiry within the maximum, bound to the bucket, a condition met by every field). 200 with the report whether or not it is valid; the report holds one failure per check, so it stays small whatever the input. Rate limited per client address (VERIFY_RATE_LIMIT_MAX per VERIFY_RATE_LIMIT_WINDOW_SECONDS).',
         tags: ['verify'],
         body: verifyRequestSchema,
         response: { 200: verifyReportSchema, ...errorResponses(400, 413, 415, 429, 500) },
       },
     },
-    async (request) => ({
-      mode: app.config.mode.kind,
-      ...validatePresignedUrl(request.body.url, app.signing.policy),
-    }),
+    async (request) => {
+      // A URL (or form) for a bucket outside S3_BUCKETS is one the service would never sign.
+      const expectation = { allowedBuckets: app.config.buckets };
+      const { url, fields } = request.body;
+      return {
+        mode: app.config.mode.kind,
+        ...(fields === undefined
+          ? validatePresignedUrl(url, app.signing.policy, expectation)
+          : validatePostForm({ url, fields }, app.signing.policy, expectation)),
+      };
+    },
   );
 };

@@ -1,7 +1,13 @@
 // Scheme, host, port and path: the parts of a URL the signature cannot vouch for, held to
 // where the pinned mode says this bucket's URLs must go.
 import type { EndpointMode } from '../endpoint/endpoint-mode.js';
-import { BucketAddressError, expectedLocation, isLegacyGlobalHost, modeHosts } from '../endpoint/expected-location.js';
+import {
+  BucketAddressError,
+  expectedLocation,
+  isLegacyGlobalHost,
+  modeHosts,
+  type ExpectedLocation,
+} from '../endpoint/expected-location.js';
 import { objectKeyProblem } from '../endpoint/object-key.js';
 import { encodeObjectKey, uriEncode } from '../endpoint/s3-uri-encoding.js';
 import type { Fail } from './check-failures.js';
@@ -25,49 +31,9 @@ export function checkLocation(
   report: ValidationReport,
   fail: Fail,
 ): void {
-  if (isLegacyGlobalHost(url.hostname)) {
-    fail('URL_GLOBAL_ENDPOINT', `host ${url.hostname} is the legacy global S3 endpoint, never a pinned route`);
-    return;
-  }
-  const bucket = expectation.bucket ?? inferBucket(url.host, rawPath, mode);
-  if (bucket === undefined) {
-    fail('URL_HOST', `host ${url.host} is not an S3 endpoint of the pinned ${describeMode(mode)}`);
-    return;
-  }
-  let expected;
-  try {
-    expected = expectedLocation(mode, bucket);
-  } catch (error) {
-    if (!(error instanceof BucketAddressError)) throw error;
-    fail('URL_HOST', error.message);
-    return;
-  }
-  report.bucket = bucket;
-  report.addressing = expected.addressing;
-  report.region = expected.signingRegion;
-
-  if (url.protocol !== expected.protocol) {
-    fail('URL_SCHEME', `scheme must be ${expected.protocol.slice(0, -1)}, got ${url.protocol.slice(0, -1)}`);
-  }
+  const expected = checkBucketEndpoint(url, rawPath, mode, expectation, report, fail);
+  if (expected === undefined) return;
   const keyPrefix = `${expected.pathPrefix}/`;
-  if (url.host !== expected.host) {
-    // Only the mode's own host for the other style is a style mistake; any other host is the wrong route.
-    // Modes with one style still have an obvious other-style spelling of their host.
-    const hosts = modeHosts(mode);
-    const pathStyleHost = hosts.pathStyleHost ?? hosts.bucketHostSuffix?.slice(1);
-    const virtualHost = `${bucket}${hosts.bucketHostSuffix ?? `.${hosts.pathStyleHost}`}`;
-    const styleMismatch =
-      expected.addressing === 'virtual-hosted'
-        ? url.host === pathStyleHost && rawPath.startsWith(`${hosts.basePath}/${uriEncode(bucket)}/`)
-        : url.host === virtualHost;
-    fail(
-      styleMismatch ? 'URL_ADDRESSING_STYLE' : 'URL_HOST',
-      styleMismatch
-        ? `bucket "${bucket}" must be addressed ${expected.addressing} under the pinned ${describeMode(mode)} (host ${expected.host})`
-        : `host must be ${expected.host}, got ${url.host}`,
-    );
-    return;
-  }
   if (!rawPath.startsWith(keyPrefix)) {
     fail('URL_PATH', `path must start with ${keyPrefix}`);
     return;
@@ -97,6 +63,69 @@ export function checkLocation(
   if (encodeObjectKey(key) !== encodedKey) {
     fail('URL_PATH', `the key is not encoded the way S3 expects: ${keyPrefix}${encodeObjectKey(key)}`);
   }
+}
+
+/**
+ * The bucket a URL (or a form's URL) addresses, held to the pinned mode: not the legacy
+ * global endpoint, a bucket the mode can address, on the allowlist when one is given, with
+ * the scheme and host the mode gives that bucket. The bucket's expected location when the
+ * host is right (its path is then the caller's to check), else undefined.
+ */
+export function checkBucketEndpoint(
+  url: ParsedOrigin,
+  rawPath: string,
+  mode: EndpointMode,
+  expectation: Pick<UrlExpectation, 'bucket' | 'allowedBuckets'>,
+  report: ValidationReport,
+  fail: Fail,
+): ExpectedLocation | undefined {
+  if (isLegacyGlobalHost(url.hostname)) {
+    fail('URL_GLOBAL_ENDPOINT', `host ${url.hostname} is the legacy global S3 endpoint, never a pinned route`);
+    return undefined;
+  }
+  const bucket = expectation.bucket ?? inferBucket(url.host, rawPath, mode);
+  if (bucket === undefined) {
+    fail('URL_HOST', `host ${url.host} is not an S3 endpoint of the pinned ${describeMode(mode)}`);
+    return undefined;
+  }
+  let expected;
+  try {
+    expected = expectedLocation(mode, bucket);
+  } catch (error) {
+    if (!(error instanceof BucketAddressError)) throw error;
+    fail('URL_HOST', error.message);
+    return undefined;
+  }
+  report.bucket = bucket;
+  report.addressing = expected.addressing;
+  report.region = expected.signingRegion;
+  if (expectation.allowedBuckets !== undefined && !expectation.allowedBuckets.includes(bucket)) {
+    // The URL may be well formed for its bucket: the other checks still run and say so.
+    fail('URL_BUCKET_NOT_ALLOWED', `bucket "${bucket}" is not on the bucket allowlist (S3_BUCKETS)`);
+  }
+
+  if (url.protocol !== expected.protocol) {
+    fail('URL_SCHEME', `scheme must be ${expected.protocol.slice(0, -1)}, got ${url.protocol.slice(0, -1)}`);
+  }
+  if (url.host !== expected.host) {
+    // Only the mode's own host for the other style is a style mistake; any other host is the wrong route.
+    // Modes with one style still have an obvious other-style spelling of their host.
+    const hosts = modeHosts(mode);
+    const pathStyleHost = hosts.pathStyleHost ?? hosts.bucketHostSuffix?.slice(1);
+    const virtualHost = `${bucket}${hosts.bucketHostSuffix ?? `.${hosts.pathStyleHost}`}`;
+    const styleMismatch =
+      expected.addressing === 'virtual-hosted'
+        ? url.host === pathStyleHost && rawPath.startsWith(`${hosts.basePath}/${uriEncode(bucket)}/`)
+        : url.host === virtualHost;
+    fail(
+      styleMismatch ? 'URL_ADDRESSING_STYLE' : 'URL_HOST',
+      styleMismatch
+        ? `bucket "${bucket}" must be addressed ${expected.addressing} under the pinned ${describeMode(mode)} (host ${expected.host})`
+        : `host must be ${expected.host}, got ${url.host}`,
+    );
+    return undefined;
+  }
+  return expected;
 }
 
 /**

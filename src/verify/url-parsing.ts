@@ -7,6 +7,7 @@ import type { Fail } from './check-failures.js';
 import { safeLocation } from './url-location.js';
 import { GET_OVERRIDES, SDK_PARAMETERS, SIGV4_PARAMETERS } from './url-parameters.js';
 import type { UrlExpectation } from './url-validator.js';
+import type { WorkCounter } from '../work-counter.js';
 
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:$/;
 const PORT_SUFFIX = /:\d+$/;
@@ -97,6 +98,51 @@ export function canonicalFormProblem(url: string, raw: RawUrl): string | undefin
       : /[A-Z]/.test(odd)
         ? `an uppercase letter "${odd}" in the host: it must be written in lowercase`
         : `"${odd}" in the authority: it must be a lowercase host name with an optional :port`;
+  }
+  if (raw.query !== undefined) {
+    const queryStart = beforeQuery + 1;
+    NOT_CANONICAL_IN_QUERY.lastIndex = queryStart;
+    const found = NOT_CANONICAL_IN_QUERY.exec(url);
+    if (found !== null && found.index < queryStart + raw.query.length) {
+      const position = found.index - queryStart;
+      return found[0].length === 1
+        ? `a raw "${found[0]}" at position ${position} of the query: a presigned URL's query holds only unreserved characters, %-escapes, "&" and one "=" per parameter (curl reads [ ] { } as globs)`
+        : `a second "=" in the parameter at position ${position} of the query: "=" in a value is written %3D`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * In the query, what the service's encoder (SigV4's UriEncode) never leaves raw: anything but
+ * the unreserved characters, `%` of an escape, `&` between parameters and one `=` per
+ * parameter. Searched from the query's start (sticky-free `g`, lastIndex set): linear, as each
+ * alternative is tried in constant time at a position, but a second `=` one, which reads on
+ * to the next `=` or `&` and so reads each character for one `=` only.
+ */
+const NOT_CANONICAL_IN_QUERY = /[^\w.~%&=-]|=[^&=]*=/g;
+
+/**
+ * Why the raw path holds a `.` or `..` segment, in any spelling (`..`, `%2e%2E`, `.%2e`, …), or
+ * undefined. Browsers, curl, undici and urllib3 remove such a segment and the one before it,
+ * Go, Java, curl --path-as-is and url.parse send it as written: `/../my-bucket/key` reaches
+ * bucket `my-bucket` for some clients and `..` for others, and `/base/../other/…` leaves a
+ * base path. So none is read as a bucket, a base path or a key. Each segment is looked at once
+ * (only those of at most six characters, the longest spelling, are decoded).
+ */
+export function dotSegmentProblem(path: string, work?: WorkCounter): string | undefined {
+  for (let start = 1; start <= path.length;) {
+    let end = path.indexOf('/', start);
+    if (end === -1) end = path.length;
+    if (work !== undefined) work.steps += end - start + 1;
+    if (end - start <= 6 && end > start) {
+      const segment = path.slice(start, end);
+      const decoded = segment.toLowerCase().replaceAll('%2e', '.');
+      if (decoded === '.' || decoded === '..') {
+        return `a "${decoded}" path segment ("${segment}" at position ${start}): browsers, curl and urllib3 drop it with the segment before, other clients send it, so they request different buckets and keys`;
+      }
+    }
+    start = end + 1;
   }
   return undefined;
 }

@@ -12,7 +12,7 @@ import type { Config } from '../config/config.js';
 import { failureCollector, type UrlCheckFailure } from './check-failures.js';
 import { checkSignature } from './signature-fields.js';
 import { checkLocation } from './url-location.js';
-import { canonicalFormProblem, parseOrigin, parseQuery, splitRawUrl } from './url-parsing.js';
+import { canonicalFormProblem, dotSegmentProblem, parseOrigin, parseQuery, splitRawUrl } from './url-parsing.js';
 
 export { MAX_FAILURE_MESSAGE_LENGTH, type UrlCheckFailure } from './check-failures.js';
 export { isSignatureHex, parseAmzDate, parseCredential, type CredentialScope } from './signature-fields.js';
@@ -39,6 +39,11 @@ export function validatorPolicy(config: Config, now: () => Date = () => new Date
 /** What the service knows about a URL it just signed; empty for a URL from elsewhere. */
 export interface UrlExpectation {
   bucket?: string;
+  /**
+   * The buckets the service signs for (S3_BUCKETS), for a URL from elsewhere: another bucket
+   * fails URL_BUCKET_NOT_ALLOWED. Undefined: any bucket the mode can address.
+   */
+  allowedBuckets?: readonly string[];
   key?: string;
   /** Headers the caller was told to send, lowercase; `host` is always required. */
   signedHeaders?: readonly string[];
@@ -103,7 +108,10 @@ export function validatePresignedUrl(
   if (raw.fragment !== undefined) fail('URL_FRAGMENT', 'a presigned URL must not carry a #fragment');
 
   const query = parseQuery(rawQuery, fail);
-  checkLocation(parsedUrl, rawPath, policy.mode, expectation, report, fail);
+  // Before any bucket is read from the path: a dot segment makes the path mean two things.
+  const dotSegment = dotSegmentProblem(rawPath);
+  if (dotSegment !== undefined) fail('URL_DOT_SEGMENT', dotSegment);
+  else checkLocation(parsedUrl, rawPath, policy.mode, expectation, report, fail);
   // checkLocation reports the region of the bucket's pinned location once it has found one.
   checkSignature(query, policy, expectation, report.region, report, fail);
 

@@ -1,7 +1,8 @@
 // The demo page end to end in a real browser: the app listens on loopback in local mode,
-// chromium opens /demo, uploads a file through POST /uploads and a presigned PUT (the
-// embedded S3 server checks the signed type, length and SHA-256), then reads it back
-// through POST /downloads and a presigned GET, and the bytes must be the ones sent.
+// chromium opens /demo, which asks POST /dev/token for a JWT as a frontend would, uploads a
+// file through POST /uploads and a presigned PUT (the embedded S3 server checks the signed
+// type, length and SHA-256), then reads it back through POST /downloads and a presigned GET,
+// and the bytes must be the ones sent.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
@@ -13,35 +14,47 @@ import { test, type TestContext } from 'node:test';
 
 import type { Page } from 'playwright-core';
 
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { decodeJwt } from 'jose';
 import { buildApp, loggerOptions } from '../../src/app.js';
 import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
-import { developmentRegistry } from '../../src/auth/callers.js';
+import { callerRegistryFrom, developmentRegistry } from '../../src/auth/callers.js';
 import type { Config } from '../../src/config/config.js';
 import { serviceOrigins } from '../../src/local/bucket-cors.js';
+import { DEVELOPMENT_TOKEN_ISSUER, DevelopmentTokenIssuer } from '../../src/local/development-tokens.js';
 import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
-import { configFrom, LogCapture } from '../helpers.js';
+import { configFrom, embeddedS3Client, LogCapture } from '../helpers.js';
 import { openPage, browserTestOptions } from './browser.js';
 
 const FILENAME = 'résumé 2026.pdf';
 
 /**
- * The app in local mode, listening on 127.0.0.1, against an embedded S3 server with CORS.
+ * The app in local mode, listening on 127.0.0.1, against an embedded S3 server with CORS,
+ * with its development token issuer, and a development key (or, `withClientsFile`, a clients
+ * file of one service instead, as AUTH_CLIENTS_FILE gives in local mode).
  * Tests open their page first: cleanup hooks run in the order they were added, so the browser
- * then closes before the servers it holds connections to.
+ * then closes before the servers they hold connections to.
  */
-async function startDemoApp(t: TestContext) {
+async function startDemoApp(t: TestContext, options: { withClientsFile?: boolean } = {}) {
   const base = configFrom({ S3_ENDPOINT_MODE: 'local', LOG_LEVEL: 'info' });
   const s3 = await startEmbeddedS3({ buckets: base.buckets });
   t.after(() => s3.close());
   const config: Config = { ...base, mode: { kind: 'local', region: base.mode.region, endpoint: s3.endpoint } };
   const apiKey = generateApiKey();
   const logs = new LogCapture();
+  const clientsFile = {
+    clients: [
+      { id: 'a-service', apiKeySha256: hashApiKey(apiKey), policy: { operations: ['get'], keyPrefixes: [''] } },
+    ],
+  };
+  const fromFile = callerRegistryFrom(clientsFile, config);
+  if (!fromFile.ok) throw new Error(fromFile.problems.join('; '));
   const app = await buildApp(config, {
-    callers: developmentRegistry(config, hashApiKey(apiKey)),
+    callers: options.withClientsFile ? fromFile.registry : developmentRegistry(config, hashApiKey(apiKey)),
     credentials: staticCredentialSource(s3.credentials, 'embedded-s3'),
     logger: loggerOptions(config, logs),
-    developmentApiKey: apiKey,
+    developmentTokens: await DevelopmentTokenIssuer.create(),
   });
   t.after(() => app.close());
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -75,7 +88,8 @@ function failOnPageError(page: Page): Promise<never> {
     );
 }
 
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64');
+const sha256 = (bytes: Uint8Array, encoding: 'base64' | 'hex' = 'base64'): string =>
+  createHash('sha256').update(bytes).digest(encoding);
 
 test('the demo page uploads a file and downloads the same bytes', browserTestOptions(120_000), async (t) => {
   const { page, problems } = await openPage(t);
@@ -86,7 +100,7 @@ test('the demo page uploads a file and downloads the same bytes', browserTestOpt
   const csp = response.headers()['content-security-policy'] ?? '';
   assert.match(csp, /script-src 'self'(;|$)/);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
-  assert.equal(await page.locator('meta[name="s3-presign-api-key"]').getAttribute('content'), apiKey);
+  assert.doesNotMatch(await page.content(), new RegExp(apiKey), 'the page holds no API key');
 
   const bytes = randomBytes(200 * 1024);
   await page.getByLabel('File to upload').setInputFiles({ name: FILENAME, mimeType: 'application/pdf', buffer: bytes });
@@ -99,6 +113,7 @@ test('the demo page uploads a file and downloads the same bytes', browserTestOpt
   assert.ok(key.endsWith(`/${FILENAME}`), `stored key ${key}`);
   assert.equal(await page.locator('#upload-status').textContent(), '200 OK');
   assert.equal(await page.locator('#upload-sha256').textContent(), sha256(bytes));
+  assert.equal(await page.locator('#upload-sha256-hex').textContent(), sha256(bytes, 'hex'));
 
   // The link is a presigned GET that names the file for the browser's download.
   const link = page.locator('#download-link');
@@ -115,6 +130,7 @@ test('the demo page uploads a file and downloads the same bytes', browserTestOpt
   await page.locator('#download-size[data-bytes]').waitFor();
   assert.equal(await page.locator('#download-size').getAttribute('data-bytes'), String(bytes.length));
   assert.equal(await page.locator('#download-sha256').textContent(), sha256(bytes));
+  assert.equal(await page.locator('#download-sha256-hex').textContent(), sha256(bytes, 'hex'));
   assert.equal(await page.locator('#download-check').textContent(), 'Same bytes as the upload.');
 
   // The same URL fetched by the page itself, bytes handed back to the test, compared exactly.
@@ -137,6 +153,61 @@ test('the demo page uploads a file and downloads the same bytes', browserTestOpt
   assert.deepEqual(problems, []);
   assert.doesNotMatch(logs.text, new RegExp(apiKey), 'the API key must never be logged');
 });
+
+test(
+  'the demo page uploads as a frontend, with a /dev/token JWT, also beside a clients file',
+  browserTestOptions(120_000),
+  async (t) => {
+    const { page, problems } = await openPage(t);
+    const { address, s3, apiKey } = await startDemoApp(t, { withClientsFile: true });
+    const calls: Array<{ path: string; authorization: string | undefined }> = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.origin === address && request.method() === 'POST') {
+        calls.push({ path: url.pathname, authorization: request.headers().authorization });
+      }
+    });
+
+    const response = await page.goto(`${address}/demo`);
+    assert.equal(response?.status(), 200, 'served in local mode with a clients file too');
+    const bytes = randomBytes(64 * 1024);
+    await page.getByLabel('File to upload').setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: bytes });
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await Promise.race([page.locator('#download-link').waitFor(), failOnPageError(page)]);
+
+    // The page asked for a token first, then sent it, and never an API key, on every call.
+    assert.equal(calls[0]?.path, '/dev/token');
+    assert.equal(calls[0]?.authorization, undefined);
+    const apiCalls = calls.filter((call) => call.path !== '/dev/token');
+    assert.deepEqual(
+      apiCalls.map((call) => call.path),
+      ['/uploads', '/downloads'],
+    );
+    for (const call of apiCalls) {
+      const token = /^Bearer (eyJ[\w-]+\.[\w-]+\.[\w-]+)$/.exec(call.authorization ?? '')?.[1];
+      assert.ok(token, `${call.path} carried a JWT: ${call.authorization}`);
+      assert.notEqual(token, apiKey);
+      const claims = decodeJwt(token);
+      assert.equal(claims.iss, DEVELOPMENT_TOKEN_ISSUER);
+      assert.equal(claims.sub, 'demo');
+    }
+
+    // The object sits in the embedded store under the demo user's own prefix.
+    const key = (await page.locator('#stored-key').textContent()) ?? '';
+    assert.match(key, /^users\/demo\/[0-9a-f-]{36}\/photo\.jpg$/);
+    const client = embeddedS3Client(s3);
+    t.after(() => client.destroy());
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: 'local-uploads' }));
+    assert.deepEqual(
+      listed.Contents?.map((object) => object.Key),
+      [key],
+    );
+    const object = await client.send(new GetObjectCommand({ Bucket: 'local-uploads', Key: key }));
+    assert.deepEqual(Buffer.from(await object.Body!.transformToByteArray()), bytes);
+    assert.equal(object.ContentType, 'image/jpeg');
+    assert.deepEqual(problems, []);
+  },
+);
 
 test('the demo page shows a refusal from the API readably', browserTestOptions(120_000), async (t) => {
   const { page } = await openPage(t);

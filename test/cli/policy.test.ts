@@ -29,11 +29,22 @@ test('policy --json prints the three policies for interface mode, the pinned end
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stderr, '');
   const body = JSON.parse(result.stdout);
-  assert.deepEqual(Object.keys(body), ['bucketPolicy', 'endpointPolicy', 'servicePolicy']);
+  assert.deepEqual(Object.keys(body), ['bucketPolicy', 'endpointPolicy', 'servicePolicy', 'lifecycleConfiguration']);
   const deny = body.bucketPolicy.Statement[0];
   assert.equal(deny.Effect, 'Deny');
   assert.deepEqual(deny.Condition.StringNotEquals['aws:SourceVpce'], ['vpce-0123456789abcdef0', 'vpce-1a2b3c4d']);
-  assert.deepEqual(deny.Condition.ArnNotLike['aws:PrincipalArn'], ['arn:aws:iam::123456789012:role/StorageAdmin']);
+  assert.deepEqual(deny.Condition.ArnNotLikeIfExists['aws:PrincipalArn'], [
+    'arn:aws:iam::*:role/aws-service-role/*',
+    'arn:aws:iam::123456789012:role/StorageAdmin',
+  ]);
+  assert.deepEqual(body.lifecycleConfiguration.Rules, [
+    {
+      ID: 's3-presign-abort-incomplete-multipart-uploads',
+      Status: 'Enabled',
+      Filter: { Prefix: '' },
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+    },
+  ]);
   assert.deepEqual(body.endpointPolicy.Statement[0].Resource, ['arn:aws:s3:::my-bucket', 'arn:aws:s3:::my-bucket/*']);
 });
 
@@ -96,6 +107,20 @@ test('policy without --json prints each policy with the command that attaches it
   assert.match(result.stdout, /aws s3api put-bucket-policy --bucket records --policy file:\/\/bucket-policy\.json/);
   assert.match(result.stdout, /aws ec2 modify-vpc-endpoint/);
   assert.match(result.stdout, /aws iam put-role-policy/);
+  const lifecycle = result.stdout.slice(result.stdout.indexOf('# Lifecycle configuration'));
+  assert.match(
+    lifecycle,
+    /^# Lifecycle configuration: S3 aborts multipart uploads still incomplete 7 days after they began /,
+  );
+  assert.match(lifecycle, /replaces the bucket's whole lifecycle configuration/);
+  assert.deepEqual(lifecycle.split('\n').slice(1, 3), [
+    '#   aws s3api get-bucket-lifecycle-configuration --bucket records',
+    '#   aws s3api put-bucket-lifecycle-configuration --bucket records --lifecycle-configuration file://lifecycle-configuration.json',
+  ]);
+  assert.equal(
+    JSON.parse(lifecycle.slice(lifecycle.indexOf('\n{'))).Rules[0].AbortIncompleteMultipartUpload.DaysAfterInitiation,
+    7,
+  );
   assert.match(result.stdout, /"arn:aws-us-gov:s3:::records\/\*"/);
   assert.doesNotMatch(result.stdout, /arn:aws:s3/);
 });
@@ -108,6 +133,23 @@ test('policy refuses bad flags and impossible configurations with a clear error'
       /not a VPC endpoint ID/,
     ],
     [[...INTERFACE, '--bucket', 'b-1', '--admin-arn', 'root'], /not an IAM principal ARN/],
+    [
+      [...INTERFACE, '--bucket', 'b-1', '--admin-arn', 'arn:aws:iam::123456789012:role/*'],
+      /--admin-arn "arn:aws:iam::123456789012:role\/\*" has a wildcard .* can match the service's own role/,
+    ],
+    [
+      [
+        ...INTERFACE,
+        '--bucket',
+        'b-1',
+        '--service-role-arn',
+        'arn:aws:iam::123456789012:role/apps/s3-presign',
+        '--admin-arn',
+        'arn:aws:iam::123456789012:role/s3-presign',
+      ],
+      /--admin-arn "arn:aws:iam::123456789012:role\/s3-presign" is the service's own role \(--service-role-arn arn:aws:iam::123456789012:role\/apps\/s3-presign\)/,
+    ],
+    [[...INTERFACE, '--bucket', 'b-1', '--service-role-arn', 'nope'], /--service-role-arn "nope" is not a role ARN/],
     [['--mode', 'accelerate', '--region', 'eu-west-1', '--bucket', 'b-1'], /public by nature/],
     [['--mode', 'local', '--bucket', 'b-1'], /not AWS S3/],
     [[...INTERFACE], /no bucket/],
@@ -119,6 +161,31 @@ test('policy refuses bad flags and impossible configurations with a clear error'
     assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
     assert.match(result.stderr, message);
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    assert.equal(result.stdout, '');
+  }
+});
+
+test("policy checks the admin ARNs against AWS_ROLE_ARN, the service's role where it runs (IRSA)", async () => {
+  const args = ['policy', ...INTERFACE, '--bucket', 'b-1', '--admin-arn', 'arn:aws:iam::123456789012:role/s3-presign'];
+  const refused = await cli(args, { AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/s3-presign' });
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /is the service's own role \(AWS_ROLE_ARN arn:aws:iam::123456789012:role\/s3-presign\)/);
+  // The flag names the service's role when the variable is someone else's.
+  const flagged = await cli([...args, '--service-role-arn', 'arn:aws:iam::123456789012:role/other'], {
+    AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/s3-presign',
+  });
+  assert.equal(flagged.code, 0, flagged.stderr);
+});
+
+test('doctor refuses a --service-role-arn that names no role path', async () => {
+  for (const [arn, message] of [
+    ['nope', /--service-role-arn "nope" is not a role ARN/],
+    ['arn:aws:sts::123456789012:assumed-role/s3-presign/s', /is a role session, which does not say the role's path/],
+    ['arn:aws-cn:iam::123456789012:role/s3-presign', /partition aws-cn, the buckets are in aws/],
+  ] as const) {
+    const result = await cli(['doctor', ...INTERFACE, '--bucket', 'my-bucket', '--service-role-arn', arn]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, message);
     assert.equal(result.stdout, '');
   }
 });

@@ -3,9 +3,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
 import { baseEnvironment, cli, runTs } from './run.js';
+import { startService } from './service-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -74,6 +79,8 @@ test('npm start: local mode serves URLs that work against the embedded store, th
 
     const apiKey = /API key:\s+(s3p_\S+)/.exec(stdout)?.[1] as string;
     assert.ok(apiKey, 'the development key is printed');
+    assert.match(stdout, new RegExp(`demo page: +${service}/demo`));
+    assert.match(stdout, new RegExp(`dev tokens: +POST ${service}/dev/token`));
     const refused = await fetch(`${service}/presign`, { method: 'POST' });
     assert.equal(refused.status, 401);
     const presign = async (payload: object) => {
@@ -149,4 +156,57 @@ test('npm start: local mode serves URLs that work against the embedded store, th
     clearTimeout(guard);
     assert.equal(code, 0, stderr);
   }
+});
+
+test('local mode with a clients file: the banner says what is served, and the demo and dev tokens are', async (t) => {
+  const directory = await mkdtemp(join(tmpdir(), 's3-presign-clients-'));
+  t.after(() => rm(directory, { recursive: true, force: true }));
+  const serviceKey = generateApiKey();
+  const clientsFile = join(directory, 'clients.yaml');
+  await writeFile(
+    clientsFile,
+    `clients:\n  - id: billing\n    apiKeySha256: '${hashApiKey(serviceKey)}'\n    policy: { operations: [get, put], keyPrefixes: ['billing/'] }\n`,
+  );
+  const service = await startService(t, { AUTH_CLIENTS_FILE: clientsFile });
+  while (!/"contentLength":21\}'/.test(service.output().stdout)) await once(service.child.stdout, 'data');
+  const { stdout } = service.output();
+  const lines = stdout.split('\n').map((line) => line.trimEnd());
+  const url = service.url;
+  assert.ok(lines.includes(`  demo page:    ${url}/demo   (from this machine only)`), stdout);
+  assert.ok(
+    lines.includes(`  dev tokens:   POST ${url}/dev/token {"sub":"alice"}   (from this machine only; JWTs for the`),
+    stdout,
+  );
+  assert.ok(lines.includes(`  callers:      from ${clientsFile} (no development API key)`), stdout);
+  assert.doesNotMatch(stdout, /API key:\s+s3p_|s3p_[\w-]{43}/, 'no development key is made or printed');
+
+  const demo = await fetch(`${url}/demo`);
+  assert.equal(demo.status, 200);
+  await demo.arrayBuffer();
+  // The banner's frontend example, as a frontend would run it.
+  const issued = await fetch(`${url}/dev/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sub: 'alice' }),
+  });
+  assert.equal(issued.status, 200);
+  const { token } = (await issued.json()) as { token: string };
+  const upload = await fetch(`${url}/uploads`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ filename: 'hello.txt', contentType: 'text/plain', contentLength: 21 }),
+  });
+  assert.equal(upload.status, 200);
+  const granted = (await upload.json()) as { key: string; url: string; headers: Record<string, string> };
+  assert.match(granted.key, /^users\/alice\//);
+  // Signed with the key pair the embedded store drew at this start: the store takes it.
+  const stored = await fetch(granted.url, { method: 'PUT', headers: granted.headers, body: 'hello from s3-presign' });
+  assert.equal(stored.status, 200, await stored.text());
+  // The clients file's service still signs, with its own key.
+  const presign = await fetch(`${url}/presign`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${serviceKey}` },
+    body: JSON.stringify({ operation: 'get', key: 'billing/a.pdf' }),
+  });
+  assert.equal(presign.status, 200);
 });

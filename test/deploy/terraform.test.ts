@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/config.js';
+import { UPLOAD_LIFETIME_SECONDS } from '../../src/multipart/upload-lifetime.js';
 import { cli } from '../cli/run.js';
 
 const MODULE = fileURLToPath(new URL('../../deploy/terraform/', import.meta.url));
@@ -162,6 +163,29 @@ describe('deploy/terraform', async () => {
     }
     assert.equal(resource('aws_iam_role_policy', 'service').policy, '${jsonencode(local.policies.servicePolicy)}');
     assert.equal(resource('aws_iam_role_policy', 'service').role, '${aws_iam_role.service.id}');
+  });
+
+  it("aborts abandoned multipart uploads after the upload ID's lifetime, from the generated file", async () => {
+    const lifecycle = resource('aws_s3_bucket_lifecycle_configuration', 'abandoned_uploads');
+    assert.equal(lifecycle.bucket, '${var.bucket_name}');
+    const rule = lifecycle.dynamic.rule[0];
+    assert.equal(rule.for_each, '${local.policies.lifecycleConfiguration.Rules}');
+    const content = rule.content[0];
+    assert.deepEqual(
+      [content.id, content.status, content.filter[0].prefix],
+      ['${rule.value.ID}', '${rule.value.Status}', '${rule.value.Filter.Prefix}'],
+    );
+    assert.equal(
+      content.abort_incomplete_multipart_upload[0].days_after_initiation,
+      '${rule.value.AbortIncompleteMultipartUpload.DaysAfterInitiation}',
+    );
+    // The file's age: the upload ID's lifetime in whole days, never shorter, less than a day longer.
+    const template = JSON.parse(await readFile(join(MODULE, 'policies/policies.json.tftpl'), 'utf8'));
+    const [only, ...others] = template.lifecycleConfiguration.Rules;
+    assert.deepEqual(others, []);
+    assert.deepEqual([only.Status, only.Filter], ['Enabled', { Prefix: '' }]);
+    const days = only.AbortIncompleteMultipartUpload.DaysAfterInitiation;
+    assert.ok(days * 86_400 >= UPLOAD_LIFETIME_SECONDS && (days - 1) * 86_400 < UPLOAD_LIFETIME_SECONDS, `${days}`);
   });
 
   it("follows the seed's setup: gateway on the route tables, interface with private DNS and 443 from the VPC", () => {

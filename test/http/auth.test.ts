@@ -248,6 +248,8 @@ test('CORS: allowed origins get a preflight answer, others do not', async (t) =>
   assert.match(String(allowed.headers['access-control-allow-headers']), /authorization/);
   const refused = await preflight('https://evil.example.test');
   assert.equal(refused.headers['access-control-allow-origin'], undefined);
+  assert.equal(refused.statusCode, 403);
+  assert.equal(refused.json().code, 'CORS_ORIGIN_NOT_ALLOWED');
 });
 
 test('security headers are set on API responses', async (t) => {
@@ -312,6 +314,7 @@ test('CORS: without CORS_ORIGINS no browser origin is allowed', async (t) => {
     headers: { origin: 'https://app.example.test', 'access-control-request-method': 'POST' },
   });
   assert.equal(preflight.headers['access-control-allow-origin'], undefined);
+  assert.equal(preflight.statusCode, 403);
   const simple = await app.inject({
     method: 'POST',
     url: '/presign',

@@ -4,37 +4,11 @@ import { test } from 'node:test';
 import { buildApp } from '../../src/app.js';
 import { developmentRegistry } from '../../src/auth/callers.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
+import { healthFlows } from '../flows/health.js';
 import { configFrom, startLocalApp, UNCHECKED_CREDENTIALS } from '../helpers.js';
+import { embeddedStore } from '../stores.js';
 
-test('GET /healthz is 200 against the embedded S3 server, with every check listed', async (t) => {
-  const { app } = await startLocalApp(t);
-  const response = await app.inject({ method: 'GET', url: '/healthz' });
-  assert.equal(response.statusCode, 200, response.body);
-  const report = response.json();
-  assert.equal(report.status, 'ok');
-  assert.deepEqual(report.failed, []);
-  assert.deepEqual(report.degraded, []);
-  assert.deepEqual(report.checks.map((check: { name: string }) => check.name).sort(), [
-    'clock',
-    'credentials',
-    'dns',
-    'rate-limit-store',
-    's3',
-    'tcp',
-    'tls',
-  ]);
-  const store = report.checks.find((check: { name: string }) => check.name === 'rate-limit-store');
-  assert.deepEqual(
-    { ok: store.ok, critical: store.critical, store: store.details.store },
-    { ok: true, critical: false, store: 'memory' },
-  );
-  const s3 = report.checks.find((check: { name: string }) => check.name === 's3');
-  assert.equal(s3.ok, true);
-  assert.equal(s3.details.operation, 'HeadBucket', 'the patched server accepts HeadBucket signatures');
-  // Cached: a burst of probes is one round of checks.
-  const again = await app.inject({ method: 'GET', url: '/healthz' });
-  assert.equal(again.json().checkedAt, report.checkedAt);
-});
+healthFlows(embeddedStore);
 
 test('GET /healthz is 503 naming the failed checks when the endpoint port is closed', async (t) => {
   const port = await closedPort();

@@ -40,7 +40,11 @@ test('a saturated process sheds presign requests with 503 OVERLOADED and recover
   assert.equal(shed.headers['retry-after'], '5');
   // Probes and metrics still answer while presigning sheds.
   assert.equal((await app.inject({ method: 'GET', url: '/livez' })).statusCode, 200);
-  assert.equal((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 200);
+  const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+  assert.equal(metrics.statusCode, 200);
+  // Counted, for the S3PresignOverloadShedding alert.
+  const refused = Number(/^s3presign_overload_refused_total (\d+)$/m.exec(metrics.body)?.[1]);
+  assert.ok(refused >= 1, `s3presign_overload_refused_total is ${refused}`);
 
   // The next quiet sample lifts it.
   let recovered = false;

@@ -171,3 +171,49 @@ test('a URL that fails validation is never returned: 500 with the check code, lo
   const metrics = await app.inject({ method: 'GET', url: '/metrics' });
   assert.match(metrics.body, /s3presign_urls_rejected_total\{code="URL_DATE_SKEW"\} 1/);
 });
+
+test('a checksum the store does not verify is refused with 400 CHECKSUM_NOT_VERIFIED, on every route that signs one', async (t) => {
+  const { app, auth } = await startLocalApp(t, { S3_STORE_CHECKSUMS: 'none' });
+  const checksumSha256 = 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=';
+  const put = { operation: 'put', key: 'up.bin', contentType: 'image/png', contentLength: 4 };
+  const refusedAs = (response: { statusCode: number; json(): Record<string, unknown> }, field: string) => {
+    assert.equal(response.statusCode, 400);
+    const body = response.json();
+    assert.equal(body.code, 'CHECKSUM_NOT_VERIFIED');
+    assert.equal(body.field, field);
+    assert.match(
+      body.message as string,
+      /store does not verify SHA-256 checksums \(S3_STORE_CHECKSUMS=none\): a signed checksumSha256 would not stop other bytes/,
+    );
+  };
+
+  refusedAs(
+    await app.inject({ method: 'POST', url: '/presign', headers: auth, payload: { ...put, checksumSha256 } }),
+    'checksumSha256',
+  );
+  refusedAs(
+    await app.inject({
+      method: 'POST',
+      url: '/uploads',
+      headers: auth,
+      payload: { filename: 'a.png', contentType: 'image/png', contentLength: 4, checksumSha256 },
+    }),
+    'checksumSha256',
+  );
+  const batch = await app.inject({
+    method: 'POST',
+    url: '/presign/batch',
+    headers: auth,
+    payload: { items: [{ ...put, checksumSha256 }, put] },
+  });
+  assert.equal(batch.statusCode, 200);
+  const [refused, signed] = batch.json().results;
+  assert.deepEqual(
+    [refused.ok, refused.error.code, refused.error.field, signed.ok],
+    [false, 'CHECKSUM_NOT_VERIFIED', 'checksumSha256', true],
+  );
+  // Without the checksum the upload is signed as ever.
+  const plain = await app.inject({ method: 'POST', url: '/presign', headers: auth, payload: put });
+  assert.equal(plain.statusCode, 200, plain.body);
+  assert.deepEqual(plain.json().headers, { 'content-type': 'image/png', 'content-length': '4' });
+});

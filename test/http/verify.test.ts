@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
-import { startLocalApp } from '../helpers.js';
+import { embeddedS3Client, startLocalApp } from '../helpers.js';
 
 test('POST /verify reports a URL minted by the service as valid', async (t) => {
   const { app, auth } = await startLocalApp(t);
@@ -189,4 +192,83 @@ test('/verify counts an IPv6 client by its /64, and an IPv4-mapped address as th
     });
   assert.equal((await fromLoopback('198.51.100.1')).statusCode, 200);
   assert.equal((await fromLoopback('198.51.100.2')).statusCode, 429, 'loopback is not trusted by default');
+});
+
+test('POST /verify reports a URL for a bucket outside S3_BUCKETS with URL_BUCKET_NOT_ALLOWED', async (t) => {
+  const { app, s3 } = await startLocalApp(t, { S3_BUCKETS: 'local-uploads,archive' });
+  const client = embeddedS3Client(s3);
+  t.after(() => client.destroy());
+  const verify = async (bucket: string) => {
+    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: 'a/b.txt' }), {
+      expiresIn: 900,
+    });
+    return (await app.inject({ method: 'POST', url: '/verify', payload: { url } })).json();
+  };
+  const allowed = await verify('archive');
+  assert.equal(allowed.valid, true, JSON.stringify(allowed.failures));
+  const other = await verify('other-bucket');
+  assert.equal(other.valid, false);
+  assert.deepEqual(other.failures, [
+    {
+      code: 'URL_BUCKET_NOT_ALLOWED',
+      message: 'bucket "other-bucket" is not on the bucket allowlist (S3_BUCKETS)',
+      count: 1,
+    },
+  ]);
+  // The rest of the report still describes the URL.
+  assert.equal(other.bucket, 'other-bucket');
+  assert.equal(other.key, 'a/b.txt');
+});
+
+test('POST /verify {url, fields} judges a POST policy form: the service’s own, and the AWS SDK’s', async (t) => {
+  const { app, auth, s3 } = await startLocalApp(t);
+  const own = await app.inject({
+    method: 'POST',
+    url: '/uploads',
+    headers: auth,
+    payload: { filename: 'a.txt', contentType: 'text/plain', contentLength: 5, method: 'post' },
+  });
+  const { url, fields, key } = own.json();
+  const ownReport = (await app.inject({ method: 'POST', url: '/verify', payload: { url, fields } })).json();
+  assert.equal(ownReport.valid, true, JSON.stringify(ownReport.failures));
+  assert.equal(ownReport.key, key);
+  assert.equal(ownReport.bucket, 'local-uploads');
+  // The same URL without its fields is judged as an object URL, which a form's URL is not.
+  assert.equal((await app.inject({ method: 'POST', url: '/verify', payload: { url } })).json().valid, false);
+
+  const client = embeddedS3Client(s3);
+  t.after(() => client.destroy());
+  const sdk = await createPresignedPost(client, {
+    Bucket: 'local-uploads',
+    Key: 'inbox/${filename}',
+    Conditions: [
+      ['starts-with', '$key', 'inbox/'],
+      ['content-length-range', 0, 1024],
+    ],
+  });
+  const sdkReport = (await app.inject({ method: 'POST', url: '/verify', payload: sdk })).json();
+  assert.equal(sdkReport.valid, true, JSON.stringify(sdkReport.failures));
+  const elsewhere = await createPresignedPost(client, { Bucket: 'other-bucket', Key: 'k' });
+  assert.deepEqual(
+    (await app.inject({ method: 'POST', url: '/verify', payload: elsewhere }))
+      .json()
+      .failures.map((failure: { code: string }) => failure.code),
+    ['URL_BUCKET_NOT_ALLOWED'],
+  );
+});
+
+test('POST /verify refuses fields that are not a form’s with 400', async (t) => {
+  const { app } = await startLocalApp(t);
+  const url = 'http://127.0.0.1:4568/local-uploads';
+  for (const [fields, problem] of [
+    [{ key: 1 }, /fields\.key: /],
+    [['key', 'k'], /fields: /],
+    [Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`f${i}`, 'v'])), /at most 64 fields/],
+    [{ '': 'v' }, /fields/],
+  ] as const) {
+    const response = await app.inject({ method: 'POST', url: '/verify', payload: { url, fields } });
+    assert.equal(response.statusCode, 400, JSON.stringify(fields).slice(0, 80));
+    assert.equal(response.json().code, 'VALIDATION_FAILED');
+    assert.match(response.json().message, problem);
+  }
 });

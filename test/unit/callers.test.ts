@@ -31,6 +31,12 @@ test('a clients document with many mistakes lists every one of them', () => {
           jwt: { jwksUrl: 'http://idp.example.test/jwks', issuer: 'i', audience: 'a' },
           policy: { operations: ['put'], keyPrefixes: ['u/{sub}/'] },
         },
+        // Would share its id, and so its logs and rate limits, with development tokens.
+        {
+          id: 'local-frontend',
+          apiKeySha256: hashApiKey(generateApiKey()),
+          policy: { operations: ['get'], keyPrefixes: [''] },
+        },
       ],
     },
     config,
@@ -44,6 +50,7 @@ test('a clients document with many mistakes lists every one of them', () => {
     /clients\.1 \(svc\): bucket "nope" is not in S3_BUCKETS/,
     /clients\.2 \(long\): maxExpiresSeconds 7200 is above PRESIGN_MAX_EXPIRES \(3600\)/,
     /clients\.3 \(web\): jwt\.jwksUrl must be https/,
+    /clients\.4 \(local-frontend\): id local-frontend is local mode's development tokens' own; pick another/,
   ]) {
     assert.ok(
       problems.some((problem) => expected.test(problem)),

@@ -667,6 +667,29 @@ describe('loadConfig: values', () => {
     assertProblem(refuse(regional({ PRESIGN_ENGINE: 'turbo' })), 'PRESIGN_ENGINE');
   });
 
+  it("S3_STORE_CHECKSUMS: what the store verifies, by default each mode's store's own, else all, none or a list", () => {
+    const all = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'];
+    assert.deepEqual(accept(regional()).store, { verifiedChecksums: all, probeFile: undefined });
+    assert.deepEqual(accept(iface()).store.verifiedChecksums, all);
+    assert.deepEqual(accept(accelerate()).store.verifiedChecksums, all);
+    assert.deepEqual(accept({}).store.verifiedChecksums, ['sha256'], 'the embedded store verifies SHA-256 only');
+    assert.deepEqual(accept(custom()).store.verifiedChecksums, [], 'a custom store is not trusted to verify any');
+    assert.deepEqual(accept(custom({ S3_STORE_CHECKSUMS: 'all' })).store.verifiedChecksums, all);
+    assert.deepEqual(accept(regional({ S3_STORE_CHECKSUMS: ' None ' })).store.verifiedChecksums, []);
+    assert.deepEqual(
+      accept(custom({ S3_STORE_CHECKSUMS: 'SHA256, crc32,,crc32' })).store.verifiedChecksums,
+      ['crc32', 'sha256'],
+      'in the canonical order, each once',
+    );
+    for (const value of ['md5', 'sha256,md5', 'all,none', ',', 'sha-256']) {
+      assertProblem(refuse(custom({ S3_STORE_CHECKSUMS: value })), 'S3_STORE_CHECKSUMS', /all, none, or a comma/);
+    }
+    assert.equal(
+      accept(custom({ S3_STORE_PROBE_FILE: '/var/lib/s3-presign/probe.json' })).store.probeFile,
+      '/var/lib/s3-presign/probe.json',
+    );
+  });
+
   it('refuses a default expiry above the maximum', () => {
     const problems = refuse(regional({ PRESIGN_DEFAULT_EXPIRES: '7200', PRESIGN_MAX_EXPIRES: '3600' }));
     assertProblem(problems, 'PRESIGN_DEFAULT_EXPIRES', /3600/);

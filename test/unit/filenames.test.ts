@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { attachmentDisposition, sanitizeFilename } from '../../src/uploads/filenames.js';
+import { assertLinearWork } from '../linearity.js';
+import { countNativeWork } from '../native-work.js';
 
 test('sanitizeFilename keeps readable names and removes what could do harm', () => {
   const cases: Array<[string, string]> = [
@@ -41,4 +43,21 @@ test('attachmentDisposition follows RFC 6266 with a UTF-8 filename* and an ASCII
     assert.equal(header.match(/"/g)?.length, 2, `exactly one quoted string: ${header}`);
     assert.match(header, /^attachment; filename="[^"\\%]*"; filename\*=UTF-8''[A-Za-z0-9%._~-]+$/);
   }
+});
+
+test('sanitizing and cutting a name costs work linear in its length (characters visited by the built-ins, counted)', () => {
+  assertLinearWork(
+    {
+      'a long plain name': (n) => `${'a'.repeat(n)}.txt`,
+      'a long name of four-byte characters': (n) => `${'😀'.repeat(n / 2)}.png`,
+      'separators everywhere': (n) => 'a/\\'.repeat(n / 3),
+      'dots first': (n) => `${'.'.repeat(n)}x`,
+      'whitespace runs': (n) => ' \t'.repeat(n / 2) + 'x',
+      'control and bidi characters': (n) => '\u202e\u0007'.repeat(n / 2) + 'x',
+      'unsafe characters': (n) => '<>:"|?*'.repeat(n / 7),
+    },
+    (name, work) => countNativeWork(work, () => attachmentDisposition(name)),
+    // A dozen passes (normalize, split, four replaces, the encoder, …), each counted twice.
+    { perCharacter: 40 },
+  );
 });

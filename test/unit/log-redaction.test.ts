@@ -2,9 +2,11 @@
 // test/http/log-secrets.test.ts proves over real requests that no secret reaches a log line.
 // Expected values are written out, never derived from the production patterns.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import type { FastifyRequest } from 'fastify';
 import fc from 'fast-check';
+import { assertLinearWork } from '../linearity.js';
+import { countNativeWork } from '../native-work.js';
 import {
   REQUEST_LINE_MESSAGE,
   loggableUrl,
@@ -249,4 +251,35 @@ describe('logLineHooks.streamWrite', () => {
       `{"msg":"${REQUEST_LINE_MESSAGE}","token":"REDACTED"}\n`,
     );
   });
+});
+
+test('redaction and the logged URL cost work linear in the line (characters visited by the built-ins, counted)', () => {
+  const hex63 = 'a'.repeat(63);
+  assertLinearWork(
+    {
+      'hex runs one short of a signature': (n) => `${hex63} `.repeat(n / 64),
+      'base64 runs one short of a token': (n) => `${'A'.repeat(99)} `.repeat(n / 100),
+      'credential-shaped paths without the terminator': (n) => 'a/'.repeat(n / 2),
+      'secret names without values': (n) => 'token='.repeat(n / 6),
+      'secret names with values': (n) => 'password=x&'.repeat(n / 11),
+      'JWT starts': (n) => 'eyJ.'.repeat(n / 4),
+      'API key starts': (n) => 's3p_ '.repeat(n / 5),
+      'deep percent-encoding': (n) => `X-Amz-Signature%${'25'.repeat(5)}3D${'%2525'.repeat(n / 5)}`,
+      'many encoded runs': (n) => 'a%41 '.repeat(n / 5),
+      'JSON escapes': (n) => '\\"'.repeat(n / 2),
+      'nothing to find': (n) => 'x'.repeat(n),
+    },
+    (line, work) => countNativeWork(work, () => redactSecrets(line)),
+    { perCharacter: 48 },
+  );
+  assertLinearWork(
+    {
+      'many parameters': (n) => `/livez?${'a=1&'.repeat(n / 4)}`,
+      'separators only': (n) => `/livez?${'&;#?'.repeat(n / 4)}`,
+      'a long path': (n) => `/${'a/'.repeat(n / 2)}`,
+      'a long name': (n) => `/livez?${'a'.repeat(n)}=1`,
+    },
+    (url, work) => countNativeWork(work, () => loggableUrl(url)),
+    { perCharacter: 24 },
+  );
 });

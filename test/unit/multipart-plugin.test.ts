@@ -57,7 +57,7 @@ async function appWith(t: TestContext, env: Record<string, string>, now?: () => 
   const logs = new LogCapture();
   const app = Fastify({ logger: { level: 'info', stream: logs } });
   t.after(() => app.close());
-  const metrics = createServiceMetrics();
+  const metrics = createServiceMetrics({ mode: 'local' });
   await app.register(metricsProvider, { metrics });
   const signing = await createPresigner(config, {
     credentials: staticCredentialSource({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'secret' }),

@@ -1,5 +1,6 @@
 // S3's refusals of multipart calls as the service's codes: each known S3 error name, the
-// message that names the action, the S3 error kept as the cause, and everything else a 502.
+// message that names the action, the S3 error kept as the cause, and everything else a 502;
+// a store's other word for a missing upload only on the operation that uses it that way.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
@@ -40,7 +41,7 @@ describe('fromS3Error', () => {
     ];
     for (const [name, code, statusCode, message] of expected) {
       const cause = s3Error(name);
-      const mapped = fromS3Error(cause, 'listing the parts');
+      const mapped = fromS3Error(cause, 'ListParts');
       assert.ok(mapped instanceof AppError, name);
       assert.deepEqual(
         { code: mapped.code, statusCode: mapped.statusCode, message: mapped.message, field: mapped.field },
@@ -53,7 +54,7 @@ describe('fromS3Error', () => {
 
   it("reads the SDK's own exception classes by name", () => {
     const cause = new NoSuchUpload({ $metadata: {}, message: 'gone' });
-    const mapped = fromS3Error(cause, 'aborting the multipart upload');
+    const mapped = fromS3Error(cause, 'AbortMultipartUpload');
     assert.equal(mapped.code, 'NO_SUCH_UPLOAD');
     assert.equal(
       mapped.message,
@@ -63,11 +64,11 @@ describe('fromS3Error', () => {
 
   it('reads the name of an error that is not an S3ServiceException', () => {
     const cause = Object.assign(new Error('plain'), { name: 'InvalidPart' });
-    const mapped = fromS3Error(cause, 'completing the multipart upload');
+    const mapped = fromS3Error(cause, 'CompleteMultipartUpload');
     assert.equal(mapped.code, 'INVALID_PART');
     assert.equal(mapped.message, 'completing the multipart upload: S3 has no such part, or its ETag differs');
     assert.equal(mapped.cause, cause);
-    assert.equal(fromS3Error({ name: 'EntityTooSmall' }, 'x').code, 'ENTITY_TOO_SMALL');
+    assert.equal(fromS3Error({ name: 'EntityTooSmall' }, 'CreateMultipartUpload').code, 'ENTITY_TOO_SMALL');
   });
 
   it('makes any other failure a 502 naming the action, with the failure as its cause', () => {
@@ -93,7 +94,7 @@ describe('fromS3Error', () => {
       undefined,
     ];
     for (const cause of failures) {
-      const mapped = fromS3Error(cause, 'creating the multipart upload');
+      const mapped = fromS3Error(cause, 'CreateMultipartUpload');
       assert.ok(mapped instanceof AppError);
       assert.deepEqual(
         { code: mapped.code, statusCode: mapped.statusCode, message: mapped.message },
@@ -104,11 +105,34 @@ describe('fromS3Error', () => {
     }
   });
 
+  it("reads Ceph RGW's NoSuchKey from ListParts as a missing upload, and on no other operation", () => {
+    const missing = s3Error('NoSuchKey');
+    const listed = fromS3Error(missing, 'ListParts');
+    assert.deepEqual(
+      { code: listed.code, statusCode: listed.statusCode, message: listed.message },
+      {
+        code: 'NO_SUCH_UPLOAD',
+        statusCode: 404,
+        message: 'listing the parts: S3 knows no such upload (completed, aborted or never started)',
+      },
+    );
+    assert.equal(listed.cause, missing);
+    for (const operation of ['CreateMultipartUpload', 'CompleteMultipartUpload', 'AbortMultipartUpload'] as const) {
+      const mapped = fromS3Error(missing, operation);
+      assert.deepEqual([mapped.code, mapped.statusCode], ['S3_REQUEST_FAILED', 502], operation);
+    }
+    assert.equal(fromS3Error({ name: 'NoSuchKey' }, 'ListParts').code, 'NO_SUCH_UPLOAD');
+    // Only that word: the other "not found" codes stay the store's failures.
+    for (const name of ['NoSuchBucket', 'NotFound', 'NoSuchKeys', 'nosuchkey']) {
+      assert.equal(fromS3Error(s3Error(name), 'ListParts').code, 'S3_REQUEST_FAILED', name);
+    }
+  });
+
   it('passes an AppError through unchanged', () => {
     const own = new AppError('INVALID_PART_NUMBER', 'part number 0 is outside 1..3', { field: 'parts.0' });
-    assert.equal(fromS3Error(own, 'completing the multipart upload'), own);
+    assert.equal(fromS3Error(own, 'CompleteMultipartUpload'), own);
     const named = new AppError('VALIDATION_FAILED', 'x');
     Object.defineProperty(named, 'name', { value: 'NoSuchUpload' });
-    assert.equal(fromS3Error(named, 'listing the parts'), named);
+    assert.equal(fromS3Error(named, 'ListParts'), named);
   });
 });

@@ -4,8 +4,8 @@
 // service's clock is fixed, so every deadline is an exact value.
 //
 // Where a real store cannot be brought to answer a way the service must still handle (paging,
-// an upload removed under a completion, 5 TiB of parts, a field missing from an answer), a
-// middleware on the service's own S3 client changes that one exchange; S3 still answers.
+// an upload removed under a completion, a field missing from an answer), a middleware on the
+// service's own S3 client changes that one exchange; S3 still answers.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
@@ -821,19 +821,70 @@ describe('completeMultipartUpload', () => {
     assert.equal(await inProgress(WEB, upload), true, 'not completed');
   });
 
-  it("answers an empty ETag when S3's answer has none", async () => {
+  it("reads the object's ETag back when the store's answer names none (Ceph RGW: an empty <ETag>)", async () => {
+    for (const change of [
+      (output: Record<string, unknown>) => delete output.ETag,
+      (output: Record<string, unknown>) => (output.ETag = ''),
+    ]) {
+      const { s3, client } = changeableClient();
+      changeAnswers(client, 'CompleteMultipartUploadCommand', change);
+      const changed = serviceOver(s3);
+      const upload = await changed.createMultipartUpload(WEB, FILE);
+      const etags = await sendParts(changed, WEB, upload, { 1: new Uint8Array(4) });
+      const done = await changed.completeMultipartUpload(WEB, {
+        ...upload,
+        parts: [{ partNumber: 1, etag: etags[1] as string }],
+      });
+      const head = await store.send(new HeadObjectCommand({ Bucket: BUCKET, Key: upload.key }));
+      assert.match(head.ETag ?? '', /^"[0-9a-f]{32}-1"$/);
+      assert.deepEqual(done, { bucket: BUCKET, key: upload.key, etag: head.ETag, size: 4 });
+    }
+  });
+
+  it('a completion whose ETag cannot be learned at all is a 502 that says the upload is complete', async () => {
     const { s3, client } = changeableClient();
-    changeAnswers(client, 'CompleteMultipartUploadCommand', (output) => {
-      delete output.ETag;
-    });
+    changeAnswers(client, 'CompleteMultipartUploadCommand', (output) => delete output.ETag);
+    changeAnswers(client, 'HeadObjectCommand', (output) => delete output.ETag);
     const changed = serviceOver(s3);
     const upload = await changed.createMultipartUpload(WEB, FILE);
     const etags = await sendParts(changed, WEB, upload, { 1: new Uint8Array(4) });
-    const done = await changed.completeMultipartUpload(WEB, {
-      ...upload,
-      parts: [{ partNumber: 1, etag: etags[1] as string }],
-    });
-    assert.deepEqual(done, { bucket: BUCKET, key: upload.key, etag: '', size: 4 });
+    const complete = () =>
+      changed.completeMultipartUpload(WEB, { ...upload, parts: [{ partNumber: 1, etag: etags[1] as string }] });
+    await assert.rejects(
+      complete(),
+      refusal(
+        'S3_REQUEST_FAILED',
+        502,
+        'completing the multipart upload: the store completed the upload but names no ETag, not even on HeadObject',
+      ),
+    );
+
+    const { s3: failing, client: failingClient } = changeableClient();
+    changeAnswers(failingClient, 'CompleteMultipartUploadCommand', (output) => delete output.ETag);
+    failingClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'HeadObjectCommand')
+          throw Object.assign(new Error('socket hang up'), { name: 'Error' });
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const unreadable = serviceOver(failing);
+    const second = await unreadable.createMultipartUpload(WEB, FILE);
+    const secondEtags = await sendParts(unreadable, WEB, second, { 1: new Uint8Array(4) });
+    await assert.rejects(
+      unreadable.completeMultipartUpload(WEB, {
+        ...second,
+        parts: [{ partNumber: 1, etag: secondEtags[1] as string }],
+      }),
+      refusal(
+        'S3_REQUEST_FAILED',
+        502,
+        'completing the multipart upload: the store completed the upload but named no ETag, and reading it back failed',
+      ),
+    );
+    // Completed nonetheless: the object is there.
+    assert.ok((await store.send(new HeadObjectCommand({ Bucket: BUCKET, Key: second.key }))).ETag);
   });
 
   it("S3's refusal of the completion itself reaches the caller as its code", async () => {

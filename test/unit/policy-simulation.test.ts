@@ -73,6 +73,7 @@ const policies = generatePolicies({
 type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
 
 interface Request {
+  /** An IAM principal's ARN, or a service principal (`logging.s3.amazonaws.com`). */
   principal: string;
   identity: PolicyDocument;
   action: string;
@@ -82,10 +83,28 @@ interface Request {
   endpointPolicy?: unknown;
   resourcePolicy?: PolicyDocument;
   account?: string;
+  /** Made by an AWS service with the principal's own credentials (forward access session). */
+  viaAwsService?: boolean;
+}
+
+const isServicePrincipal = (principal: string) => principal.endsWith('.amazonaws.com');
+
+/** The context S3 builds: the keys every signed request carries, as IAM documents them. */
+function contextOf(request: Request): Record<string, string> {
+  if (isServicePrincipal(request.principal)) {
+    // A service acting as itself has no aws:PrincipalArn; it has its service name.
+    return { 'aws:PrincipalIsAWSService': 'true', 'aws:PrincipalServiceName': request.principal };
+  }
+  return {
+    'aws:PrincipalArn': request.principal,
+    'aws:PrincipalAccount': request.principal.split(':')[4] as string,
+    'aws:PrincipalIsAWSService': 'false',
+    'aws:ViaAWSService': String(request.viaAwsService === true),
+  };
 }
 
 async function decide(request: Request, set = policies): Promise<Decision> {
-  const contextVariables: Record<string, string> = { 'aws:PrincipalArn': request.principal };
+  const contextVariables = contextOf(request);
   if (request.vpce !== undefined) contextVariables['aws:SourceVpce'] = request.vpce;
   const simulation: Simulation = {
     request: {
@@ -94,7 +113,7 @@ async function decide(request: Request, set = policies): Promise<Decision> {
       resource: { resource: request.resource, accountId: request.account ?? ACCOUNT },
       contextVariables,
     },
-    identityPolicies: [{ name: 'identity', policy: request.identity }],
+    identityPolicies: isServicePrincipal(request.principal) ? [] : [{ name: 'identity', policy: request.identity }],
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     resourcePolicy: request.resourcePolicy ?? set.bucketPolicy,
@@ -104,6 +123,8 @@ async function decide(request: Request, set = policies): Promise<Decision> {
   }
   const result = await runSimulation(simulation, {});
   if (result.resultType === 'error') assert.fail(`simulation refused its input: ${JSON.stringify(result.errors)}`);
+  // A key the simulator drops would make a condition on it meaningless here.
+  if (result.resultType === 'single') assert.deepEqual(result.result.ignoredContextKeys, []);
   return result.overallResult as Decision;
 }
 
@@ -174,6 +195,213 @@ describe('interface mode: the admin and other principals', () => {
     };
     assert.equal(await decide(putPolicy), 'Allowed');
   });
+});
+
+describe("admin patterns can never exempt the service's own role", () => {
+  // Each pattern either is refused, or the policy it yields still refuses the service's role
+  // everything from outside the endpoints: no pattern can switch the deny off for the URLs.
+  const SERVICE_SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/s3-presign/botocore-session-1`;
+  const candidates: Array<[string, string, { serviceRoleArn?: string }?]> = [
+    ['every role of the account', `arn:aws:iam::${ACCOUNT}:role/*`],
+    ['roles named like the service', `arn:aws:iam::${ACCOUNT}:role/s3-*`],
+    ['a one-character wildcard', `arn:aws:iam::${ACCOUNT}:role/?3-presign`],
+    ['any path', `arn:aws:iam::${ACCOUNT}:role/*/StorageAdmin`],
+    ['any account', 'arn:aws:iam::*:role/StorageAdmin'],
+    ['everyone', '*'],
+    ['the root user', `arn:aws:iam::${ACCOUNT}:root`],
+    ['every user', `arn:aws:iam::${ACCOUNT}:user/*`],
+    ['a session ARN', SERVICE_SESSION],
+    ['a policy variable', `arn:aws:iam::${ACCOUNT}:role/\${aws:username}`],
+    ['the service role, known from --service-role-arn', SERVICE_ROLE, { serviceRoleArn: SERVICE_ROLE }],
+    [
+      'the service role in another case, known as the session STS names',
+      `arn:aws:iam::${ACCOUNT}:role/S3-Presign`,
+      { serviceRoleArn: SERVICE_SESSION },
+    ],
+    [
+      'a role of the same name on another path (it is the same role)',
+      `arn:aws:iam::${ACCOUNT}:role/team/s3-presign`,
+      { serviceRoleArn: SERVICE_ROLE },
+    ],
+    ['an admin role, written out', ADMIN_ROLE, { serviceRoleArn: SERVICE_ROLE }],
+    ['an admin user on a path, written out', `arn:aws:iam::${ACCOUNT}:user/ops/alice`],
+  ];
+  const accepted: string[] = [];
+  for (const [what, arn, known] of candidates) {
+    it(`${what} (${arn}): refused, or the service role stays denied from outside`, async () => {
+      let set: ReturnType<typeof generatePolicies>;
+      try {
+        set = generatePolicies({
+          mode: interfaceConfig.mode,
+          buckets: interfaceConfig.buckets,
+          vpceIds: [GATEWAY_VPCE],
+          adminArns: [arn],
+          ...(known?.serviceRoleArn
+            ? { serviceRole: { arn: known.serviceRoleArn, source: '--service-role-arn' } }
+            : {}),
+        });
+      } catch (error) {
+        assert.ok(error instanceof PolicyInputError, String(error));
+        assert.ok(error.message.startsWith(`--admin-arn "${arn}"`), error.message);
+        return;
+      }
+      accepted.push(arn);
+      for (const { action, resource } of SERVICE_ACTIONS) {
+        const target = resource === 'bucket' ? 'arn:aws:s3:::my-bucket' : 'arn:aws:s3:::my-bucket/billing/x';
+        const request = { ...asService(action, target), identity: ALLOW_EVERYTHING };
+        assert.equal(await decide(request, set), 'ExplicitlyDenied', `${action} from the public path`);
+      }
+    });
+  }
+  it('only the patterns written out that are not the service role are accepted', () => {
+    assert.deepEqual(accepted, [ADMIN_ROLE, `arn:aws:iam::${ACCOUNT}:user/ops/alice`]);
+  });
+
+  it('the messages name the problem', () => {
+    const refusal = (arn: string, serviceRoleArn?: string) => {
+      try {
+        generatePolicies({
+          mode: interfaceConfig.mode,
+          buckets: interfaceConfig.buckets,
+          vpceIds: [],
+          adminArns: [arn],
+          ...(serviceRoleArn ? { serviceRole: { arn: serviceRoleArn, source: 'AWS_ROLE_ARN' } } : {}),
+        });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    assert.match(
+      refusal(`arn:aws:iam::${ACCOUNT}:role/*`),
+      /wildcard in the principal's name .* can match the service's own role/,
+    );
+    assert.match(refusal('*'), /names every principal/);
+    assert.match(refusal('arn:aws:iam::*:role/x'), /write the account out as its 12 digits/);
+    assert.match(refusal(`arn:aws:iam::${ACCOUNT}:root`), /only the account's root user .* needs no exemption/);
+    assert.match(refusal(SERVICE_SESSION), /is a role session; aws:PrincipalArn holds the role's ARN/);
+    assert.match(refusal(`arn:aws:iam::${ACCOUNT}:group/admins`), /not a role, user or federated user/);
+    assert.equal(
+      refusal(SERVICE_ROLE, SERVICE_ROLE),
+      `--admin-arn "${SERVICE_ROLE}" is the service's own role (AWS_ROLE_ARN ${SERVICE_ROLE}): exempting it switches the deny off for every presigned URL`,
+    );
+    assert.equal(refusal(`arn:aws:sts::${ACCOUNT}:federated-user/bob`), 'accepted');
+  });
+
+  it('refuses a service role it cannot use', () => {
+    for (const [arn, message] of [
+      [`arn:aws:iam::${ACCOUNT}:user/alice`, /is not a role ARN/],
+      [
+        `arn:aws:iam::${ACCOUNT}:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie`,
+        /service-linked/,
+      ],
+      ['arn:aws-cn:iam::123456789012:role/s3-presign', /partition aws-cn, the buckets are in aws/],
+    ] as const) {
+      assert.throws(
+        () =>
+          generatePolicies({
+            mode: interfaceConfig.mode,
+            buckets: interfaceConfig.buckets,
+            vpceIds: [],
+            adminArns: [],
+            serviceRole: { arn, source: '--service-role-arn' },
+          }),
+        (error: unknown) => error instanceof PolicyInputError && message.test(error.message),
+      );
+    }
+  });
+});
+
+describe("the data perimeter: AWS services are not cut off, the service's role is", () => {
+  const deny = policies.bucketPolicy.Statement.find((statement) => statement.Sid === 'DenyOutsideVpcEndpoints');
+  /** The deny as it was before: aws:SourceVpce and the admin ARNs only. */
+  const bare: PolicyDocument = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        ...(deny as PolicyDocument['Statement'][number]),
+        Condition: {
+          StringNotEquals: { 'aws:SourceVpce': [INTERFACE_VPCE, GATEWAY_VPCE] },
+          ArnNotLike: { 'aws:PrincipalArn': [ADMIN_ROLE] },
+        },
+      },
+    ],
+  };
+  /** What a bucket that receives logs and inventory reports has: S3's own principals may write. */
+  const withDeliveries = (bucketPolicy: PolicyDocument): PolicyDocument => ({
+    ...bucketPolicy,
+    Statement: [
+      ...bucketPolicy.Statement,
+      {
+        Sid: 'S3Deliveries',
+        Effect: 'Allow',
+        Principal: { Service: ['logging.s3.amazonaws.com', 's3.amazonaws.com'] },
+        Action: ['s3:PutObject'],
+        Resource: ['arn:aws:s3:::my-bucket/deliveries/*'],
+      },
+    ],
+  });
+
+  it("is AWS's network-perimeter condition, with the endpoints and the admin ARNs", () => {
+    assert.deepEqual(deny?.Condition, {
+      StringNotEquals: { 'aws:SourceVpce': [GATEWAY_VPCE, INTERFACE_VPCE] },
+      BoolIfExists: { 'aws:PrincipalIsAWSService': ['false'], 'aws:ViaAWSService': ['false'] },
+      ArnNotLikeIfExists: { 'aws:PrincipalArn': ['arn:aws:iam::*:role/aws-service-role/*', ADMIN_ROLE] },
+    });
+  });
+
+  for (const service of ['logging.s3.amazonaws.com', 's3.amazonaws.com']) {
+    it(`${service} delivering as itself, from outside any endpoint: Allowed (the bare deny refused it)`, async () => {
+      const delivery: Request = {
+        principal: service,
+        identity: ALLOW_EVERYTHING,
+        action: 's3:PutObject',
+        resource: 'arn:aws:s3:::my-bucket/deliveries/2026-12-06-report',
+      };
+      assert.equal(await decide({ ...delivery, resourcePolicy: withDeliveries(policies.bucketPolicy) }), 'Allowed');
+      assert.equal(await decide({ ...delivery, resourcePolicy: withDeliveries(bare) }), 'ExplicitlyDenied');
+    });
+  }
+
+  it("a call an AWS service makes with a role's own credentials (aws:ViaAWSService): Allowed; the same call made directly: denied", async () => {
+    const athena: Request = {
+      principal: OTHER_ROLE,
+      identity: ALLOW_EVERYTHING,
+      action: 's3:GetObject',
+      resource: 'arn:aws:s3:::my-bucket/billing/2026.parquet',
+      viaAwsService: true,
+    };
+    assert.equal(await decide(athena), 'Allowed');
+    assert.equal(await decide({ ...athena, resourcePolicy: bare }), 'ExplicitlyDenied');
+    assert.equal(await decide({ ...athena, viaAwsService: false }), 'ExplicitlyDenied');
+  });
+
+  it('a service-linked role from outside any endpoint: Allowed; a role merely named like one: denied', async () => {
+    const macie: Request = {
+      principal: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie`,
+      identity: ALLOW_EVERYTHING,
+      action: 's3:GetObject',
+      resource: 'arn:aws:s3:::my-bucket/billing/x',
+    };
+    assert.equal(await decide(macie), 'Allowed');
+    assert.equal(await decide({ ...macie, resourcePolicy: bare }), 'ExplicitlyDenied');
+    const lookalike = { ...macie, principal: `arn:aws:iam::${ACCOUNT}:role/aws-service-role-admin` };
+    assert.equal(await decide(lookalike), 'ExplicitlyDenied');
+  });
+
+  for (const { action, resource } of SERVICE_ACTIONS) {
+    const target = resource === 'bucket' ? 'arn:aws:s3:::my-bucket' : 'arn:aws:s3:::my-bucket/users/alice/x';
+    it(`the service's role, ${action}: denied from the public path and another endpoint, allowed through its own`, async () => {
+      const request = { ...asService(action, target), identity: ALLOW_EVERYTHING };
+      assert.equal(await decide(request), 'ExplicitlyDenied');
+      assert.equal(
+        await decide({ ...request, vpce: OTHER_VPCE, endpointPolicy: ALLOW_EVERYTHING_ENDPOINT }),
+        'ExplicitlyDenied',
+      );
+      assert.equal(await decide({ ...request, vpce: INTERFACE_VPCE }), 'Allowed');
+      assert.equal(await decide({ ...request, vpce: GATEWAY_VPCE }), 'Allowed');
+    });
+  }
 });
 
 describe('interface mode: the endpoint reaches only the configured buckets', () => {

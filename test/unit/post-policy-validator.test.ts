@@ -15,6 +15,9 @@ import {
   type PostPolicyForm,
 } from '../../src/verify/post-policy-validator.js';
 import type { ValidatorPolicy } from '../../src/verify/url-validator.js';
+import type { WorkCounter } from '../../src/work-counter.js';
+import { assertLinearWork } from '../linearity.js';
+import { countNativeWork } from '../native-work.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const LOCAL: EndpointMode = { kind: 'local', region: 'us-east-1', endpoint: new URL('http://127.0.0.1:4568') };
@@ -574,6 +577,38 @@ describe('the policy conditions', () => {
     }));
     assert.deepEqual(failures(dropped, { temporaryCredentials: true }), [
       'POLICY_CONDITIONS: field X-Amz-Security-Token has no exact condition',
+    ]);
+  });
+});
+
+describe('the policy document reader', () => {
+  const form = signed();
+  it('reads any document in work linear in its size (characters visited by the built-ins, counted)', () => {
+    const check = (input: string, work: WorkCounter) =>
+      countNativeWork(work, () => validatePostPolicy(withFields(form, { Policy: input }), POLICY, EXPECTATION));
+    const document = (conditions: unknown[]) => encoded({ ...decoded(form), conditions });
+    assertLinearWork(
+      {
+        'many bad conditions': (n) =>
+          document(Array.from({ length: n / 20 }, (_, i) => ['starts-with', '$key', `u/${i}`])),
+        'many exact conditions on one field': (n) =>
+          document(Array.from({ length: n / 20 }, () => ({ key: 'u/7f3a/photo.png' }))),
+        'many ranges': (n) => document(Array.from({ length: n / 30 }, () => ['content-length-range', 1, 1048576])),
+        'one long condition': (n) => document([{ key: 'k'.repeat(n) }]),
+        'nested arrays': (n) => document([JSON.parse('['.repeat(n / 4) + ']'.repeat(n / 4))]),
+        'base64 with a bad end': (n) => `${'A'.repeat(n * 4)}=A`,
+        'base64 of no JSON': (n) => Buffer.from('['.repeat(n)).toString('base64'),
+      },
+      check,
+    );
+  });
+
+  it('names a condition nested too deep to print, rather than failing', () => {
+    const { expiration, conditions } = decoded(form);
+    // Written out as text: JSON.stringify could not print it either.
+    const text = `{"expiration":${JSON.stringify(expiration)},"conditions":${JSON.stringify(conditions).slice(0, -1)},${'['.repeat(100_000)}${']'.repeat(100_000)}]}`;
+    assert.deepEqual(failures(withFields(form, { Policy: Buffer.from(text).toString('base64') })), [
+      'POLICY_CONDITIONS: condition a nested array is not an exact match or the size range',
     ]);
   });
 });

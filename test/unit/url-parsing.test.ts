@@ -4,9 +4,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import type { EndpointMode } from '../../src/endpoint/endpoint-mode.js';
 import type { UrlCheckCode } from '../../src/errors.js';
-import { parseQuery } from '../../src/verify/url-parsing.js';
-import { canonicalFormProblem, splitRawUrl } from '../../src/verify/url-validator.js';
+import { dotSegmentProblem, parseQuery } from '../../src/verify/url-parsing.js';
+import {
+  canonicalFormProblem,
+  splitRawUrl,
+  validatePresignedUrl,
+  type ValidatorPolicy,
+} from '../../src/verify/url-validator.js';
+import { assertLinearWork } from '../linearity.js';
+import { countNativeWork } from '../native-work.js';
 
 const problemOf = (url: string) => canonicalFormProblem(url, splitRawUrl(url)!);
 const PRINTABLE = 'a presigned URL is printable ASCII, nothing URL parsers could drop, keep or re-encode differently';
@@ -17,7 +25,7 @@ describe('canonicalFormProblem', () => {
       'https://my-bucket.s3.eu-west-1.amazonaws.com/a.txt?x=1',
       'http://127.0.0.1:4568/b/a.txt',
       'http://[::1]:4568/b/a.txt',
-      'https://h_1.example/a?c=\\',
+      'https://h_1.example/a?c=%5C&d=A-Z_a.z~0%2F9',
     ])
       assert.equal(problemOf(url), undefined, url);
   });
@@ -57,7 +65,7 @@ describe('canonicalFormProblem', () => {
       problemOf('https://h.example/a\\b'),
       'a backslash at position 19: WHATWG URL parsing reads it as "/", other parsers do not',
     );
-    assert.equal(problemOf('https://h.example/a?b=\\'), undefined);
+    assert.equal(problemOf('https://h.example/a?b=%5C'), undefined);
     assert.equal(problemOf('https://h.example/a#\\'), undefined);
     assert.equal(
       problemOf('https://user:secret@h.example/a'),
@@ -285,5 +293,60 @@ describe('parseQuery', () => {
     for (const name of ['X-Amz-DateX', 'x-idx', 'Signatures', 'Stryker was here too'])
       for (const written of [name, encodeURIComponent(name).replace(/-/g, '%2D')])
         assert.deepEqual(parsed(`a=1&${written}=v`).query, { a: '1', [name]: 'v' }, written);
+  });
+});
+
+describe("/verify's URL reader", () => {
+  const LOCAL: EndpointMode = { kind: 'local', region: 'us-east-1', endpoint: new URL('http://127.0.0.1:4568') };
+  const POLICY: ValidatorPolicy = {
+    mode: LOCAL,
+    maxExpiresSeconds: 3600,
+    maxClockSkewSeconds: 300,
+    now: () => new Date('2026-03-01T12:00:00Z'),
+  };
+  const BASE =
+    'http://127.0.0.1:4568/my-bucket/a.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260301%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260301T120000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=' +
+    '0123456789abcdef'.repeat(4);
+
+  it('reads any URL in work linear in its length: splitting, canonical form, dot segments, query, location, fields', () => {
+    assertLinearWork(
+      {
+        'a run of "&"': (n) => `${BASE}${'&'.repeat(n)}`,
+        'a run of "="': (n) => `${BASE}&a${'='.repeat(n)}`,
+        'many parameters': (n) => `${BASE}${'&a=1'.repeat(n / 4)}`,
+        'one parameter many times': (n) => `${BASE}${'&X-Amz-Date=1'.repeat(n / 13)}`,
+        'names without values': (n) => `${BASE}${'&X-Amz-Expires'.repeat(n / 14)}`,
+        'ASCII escapes': (n) => `${BASE}&response-content-type=${'%41'.repeat(n / 3)}`,
+        'UTF-8 escapes, one broken at the end': (n) => `${BASE}&response-content-type=${'%C3%BC'.repeat(n / 6)}%ZZ`,
+        'escapes in names': (n) => `${BASE}${'&%58-Amz-Date=1'.repeat(n / 15)}`,
+        'many path segments': (n) => BASE.replace('/a.txt?', `/${'a/'.repeat(n / 2)}a.txt?`),
+        'segments that look like dots': (n) => BASE.replace('/a.txt?', `/${'%2e%2e%2e/'.repeat(n / 10)}a.txt?`),
+        'empty segments': (n) => BASE.replace('/a.txt?', `${'/'.repeat(n)}a.txt?`),
+        'a long key': (n) => BASE.replace('/a.txt?', `/${'%C3%BC'.repeat(n / 6)}?`),
+        'a long signed-header list': (n) =>
+          BASE.replace('SignedHeaders=host', `SignedHeaders=${'a%3B'.repeat(n / 4)}host`),
+        'a long credential': (n) => BASE.replace('AKIAIOSFODNN7EXAMPLE', 'A%2F'.repeat(n / 4)),
+        'a host of dots': (n) => BASE.replace('127.0.0.1:4568', `${'.'.repeat(n)}a`),
+        'a host of labels': (n) => BASE.replace('127.0.0.1:4568', `${'a.'.repeat(n / 2)}com`),
+        'a long scheme': (n) => `${'h'.repeat(n)}${BASE.slice(4)}`,
+        'backslashes in the query': (n) => `${BASE}&a=${'\\'.repeat(n)}`,
+        'a long fragment': (n) => `${BASE}#${'a'.repeat(n)}`,
+      },
+      (url, work) => countNativeWork(work, () => validatePresignedUrl(url, POLICY)),
+      { perCharacter: 24 },
+    );
+  });
+
+  it('counts dot segments in work linear in the path (its own counter)', () => {
+    assertLinearWork(
+      {
+        'short segments': (n) => '/a'.repeat(n / 2),
+        'long segments': (n) => `/${'a'.repeat(n)}/..`,
+        'escaped near-misses': (n) => '/%2e%2E%2e'.repeat(n / 10),
+        'slashes only': (n) => '/'.repeat(n),
+      },
+      (path, work) => dotSegmentProblem(path, work),
+      { perCharacter: 2 },
+    );
   });
 });

@@ -14,6 +14,9 @@ import {
   type UrlExpectation,
   type ValidatorPolicy,
 } from '../../src/verify/url-validator.js';
+import type { WorkCounter } from '../../src/work-counter.js';
+import { assertLinearWork } from '../linearity.js';
+import { countNativeWork } from '../native-work.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const LOCAL: EndpointMode = { kind: 'local', region: 'us-east-1', endpoint: new URL('http://127.0.0.1:4568') };
@@ -39,7 +42,14 @@ function urlWith(changes: Record<string, string | undefined> = {}): string {
     if (value === undefined) parameters.delete(name);
     else parameters.set(name, value);
   }
-  const query = [...parameters].map(([name, value]) => `${name}=${value}`).join('&');
+  // As written, but for what a canonical query never holds raw (`;`, `+`, `:`, `/`, …):
+  // escaped as the service's encoder would, so each case reaches the check it is about.
+  const escape = (text: string) =>
+    text.replace(
+      /[^\w.~%-]/g,
+      (character) => `%${character.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+    );
+  const query = [...parameters].map(([name, value]) => `${escape(name)}=${escape(value)}`).join('&');
   return `http://127.0.0.1:4568/my-bucket/a.txt?${query}`;
 }
 
@@ -491,5 +501,43 @@ describe('validatorPolicy', () => {
     assert.ok(now instanceof Date);
     assert.ok(Math.abs(now.getTime() - Date.now()) < 60_000);
     assert.equal(validatorPolicy(config, () => NOW).now(), NOW);
+  });
+});
+
+describe('the fields are read in work linear in their length', () => {
+  it('signed-header lists, credentials, dates and expiries of any length (characters visited by the built-ins, counted)', () => {
+    const field = (name: string) => (value: string, work: WorkCounter) =>
+      countNativeWork(work, () =>
+        validatePresignedUrl(urlWith({ [name]: value }), POLICY, {
+          ...EXPECTATION,
+          signedHeaders: ['content-type', 'x-a'],
+        }),
+      );
+    const shapes = {
+      'many names': (n: number) => Array.from({ length: n / 6 }, (_, i) => `h${i}`.padStart(5, 'x')).join(';'),
+      'one name many times': (n: number) => 'host;'.repeat(n / 5),
+      'unsorted names': (n: number) => Array.from({ length: n / 6 }, (_, i) => `h${n - i}`.padStart(5, 'x')).join(';'),
+      'separators only': (n: number) => ';'.repeat(n),
+      'one long name': (n: number) => `${'a'.repeat(n)};host`,
+    };
+    // Per character of the value: escaped in the URL, a ";" is three.
+    assertLinearWork(shapes, field('X-Amz-SignedHeaders'), { perCharacter: 72 });
+    assertLinearWork(
+      {
+        'many slashes': (n) => '/'.repeat(n),
+        'many segments': (n) => 'a/'.repeat(n / 2),
+        'a long key ID': (n) => `${'A'.repeat(n)}/20260301/us-east-1/s3/aws4_request`,
+      },
+      field('X-Amz-Credential'),
+      { perCharacter: 72 },
+    );
+    assertLinearWork(
+      { 'a long date': (n) => '2'.repeat(n), 'a long expiry': (n) => '9'.repeat(n) },
+      (value, work) => {
+        field('X-Amz-Date')(value, work);
+        field('X-Amz-Expires')(value, work);
+      },
+      { perCharacter: 48 },
+    );
   });
 });

@@ -1,0 +1,103 @@
+// S3's flexible checksum algorithms, as the headers and request fields name them, and which of
+// them the store verifies. A signed `x-amz-checksum-*` header only protects an upload when the
+// store compares it with the bytes: AWS S3 does for all five, the embedded store for SHA-256
+// only, Ceph RGW 16.2 for none (it stores other bytes under a signed value). S3_STORE_CHECKSUMS
+// says which the configured store verifies; `s3-presign doctor --probe-store` finds out.
+import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+import { Crc32cJs, Crc64NvmeJs } from '@aws-sdk/checksums/crc';
+import { AppError } from '../errors.js';
+
+export const CHECKSUM_ALGORITHMS = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'] as const;
+export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
+
+/** The request field that carries each algorithm's value, as the SDK names its members. */
+export const CHECKSUM_FIELDS: Readonly<Record<ChecksumAlgorithm, string>> = {
+  crc32: 'checksumCrc32',
+  crc32c: 'checksumCrc32c',
+  crc64nvme: 'checksumCrc64nvme',
+  sha1: 'checksumSha1',
+  sha256: 'checksumSha256',
+};
+
+/** As S3's documentation writes them. */
+export const CHECKSUM_NAMES: Readonly<Record<ChecksumAlgorithm, string>> = {
+  crc32: 'CRC32',
+  crc32c: 'CRC32C',
+  crc64nvme: 'CRC64NVME',
+  sha1: 'SHA-1',
+  sha256: 'SHA-256',
+};
+
+export function checksumHeader(algorithm: ChecksumAlgorithm): string {
+  return `x-amz-checksum-${algorithm}`;
+}
+
+/** The base64 value S3 expects in `x-amz-checksum-<algorithm>` for these bytes. */
+export async function checksumOf(algorithm: ChecksumAlgorithm, body: Uint8Array): Promise<string> {
+  switch (algorithm) {
+    case 'sha1':
+    case 'sha256':
+      return createHash(algorithm).update(body).digest('base64');
+    case 'crc32': {
+      const value = Buffer.alloc(4);
+      value.writeUInt32BE(crc32(body));
+      return value.toString('base64');
+    }
+    case 'crc32c':
+    case 'crc64nvme': {
+      const checksum = algorithm === 'crc32c' ? new Crc32cJs() : new Crc64NvmeJs();
+      checksum.update(body);
+      return Buffer.from(await checksum.digest()).toString('base64');
+    }
+  }
+}
+
+/**
+ * S3_STORE_CHECKSUMS: `all`, `none`, or a comma-separated list of algorithms. Undefined (with
+ * the problem pushed) when the value names something else.
+ */
+export function parseVerifiedChecksums(value: string, problems: string[]): ChecksumAlgorithm[] | undefined {
+  const normalised = value.trim().toLowerCase();
+  if (normalised === 'all') return [...CHECKSUM_ALGORITHMS];
+  if (normalised === 'none') return [];
+  const named = normalised
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const unknown = named.filter((entry) => !(CHECKSUM_ALGORITHMS as readonly string[]).includes(entry));
+  if (named.length === 0 || unknown.length > 0) {
+    problems.push(
+      `S3_STORE_CHECKSUMS: must be all, none, or a comma-separated list of ${CHECKSUM_ALGORITHMS.join(', ')} (got "${value}")`,
+    );
+    return undefined;
+  }
+  return CHECKSUM_ALGORITHMS.filter((algorithm) => named.includes(algorithm));
+}
+
+/** The S3_STORE_CHECKSUMS value that names exactly these algorithms. */
+export function verifiedChecksumsSetting(algorithms: readonly ChecksumAlgorithm[]): string {
+  if (algorithms.length === 0) return 'none';
+  if (CHECKSUM_ALGORITHMS.every((algorithm) => algorithms.includes(algorithm))) return 'all';
+  return CHECKSUM_ALGORITHMS.filter((algorithm) => algorithms.includes(algorithm)).join(',');
+}
+
+/**
+ * Refuses a request that asks to sign a checksum the store does not verify: signed, the value
+ * would look like a guarantee and stop nothing. Every route that signs checksum fields calls it
+ * before signing.
+ */
+export function refuseUnverifiedChecksums(
+  request: Readonly<Record<string, unknown>>,
+  verified: readonly ChecksumAlgorithm[],
+): void {
+  for (const algorithm of CHECKSUM_ALGORITHMS) {
+    const field = CHECKSUM_FIELDS[algorithm];
+    if (request[field] === undefined || verified.includes(algorithm)) continue;
+    throw new AppError(
+      'CHECKSUM_NOT_VERIFIED',
+      `this deployment's store does not verify ${CHECKSUM_NAMES[algorithm]} checksums (S3_STORE_CHECKSUMS=${verifiedChecksumsSetting(verified)}): a signed ${field} would not stop other bytes; send the upload without it`,
+      { field },
+    );
+  }
+}
