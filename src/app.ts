@@ -159,10 +159,10 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(healthRoutes);
   await app.register(async (open) => {
     // /verify needs no caller: its own budget per client address (the route declares it),
-    // counted before the body is read.
+    // counted before the body is read, on the anonymous side: apart from callers' budgets.
     await open.register(rateLimit, {
       global: false,
-      store: open.rateLimiter.pluginStore(),
+      store: open.rateLimiter.pluginStore('anonymous'),
       errorResponseBuilder: rateLimitedError,
     });
     await open.register(verifyRoutes);

@@ -121,13 +121,20 @@ export class AppError extends Error {
   readonly statusCode: number;
   /** The request field the error is about, when there is one (`body.key`). */
   readonly field: string | undefined;
+  /** Sent as Retry-After: when the refusal is expected to lift. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { field?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { field?: string; cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.statusCode = statusOf(code);
     this.field = options.field;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

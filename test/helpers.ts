@@ -9,10 +9,12 @@ import { loadConfig, type Config, type LoadConfigOptions } from '../src/config/c
 import { generateApiKey, hashApiKey } from '../src/auth/api-keys.js';
 import { callerRegistryFrom, developmentRegistry, type CallerRegistry } from '../src/auth/callers.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../src/local/embedded-s3.js';
-import { LOCAL_CREDENTIALS } from '../src/presign/create-presigner.js';
 import { staticCredentialSource, type CredentialSource } from '../src/presign/credentials.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+/** Keys for an app whose store is not there (a closed port, a black hole): nothing checks them. */
+export const UNCHECKED_CREDENTIALS = { accessKeyId: 'UNCHECKEDKEYID', secretAccessKey: 'unchecked-secret' } as const;
 
 export function configFrom(env: Record<string, string>, options: LoadConfigOptions = {}): Config {
   const result = loadConfig(env, options);
@@ -53,7 +55,7 @@ export async function startLocalApp(
   const s3 = await startEmbeddedS3({ buckets: base.buckets });
   t.after(() => s3.close());
   const config: Config = { ...base, mode: { kind: 'local', region: base.mode.region, endpoint: s3.endpoint } };
-  const built = await buildTestApp(t, config, staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3'), deps, options);
+  const built = await buildTestApp(t, config, staticCredentialSource(s3.credentials, 'embedded-s3'), deps, options);
   return { ...built, s3, config };
 }
 

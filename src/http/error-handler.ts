@@ -84,6 +84,7 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
         appError.message,
       );
     }
+    if (appError.retryAfterSeconds !== undefined) reply.header('retry-after', appError.retryAfterSeconds);
     if (appError.statusCode === 401) {
       // RFC 6750: no error attribute when the request carried no credentials at all.
       const attribute = appError.code === 'AUTH_REQUIRED' ? '' : ', error="invalid_token"';

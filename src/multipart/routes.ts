@@ -40,7 +40,7 @@ export const multipartRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const created = await app.multipart.createMultipartUpload(request.caller, request.body);
-      return { ...created, partCount: created.partCount as number, expiresAt: created.expiresAt.toISOString() };
+      return { ...created, expiresAt: created.expiresAt.toISOString() };
     },
   );
 

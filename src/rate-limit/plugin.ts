@@ -11,7 +11,10 @@ import type { RateLimiter } from './limiter.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The one rate-limit store: any other @fastify/rate-limit registration passes `store: app.rateLimiter.pluginStore()`. */
+    /**
+     * Where every rate limit counts: any other @fastify/rate-limit registration passes
+     * `store: app.rateLimiter.pluginStore('callers')`, or `('anonymous')` when keyed by client address.
+     */
     rateLimiter: RateLimiter;
   }
   interface FastifyReply {
@@ -51,7 +54,7 @@ async function callerRateLimitPlugin(app: FastifyInstance, options: { config: Co
     hook: 'preHandler',
     max,
     timeWindow: windowMs,
-    store: limiter.pluginStore(),
+    store: limiter.pluginStore('callers'),
     keyGenerator: callerBudgetKey,
     onExceeded: countRefusal,
     errorResponseBuilder: (_request, context) =>

@@ -3,11 +3,21 @@
 // adding its token (`@uppy/aws-s3` 5.x: `endpoint` and `headers`). Unlike Companion, every
 // route authenticates the caller, keys are picked under the caller's prefix, upload IDs are
 // bound to their caller and key, form policies carry a size range, and part URLs carry no
-// checksum parameter. Each route is a thin shape over the multipart service.
+// checksum parameter. A multipart upload declares its file's size in Companion's `metadata`
+// (`size`, as Uppy sends a file's meta fields), so that each part URL signs its exact length.
+// Each route is a thin shape over the multipart service.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorResponses } from '../http/error-schema.js';
-import { browserHeaders, DEFAULT_CONTENT_TYPE, mediaType, UPLOAD_CLIENT_ACCESS } from './common.js';
+import { smallestPartSize } from '../multipart/part-rules.js';
+import {
+  browserHeaders,
+  declaredBytes,
+  DEFAULT_CONTENT_TYPE,
+  mediaType,
+  sizeRequired,
+  UPLOAD_CLIENT_ACCESS,
+} from './common.js';
 import { objectUrl } from './object-url.js';
 import { uploadCheckedBeforeBody } from './upload-before-body.js';
 
@@ -16,15 +26,31 @@ const uploadIdParams = z.strictObject({
   uploadId: z.string().min(1).max(2048).describe('The uploadId /s3/multipart returned'),
 });
 const partNumber = z.coerce.number().int().min(1).max(10_000);
-/** Companion's metadata: passed through by Uppy, stored nowhere by this service. */
-const metadata = z.record(z.string(), z.unknown()).optional();
+/**
+ * Companion's metadata, as Uppy sends a file's meta fields (each value a string). `size` and
+ * `partSize` are read; the rest is stored nowhere by this service.
+ */
+const metadata = z
+  .object({
+    size: declaredBytes.optional().describe("The file's size in bytes: required, each part URL signs its share"),
+    partSize: declaredBytes
+      .optional()
+      .describe(
+        "Bytes per part but the last, when the app sets Uppy's getChunkSize; default max(5 MiB, ceil(size / 10,000)), Uppy's own split",
+      ),
+  })
+  .catchall(z.unknown())
+  .optional();
 
 const paramsQuery = z
   .object({
     filename: z.string().min(1).max(1024),
     type: mediaType.optional(),
+    'metadata[size]': declaredBytes
+      .optional()
+      .describe("The file's size in bytes: the form policy then binds exactly that many"),
   })
-  // `metadata[name]=value` pairs come as their own query names.
+  // Other `metadata[name]=value` pairs come as their own query names.
   .catchall(z.string().max(1024));
 
 const createBody = z.object({
@@ -50,7 +76,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
         ...common,
         summary: 'Companion: a browser form policy for one file',
         description:
-          "Companion's GET /s3/params. A POST policy for a key the service picks under your prefix, with the file's content type and a content-length-range bounded by your policy (Companion sets none).",
+          "Companion's GET /s3/params. A POST policy for a key the service picks under your prefix, with the file's content type and a content-length-range: exactly `metadata[size]` when given, else up to your policy's limit (Companion sets none).",
         querystring: paramsQuery,
         response: {
           200: z.object({
@@ -68,7 +94,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       const policy = await multipart.createPostPolicy(request.caller, {
         filename,
         contentType: type || DEFAULT_CONTENT_TYPE,
-        contentLength: undefined,
+        contentLength: request.query['metadata[size]'],
       });
       return {
         method: 'POST' as const,
@@ -87,7 +113,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
         ...common,
         summary: 'Companion: start a multipart upload',
         description:
-          "Companion's POST /s3/multipart. The key is picked under your prefix; the uploadId is bound to you and that key.",
+          "Companion's POST /s3/multipart. `metadata.size` (the file's size) is required: it is checked against your policy now, and each part URL signs its part's exact length. The key is picked under your prefix; the uploadId is bound to you, that key and that size.",
         body: createBody,
         response: {
           200: z.object({ key: z.string(), uploadId: z.string(), bucket: z.string() }),
@@ -97,9 +123,13 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { filename, type } = request.body;
+      const size = request.body.metadata?.size;
+      if (size === undefined) throw sizeRequired('metadata.size', "the file's meta field `size`");
       const created = await multipart.createMultipartUpload(request.caller, {
         filename,
         contentType: type || DEFAULT_CONTENT_TYPE,
+        contentLength: size,
+        partSize: request.body.metadata?.partSize ?? smallestPartSize(size),
       });
       return { key: created.key, uploadId: created.uploadId, bucket: created.bucket };
     },

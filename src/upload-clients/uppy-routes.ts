@@ -1,16 +1,19 @@
 // The backend for Uppy's current major (`@uppy/aws-s3` 6.x) with its `signRequest` option:
-// `POST /s3/sign` answers each request Uppy wants to make. Uploads (a form policy for a
-// whole file, a PUT URL for a part) go straight to S3 on the pinned route; the control calls
-// of a multipart upload (create, list, complete, abort) come back to the service, which runs
-// them through the pinned client and answers in S3's XML, as Uppy expects. Uppy sends those
-// calls to the URL and with the headers returned here, so they carry the caller's own
-// Authorization header, which the service echoes back to the caller that sent it.
+// `POST /s3/sign` answers each request Uppy wants to make. Uploads (a form policy for a whole
+// file, a PUT URL for a part) go straight to S3 on the pinned route. Uppy's requests do not say
+// a file's size, so the app adds it (`size`) to the create request, and each part URL then
+// signs its exact length. The control calls of a multipart upload (create, list, complete,
+// abort) come back to the service, which runs them through the pinned client and answers in
+// S3's XML, as Uppy expects. Those control URLs are built from PUBLIC_BASE_URL, or are paths;
+// never from the request's Host or X-Forwarded-* headers, which whoever sends the request
+// chooses. The app's signRequest adds its own token to them (the service echoes no header).
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { AppError } from '../errors.js';
 import { errorResponses } from '../http/error-schema.js';
-import { browserHeaders, DEFAULT_CONTENT_TYPE, mediaType, UPLOAD_CLIENT_ACCESS } from './common.js';
+import { MAX_OBJECT_BYTES, smallestPartSize } from '../multipart/part-rules.js';
+import { browserHeaders, DEFAULT_CONTENT_TYPE, mediaType, sizeRequired, UPLOAD_CLIENT_ACCESS } from './common.js';
 import { objectUrl } from './object-url.js';
 import { completionPartsFromXml, MAX_COMPLETION_XML_BYTES, xmlDocument } from './s3-xml.js';
 import { uploadCheckedBeforeBody } from './upload-before-body.js';
@@ -24,6 +27,22 @@ const signRequestSchema = z
     partNumber: z.number().int().min(1).max(10_000).optional(),
     contentType: mediaType.optional(),
     expiresIn: z.number().int().min(1).optional(),
+    size: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_OBJECT_BYTES)
+      .optional()
+      .describe(
+        "Not Uppy's: the file's size, added by the app. Required to create a multipart upload (each part URL then signs its exact length); on a whole-file PUT the form policy binds exactly this many bytes",
+      ),
+    partSize: z
+      .number()
+      .int()
+      .optional()
+      .describe(
+        "Not Uppy's: bytes per part but the last, when the app sets Uppy's getChunkSize; default max(5 MiB, ceil(size / 10,000)), Uppy's own split",
+      ),
   })
   .meta({ id: 'UppySignRequest' });
 
@@ -51,34 +70,46 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
         ...common,
         summary: "Uppy 6: sign one of Uppy's S3 requests",
         description:
-          "For `@uppy/aws-s3` 6.x's `signRequest`: send Uppy's request object, return this response to Uppy. A whole file gets a form policy (exact key picked under your prefix, content type, size range); a part gets its PUT URL; multipart control calls get a URL back to this service, with your Authorization header to send.",
+          "For `@uppy/aws-s3` 6.x's `signRequest`: send Uppy's request object with the file's `size` added, return this response to Uppy. A whole file gets a form policy (exact key picked under your prefix, content type, size); a part gets its PUT URL, signed for the part's exact length; multipart control calls get a URL back to this service (PUBLIC_BASE_URL, or a path relative to the service), to which the app adds its own Authorization header.",
         body: signRequestSchema,
         response: { 200: signResponseSchema, ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503) },
       },
     },
     async (request) => {
       const { caller, body } = request;
-      const service = serviceOrigin(request);
       const control = (path: string, query: Record<string, string>) => ({
-        url: `${service}/s3/uppy/${path}?${new URLSearchParams(query)}`,
-        headers: { authorization: request.headers.authorization as string },
+        url: `${app.config.server.publicBaseUrl ?? ''}/s3/uppy/${path}?${new URLSearchParams(query)}`,
       });
+      if (body.uploadId !== undefined && (body.size !== undefined || body.partSize !== undefined)) {
+        throw new AppError('VALIDATION_FAILED', 'size and partSize belong to the create request or a whole-file PUT', {
+          field: body.size !== undefined ? 'size' : 'partSize',
+        });
+      }
       if (body.uploadId === undefined) {
         if (body.partNumber !== undefined) {
           throw new AppError('VALIDATION_FAILED', 'partNumber needs an uploadId', { field: 'uploadId' });
         }
         if (body.method === 'PUT') {
+          if (body.partSize !== undefined) {
+            throw new AppError('VALIDATION_FAILED', 'partSize belongs to the create request', { field: 'partSize' });
+          }
           const policy = await multipart.createPostPolicy(caller, {
             filename: lastSegment(body.key),
             contentType: body.contentType ?? DEFAULT_CONTENT_TYPE,
-            contentLength: undefined,
+            contentLength: body.size,
           });
           return { url: policy.url, key: policy.key, fields: policy.fields };
         }
         if (body.method === 'POST') {
-          // The key is decided now, so Uppy uses it from here on; the grant carries it to the
-          // create call, which also learns the file's type from Uppy's Content-Type header.
-          const grant = multipart.grantCreate(caller, lastSegment(body.key));
+          if (body.size === undefined) throw sizeRequired('size', "`size` with the create request's body");
+          // The key and the size are decided now, so Uppy uses the key from here on; the grant
+          // carries both to the create call, which also learns the file's type from Uppy's
+          // Content-Type header.
+          const grant = multipart.grantCreate(caller, {
+            filename: lastSegment(body.key),
+            contentLength: body.size,
+            partSize: body.partSize ?? smallestPartSize(body.size),
+          });
           return { ...control('uploads', { grant: grant.token }), key: grant.key };
         }
         throw new AppError('OPERATION_NOT_ALLOWED', `Uppy's ${body.method} of a whole object is not offered`, {
@@ -191,11 +222,6 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
     });
   });
 };
-
-/** The origin the caller reached the service at (X-Forwarded-Proto/Host only from trusted proxies). */
-function serviceOrigin(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
-}
 
 /** Uppy proposes `<random>-<file name>` as the key; the service keeps only the name. */
 function lastSegment(key: string): string {

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { URL_CHECK_CODES } from '../errors.js';
 import { ENDPOINT_MODE_KINDS } from '../endpoint/endpoint-mode.js';
 import { errorResponses } from '../http/error-schema.js';
+import { clientAddressKey } from '../rate-limit/client-address.js';
 import { validatePostForm } from './post-form-validator.js';
 import { MAX_FAILURE_MESSAGE_LENGTH, validatePresignedUrl, type UrlExpectation } from './url-validator.js';
 
@@ -76,8 +77,9 @@ export const verifyRoutes: FastifyPluginAsyncZod = async (app) => {
         rateLimit: {
           max: app.config.verifyRateLimit.max,
           timeWindow: app.config.verifyRateLimit.windowSeconds * 1000,
-          // The client's address as TRUST_PROXY reads it: anyone may call, so there is no caller id.
-          keyGenerator: (request) => request.ip,
+          // The client's address as TRUST_PROXY reads it (an IPv6 client by its /64): anyone
+          // may call, so there is no caller id.
+          keyGenerator: (request) => clientAddressKey(request.ip),
         },
       },
       schema: {

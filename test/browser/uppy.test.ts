@@ -13,7 +13,6 @@ import { callerRegistryFrom } from '../../src/auth/callers.js';
 import type { Config } from '../../src/config/config.js';
 import { serviceOrigins } from '../../src/local/bucket-cors.js';
 import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
-import { LOCAL_CREDENTIALS } from '../../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
 import { configFrom, embeddedS3Client, LogCapture } from '../helpers.js';
 import { startIssuer } from '../http/jwks.js';
@@ -63,7 +62,7 @@ async function startUppyStack(t: TestContext, pageKind: UppyPage) {
   const logs = new LogCapture();
   const app = await buildApp(config, {
     callers: registry.registry,
-    credentials: staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3'),
+    credentials: staticCredentialSource(s3.credentials, 'embedded-s3'),
     logger: loggerOptions(config, logs),
   });
   t.after(() => app.close());
