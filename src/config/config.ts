@@ -101,6 +101,13 @@ function redisUrlProblem(raw: string): string | undefined {
   }
   return problems.length > 0 ? problems.join('; ') : undefined;
 }
+/** `https://host/api//` → `https://host/api`, in one pass from the end. */
+function withoutTrailingSlashes(value: string): string {
+  let end = value.length;
+  while (end > 0 && value[end - 1] === '/') end--;
+  return value.slice(0, end);
+}
+
 /** `a, b,,c` → ['a', 'b', 'c']. */
 const commaList = z
   .string()
@@ -281,6 +288,23 @@ export const envSchema = z.object({
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/?#\s]+$/, { error: 'each origin must be scheme://host[:port]' })))
     .optional()
     .meta(env('none', 'browser origins (`scheme://host[:port]`) allowed to call the API')),
+  PUBLIC_URL: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/, {
+      error: 'must be http(s)://host[:port][/path], without a query or fragment',
+    })
+    .refine((value) => URL.canParse(value), { error: 'is not a valid URL' })
+    // A server URL in OpenAPI names the base that paths are appended to: no trailing slash.
+    .transform(withoutTrailingSlashes)
+    .optional()
+    .meta(
+      env(
+        'none: the document names `/`',
+        'where callers reach the service (`http(s)://host[:port][/path]`), its public name behind a load balancer: the server `/docs/json` names',
+        'URL',
+      ),
+    ),
   RATE_LIMIT_MAX: integer(1, 1_000_000).meta(env('`600`', 'URLs per caller (per end user for JWT callers) per window')),
   RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400).meta(env('`60`', 'the rate-limit window, in seconds')),
   VERIFY_RATE_LIMIT_MAX: integer(1, 1_000_000).meta(
@@ -469,6 +493,8 @@ export interface Config {
   uploads: { tokenSecret: string | undefined };
   /** The server-side encryption each bucket's uploads carry (S3_SSE*). */
   encryption: EncryptionConfig;
+  /** Where callers reach the service (behind a load balancer, its public name): the OpenAPI document's server. */
+  publicUrl: string | undefined;
 }
 
 /** The shared store every replica counts against (RATE_LIMIT_REDIS_*). */
@@ -644,6 +670,7 @@ export function loadConfig(
       },
       uploads: { tokenSecret: parsed.UPLOAD_TOKEN_SECRET },
       encryption,
+      publicUrl: parsed.PUBLIC_URL,
     },
   };
 }

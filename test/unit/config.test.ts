@@ -109,6 +109,16 @@ describe('loadConfig: defaults and the local fallback', () => {
     assertProblem(refuse({ TRUST_PROXY: '2' }), 'TRUST_PROXY', /hop count/);
   });
 
+  it('PUBLIC_URL: an http(s) base URL without query or fragment, kept without its trailing slash', () => {
+    assert.equal(accept({}).publicUrl, undefined);
+    assert.equal(accept({ PUBLIC_URL: 'https://s3-presign.example.com' }).publicUrl, 'https://s3-presign.example.com');
+    assert.equal(accept({ PUBLIC_URL: ' https://example.com:8443/api/ ' }).publicUrl, 'https://example.com:8443/api');
+    for (const refused of ['s3-presign.example.com', 'ftp://example.com', 'https://example.com/?a=1', 'https://']) {
+      assertProblem(refuse({ PUBLIC_URL: refused }), 'PUBLIC_URL', /http\(s\):\/\/host/);
+    }
+    assertProblem(refuse({ PUBLIC_URL: 'https://exa mple.com' }), 'PUBLIC_URL');
+  });
+
   it('HTTP timeouts: defaults for a JSON API behind a load balancer, headers within the request', () => {
     assert.deepEqual(accept({}).http, {
       requestTimeoutMs: 15_000,
