@@ -164,9 +164,25 @@ if (!(target in targets)) throw new Error(`unknown target ${target}; one of ${Ob
 const app = await targets[target]();
 await app.listen({ host: '127.0.0.1', port: 0 });
 const { port } = app.server.address();
+let profiler;
 process.on('message', async (message) => {
   if (message === 'rss') process.send({ rss: process.memoryUsage().rss });
   if (message === 'cpu') process.send({ cpu: process.cpuUsage() });
+  // bench/profile.mjs: a CPU profile of the measured window only, without start-up and warm-up.
+  if (message === 'profile-start') {
+    profiler = new (await import('node:inspector')).Session();
+    profiler.connect();
+    const post = (method, params) =>
+      new Promise((resolve, reject) =>
+        profiler.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+      );
+    profiler.stop = async () => (await post('Profiler.stop')).profile;
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: Number(process.env.BENCH_PROFILE_INTERVAL_US ?? 1000) });
+    await post('Profiler.start');
+    process.send({ 'profile-start': true });
+  }
+  if (message === 'profile-stop') process.send({ 'profile-stop': await profiler.stop() });
   if (message === 'close') {
     await app.close();
     process.exit(0);
