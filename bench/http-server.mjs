@@ -168,6 +168,7 @@ let profiler;
 process.on('message', async (message) => {
   if (message === 'rss') process.send({ rss: process.memoryUsage().rss });
   if (message === 'cpu') process.send({ cpu: process.cpuUsage() });
+  if (message === 'pid') process.send({ pid: process.pid });
   // bench/profile.mjs: a CPU profile of the measured window only, without start-up and warm-up.
   if (message === 'profile-start') {
     profiler = new (await import('node:inspector')).Session();
