@@ -99,7 +99,8 @@ export function signPostPolicy(
   // its own shape, then a generic walk over them cost two thirds of this function. Every
   // string still goes through JSON.stringify, so the text is the same byte for byte.
   let policyDocument = `{"expiration":${JSON.stringify(expiration)},"conditions":[["content-length-range",${JSON.stringify(min)},${JSON.stringify(max)}]`;
-  for (const name of Object.keys(fields)) policyDocument += `,{${JSON.stringify(name)}:${JSON.stringify(fields[name])}}`;
+  for (const name of Object.keys(fields))
+    policyDocument += `,{${JSON.stringify(name)}:${JSON.stringify(fields[name])}}`;
   policyDocument += `,{"key":${JSON.stringify(request.key)}}]}`;
   const policy = Buffer.from(policyDocument, 'utf8').toString('base64');
   const signingKey = keys.get(credentials.secretAccessKey, shortDate, region, 's3');
