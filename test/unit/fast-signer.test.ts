@@ -137,15 +137,24 @@ describe('HmacSha256', () => {
     );
   });
 
-  it('equals createHmac at each size limit: keys around the 64-byte block, messages around its 1,024-byte buffer', () => {
+  it('equals createHmac at each size limit: keys around the 64-byte block, messages around its 12 KiB buffer and the 1 KiB of kept views', () => {
     const messages = [
       '',
       'a',
       'x'.repeat(341),
       'x'.repeat(342),
       'x'.repeat(1024),
+      'x'.repeat(1025),
       'x'.repeat(1100),
       '\u00e9'.repeat(600),
+      'x'.repeat(4096),
+      'x'.repeat(4097),
+      '\u00e9'.repeat(4096),
+      '\ud83d\ude00'.repeat(2048),
+      'x'.repeat(12 * 1024 + 1),
+      // Long then shorter again: a message without a kept view must not read the longer one's bytes.
+      'y'.repeat(3000),
+      'y'.repeat(2999),
     ];
     for (const keyLength of [0, 1, 63, 64, 65, 100, 200]) {
       const key = Buffer.alloc(keyLength, 0xa5);
