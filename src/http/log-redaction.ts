@@ -19,7 +19,9 @@ export const SECRET = new RegExp(
     // X-Amz-Security-Token, AWSAccessKeyId, id_token, access_token, api_key, password, …
     // The name is kept, the value goes: `(?<name>…)=value`, `"name":"value"`, `name: value`,
     // and an HTTP authorization scheme stays with the name: `authorization: Basic REDACTED`.
-    String.raw`(?<name>(?:signature|credential|token|secret|passw(?:or)?d|api[_-]?key|access[_-]?key|session|authorization)[\w-]{0,32}["']?[\s+]{0,4}[=:][\s+"]{0,4}(?:(?:basic|bearer)[\s+]{1,4})?)[^&;#"\s,}]+`,
+    // Inside a logged string the quotes are JSON's `\"`: they end the value as `"` does, and
+    // any other backslash pair (`\\`, `\n`) is part of it, so the line stays JSON.
+    String.raw`(?<name>(?:signature|credential|token|secret|passw(?:or)?d|api[_-]?key|access[_-]?key|session|authorization)[\w-]{0,32}(?:\\?["'])?[\s+]{0,4}[=:](?:[\s+"]|\\"){0,4}(?:(?:basic|bearer)[\s+]{1,4})?)(?:[^&;#"\s,}\\]|\\[^"])+`,
     // This service's API keys, and JWTs (a JSON header in base64url: `{"` is `eyJ`).
     String.raw`s3p_[\w-]*`,
     String.raw`eyJ[\w-]*(?:\.[\w-]*){0,2}`,

@@ -245,6 +245,34 @@ describe('requestSerializers', () => {
 });
 
 describe('logLineHooks.streamWrite', () => {
+  it('redacts a quoted value under a secret name inside a logged string, and the line stays JSON', () => {
+    const line = (msg: string) => `${JSON.stringify({ level: 50, msg })}\n`;
+    for (const [msg, redacted] of [
+      ['password="hunter2"', '{"level":50,"msg":"password=\\"REDACTED\\""}\n'],
+      ['upstream said {"token":"opaque1"}', '{"level":50,"msg":"upstream said {\\"token\\":\\"REDACTED\\"}"}\n'],
+      ['authorization: "Bearer abc.def"', '{"level":50,"msg":"authorization: \\"Bearer REDACTED\\""}\n'],
+      ['x-api-key: "s3cr3t" sent', '{"level":50,"msg":"x-api-key: \\"REDACTED\\" sent"}\n'],
+      // A backslash inside the value is part of it, escaped or not.
+      ['password=a\\b"c', '{"level":50,"msg":"password=REDACTED\\"c"}\n'],
+      ['password=a\nb', '{"level":50,"msg":"password=REDACTED"}\n'],
+      // An empty quoted value holds nothing to drop.
+      ['token=""', '{"level":50,"msg":"token=\\"\\""}\n'],
+    ] as const) {
+      const written = logLineHooks.streamWrite(line(msg));
+      assert.equal(written, redacted, msg);
+      JSON.parse(written);
+    }
+  });
+
+  it('writes the request line as the serializer made it: a second pass would read its JSON escapes as part of a shape', () => {
+    // The url passed redactSecrets before pino escaped U+001F as \u001f, whose four digits
+    // then run into the 62 that follow: 66 hex digits, a hash to a second look.
+    const url = `/\u001f${'a'.repeat(62)}`;
+    assert.equal(redactSecrets(url), url);
+    const line = `${JSON.stringify({ level: 30, req: { url }, msg: REQUEST_LINE_MESSAGE })}\n`;
+    assert.equal(logLineHooks.streamWrite(line), line);
+  });
+
   it('redacts every line that is not the request line', () => {
     assert.equal(
       logLineHooks.streamWrite('{"level":50,"msg":"X-Amz-Signature=short"}\n'),
