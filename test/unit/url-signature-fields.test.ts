@@ -285,6 +285,20 @@ describe('X-Amz-SignedHeaders', () => {
     ]);
   });
 
+  it('is exactly host and the headers required, when the requirement names host or a header twice', () => {
+    const unexpected = (names: string) =>
+      `URL_SIGNED_HEADERS: X-Amz-SignedHeaders has ${names}, which the caller was not told to send`;
+    assert.deepEqual(signing('host', ['host']), []);
+    assert.deepEqual(signing('content-type;host', ['host']), [unexpected('content-type')]);
+    assert.deepEqual(signing('content-md5;content-type;host', ['host']), [unexpected('content-md5, content-type')]);
+    assert.deepEqual(signing('content-md5;content-type;host', ['content-type', 'content-type']), [
+      unexpected('content-md5'),
+    ]);
+    assert.deepEqual(signing('content-md5;content-type;host', ['host', 'content-type', 'host']), [
+      unexpected('content-md5'),
+    ]);
+  });
+
   it('is judged the same however often a list comes back', () => {
     // More distinct lists than the parser remembers, then the first ones again.
     const lists = Array.from({ length: 40 }, (_, index) => `host;x-h${String(index).padStart(2, '0')}`);
