@@ -157,6 +157,13 @@ describe('a URL from elsewhere', () => {
   });
 });
 
+describe('an error that is not about the bucket', () => {
+  it('is thrown, not reported as a wrong host (only a caller that breaks the mode’s type gets one)', () => {
+    const noPartition = { kind: 'regional', region: 'eu-west-1', useFips: false } as unknown as EndpointMode;
+    assert.throws(() => failures(noPartition, 'https://my-bucket.s3.eu-west-1.amazonaws.com/a.txt', mine), TypeError);
+  });
+});
+
 describe('safeLocation', () => {
   it('is the expected location, or undefined where the mode cannot address the bucket', () => {
     assert.deepEqual(safeLocation(LOCAL, 'my-bucket'), {
