@@ -21,7 +21,7 @@
 # install script (checked against package-lock.json: only esbuild, a dev dependency, has one).
 #
 # The base image is Node.js 26, the newest LTS line (LTS since 2026-10-28; package.json
-# `engines` and the README's "Node.js lines" agree, and scripts/lint-deploy.ts checks it). It is
+# `engines` and the README's "Node.js lines" agree, and scripts/deploy-checks/image.ts checks it). It is
 # pinned by exact version and by the digest docker-library/repo-info recorded for that build
 # (repos/node/remote/current-trixie-slim.md, 2026-09-22: the index of node:26.10.0-trixie-slim,
 # amd64/arm64/ppc64le/s390x); with a digest, Docker pulls exactly that and ignores the tag.

@@ -8,7 +8,7 @@ import { escapeControlCharacters as shown, jsonForDisplay } from './control-char
 import { objectKeyProblem } from './endpoint/object-key.js';
 import { isAppError } from './errors.js';
 import { validatePostForm } from './verify/post-form-validator.js';
-import { validatePresignedUrl, describeMode, validatorPolicy } from './verify/url-validator.js';
+import { describeMode, validatePresignedUrl, validatorPolicy, type UrlExpectation } from './verify/url-validator.js';
 
 const USAGE = `Usage:
   s3-presign url --bucket B --key K [--operation get|put] [--region R]
@@ -17,11 +17,12 @@ const USAGE = `Usage:
                  [--expires N] [--content-type T] [--content-length N] [--json]
   s3-presign upload FILE --key K [--bucket B] [mode flags] [--content-type T]
                  [--part-size BYTES] [--multipart-threshold BYTES] [--expires N] [--json]
-  s3-presign verify URL [mode flags] [--bucket B]… [--fields FILE] [--json]
+  s3-presign verify URL [mode flags] [--bucket B]… [--fields FILE] [--method GET|PUT]
+                    [--header 'NAME: VALUE']… [--json]
   s3-presign doctor [mode flags] [--bucket B] [--vpce-id ID]… [--service-role-arn ARN]
                     [--probe-store [--probe-prefix P]] [--json]
   s3-presign policy [mode flags] --bucket B [--vpce-id ID]… [--admin-arn ARN]… [--clients FILE]
-                    [--service-role-arn ARN] [--access-point-bucket B] [--doctor] [--json]
+                    [--service-role-arn ARN] [--access-point-bucket B] [--kms-key-arn ARN] [--doctor] [--json]
   s3-presign keygen [--id NAME]
 
 Flags override the environment variables of the service (S3_ENDPOINT_MODE, S3_REGION, …).
@@ -64,6 +65,8 @@ const VERIFY_OPTIONS = {
   ...MODE_OPTIONS,
   bucket: { type: 'string', multiple: true },
   fields: { type: 'string' },
+  method: { type: 'string' },
+  header: { type: 'string', multiple: true },
 } as const satisfies ParseArgsConfig['options'];
 
 class UsageError extends Error {}
@@ -99,8 +102,9 @@ function environmentWith(flags: ModeFlags, bucket: string | undefined): Record<s
   return env;
 }
 
-function configFrom(flags: ModeFlags, bucket?: string): Config {
-  const result = loadConfig(environmentWith(flags, bucket), { requireBuckets: false, requireCallers: false });
+function configFrom(flags: ModeFlags, bucket?: string, overrides: Record<string, string> = {}): Config {
+  const env = { ...environmentWith(flags, bucket), ...overrides };
+  const result = loadConfig(env, { requireBuckets: false, requireCallers: false });
   if (!result.ok) throw new ConfigUsageError(result.problems);
   return result.config;
 }
@@ -211,11 +215,32 @@ async function verifyCommand(args: string[]): Promise<number> {
   const config = configFrom(values, values.bucket?.join(','));
   // The operator's own check: a bucket allowlist only when one is given, as the service has S3_BUCKETS.
   const allowedBuckets = values.bucket !== undefined || process.env.S3_BUCKETS ? config.buckets : undefined;
+  if (values.fields !== undefined && (values.method !== undefined || values.header !== undefined)) {
+    throw new UsageError('--method and --header are for a URL; a form (--fields) says what it is itself');
+  }
+  const expectation: UrlExpectation = { allowedBuckets };
+  if (values.method !== undefined) {
+    const method = values.method.toUpperCase();
+    if (method !== 'GET' && method !== 'PUT')
+      throw new UsageError(`--method must be GET or PUT, got "${values.method}"`);
+    expectation.method = method;
+  }
+  if (values.header !== undefined) {
+    // The headers the client will send: signed values are not in the URL, so the encryption
+    // ones are checked against the configuration only when given.
+    const headers: Record<string, string> = {};
+    for (const header of values.header) {
+      const colon = header.indexOf(':');
+      if (colon < 1) throw new UsageError(`--header must be "NAME: VALUE", got "${header}"`);
+      headers[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
+    }
+    expectation.headers = headers;
+  }
   const url = positionals[0] as string;
   const policy = validatorPolicy(config);
   const report =
     values.fields === undefined
-      ? validatePresignedUrl(url, policy, { allowedBuckets })
+      ? validatePresignedUrl(url, policy, expectation)
       : validatePostForm({ url, fields: await readFormFields(values.fields) }, policy, { allowedBuckets });
   // Everything below quotes the URL (its key, its decoded parameters): printed escaped, so a
   // crafted URL cannot drive the terminal or forge a line of output.
@@ -316,7 +341,11 @@ async function policyCommand(args: string[]): Promise<number> {
   const { POLICY_OPTIONS, PolicyInputError, runPolicyCommand } = await import('./policy/policy-command.js');
   const { values } = parseArgs({ args, options: { ...MODE_OPTIONS, ...POLICY_OPTIONS }, strict: true });
   if (values.help) return usage(0);
-  const config = configFrom(values, values.bucket?.join(',') ?? process.env.S3_BUCKETS);
+  // --kms-key-arn is S3_SSE_KMS_KEY_ID for this run, and implies SSE-KMS unless S3_SSE says otherwise.
+  const kmsKeyArn = values['kms-key-arn'];
+  const sse: Record<string, string> =
+    kmsKeyArn === undefined ? {} : { S3_SSE_KMS_KEY_ID: kmsKeyArn, S3_SSE: process.env.S3_SSE || 'aws:kms' };
+  const config = configFrom(values, values.bucket?.join(',') ?? process.env.S3_BUCKETS, sse);
   try {
     return await runPolicyCommand(config, values, process.env);
   } catch (error) {

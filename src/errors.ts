@@ -33,6 +33,12 @@ export const URL_CHECK_CODES = [
   'URL_KEY',
   // A URL from elsewhere (POST /verify) for a bucket outside S3_BUCKETS: the service would refuse it.
   'URL_BUCKET_NOT_ALLOWED',
+  // Server-side encryption: a PUT (or form) for a bucket configured with S3_SSE* must carry
+  // exactly its encryption headers (fields); src/verify/encryption-headers.ts.
+  'URL_ENCRYPTION_MISSING',
+  'URL_ENCRYPTION_MISMATCH',
+  // The URL does not say whether it is a GET or a PUT, and the bucket's uploads need encryption.
+  'URL_METHOD_UNKNOWN',
   // A POST policy (browser form) is checked as strictly as a URL: src/verify/post-policy-validator.ts.
   'POLICY_MALFORMED',
   'POLICY_FIELDS',

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from './app.js';
 import { generateApiKey, hashApiKey } from './auth/api-keys.js';
 import { developmentRegistry, loadCallerRegistry, type CallerRegistry } from './auth/callers.js';
-import { formatConfigProblems, loadConfig, type Config } from './config/config.js';
+import { describeEncryption, formatConfigProblems, loadConfig, type Config } from './config/config.js';
 import { serviceOrigins } from './local/bucket-cors.js';
 import { DEVELOPMENT_TOKEN_LIFETIME_SECONDS, DevelopmentTokenIssuer } from './local/development-tokens.js';
 import type { EmbeddedS3 } from './local/embedded-s3.js';
@@ -78,7 +78,10 @@ async function main(): Promise<void> {
     const { port } = app.server.address() as AddressInfo;
     await localS3.allowCorsOrigins([...serviceOrigins(port), ...config.cors.origins]);
   }
-  app.log.info({ address, mode: config.mode.kind, buckets: config.buckets }, 's3-presign is ready');
+  app.log.info(
+    { address, mode: config.mode.kind, buckets: config.buckets, encryption: describeEncryption(config) },
+    's3-presign is ready',
+  );
   if (config.mode.kind === 'local') process.stdout.write(localBanner(address, config, developmentKey));
 }
 

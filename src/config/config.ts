@@ -17,6 +17,14 @@ import {
   withoutTrailing,
 } from '../endpoint/expected-location.js';
 import { GLOBAL_REGIONS, partitionOfRegion, type Partition } from '../endpoint/partitions.js';
+import {
+  describeSse,
+  SSE_ALGORITHMS,
+  sseSettingsProblems,
+  type EncryptionConfig,
+  type KeyLocation,
+  type SseSettings,
+} from '../encryption/sse.js';
 
 /** S3 refuses presigned URLs that live longer than seven days. */
 export const SIGV4_MAX_EXPIRES_SECONDS = 604_800;
@@ -104,6 +112,50 @@ const commaList = z
   )
   .meta({ type: 'comma-separated list' });
 
+const SSE_ALGORITHM_ERROR = `must be ${SSE_ALGORITHMS.join(', ')}`;
+
+/** One bucket's entry in S3_SSE_BUCKETS: the same three settings, or null for none. */
+const bucketSseSchema = z
+  .strictObject(
+    {
+      sse: z.enum(SSE_ALGORITHMS, { error: SSE_ALGORITHM_ERROR }),
+      kmsKeyId: z.string({ error: 'must be a string' }).trim().min(1).optional(),
+      bucketKey: z.boolean({ error: 'must be true or false' }).optional(),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'invalid_type' ? 'must be {"sse": …, "kmsKeyId": …, "bucketKey": …} or null' : undefined,
+    },
+  )
+  .nullable();
+
+/** `{"bucket": {"sse": …, "kmsKeyId": …, "bucketKey": …} | null, …}`, every entry checked. */
+const perBucketSse = z
+  .string()
+  .trim()
+  .min(1)
+  .transform((value, context) => {
+    let document: unknown;
+    try {
+      document = JSON.parse(value);
+    } catch {
+      context.addIssue({ code: 'custom', message: 'must be a JSON object: {"BUCKET": {"sse": "aws:kms", …}, …}' });
+      return z.NEVER;
+    }
+    const entries = z
+      .record(z.string().min(1), bucketSseSchema, { error: 'must be a JSON object: {"BUCKET": {"sse": …}, …}' })
+      .safeParse(document);
+    if (!entries.success) {
+      for (const issue of entries.error.issues) {
+        const [bucket, ...field] = issue.path.map(String);
+        const where = bucket === undefined ? '' : `${[JSON.stringify(bucket), ...field].join('.')}: `;
+        context.addIssue({ code: 'custom', message: `${where}${issue.message}` });
+      }
+      return z.NEVER;
+    }
+    return entries.data;
+  });
+
 /** The environment variables the service reads, each parsed on its own. */
 export const envSchema = z.object({
   NODE_ENV: z
@@ -142,6 +194,36 @@ export const envSchema = z.object({
       env(
         '`local-uploads` in local mode, else required',
         'the allowlist (bucket names or access-point ARNs); the first is the default',
+      ),
+    ),
+  S3_SSE: z
+    .enum(SSE_ALGORITHMS, { error: SSE_ALGORITHM_ERROR })
+    .optional()
+    .meta(
+      env(
+        "none: no encryption headers (the bucket's default applies)",
+        'server-side encryption every upload carries (PUT URLs, form policies, multipart uploads): `AES256` (SSE-S3), `aws:kms` (SSE-KMS) or `aws:kms:dsse` (DSSE-KMS); see [Encryption and integrity](encryption-and-integrity.md)',
+      ),
+    ),
+  S3_SSE_KMS_KEY_ID: text.meta(
+    env(
+      "none: S3 uses the account's `aws/s3` key",
+      "with `aws:kms`/`aws:kms:dsse`: the key's ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`, the buckets' partition and region; not an alias); custom mode: the store's key name",
+    ),
+  ),
+  S3_SSE_BUCKET_KEY: flag.meta(
+    env(
+      "none: the bucket's default",
+      'with `aws:kms` only: S3 Bucket Keys on (`true`) or off (`false`) for each upload',
+    ),
+  ),
+  S3_SSE_BUCKETS: perBucketSse
+    .optional()
+    .meta(
+      env(
+        'none',
+        'per-bucket settings as JSON, `{"BUCKET": {"sse": "aws:kms", "kmsKeyId": "arn:…", "bucketKey": true}, "OTHER": null}`; a bucket named here takes exactly its entry (`null`: no headers), the others `S3_SSE*`',
+        'JSON object',
       ),
     ),
   PRESIGN_DEFAULT_EXPIRES: integer(1, SIGV4_MAX_EXPIRES_SECONDS).meta(
@@ -385,6 +467,8 @@ export interface Config {
    * one; unset, each process draws its own and upload IDs live only as long as it does.
    */
   uploads: { tokenSecret: string | undefined };
+  /** The server-side encryption each bucket's uploads carry (S3_SSE*). */
+  encryption: EncryptionConfig;
 }
 
 /** The shared store every replica counts against (RATE_LIMIT_REDIS_*). */
@@ -507,8 +591,9 @@ export function loadConfig(
     parsed.S3_STORE_CHECKSUMS === undefined
       ? defaultVerifiedChecksums(kind)
       : parseVerifiedChecksums(parsed.S3_STORE_CHECKSUMS, problems);
+  const encryption = mode ? encryptionSettings(parsed, mode, buckets, requireBuckets, problems) : undefined;
 
-  if (problems.length > 0 || !mode || !verifiedChecksums) return { ok: false, problems };
+  if (problems.length > 0 || !mode || !verifiedChecksums || !encryption) return { ok: false, problems };
   return {
     ok: true,
     config: {
@@ -558,6 +643,7 @@ export function loadConfig(
         keepAliveTimeoutMs: parsed.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? 65_000,
       },
       uploads: { tokenSecret: parsed.UPLOAD_TOKEN_SECRET },
+      encryption,
     },
   };
 }
@@ -571,6 +657,62 @@ function defaultVerifiedChecksums(kind: EndpointMode['kind'] | undefined): Check
   if (kind === 'custom') return [];
   if (kind === 'local') return ['sha256'];
   return [...CHECKSUM_ALGORITHMS];
+}
+
+const SSE_VARIABLES = { algorithm: 'S3_SSE', kmsKeyId: 'S3_SSE_KMS_KEY_ID', bucketKey: 'S3_SSE_BUCKET_KEY' } as const;
+const SSE_ENTRY_FIELDS = { algorithm: 'sse', kmsKeyId: 'kmsKeyId', bucketKey: 'bucketKey' } as const;
+
+/** S3_SSE* as settings per bucket, each combination S3 would refuse reported with S3's reason. */
+function encryptionSettings(
+  env: ParsedEnv,
+  mode: EndpointMode,
+  buckets: readonly string[],
+  requireBuckets: boolean,
+  problems: string[],
+): EncryptionConfig | undefined {
+  const before = problems.length;
+  const location: KeyLocation = {
+    region: mode.region,
+    partition: 'partition' in mode ? mode.partition.name : partitionOfRegion(mode.region)?.name,
+    storeKeyNames: mode.kind === 'custom',
+  };
+  let fallback: SseSettings | undefined;
+  if (env.S3_SSE === undefined) {
+    for (const name of ['S3_SSE_KMS_KEY_ID', 'S3_SSE_BUCKET_KEY'] as const) {
+      if (env[name] !== undefined) problems.push(`${name}: only applies with S3_SSE (aws:kms or aws:kms:dsse)`);
+    }
+  } else {
+    fallback = { algorithm: env.S3_SSE, kmsKeyId: env.S3_SSE_KMS_KEY_ID, bucketKey: env.S3_SSE_BUCKET_KEY };
+    for (const { setting, reason } of sseSettingsProblems(fallback, location)) {
+      problems.push(`${SSE_VARIABLES[setting]}: ${reason}`);
+    }
+  }
+  const perBucket = new Map<string, SseSettings | null>();
+  for (const [bucket, entry] of Object.entries(env.S3_SSE_BUCKETS ?? {})) {
+    if (requireBuckets && !buckets.includes(bucket)) {
+      problems.push(`S3_SSE_BUCKETS: names ${JSON.stringify(bucket)}, which is not in S3_BUCKETS`);
+      continue;
+    }
+    if (entry === null) {
+      perBucket.set(bucket, null);
+      continue;
+    }
+    const settings: SseSettings = { algorithm: entry.sse, kmsKeyId: entry.kmsKeyId, bucketKey: entry.bucketKey };
+    for (const { setting, reason } of sseSettingsProblems(settings, location)) {
+      problems.push(`S3_SSE_BUCKETS: ${JSON.stringify(bucket)}.${SSE_ENTRY_FIELDS[setting]}: ${reason}`);
+    }
+    perBucket.set(bucket, settings);
+  }
+  if (problems.length > before) return undefined;
+  return { default: fallback, perBucket };
+}
+
+/** One line per bucket: what its uploads carry. For start-up logs and `doctor`. */
+export function describeEncryption(config: Pick<Config, 'buckets' | 'encryption'>): string[] {
+  return config.buckets.map((bucket) => {
+    const own = config.encryption.perBucket.get(bucket);
+    return `${bucket}: ${describeSse(own === null ? undefined : (own ?? config.encryption.default))}`;
+  });
 }
 
 function redisSettings(env: ParsedEnv, problems: string[]): RedisSettings | undefined {

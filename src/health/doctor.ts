@@ -8,6 +8,9 @@ import { verifiedChecksumsSetting } from '../endpoint/checksum-algorithms.js';
 import { vpceIdOfDnsName } from '../policy/generate-policies.js';
 import { describeMode } from '../verify/url-validator.js';
 import { createPresigner } from '../presign/create-presigner.js';
+import { parseBucket } from '../endpoint/bucket-name.js';
+import { encryptionFor } from '../encryption/sse.js';
+import { checkBucketEncryption } from './bucket-encryption-check.js';
 import { checkBucketPolicy, type BucketPolicyVerdict } from './bucket-policy-check.js';
 import type { HealthCheckResult } from './checks.js';
 import { bucketPolicyItem, manualItems, routeItem, type ChecklistItem } from './checklist.js';
@@ -33,12 +36,13 @@ export async function runDoctor(
   const sts = stsClient(config.mode.region, signing.credentials.provider);
   try {
     const bucket = config.buckets[0] as string;
-    const [report, policyItem] = await Promise.all([
+    const [report, policyItem, encryptionItems] = await Promise.all([
       serviceHealthCheck(config, signing)(),
       bucketPolicyCheck(config, signing.s3.clientFor(bucket), sts, bucket, {
         vpceIds: options.vpceIds ?? [],
         roleArnHint: options.serviceRoleArn ?? options.env?.AWS_ROLE_ARN,
       }),
+      bucketEncryptionChecks(config, signing.s3),
     ]);
     // After the checks: a probe is a burst of writes, and they should have passed first.
     let probed: { report: StoreProbeReport; judged: StoreVerdict; recordedIn?: string } | undefined;
@@ -68,6 +72,7 @@ export async function runDoctor(
     const checklist = [
       routeItem(config.mode),
       ...(policyItem ? [policyItem] : []),
+      ...encryptionItems,
       ...manualItems(config, options.env ?? {}),
     ];
     const ok =
@@ -179,6 +184,27 @@ export async function bucketPolicyCheck(
     signal,
   );
   return bucketPolicyItem(verdict);
+}
+
+/** Each bucket's default encryption against the configured one; the embedded store has none to read. */
+async function bucketEncryptionChecks(
+  config: Config,
+  s3: { clientFor(bucket: string): Parameters<typeof checkBucketEncryption>[0] },
+): Promise<ChecklistItem[]> {
+  if (config.mode.kind === 'local') return [];
+  return Promise.all(
+    config.buckets
+      // An access point has no default encryption of its own: the bucket behind it does.
+      .filter((bucket) => parseBucket(bucket).kind === 'bucket')
+      .map((bucket) =>
+        checkBucketEncryption(
+          s3.clientFor(bucket),
+          bucket,
+          encryptionFor(config.encryption, bucket),
+          AbortSignal.timeout(config.health.timeoutMs),
+        ),
+      ),
+  );
 }
 
 function checklistLine(check: Omit<HealthCheckResult, 'name'> & { name: string }): string {

@@ -8,14 +8,21 @@ import type { CORSRule } from '@aws-sdk/client-s3';
  * What a browser sends to S3 itself, method by method:
  * - GET, HEAD: downloads through presigned GET URLs.
  * - PUT: single uploads and multipart parts through presigned PUT URLs. Of the headers the
- *   service signs, content-type, content-md5 and x-amz-checksum-sha256 need CORS;
- *   content-length is set by the browser and is no CORS header.
+ *   service signs, content-type, content-md5, x-amz-checksum-sha256 and the encryption headers
+ *   (S3_SSE*) need CORS; content-length is set by the browser and is no CORS header.
  * - POST: form uploads with a POST policy (the policy's fields travel in the form body).
  * Creating, completing, listing and aborting multipart uploads run server-side through the
  * service, so DELETE and the XML bodies of those calls need no browser access.
  */
 export const BROWSER_METHODS = ['GET', 'HEAD', 'PUT', 'POST'] as const;
-export const BROWSER_REQUEST_HEADERS = ['content-type', 'content-md5', 'x-amz-checksum-sha256'] as const;
+export const BROWSER_REQUEST_HEADERS = [
+  'content-type',
+  'content-md5',
+  'x-amz-checksum-sha256',
+  'x-amz-server-side-encryption',
+  'x-amz-server-side-encryption-aws-kms-key-id',
+  'x-amz-server-side-encryption-bucket-key-enabled',
+] as const;
 /**
  * Multipart clients read each part's ETag to complete the upload (Uppy fails with "Missing
  * ETag"); Uppy 5 reads a form upload's Location, and warns when it cannot.

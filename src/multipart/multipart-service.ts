@@ -27,6 +27,7 @@ import { contentTypeAllowed, essence, type Caller } from '../auth/policy.js';
 import type { Config } from '../config/config.js';
 import type { PinnedS3 } from '../endpoint/s3-client.js';
 import { AppError } from '../errors.js';
+import { sdkInputMembers } from '../presign/object-headers.js';
 import type { Presigner } from '../presign/presigner.js';
 import { callerDefaults } from '../presign/routes.js';
 import { MAX_SINGLE_PUT_BYTES } from '../presign/schemas.js';
@@ -115,7 +116,13 @@ export class MultipartService {
     let s3UploadId: string | undefined;
     try {
       const created = await this.#client(bucket).send(
-        new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: input.contentType }),
+        new CreateMultipartUploadCommand({
+          // The headers every upload to the bucket carries (encryption): the object gets them at completion.
+          ...sdkInputMembers('create-multipart-upload', this.#deps.presigner.serverHeaders(bucket)),
+          Bucket: bucket,
+          Key: key,
+          ContentType: input.contentType,
+        }),
       );
       s3UploadId = created.UploadId;
     } catch (error) {

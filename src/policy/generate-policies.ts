@@ -6,10 +6,12 @@
 import type { ClientDefinition } from '../auth/callers.js';
 import type { EndpointMode } from '../endpoint/endpoint-mode.js';
 import { parseBucket, type AccessPointArn } from '../endpoint/bucket-name.js';
+import { describeSse, sseSettingsProblems, type SseSettings } from '../encryption/sse.js';
 import { UPLOAD_LIFETIME_SECONDS } from '../multipart/upload-lifetime.js';
 import type { Operation } from '../presign/presigner.js';
+import { addEncryptionStatements } from './encryption-policies.js';
 import { adminArnProblem, serviceLinkedRolesPattern, serviceRoleProblem } from './principal-arn.js';
-import { DOCTOR_ACTION, SERVICE_ACTIONS, actionsFor } from './service-actions.js';
+import { DOCTOR_ACTION, DOCTOR_ENCRYPTION_ACTION, SERVICE_ACTIONS, actionsFor } from './service-actions.js';
 
 export interface PolicyStatement {
   Sid: string;
@@ -69,6 +71,11 @@ export interface PolicyInput {
   accessPointBucket?: string;
   /** Grant s3:GetBucketPolicy so `s3-presign doctor` run as the service can read it. */
   doctorReadsPolicy?: boolean;
+  /**
+   * The encryption each allowlist entry's uploads carry (S3_SSE*, `--kms-key-arn`): the role
+   * then may use the KMS keys through S3, and the bucket policy refuses other encryption.
+   */
+  encryption?: (entry: string) => SseSettings | undefined;
 }
 
 export class PolicyInputError extends Error {
@@ -253,6 +260,43 @@ export function generatePolicies(input: PolicyInput): PolicySet {
           },
         ]),
       ]),
+    );
+  }
+  if (input.doctorReadsPolicy && plainBuckets.length > 0) {
+    // Its own statements, through the endpoint and for the role, beside the bucket-policy read.
+    const readEncryption = {
+      Sid: 'DoctorReadsBucketEncryption',
+      Effect: 'Allow' as const,
+      Action: [DOCTOR_ENCRYPTION_ACTION.action],
+      Resource: plainBuckets.map((target) => target.bucketArn),
+    };
+    policySet.servicePolicy.Statement.push(readEncryption);
+    policySet.endpointPolicy.Statement.push({ ...readEncryption, Principal: '*' });
+  }
+  if (input.encryption !== undefined) {
+    const encryptionOf = input.encryption;
+    for (const target of targets) {
+      const settings = encryptionOf(target.text);
+      const problems =
+        settings === undefined
+          ? []
+          : sseSettingsProblems(settings, { region: mode.region, partition, storeKeyNames: false });
+      if (problems.length > 0) {
+        throw new PolicyInputError(
+          `${target.text} (${describeSse(settings)}): ${problems.map((problem) => problem.reason).join('; ')}`,
+        );
+      }
+    }
+    addEncryptionStatements(
+      policySet,
+      targets.map((target) => ({
+        entry: target.text,
+        accessPointArn: target.accessPoint === undefined ? undefined : target.bucketArn,
+        objects: target.objects(''),
+        bucketArn: target.accessPoint === undefined ? target.bucketArn : (underlying as Target).bucketArn,
+      })),
+      encryptionOf,
+      `s3.${mode.region}.${mode.partition.dnsSuffix}`,
     );
   }
   return policySet;

@@ -6,6 +6,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { callerRegistryFrom, clientsFileSchema } from '../auth/callers.js';
 import type { Config } from '../config/config.js';
+import { encryptionFor } from '../encryption/sse.js';
 import {
   generatePolicies,
   grantsFromClients,
@@ -23,6 +24,7 @@ export const POLICY_OPTIONS = {
   clients: { type: 'string' },
   'access-point-bucket': { type: 'string' },
   doctor: { type: 'boolean' },
+  'kms-key-arn': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 export interface PolicyFlags {
@@ -32,6 +34,8 @@ export interface PolicyFlags {
   clients?: string;
   'access-point-bucket'?: string;
   doctor?: boolean;
+  /** Stands for S3_SSE_KMS_KEY_ID (cli.ts lays it over the environment before the Config is built). */
+  'kms-key-arn'?: string;
   json?: boolean;
 }
 
@@ -60,6 +64,7 @@ export async function policiesFor(
     grants: clientsFile === undefined ? undefined : await grantsFromClientsFile(clientsFile, config),
     accessPointBucket: flags['access-point-bucket'],
     doctorReadsPolicy: flags.doctor === true,
+    encryption: (entry) => encryptionFor(config.encryption, entry),
   });
 }
 
@@ -95,7 +100,7 @@ export async function runPolicyCommand(
       policies.endpointPolicy,
     ],
     [
-      "Service role policy: exactly the actions the service's URLs and server-side calls use, on the callers' keys",
+      "Service role policy: exactly the actions the service's URLs and server-side calls use, on the callers' keys (and each configured KMS key, through S3 only)",
       [
         'aws iam put-role-policy --role-name ROLE --policy-name s3-presign --policy-document file://service-policy.json',
       ],
@@ -117,6 +122,16 @@ export async function runPolicyCommand(
         `aws s3control put-access-point-policy --account-id ${arn.split(':')[4]} --name ${arn.split('/').pop()} --policy file://access-point-policy.json`,
       ],
       document,
+    ]);
+  }
+  const keys = policies.servicePolicy.Statement.filter((statement) => statement.Action.includes('kms:Decrypt')).flatMap(
+    (statement) => statement.Resource,
+  );
+  if (keys.length > 0) {
+    sections.push([
+      "KMS key policy: must let IAM policies grant the key (the default key policy's root statement does); compare with",
+      keys.map((key) => `aws kms get-key-policy --key-id ${key} --policy-name default --output text`),
+      { keys },
     ]);
   }
   out.stdout.write(

@@ -58,6 +58,14 @@ export const DOCTOR_ACTION: ServiceAction = {
   usedBy: 's3-presign doctor reading the bucket policy',
 };
 
+/** With `--doctor` too: `s3-presign doctor` compares the bucket's default encryption with S3_SSE*. */
+export const DOCTOR_ENCRYPTION_ACTION: ServiceAction = {
+  action: 's3:GetEncryptionConfiguration',
+  resource: 'bucket',
+  operation: undefined,
+  usedBy: 's3-presign doctor reading the bucket default encryption (GetBucketEncryption)',
+};
+
 export const OBJECT_ACTIONS = SERVICE_ACTIONS.filter((entry) => entry.resource === 'object').map(
   (entry) => entry.action,
 );

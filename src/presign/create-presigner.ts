@@ -2,6 +2,7 @@
 // service and the CLI build it the same way.
 import type { Config } from '../config/config.js';
 import { createPinnedS3, type PinnedS3 } from '../endpoint/s3-client.js';
+import { encryptionFor, sseHeaders } from '../encryption/sse.js';
 import { validatorPolicy, type ValidatorPolicy } from '../verify/url-validator.js';
 import {
   credentialSource,
@@ -63,6 +64,7 @@ export async function createPresigner(config: Config, options: PresignerOptions 
     policy,
     signer,
     onRejected: options.onRejected,
+    uploadHeaders: (bucket) => sseHeaders(encryptionFor(config.encryption, bucket)),
   });
   return { presigner, s3, credentials, policy, close: () => s3.destroy() };
 }

@@ -19,6 +19,11 @@ export interface PostPolicyRequest {
   contentLengthRange: readonly [min: number, max: number];
   /** The status S3 answers a successful POST with; the form must send it. */
   successActionStatus: '200' | '201' | '204';
+  /**
+   * Further fields the service decides (encryption now; tagging, x-amz-meta-* later), each
+   * sent as given and held by an exact condition, after Content-Type and success_action_status.
+   */
+  fields?: Readonly<Record<string, string>> | undefined;
   expiresIn: number;
   signingDate: Date;
   credentials: AwsCredentialIdentity;
@@ -31,6 +36,20 @@ export interface SignedPostPolicy {
   /** The decoded policy document, for the validator. */
   policyDocument: string;
 }
+
+const OWN_FIELDS = new Set([
+  'content-type',
+  'success_action_status',
+  'bucket',
+  'key',
+  'policy',
+  'file',
+  'x-amz-algorithm',
+  'x-amz-credential',
+  'x-amz-date',
+  'x-amz-security-token',
+  'x-amz-signature',
+]);
 
 /** Where the form posts to: the bucket's endpoint, its path without the key. */
 export function postUrl(route: S3Route): string {
@@ -53,6 +72,11 @@ export function signPostPolicy(
   if (!(Number.isInteger(request.expiresIn) && request.expiresIn >= 1)) {
     throw new RangeError('a POST policy expires at least a second after it is signed');
   }
+  const extra = request.fields ?? {};
+  for (const name of Object.keys(extra)) {
+    // S3 reads field names in any case: another spelling of a signer's own field is the same field.
+    if (OWN_FIELDS.has(name.toLowerCase())) throw new TypeError(`form field ${name} is the signer's own`);
+  }
   const { longDate, shortDate } = amzDates(request.signingDate);
   const region = route.signingRegion;
   const credential = `${credentials.accessKeyId}/${shortDate}/${region}/s3/aws4_request`;
@@ -61,6 +85,7 @@ export function signPostPolicy(
   const fields: Record<string, string> = {
     'Content-Type': request.contentType,
     success_action_status: request.successActionStatus,
+    ...extra,
     bucket: request.bucket,
     'X-Amz-Algorithm': ALGORITHM,
     'X-Amz-Credential': credential,

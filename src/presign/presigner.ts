@@ -31,6 +31,11 @@ export interface PresignRequest {
   /** Base64 SHA-256 of the body; S3 refuses an upload whose bytes do not match. */
   checksumSha256?: string | undefined;
   responseContentDisposition?: string | undefined;
+  /**
+   * put only: headers the service decided for this one upload (tagging, x-amz-meta-*), signed
+   * as headers and returned in `headers`, besides the ones every upload to the bucket carries.
+   */
+  serverHeaders?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface PresignedUrl {
@@ -54,6 +59,11 @@ export interface PresignerDependencies {
   signer?: UrlSigner;
   /** Told about every URL or policy the validator refused, before the refusal is thrown. */
   onRejected?: (report: ValidationReport, request: RejectedRequest) => void;
+  /**
+   * The headers every upload to a bucket carries, decided by the configuration (encryption):
+   * signed into PUT URLs, sent as form fields, passed to CreateMultipartUpload. None by default.
+   */
+  uploadHeaders?: (bucket: string) => Readonly<Record<string, string>>;
 }
 
 /** A URL must not outlive its credentials; this margin covers clock drift and transit. */
@@ -75,13 +85,31 @@ export class Presigner {
     return this.#signer.engine;
   }
 
+  /**
+   * The headers the service decides for an upload to `bucket`: the configuration's (every
+   * upload) and the request's own. A request cannot override the configuration's, nor name a
+   * header the request fields already bind.
+   */
+  serverHeaders(bucket: string, own: Readonly<Record<string, string>> = {}): Record<string, string> {
+    const configured = this.#deps.uploadHeaders?.(bucket) ?? {};
+    for (const name of Object.keys(own)) {
+      if (name !== name.toLowerCase() || Object.hasOwn(configured, name) || REQUEST_HEADERS.has(name)) {
+        throw new TypeError(`server header ${name} is not lowercase, or is decided elsewhere`);
+      }
+    }
+    return { ...own, ...configured };
+  }
+
   async presign(request: PresignRequest): Promise<PresignedUrl> {
     const { mode, policy } = this.#deps;
     const host = this.#checkTarget(request);
     const credentials = await this.#credentials();
     const signingDate = policy.now();
     const expiresIn = clampToCredentials(request.expiresIn, signingDate, credentials);
-    const headers = requiredHeaders(request);
+    const headers =
+      request.operation === 'put'
+        ? { ...requiredHeaders(request), ...this.serverHeaders(request.bucket, request.serverHeaders) }
+        : requiredHeaders(request);
     const url = await this.#sign({
       operation: request.operation,
       bucket: request.bucket,
@@ -96,6 +124,8 @@ export class Presigner {
       bucket: request.bucket,
       key: request.key,
       signedHeaders: Object.keys(headers),
+      headers,
+      method: request.operation === 'get' ? 'GET' : 'PUT',
       queryParameters:
         request.operation === 'get' && request.responseContentDisposition !== undefined
           ? { 'response-content-disposition': request.responseContentDisposition }
@@ -168,6 +198,7 @@ export class Presigner {
     const credentials = await this.#credentials();
     const signingDate = this.#deps.policy.now();
     const expiresIn = clampToCredentials(request.expiresIn, signingDate, credentials);
+    const fields = this.serverHeaders(request.bucket, request.serverFields);
     let signed: SignedPostPolicy;
     try {
       const pending = this.#postSigner.sign({
@@ -176,6 +207,7 @@ export class Presigner {
         contentType: request.contentType,
         contentLengthRange: request.contentLengthRange,
         successActionStatus: SUCCESS_ACTION_STATUS,
+        fields,
         expiresIn,
         signingDate,
         credentials,
@@ -190,6 +222,7 @@ export class Presigner {
       contentType: request.contentType,
       contentLengthRange: request.contentLengthRange,
       successActionStatus: SUCCESS_ACTION_STATUS,
+      fields,
       expiresAt: new Date(signingDate.getTime() + expiresIn * 1000),
       accessKeyId: credentials.accessKeyId,
       temporaryCredentials: credentials.sessionToken !== undefined,
@@ -299,6 +332,8 @@ export interface PostPresignRequest {
   contentType: string;
   contentLengthRange: readonly [min: number, max: number];
   expiresIn: number;
+  /** Fields the service decided for this one upload (tagging, x-amz-meta-*), besides the bucket's. */
+  serverFields?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface PresignedPost {
@@ -308,6 +343,9 @@ export interface PresignedPost {
   bucket: string;
   key: string;
 }
+
+/** The headers a put binds from the request's own fields. */
+const REQUEST_HEADERS: ReadonlySet<string> = new Set(['content-type', 'content-length', 'x-amz-checksum-sha256']);
 
 function requiredHeaders(request: PresignRequest): Record<string, string> {
   const headers: Record<string, string> = {};

@@ -3,12 +3,8 @@ import { GetObjectCommand, PutObjectCommand, UploadPartCommand, type S3Client } 
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { PinnedS3 } from '../endpoint/s3-client.js';
+import { sdkInputMembers, unhoistableHeaders } from './object-headers.js';
 import type { SigningRequest, UrlSigner } from './url-signer.js';
-
-/** The headers a PutObject input can carry, by the member that carries each. */
-const PUT_HEADER_MEMBERS = new Set(['content-type', 'content-length', 'x-amz-checksum-sha256']);
-/** The headers an UploadPart input can carry: a part's type is the upload's, set at creation. */
-const PART_HEADER_MEMBERS = new Set(['content-length', 'x-amz-checksum-sha256']);
 
 export class SdkSigner implements UrlSigner {
   readonly engine = 'sdk' as const;
@@ -22,18 +18,9 @@ export class SdkSigner implements UrlSigner {
 
   async sign(request: SigningRequest): Promise<string> {
     const { headers } = request;
-    const members =
-      request.operation === 'put'
-        ? PUT_HEADER_MEMBERS
-        : request.operation === 'upload-part'
-          ? PART_HEADER_MEMBERS
-          : undefined;
-    for (const name of Object.keys(headers)) {
-      if (members === undefined || !members.has(name)) {
-        throw new Error(`the sdk engine cannot bind header ${name} to a ${request.operation}`);
-      }
+    if (request.operation === 'get' && Object.keys(headers).length > 0) {
+      throw new Error('the sdk engine binds no header to a get');
     }
-    const contentLength = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
     const client = this.#signingClient(request);
     const options = {
       expiresIn: request.expiresIn,
@@ -41,8 +28,7 @@ export class SdkSigner implements UrlSigner {
       // Signed headers are what make S3 refuse other content: the presigner leaves
       // content-type and content-length unsigned unless told.
       signableHeaders: new Set(Object.keys(headers)),
-      // Kept as a header, not hoisted into the query, so the browser sends it and S3 checks the body.
-      unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
+      unhoistableHeaders: unhoistableHeaders(headers),
     };
     if (request.operation === 'get') {
       const command = new GetObjectCommand({
@@ -54,22 +40,19 @@ export class SdkSigner implements UrlSigner {
     }
     if (request.operation === 'put') {
       const command = new PutObjectCommand({
+        ...sdkInputMembers('put-object', headers),
         Bucket: request.bucket,
         Key: request.key,
-        ContentType: headers['content-type'],
-        ContentLength: contentLength,
-        ChecksumSHA256: headers['x-amz-checksum-sha256'],
       });
       return getSignedUrl(client, command, options);
     }
     if (request.part === undefined) throw new TypeError('an upload-part request names its upload and part');
     const command = new UploadPartCommand({
+      ...sdkInputMembers('upload-part', headers),
       Bucket: request.bucket,
       Key: request.key,
       UploadId: request.part.uploadId,
       PartNumber: request.part.partNumber,
-      ContentLength: contentLength,
-      ChecksumSHA256: headers['x-amz-checksum-sha256'],
     });
     return getSignedUrl(client, command, options);
   }

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { completedEtag } from '../multipart/completed-etag.js';
 import type { PresignerBundle } from '../presign/create-presigner.js';
+import { sdkInputMembers } from '../presign/object-headers.js';
 import type { PresignedPart } from '../presign/presigner.js';
 
 const MiB = 1024 * 1024;
@@ -116,7 +117,13 @@ async function uploadInParts(
   const partCount = Math.ceil(size / partSize);
   const client = signing.s3.clientFor(options.bucket);
   const created = await client.send(
-    new CreateMultipartUploadCommand({ Bucket: options.bucket, Key: options.key, ContentType: options.contentType }),
+    new CreateMultipartUploadCommand({
+      // The configured encryption, as the one-PUT path signs it into its URL.
+      ...sdkInputMembers('create-multipart-upload', signing.presigner.serverHeaders(options.bucket)),
+      Bucket: options.bucket,
+      Key: options.key,
+      ContentType: options.contentType,
+    }),
   );
   const uploadId = created.UploadId;
   if (!uploadId) throw new UploadError('S3 started the multipart upload without an upload ID');

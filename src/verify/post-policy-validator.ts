@@ -4,6 +4,7 @@
 // Each failed check carries its own code.
 import { expectedLocation, type ExpectedLocation } from '../endpoint/expected-location.js';
 import { failureCollector, type Fail } from './check-failures.js';
+import { checkFormEncryption } from './encryption-headers.js';
 import {
   describeMode,
   isSignatureHex,
@@ -25,6 +26,8 @@ export interface PostPolicyExpectation {
   contentType: string;
   contentLengthRange: readonly [min: number, max: number];
   successActionStatus: string;
+  /** Further fields the service decided (encryption, …): each must be sent as given, with an exact condition. */
+  fields?: Readonly<Record<string, string>> | undefined;
   accessKeyId: string;
   temporaryCredentials: boolean;
   credentialsExpireAt?: Date | undefined;
@@ -72,9 +75,11 @@ export function validatePostPolicy(
     ['key', expectation.key],
     ['Content-Type', expectation.contentType],
     ['success_action_status', expectation.successActionStatus],
+    ...Object.entries(expectation.fields ?? {}),
   ] as const) {
     if (field(name) !== value) fail('POLICY_FIELDS', `form field ${name} must be ${JSON.stringify(value)}`);
   }
+  checkFormEncryption(fields, expectation.bucket, policy, fail);
   if (field('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') {
     fail('URL_ALGORITHM', `X-Amz-Algorithm must be AWS4-HMAC-SHA256, got ${field('X-Amz-Algorithm') ?? 'nothing'}`);
   }
@@ -148,7 +153,7 @@ function checkFieldNames(
   expectation: PostPolicyExpectation,
   fail: Fail,
 ): void {
-  const allowed = new Set([...SIGNED_FIELDS, ...FORM_ONLY_FIELDS]);
+  const allowed = new Set([...SIGNED_FIELDS, ...Object.keys(expectation.fields ?? {}), ...FORM_ONLY_FIELDS]);
   if (expectation.temporaryCredentials) allowed.add('X-Amz-Security-Token');
   for (const name of Object.keys(fields)) {
     if (!allowed.has(name)) fail('POLICY_FIELDS', `form field ${name} was not asked for`);
@@ -291,7 +296,7 @@ function checkConditions(
   else if (range.length !== 3 || range[1] !== min || range[2] !== max) {
     fail('POLICY_CONDITIONS', `content-length-range must be [${min}, ${max}]`);
   }
-  const signed = new Set(SIGNED_FIELDS);
+  const signed = new Set([...SIGNED_FIELDS, ...Object.keys(expectation.fields ?? {})]);
   if (Object.hasOwn(fields, 'X-Amz-Security-Token')) signed.add('X-Amz-Security-Token');
   for (const name of signed) {
     if (!exact.has(name)) fail('POLICY_CONDITIONS', `field ${name} has no exact condition`);
@@ -304,12 +309,24 @@ function checkConditions(
   }
 }
 
+/** Deeper conditions are named by kind: printing them would recurse as deep as the caller nested them. */
+const PRINTABLE_DEPTH = 32;
+
 /** A condition as a message names it: its JSON (the message is cut short later), or its kind when nested too deep to print. */
 function describeCondition(condition: unknown): string {
-  try {
-    return String(JSON.stringify(condition));
-  } catch {
-    // JSON.stringify recurses: thousands of nested arrays overflow the stack.
+  if (nestingDepthOver(condition, PRINTABLE_DEPTH))
     return Array.isArray(condition) ? 'a nested array' : 'a nested object';
+  return String(JSON.stringify(condition));
+}
+
+/** Whether arrays and objects nest deeper than limit; walked with a stack of its own, each value once. */
+function nestingDepthOver(value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [item, depth] = next;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
   }
+  return false;
 }

@@ -4,12 +4,15 @@
 // The checks live beside it, each a part a reader can hold: url-parsing.ts (the URL as
 // written, its canonical form, origin and query), url-location.ts (scheme, host, path),
 // url-parameters.ts (which query parameters may be there), signature-fields.ts (SigV4's own
-// fields) and check-failures.ts (one counted failure per code). post-policy-validator.ts
+// fields), encryption-headers.ts (server-side encryption against the configuration) and
+// check-failures.ts (one counted failure per code). post-policy-validator.ts
 // checks browser form policies the same way. The validate… functions are the door.
 import type { EndpointMode } from '../endpoint/endpoint-mode.js';
 import type { Addressing } from '../endpoint/expected-location.js';
 import type { Config } from '../config/config.js';
+import { encryptionFor, type SseSettings } from '../encryption/sse.js';
 import { failureCollector, type UrlCheckFailure } from './check-failures.js';
+import { checkUrlEncryption } from './encryption-headers.js';
 import { checkSignature } from './signature-fields.js';
 import { checkLocation } from './url-location.js';
 import { canonicalFormProblem, dotSegmentProblem, parseOrigin, parseQuery, splitRawUrl } from './url-parsing.js';
@@ -24,6 +27,8 @@ export interface ValidatorPolicy {
   maxExpiresSeconds: number;
   maxClockSkewSeconds: number;
   now: () => Date;
+  /** The encryption each bucket's uploads must carry (S3_SSE*); absent or undefined: none required. */
+  uploadEncryption?: (bucket: string) => SseSettings | undefined;
 }
 
 /** The policy a configuration implies; the service and the CLI hold URLs to the same one. */
@@ -33,6 +38,7 @@ export function validatorPolicy(config: Config, now: () => Date = () => new Date
     maxExpiresSeconds: config.presign.maxExpiresSeconds,
     maxClockSkewSeconds: config.presign.maxClockSkewSeconds,
     now,
+    uploadEncryption: (bucket) => encryptionFor(config.encryption, bucket),
   };
 }
 
@@ -47,6 +53,13 @@ export interface UrlExpectation {
   key?: string;
   /** Headers the caller was told to send, lowercase; `host` is always required. */
   signedHeaders?: readonly string[];
+  /**
+   * The values the caller will send, by lowercase name: the URL cannot show a signed header's
+   * value, so where the service has a rule for one (encryption) it checks what it is told.
+   */
+  headers?: Readonly<Record<string, string>>;
+  /** GET or PUT, when known: a URL says so only through the SDKs' `x-id` hint. */
+  method?: 'GET' | 'PUT';
   /** Extra query parameters asked for (response overrides), exactly. */
   queryParameters?: Readonly<Record<string, string>>;
   accessKeyId?: string;
@@ -114,6 +127,7 @@ export function validatePresignedUrl(
   else checkLocation(parsedUrl, rawPath, policy.mode, expectation, report, fail);
   // checkLocation reports the region of the bucket's pinned location once it has found one.
   checkSignature(query, policy, expectation, report.region, report, fail);
+  checkUrlEncryption(query, policy, expectation, report, fail);
 
   report.valid = failures.length === 0;
   return report;

@@ -37,8 +37,8 @@ const FILENAME = 'résumé 2026.pdf';
  * Tests open their page first: cleanup hooks run in the order they were added, so the browser
  * then closes before the servers they hold connections to.
  */
-async function startDemoApp(t: TestContext, options: { withClientsFile?: boolean } = {}) {
-  const base = configFrom({ S3_ENDPOINT_MODE: 'local', LOG_LEVEL: 'info' });
+async function startDemoApp(t: TestContext, options: { withClientsFile?: boolean; env?: Record<string, string> } = {}) {
+  const base = configFrom({ S3_ENDPOINT_MODE: 'local', LOG_LEVEL: 'info', ...options.env });
   const s3 = await startEmbeddedS3({ buckets: base.buckets });
   t.after(() => s3.close());
   const config: Config = { ...base, mode: { kind: 'local', region: base.mode.region, endpoint: s3.endpoint } };
@@ -206,6 +206,43 @@ test(
     const object = await client.send(new GetObjectCommand({ Bucket: 'local-uploads', Key: key }));
     assert.deepEqual(Buffer.from(await object.Body!.transformToByteArray()), bytes);
     assert.equal(object.ContentType, 'image/jpeg');
+    assert.deepEqual(problems, []);
+  },
+);
+
+test(
+  'under SSE-KMS the browser sends the signed encryption headers, which the bucket CORS rule allows',
+  browserTestOptions(120_000),
+  async (t) => {
+    const { page, problems } = await openPage(t);
+    const kmsKey = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const { address, s3 } = await startDemoApp(t, { env: { S3_SSE: 'aws:kms', S3_SSE_KMS_KEY_ID: kmsKey } });
+    await page.goto(`${address}/demo`);
+    const sent = page.waitForRequest(
+      (request) => request.method() === 'PUT' && request.url().startsWith(s3.endpoint.origin),
+    );
+    await page
+      .getByLabel('File to upload')
+      .setInputFiles({ name: 'sealed.txt', mimeType: 'text/plain', buffer: Buffer.from('sealed') });
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await Promise.race([page.locator('#stored-key').waitFor(), failOnPageError(page)]);
+    const headers = (await sent).headers();
+    assert.equal(headers['x-amz-server-side-encryption'], 'aws:kms');
+    assert.equal(headers['x-amz-server-side-encryption-aws-kms-key-id'], kmsKey);
+
+    const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
+    const client = embeddedS3Client(s3);
+    try {
+      const head = await client.send(
+        new HeadObjectCommand({
+          Bucket: 'local-uploads',
+          Key: (await page.locator('#stored-key').textContent()) ?? '',
+        }),
+      );
+      assert.deepEqual([head.ServerSideEncryption, head.SSEKMSKeyId], ['aws:kms', kmsKey]);
+    } finally {
+      client.destroy();
+    }
     assert.deepEqual(problems, []);
   },
 );

@@ -134,3 +134,46 @@ test('keygen prints a key and a clients-file entry that authenticates it', async
   const second = await cli(['keygen']);
   assert.ok(!second.stdout.includes(key), 'every key is new');
 });
+
+test('verify holds a PUT to the configured encryption: --method for URLs without x-id, --header for the values', async () => {
+  const key = 'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const mode = ['--mode', 'regional', '--region', 'us-west-2'];
+  const sse = { S3_SSE: 'aws:kms', S3_SSE_KMS_KEY_ID: key };
+  const minted = await cli(['url', '--bucket', 'b-1', '--key', 'x.txt', '--operation', 'put', ...mode, '--json'], sse);
+  assert.equal(minted.code, 0, minted.stderr);
+  const { url, headers } = JSON.parse(minted.stdout) as { url: string; headers: Record<string, string> };
+  assert.deepEqual(headers, {
+    'x-amz-server-side-encryption': 'aws:kms',
+    'x-amz-server-side-encryption-aws-kms-key-id': key,
+  });
+
+  assert.equal((await cli(['verify', url, ...mode], sse)).code, 0);
+  // Without the configuration the URL is still valid; without the headers, with it, it is not.
+  const plain = (await cli(['url', '--bucket', 'b-1', '--key', 'x.txt', '--operation', 'put', ...mode])).stdout.trim();
+  const missing = await cli(['verify', plain, ...mode], sse);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /URL_ENCRYPTION_MISSING: the URL does not sign x-amz-server-side-encryption/);
+
+  const other = key.replace('1234abcd', '99999999');
+  const mismatch = await cli(
+    [
+      'verify',
+      url,
+      ...mode,
+      '--header',
+      'x-amz-server-side-encryption: aws:kms',
+      '--header',
+      `X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id: ${other}`,
+    ],
+    sse,
+  );
+  assert.equal(mismatch.code, 1);
+  assert.match(mismatch.stderr, /URL_ENCRYPTION_MISMATCH/);
+
+  const noHint = url.replace('&x-id=PutObject', '');
+  assert.match((await cli(['verify', noHint, ...mode], sse)).stderr, /URL_METHOD_UNKNOWN/);
+  assert.equal((await cli(['verify', noHint, ...mode, '--method', 'put'], sse)).code, 0);
+  const bad = await cli(['verify', noHint, ...mode, '--method', 'POST'], sse);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--method must be GET or PUT/);
+});

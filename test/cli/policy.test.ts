@@ -209,6 +209,7 @@ test('doctor walks the private-route checklist: checks, then verify-by-hand line
     [
       'route',
       'bucket-policy',
+      'encryption',
       'gateway',
       'interface',
       'endpoint-policy',
@@ -220,6 +221,9 @@ test('doctor walks the private-route checklist: checks, then verify-by-hand line
   );
   const item = (name: string) => items.get(name) as { status: string; commands?: string[] };
   assert.equal(item('route').status, 'ok');
+  // No S3 answers on this route: the default encryption is left to check by hand.
+  assert.equal(item('encryption').status, 'skipped');
+  assert.deepEqual(item('encryption').commands, ['aws s3api get-bucket-encryption --bucket my-bucket']);
   for (const name of ['gateway', 'interface', 'service-role', 'direct-connect', 'onprem-dns', 'backbone']) {
     assert.equal(item(name).status, 'manual');
     assert.ok((item(name).commands ?? []).every((command) => command.startsWith('aws ') || command.startsWith('dig ')));
@@ -233,4 +237,53 @@ test('doctor walks the private-route checklist: checks, then verify-by-hand line
   const text = await cli(['doctor', ...INTERFACE, '--bucket', 'my-bucket'], { HEALTH_TIMEOUT_MS: '1000' });
   assert.match(text.stdout, /\[\?\] direct-connect +verify by hand: /);
   assert.match(text.stdout, /\n {6}\$ aws directconnect describe-virtual-interfaces --region us-east-1 /);
+});
+
+test('policy --kms-key-arn: the KMS grant and the encryption refusals; the configured key by default', async () => {
+  const key = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const base = ['policy', ...INTERFACE, '--bucket', 'my-bucket', '--admin-arn', 'arn:aws:iam::123456789012:role/A'];
+  const sids = (body: {
+    bucketPolicy: { Statement: Array<{ Sid: string }> };
+    servicePolicy: { Statement: Array<{ Sid: string }> };
+  }) => [
+    ...body.bucketPolicy.Statement.map((statement) => statement.Sid),
+    ...body.servicePolicy.Statement.map((statement) => statement.Sid),
+  ];
+  const flagged = await cli([...base, '--kms-key-arn', key, '--json']);
+  assert.equal(flagged.code, 0, flagged.stderr);
+  const body = JSON.parse(flagged.stdout);
+  for (const sid of [
+    'DenyUploadsWithOtherEncryption',
+    'DenyUploadsWithOtherKmsKey',
+    'DenyKmsUploadsWithoutTheKey',
+    'KmsKeyThroughS3',
+  ]) {
+    assert.ok(sids(body).includes(sid), sid);
+  }
+  const grant = body.servicePolicy.Statement.find((statement: { Sid: string }) => statement.Sid === 'KmsKeyThroughS3');
+  assert.deepEqual(grant.Resource, [key]);
+  assert.deepEqual(grant.Condition.StringEquals, { 'kms:ViaService': ['s3.us-east-1.amazonaws.com'] });
+
+  // The configured key without the flag: the same policies.
+  const configured = await cli([...base, '--json'], { S3_SSE: 'aws:kms', S3_SSE_KMS_KEY_ID: key });
+  assert.deepEqual(JSON.parse(configured.stdout), body);
+  // Without encryption configured or flagged: none of it.
+  assert.equal(
+    sids(JSON.parse((await cli([...base, '--json'])).stdout)).some((sid) => /Kms|Encryption/.test(sid)),
+    false,
+  );
+
+  // The text form says where the key policy must admit IAM.
+  const text = await cli([...base, '--kms-key-arn', key]);
+  assert.match(text.stdout, new RegExp(`aws kms get-key-policy --key-id ${key} --policy-name default`));
+
+  for (const [args, env, message] of [
+    [['--kms-key-arn', key.replace('us-east-1', 'eu-west-1')], {}, /S3_SSE_KMS_KEY_ID: the key is in region eu-west-1/],
+    [['--kms-key-arn', 'arn:aws:kms:us-east-1:123456789012:alias/uploads'], {}, /is an alias/],
+    [['--kms-key-arn', key], { S3_SSE: 'AES256' }, /S3_SSE_KMS_KEY_ID: a KMS key applies only with aws:kms/],
+  ] as const) {
+    const refused = await cli([...base, ...args], env);
+    assert.equal(refused.code, 2, refused.stdout);
+    assert.match(refused.stderr, message);
+  }
 });

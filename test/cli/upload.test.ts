@@ -8,12 +8,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { embeddedS3Client } from '../helpers.js';
 import { cli } from './run.js';
 
 const BUCKET = 'cli-uploads';
+const MiB = 1024 * 1024;
 
 async function setUp(t: TestContext, bytes: Buffer) {
   const s3 = await startEmbeddedS3({ buckets: [BUCKET] });
@@ -42,6 +43,29 @@ test('upload sends a small file in one PUT that binds its SHA-256', { timeout: 6
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, new RegExp(`^uploaded ${bytes.length} bytes to ${BUCKET}/small\\.bin in 1 part, ETag "`));
   assert.ok((await stored(client, 'small.bin')).bytes.equals(bytes));
+});
+
+test('upload carries the configured encryption, in one PUT and in parts', { timeout: 120_000 }, async (t) => {
+  const bytes = randomBytes(6 * MiB);
+  const { file, env, client } = await setUp(t, bytes);
+  const key = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const sse = { ...env, S3_SSE: 'aws:kms', S3_SSE_KMS_KEY_ID: key, S3_SSE_BUCKET_KEY: 'true' };
+  const whole = await cli(['upload', file, '--key', 'whole.bin', '--multipart-threshold', String(8 * MiB)], sse);
+  assert.equal(whole.code, 0, whole.stderr);
+  const inParts = await cli(
+    ['upload', file, '--key', 'parts.bin', '--multipart-threshold', String(MiB), '--part-size', String(5 * MiB)],
+    sse,
+  );
+  assert.equal(inParts.code, 0, inParts.stderr);
+  assert.match(inParts.stdout, /in 2 parts/);
+  for (const name of ['whole.bin', 'parts.bin']) {
+    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: name }));
+    assert.deepEqual(
+      [head.ServerSideEncryption, head.SSEKMSKeyId, head.BucketKeyEnabled],
+      ['aws:kms', key, true],
+      name,
+    );
+  }
 });
 
 test('upload refuses bad input with the reason and a non-zero exit', { timeout: 60_000 }, async (t) => {

@@ -189,3 +189,72 @@ test('POST /verify refuses fields that are not a form’s with 400', async (t) =
     assert.match(response.json().message, problem);
   }
 });
+
+test('POST /verify holds a PUT to the bucket’s encryption: missing headers, another key, an unknown method', async (t) => {
+  const key = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const { app, auth } = await startLocalApp(t, { S3_SSE: 'aws:kms', S3_SSE_KMS_KEY_ID: key });
+  const verify = async (payload: object) => {
+    const response = await app.inject({ method: 'POST', url: '/verify', payload });
+    assert.equal(response.statusCode, 200, response.body);
+    return response.json() as { valid: boolean; failures: Array<{ code: string; message: string }> };
+  };
+  const minted = await app.inject({
+    method: 'POST',
+    url: '/presign',
+    headers: auth,
+    payload: { operation: 'put', key: 'dir/f.txt' },
+  });
+  const { url, headers } = minted.json() as { url: string; headers: Record<string, string> };
+  assert.deepEqual(headers, {
+    'x-amz-server-side-encryption': 'aws:kms',
+    'x-amz-server-side-encryption-aws-kms-key-id': key,
+  });
+  assert.equal((await verify({ url })).valid, true);
+  assert.equal((await verify({ url, method: 'PUT', headers })).valid, true);
+
+  // Told the client sends another key: the value behind the signature is checked.
+  const otherKey = key.replace('1234abcd', '99999999');
+  const mismatch = await verify({
+    url,
+    headers: { ...headers, 'X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id': otherKey },
+  });
+  assert.deepEqual(
+    mismatch.failures.map((f) => f.code),
+    ['URL_ENCRYPTION_MISMATCH'],
+  );
+
+  // The same URL as boto3 would make it, without the SDK's x-id: the method must be said.
+  const noHint = url.replace('&x-id=PutObject', '');
+  assert.deepEqual(
+    (await verify({ url: noHint })).failures.map((f) => f.code),
+    ['URL_METHOD_UNKNOWN'],
+  );
+  assert.equal((await verify({ url: noHint, method: 'PUT' })).valid, true);
+
+  // A GET minted without encryption, offered as a PUT: the PUT lacks the headers.
+  const get = await app.inject({
+    method: 'POST',
+    url: '/presign',
+    headers: auth,
+    payload: { operation: 'get', key: 'f' },
+  });
+  const asPut = await verify({ url: get.json().url.replace('x-id=GetObject', 'x-id=PutObject') });
+  assert.deepEqual(
+    asPut.failures.map((f) => f.code),
+    ['URL_ENCRYPTION_MISSING'],
+  );
+  assert.match(
+    asPut.failures[0]?.message ?? '',
+    /^the URL does not sign x-amz-server-side-encryption, x-amz-server-side-encryption-aws-kms-key-id/,
+  );
+
+  for (const payload of [
+    { url, method: 'DELETE' },
+    { url, headers: { a: 1 } },
+    { url, headers: 'x' },
+  ]) {
+    const response = await app.inject({ method: 'POST', url: '/verify', payload });
+    assert.equal(response.statusCode, 400, JSON.stringify(payload));
+    assert.equal(response.json().code, 'VALIDATION_FAILED');
+  }
+});

@@ -12,6 +12,7 @@ import {
   type Config,
   type LoadConfigOptions,
 } from '../../src/config/config.js';
+import { encryptionFor } from '../../src/encryption/sse.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -827,5 +828,189 @@ describe('loadConfig: the shared rate-limit store (RATE_LIMIT_REDIS_*)', () => {
     const orphans = refuse({ RATE_LIMIT_REDIS_TIMEOUT_MS: '50', RATE_LIMIT_REDIS_FAILURE: 'open' });
     assertProblem(orphans, 'RATE_LIMIT_REDIS_TIMEOUT_MS', /only applies with RATE_LIMIT_REDIS_URL/);
     assertProblem(orphans, 'RATE_LIMIT_REDIS_FAILURE', /only applies with RATE_LIMIT_REDIS_URL/);
+  });
+});
+
+describe('loadConfig: server-side encryption (S3_SSE*)', () => {
+  const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const MRK = 'arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab';
+  const buckets = { S3_BUCKETS: 'my-bucket,archive-bucket,plain-bucket' };
+
+  it('sends no encryption headers unless configured', () => {
+    const { encryption } = accept(regional());
+    assert.equal(encryption.default, undefined);
+    assert.equal(encryption.perBucket.size, 0);
+    assert.equal(encryptionFor(encryption, 'my-bucket'), undefined);
+  });
+
+  it('takes each algorithm S3 offers, with a key ARN (single- or multi-Region) and Bucket Keys for aws:kms', () => {
+    assert.deepEqual(accept(regional({ S3_SSE: 'AES256' })).encryption.default, {
+      algorithm: 'AES256',
+      kmsKeyId: undefined,
+      bucketKey: undefined,
+    });
+    assert.deepEqual(
+      accept(regional({ S3_SSE: 'aws:kms', S3_SSE_KMS_KEY_ID: KEY, S3_SSE_BUCKET_KEY: 'true' })).encryption.default,
+      { algorithm: 'aws:kms', kmsKeyId: KEY, bucketKey: true },
+    );
+    assert.equal(
+      accept(regional({ S3_SSE: 'aws:kms', S3_SSE_BUCKET_KEY: 'false' })).encryption.default?.bucketKey,
+      false,
+    );
+    assert.equal(
+      accept(regional({ S3_SSE: 'aws:kms:dsse', S3_SSE_KMS_KEY_ID: MRK })).encryption.default?.kmsKeyId,
+      MRK,
+    );
+    // Without a key S3 uses the account's aws/s3 key.
+    assert.equal(accept(regional({ S3_SSE: 'aws:kms' })).encryption.default?.kmsKeyId, undefined);
+    const gov = 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    accept(regional({ S3_REGION: 'us-gov-west-1', S3_SSE: 'aws:kms', S3_SSE_KMS_KEY_ID: gov }));
+  });
+
+  it('refuses what S3 refuses, each with its reason', () => {
+    assertProblem(refuse(regional({ S3_SSE: 'aes256' })), 'S3_SSE', /AES256, aws:kms, aws:kms:dsse/);
+    assertProblem(refuse(regional({ S3_SSE: 'aws:kms:dsse-2' })), 'S3_SSE');
+    assertProblem(refuse(regional({ S3_SSE_KMS_KEY_ID: KEY })), 'S3_SSE_KMS_KEY_ID', /only applies with S3_SSE/);
+    assertProblem(refuse(regional({ S3_SSE_BUCKET_KEY: 'true' })), 'S3_SSE_BUCKET_KEY', /only applies with S3_SSE/);
+    assertProblem(
+      refuse(regional({ S3_SSE: 'AES256', S3_SSE_KMS_KEY_ID: KEY })),
+      'S3_SSE_KMS_KEY_ID',
+      /only with aws:kms or aws:kms:dsse; S3 refuses a key id with AES256/,
+    );
+    assertProblem(
+      refuse(regional({ S3_SSE: 'AES256', S3_SSE_BUCKET_KEY: 'false' })),
+      'S3_SSE_BUCKET_KEY',
+      /AES256 uses no KMS key/,
+    );
+    assertProblem(
+      refuse(regional({ S3_SSE: 'aws:kms:dsse', S3_SSE_KMS_KEY_ID: KEY, S3_SSE_BUCKET_KEY: 'true' })),
+      'S3_SSE_BUCKET_KEY',
+      /not supported for dual-layer encryption/,
+    );
+    assertProblem(refuse(regional({ S3_SSE: 'aws:kms', S3_SSE_BUCKET_KEY: 'maybe' })), 'S3_SSE_BUCKET_KEY');
+  });
+
+  it('takes a key ARN of the pinned partition and region only: not an alias, not a bare key id', () => {
+    for (const [keyId, pattern] of [
+      ['arn:aws:kms:eu-west-1:123456789012:alias/uploads', /is an alias: give the key ARN/],
+      ['alias/uploads', /is an alias/],
+      ['1234abcd-12ab-34cd-56ef-1234567890ab', /not a KMS key ARN/],
+      ['arn:aws:kms:eu-west-1:123456789012:key/not-a-key-id', /not a KMS key ARN/],
+      ['arn:aws:kms:eu-west-1:1234:key/1234abcd-12ab-34cd-56ef-1234567890ab', /not a KMS key ARN/],
+      [KEY.replace('eu-west-1', 'us-east-1'), /region us-east-1, the buckets are in eu-west-1/],
+      [KEY.replace('arn:aws:', 'arn:aws-cn:'), /partition aws-cn, the buckets are in aws/],
+    ] as const) {
+      assertProblem(refuse(regional({ S3_SSE: 'aws:kms', S3_SSE_KMS_KEY_ID: keyId })), 'S3_SSE_KMS_KEY_ID', pattern);
+    }
+    // Interface and accelerate modes hold keys to their region the same way.
+    assertProblem(
+      refuse(iface({ S3_SSE: 'aws:kms', S3_SSE_KMS_KEY_ID: KEY })),
+      'S3_SSE_KMS_KEY_ID',
+      /region eu-west-1, the buckets are in us-east-1/,
+    );
+  });
+
+  it("custom mode takes the store's own key names; local mode holds keys to its region like AWS", () => {
+    assert.equal(
+      accept(custom({ S3_SSE: 'aws:kms', S3_SSE_KMS_KEY_ID: 'minio-uploads-key' })).encryption.default?.kmsKeyId,
+      'minio-uploads-key',
+    );
+    assertProblem(
+      refuse(custom({ S3_SSE: 'aws:kms', S3_SSE_KMS_KEY_ID: 'has space' })),
+      'S3_SSE_KMS_KEY_ID',
+      /not a key name/,
+    );
+    const localKey = KEY.replace('eu-west-1', 'us-east-1');
+    assert.equal(accept({ S3_SSE: 'aws:kms', S3_SSE_KMS_KEY_ID: localKey }).encryption.default?.kmsKeyId, localKey);
+    assertProblem(refuse({ S3_SSE: 'aws:kms', S3_SSE_KMS_KEY_ID: KEY }), 'S3_SSE_KMS_KEY_ID', /region eu-west-1/);
+  });
+
+  it('S3_SSE_BUCKETS: per-bucket settings override the default; null sends none', () => {
+    const { encryption } = accept(
+      regional({
+        ...buckets,
+        S3_SSE: 'aws:kms',
+        S3_SSE_KMS_KEY_ID: KEY,
+        S3_SSE_BUCKETS: JSON.stringify({ 'archive-bucket': { sse: 'AES256' }, 'plain-bucket': null }),
+      }),
+    );
+    assert.deepEqual(encryptionFor(encryption, 'my-bucket'), {
+      algorithm: 'aws:kms',
+      kmsKeyId: KEY,
+      bucketKey: undefined,
+    });
+    assert.deepEqual(encryptionFor(encryption, 'archive-bucket'), {
+      algorithm: 'AES256',
+      kmsKeyId: undefined,
+      bucketKey: undefined,
+    });
+    assert.equal(encryptionFor(encryption, 'plain-bucket'), undefined);
+    // Without a default, only the named buckets carry encryption.
+    const only = accept(
+      regional({
+        ...buckets,
+        S3_SSE_BUCKETS: `{"my-bucket": {"sse": "aws:kms", "kmsKeyId": "${MRK}", "bucketKey": true}}`,
+      }),
+    );
+    assert.deepEqual(encryptionFor(only.encryption, 'my-bucket'), {
+      algorithm: 'aws:kms',
+      kmsKeyId: MRK,
+      bucketKey: true,
+    });
+    assert.equal(encryptionFor(only.encryption, 'archive-bucket'), undefined);
+  });
+
+  it('S3_SSE_BUCKETS: refuses bad JSON, unknown buckets and fields, and what S3 refuses, naming the bucket', () => {
+    assertProblem(refuse(regional({ S3_SSE_BUCKETS: 'my-bucket=AES256' })), 'S3_SSE_BUCKETS', /must be a JSON object/);
+    assertProblem(refuse(regional({ S3_SSE_BUCKETS: '["AES256"]' })), 'S3_SSE_BUCKETS', /must be a JSON object/);
+    assertProblem(
+      refuse(regional({ S3_SSE_BUCKETS: '{"my-bucket": "AES256"}' })),
+      'S3_SSE_BUCKETS',
+      /"my-bucket": must be \{"sse"/,
+    );
+    assertProblem(
+      refuse(regional({ S3_SSE_BUCKETS: '{"my-bucket": {"sse": "AES256", "kmsKey": "x"}}' })),
+      'S3_SSE_BUCKETS',
+      /"my-bucket": Unrecognized key: "kmsKey"/,
+    );
+    assertProblem(
+      refuse(regional({ S3_SSE_BUCKETS: '{"my-bucket": {"sse": "KMS"}}' })),
+      'S3_SSE_BUCKETS',
+      /"my-bucket".sse: must be AES256/,
+    );
+    assertProblem(
+      refuse(regional({ S3_SSE_BUCKETS: '{"other-bucket": {"sse": "AES256"}}' })),
+      'S3_SSE_BUCKETS',
+      /names "other-bucket", which is not in S3_BUCKETS/,
+    );
+    const problems = refuse(
+      regional({
+        ...buckets,
+        S3_SSE_BUCKETS: JSON.stringify({
+          'my-bucket': { sse: 'aws:kms:dsse', bucketKey: true },
+          'archive-bucket': { sse: 'aws:kms', kmsKeyId: 'alias/archive' },
+        }),
+      }),
+    );
+    assertProblem(problems, 'S3_SSE_BUCKETS', /"my-bucket".bucketKey: S3 Bucket Keys are not supported/);
+    assertProblem(problems, 'S3_SSE_BUCKETS', /"archive-bucket".kmsKeyId: "alias\/archive" is an alias/);
+  });
+
+  it('the CLI signs for the one bucket it is given: entries for others are not refused', () => {
+    const config = accept(
+      { ...regional({ S3_BUCKETS: 'my-bucket' }), S3_SSE_BUCKETS: '{"archive-bucket": {"sse": "AES256"}}' },
+      { requireBuckets: false, requireCallers: false },
+    );
+    assert.equal(encryptionFor(config.encryption, 'my-bucket'), undefined);
+  });
+
+  it('every S3_SSE variable is documented where it is parsed, and so in docs/configuration.md', async () => {
+    const { envDoc } = await import('../../scripts/config-docs.js');
+    const { readFile } = await import('node:fs/promises');
+    const page = await readFile(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    for (const name of ['S3_SSE', 'S3_SSE_KMS_KEY_ID', 'S3_SSE_BUCKET_KEY', 'S3_SSE_BUCKETS'] as const) {
+      assert.ok(envDoc(name).description.length > 20, `${name} has a description`);
+      assert.ok(page.includes(`| \`${name}\``), `docs/configuration.md lists ${name}`);
+    }
   });
 });

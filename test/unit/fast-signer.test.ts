@@ -326,12 +326,13 @@ describe('SdkSigner', () => {
     }
   });
 
-  it('refuses to bind a header a PutObject cannot carry', async () => {
+  it('refuses to bind a header the operation cannot carry, or a value the SDK would not send as given', async () => {
     const s3 = createPinnedS3(regional(), async () => ({ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }));
     try {
-      const sign = (operation: 'get' | 'put', headers: Record<string, string>) =>
+      const sign = (operation: 'get' | 'put' | 'upload-part', headers: Record<string, string>) =>
         new SdkSigner(s3).sign({
           operation,
+          part: { uploadId: 'u', partNumber: 1 },
           bucket: 'b-1',
           key: 'k',
           expiresIn: 60,
@@ -339,8 +340,28 @@ describe('SdkSigner', () => {
           headers,
           credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
         });
-      await assert.rejects(sign('put', { 'x-amz-meta-a': '1' }), /cannot bind header x-amz-meta-a/);
-      await assert.rejects(sign('get', { 'content-type': 'a/b' }), /cannot bind header content-type/);
+      await assert.rejects(sign('put', { 'x-amz-acl': 'public-read' }), /cannot bind header x-amz-acl to put-object/);
+      await assert.rejects(sign('put', { 'x-amz-meta-': '1' }), /cannot bind header x-amz-meta- to put-object/);
+      await assert.rejects(
+        sign('upload-part', { 'x-amz-server-side-encryption': 'AES256' }),
+        /cannot bind header x-amz-server-side-encryption to upload-part/,
+      );
+      await assert.rejects(
+        sign('put', { 'x-amz-server-side-encryption-bucket-key-enabled': 'TRUE' }),
+        /cannot bind header x-amz-server-side-encryption-bucket-key-enabled/,
+      );
+      await assert.rejects(sign('put', { 'content-length': '1e3' }), /cannot bind header content-length/);
+      await assert.rejects(sign('get', { 'content-type': 'a/b' }), /binds no header to a get/);
+      // Metadata, tagging and encryption bind, as signed headers.
+      const url = await sign('put', {
+        'x-amz-meta-origin': 'cli',
+        'x-amz-tagging': 'a=b',
+        'x-amz-server-side-encryption': 'AES256',
+      });
+      assert.equal(
+        new Map(queryOf(url)).get('X-Amz-SignedHeaders'),
+        encodeURIComponent('host;x-amz-meta-origin;x-amz-server-side-encryption;x-amz-tagging'),
+      );
     } finally {
       s3.destroy();
     }

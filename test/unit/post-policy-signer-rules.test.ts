@@ -75,6 +75,15 @@ describe('signPostPolicy refuses', () => {
       ]);
   });
 
+  it("a server-decided field that is one of the signer's own, in any spelling", () => {
+    for (const name of ['bucket', 'Key', 'POLICY', 'x-amz-signature', 'X-Amz-Credential', 'content-type', 'file']) {
+      assert.throws(() => sign({ fields: { [name]: 'x' } }), {
+        name: 'TypeError',
+        message: `form field ${name} is the signer's own`,
+      });
+    }
+  });
+
   it('an expiry shorter than a second, or not whole', () => {
     for (const expiresIn of [0, -1, 0.5, 1.5, Number.NaN])
       assert.throws(
@@ -121,6 +130,25 @@ describe('signPostPolicy signs', () => {
       { 'X-Amz-Credential': 'AKIAIOSFODNN7EXAMPLE/20260301/us-east-1/s3/aws4_request' },
       { 'X-Amz-Date': '20260301T120000Z' },
       { key: 'u/photo.png' },
+    ]);
+  });
+
+  it('server-decided fields after the type and status, each with an exact condition', () => {
+    const { fields, policyDocument } = sign({
+      fields: { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': 'arn:k' },
+    });
+    assert.deepEqual(Object.keys(fields).slice(0, 5), [
+      'Content-Type',
+      'success_action_status',
+      'x-amz-server-side-encryption',
+      'x-amz-server-side-encryption-aws-kms-key-id',
+      'bucket',
+    ]);
+    assert.deepEqual(JSON.parse(policyDocument).conditions.slice(1, 5), [
+      { 'Content-Type': 'image/png' },
+      { success_action_status: '201' },
+      { 'x-amz-server-side-encryption': 'aws:kms' },
+      { 'x-amz-server-side-encryption-aws-kms-key-id': 'arn:k' },
     ]);
   });
 

@@ -104,6 +104,38 @@ const credentials: fc.Arbitrary<AwsCredentialIdentity> = fc.record(
   },
   { requiredKeys: ['accessKeyId', 'secretAccessKey'] },
 );
+// Fields the service decides: encryption, tagging and x-amz-meta-*, as the form sends them.
+const serverFields = fc
+  .tuple(
+    fc.oneof(
+      fc.constant({}),
+      fc.constant({ 'x-amz-server-side-encryption': 'AES256' }),
+      fc.record(
+        {
+          'x-amz-server-side-encryption': fc.constantFrom('aws:kms', 'aws:kms:dsse'),
+          'x-amz-server-side-encryption-aws-kms-key-id': fc.constant(
+            'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+          ),
+          'x-amz-server-side-encryption-bucket-key-enabled': fc.constantFrom('true', 'false'),
+        },
+        { requiredKeys: ['x-amz-server-side-encryption'] },
+      ),
+    ),
+    fc.dictionary(
+      fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,15}$/).map((name) => `x-amz-meta-${name}`),
+      fc.string({ unit: 'grapheme', maxLength: 30 }),
+      { maxKeys: 3 },
+    ),
+    fc.option(fc.constantFrom('a=b', 'source=s3-presign&retention=30d'), { nil: undefined }),
+  )
+  .map(
+    ([sse, metadata, tagging]) =>
+      ({
+        ...sse,
+        ...metadata,
+        ...(tagging === undefined ? {} : { tagging }),
+      }) as Record<string, string>,
+  );
 const request: fc.Arbitrary<Omit<PostPolicyRequest, 'bucket'>> = fc
   .record({
     key,
@@ -118,6 +150,7 @@ const request: fc.Arbitrary<Omit<PostPolicyRequest, 'bucket'>> = fc
       noInvalidDate: true,
     }),
     credentials,
+    fields: fc.option(serverFields, { nil: undefined }),
   })
   .map(({ min, extra, ...rest }) => ({ ...rest, contentLengthRange: [min, min + extra] as const }));
 
@@ -145,7 +178,11 @@ describe('POST policies: ours = createPresignedPost, byte for byte', () => {
           theirs = await createPresignedPost(overlay, {
             Bucket: bucketName,
             Key: full.key,
-            Fields: { 'Content-Type': full.contentType, success_action_status: full.successActionStatus },
+            Fields: {
+              'Content-Type': full.contentType,
+              success_action_status: full.successActionStatus,
+              ...full.fields,
+            },
             Conditions: [['content-length-range', ...full.contentLengthRange]],
             Expires: full.expiresIn,
           });

@@ -230,6 +230,41 @@ const contentType = fc.oneof(
     .tuple(fc.stringMatching(/^[a-z]{1,10}$/), fc.stringMatching(/^[a-z0-9.+-]{1,15}$/))
     .map(([type, subtype]) => `${type}/${subtype}`),
 );
+// Server-decided headers: encryption, tagging and x-amz-meta-* (provenance), which getSignedUrl
+// would hoist into the query unless told to keep them as headers.
+const sseHeaders = fc.oneof(
+  fc.constant({}),
+  fc.constant({ 'x-amz-server-side-encryption': 'AES256' }),
+  fc
+    .record(
+      {
+        'x-amz-server-side-encryption': fc.constantFrom('aws:kms', 'aws:kms:dsse'),
+        'x-amz-server-side-encryption-aws-kms-key-id': fc.constantFrom(
+          'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+          'arn:aws-cn:kms:cn-north-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+          'minio-key',
+        ),
+        'x-amz-server-side-encryption-bucket-key-enabled': fc.constantFrom('true', 'false'),
+      },
+      { requiredKeys: ['x-amz-server-side-encryption'] },
+    )
+    .map((headers) => ({ ...headers }) as Record<string, string>),
+);
+const metadataHeaders = fc
+  .dictionary(
+    fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,15}$/).map((name) => `x-amz-meta-${name}`),
+    fc.stringMatching(/^[\x21-\x7e](?:[\x20-\x7e]{0,38}[\x21-\x7e])?$/),
+    { maxKeys: 3 },
+  )
+  .map((headers) => ({ ...headers }));
+const taggingHeader = fc.option(
+  fc.stringMatching(
+    /^[A-Za-z0-9._-]{1,10}=[A-Za-z0-9._%+-]{0,20}(?:&[A-Za-z0-9._-]{1,10}=[A-Za-z0-9._%+-]{0,20}){0,3}$/,
+  ),
+  {
+    nil: undefined,
+  },
+);
 const checksum = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((bytes) => Buffer.from(bytes).toString('base64'));
 const disposition = fc.oneof(
   fc.constantFrom(
@@ -280,15 +315,26 @@ function unbucketedRequest(): fc.Arbitrary<Unbucketed> {
     ...common,
     operation: fc.constant('put' as const),
     headers: fc
-      .record(
-        {
-          'content-type': contentType,
-          'content-length': fc.integer({ min: 0, max: 5 * 1024 ** 3 }).map(String),
-          'x-amz-checksum-sha256': checksum,
-        },
-        { requiredKeys: [] },
+      .tuple(
+        fc.record(
+          {
+            'content-type': contentType,
+            'content-length': fc.integer({ min: 0, max: 5 * 1024 ** 3 }).map(String),
+            'x-amz-checksum-sha256': checksum,
+          },
+          { requiredKeys: [] },
+        ),
+        sseHeaders,
+        metadataHeaders,
+        taggingHeader,
       )
-      .map((headers) => ({ ...headers }) as Record<string, string>),
+      .map(
+        ([own, sse, metadata, tagging]) =>
+          ({ ...own, ...sse, ...metadata, ...(tagging === undefined ? {} : { 'x-amz-tagging': tagging }) }) as Record<
+            string,
+            string
+          >,
+      ),
   });
   // Part URLs: S3's upload IDs are long base64-like strings; any string must still sign alike.
   const uploadPart = fc.record({
@@ -388,6 +434,12 @@ describe('signer equivalence: fast = sdk, byte for byte', () => {
             'content-type': 'text/plain;  charset=utf-8',
             'content-length': '0',
             'x-amz-checksum-sha256': 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=',
+            'x-amz-server-side-encryption': 'aws:kms',
+            'x-amz-server-side-encryption-aws-kms-key-id':
+              'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+            'x-amz-server-side-encryption-bucket-key-enabled': 'true',
+            'x-amz-meta-uploaded-by': 'caller  web/alice',
+            'x-amz-tagging': 'source=s3-presign&retention=30d',
           },
         },
       ];
@@ -400,7 +452,18 @@ describe('signer equivalence: fast = sdk, byte for byte', () => {
           signingDate: SIGNING_DATES[0] as Date,
           credentials: { accessKeyId: 'ASIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalr/+', sessionToken: 'a+b/c=' },
         };
-        assert.equal(await fast.sign(full), await sdk.sign(full), `${request.operation} ${JSON.stringify(key)}`);
+        const url = await sdk.sign(full);
+        assert.equal(await fast.sign(full), url, `${request.operation} ${JSON.stringify(key)}`);
+        // Every header is signed as a header, none hoisted into the query.
+        const query = new URL(url).searchParams;
+        assert.deepEqual(
+          query.get('X-Amz-SignedHeaders')?.split(';'),
+          ['host', ...Object.keys(request.headers)].sort(),
+        );
+        assert.deepEqual(
+          [...query.keys()].filter((name) => name.startsWith('x-amz-')),
+          [],
+        );
       }
     }
   });
