@@ -516,6 +516,21 @@ describe('validatorPolicy', () => {
     assert.ok(Math.abs(now.getTime() - Date.now()) < 60_000);
     assert.equal(validatorPolicy(config, () => NOW).now(), NOW);
   });
+
+  it('requires each bucket’s configured upload encryption: its own entry, or the default', () => {
+    const encryption = {
+      default: { algorithm: 'AES256' },
+      perBucket: new Map([
+        ['kms-bucket', { algorithm: 'aws:kms', kmsKeyId: 'alias/uploads' }],
+        ['plain-bucket', null],
+      ]),
+    };
+    const config = { mode: LOCAL, presign: { maxExpiresSeconds: 60, maxClockSkewSeconds: 5 }, encryption };
+    const { uploadEncryption } = validatorPolicy(config as unknown as Config);
+    assert.deepEqual(uploadEncryption?.('kms-bucket'), { algorithm: 'aws:kms', kmsKeyId: 'alias/uploads' });
+    assert.deepEqual(uploadEncryption?.('my-bucket'), { algorithm: 'AES256' });
+    assert.equal(uploadEncryption?.('plain-bucket'), undefined);
+  });
 });
 
 describe('the fields are read in work linear in their length', () => {
