@@ -90,7 +90,9 @@ export class SigningKeyCache {
     ) {
       return last.key;
     }
-    const id = `${shortDate}/${region}/${service}/${secret}`;
+    // Length-prefixed, so that no two scopes share an id: joined with `/`, service `s3/x` with
+    // secret `y` and service `s3` with secret `x/y` would.
+    const id = `${shortDate.length}.${region.length}.${service.length}.${shortDate}${region}${service}${secret}`;
     let key = this.#keys.get(id);
     if (key === undefined) {
       let derived = createHmac('sha256', `AWS4${secret}`).update(shortDate).digest();

@@ -109,6 +109,25 @@ describe('AWS S3 documentation: "Authenticating Requests: Using Query Parameters
     ];
     for (const scope of scopes) assert.deepEqual(keys.get(...scope).key, derive(...scope), scope.join('/'));
   });
+
+  it('derives a key of its own for scopes whose parts join to the same text', () => {
+    const derive = (secret: string, day: string, region: string, service: string) => {
+      let key = createHmac('sha256', `AWS4${secret}`).update(day).digest();
+      for (const part of [region, service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+      return key;
+    };
+    const keys = new SigningKeyCache();
+    // Each reads 20130524/us-east-1/s3/x/y with `/` between day, region, service and secret.
+    const scopes: Array<[string, string, string, string]> = [
+      ['x/y', '20130524', 'us-east-1', 's3'],
+      ['y', '20130524', 'us-east-1', 's3/x'],
+      ['y', '20130524', 'us-east-1/s3', 'x'],
+      ['y', '20130524/us-east-1', 's3', 'x'],
+    ];
+    for (const scope of [...scopes, ...scopes]) {
+      assert.deepEqual(keys.get(...scope).key, derive(...scope), JSON.stringify(scope));
+    }
+  });
 });
 
 describe('HmacSha256', () => {

@@ -425,6 +425,8 @@ describe('the policy document', () => {
       '2026-03-01T12:10:00+00:00',
       ' 2026-03-01T12:10:00Z',
       '2026-03-01T12:10:00Zx',
+      // Date.parse stops at a NUL and reads the time before it.
+      '2026-03-01T12:10:00Z\u0000x',
       '2026-13-01T12:10:00Z',
     ])
       assert.deepEqual(expiring(expiration), [iso], String(expiration));
