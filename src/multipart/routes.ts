@@ -39,7 +39,7 @@ export const multipartRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const created = await app.multipart.createMultipartUpload(request.caller, request.body);
+      const created = await app.multipart.createMultipartUpload(request.caller, request.body, request);
       return { ...created, partCount: created.partCount as number, expiresAt: created.expiresAt.toISOString() };
     },
   );
@@ -61,7 +61,7 @@ export const multipartRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       // Every part URL counts against the caller's budget, not the one request.
       await reply.chargeUrls(request.body.partNumbers.length);
-      const signed = await app.multipart.signPartUrls(request.caller, request.body);
+      const signed = await app.multipart.signPartUrls(request.caller, request.body, request);
       return { parts: signed.parts, expiresAt: signed.expiresAt.toISOString() };
     },
   );
@@ -101,7 +101,7 @@ export const multipartRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => app.multipart.completeMultipartUpload(request.caller, request.body),
+    async (request) => app.multipart.completeMultipartUpload(request.caller, request.body, request),
   );
 
   app.post(
@@ -120,7 +120,7 @@ export const multipartRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      await app.multipart.abortMultipartUpload(request.caller, request.body);
+      await app.multipart.abortMultipartUpload(request.caller, request.body, request);
       return reply.status(204).send(null);
     },
   );

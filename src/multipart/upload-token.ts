@@ -16,6 +16,8 @@ export interface UploadState {
   partSize: number;
   /** After this the service signs no more parts and completes nothing (epoch seconds). */
   expiresAt: number;
+  /** The grant id of the create (the object's x-amz-meta-grant): later calls' audit events name it. */
+  grant?: string | undefined;
 }
 
 const VERSION = 'u1';
@@ -33,7 +35,14 @@ export class UploadTokens {
 
   issue(state: UploadState, caller: Caller, key: string): string {
     const payload = Buffer.from(
-      JSON.stringify([state.s3UploadId, state.bucket, state.contentLength ?? null, state.partSize, state.expiresAt]),
+      JSON.stringify([
+        state.s3UploadId,
+        state.bucket,
+        state.contentLength ?? null,
+        state.partSize,
+        state.expiresAt,
+        ...(state.grant === undefined ? [] : [state.grant]),
+      ]),
       'utf8',
     ).toString('base64url');
     return `${VERSION}.${payload}.${this.#mac(payload, caller, key).toString('base64url')}`;
@@ -54,15 +63,22 @@ export class UploadTokens {
         field: 'uploadId',
       });
     }
-    const [s3UploadId, bucket, contentLength, partSize, expiresAt] = JSON.parse(
+    const [s3UploadId, bucket, contentLength, partSize, expiresAt, grant] = JSON.parse(
       Buffer.from(payload, 'base64url').toString('utf8'),
-    ) as [string, string, number | null, number, number];
+    ) as [string, string, number | null, number, number, string | undefined];
     if (expiresAt * 1000 <= now.getTime()) {
       throw new AppError('UPLOAD_EXPIRED', 'this multipart upload is past its deadline; start a new one', {
         field: 'uploadId',
       });
     }
-    return { s3UploadId, bucket, contentLength: contentLength ?? undefined, partSize, expiresAt };
+    return {
+      s3UploadId,
+      bucket,
+      contentLength: contentLength ?? undefined,
+      partSize,
+      expiresAt,
+      ...(grant === undefined ? {} : { grant }),
+    };
   }
 
   /** A promise of `key` to this caller until `expiresAt` (epoch seconds), for a later create. */

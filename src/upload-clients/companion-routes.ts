@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorResponses } from '../http/error-schema.js';
+import { labelsFromUppyMeta } from '../metadata/object-metadata.js';
 import { browserHeaders, DEFAULT_CONTENT_TYPE, mediaType, UPLOAD_CLIENT_ACCESS } from './common.js';
 import { objectUrl } from './object-url.js';
 import { uploadCheckedBeforeBody } from './upload-before-body.js';
@@ -16,8 +17,14 @@ const uploadIdParams = z.strictObject({
   uploadId: z.string().min(1).max(2048).describe('The uploadId /s3/multipart returned'),
 });
 const partNumber = z.coerce.number().int().min(1).max(10_000);
-/** Companion's metadata: passed through by Uppy, stored nowhere by this service. */
+/**
+ * Uppy's file meta (its `allowedMetaFields`): Companion stores each field as `x-amz-meta-*`;
+ * here a field becomes metadata or a tag only as the caller's policy allows (metadataKeys,
+ * tagKeys), else a 400 naming it.
+ */
 const metadata = z.record(z.string(), z.unknown()).optional();
+/** `/s3/params` sends each meta field as its own query name, `metadata[<field>]`. */
+const QUERY_META = /^metadata\[(.+)\]$/;
 
 const paramsQuery = z
   .object({
@@ -64,12 +71,22 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { filename, type } = request.query;
-      const policy = await multipart.createPostPolicy(request.caller, {
-        filename,
-        contentType: type || DEFAULT_CONTENT_TYPE,
-        contentLength: undefined,
-      });
+      const { filename, type, ...rest } = request.query;
+      const meta: Record<string, string> = {};
+      for (const [name, value] of Object.entries(rest)) {
+        const field = QUERY_META.exec(name)?.[1];
+        if (field !== undefined && typeof value === 'string') meta[field] = value;
+      }
+      const policy = await multipart.createPostPolicy(
+        request.caller,
+        {
+          filename,
+          contentType: type || DEFAULT_CONTENT_TYPE,
+          contentLength: undefined,
+          ...labelsFromUppyMeta(request.caller.policy, meta),
+        },
+        request,
+      );
       return {
         method: 'POST' as const,
         url: policy.url,
@@ -96,11 +113,12 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { filename, type } = request.body;
-      const created = await multipart.createMultipartUpload(request.caller, {
-        filename,
-        contentType: type || DEFAULT_CONTENT_TYPE,
-      });
+      const { filename, type, metadata: meta } = request.body;
+      const created = await multipart.createMultipartUpload(
+        request.caller,
+        { filename, contentType: type || DEFAULT_CONTENT_TYPE, ...labelsFromUppyMeta(request.caller.policy, meta) },
+        request,
+      );
       return { key: created.key, uploadId: created.uploadId, bucket: created.bucket };
     },
   );
@@ -150,11 +168,15 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       await reply.chargeUrls(request.query.partNumbers.length);
-      const { parts } = await multipart.signPartUrls(request.caller, {
-        key: request.query.key,
-        uploadId: request.params.uploadId,
-        partNumbers: request.query.partNumbers,
-      });
+      const { parts } = await multipart.signPartUrls(
+        request.caller,
+        {
+          key: request.query.key,
+          uploadId: request.params.uploadId,
+          partNumbers: request.query.partNumbers,
+        },
+        request,
+      );
       return { presignedUrls: Object.fromEntries(parts.map((part) => [String(part.partNumber), part.url])) };
     },
   );
@@ -180,11 +202,15 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const signed = await multipart.signPartUrls(request.caller, {
-        key: request.query.key,
-        uploadId: request.params.uploadId,
-        partNumbers: [request.params.partNumber],
-      });
+      const signed = await multipart.signPartUrls(
+        request.caller,
+        {
+          key: request.query.key,
+          uploadId: request.params.uploadId,
+          partNumbers: [request.params.partNumber],
+        },
+        request,
+      );
       const [part] = signed.parts;
       return { url: part?.url ?? '', expires: secondsUntil(signed.expiresAt), headers: browserHeaders(part?.headers) };
     },
@@ -218,11 +244,15 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const completed = await multipart.completeMultipartUpload(request.caller, {
-        key: request.query.key,
-        uploadId: request.params.uploadId,
-        parts: request.body.parts.map((part) => ({ partNumber: part.PartNumber, etag: part.ETag })),
-      });
+      const completed = await multipart.completeMultipartUpload(
+        request.caller,
+        {
+          key: request.query.key,
+          uploadId: request.params.uploadId,
+          parts: request.body.parts.map((part) => ({ partNumber: part.PartNumber, etag: part.ETag })),
+        },
+        request,
+      );
       return {
         location: objectUrl(app.config.mode, completed.bucket, completed.key),
         key: completed.key,
@@ -245,10 +275,11 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      await multipart.abortMultipartUpload(request.caller, {
-        key: request.query.key,
-        uploadId: request.params.uploadId,
-      });
+      await multipart.abortMultipartUpload(
+        request.caller,
+        { key: request.query.key, uploadId: request.params.uploadId },
+        request,
+      );
       return {};
     },
   );

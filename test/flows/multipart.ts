@@ -69,6 +69,8 @@ async function multipartApp(t: TestContext, store: TestStore) {
         maxContentLength: who === 'small' ? 12 * MiB : undefined,
         contentTypes: undefined,
         presignRoutes: false,
+        metadataKeys: [],
+        tagKeys: [],
       },
     };
   };

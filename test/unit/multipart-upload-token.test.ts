@@ -25,6 +25,8 @@ function caller(id: string, subject?: string): Caller {
       maxContentLength: undefined,
       contentTypes: undefined,
       presignRoutes: false,
+      metadataKeys: [],
+      tagKeys: [],
     },
   };
 }
