@@ -320,3 +320,58 @@ test('UPLOAD_PROVENANCE=false signs no provenance; AUDIT_LOG=<file> writes the e
   assert.equal(event.grant, new URL(response.json().url).searchParams.get('x-s3p-grant'));
   assert.ok(requestLine(local, event.reqId));
 });
+
+test('form and multipart uploads store the provenance and metadata they were granted', async (t) => {
+  const local = await appWithPolicy(t);
+  const { app, auth, s3 } = local;
+  const client = embeddedS3Client(s3);
+  const bucket = local.config.buckets[0] as string;
+  const post = (url: string, payload: Record<string, unknown>) =>
+    app.inject({ method: 'POST', url, headers: auth, payload });
+
+  const form = await post('/uploads', {
+    filename: 'form.txt',
+    contentType: 'text/plain',
+    contentLength: 4,
+    method: 'post',
+    metadata: { project: 'apollo' },
+  });
+  assert.equal(form.statusCode, 200, form.body);
+  const { url, fields, key: formKey } = form.json();
+  const body = new FormData();
+  for (const [name, value] of Object.entries(fields as Record<string, string>)) body.append(name, value);
+  body.append('file', new Blob(['form']), 'form.txt');
+  const posted = await fetch(url, { method: 'POST', body });
+  assert.ok(posted.status < 300, `${posted.status} ${await posted.text()}`);
+
+  const created = await post('/multipart', {
+    filename: 'big.bin',
+    contentType: 'application/octet-stream',
+    contentLength: 5,
+    metadata: { project: 'gemini' },
+  });
+  assert.equal(created.statusCode, 200, created.body);
+  const { key, uploadId } = created.json();
+  const parts = await post('/multipart/parts', { key, uploadId, partNumbers: [1] });
+  const [part] = parts.json().parts;
+  const sent = await fetch(part.url, { method: 'PUT', headers: part.headers, body: 'bytes' });
+  assert.equal(sent.status, 200);
+  const completed = await post('/multipart/complete', {
+    key,
+    uploadId,
+    parts: [{ partNumber: 1, etag: sent.headers.get('etag') }],
+  });
+  assert.equal(completed.statusCode, 200, completed.body);
+
+  const events = auditEvents(local) as GrantEvent[];
+  const grantOf = (operation: string) => events.find((event) => event.operation === operation)?.grant;
+  const formHead = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: formKey }));
+  assert.deepEqual(formHead.Metadata, { 'uploaded-by': 'archive', grant: grantOf('post'), project: 'apollo' });
+  const multipartHead = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  assert.deepEqual(multipartHead.Metadata, {
+    'uploaded-by': 'archive',
+    grant: grantOf('create-multipart-upload'),
+    project: 'gemini',
+  });
+  assert.equal(events.find((event) => event.operation === 'complete-multipart-upload')?.size, 5);
+});
