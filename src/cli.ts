@@ -27,7 +27,8 @@ const USAGE = `Usage:
   s3-presign audit --audit-log FILE… --s3-access-log FILE… [--json]
 
 Flags override the environment variables of the service (S3_ENDPOINT_MODE, S3_REGION, …).
-Credentials come from the AWS SDK's default provider chain.`;
+Credentials come from the AWS SDK's default provider chain; in local mode only from
+AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the key pair \`npm start\` printed.`;
 
 const MODE_OPTIONS = {
   mode: { type: 'string' },
@@ -110,6 +111,19 @@ function configFrom(flags: ModeFlags, bucket?: string, overrides: Record<string,
   return result.config;
 }
 
+/**
+ * Local mode signs for an embedded store that `npm start` runs, with the key pair it drew at
+ * its start and printed; there is no other to fall back on.
+ */
+function requireLocalKeyPair(config: Config): void {
+  if (config.mode.kind !== 'local') return;
+  if (!process.env.AWS_ACCESS_KEY_ID || !process.env.AWS_SECRET_ACCESS_KEY) {
+    throw new UsageError(
+      "local mode signs with the embedded store's key pair, new at every start: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to the pair `npm start` printed",
+    );
+  }
+}
+
 function wholeNumber(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number, got "${value}"`);
@@ -125,6 +139,7 @@ async function urlCommand(args: string[]): Promise<number> {
   if (operation !== 'get' && operation !== 'put')
     throw new UsageError(`--operation must be get or put, got "${operation}"`);
   const config = configFrom(values, values.bucket);
+  requireLocalKeyPair(config);
 
   const { createPresigner } = await import('./presign/create-presigner.js');
   const { presigner, close } = await createPresigner(config);
@@ -156,6 +171,7 @@ async function uploadCommand(args: string[]): Promise<number> {
   const bucket = values.bucket ?? process.env.S3_BUCKETS?.split(',')[0]?.trim();
   if (!bucket) throw new UsageError('--bucket is required (or S3_BUCKETS)');
   const config = configFrom(values, bucket);
+  requireLocalKeyPair(config);
   const upload = await import('./upload-clients/cli-upload.js');
   const { createPresigner } = await import('./presign/create-presigner.js');
   const signing = await createPresigner(config);
@@ -312,6 +328,7 @@ async function doctorCommand(args: string[]): Promise<number> {
     requireCallers: false,
   });
   if (!result.ok) throw new ConfigUsageError(result.problems);
+  requireLocalKeyPair(result.config);
   const serviceRoleArn = values['service-role-arn'];
   if (serviceRoleArn !== undefined) await checkDoctorRole(serviceRoleArn, result.config);
   const { runDoctor } = await import('./health/doctor.js');

@@ -20,6 +20,9 @@ export const GRANT_METADATA = 'grant';
 /** Names the service sets itself: a policy cannot hand them to a caller. */
 export const PROVENANCE_NAMES: ReadonlySet<string> = new Set([UPLOADED_BY, GRANT_METADATA]);
 
+/** What checkLabels and the header builders refuse with (routes declare them). */
+export const LABEL_ERRORS = ['METADATA_NOT_ALLOWED', 'METADATA_INVALID', 'TAG_NOT_ALLOWED', 'TAGS_INVALID'] as const;
+
 export const MAX_METADATA_BYTES = 2048;
 export const MAX_TAGS = 10;
 export const MAX_TAG_KEY_CHARACTERS = 128;

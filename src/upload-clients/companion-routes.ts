@@ -3,12 +3,23 @@
 // adding its token (`@uppy/aws-s3` 5.x: `endpoint` and `headers`). Unlike Companion, every
 // route authenticates the caller, keys are picked under the caller's prefix, upload IDs are
 // bound to their caller and key, form policies carry a size range, and part URLs carry no
-// checksum parameter. Each route is a thin shape over the multipart service.
+// checksum parameter. A multipart upload declares its file's size in Companion's `metadata`
+// (`size`, as Uppy sends a file's meta fields), so that each part URL signs its exact length.
+// Each route is a thin shape over the multipart service.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { errorResponses } from '../http/error-schema.js';
+import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
 import { labelsFromUppyMeta } from '../metadata/object-metadata.js';
-import { browserHeaders, DEFAULT_CONTENT_TYPE, mediaType, UPLOAD_CLIENT_ACCESS } from './common.js';
+import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
+import { smallestPartSize } from '../multipart/part-rules.js';
+import {
+  browserHeaders,
+  declaredBytes,
+  DEFAULT_CONTENT_TYPE,
+  mediaType,
+  sizeRequired,
+  UPLOAD_CLIENT_ACCESS,
+} from './common.js';
 import { objectUrl } from './object-url.js';
 import { uploadCheckedBeforeBody } from './upload-before-body.js';
 
@@ -18,11 +29,23 @@ const uploadIdParams = z.strictObject({
 });
 const partNumber = z.coerce.number().int().min(1).max(10_000);
 /**
- * Uppy's file meta (its `allowedMetaFields`): Companion stores each field as `x-amz-meta-*`;
- * here a field becomes metadata or a tag only as the caller's policy allows (metadataKeys,
- * tagKeys), else a 400 naming it.
+/**
+ * Companion's metadata, as Uppy sends a file's meta fields (its `allowedMetaFields`). `size`
+ * and `partSize` are read; Companion stores every other field as `x-amz-meta-*`, here a field
+ * becomes metadata or a tag only as the caller's policy allows (metadataKeys, tagKeys), else a
+ * 400 naming it.
  */
-const metadata = z.record(z.string(), z.unknown()).optional();
+const metadata = z
+  .object({
+    size: declaredBytes.optional().describe("The file's size in bytes: required, each part URL signs its share"),
+    partSize: declaredBytes
+      .optional()
+      .describe(
+        "Bytes per part but the last, when the app sets Uppy's getChunkSize; default max(5 MiB, ceil(size / 10,000)), Uppy's own split",
+      ),
+  })
+  .catchall(z.unknown())
+  .optional();
 /** `/s3/params` sends each meta field as its own query name, `metadata[<field>]`. */
 const QUERY_META = /^metadata\[(.+)\]$/;
 
@@ -30,8 +53,11 @@ const paramsQuery = z
   .object({
     filename: z.string().min(1).max(1024),
     type: mediaType.optional(),
+    'metadata[size]': declaredBytes
+      .optional()
+      .describe("The file's size in bytes: the form policy then binds exactly that many"),
   })
-  // `metadata[name]=value` pairs come as their own query names.
+  // Other `metadata[name]=value` pairs come as their own query names.
   .catchall(z.string().max(1024));
 
 const createBody = z.object({
@@ -55,9 +81,10 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'companionGetUploadParameters',
         summary: 'Companion: a browser form policy for one file',
         description:
-          "Companion's GET /s3/params. A POST policy for a key the service picks under your prefix, with the file's content type and a content-length-range bounded by your policy (Companion sets none).",
+          "Companion's GET /s3/params. A POST policy for a key the service picks under your prefix, with the file's content type and a content-length-range: exactly `metadata[size]` when given, else up to your policy's limit (Companion sets none).",
         querystring: paramsQuery,
         response: {
           200: z.object({
@@ -66,12 +93,12 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
             fields: z.record(z.string(), z.string()),
             expires: z.number().int().describe('Seconds until the policy expires'),
           }),
-          ...errorResponses(400, 401, 403, 429, 500, 503),
+          ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', MULTIPART_ERRORS.createPostPolicy),
         },
       },
     },
     async (request) => {
-      const { filename, type, ...rest } = request.query;
+      const { filename, type, 'metadata[size]': size, ...rest } = request.query;
       const meta: Record<string, string> = {};
       for (const [name, value] of Object.entries(rest)) {
         const field = QUERY_META.exec(name)?.[1];
@@ -82,7 +109,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
         {
           filename,
           contentType: type || DEFAULT_CONTENT_TYPE,
-          contentLength: undefined,
+          contentLength: size,
           ...labelsFromUppyMeta(request.caller.policy, meta),
         },
         request,
@@ -102,21 +129,35 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'companionCreateMultipartUpload',
         summary: 'Companion: start a multipart upload',
         description:
-          "Companion's POST /s3/multipart. The key is picked under your prefix; the uploadId is bound to you and that key.",
+          "Companion's POST /s3/multipart. `metadata.size` (the file's size) is required: it is checked against your policy now, and each part URL signs its part's exact length. The key is picked under your prefix; the uploadId is bound to you, that key and that size.",
         body: createBody,
         response: {
           200: z.object({ key: z.string(), uploadId: z.string(), bucket: z.string() }),
-          ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503),
+          ...errorResponses(
+            CALLER_ERRORS,
+            JSON_BODY_ERRORS,
+            'CONTENT_LENGTH_REQUIRED',
+            MULTIPART_ERRORS.createMultipartUpload,
+          ),
         },
       },
     },
     async (request) => {
-      const { filename, type, metadata: meta } = request.body;
+      const { filename, type } = request.body;
+      const { size, partSize, ...meta } = request.body.metadata ?? {};
+      if (size === undefined) throw sizeRequired('metadata.size', "the file's meta field `size`");
       const created = await multipart.createMultipartUpload(
         request.caller,
-        { filename, contentType: type || DEFAULT_CONTENT_TYPE, ...labelsFromUppyMeta(request.caller.policy, meta) },
+        {
+          filename,
+          contentType: type || DEFAULT_CONTENT_TYPE,
+          contentLength: size,
+          partSize: partSize ?? smallestPartSize(size),
+          ...labelsFromUppyMeta(request.caller.policy, meta),
+        },
         request,
       );
       return { key: created.key, uploadId: created.uploadId, bucket: created.bucket };
@@ -129,11 +170,15 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'companionListParts',
         summary: 'Companion: the parts already uploaded',
         description: "Companion's GET /s3/multipart/:uploadId, every page merged: what a resumed upload skips.",
         params: uploadIdParams,
         querystring: keyQuery,
-        response: { 200: partsResponse, ...errorResponses(400, 401, 403, 404, 429, 500, 503) },
+        response: {
+          200: partsResponse,
+          ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', MULTIPART_ERRORS.listParts),
+        },
       },
     },
     async (request) => {
@@ -151,6 +196,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'companionSignParts',
         summary: 'Companion: URLs for several parts',
         description: "Companion's batch route: `partNumbers` is a comma-separated list.",
         params: uploadIdParams,
@@ -162,7 +208,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
         }),
         response: {
           200: z.object({ presignedUrls: z.record(z.string(), z.string()) }),
-          ...errorResponses(400, 401, 403, 429, 500, 503),
+          ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', MULTIPART_ERRORS.signPartUrls),
         },
       },
     },
@@ -187,6 +233,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'companionSignPart',
         summary: 'Companion: the URL for one part',
         description: "Companion's GET /s3/multipart/:uploadId/:partNumber.",
         params: uploadIdParams.extend({ partNumber }),
@@ -197,7 +244,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
             expires: z.number().int(),
             headers: z.record(z.string(), z.string()).optional(),
           }),
-          ...errorResponses(400, 401, 403, 429, 500, 503),
+          ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', MULTIPART_ERRORS.signPartUrls),
         },
       },
     },
@@ -226,6 +273,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       })),
       schema: {
         ...common,
+        operationId: 'companionCompleteMultipartUpload',
         summary: 'Companion: complete a multipart upload',
         description:
           "Companion's POST /s3/multipart/:uploadId/complete. The stored parts are checked against your policy's size limit before S3 joins them.",
@@ -239,7 +287,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
         }),
         response: {
           200: z.object({ location: z.string(), key: z.string(), bucket: z.string() }),
-          ...errorResponses(400, 401, 403, 404, 413, 415, 429, 500, 503),
+          ...errorResponses(CALLER_ERRORS, JSON_BODY_ERRORS, MULTIPART_ERRORS.completeMultipartUpload),
         },
       },
     },
@@ -267,11 +315,15 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'companionAbortMultipartUpload',
         summary: 'Companion: abort a multipart upload',
         description: "Companion's DELETE /s3/multipart/:uploadId: S3 drops the parts already sent.",
         params: uploadIdParams,
         querystring: keyQuery,
-        response: { 200: z.object({}), ...errorResponses(400, 401, 403, 404, 429, 500, 503) },
+        response: {
+          200: z.object({}),
+          ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', MULTIPART_ERRORS.abortMultipartUpload),
+        },
       },
     },
     async (request) => {

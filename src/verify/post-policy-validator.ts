@@ -309,12 +309,24 @@ function checkConditions(
   }
 }
 
+/** Deeper conditions are named by kind: printing them would recurse as deep as the caller nested them. */
+const PRINTABLE_DEPTH = 32;
+
 /** A condition as a message names it: its JSON (the message is cut short later), or its kind when nested too deep to print. */
 function describeCondition(condition: unknown): string {
-  try {
-    return String(JSON.stringify(condition));
-  } catch {
-    // JSON.stringify recurses: thousands of nested arrays overflow the stack.
+  if (nestingDepthOver(condition, PRINTABLE_DEPTH))
     return Array.isArray(condition) ? 'a nested array' : 'a nested object';
+  return String(JSON.stringify(condition));
+}
+
+/** Whether arrays and objects nest deeper than limit; walked with a stack of its own, each value once. */
+function nestingDepthOver(value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [item, depth] = next;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
   }
+  return false;
 }

@@ -23,7 +23,14 @@ async function setUp(t: TestContext, bytes: Buffer) {
   t.after(() => rm(directory, { recursive: true, force: true }));
   const file = join(directory, 'payload.bin');
   await writeFile(file, bytes);
-  const env = { S3_ENDPOINT_MODE: 'local', LOCAL_S3_PORT: s3.endpoint.port, S3_BUCKETS: BUCKET };
+  // As `npm start` prints them: the store's key pair, new at each start.
+  const env = {
+    S3_ENDPOINT_MODE: 'local',
+    LOCAL_S3_PORT: s3.endpoint.port,
+    S3_BUCKETS: BUCKET,
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+  };
   return { s3, file, env, client: embeddedS3Client(s3) };
 }
 
