@@ -375,3 +375,48 @@ test('form and multipart uploads store the provenance and metadata they were gra
   });
   assert.equal(events.find((event) => event.operation === 'complete-multipart-upload')?.size, 5);
 });
+
+test("Companion's Uppy meta maps to metadata and tags under the policy; any other field is a 400 naming it", async (t) => {
+  const local = await appWithPolicy(t);
+  const { app, auth } = local;
+  const params = (meta: Record<string, string>) =>
+    app.inject({
+      method: 'GET',
+      url: `/s3/params?${new URLSearchParams({
+        filename: 'c.txt',
+        type: 'text/plain',
+        'metadata[size]': '4',
+        ...Object.fromEntries(Object.entries(meta).map(([name, value]) => [`metadata[${name}]`, value])),
+      })}`,
+      headers: auth,
+    });
+  const refused = await params({ owner: 'mallory' });
+  assert.equal(refused.statusCode, 400, refused.body);
+  assert.deepEqual([refused.json().code, refused.json().field], ['METADATA_NOT_ALLOWED', 'metadata.owner']);
+
+  // Uppy's own name and type are dropped; project is metadata, retention a tag.
+  const granted = await params({ name: 'c.txt', type: 'text/plain', project: 'apollo', retention: 'P1Y' });
+  assert.equal(granted.statusCode, 200, granted.body);
+  const { url, fields } = granted.json() as { url: string; fields: Record<string, string> };
+  assert.equal(fields['x-amz-meta-project'], 'apollo');
+  assert.equal(fields.tagging, '<Tagging><TagSet><Tag><Key>retention</Key><Value>P1Y</Value></Tag></TagSet></Tagging>');
+  assert.equal(fields['x-amz-meta-name'], undefined);
+  const body = new FormData();
+  for (const [name, value] of Object.entries(fields)) if (name !== 'tagging') body.append(name, value);
+  body.append('file', new Blob(['form']), 'c.txt');
+  const posted = await fetch(url, { method: 'POST', body });
+  // Without the tagging field the policy's exact condition on it fails: the form is all signed.
+  assert.equal(posted.status, 403, await posted.text());
+
+  const created = await app.inject({
+    method: 'POST',
+    url: '/s3/multipart',
+    headers: auth,
+    payload: { filename: 'm.bin', type: 'application/octet-stream', metadata: { size: 5, project: 'gemini' } },
+  });
+  assert.equal(created.statusCode, 200, created.body);
+  const events = auditEvents(local) as GrantEvent[];
+  const create = events.find((event) => event.operation === 'create-multipart-upload');
+  assert.deepEqual(create?.constraints?.metadataKeys, ['uploaded-by', 'grant', 'project']);
+  assert.equal(create?.route, '/s3/multipart');
+});
