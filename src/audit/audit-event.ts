@@ -34,7 +34,7 @@ export const grantEventSchema = z.strictObject({
   bucket: z.string(),
   key: z.string(),
   expiresAt: z.iso.datetime().optional(),
-  upload: z.string().regex(GRANT_ID).optional(),
+  uploadId: z.string().optional(),
   partNumbers: z.array(z.number().int()).optional(),
   size: z.number().int().optional(),
   constraints: z

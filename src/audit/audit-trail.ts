@@ -50,8 +50,8 @@ export interface GrantRecord {
   constraints?: GrantConstraints | undefined;
   /** Part URLs: the part numbers signed in this batch. */
   partNumbers?: readonly number[] | undefined;
-  /** Multipart calls after the create: the grant id of the create (x-amz-meta-grant on the object). */
-  upload?: string | undefined;
+  /** A multipart upload's S3 upload ID: links the create to its part URLs, complete and abort. */
+  uploadId?: string | undefined;
   /** A completion: the object's size in bytes. */
   size?: number | undefined;
 }
@@ -104,7 +104,7 @@ export class AuditTrail {
       bucket: redactSecrets(record.bucket),
       key: redactSecrets(record.key),
       expiresAt: record.expiresAt?.toISOString(),
-      upload: record.upload,
+      uploadId: record.uploadId === undefined ? undefined : redactSecrets(record.uploadId),
       partNumbers: record.partNumbers,
       size: record.size,
       constraints:

@@ -209,12 +209,13 @@ export class MultipartService {
     }
     if (!s3UploadId) throw new AppError('S3_REQUEST_FAILED', 'S3 created the upload but returned no upload ID');
     const expiresAt = Math.floor(this.#now().getTime() / 1000) + UPLOAD_LIFETIME_SECONDS;
-    const state: UploadState = { s3UploadId, bucket, contentLength: input.contentLength, partSize, expiresAt, grant };
+    const state: UploadState = { s3UploadId, bucket, contentLength: input.contentLength, partSize, expiresAt };
     this.#deps.audit?.grant(origin, {
       grant,
       operation: 'create-multipart-upload',
       bucket,
       key,
+      uploadId: s3UploadId,
       expiresAt: new Date(expiresAt * 1000),
       constraints: this.#constraints(bucket, headers, labels, {
         contentType: input.contentType,
@@ -266,7 +267,7 @@ export class MultipartService {
       bucket: state.bucket,
       key: input.key,
       expiresAt: signed.expiresAt,
-      upload: state.grant,
+      uploadId: state.s3UploadId,
       partNumbers: input.partNumbers,
     });
     return signed;
@@ -366,7 +367,7 @@ export class MultipartService {
       operation: 'complete-multipart-upload',
       bucket: state.bucket,
       key: input.key,
-      upload: state.grant,
+      uploadId: state.s3UploadId,
       size,
     });
     try {
@@ -388,7 +389,7 @@ export class MultipartService {
       operation: 'abort-multipart-upload',
       bucket: state.bucket,
       key: input.key,
-      upload: state.grant,
+      uploadId: state.s3UploadId,
     });
   }
 

@@ -28,8 +28,6 @@ export interface UploadState {
   partSize: number;
   /** After this the service signs no more parts and completes nothing (epoch seconds). */
   expiresAt: number;
-  /** The grant id of the create (the object's x-amz-meta-grant): later calls' audit events name it. */
-  grant?: string | undefined;
 }
 
 /** What a create grant promises: a key, until a deadline, for an object of this size. */
@@ -102,7 +100,6 @@ export class UploadTokens {
       state.contentLength,
       state.partSize,
       state.expiresAt,
-      ...(state.grant === undefined ? [] : [state.grant]),
     ]);
     return `${VERSION}.${payload}.${this.#mac(payload, caller, key, VERSION)}`;
   }
@@ -120,16 +117,14 @@ export class UploadTokens {
       });
     }
     const fields = decodePayload(parts.payload);
-    // The sixth field, the create's grant id, is absent from upload IDs issued before grants.
-    const [s3UploadId, bucket, contentLength, partSize, expiresAt, grant] = fields ?? [];
+    const [s3UploadId, bucket, contentLength, partSize, expiresAt] = fields ?? [];
     if (
-      (fields?.length !== 5 && fields?.length !== 6) ||
+      fields?.length !== 5 ||
       typeof s3UploadId !== 'string' ||
       typeof bucket !== 'string' ||
       !isCount(contentLength) ||
       !isCount(partSize) ||
-      !isCount(expiresAt) ||
-      (grant !== undefined && typeof grant !== 'string')
+      !isCount(expiresAt)
     ) {
       // Issued with this secret, so by another version of the service (one that let an upload
       // start without its size, for one).
@@ -142,7 +137,7 @@ export class UploadTokens {
         field: 'uploadId',
       });
     }
-    return { s3UploadId, bucket, contentLength, partSize, expiresAt, ...(grant === undefined ? {} : { grant }) };
+    return { s3UploadId, bucket, contentLength, partSize, expiresAt };
   }
 
   /** A promise of `grant.key` to this caller until `grant.expiresAt` (epoch seconds), for a later create. */

@@ -154,9 +154,10 @@ test('every grant path writes one event in the schema, its grant id signed into 
   assert.equal(createEvent.key, key);
   assert.equal(grantOf(parts.json().parts[0].url), partsEvent.grant);
   assert.deepEqual(partsEvent.partNumbers, [1]);
-  // Calls after the create name the upload's grant (the object's x-amz-meta-grant).
-  assert.equal(partsEvent.upload, createEvent.grant);
-  assert.equal(abortEvent.upload, createEvent.grant);
+  // Calls after the create name S3's upload ID, as the create's event does.
+  assert.ok(createEvent.uploadId);
+  assert.equal(partsEvent.uploadId, createEvent.uploadId);
+  assert.equal(abortEvent.uploadId, createEvent.uploadId);
   for (const event of events) assert.match(event.grant, GRANT);
   // Never a signature, policy document or credential in an event.
   const text = local.logs.lines.filter((line) => line.includes('"audit":true')).join('\n');
