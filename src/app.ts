@@ -4,6 +4,8 @@ import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { auditProvider } from './audit/audit-plugin.js';
+import type { AuditDestination } from './audit/audit-trail.js';
 import { authentication } from './auth/authentication.js';
 import type { CallerRegistry } from './auth/callers.js';
 import type { Config } from './config/config.js';
@@ -57,6 +59,8 @@ export interface AppDependencies {
   redisPassword?: string;
   /** A pino destination or logger options; defaults to JSON on stdout at the configured level. */
   logger?: FastifyServerOptions['logger'];
+  /** Where audit events go instead of AUDIT_LOG's choice (tests capture them with the log lines). */
+  audit?: AuditDestination;
 }
 
 /** pino options with the service's redaction; `stream` redirects the output (tests). */
@@ -157,6 +161,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   });
   await app.register(rateLimiterProvider, { limiter });
   await app.register(presignerProvider, { config, signing });
+  await app.register(auditProvider, { destination: deps.audit });
   await app.register(multipartProvider, { now: deps.now });
   await app.register(openApi, { publicUrl: config.server.publicBaseUrl });
   await app.register(healthRoutes);

@@ -24,6 +24,7 @@ const USAGE = `Usage:
   s3-presign policy [mode flags] --bucket B [--vpce-id ID]… [--admin-arn ARN]… [--clients FILE]
                     [--service-role-arn ARN] [--access-point-bucket B] [--kms-key-arn ARN] [--doctor] [--json]
   s3-presign keygen [--id NAME]
+  s3-presign audit --audit-log FILE… --s3-access-log FILE… [--json]
 
 Flags override the environment variables of the service (S3_ENDPOINT_MODE, S3_REGION, …).
 Credentials come from the AWS SDK's default provider chain; in local mode only from
@@ -390,6 +391,17 @@ Entry for AUTH_CLIENTS_FILE (only the hash is stored; keep the quotes, or YAML m
   return 0;
 }
 
+async function auditCommand(args: string[]): Promise<number> {
+  const { AUDIT_OPTIONS, AuditInputError, runAuditCommand } = await import('./audit/audit-command.js');
+  const { values } = parseArgs({ args, options: AUDIT_OPTIONS, strict: true });
+  if (values.help) return usage(0);
+  try {
+    return await runAuditCommand(values);
+  } catch (error) {
+    throw error instanceof AuditInputError ? new UsageError(error.message) : error;
+  }
+}
+
 function usage(code: number): number {
   (code === 0 ? process.stdout : process.stderr).write(`${USAGE}\n`);
   return code;
@@ -414,6 +426,8 @@ async function main(argv: string[]): Promise<number> {
         return await policyCommand(rest);
       case 'keygen':
         return await keygenCommand(rest);
+      case 'audit':
+        return await auditCommand(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -58,6 +58,28 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, ErrorDoc>> = {
       "Node's HTTP parser could not read the request as HTTP/1.1 (bad request line, header syntax, chunked encoding or method), before any route ran. The answer is written to the socket, which is then closed.",
     action: 'Fix the client or proxy that sends it; a plain HTTP/1.1 client never gets this.',
   },
+  METADATA_NOT_ALLOWED: {
+    meaning:
+      "A `metadata` key (or an Uppy meta field) that the caller's policy does not list in `metadataKeys` (nor, for Uppy meta, in `tagKeys`), or `metadata` on a `get`. `field` names the key, as `metadata.<key>`. Uppy's own fields (`name`, `type`, `relativePath`) are dropped rather than refused.",
+    action:
+      'Send only the keys your policy allows (the message lists them), or ask the operator to add the key to `metadataKeys` in the clients file. With Uppy, narrow `allowedMetaFields`.',
+  },
+  METADATA_INVALID: {
+    meaning:
+      "The object's user metadata breaks S3's rules: a value with a control character, a key given twice in two spellings (names are not case-sensitive), or more than 2 KB of names and values in all, the service's provenance (`uploaded-by`, `grant`) included.",
+    action: 'Shorten or drop the metadata the message names and send the request again.',
+  },
+  TAG_NOT_ALLOWED: {
+    meaning:
+      "A `tags` key the caller's policy does not list in `tagKeys` (tag keys are case-sensitive), or `tags` on a `get`. `field` names it, as `tags.<key>`.",
+    action:
+      'Send only the tags your policy allows, or ask the operator to add the key to `tagKeys` in the clients file.',
+  },
+  TAGS_INVALID: {
+    meaning:
+      "The tags break S3's rules: more than 10, or a value over 256 characters or with a character other than letters, digits, spaces and `+ - = . _ : / @`.",
+    action: 'Send at most 10 tags with values S3 accepts.',
+  },
   AUTH_REQUIRED: {
     meaning:
       'The route needs a caller and the request has no `Authorization` header. The answer carries `WWW-Authenticate: Bearer realm="s3-presign"`.',
@@ -367,6 +389,12 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, ErrorDoc>> = {
     meaning:
       "A URL the service signed lacks a query parameter it asked for, or carries another value: a response override, or a part URL's `uploadId` or `partNumber`.",
     action: 'Nothing for the caller. Operators: the signer dropped a parameter, a bug; report it.',
+  },
+  URL_GRANT: {
+    meaning:
+      "The URL's `x-s3p-grant` parameter (the grant id, see [Audit and provenance](audit-and-provenance.md)) is wrong: a URL the service signed lacks it or carries another id than its audit event, or a URL checked with `POST /verify` carries one that is not a grant id (a lowercase version 4 UUID). A URL from another tool without the parameter is valid; it is just not traceable to a grant.",
+    action:
+      "Nothing for the caller of a presign route. Operators: the signer dropped the grant, a bug; report it. With `POST /verify`: the URL's `x-s3p-grant` was altered after signing (S3 would refuse the signature); use the URL as it was issued.",
   },
   URL_SECURITY_TOKEN: {
     meaning:

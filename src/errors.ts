@@ -28,6 +28,8 @@ export const URL_CHECK_CODES = [
   'URL_SIGNED_HEADERS',
   'URL_UNEXPECTED_PARAMETER',
   'URL_MISSING_PARAMETER',
+  // The grant id (`x-s3p-grant`) every URL of the service carries: missing, another, or misshapen.
+  'URL_GRANT',
   'URL_SECURITY_TOKEN',
   'URL_SIGNATURE_FORMAT',
   'URL_KEY',
@@ -57,6 +59,12 @@ const REQUEST_ERROR_STATUS = {
   MALFORMED_REQUEST: 400,
   // A checksum field for an algorithm the store does not verify (S3_STORE_CHECKSUMS).
   CHECKSUM_NOT_VERIFIED: 400,
+  // Object metadata and tags (src/metadata/object-metadata.ts): a key the caller's policy does not
+  // list (metadataKeys, tagKeys), or one S3 would refuse (2 KB of metadata, 10 tags, tag text).
+  METADATA_NOT_ALLOWED: 400,
+  METADATA_INVALID: 400,
+  TAG_NOT_ALLOWED: 400,
+  TAGS_INVALID: 400,
   AUTH_REQUIRED: 401,
   AUTH_INVALID: 401,
   AUTH_EXPIRED: 401,

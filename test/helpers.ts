@@ -152,3 +152,12 @@ export async function startAwsModeApp(
   t.after(() => app.close());
   return { app, config, auth: { authorization: `Bearer ${apiKey}` } };
 }
+
+/**
+ * An upload's headers without the provenance every upload carries (x-amz-meta-uploaded-by,
+ * x-amz-meta-grant; test/http/audit.test.ts checks those): for tests about the other headers.
+ */
+export function withoutProvenance(headers: Record<string, string>): Record<string, string> {
+  const { 'x-amz-meta-uploaded-by': _by, 'x-amz-meta-grant': _grant, ...rest } = headers;
+  return rest;
+}

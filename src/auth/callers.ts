@@ -9,6 +9,7 @@ import { MAX_OBJECT_BYTES } from '../multipart/part-rules.js';
 import { ApiKeyIndex, looksLikeApiKey } from './api-keys.js';
 import { LOCAL_FRONTEND_ID, LOCAL_FRONTEND_POLICY, type DevelopmentTokenIssuer } from '../local/development-tokens.js';
 import { JWT_ALGORITHMS, JwtVerifier, type JwtIssuer } from './jwt.js';
+import { METADATA_NAME, PROVENANCE_NAMES, tagKeyProblem } from '../metadata/object-metadata.js';
 import type { Caller, CallerPolicy } from './policy.js';
 
 const SUBJECT_PLACEHOLDER = '{sub}';
@@ -35,6 +36,25 @@ const policySchema = z.strictObject({
     .boolean()
     .optional()
     .describe('JWT clients only: open /presign and /presign/batch, where the end user names any key'),
+  metadataKeys: z
+    .array(
+      z
+        .string()
+        .transform((name) => name.toLowerCase())
+        .pipe(z.string().regex(METADATA_NAME, 'must be 1-128 of a-z 0-9 _ - (without x-amz-meta-)'))
+        .refine((name) => !PROVENANCE_NAMES.has(name), 'is set by the service itself (provenance)'),
+    )
+    .optional()
+    .describe('User metadata names uploads may carry (`metadata` in a request, Uppy meta fields)'),
+  tagKeys: z
+    .array(
+      z.string().superRefine((key, context) => {
+        const problem = tagKeyProblem(key);
+        if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+      }),
+    )
+    .optional()
+    .describe('Tag keys uploads may carry (`tags` in a request, Uppy meta fields)'),
 });
 
 const clientSchema = z
@@ -152,6 +172,8 @@ export class CallerRegistry {
       contentTypes: policy.contentTypes,
       // Services use every route; the switch is for frontends only (an API-key client that sets it is refused at start-up).
       presignRoutes: client.apiKeySha256 !== undefined || policy.presignRoutes === true,
+      metadataKeys: policy.metadataKeys ?? [],
+      tagKeys: policy.tagKeys ?? [],
     };
   }
 }

@@ -15,6 +15,10 @@ export interface CallerPolicy {
   contentTypes: readonly string[] | undefined;
   /** Whether /presign and /presign/batch are open: always for services, by policy for frontends. */
   presignRoutes: boolean;
+  /** User metadata names (lowercase, without `x-amz-meta-`) the caller may set on its uploads. */
+  metadataKeys: readonly string[];
+  /** Tag keys (case-sensitive) the caller may set on its uploads. */
+  tagKeys: readonly string[];
 }
 
 export interface Caller {

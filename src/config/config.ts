@@ -408,6 +408,24 @@ export const envSchema = z.object({
       'after SIGTERM, `/readyz` answers 503 while requests are still served this long; then in-flight requests get 10 s to finish',
     ),
   ),
+  AUDIT_LOG: z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .meta(
+      env(
+        '`stdout`',
+        'where audit events go (see [Audit and provenance](audit-and-provenance.md)): `stdout`, beside the request log lines (each event carries `"audit": true`), or a file path of their own (reopened on `SIGHUP`, for logrotate)',
+        '`stdout` or a file path',
+      ),
+    ),
+  UPLOAD_PROVENANCE: flag.meta(
+    env(
+      '`true`',
+      'every upload carries signed `x-amz-meta-uploaded-by` (the caller, and the end user of a JWT) and `x-amz-meta-grant` (its grant id)',
+    ),
+  ),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -509,6 +527,12 @@ export interface Config {
   uploads: { tokenSecret: string | undefined };
   /** The server-side encryption each bucket's uploads carry (S3_SSE*). */
   encryption: EncryptionConfig;
+  audit: {
+    /** AUDIT_LOG: beside the request lines, or a file of its own. */
+    destination: { kind: 'stdout' } | { kind: 'file'; path: string };
+    /** UPLOAD_PROVENANCE: uploads carry x-amz-meta-uploaded-by and x-amz-meta-grant. */
+    provenance: boolean;
+  };
 }
 
 /** The shared store every replica counts against (RATE_LIMIT_REDIS_*). */
@@ -703,6 +727,13 @@ export function loadConfig(
       },
       uploads: { tokenSecret: parsed.UPLOAD_TOKEN_SECRET },
       encryption,
+      audit: {
+        destination:
+          parsed.AUDIT_LOG === undefined || parsed.AUDIT_LOG === 'stdout'
+            ? { kind: 'stdout' }
+            : { kind: 'file', path: parsed.AUDIT_LOG },
+        provenance: parsed.UPLOAD_PROVENANCE ?? true,
+      },
     },
   };
 }

@@ -110,6 +110,9 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
       const attribute = appError.code === 'AUTH_REQUIRED' ? '' : ', error="invalid_token"';
       reply.header('www-authenticate', `Bearer realm="s3-presign"${attribute}`);
     }
+    // 401, 403 and 429 are refusals of access: audited (the trail ignores other statuses). An
+    // app composed without the audit plugin (a test's partial app) has no trail to write to.
+    if (app.hasDecorator('audit')) app.audit.refusal(request, appError);
     return reply.status(appError.statusCode).send(render(appError));
   });
 

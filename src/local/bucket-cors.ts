@@ -8,8 +8,8 @@ import type { CORSRule } from '@aws-sdk/client-s3';
  * What a browser sends to S3 itself, method by method:
  * - GET, HEAD: downloads through presigned GET URLs.
  * - PUT: single uploads and multipart parts through presigned PUT URLs. Of the headers the
- *   service signs, content-type, content-md5, x-amz-checksum-sha256 and the encryption headers
- *   (S3_SSE*) need CORS; content-length is set by the browser and is no CORS header.
+ *   service signs, content-type, content-md5, x-amz-checksum-sha256, the encryption headers
+ *   (S3_SSE*), the user metadata (x-amz-meta-*) and x-amz-tagging need CORS; content-length is set by the browser and is no CORS header.
  * - POST: form uploads with a POST policy (the policy's fields travel in the form body).
  * Creating, completing, listing and aborting multipart uploads run server-side through the
  * service, so DELETE and the XML bodies of those calls need no browser access.
@@ -22,6 +22,9 @@ export const BROWSER_REQUEST_HEADERS = [
   'x-amz-server-side-encryption',
   'x-amz-server-side-encryption-aws-kms-key-id',
   'x-amz-server-side-encryption-bucket-key-enabled',
+  // Provenance, and the metadata and tags a policy allows (docs/audit-and-provenance.md).
+  'x-amz-meta-*',
+  'x-amz-tagging',
 ] as const;
 /**
  * Multipart clients read each part's ETag to complete the upload (Uppy fails with "Missing

@@ -27,6 +27,8 @@ async function multipartPlugin(app: FastifyInstance, options: { now?: () => Date
       tokenSecret: configured === undefined ? randomBytes(32) : Buffer.from(configured, 'utf8'),
       now: options.now,
       onIssued: (_caller, operation, count) => app.metrics.urlsIssued.inc({ operation }, count),
+      // Registered before this plugin in the service; a partial app (tests) may leave it out.
+      audit: app.hasDecorator('audit') ? app.audit : undefined,
     }),
   );
 }

@@ -25,8 +25,20 @@ import {
   CreateMultipartUploadCommand,
   ListPartsCommand,
 } from '@aws-sdk/client-s3';
+import type { AuditedRequest, AuditTrail, GrantConstraints } from '../audit/audit-trail.js';
+import { newGrantId } from '../audit/grant-id.js';
+import { withGrant } from '../audit/grant-query.js';
 import { contentTypeAllowed, essence, type Caller } from '../auth/policy.js';
 import type { Config } from '../config/config.js';
+import { uploadConstraints } from '../audit/upload-constraints.js';
+import {
+  checkLabels,
+  LABEL_ERRORS,
+  objectFormFields,
+  objectHeaders,
+  type CheckedLabels,
+  type ObjectLabels,
+} from '../metadata/object-metadata.js';
 import type { PinnedS3 } from '../endpoint/s3-client.js';
 import { AppError, type ErrorCode } from '../errors.js';
 import { sdkInputMembers } from '../presign/object-headers.js';
@@ -55,9 +67,11 @@ export interface MultipartDependencies {
    * where issuance is counted (metrics, and a per-caller URL budget).
    */
   onIssued?: (caller: Caller, operation: 'upload-part' | 'post', count: number) => void;
+  /** Where each grant (part URLs, policy, create, complete, abort) is recorded. */
+  audit?: Pick<AuditTrail, 'grant'>;
 }
 
-export interface CreateInput {
+export interface CreateInput extends ObjectLabels {
   filename: string;
   contentType: string;
   contentLength: number;
@@ -90,6 +104,7 @@ const S3_UPLOAD_ERRORS = [
 ] as const satisfies readonly ErrorCode[];
 const CREATE_ERRORS = [
   ...UPLOAD_POLICY_ERRORS,
+  ...LABEL_ERRORS,
   'OBJECT_TOO_LARGE',
   'TOO_MANY_PARTS',
   'INVALID_PART_SIZE',
@@ -116,7 +131,7 @@ export const MULTIPART_ERRORS = {
     ...S3_UPLOAD_ERRORS,
   ],
   abortMultipartUpload: [...UPLOAD_REF_ERRORS, ...S3_UPLOAD_ERRORS],
-  createPostPolicy: [...UPLOAD_POLICY_ERRORS, 'OBJECT_TOO_LARGE', ...PRESIGNER_ERRORS],
+  createPostPolicy: [...UPLOAD_POLICY_ERRORS, ...LABEL_ERRORS, 'OBJECT_TOO_LARGE', ...PRESIGNER_ERRORS],
 } as const satisfies Record<string, readonly ErrorCode[]>;
 
 export class MultipartService {
@@ -130,8 +145,8 @@ export class MultipartService {
     this.#now = deps.now ?? (() => new Date());
   }
 
-  async createMultipartUpload(caller: Caller, input: CreateInput) {
-    return this.#create(caller, pickUploadKey(caller, input.filename), input);
+  async createMultipartUpload(caller: Caller, input: CreateInput, origin?: AuditedRequest) {
+    return this.#create(caller, pickUploadKey(caller, input.filename), input, origin);
   }
 
   /**
@@ -153,27 +168,40 @@ export class MultipartService {
     return { key, token: this.#tokens.issueGrant(caller, grant) };
   }
 
-  /** The upload a grant from grantCreate promised, at the key and of the size it named. */
-  async createGrantedMultipartUpload(caller: Caller, input: { grant: string; contentType: string }) {
+  /**
+   * The upload a grant from grantCreate promised, at the key and of the size it named. Uppy 6's
+   * signRequest sends no file meta, so such an upload carries provenance but no client metadata.
+   */
+  async createGrantedMultipartUpload(
+    caller: Caller,
+    input: { grant: string; contentType: string },
+    origin?: AuditedRequest,
+  ) {
     const grant = this.#tokens.openGrant(input.grant, caller, this.#now());
-    return this.#create(caller, grant.key, { ...grant, contentType: input.contentType });
+    return this.#create(caller, grant.key, { ...grant, contentType: input.contentType }, origin);
   }
 
-  async #create(caller: Caller, key: string, input: Omit<CreateInput, 'filename'>) {
+  async #create(caller: Caller, key: string, input: Omit<CreateInput, 'filename'>, origin: AuditedRequest | undefined) {
     const { bucket } = callerDefaults(caller, this.#deps.config);
     authorizeUpload(caller, bucket, input.contentType, input.contentLength);
+    const labels = checkLabels(caller.policy, input);
+    const grant = newGrantId();
+    const headers = this.#deps.presigner.serverHeaders(bucket, this.#objectHeaders(caller, grant, labels));
     const partSize = input.partSize ?? defaultPartSize(input.contentLength);
     const { partCount } = partLayout(input.contentLength, partSize);
     let s3UploadId: string | undefined;
     try {
       const created = await this.#client(bucket).send(
-        new CreateMultipartUploadCommand({
-          // The headers every upload to the bucket carries (encryption): the object gets them at completion.
-          ...sdkInputMembers('create-multipart-upload', this.#deps.presigner.serverHeaders(bucket)),
-          Bucket: bucket,
-          Key: key,
-          ContentType: input.contentType,
-        }),
+        withGrant(
+          new CreateMultipartUploadCommand({
+            // Encryption, provenance, metadata and tags: the object gets them at completion.
+            ...sdkInputMembers('create-multipart-upload', headers),
+            Bucket: bucket,
+            Key: key,
+            ContentType: input.contentType,
+          }),
+          grant,
+        ),
       );
       s3UploadId = created.UploadId;
     } catch (error) {
@@ -182,6 +210,18 @@ export class MultipartService {
     if (!s3UploadId) throw new AppError('S3_REQUEST_FAILED', 'S3 created the upload but returned no upload ID');
     const expiresAt = Math.floor(this.#now().getTime() / 1000) + UPLOAD_LIFETIME_SECONDS;
     const state: UploadState = { s3UploadId, bucket, contentLength: input.contentLength, partSize, expiresAt };
+    this.#deps.audit?.grant(origin, {
+      grant,
+      operation: 'create-multipart-upload',
+      bucket,
+      key,
+      uploadId: s3UploadId,
+      expiresAt: new Date(expiresAt * 1000),
+      constraints: this.#constraints(bucket, headers, labels, {
+        contentType: input.contentType,
+        contentLength: input.contentLength,
+      }),
+    });
     return {
       bucket,
       key,
@@ -192,7 +232,7 @@ export class MultipartService {
     };
   }
 
-  async signPartUrls(caller: Caller, input: UploadRef & { partNumbers: readonly number[] }) {
+  async signPartUrls(caller: Caller, input: UploadRef & { partNumbers: readonly number[] }, origin?: AuditedRequest) {
     const state = this.#open(caller, input);
     // The policy of now: a limit lowered since the upload began signs no more of it.
     authorizeSize(caller, state.bucket, state.contentLength);
@@ -211,14 +251,25 @@ export class MultipartService {
     const { expiresIn } = callerDefaults(caller, this.#deps.config);
     // A part URL never outlives the upload it belongs to.
     const untilDeadline = state.expiresAt - Math.floor(this.#now().getTime() / 1000);
+    const grant = newGrantId();
     const signed = await this.#deps.presigner.presignParts({
       bucket: state.bucket,
       key: input.key,
       uploadId: state.s3UploadId,
       expiresIn: Math.max(1, Math.min(expiresIn, untilDeadline)),
+      grant,
       parts,
     });
     this.#deps.onIssued?.(caller, 'upload-part', signed.parts.length);
+    this.#deps.audit?.grant(origin, {
+      grant,
+      operation: 'upload-part',
+      bucket: state.bucket,
+      key: input.key,
+      expiresAt: signed.expiresAt,
+      uploadId: state.s3UploadId,
+      partNumbers: input.partNumbers,
+    });
     return signed;
   }
 
@@ -230,6 +281,7 @@ export class MultipartService {
   async completeMultipartUpload(
     caller: Caller,
     input: UploadRef & { parts: ReadonlyArray<{ partNumber: number; etag: string }> },
+    origin?: AuditedRequest,
   ) {
     const state = this.#open(caller, input);
     const layout = partLayout(state.contentLength, state.partSize);
@@ -293,19 +345,31 @@ export class MultipartService {
       );
     }
     const client = this.#client(state.bucket);
+    const grant = newGrantId();
     let completed;
     try {
       completed = await client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: state.bucket,
-          Key: input.key,
-          UploadId: state.s3UploadId,
-          MultipartUpload: { Parts: input.parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })) },
-        }),
+        withGrant(
+          new CompleteMultipartUploadCommand({
+            Bucket: state.bucket,
+            Key: input.key,
+            UploadId: state.s3UploadId,
+            MultipartUpload: { Parts: input.parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })) },
+          }),
+          grant,
+        ),
       );
     } catch (error) {
       throw fromS3Error(error, 'CompleteMultipartUpload');
     }
+    this.#deps.audit?.grant(origin, {
+      grant,
+      operation: 'complete-multipart-upload',
+      bucket: state.bucket,
+      key: input.key,
+      uploadId: state.s3UploadId,
+      size,
+    });
     try {
       const etag = await completedEtag(client, state.bucket, input.key, completed.ETag);
       return { bucket: state.bucket, key: input.key, etag, size };
@@ -316,15 +380,26 @@ export class MultipartService {
     }
   }
 
-  async abortMultipartUpload(caller: Caller, input: UploadRef): Promise<void> {
+  async abortMultipartUpload(caller: Caller, input: UploadRef, origin?: AuditedRequest): Promise<void> {
     const state = this.#open(caller, input);
-    await this.#abort(state, input.key);
+    const grant = newGrantId();
+    await this.#abort(state, input.key, grant);
+    this.#deps.audit?.grant(origin, {
+      grant,
+      operation: 'abort-multipart-upload',
+      bucket: state.bucket,
+      key: input.key,
+      uploadId: state.s3UploadId,
+    });
   }
 
-  async #abort(state: UploadState, key: string): Promise<void> {
+  async #abort(state: UploadState, key: string, grant?: string): Promise<void> {
     try {
       await this.#client(state.bucket).send(
-        new AbortMultipartUploadCommand({ Bucket: state.bucket, Key: key, UploadId: state.s3UploadId }),
+        withGrant(
+          new AbortMultipartUploadCommand({ Bucket: state.bucket, Key: key, UploadId: state.s3UploadId }),
+          grant,
+        ),
       );
     } catch (error) {
       throw fromS3Error(error, 'AbortMultipartUpload');
@@ -338,7 +413,8 @@ export class MultipartService {
    */
   async createPostPolicy(
     caller: Caller,
-    input: { filename: string; contentType: string; contentLength: number | undefined },
+    input: ObjectLabels & { filename: string; contentType: string; contentLength: number | undefined },
+    origin?: AuditedRequest,
   ) {
     const { bucket, expiresIn } = callerDefaults(caller, this.#deps.config);
     authorizeUpload(caller, bucket, input.contentType, input.contentLength);
@@ -349,17 +425,35 @@ export class MultipartService {
         { field: 'contentLength' },
       );
     }
+    const labels = checkLabels(caller.policy, input);
+    const grant = newGrantId();
+    const fields = objectFormFields({
+      provenance: this.#deps.config.audit.provenance,
+      caller,
+      grant,
+      labels,
+    });
+    const contentLengthRange: [number, number] =
+      input.contentLength === undefined
+        ? [0, Math.min(caller.policy.maxContentLength ?? MAX_SINGLE_PUT_BYTES, MAX_SINGLE_PUT_BYTES)]
+        : [input.contentLength, input.contentLength];
     const signed = await this.#deps.presigner.presignPost({
       bucket,
       key: pickUploadKey(caller, input.filename),
       contentType: input.contentType,
-      contentLengthRange:
-        input.contentLength === undefined
-          ? [0, Math.min(caller.policy.maxContentLength ?? MAX_SINGLE_PUT_BYTES, MAX_SINGLE_PUT_BYTES)]
-          : [input.contentLength, input.contentLength],
+      contentLengthRange,
       expiresIn,
+      serverFields: fields,
     });
     this.#deps.onIssued?.(caller, 'post', 1);
+    this.#deps.audit?.grant(origin, {
+      grant,
+      operation: 'post',
+      bucket,
+      key: signed.key,
+      expiresAt: signed.expiresAt,
+      constraints: this.#constraints(bucket, fields, labels, { contentType: input.contentType, contentLengthRange }),
+    });
     return {
       url: signed.url,
       method: 'POST' as const,
@@ -422,6 +516,20 @@ export class MultipartService {
 
   #client(bucket: string) {
     return this.#deps.s3.clientFor(bucket);
+  }
+
+  #objectHeaders(caller: Caller, grant: string, labels: CheckedLabels): Record<string, string> {
+    return objectHeaders({ provenance: this.#deps.config.audit.provenance, caller, grant, labels });
+  }
+
+  /** What an upload binds, for its audit event: the bucket's encryption, metadata and tag names. */
+  #constraints(
+    bucket: string,
+    headers: Readonly<Record<string, string>>,
+    labels: CheckedLabels,
+    own: GrantConstraints,
+  ): GrantConstraints {
+    return uploadConstraints(this.#deps.config, bucket, headers, labels, own);
   }
 }
 

@@ -41,7 +41,7 @@ export const multipartRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const created = await app.multipart.createMultipartUpload(request.caller, request.body);
+      const created = await app.multipart.createMultipartUpload(request.caller, request.body, request);
       return { ...created, expiresAt: created.expiresAt.toISOString() };
     },
   );
@@ -67,7 +67,7 @@ export const multipartRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       // Every part URL counts against the caller's budget, not the one request.
       await reply.chargeUrls(request.body.partNumbers.length);
-      const signed = await app.multipart.signPartUrls(request.caller, request.body);
+      const signed = await app.multipart.signPartUrls(request.caller, request.body, request);
       return { parts: signed.parts, expiresAt: signed.expiresAt.toISOString() };
     },
   );
@@ -111,7 +111,7 @@ export const multipartRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => app.multipart.completeMultipartUpload(request.caller, request.body),
+    async (request) => app.multipart.completeMultipartUpload(request.caller, request.body, request),
   );
 
   app.post(
@@ -133,7 +133,7 @@ export const multipartRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      await app.multipart.abortMultipartUpload(request.caller, request.body);
+      await app.multipart.abortMultipartUpload(request.caller, request.body, request);
       return reply.status(204).send(null);
     },
   );

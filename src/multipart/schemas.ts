@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { objectKeySchema, presignRequestSchema } from '../presign/schemas.js';
+import { objectKeySchema, objectMetadataSchema, objectTagsSchema, presignRequestSchema } from '../presign/schemas.js';
 import { filenameSchema } from '../uploads/schemas.js';
 import { MAX_OBJECT_BYTES, MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES } from './part-rules.js';
 
@@ -25,6 +25,12 @@ export const createMultipartRequestSchema = z
       .describe(
         `Bytes per part but the last, ${MIN_PART_BYTES}..${MAX_PART_BYTES} (5 MiB..5 GiB); defaults to 8 MiB or the smallest size that keeps the upload within ${MAX_PARTS} parts`,
       ),
+    metadata: objectMetadataSchema.describe(
+      'User metadata (`x-amz-meta-<name>`), set at the create: only names your policy lists in `metadataKeys`, at most 2 KB in all with the provenance',
+    ),
+    tags: objectTagsSchema.describe(
+      'Object tags, set at the create: only keys your policy lists in `tagKeys`, at most 10',
+    ),
   })
   .meta({ id: 'CreateMultipartRequest' });
 

@@ -8,6 +8,7 @@
 // (the day's key, the HMAC, the dates), sigv4-encoding.ts (UriEncode), s3-route.ts (the
 // endpoint rule set per bucket) and post-policy-signer.ts (browser form policies). This
 // file shapes each S3 operation's request as getSignedUrl does.
+import { GRANT_PARAMETER } from '../audit/grant-id.js';
 import type { PinnedS3 } from '../endpoint/s3-client.js';
 import { DELEGATE, S3RouteResolver, type RouteEntry, type S3Route } from './s3-route.js';
 import { SigningKeyCache } from './signing-key.js';
@@ -75,8 +76,16 @@ export class FastSigner implements UrlSigner {
   }
 }
 
-/** The operation's own query parameters, in sorted order (which saves the core a sort). */
+/**
+ * The operation's own query parameters, in sorted order (which saves the core a sort). The
+ * grant's `x-s3p-grant` sorts after every other name here, so it goes last.
+ */
 function queryFor(request: SigningRequest): ReadonlyArray<readonly [string, string]> {
+  const own = operationQuery(request);
+  return request.grant === undefined ? own : [...own, [GRANT_PARAMETER, request.grant]];
+}
+
+function operationQuery(request: SigningRequest): ReadonlyArray<readonly [string, string]> {
   switch (request.operation) {
     case 'get':
       return request.responseContentDisposition === undefined

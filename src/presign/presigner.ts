@@ -31,6 +31,8 @@ export interface PresignRequest {
   /** Base64 SHA-256 of the body; S3 refuses an upload whose bytes do not match. */
   checksumSha256?: string | undefined;
   responseContentDisposition?: string | undefined;
+  /** The grant the URL belongs to: signed into it as `x-s3p-grant` and required by the validator. */
+  grant?: string | undefined;
   /**
    * put only: headers the service decided for this one upload (tagging, x-amz-meta-*), signed
    * as headers and returned in `headers`, besides the ones every upload to the bucket carries.
@@ -134,6 +136,7 @@ export class Presigner {
       headers,
       responseContentDisposition: request.operation === 'get' ? request.responseContentDisposition : undefined,
       credentials,
+      grant: request.grant,
     });
     this.#validate(url, request, {
       bucket: request.bucket,
@@ -149,6 +152,7 @@ export class Presigner {
       temporaryCredentials: credentials.sessionToken !== undefined,
       credentialsExpireAt: credentials.expiration,
       fresh: true,
+      ...(request.grant === undefined ? {} : { grant: request.grant }),
     });
     return {
       url,
@@ -186,6 +190,7 @@ export class Presigner {
         headers,
         part: target,
         credentials,
+        grant: request.grant,
       });
       this.#validate(
         url,
@@ -200,6 +205,7 @@ export class Presigner {
           temporaryCredentials: credentials.sessionToken !== undefined,
           credentialsExpireAt: credentials.expiration,
           fresh: true,
+          ...(request.grant === undefined ? {} : { grant: request.grant }),
         },
       );
       parts.push({ partNumber: part.partNumber, url, method: 'PUT', headers });
@@ -324,6 +330,8 @@ export interface PartsPresignRequest {
   key: string;
   uploadId: string;
   expiresIn: number;
+  /** The grant every part URL of this batch belongs to (`x-s3p-grant`). */
+  grant?: string | undefined;
   /** Each part's number and, when known, its exact size (signed as content-length). */
   parts: ReadonlyArray<{ partNumber: number; contentLength?: number | undefined }>;
 }

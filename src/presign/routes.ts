@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AuditedRequest } from '../audit/audit-trail.js';
+import { newGrantId } from '../audit/grant-id.js';
 import { authorize, CALLER_POLICY_ERRORS, type Caller } from '../auth/policy.js';
 import type { RouteAccess } from '../auth/route-access.js';
 import type { Config } from '../config/config.js';
@@ -8,6 +10,8 @@ import { CHECKSUM_ERRORS, refuseUnverifiedChecksums } from '../endpoint/checksum
 import { AppError, isAppError, type ErrorCode } from '../errors.js';
 import { CALLER_ERRORS, errorResponses, errorResponseSchema, JSON_BODY_ERRORS } from '../http/error-schema.js';
 import { render, validationError } from '../http/error-handler.js';
+import { checkLabels, LABEL_ERRORS, NO_LABELS, objectHeaders, type ObjectLabels } from '../metadata/object-metadata.js';
+import { uploadConstraints } from '../audit/upload-constraints.js';
 import { PRESIGNER_ERRORS, type PresignedUrl, type PresignRequest } from './presigner.js';
 import { presignRequestSchema, presignResponseSchema, type PresignRequestBody } from './schemas.js';
 
@@ -55,17 +59,49 @@ export const ISSUE_ERRORS = [
   ...CALLER_POLICY_ERRORS,
   ...CHECKSUM_ERRORS,
   ...PRESIGNER_ERRORS,
+  ...LABEL_ERRORS,
 ] as const satisfies readonly ErrorCode[];
 
 /**
  * The one way every route mints a URL: the caller's policy, a checksum only where the store
- * verifies it, then the presigner, then the count.
+ * verifies it, the object's provenance, metadata and tags (a put), then the presigner, the
+ * count and the audit event. `origin` is the request served: its caller, and the event's who
+ * and from where.
  */
-export async function issueForCaller(app: FastifyInstance, caller: Caller, request: PresignRequest) {
+export async function issueForCaller(
+  app: FastifyInstance,
+  origin: AuditedRequest & { caller: Caller },
+  request: PresignRequest,
+  labels: ObjectLabels = {},
+) {
+  const { caller } = origin;
   authorize(caller, request);
   refuseUnverifiedChecksums({ ...request }, app.config.store.verifiedChecksums);
-  const presigned = await app.signing.presigner.presign(request);
+  const grant = newGrantId();
+  const checked = request.operation === 'put' ? checkLabels(caller.policy, labels) : NO_LABELS;
+  const serverHeaders =
+    request.operation === 'put'
+      ? objectHeaders({ provenance: app.config.audit.provenance, caller, grant, labels: checked })
+      : undefined;
+  const presigned = await app.signing.presigner.presign({ ...request, grant, serverHeaders });
   app.metrics.urlsIssued.inc({ operation: request.operation });
+  app.audit.grant(origin, {
+    grant,
+    operation: request.operation,
+    bucket: presigned.bucket,
+    key: presigned.key,
+    expiresAt: presigned.expiresAt,
+    constraints:
+      request.operation === 'put'
+        ? uploadConstraints(app.config, request.bucket, serverHeaders ?? {}, checked, {
+            contentType: request.contentType,
+            contentLength: request.contentLength,
+            checksumSha256: request.checksumSha256,
+          })
+        : request.responseContentDisposition === undefined
+          ? undefined
+          : { responseContentDisposition: request.responseContentDisposition },
+  });
   return serializePresigned(presigned);
 }
 
@@ -73,8 +109,8 @@ export async function issueForCaller(app: FastifyInstance, caller: Caller, reque
 const PRESIGN_ACCESS: RouteAccess = { family: 'presign', frontends: 'presignRoutes' };
 
 export const presignRoutes: FastifyPluginAsyncZod = async (app) => {
-  const presignFor = (caller: Caller, body: PresignRequestBody) =>
-    issueForCaller(app, caller, toPresignRequest(body, caller, app.config));
+  const presignFor = (origin: AuditedRequest & { caller: Caller }, body: PresignRequestBody) =>
+    issueForCaller(app, origin, toPresignRequest(body, origin.caller, app.config), body);
 
   app.post(
     '/presign',
@@ -95,7 +131,7 @@ export const presignRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => presignFor(request.caller, request.body),
+    async (request) => presignFor(request, request.body),
   );
 
   app.post(
@@ -132,10 +168,12 @@ export const presignRoutes: FastifyPluginAsyncZod = async (app) => {
               'item',
             );
           }
-          results.push({ ok: true as const, result: await presignFor(request.caller, parsed.data) });
+          results.push({ ok: true as const, result: await presignFor(request, parsed.data) });
         } catch (error) {
           if (!isAppError(error) || error.statusCode >= 500) request.log.error({ err: error }, 'batch item failed');
           const appError = isAppError(error) ? error : new AppError('INTERNAL_ERROR', 'internal error');
+          // Answered in the batch, not by the error handler: a refused item is audited here.
+          app.audit.refusal(request, appError);
           results.push({ ok: false as const, error: render(appError) });
         }
       }
@@ -171,7 +209,9 @@ export function toPresignRequest(body: PresignRequestBody, caller: Caller, confi
     checksumSha256: body.checksumSha256,
   };
   if (body.operation === 'get') {
-    const misplaced = Object.entries(putOnly).find(([, value]) => value !== undefined)?.[0];
+    const misplaced = Object.entries({ ...putOnly, metadata: body.metadata, tags: body.tags }).find(
+      ([, value]) => value !== undefined,
+    )?.[0];
     if (misplaced) throw new AppError('VALIDATION_FAILED', `${misplaced} only applies to put`, { field: misplaced });
   } else if (body.responseContentDisposition !== undefined) {
     throw new AppError('VALIDATION_FAILED', 'responseContentDisposition only applies to get', {

@@ -15,6 +15,26 @@ export const MEDIA_TYPE = new RegExp(
 /** Text bound for a header: the rule object keys follow. */
 export const HEADER_TEXT = new RegExp(`^[^${HEADER_FORBIDDEN_CLASS}]*$`);
 
+// Names and values are checked in src/metadata/object-metadata.ts, not here: a schema issue under
+// a record key reaches the error as a `/`-joined path, which splits a key holding `/` (and
+// with it the log redaction's view of a secret sent as a key). The documented shape stays.
+const labelRecord = (valueMaxLength: number) =>
+  z.record(z.string(), z.unknown()).meta({ additionalProperties: { type: 'string', maxLength: valueMaxLength } });
+
+/** User metadata an upload carries, for the names the caller's policy lists (metadataKeys). */
+export const objectMetadataSchema = labelRecord(2048)
+  .optional()
+  .describe(
+    'put only: user metadata, stored as `x-amz-meta-<name>` (signed): only names your policy lists in `metadataKeys`, at most 2 KB in all with the provenance; non-ASCII values are stored RFC 2047-encoded, as S3 returns them',
+  );
+
+/** Tags an upload carries, for the keys the caller's policy lists (tagKeys). */
+export const objectTagsSchema = labelRecord(256)
+  .optional()
+  .describe(
+    "put only: object tags (signed as `x-amz-tagging`): only keys your policy lists in `tagKeys`, at most 10, values in S3's tag characters",
+  );
+
 export const objectKeySchema = z
   .string()
   .min(1)
@@ -60,6 +80,8 @@ export const presignRequestSchema = z
       .regex(HEADER_TEXT, { error: 'must not contain control characters' })
       .optional()
       .describe('get only: the Content-Disposition S3 answers with'),
+    metadata: objectMetadataSchema,
+    tags: objectTagsSchema,
   })
   .meta({ id: 'PresignRequest' });
 export type PresignRequestBody = z.output<typeof presignRequestSchema>;

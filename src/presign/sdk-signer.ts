@@ -2,6 +2,7 @@
 import { GetObjectCommand, PutObjectCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { withGrant } from '../audit/grant-query.js';
 import type { PinnedS3 } from '../endpoint/s3-client.js';
 import { sdkInputMembers, unhoistableHeaders } from './object-headers.js';
 import type { SigningRequest, UrlSigner } from './url-signer.js';
@@ -36,7 +37,7 @@ export class SdkSigner implements UrlSigner {
         Key: request.key,
         ResponseContentDisposition: request.responseContentDisposition,
       });
-      return getSignedUrl(client, command, options);
+      return getSignedUrl(client, withGrant(command, request.grant), options);
     }
     if (request.operation === 'put') {
       const command = new PutObjectCommand({
@@ -44,7 +45,7 @@ export class SdkSigner implements UrlSigner {
         Bucket: request.bucket,
         Key: request.key,
       });
-      return getSignedUrl(client, command, options);
+      return getSignedUrl(client, withGrant(command, request.grant), options);
     }
     if (request.part === undefined) throw new TypeError('an upload-part request names its upload and part');
     const command = new UploadPartCommand({
@@ -54,7 +55,7 @@ export class SdkSigner implements UrlSigner {
       UploadId: request.part.uploadId,
       PartNumber: request.part.partNumber,
     });
-    return getSignedUrl(client, command, options);
+    return getSignedUrl(client, withGrant(command, request.grant), options);
   }
 
   /**

@@ -26,6 +26,11 @@ export interface SigningRequest {
   responseContentDisposition?: string | undefined;
   /** upload-part only: signed into the query as `uploadId` and `partNumber`. */
   part?: UploadPartTarget | undefined;
+  /**
+   * The grant the URL belongs to, signed into the query as `x-s3p-grant`: S3 ignores it and
+   * writes it into its server access log (src/audit/grant-id.ts).
+   */
+  grant?: string | undefined;
   /** The identity the Presigner fetched and clamped against: an engine signs with these and no other. */
   credentials: AwsCredentialIdentity;
 }

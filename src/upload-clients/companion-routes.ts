@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
+import { labelsFromUppyMeta } from '../metadata/object-metadata.js';
 import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
 import { smallestPartSize } from '../multipart/part-rules.js';
 import {
@@ -28,8 +29,11 @@ const uploadIdParams = z.strictObject({
 });
 const partNumber = z.coerce.number().int().min(1).max(10_000);
 /**
- * Companion's metadata, as Uppy sends a file's meta fields (each value a string). `size` and
- * `partSize` are read; the rest is stored nowhere by this service.
+/**
+ * Companion's metadata, as Uppy sends a file's meta fields (its `allowedMetaFields`). `size`
+ * and `partSize` are read; Companion stores every other field as `x-amz-meta-*`, here a field
+ * becomes metadata or a tag only as the caller's policy allows (metadataKeys, tagKeys), else a
+ * 400 naming it.
  */
 const metadata = z
   .object({
@@ -42,6 +46,8 @@ const metadata = z
   })
   .catchall(z.unknown())
   .optional();
+/** `/s3/params` sends each meta field as its own query name, `metadata[<field>]`. */
+const QUERY_META = /^metadata\[(.+)\]$/;
 
 const paramsQuery = z
   .object({
@@ -92,12 +98,22 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { filename, type } = request.query;
-      const policy = await multipart.createPostPolicy(request.caller, {
-        filename,
-        contentType: type || DEFAULT_CONTENT_TYPE,
-        contentLength: request.query['metadata[size]'],
-      });
+      const { filename, type, 'metadata[size]': size, ...rest } = request.query;
+      const meta: Record<string, string> = {};
+      for (const [name, value] of Object.entries(rest)) {
+        const field = QUERY_META.exec(name)?.[1];
+        if (field !== undefined && typeof value === 'string') meta[field] = value;
+      }
+      const policy = await multipart.createPostPolicy(
+        request.caller,
+        {
+          filename,
+          contentType: type || DEFAULT_CONTENT_TYPE,
+          contentLength: size,
+          ...labelsFromUppyMeta(request.caller.policy, meta),
+        },
+        request,
+      );
       return {
         method: 'POST' as const,
         url: policy.url,
@@ -131,14 +147,19 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { filename, type } = request.body;
-      const size = request.body.metadata?.size;
+      const { size, partSize, ...meta } = request.body.metadata ?? {};
       if (size === undefined) throw sizeRequired('metadata.size', "the file's meta field `size`");
-      const created = await multipart.createMultipartUpload(request.caller, {
-        filename,
-        contentType: type || DEFAULT_CONTENT_TYPE,
-        contentLength: size,
-        partSize: request.body.metadata?.partSize ?? smallestPartSize(size),
-      });
+      const created = await multipart.createMultipartUpload(
+        request.caller,
+        {
+          filename,
+          contentType: type || DEFAULT_CONTENT_TYPE,
+          contentLength: size,
+          partSize: partSize ?? smallestPartSize(size),
+          ...labelsFromUppyMeta(request.caller.policy, meta),
+        },
+        request,
+      );
       return { key: created.key, uploadId: created.uploadId, bucket: created.bucket };
     },
   );
@@ -193,11 +214,15 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       await reply.chargeUrls(request.query.partNumbers.length);
-      const { parts } = await multipart.signPartUrls(request.caller, {
-        key: request.query.key,
-        uploadId: request.params.uploadId,
-        partNumbers: request.query.partNumbers,
-      });
+      const { parts } = await multipart.signPartUrls(
+        request.caller,
+        {
+          key: request.query.key,
+          uploadId: request.params.uploadId,
+          partNumbers: request.query.partNumbers,
+        },
+        request,
+      );
       return { presignedUrls: Object.fromEntries(parts.map((part) => [String(part.partNumber), part.url])) };
     },
   );
@@ -224,11 +249,15 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const signed = await multipart.signPartUrls(request.caller, {
-        key: request.query.key,
-        uploadId: request.params.uploadId,
-        partNumbers: [request.params.partNumber],
-      });
+      const signed = await multipart.signPartUrls(
+        request.caller,
+        {
+          key: request.query.key,
+          uploadId: request.params.uploadId,
+          partNumbers: [request.params.partNumber],
+        },
+        request,
+      );
       const [part] = signed.parts;
       return { url: part?.url ?? '', expires: secondsUntil(signed.expiresAt), headers: browserHeaders(part?.headers) };
     },
@@ -263,11 +292,15 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const completed = await multipart.completeMultipartUpload(request.caller, {
-        key: request.query.key,
-        uploadId: request.params.uploadId,
-        parts: request.body.parts.map((part) => ({ partNumber: part.PartNumber, etag: part.ETag })),
-      });
+      const completed = await multipart.completeMultipartUpload(
+        request.caller,
+        {
+          key: request.query.key,
+          uploadId: request.params.uploadId,
+          parts: request.body.parts.map((part) => ({ partNumber: part.PartNumber, etag: part.ETag })),
+        },
+        request,
+      );
       return {
         location: objectUrl(app.config.mode, completed.bucket, completed.key),
         key: completed.key,
@@ -294,10 +327,11 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      await multipart.abortMultipartUpload(request.caller, {
-        key: request.query.key,
-        uploadId: request.params.uploadId,
-      });
+      await multipart.abortMultipartUpload(
+        request.caller,
+        { key: request.query.key, uploadId: request.params.uploadId },
+        request,
+      );
       return {};
     },
   );

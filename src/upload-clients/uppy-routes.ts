@@ -106,11 +106,15 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
           if (body.partSize !== undefined) {
             throw new AppError('VALIDATION_FAILED', 'partSize belongs to the create request', { field: 'partSize' });
           }
-          const policy = await multipart.createPostPolicy(caller, {
-            filename: lastSegment(body.key),
-            contentType: body.contentType ?? DEFAULT_CONTENT_TYPE,
-            contentLength: body.size,
-          });
+          const policy = await multipart.createPostPolicy(
+            caller,
+            {
+              filename: lastSegment(body.key),
+              contentType: body.contentType ?? DEFAULT_CONTENT_TYPE,
+              contentLength: body.size,
+            },
+            request,
+          );
           return { url: policy.url, key: policy.key, fields: policy.fields };
         }
         if (body.method === 'POST') {
@@ -135,7 +139,11 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
           if (body.partNumber === undefined) {
             throw new AppError('VALIDATION_FAILED', 'a part upload needs its partNumber', { field: 'partNumber' });
           }
-          const { parts } = await multipart.signPartUrls(caller, { ...upload, partNumbers: [body.partNumber] });
+          const { parts } = await multipart.signPartUrls(
+            caller,
+            { ...upload, partNumbers: [body.partNumber] },
+            request,
+          );
           const [part] = parts;
           return { url: part?.url ?? '', headers: browserHeaders(part?.headers) };
         }
@@ -187,7 +195,7 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
           });
         }
         const contentType = declared.data;
-        const created = await multipart.createGrantedMultipartUpload(request.caller, { grant, contentType });
+        const created = await multipart.createGrantedMultipartUpload(request.caller, { grant, contentType }, request);
         return sendXml(
           reply,
           xmlDocument('InitiateMultipartUploadResult', {
@@ -225,7 +233,7 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
       async (request, reply) => {
         const upload = request.query as z.output<typeof uploadQuery>;
         const parts = completionPartsFromXml(typeof request.body === 'string' ? request.body : '');
-        const completed = await multipart.completeMultipartUpload(request.caller, { ...upload, parts });
+        const completed = await multipart.completeMultipartUpload(request.caller, { ...upload, parts }, request);
         return sendXml(
           reply,
           xmlDocument('CompleteMultipartUploadResult', {
@@ -242,7 +250,7 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
       '/s3/uppy/upload',
       xmlRoute('Uppy 6: abort a multipart upload', uploadQuery, MULTIPART_ERRORS.abortMultipartUpload),
       async (request, reply) => {
-        await multipart.abortMultipartUpload(request.caller, request.query as z.output<typeof uploadQuery>);
+        await multipart.abortMultipartUpload(request.caller, request.query as z.output<typeof uploadQuery>, request);
         return reply.code(204).send();
       },
     );

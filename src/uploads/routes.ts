@@ -10,6 +10,8 @@ import { callerDefaults, issueForCaller, ISSUE_ERRORS } from '../presign/routes.
 import {
   MAX_SINGLE_PUT_BYTES,
   objectKeySchema,
+  objectMetadataSchema,
+  objectTagsSchema,
   presignRequestSchema,
   presignResponseSchema,
 } from '../presign/schemas.js';
@@ -29,6 +31,10 @@ const uploadRequestSchema = z
       .describe(
         '`put` (default): one presigned PUT URL. `post`: a browser form policy (POST Object) for exactly this key, type and length',
       ),
+    metadata: objectMetadataSchema.describe(
+      'User metadata (`x-amz-meta-<name>`, signed): only names your policy lists in `metadataKeys`, at most 2 KB in all with the provenance',
+    ),
+    tags: objectTagsSchema.describe('Object tags (signed): only keys your policy lists in `tagKeys`, at most 10'),
   })
   .meta({ id: 'UploadRequest' });
 
@@ -72,17 +78,22 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
             field: 'checksumSha256',
           });
         }
-        const policy = await app.multipart.createPostPolicy(caller, body);
+        const policy = await app.multipart.createPostPolicy(caller, body, request);
         return { ...policy, expiresAt: policy.expiresAt.toISOString() };
       }
-      return issueForCaller(app, caller, {
-        operation: 'put',
-        ...callerDefaults(caller, config),
-        key: pickUploadKey(caller, body.filename),
-        contentType: body.contentType,
-        contentLength: body.contentLength,
-        checksumSha256: body.checksumSha256,
-      });
+      return issueForCaller(
+        app,
+        request,
+        {
+          operation: 'put',
+          ...callerDefaults(caller, config),
+          key: pickUploadKey(caller, body.filename),
+          contentType: body.contentType,
+          contentLength: body.contentLength,
+          checksumSha256: body.checksumSha256,
+        },
+        body,
+      );
     },
   );
 
@@ -108,7 +119,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
       const { caller, body } = request;
       if (body.key.endsWith('/'))
         throw new AppError('INVALID_KEY', 'key names a folder, not an object', { field: 'key' });
-      return issueForCaller(app, caller, {
+      return issueForCaller(app, request, {
         operation: 'get',
         ...callerDefaults(caller, config),
         key: body.key,

@@ -66,6 +66,12 @@ const verifyReportSchema = z
     signedAt: z.iso.datetime().optional(),
     expiresAt: z.iso.datetime().optional(),
     signedHeaders: z.array(z.string()).optional(),
+    grant: z
+      .string()
+      .optional()
+      .describe(
+        "The URL's grant id (`x-s3p-grant`), when it carries a well-formed one: look it up in the audit stream (docs/audit-and-provenance.md)",
+      ),
   })
   .meta({ id: 'VerifyReport' });
 

@@ -1,8 +1,9 @@
 // The query parameters a presigned URL may carry besides SigV4's own: the SDK's hints, the
-// GET overrides, and exactly the ones the service asked for (a part URL's uploadId and
-// partNumber among them). Anything else is refused.
+// GET overrides, the grant id, and exactly the ones the service asked for (a part URL's
+// uploadId and partNumber among them). Anything else is refused.
+import { GRANT_PARAMETER, isGrantId } from '../audit/grant-id.js';
 import type { Fail } from './check-failures.js';
-import type { UrlExpectation } from './url-validator.js';
+import type { UrlExpectation, ValidationReport } from './url-validator.js';
 
 export const SIGV4_PARAMETERS = new Set([
   'X-Amz-Algorithm',
@@ -35,7 +36,7 @@ export const GET_OVERRIDES = new Set([
 export function checkOtherParameters(query: Map<string, string>, expectation: UrlExpectation, fail: Fail): void {
   const asked = expectation.queryParameters;
   query.forEach((value, name) => {
-    if (SIGV4_PARAMETERS.has(name)) return;
+    if (SIGV4_PARAMETERS.has(name) || name === GRANT_PARAMETER) return;
     if (name === 'x-id' && expectation.uploadPart) {
       if (value !== 'UploadPart')
         fail('URL_UNEXPECTED_PARAMETER', `a part URL's x-id must be UploadPart, got ${value}`);
@@ -58,4 +59,34 @@ export function checkOtherParameters(query: Map<string, string>, expectation: Ur
     if (query.get(name) !== value)
       fail('URL_MISSING_PARAMETER', `query parameter ${name} was asked for but is missing or different`);
   }
+}
+
+/**
+ * The grant id (`x-s3p-grant`): on the service's own URLs exactly the one it signed; on a URL
+ * from elsewhere optional, but when present, a grant id's shape (it is then reported).
+ */
+export function checkGrant(
+  query: ReadonlyMap<string, string>,
+  expectation: UrlExpectation,
+  report: ValidationReport,
+  fail: Fail,
+): void {
+  const grant = query.get(GRANT_PARAMETER);
+  if (expectation.grant !== undefined) {
+    if (grant !== expectation.grant) {
+      fail(
+        'URL_GRANT',
+        grant === undefined
+          ? `the URL lacks its grant id (${GRANT_PARAMETER})`
+          : `${GRANT_PARAMETER} is not the grant the URL was signed for`,
+      );
+      return;
+    }
+  } else if (grant === undefined) {
+    return;
+  } else if (!isGrantId(grant)) {
+    fail('URL_GRANT', `${GRANT_PARAMETER} must be a grant id (a lowercase version 4 UUID)`);
+    return;
+  }
+  report.grant = grant;
 }

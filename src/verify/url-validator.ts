@@ -15,6 +15,7 @@ import { failureCollector, type UrlCheckFailure } from './check-failures.js';
 import { checkUrlEncryption } from './encryption-headers.js';
 import { checkSignature } from './signature-fields.js';
 import { checkLocation } from './url-location.js';
+import { checkGrant } from './url-parameters.js';
 import { canonicalFormProblem, dotSegmentProblem, parseOrigin, parseQuery, splitRawUrl } from './url-parsing.js';
 
 export { MAX_FAILURE_MESSAGE_LENGTH, type UrlCheckFailure } from './check-failures.js';
@@ -69,6 +70,11 @@ export interface UrlExpectation {
   /** Signed just now: X-Amz-Date must be within the clock skew in both directions. */
   fresh?: boolean;
   /**
+   * The grant id the service signed into the URL (`x-s3p-grant`): then it must be there, exactly.
+   * Undefined (a URL from elsewhere): absent is fine, present must have a grant id's shape.
+   */
+  grant?: string;
+  /**
    * A multipart part URL: `x-id` must then be UploadPart, and `uploadId` and `partNumber`
    * come through queryParameters like any other expected parameter.
    */
@@ -85,6 +91,8 @@ export interface ValidationReport {
   signedAt?: string;
   expiresAt?: string;
   signedHeaders?: string[];
+  /** The grant id the URL carries (`x-s3p-grant`), when it carries a well-formed one. */
+  grant?: string;
 }
 
 export function validatePresignedUrl(
@@ -127,6 +135,7 @@ export function validatePresignedUrl(
   else checkLocation(parsedUrl, rawPath, policy.mode, expectation, report, fail);
   // checkLocation reports the region of the bucket's pinned location once it has found one.
   checkSignature(query, policy, expectation, report.region, report, fail);
+  checkGrant(query, expectation, report, fail);
   checkUrlEncryption(query, policy, expectation, report, fail);
 
   report.valid = failures.length === 0;

@@ -300,7 +300,10 @@ const parameterName = fc.oneof(
   fc.stringMatching(/^[a-z][a-z0-9_]{0,10}$/),
 );
 
-type Placement = (secret: string, name: string) => { url: string; headers?: Record<string, string>; body?: object };
+type Placement = (
+  secret: string,
+  name: string,
+) => { url: string; headers?: Record<string, string>; body?: object; audited?: true };
 const placements: Record<string, Placement> = {
   'query value': (secret, name) => ({ url: `/livez?a=1&${name}=${secret}` }),
   'query name': (secret) => ({ url: `/livez?${secret}` }),
@@ -316,6 +319,33 @@ const placements: Record<string, Placement> = {
   'X-Forwarded-For': (secret) => ({ url: '/livez', headers: { 'x-forwarded-for': secret } }),
   'echoed body value': (secret) => ({ url: '/presign', body: { operation: 'get', key: 'k', bucket: secret } }),
   'unknown body field': (secret) => ({ url: '/presign', body: { operation: 'get', key: 'k', [secret]: true } }),
+  // The audit stream (AUDIT_LOG=stdout, in the same capture): a grant's key and client address,
+  // a refusal's credentials, and the metadata and tag names a refusal message quotes.
+  'object key of a grant (audited)': (secret) => ({
+    url: '/presign',
+    body: { operation: 'get', key: `k/${secret}` },
+    audited: true,
+  }),
+  'X-Forwarded-For of a grant (audited)': (secret) => ({
+    url: '/presign',
+    headers: { 'x-forwarded-for': secret },
+    body: { operation: 'get', key: 'k' },
+    audited: true,
+  }),
+  'bearer token of a refusal (audited)': (secret) => ({
+    url: '/presign',
+    headers: { authorization: `Bearer ${secret}` },
+    body: { operation: 'get', key: 'k' },
+    audited: true,
+  }),
+  'metadata name': (secret) => ({
+    url: '/presign',
+    body: { operation: 'put', key: 'k', contentType: 'text/plain', metadata: { [secret]: 'v' } },
+  }),
+  'tag key': (secret) => ({
+    url: '/presign',
+    body: { operation: 'put', key: 'k', contentType: 'text/plain', tags: { [secret]: 'v' } },
+  }),
 };
 
 async function propertyApp(t: TestContext) {
@@ -335,16 +365,22 @@ test('property: a secret in any encoding, anywhere in a request, reaches no log 
       fc.constantFrom(...Object.keys(placements)),
       async (secret, encode, name, where) => {
         const placed = (placements[where] as Placement)(encode(secret), name);
-        const lines = await linesOf(local, () =>
-          local.app.inject({
+        let status = 0;
+        const lines = await linesOf(local, async () => {
+          const response = await local.app.inject({
             method: placed.body ? 'POST' : 'GET',
             url: placed.url,
             remoteAddress: '127.0.0.1',
             headers: { ...(placed.body ? local.auth : {}), ...placed.headers },
             ...(placed.body ? { payload: placed.body } : {}),
-          }),
-        );
+          });
+          status = response.statusCode;
+        });
         assert.match(lines, /request completed/, `${where}: the request was logged`);
+        // A grant or a refusal (a key past S3's length is a plain 400, not audited).
+        if (placed.audited && [200, 401, 403, 429].includes(status)) {
+          assert.match(lines, /"audit":true/, `${where}: the audit event is among the lines checked`);
+        }
         assertNoSecret(lines, [secret], where);
       },
     ),

@@ -45,13 +45,21 @@ test('POST /presign PUT binds content type, length and checksum and lists them a
   assert.equal(response.statusCode, 200, response.body);
   const body = response.json();
   assert.equal(body.method, 'PUT');
+  const url = new URL(body.url);
+  // Provenance (on by default): the caller, and the grant the URL itself names.
+  const grant = url.searchParams.get('x-s3p-grant');
+  assert.match(grant ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   assert.deepEqual(body.headers, {
     'content-type': 'image/png',
     'content-length': '4',
     'x-amz-checksum-sha256': checksumSha256,
+    'x-amz-meta-uploaded-by': 'local-developer',
+    'x-amz-meta-grant': grant,
   });
-  const url = new URL(body.url);
-  assert.equal(url.searchParams.get('X-Amz-SignedHeaders'), 'content-length;content-type;host;x-amz-checksum-sha256');
+  assert.equal(
+    url.searchParams.get('X-Amz-SignedHeaders'),
+    'content-length;content-type;host;x-amz-checksum-sha256;x-amz-meta-grant;x-amz-meta-uploaded-by',
+  );
   assert.equal(url.searchParams.get('X-Amz-Expires'), '60');
 });
 
@@ -215,5 +223,6 @@ test('a checksum the store does not verify is refused with 400 CHECKSUM_NOT_VERI
   // Without the checksum the upload is signed as ever.
   const plain = await app.inject({ method: 'POST', url: '/presign', headers: auth, payload: put });
   assert.equal(plain.statusCode, 200, plain.body);
-  assert.deepEqual(plain.json().headers, { 'content-type': 'image/png', 'content-length': '4' });
+  const { 'x-amz-meta-grant': _grant, 'x-amz-meta-uploaded-by': _by, ...headers } = plain.json().headers;
+  assert.deepEqual(headers, { 'content-type': 'image/png', 'content-length': '4' });
 });

@@ -289,6 +289,8 @@ test('POST /verify holds a PUT to the bucket’s encryption: missing headers, an
   });
   const { url, headers } = minted.json() as { url: string; headers: Record<string, string> };
   assert.deepEqual(headers, {
+    'x-amz-meta-uploaded-by': 'local-developer',
+    'x-amz-meta-grant': new URL(url).searchParams.get('x-s3p-grant'),
     'x-amz-server-side-encryption': 'aws:kms',
     'x-amz-server-side-encryption-aws-kms-key-id': key,
   });

@@ -81,6 +81,8 @@ function caller(bucket: string, contentTypes?: string[]): Caller {
       maxContentLength: undefined,
       contentTypes,
       presignRoutes: false,
+      metadataKeys: [],
+      tagKeys: [],
     },
   };
 }

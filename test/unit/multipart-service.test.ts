@@ -88,6 +88,8 @@ function caller(policy: Partial<CallerPolicy> = {}, id = 'web'): Caller {
       maxContentLength: undefined,
       contentTypes: undefined,
       presignRoutes: false,
+      metadataKeys: [],
+      tagKeys: [],
       ...policy,
     },
   };

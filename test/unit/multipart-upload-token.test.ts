@@ -33,6 +33,8 @@ function caller(id: string, subject?: string): Caller {
       maxContentLength: undefined,
       contentTypes: undefined,
       presignRoutes: false,
+      metadataKeys: [],
+      tagKeys: [],
     },
   };
 }

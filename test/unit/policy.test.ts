@@ -16,6 +16,8 @@ const OPEN_POLICY: CallerPolicy = {
   maxContentLength: undefined,
   contentTypes: undefined,
   presignRoutes: false,
+  metadataKeys: [],
+  tagKeys: [],
 };
 
 function callerWith(policy: Partial<CallerPolicy>): Caller {

@@ -1,0 +1,161 @@
+// The audit stream: one JSON line per grant (a URL, a batch of part URLs, a POST policy, a
+// multipart create, complete or abort) and per refusal (401, 403, 429). Its schema is stable
+// and versioned (docs/audit-and-provenance.md, "Event schema"); a change that removes or renames a field
+// raises AUDIT_SCHEMA_VERSION. An event never holds a signature, a token, a policy document
+// or a credential: only who, from where, what, until when and under which constraints.
+//
+// On the hot path: one object literal and one JSON.stringify per event, and a redaction pass
+// over the few strings that come from outside (key, subject, content type, client address),
+// each short, so the cost is that of the request log line's `req` part, not of a whole line.
+import type { Caller } from '../auth/policy.js';
+import type { AppError } from '../errors.js';
+import { loggableUrl, redactSecrets } from '../http/log-redaction.js';
+
+export const AUDIT_SCHEMA_VERSION = 1;
+
+/** What a grant lets its holder do (or, for create, complete and abort, what the service did). */
+export type GrantOperation =
+  | 'get'
+  | 'put'
+  | 'post'
+  | 'upload-part'
+  | 'create-multipart-upload'
+  | 'complete-multipart-upload'
+  | 'abort-multipart-upload';
+
+/** What the grant binds: S3 refuses a request that breaks any of it. */
+export interface GrantConstraints {
+  contentType?: string | undefined;
+  /** The exact size signed (a PUT, a part URL), or declared for a multipart upload. */
+  contentLength?: number | undefined;
+  /** A POST policy's content-length-range. */
+  contentLengthRange?: readonly [min: number, max: number] | undefined;
+  checksumSha256?: string | undefined;
+  /** The server-side encryption the upload must carry (S3_SSE*). */
+  encryption?: { algorithm: string; kmsKeyId?: string | undefined; bucketKey?: boolean | undefined } | undefined;
+  /** User metadata names (without `x-amz-meta-`), provenance included when it is on. */
+  metadataKeys?: readonly string[] | undefined;
+  tagKeys?: readonly string[] | undefined;
+  /** A GET's signed response-content-disposition. */
+  responseContentDisposition?: string | undefined;
+}
+
+export interface GrantRecord {
+  grant: string;
+  operation: GrantOperation;
+  bucket: string;
+  key: string;
+  /** When the URL or policy stops working; for a multipart create, the upload's deadline. */
+  expiresAt?: Date | undefined;
+  constraints?: GrantConstraints | undefined;
+  /** Part URLs: the part numbers signed in this batch. */
+  partNumbers?: readonly number[] | undefined;
+  /** A multipart upload's S3 upload ID: links the create to its part URLs, complete and abort. */
+  uploadId?: string | undefined;
+  /** A completion: the object's size in bytes. */
+  size?: number | undefined;
+}
+
+/** What an event reads of the request that caused it (a FastifyRequest has all of it). */
+export interface AuditedRequest {
+  readonly id: string;
+  /** The client's address as TRUST_PROXY reads it. */
+  readonly ip: string;
+  readonly method: string;
+  readonly url: string;
+  readonly routeOptions: { readonly url?: string | undefined };
+  readonly caller?: Caller | undefined;
+}
+
+/** Where the lines go: a pino destination (sonic-boom), a test's capture, anything with write. */
+export interface AuditDestination {
+  write(line: string): unknown;
+}
+
+/** The statuses that are refusals of access: unauthenticated, forbidden, rate limited. */
+const REFUSAL_STATUSES: ReadonlySet<number> = new Set([401, 403, 429]);
+
+export class AuditTrail {
+  readonly #destination: AuditDestination | undefined;
+  readonly #now: () => Date;
+
+  constructor(options: { destination: AuditDestination | undefined; now?: () => Date }) {
+    this.#destination = options.destination;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Whether events are written anywhere (a test app without a logger writes none). */
+  get enabled(): boolean {
+    return this.#destination !== undefined;
+  }
+
+  grant(request: AuditedRequest | undefined, record: GrantRecord): void {
+    const destination = this.#destination;
+    if (destination === undefined) return;
+    const { constraints } = record;
+    const event = {
+      audit: true,
+      version: AUDIT_SCHEMA_VERSION,
+      event: 'grant',
+      time: this.#now().toISOString(),
+      ...this.#origin(request),
+      grant: record.grant,
+      operation: record.operation,
+      bucket: redactSecrets(record.bucket),
+      key: redactSecrets(record.key),
+      expiresAt: record.expiresAt?.toISOString(),
+      uploadId: record.uploadId === undefined ? undefined : redactSecrets(record.uploadId),
+      partNumbers: record.partNumbers,
+      size: record.size,
+      constraints:
+        constraints === undefined
+          ? undefined
+          : {
+              ...constraints,
+              contentType: constraints.contentType === undefined ? undefined : redactSecrets(constraints.contentType),
+              responseContentDisposition:
+                constraints.responseContentDisposition === undefined
+                  ? undefined
+                  : redactSecrets(constraints.responseContentDisposition),
+            },
+    };
+    destination.write(`${JSON.stringify(event)}\n`);
+  }
+
+  /** A 401, 403 or 429 the request was answered with; other errors are not audit events. */
+  refusal(request: AuditedRequest, error: AppError): void {
+    const destination = this.#destination;
+    if (destination === undefined || !REFUSAL_STATUSES.has(error.statusCode)) return;
+    const event = {
+      audit: true,
+      version: AUDIT_SCHEMA_VERSION,
+      event: 'refusal',
+      time: this.#now().toISOString(),
+      ...this.#origin(request),
+      status: error.statusCode,
+      code: error.code,
+      field: error.field === undefined ? undefined : redactSecrets(error.field),
+    };
+    destination.write(`${JSON.stringify(event)}\n`);
+  }
+
+  #origin(request: AuditedRequest | undefined) {
+    if (request === undefined) return {};
+    const { caller } = request;
+    return {
+      reqId: request.id,
+      caller:
+        caller === undefined
+          ? undefined
+          : {
+              id: caller.id,
+              kind: caller.kind,
+              subject: caller.subject === undefined ? undefined : redactSecrets(caller.subject),
+            },
+      clientAddress: redactSecrets(request.ip.length <= 256 ? request.ip : 'REDACTED'),
+      method: request.method,
+      // The route's pattern, never the request's own path (it may hold anything the client sent).
+      route: request.routeOptions.url ?? redactSecrets(loggableUrl(request.url)),
+    };
+  }
+}
