@@ -7,26 +7,9 @@ import { formatConfigProblems, loadConfig, SIGV4_MAX_EXPIRES_SECONDS, type Confi
 import { escapeControlCharacters as shown, jsonForDisplay } from './control-characters.js';
 import { objectKeyProblem } from './endpoint/object-key.js';
 import { isAppError } from './errors.js';
+import { COMMAND_HELP, isCommand, USAGE, type CommandName } from './cli/help.js';
 import { validatePostForm } from './verify/post-form-validator.js';
 import { describeMode, validatePresignedUrl, validatorPolicy, type UrlExpectation } from './verify/url-validator.js';
-
-const USAGE = `Usage:
-  s3-presign url --bucket B --key K [--operation get|put] [--region R]
-                 [--mode regional|interface|accelerate|custom|local] [--fips] [--dualstack]
-                 [--path-style] [--endpoint URL] [--vpce-dns NAME] [--allow-http]
-                 [--expires N] [--content-type T] [--content-length N] [--json]
-  s3-presign upload FILE --key K [--bucket B] [mode flags] [--content-type T]
-                 [--part-size BYTES] [--multipart-threshold BYTES] [--expires N] [--json]
-  s3-presign verify URL [mode flags] [--bucket B]… [--fields FILE] [--method GET|PUT]
-                    [--header 'NAME: VALUE']… [--json]
-  s3-presign doctor [mode flags] [--bucket B] [--vpce-id ID]… [--service-role-arn ARN]
-                    [--probe-store [--probe-prefix P]] [--json]
-  s3-presign policy [mode flags] --bucket B [--vpce-id ID]… [--admin-arn ARN]… [--clients FILE]
-                    [--service-role-arn ARN] [--access-point-bucket B] [--kms-key-arn ARN] [--doctor] [--json]
-  s3-presign keygen [--id NAME]
-
-Flags override the environment variables of the service (S3_ENDPOINT_MODE, S3_REGION, …).
-Credentials come from the AWS SDK's default provider chain.`;
 
 const MODE_OPTIONS = {
   mode: { type: 'string' },
@@ -117,7 +100,7 @@ function wholeNumber(name: string, value: string | undefined): number | undefine
 
 async function urlCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: URL_OPTIONS, strict: true });
-  if (values.help) return usage(0);
+  if (values.help) return help('url');
   if (!values.bucket) throw new UsageError('--bucket is required');
   if (values.key === undefined) throw new UsageError('--key is required');
   const operation = values.operation ?? 'get';
@@ -149,7 +132,7 @@ async function urlCommand(args: string[]): Promise<number> {
 
 async function uploadCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: UPLOAD_OPTIONS, strict: true, allowPositionals: true });
-  if (values.help) return usage(0);
+  if (values.help) return help('upload');
   if (positionals.length !== 1) throw new UsageError('upload takes exactly one FILE');
   if (values.key === undefined) throw new UsageError('--key is required');
   const bucket = values.bucket ?? process.env.S3_BUCKETS?.split(',')[0]?.trim();
@@ -210,7 +193,7 @@ function formatMiB(bytes: number): string {
 
 async function verifyCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: VERIFY_OPTIONS, strict: true, allowPositionals: true });
-  if (values.help) return usage(0);
+  if (values.help) return help('verify');
   if (positionals.length !== 1) throw new UsageError('verify takes exactly one URL');
   const config = configFrom(values, values.bucket?.join(','));
   // The operator's own check: a bucket allowlist only when one is given, as the service has S3_BUCKETS.
@@ -300,7 +283,7 @@ async function doctorCommand(args: string[]): Promise<number> {
     },
     strict: true,
   });
-  if (values.help) return usage(0);
+  if (values.help) return help('doctor');
   const prefix = values['probe-prefix'];
   if (prefix !== undefined) {
     if (!values['probe-store']) throw new UsageError('--probe-prefix only applies with --probe-store');
@@ -340,7 +323,7 @@ async function checkDoctorRole(arn: string, config: Config): Promise<void> {
 async function policyCommand(args: string[]): Promise<number> {
   const { POLICY_OPTIONS, PolicyInputError, runPolicyCommand } = await import('./policy/policy-command.js');
   const { values } = parseArgs({ args, options: { ...MODE_OPTIONS, ...POLICY_OPTIONS }, strict: true });
-  if (values.help) return usage(0);
+  if (values.help) return help('policy');
   // --kms-key-arn is S3_SSE_KMS_KEY_ID for this run, and implies SSE-KMS unless S3_SSE says otherwise.
   const kmsKeyArn = values['kms-key-arn'];
   const sse: Record<string, string> =
@@ -355,7 +338,7 @@ async function policyCommand(args: string[]): Promise<number> {
 
 async function keygenCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { id: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) return usage(0);
+  if (values.help) return help('keygen');
   const id = values.id ?? 'my-service';
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new UsageError('--id must be 1-64 of A-Z a-z 0-9 . _ -');
   const { generateApiKey, hashApiKey } = await import('./auth/api-keys.js');
@@ -370,6 +353,11 @@ Entry for AUTH_CLIENTS_FILE (only the hash is stored; keep the quotes, or YAML m
       operations: [get, put]
       keyPrefixes: ['${id}/']
 `);
+  return 0;
+}
+
+function help(command: CommandName): number {
+  process.stdout.write(`${COMMAND_HELP[command]}\n`);
   return 0;
 }
 
@@ -397,8 +385,10 @@ async function main(argv: string[]): Promise<number> {
         return await policyCommand(rest);
       case 'keygen':
         return await keygenCommand(rest);
-      case undefined:
       case 'help':
+        if (isCommand(rest[0])) return help(rest[0]);
+        return usage(0);
+      case undefined:
       case '--help':
       case '-h':
         return usage(command === undefined ? 2 : 0);
@@ -413,7 +403,8 @@ async function main(argv: string[]): Promise<number> {
       return error instanceof UsageError ? 2 : 1;
     }
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`s3-presign: ${shown(error.message)}\n${USAGE}\n`);
+      const hint = isCommand(command) ? `Run "s3-presign ${command} --help" for its flags.` : USAGE;
+      process.stderr.write(`s3-presign: ${shown(error.message)}\n${hint}\n`);
       return 2;
     }
     throw error;
