@@ -135,9 +135,10 @@ async function uploadCommand(args: string[]): Promise<number> {
   if (values.help) return help('upload');
   if (positionals.length !== 1) throw new UsageError('upload takes exactly one FILE');
   if (values.key === undefined) throw new UsageError('--key is required');
-  const bucket = values.bucket ?? process.env.S3_BUCKETS?.split(',')[0]?.trim();
+  const config = configFrom(values, values.bucket);
+  // S3_BUCKETS' first, or local mode's default bucket, as the service picks.
+  const bucket = values.bucket ?? config.buckets[0];
   if (!bucket) throw new UsageError('--bucket is required (or S3_BUCKETS)');
-  const config = configFrom(values, bucket);
   const upload = await import('./upload-clients/cli-upload.js');
   const { createPresigner } = await import('./presign/create-presigner.js');
   const signing = await createPresigner(config);

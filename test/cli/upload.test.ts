@@ -85,3 +85,19 @@ test('upload refuses bad input with the reason and a non-zero exit', { timeout: 
     assert.equal(result.stdout, '');
   }
 });
+
+test("upload --mode local without --bucket uses local mode's default bucket", { timeout: 60_000 }, async (t) => {
+  const s3 = await startEmbeddedS3({ buckets: ['local-uploads'] });
+  t.after(() => s3.close());
+  const directory = await mkdtemp(join(tmpdir(), 's3-presign-cli-upload-'));
+  t.after(() => rm(directory, { recursive: true, force: true }));
+  const bytes = randomBytes(2048);
+  await writeFile(join(directory, 'a.bin'), bytes);
+  const result = await cli(['upload', join(directory, 'a.bin'), '--key', 'a.bin', '--mode', 'local'], {
+    LOCAL_S3_PORT: s3.endpoint.port,
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^uploaded 2048 bytes to local-uploads\/a\.bin in 1 part/);
+  const object = await embeddedS3Client(s3).send(new GetObjectCommand({ Bucket: 'local-uploads', Key: 'a.bin' }));
+  assert.ok(Buffer.from(await object.Body!.transformToByteArray()).equals(bytes));
+});
