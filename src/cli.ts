@@ -97,6 +97,19 @@ function configFrom(flags: ModeFlags, bucket?: string, overrides: Record<string,
   return result.config;
 }
 
+/**
+ * Local mode signs for an embedded store that `npm start` runs, with the key pair it drew at
+ * its start and printed; there is no other to fall back on.
+ */
+function requireLocalKeyPair(config: Config): void {
+  if (config.mode.kind !== 'local') return;
+  if (!process.env.AWS_ACCESS_KEY_ID || !process.env.AWS_SECRET_ACCESS_KEY) {
+    throw new UsageError(
+      "local mode signs with the embedded store's key pair, new at every start: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to the pair `npm start` printed",
+    );
+  }
+}
+
 function wholeNumber(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number, got "${value}"`);
@@ -112,6 +125,7 @@ async function urlCommand(args: string[]): Promise<number> {
   if (operation !== 'get' && operation !== 'put')
     throw new UsageError(`--operation must be get or put, got "${operation}"`);
   const config = configFrom(values, values.bucket);
+  requireLocalKeyPair(config);
 
   const { createPresigner } = await import('./presign/create-presigner.js');
   const { presigner, close } = await createPresigner(config);
@@ -148,6 +162,7 @@ async function uploadCommand(args: string[]): Promise<number> {
   // S3_BUCKETS' first, or local mode's default bucket, as the service picks.
   const bucket = values.bucket ?? config.buckets[0];
   if (!bucket) throw new UsageError('--bucket is required (or S3_BUCKETS)');
+  requireLocalKeyPair(config);
   const upload = await import('./upload-clients/cli-upload.js');
   const { createPresigner } = await import('./presign/create-presigner.js');
   const signing = await createPresigner(config);
@@ -417,6 +432,7 @@ async function doctorCommand(args: string[]): Promise<number> {
     requireCallers: false,
   });
   if (!result.ok) throw new ConfigUsageError(result.problems);
+  requireLocalKeyPair(result.config);
   const serviceRoleArn = values['service-role-arn'];
   if (serviceRoleArn !== undefined) await checkDoctorRole(serviceRoleArn, result.config);
   const { runDoctor } = await import('./health/doctor.js');

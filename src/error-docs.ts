@@ -43,8 +43,9 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, ErrorDoc>> = {
   },
   CONTENT_LENGTH_REQUIRED: {
     meaning:
-      'An upload (`put`) without `contentLength`, from a caller whose policy limits the size (`maxContentLength`): without a signed length S3 would take any size.',
-    action: 'Send the exact `contentLength` of the object; the URL then signs it and S3 refuses any other size.',
+      "An upload (`put`) without `contentLength`, from a caller whose policy limits the size (`maxContentLength`): without a signed length S3 would take any size. A multipart upload must always declare its size, whoever the caller: Companion's `POST /s3/multipart` in `metadata.size`, Uppy 6's create request in `size` (each part URL then signs its part's length).",
+    action:
+      'Send the exact `contentLength` of the object (Uppy 5: `setFileMeta(file.id, { size: file.size })`; Uppy 6: add `size` in `signRequest`, see docs/upload-clients.md); the URL then signs it and S3 refuses any other size.',
   },
   CHECKSUM_NOT_VERIFIED: {
     meaning:
@@ -94,7 +95,7 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, ErrorDoc>> = {
   },
   CONTENT_LENGTH_NOT_ALLOWED: {
     meaning:
-      "The declared size is above the caller's `maxContentLength`; for a multipart completion, the stored parts add up to more than it.",
+      "The declared size is above the caller's `maxContentLength`; for a multipart completion, the stored parts add up to more than it (a limit lowered since the upload began): the service then aborts the upload, so its parts do not stay stored, and says whether the abort worked.",
     action:
       'Upload less, or ask the operator for a larger `maxContentLength`; an incomplete multipart upload can be aborted.',
   },
@@ -122,7 +123,7 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, ErrorDoc>> = {
   },
   INVALID_PART_NUMBER: {
     meaning:
-      "A part number outside 1..10,000, or beyond the upload's part count when its size was declared at creation, or the same number asked for twice in one request.",
+      "A part number outside 1 to the upload's part count (its declared size split into `partSize` parts), or the same number asked for twice in one request.",
     action: "Ask for part numbers from 1 to the upload's `partCount`, each once.",
   },
   INVALID_PART_SIZE: {
@@ -134,8 +135,9 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, ErrorDoc>> = {
     action: 'Choose a larger `partSize` (the message gives the smallest that fits), or leave it out.',
   },
   OBJECT_TOO_LARGE: {
-    meaning: "The declared size, or the stored parts added up, exceed S3's 5 TiB object limit.",
-    action: 'Split the data into several objects.',
+    meaning:
+      "The declared size exceeds S3's 5 TiB object limit, or, for a form upload (`method: post`, `/s3/params`, Uppy's whole-file PUT), S3's 5 GiB limit for one request.",
+    action: 'Upload a file over 5 GiB in parts; split data over 5 TiB into several objects.',
   },
   CONTENT_LENGTH_MISMATCH: {
     meaning: 'The parts listed for completion add up to another size than the `contentLength` declared at creation.',
@@ -207,7 +209,7 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, ErrorDoc>> = {
   },
   RATE_LIMITED: {
     meaning:
-      "The caller's budget is spent: `RATE_LIMIT_MAX` requests per `RATE_LIMIT_WINDOW_SECONDS` for each API key and each end user, where a request for several URLs (a batch, multipart part URLs) counts each (one that does not fit is refused whole, nothing issued); for `POST /verify`, `VERIFY_RATE_LIMIT_MAX` per `VERIFY_RATE_LIMIT_WINDOW_SECONDS` per client address. `Retry-After` says when to retry.",
+      "The caller's budget is spent: `RATE_LIMIT_MAX` requests per `RATE_LIMIT_WINDOW_SECONDS` for each API key and each end user, where a request for several URLs (a batch, multipart part URLs) counts each (one that does not fit is refused whole, nothing issued); for `POST /verify`, `VERIFY_RATE_LIMIT_MAX` per `VERIFY_RATE_LIMIT_WINDOW_SECONDS` per client address (an IPv6 client per /64), or, when a replica already counts 10,000 client addresses, any new one until a window ends. `Retry-After` says when to retry.",
     action: 'Wait `Retry-After` seconds, or ask for fewer URLs at a time; the operator can raise the limits.',
   },
   INTERNAL_ERROR: {
@@ -249,9 +251,9 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, ErrorDoc>> = {
   },
   RATE_LIMIT_UNAVAILABLE: {
     meaning:
-      'The shared rate-limit store (Redis, `RATE_LIMIT_REDIS_URL`) does not answer and `RATE_LIMIT_REDIS_FAILURE=closed`: requests that cannot be counted are refused.',
+      "The shared rate-limit store (Redis, `RATE_LIMIT_REDIS_URL`) does not answer and `RATE_LIMIT_REDIS_FAILURE=closed`: requests that cannot be counted are refused. Also when a replica counting in its own memory already holds 100,000 callers' windows: a new caller is refused (with `Retry-After`) rather than any budget dropped.",
     action:
-      'Retry shortly. Operators: bring Redis back (the `rate-limit-store` check of `GET /healthz`), or choose `local` or `open` for `RATE_LIMIT_REDIS_FAILURE`.',
+      'Retry shortly (after `Retry-After` when sent). Operators: bring Redis back (the `rate-limit-store` check of `GET /healthz`), or choose `local` or `open` for `RATE_LIMIT_REDIS_FAILURE`; for a full table (`s3presign_rate_limit_table_full_total{side="callers"}`), count in Redis, which holds any number.',
   },
 
   URL_MALFORMED: {

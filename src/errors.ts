@@ -106,6 +106,8 @@ const REQUEST_ERROR_STATUS = {
 
 export type RequestErrorCode = keyof typeof REQUEST_ERROR_STATUS;
 export type ErrorCode = RequestErrorCode | UrlCheckCode;
+/** The HTTP status of a code, as a type: what a route that declares the code can answer with. */
+export type StatusOf<C extends ErrorCode> = C extends RequestErrorCode ? (typeof REQUEST_ERROR_STATUS)[C] : 500;
 export const ERROR_CODES = [
   ...(Object.keys(REQUEST_ERROR_STATUS) as RequestErrorCode[]),
   ...URL_CHECK_CODES,
@@ -121,13 +123,20 @@ export class AppError extends Error {
   readonly statusCode: number;
   /** The request field the error is about, when there is one (`body.key`). */
   readonly field: string | undefined;
+  /** Sent as Retry-After: when the refusal is expected to lift. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { field?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { field?: string; cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.statusCode = statusOf(code);
     this.field = options.field;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

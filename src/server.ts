@@ -11,7 +11,6 @@ import { describeEncryption, formatConfigProblems, loadConfig, type Config } fro
 import { serviceOrigins } from './local/bucket-cors.js';
 import { DEVELOPMENT_TOKEN_LIFETIME_SECONDS, DevelopmentTokenIssuer } from './local/development-tokens.js';
 import type { EmbeddedS3 } from './local/embedded-s3.js';
-import { LOCAL_CREDENTIALS } from './presign/create-presigner.js';
 import { staticCredentialSource } from './presign/credentials.js';
 
 async function main(): Promise<void> {
@@ -53,7 +52,8 @@ async function main(): Promise<void> {
     callers,
     redisPassword,
     developmentTokens,
-    credentials: config.mode.kind === 'local' ? staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3') : undefined,
+    // The embedded store's own key pair, drawn at its start.
+    credentials: localS3 ? staticCredentialSource(localS3.credentials, 'embedded-s3') : undefined,
   });
   const drainMs = config.server.shutdownDrainMs;
   closeWithGrace({ delay: drainMs + CLOSE_GRACE_MS }, async ({ signal, err }) => {
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     { address, mode: config.mode.kind, buckets: config.buckets, encryption: describeEncryption(config) },
     's3-presign is ready',
   );
-  if (config.mode.kind === 'local') process.stdout.write(localBanner(address, config, developmentKey));
+  if (localS3 !== undefined) process.stdout.write(localBanner(address, config, localS3, developmentKey));
 }
 
 const REDIS_STARTUP_WAIT_MS = 2000;
@@ -134,11 +134,11 @@ function portIsFree(port: number): Promise<boolean> {
 }
 
 /**
- * What local mode serves, exactly: the embedded store, the demo page and the development
- * token issuer (always; loopback only), and the development API key when there is no clients
- * file, each with a command to try.
+ * What local mode serves, exactly: the embedded store (with the key pair it drew), the demo
+ * page and the development token issuer (always; loopback only), and the development API key
+ * when there is no clients file, each with a command to try.
  */
-function localBanner(address: string, config: Config, developmentKey: string | undefined): string {
+function localBanner(address: string, config: Config, localS3: EmbeddedS3, developmentKey: string | undefined): string {
   const json = `-H 'content-type: application/json'`;
   const extract = (field: string) => `node -pe 'JSON.parse(require("fs").readFileSync(0)).${field}'`;
   const presign = (body: string) =>
@@ -149,7 +149,9 @@ function localBanner(address: string, config: Config, developmentKey: string | u
   return `
 s3-presign is running in local mode (development only).
   service:      ${address}   (API docs: ${address}/docs)
-  embedded S3:  ${config.mode.kind === 'local' ? config.mode.endpoint.origin : ''}   bucket: ${config.buckets[0]}
+  embedded S3:  ${localS3.endpoint.origin}   bucket: ${config.buckets[0]}
+                its key pair, new at every start (for s3-presign url/upload/doctor and the AWS CLI):
+                AWS_ACCESS_KEY_ID=${localS3.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${localS3.credentials.secretAccessKey}
   demo page:    ${address}/demo   (from this machine only)
   dev tokens:   POST ${address}/dev/token {"sub":"alice"}   (from this machine only; JWTs for the
                 frontend routes, keys under users/<sub>/, valid ${DEVELOPMENT_TOKEN_LIFETIME_SECONDS / 60} minutes)

@@ -4,15 +4,19 @@ import { Writable } from 'node:stream';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import assert from 'node:assert/strict';
 import { buildApp, loggerOptions, type AppDependencies } from '../src/app.js';
 import { loadConfig, type Config, type LoadConfigOptions } from '../src/config/config.js';
+import { UNDECLARED_ERROR_MESSAGE } from '../src/http/error-handler.js';
 import { generateApiKey, hashApiKey } from '../src/auth/api-keys.js';
 import { callerRegistryFrom, developmentRegistry, type CallerRegistry } from '../src/auth/callers.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../src/local/embedded-s3.js';
-import { LOCAL_CREDENTIALS } from '../src/presign/create-presigner.js';
 import { staticCredentialSource, type CredentialSource } from '../src/presign/credentials.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+/** Keys for an app whose store is not there (a closed port, a black hole): nothing checks them. */
+export const UNCHECKED_CREDENTIALS = { accessKeyId: 'UNCHECKEDKEYID', secretAccessKey: 'unchecked-secret' } as const;
 
 export function configFrom(env: Record<string, string>, options: LoadConfigOptions = {}): Config {
   const result = loadConfig(env, options);
@@ -53,7 +57,7 @@ export async function startLocalApp(
   const s3 = await startEmbeddedS3({ buckets: base.buckets });
   t.after(() => s3.close());
   const config: Config = { ...base, mode: { kind: 'local', region: base.mode.region, endpoint: s3.endpoint } };
-  const built = await buildTestApp(t, config, staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3'), deps, options);
+  const built = await buildTestApp(t, config, staticCredentialSource(s3.credentials, 'embedded-s3'), deps, options);
   return { ...built, s3, config };
 }
 
@@ -80,7 +84,24 @@ export async function buildTestApp(
     ...deps,
   });
   t.after(() => app.close());
+  t.after(() => assertErrorsDeclared(logs));
   return { app, logs, apiKey, auth: { authorization: `Bearer ${apiKey}` } };
+}
+
+/**
+ * Every error a test provokes is checked against the codes its route declares in the OpenAPI
+ * document: a code the declaration misses fails the test that saw it.
+ */
+export function assertErrorsDeclared(logs: LogCapture): void {
+  const undeclared = logs.lines
+    .map((line) => JSON.parse(line) as { msg?: string; route?: string; code?: string; statusCode?: number })
+    .filter((line) => line.msg === UNDECLARED_ERROR_MESSAGE)
+    .map((line) => `${line.route} answered ${line.statusCode} ${line.code}`);
+  assert.deepEqual(
+    [...new Set(undeclared)],
+    [],
+    "add these codes to the route's errorResponses (or to the list of what it calls)",
+  );
 }
 
 function registryOf(clients: unknown, config: Config): CallerRegistry {

@@ -156,6 +156,17 @@ export class CallerRegistry {
   }
 }
 
+/**
+ * Whether every `{sub}` in a prefix is followed by `/`: a prefix is matched with startsWith, so
+ * `users/{sub}` for subject `alice` would also match `users/alice.smith/…`.
+ */
+function subjectEndsASegment(prefix: string): boolean {
+  for (let at = prefix.indexOf(SUBJECT_PLACEHOLDER); at !== -1; at = prefix.indexOf(SUBJECT_PLACEHOLDER, at + 1)) {
+    if (prefix[at + SUBJECT_PLACEHOLDER.length] !== '/') return false;
+  }
+  return true;
+}
+
 /** Checks a parsed clients document against the schema and the service configuration. */
 export function callerRegistryFrom(document: unknown, config: Config): RegistryResult {
   const parsed = clientsFileSchema.safeParse(document);
@@ -185,6 +196,13 @@ export function callerRegistryFrom(document: unknown, config: Config): RegistryR
     if (client.apiKeySha256 && client.policy.keyPrefixes.some((prefix) => prefix.includes(SUBJECT_PLACEHOLDER))) {
       problems.push(`${where}: {sub} needs a JWT client (API keys have no subject)`);
     }
+    client.policy.keyPrefixes.forEach((prefix, prefixIndex) => {
+      if (!subjectEndsASegment(prefix)) {
+        problems.push(
+          `${where}: keyPrefixes.${prefixIndex} "${prefix}": {sub} must be followed by "/" (as in "users/{sub}/"); otherwise user "alice" would also own "alice.smith"'s keys`,
+        );
+      }
+    });
     if (client.apiKeySha256 && client.policy.presignRoutes !== undefined) {
       // Refused rather than ignored: "presignRoutes: false" on a service would read as a
       // restriction that does not exist.

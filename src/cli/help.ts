@@ -133,4 +133,5 @@ Commands:
 
 Run "s3-presign COMMAND --help" for a command's flags and an example.
 Flags override the environment variables of the service (S3_ENDPOINT_MODE, S3_REGION, …).
-AWS credentials come from the AWS SDK's default provider chain.`;
+AWS credentials come from the AWS SDK's default provider chain; in local mode only from
+AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the key pair \`npm start\` printed.`;

@@ -101,6 +101,19 @@ function redisUrlProblem(raw: string): string | undefined {
   }
   return problems.length > 0 ? problems.join('; ') : undefined;
 }
+/** Why a PUBLIC_BASE_URL cannot be used, or undefined. */
+function publicBaseUrlProblem(raw: string): string | undefined {
+  if (!URL.canParse(raw)) return 'is not a valid URL (https://host[:port][/path])';
+  const url = new URL(raw);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return `scheme must be https or http, got "${url.protocol}"`;
+  if (url.username !== '' || url.password !== '') return 'must not contain credentials';
+  if (url.search !== '' || url.hash !== '' || raw.includes('?') || raw.includes('#')) {
+    return 'must not have a query or fragment';
+  }
+  return undefined;
+}
+
 /** `a, b,,c` → ['a', 'b', 'c']. */
 const commaList = z
   .string()
@@ -286,7 +299,7 @@ export const envSchema = z.object({
   VERIFY_RATE_LIMIT_MAX: integer(1, 1_000_000).meta(
     env(
       '`60`',
-      '`POST /verify` requests per client address per window (it needs no caller; the address is the one `TRUST_PROXY` gives)',
+      "`POST /verify` requests per client address (an IPv6 client per /64) per window, counted in each replica apart from callers' budgets (it needs no caller; the address is the one `TRUST_PROXY` gives; see [Rate limits](operations.md#rate-limits-two-sides))",
     ),
   ),
   VERIFY_RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400).meta(env('`60`', "`POST /verify`'s window, in seconds")),
@@ -362,6 +375,27 @@ export const envSchema = z.object({
         '1-64 of `A-Z a-z 0-9 : . _ - { }`',
       ),
     ),
+  PUBLIC_BASE_URL: z
+    .string()
+    .trim()
+    .min(1)
+    .transform((value, context) => {
+      const problem = publicBaseUrlProblem(value);
+      if (problem) {
+        context.addIssue({ code: 'custom', message: problem });
+        return z.NEVER;
+      }
+      // One spelling: the routes append "/s3/uppy/…" to it.
+      return withoutTrailing(value, '/');
+    })
+    .optional()
+    .meta(
+      env(
+        'none: paths relative to the service',
+        'where callers and browsers reach the service (`https://uploads.example.com`, a path kept), its public name behind a load balancer: the server `/docs/json` names, and the base of the URLs `/s3/sign` hands out that lead back to it; `http`/`https` only. Never taken from `Host` or `X-Forwarded-*`',
+        'URL',
+      ),
+    ),
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: integer(0, 60_000).meta(
     env(
       '`500`',
@@ -401,8 +435,8 @@ export const envSchema = z.object({
     .optional()
     .meta(
       env(
-        '`loopback,linklocal,uniquelocal`',
-        "peers whose `X-Forwarded-For`/`-Host` are believed (the logged client address, `/verify`'s limit): `true`, `false`, or addresses and CIDR ranges",
+        'none: no peer is believed',
+        "peers whose `X-Forwarded-For` is believed (the logged client address, `/verify`'s budget per address): `true`, `false`, or addresses and CIDR ranges (`loopback`, `linklocal`, `uniquelocal` too). Name your load balancer's addresses, nothing wider: any peer in the list can name any client",
         '`true`, `false`, or a comma-separated list of addresses and CIDR ranges',
       ),
     ),
@@ -428,6 +462,12 @@ export interface Config {
     bodyLimitBytes: number;
     /** Which peers' X-Forwarded-For and X-Forwarded-Host are believed (Fastify's trustProxy). */
     trustProxy: boolean | string;
+    /**
+     * Where browsers reach the service (`https://uploads.example.com`, maybe with a path), for
+     * the URLs it hands out that lead back to itself; unset, those are relative paths. Never
+     * taken from a request's Host or X-Forwarded-* headers.
+     */
+    publicBaseUrl: string | undefined;
     /** After SIGTERM: /readyz answers 503 and requests are still served this long before closing. */
     shutdownDrainMs: number;
   };
@@ -483,16 +523,33 @@ export interface RedisSettings {
   keyPrefix: string;
 }
 
-/** The URL as given with its password masked: start-up errors end up in logs. */
-function withoutPassword(raw: string): string {
-  if (URL.canParse(raw)) {
-    const url = new URL(raw);
-    if (url.password === '') return raw;
+/** Variables whose value is itself a secret: never quoted. */
+const SECRET_VALUES: ReadonlySet<EnvField> = new Set(['UPLOAD_TOKEN_SECRET']);
+/** Variables holding a URL, whose user information or query may carry a password. */
+const URL_VALUES: ReadonlySet<EnvField> = new Set(['RATE_LIMIT_REDIS_URL', 'PUBLIC_BASE_URL']);
+
+/** A refused value as a problem quotes it: start-up errors end up in logs and CI output. */
+function shownValue(name: EnvField, raw: string | undefined): string {
+  if (SECRET_VALUES.has(name)) return 'a value, not shown: it is a secret';
+  return `"${URL_VALUES.has(name) ? withoutSecrets(raw ?? '') : raw}"`;
+}
+
+/**
+ * The URL as given with its password masked and its query and fragment left out
+ * (`redis://host?password=…` is how some clients take one).
+ */
+function withoutSecrets(raw: string): string {
+  const cut = raw.search(/[?#]/);
+  const base = cut === -1 ? raw : raw.slice(0, cut);
+  const rest = cut === -1 ? '' : '?… (not shown)';
+  if (URL.canParse(base)) {
+    const url = new URL(base);
+    if (url.password === '') return `${base}${rest}`;
     url.password = 'REDACTED';
-    return url.href;
+    return `${url.href}${rest}`;
   }
-  // Unparseable: whatever sits between "//" and "@" may be a password.
-  return raw.replace(/\/\/[^@/]*@/, '//REDACTED@');
+  // Unparseable: whatever comes before the last "@" may be a password.
+  return `${base.replace(/^.*@/s, 'REDACTED@')}${rest}`;
 }
 
 /** host:port/db of a Redis URL, for logs and /healthz: never the credentials. */
@@ -526,8 +583,8 @@ export function loadConfig(
     if (result.success) {
       (parsed as Record<string, unknown>)[name] = result.data;
     } else {
-      const shown = name === 'RATE_LIMIT_REDIS_URL' ? withoutPassword(raw ?? '') : raw;
-      for (const issue of result.error.issues) problems.push(`${name}: ${issue.message} (got "${shown}")`);
+      for (const issue of result.error.issues)
+        problems.push(`${name}: ${issue.message} (got ${shownValue(name, raw)})`);
     }
   }
   const production = parsed.NODE_ENV === 'production';
@@ -611,10 +668,12 @@ export function loadConfig(
         port: parsed.PORT ?? 8080,
         logLevel: parsed.LOG_LEVEL ?? 'info',
         bodyLimitBytes: parsed.REQUEST_BODY_LIMIT ?? 64 * 1024,
-        // Load balancers and ingresses sit on private addresses; a client on the internet
-        // cannot name itself in X-Forwarded-For.
-        trustProxy: parsed.TRUST_PROXY ?? 'loopback,linklocal,uniquelocal',
+        // No peer is believed unless the operator names it: trusting every private address by
+        // default let anything on them (another pod, a sidecar, a host on the VPN) name any
+        // client in X-Forwarded-For, and so spend or dodge anyone's per-address budget.
+        trustProxy: parsed.TRUST_PROXY ?? false,
         shutdownDrainMs: parsed.SHUTDOWN_DRAIN_MS ?? 0,
+        publicBaseUrl: parsed.PUBLIC_BASE_URL,
       },
       health: {
         timeoutMs: parsed.HEALTH_TIMEOUT_MS ?? 2000,

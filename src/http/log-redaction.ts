@@ -139,8 +139,8 @@ const PLAIN_NAME = /^[\w.[\]-]{1,64}$/;
  */
 export function loggableUrl(url: string): string {
   const end = url.search(/[?#;]/);
-  if (end === -1) return loggablePath(url);
-  const path = loggablePath(url.slice(0, end));
+  if (end === -1) return loggablePath(withoutTokenMacs(url));
+  const path = loggablePath(withoutTokenMacs(url.slice(0, end)));
   const names = url
     .slice(end + 1)
     .split(/[?#;&]/)
@@ -149,6 +149,26 @@ export function loggableUrl(url: string): string {
   const shown = names.slice(0, MAX_LOGGED_NAMES).map((name) => (PLAIN_NAME.test(name) ? name : REDACTED));
   if (names.length > MAX_LOGGED_NAMES) shown.push(`…${names.length - MAX_LOGGED_NAMES} more`);
   return shown.length === 0 ? path : `${path}?${shown.join('&')}`;
+}
+
+/** An upload ID or create grant as a path segment (`u1.<payload>.<HMAC>`, src/multipart/upload-token.ts). */
+const UPLOAD_TOKEN_SEGMENT = /^([ug]1\.[\w-]*\.)|^[ug]1(?:\.|%2e)/i;
+
+/**
+ * A path with the HMAC of every upload ID or create grant in it replaced (Companion's routes
+ * carry the upload ID in the path): with the caller's credentials it opens the upload. The
+ * payload before it (S3's upload ID, the sizes) stays, unless the dots are escaped.
+ */
+function withoutTokenMacs(path: string): string {
+  if (!path.includes('1.') && !/1%2e/i.test(path)) return path;
+  return path
+    .split('/')
+    .map((segment) => {
+      const token = UPLOAD_TOKEN_SEGMENT.exec(segment);
+      if (token === null) return segment;
+      return `${token[1] ?? `${segment.slice(0, 2)}.`}${REDACTED}`;
+    })
+    .join('/');
 }
 
 /**

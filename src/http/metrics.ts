@@ -9,6 +9,7 @@ import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EndpointMode } from '../endpoint/endpoint-mode.js';
 import { URL_CHECK_CODES } from '../errors.js';
+import { LIMIT_SIDES } from '../rate-limit/limiter.js';
 
 export interface ServiceMetrics {
   registry: Registry;
@@ -20,6 +21,7 @@ export interface ServiceMetrics {
   rateLimitRedisErrors: Counter<'reason'>;
   rateLimitDegraded: Counter<'policy'>;
   rateLimitRedisUp: Gauge;
+  rateLimitTableFull: Counter<'side'>;
   /** 1 while the check passed (or was skipped) in the last health report, 0 while it failed. */
   healthCheckUp: Gauge<'check'>;
   healthCheckDuration: Gauge<'check'>;
@@ -60,6 +62,14 @@ export function createServiceMetrics(identity: ServiceIdentity): ServiceMetrics 
   // Every code starts at 0: increase() sees the first refusal of a code only after a sample
   // without it, and one refusal is what the alert pages on.
   for (const code of URL_CHECK_CODES) urlsRejected.inc({ code }, 0);
+  const rateLimitTableFull = new Counter({
+    name: 's3presign_rate_limit_table_full_total',
+    help: "Requests refused because this process's table of rate-limit windows was full, by side (callers, anonymous)",
+    labelNames: ['side'],
+    registers: [registry],
+  });
+  // Both sides start at 0 too, so the first refusal shows in increase().
+  for (const side of LIMIT_SIDES) rateLimitTableFull.inc({ side }, 0);
   const buildInfo = new Gauge({
     name: 's3presign_build_info',
     help: 'Always 1: the running version, the Node.js major line and the endpoint mode',
@@ -120,6 +130,7 @@ export function createServiceMetrics(identity: ServiceIdentity): ServiceMetrics 
       help: '1 while the connection to the rate-limit Redis is ready, else 0 (always 0 without RATE_LIMIT_REDIS_URL)',
       registers: [registry],
     }),
+    rateLimitTableFull,
     healthCheckUp: new Gauge({
       name: 's3presign_health_check_up',
       help: 'Each /healthz check in the last report (refreshed every HEALTH_CACHE_TTL_MS at most): 1 passed or skipped, 0 failed',

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ export interface EmbeddedS3Options {
 export interface EmbeddedS3 {
   endpoint: URL;
   region: 'us-east-1';
+  /** The one key pair this store accepts, drawn at start: whatever signs for it needs these. */
   credentials: { accessKeyId: string; secretAccessKey: string };
   /**
    * Replaces every bucket's CORS configuration with bucketCorsRule(origins), through S3's
@@ -36,14 +38,21 @@ export interface EmbeddedS3 {
   close(): Promise<void>;
 }
 
-// Bound to loopback only: the server accepts its well-known default keys, so it
-// must never be reachable from another host.
+// Bound to loopback only: a development store, never reachable from another host.
 const LOOPBACK_ADDRESS = '127.0.0.1';
-
-// s3rver has a single built-in account and rejects any other access key.
-const S3RVER_ACCESS_KEY_ID = 'S3RVER';
-const S3RVER_SECRET_ACCESS_KEY = 'S3RVER';
 const REGION = 'us-east-1';
+
+/**
+ * A key pair of its own for each start. s3rver's built-in pair (S3RVER/S3RVER) is public: with
+ * it any page the developer opened could sign a form post into the local bucket. The patched
+ * s3rver accepts exactly the pairs it is given (`accessKeys`), per server.
+ */
+function drawKeyPair(): { accessKeyId: string; secretAccessKey: string } {
+  return {
+    accessKeyId: `LOCAL${randomBytes(8).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(30).toString('base64url'),
+  };
+}
 
 export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<EmbeddedS3> {
   // Loaded on demand: s3rver is a devDependency and production deployments,
@@ -58,12 +67,14 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     }
   };
 
+  const credentials = drawKeyPair();
   const server = new S3rver({
     address: LOOPBACK_ADDRESS,
     port: options.port ?? 0,
     silent: true,
     directory,
     configureBuckets: options.buckets.map((name) => ({ name })),
+    accessKeys: [credentials],
   });
 
   let address: AddressInfo;
@@ -76,7 +87,6 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
   }
 
   const endpoint = new URL(`http://${LOOPBACK_ADDRESS}:${address.port}`);
-  const credentials = { accessKeyId: S3RVER_ACCESS_KEY_ID, secretAccessKey: S3RVER_SECRET_ACCESS_KEY };
   const client = new S3Client({
     endpoint: endpoint.href,
     region: REGION,

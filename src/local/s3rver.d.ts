@@ -16,6 +16,11 @@ declare module '@20minutes/s3rver' {
     silent?: boolean;
     directory?: string;
     configureBuckets?: ReadonlyArray<S3rverBucketConfig>;
+    /**
+     * Our patch: the only key pairs this server accepts (s3rver's built-in S3RVER/S3RVER and
+     * other servers' keys are then refused). Unset, the built-in pair.
+     */
+    accessKeys?: ReadonlyArray<{ accessKeyId: string; secretAccessKey: string }>;
   }
 
   class S3rver {

@@ -12,11 +12,13 @@
 // Create, list, complete and abort go to S3 through the pinned client, so they follow the
 // endpoint mode; part URLs and policies come from the Presigner and pass the validator.
 //
-// The caller's policy holds for the whole object, twice over: with the length declared at
-// creation each part URL signs its exact content-length (S3 refuses any other size), and
-// completion sums the stored parts' sizes and refuses, before S3 joins them, any total over
-// the caller's limit or different from the declared length. With no declared length (the
-// Companion routes), completion alone enforces the limit.
+// The caller's policy holds for whatever S3 is made to hold, not only for the finished object:
+// every upload declares its length at creation (the upload-client routes too), that length
+// is checked against the policy then, and each part URL signs its part's exact content-length
+// and only part numbers inside the declared layout are signed, so S3 refuses any other size or
+// part. Completion sums the stored parts' sizes and refuses, before S3 joins them, any total
+// different from the declared length; a total over the caller's limit (a policy lowered since
+// the upload began) also aborts the upload, so its parts do not stay stored.
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -26,25 +28,16 @@ import {
 import { contentTypeAllowed, essence, type Caller } from '../auth/policy.js';
 import type { Config } from '../config/config.js';
 import type { PinnedS3 } from '../endpoint/s3-client.js';
-import { AppError } from '../errors.js';
+import { AppError, type ErrorCode } from '../errors.js';
 import { sdkInputMembers } from '../presign/object-headers.js';
-import type { Presigner } from '../presign/presigner.js';
+import { PRESIGNER_ERRORS, type Presigner } from '../presign/presigner.js';
 import { callerDefaults } from '../presign/routes.js';
 import { MAX_SINGLE_PUT_BYTES } from '../presign/schemas.js';
 import { pickUploadKey } from '../uploads/keys.js';
-import {
-  checkPartNumber,
-  checkPartSize,
-  defaultPartSize,
-  MAX_OBJECT_BYTES,
-  MAX_PARTS,
-  MIN_PART_BYTES,
-  partLayout,
-  sizeOfPart,
-} from './part-rules.js';
+import { checkPartNumber, defaultPartSize, MAX_PARTS, MIN_PART_BYTES, partLayout, sizeOfPart } from './part-rules.js';
 import { completedEtag } from './completed-etag.js';
 import { fromS3Error } from './s3-errors.js';
-import { UploadTokens, type UploadState } from './upload-token.js';
+import { UPLOAD_TOKEN_ERRORS, UploadTokens, type UploadState } from './upload-token.js';
 import { UPLOAD_LIFETIME_SECONDS } from './upload-lifetime.js';
 
 /** How long a key picked by grantCreate waits for its create call. */
@@ -67,13 +60,64 @@ export interface MultipartDependencies {
 export interface CreateInput {
   filename: string;
   contentType: string;
-  contentLength?: number | undefined;
+  contentLength: number;
   partSize?: number | undefined;
 }
 export interface UploadRef {
   key: string;
   uploadId: string;
 }
+
+/** authorizeUpload's refusals: the caller may not put this type, this size or to this bucket. */
+const UPLOAD_POLICY_ERRORS = [
+  'OPERATION_NOT_ALLOWED',
+  'BUCKET_NOT_ALLOWED',
+  'CONTENT_LENGTH_NOT_ALLOWED',
+  'CONTENT_TYPE_NOT_ALLOWED',
+] as const satisfies readonly ErrorCode[];
+/** #open's refusals: the caller's policy, then the upload token. */
+const UPLOAD_REF_ERRORS = [
+  'OPERATION_NOT_ALLOWED',
+  'KEY_PREFIX_NOT_ALLOWED',
+  'BUCKET_NOT_ALLOWED',
+  ...UPLOAD_TOKEN_ERRORS,
+] as const satisfies readonly ErrorCode[];
+/** fromS3Error's answers for a call on an existing upload (s3-errors.ts). */
+const S3_UPLOAD_ERRORS = [
+  'NO_SUCH_UPLOAD',
+  'S3_ACCESS_DENIED',
+  'S3_REQUEST_FAILED',
+] as const satisfies readonly ErrorCode[];
+const CREATE_ERRORS = [
+  ...UPLOAD_POLICY_ERRORS,
+  'OBJECT_TOO_LARGE',
+  'TOO_MANY_PARTS',
+  'INVALID_PART_SIZE',
+  'S3_ACCESS_DENIED',
+  'S3_REQUEST_FAILED',
+] as const satisfies readonly ErrorCode[];
+
+/** What each method refuses with: the routes that call one declare its list (src/http/error-schema.ts). */
+export const MULTIPART_ERRORS = {
+  createMultipartUpload: CREATE_ERRORS,
+  createGrantedMultipartUpload: [...CREATE_ERRORS, ...UPLOAD_TOKEN_ERRORS],
+  signPartUrls: [...UPLOAD_REF_ERRORS, 'INVALID_PART_NUMBER', 'CONTENT_LENGTH_NOT_ALLOWED', ...PRESIGNER_ERRORS],
+  listParts: [...UPLOAD_REF_ERRORS, ...S3_UPLOAD_ERRORS],
+  completeMultipartUpload: [
+    ...UPLOAD_REF_ERRORS,
+    'VALIDATION_FAILED',
+    'INVALID_PART_NUMBER',
+    'INVALID_PART_ORDER',
+    'INVALID_PART',
+    'ENTITY_TOO_SMALL',
+    'CONTENT_LENGTH_NOT_ALLOWED',
+    'OBJECT_TOO_LARGE',
+    'CONTENT_LENGTH_MISMATCH',
+    ...S3_UPLOAD_ERRORS,
+  ],
+  abortMultipartUpload: [...UPLOAD_REF_ERRORS, ...S3_UPLOAD_ERRORS],
+  createPostPolicy: [...UPLOAD_POLICY_ERRORS, 'OBJECT_TOO_LARGE', ...PRESIGNER_ERRORS],
+} as const satisfies Record<string, readonly ErrorCode[]>;
 
 export class MultipartService {
   readonly #deps: MultipartDependencies;
@@ -93,26 +137,33 @@ export class MultipartService {
   /**
    * A key picked now for an upload created later: for clients that must learn the key before
    * they say what they upload (Uppy 6 asks to sign the create call, then sends the file's type
-   * with it). The token binds the key to the caller for a few minutes.
+   * with it). The token binds the key and the declared size to the caller for a few minutes;
+   * the size is checked against the policy now, so a refusal comes before any upload starts.
    */
-  grantCreate(caller: Caller, filename: string): { key: string; token: string } {
-    const key = pickUploadKey(caller, filename);
+  grantCreate(
+    caller: Caller,
+    input: { filename: string; contentLength: number; partSize: number },
+  ): { key: string; token: string } {
+    const { bucket } = callerDefaults(caller, this.#deps.config);
+    authorizeSize(caller, bucket, input.contentLength);
+    partLayout(input.contentLength, input.partSize);
+    const key = pickUploadKey(caller, input.filename);
     const expiresAt = Math.floor(this.#now().getTime() / 1000) + CREATE_GRANT_SECONDS;
-    return { key, token: this.#tokens.issueGrant(caller, key, expiresAt) };
+    const grant = { key, expiresAt, contentLength: input.contentLength, partSize: input.partSize };
+    return { key, token: this.#tokens.issueGrant(caller, grant) };
   }
 
-  /** The upload a grant from grantCreate promised, at the key it named. */
-  async createGrantedMultipartUpload(caller: Caller, input: Omit<CreateInput, 'filename'> & { grant: string }) {
-    return this.#create(caller, this.#tokens.openGrant(input.grant, caller, this.#now()), input);
+  /** The upload a grant from grantCreate promised, at the key and of the size it named. */
+  async createGrantedMultipartUpload(caller: Caller, input: { grant: string; contentType: string }) {
+    const grant = this.#tokens.openGrant(input.grant, caller, this.#now());
+    return this.#create(caller, grant.key, { ...grant, contentType: input.contentType });
   }
 
   async #create(caller: Caller, key: string, input: Omit<CreateInput, 'filename'>) {
     const { bucket } = callerDefaults(caller, this.#deps.config);
     authorizeUpload(caller, bucket, input.contentType, input.contentLength);
     const partSize = input.partSize ?? defaultPartSize(input.contentLength);
-    let partCount: number | undefined;
-    if (input.contentLength === undefined) checkPartSize(partSize);
-    else partCount = partLayout(input.contentLength, partSize).partCount;
+    const { partCount } = partLayout(input.contentLength, partSize);
     let s3UploadId: string | undefined;
     try {
       const created = await this.#client(bucket).send(
@@ -143,17 +194,19 @@ export class MultipartService {
 
   async signPartUrls(caller: Caller, input: UploadRef & { partNumbers: readonly number[] }) {
     const state = this.#open(caller, input);
-    const layout = state.contentLength === undefined ? undefined : partLayout(state.contentLength, state.partSize);
+    // The policy of now: a limit lowered since the upload began signs no more of it.
+    authorizeSize(caller, state.bucket, state.contentLength);
+    const layout = partLayout(state.contentLength, state.partSize);
     const seen = new Set<number>();
     const parts = input.partNumbers.map((partNumber, index) => {
-      checkPartNumber(partNumber, layout?.partCount, `partNumbers.${index}`);
+      checkPartNumber(partNumber, layout.partCount, `partNumbers.${index}`);
       if (seen.has(partNumber)) {
         throw new AppError('INVALID_PART_NUMBER', `part number ${partNumber} is asked for twice`, {
           field: `partNumbers.${index}`,
         });
       }
       seen.add(partNumber);
-      return { partNumber, contentLength: layout === undefined ? undefined : sizeOfPart(layout, partNumber) };
+      return { partNumber, contentLength: sizeOfPart(layout, partNumber) };
     });
     const { expiresIn } = callerDefaults(caller, this.#deps.config);
     // A part URL never outlives the upload it belongs to.
@@ -179,12 +232,12 @@ export class MultipartService {
     input: UploadRef & { parts: ReadonlyArray<{ partNumber: number; etag: string }> },
   ) {
     const state = this.#open(caller, input);
-    const layout = state.contentLength === undefined ? undefined : partLayout(state.contentLength, state.partSize);
+    const layout = partLayout(state.contentLength, state.partSize);
     if (input.parts.length === 0 || input.parts.length > MAX_PARTS) {
       throw new AppError('VALIDATION_FAILED', `parts must list 1..${MAX_PARTS} parts`, { field: 'parts' });
     }
     input.parts.forEach((part, index) => {
-      checkPartNumber(part.partNumber, layout?.partCount, `parts.${index}.partNumber`);
+      checkPartNumber(part.partNumber, layout.partCount, `parts.${index}.partNumber`);
       const previous = input.parts[index - 1];
       if (previous !== undefined && previous.partNumber >= part.partNumber) {
         throw new AppError('INVALID_PART_ORDER', 'parts must be listed in strictly ascending part-number order', {
@@ -219,18 +272,20 @@ export class MultipartService {
     });
     const limit = caller.policy.maxContentLength;
     if (limit !== undefined && size > limit) {
+      // Only a policy lowered since the upload began gets here (each part URL signed its
+      // length). Not joined, and not left stored either: S3 would keep (and bill) the parts
+      // until a lifecycle rule removed them.
+      const aborted = await this.#abort(state, input.key).then(
+        () => 'the upload was aborted and its parts removed',
+        () => 'aborting the upload failed: abort it, or its parts stay stored',
+      );
       throw new AppError(
         'CONTENT_LENGTH_NOT_ALLOWED',
-        `the parts add up to ${size} bytes; you may store at most ${limit}`,
-        {
-          field: 'parts',
-        },
+        `the parts add up to ${size} bytes; you may store at most ${limit}: ${aborted}`,
+        { field: 'parts' },
       );
     }
-    if (size > MAX_OBJECT_BYTES) {
-      throw new AppError('OBJECT_TOO_LARGE', `the parts add up to ${size} bytes, above S3's 5 TiB`, { field: 'parts' });
-    }
-    if (state.contentLength !== undefined && size !== state.contentLength) {
+    if (size !== state.contentLength) {
       throw new AppError(
         'CONTENT_LENGTH_MISMATCH',
         `the listed parts add up to ${size} bytes, not the ${state.contentLength} declared at creation`,
@@ -263,9 +318,13 @@ export class MultipartService {
 
   async abortMultipartUpload(caller: Caller, input: UploadRef): Promise<void> {
     const state = this.#open(caller, input);
+    await this.#abort(state, input.key);
+  }
+
+  async #abort(state: UploadState, key: string): Promise<void> {
     try {
       await this.#client(state.bucket).send(
-        new AbortMultipartUploadCommand({ Bucket: state.bucket, Key: input.key, UploadId: state.s3UploadId }),
+        new AbortMultipartUploadCommand({ Bucket: state.bucket, Key: key, UploadId: state.s3UploadId }),
       );
     } catch (error) {
       throw fromS3Error(error, 'AbortMultipartUpload');
@@ -283,6 +342,13 @@ export class MultipartService {
   ) {
     const { bucket, expiresIn } = callerDefaults(caller, this.#deps.config);
     authorizeUpload(caller, bucket, input.contentType, input.contentLength);
+    if (input.contentLength !== undefined && input.contentLength > MAX_SINGLE_PUT_BYTES) {
+      throw new AppError(
+        'OBJECT_TOO_LARGE',
+        `a form upload takes at most ${MAX_SINGLE_PUT_BYTES} bytes (5 GiB, S3's limit for one request): upload this file in parts`,
+        { field: 'contentLength' },
+      );
+    }
     const signed = await this.#deps.presigner.presignPost({
       bucket,
       key: pickUploadKey(caller, input.filename),
@@ -361,6 +427,19 @@ export class MultipartService {
 
 /** The caller may put to this bucket, this type and, when declared, this many bytes. */
 function authorizeUpload(caller: Caller, bucket: string, contentType: string, contentLength: number | undefined): void {
+  authorizeSize(caller, bucket, contentLength);
+  const { policy } = caller;
+  if (!contentTypeAllowed(policy.contentTypes, contentType)) {
+    throw new AppError(
+      'CONTENT_TYPE_NOT_ALLOWED',
+      `contentType must match ${(policy.contentTypes ?? []).join(', ')}; got ${essence(contentType)}`,
+      { field: 'contentType' },
+    );
+  }
+}
+
+/** The caller may put to this bucket and, when declared, this many bytes. */
+function authorizeSize(caller: Caller, bucket: string, contentLength: number | undefined): void {
   const { policy } = caller;
   if (!policy.operations.includes('put')) {
     throw new AppError('OPERATION_NOT_ALLOWED', `caller ${caller.id} may not put`, { field: 'operation' });
@@ -372,13 +451,6 @@ function authorizeUpload(caller: Caller, bucket: string, contentType: string, co
     throw new AppError('CONTENT_LENGTH_NOT_ALLOWED', `contentLength may be at most ${policy.maxContentLength} bytes`, {
       field: 'contentLength',
     });
-  }
-  if (!contentTypeAllowed(policy.contentTypes, contentType)) {
-    throw new AppError(
-      'CONTENT_TYPE_NOT_ALLOWED',
-      `contentType must match ${(policy.contentTypes ?? []).join(', ')}; got ${essence(contentType)}`,
-      { field: 'contentType' },
-    );
   }
 }
 

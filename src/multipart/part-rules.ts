@@ -18,11 +18,19 @@ export interface PartLayout {
  * The part size a caller gets when it names none: 8 MiB, or larger when the object needs
  * more than 10,000 parts of that (rounded up to whole MiB so part boundaries stay simple).
  */
-export function defaultPartSize(contentLength: number | undefined): number {
+export function defaultPartSize(contentLength: number): number {
   const base = 8 * 1024 ** 2;
-  if (contentLength === undefined) return base;
   const needed = Math.ceil(contentLength / MAX_PARTS / 1024 ** 2) * 1024 ** 2;
   return Math.max(base, needed);
+}
+
+/**
+ * The smallest part size that keeps `contentLength` within 10,000 parts, and never under S3's
+ * 5 MiB: how Uppy (5.x and 6.x) splits a file when the app sets no `getChunkSize`, so the
+ * upload-client routes can sign each of its parts' exact length from the file's size alone.
+ */
+export function smallestPartSize(contentLength: number): number {
+  return Math.max(MIN_PART_BYTES, Math.ceil(contentLength / MAX_PARTS));
 }
 
 export function partLayout(contentLength: number, partSize: number): PartLayout {
@@ -63,12 +71,12 @@ export function sizeOfPart(layout: PartLayout, partNumber: number): number {
     : layout.contentLength - (layout.partCount - 1) * layout.partSize;
 }
 
-export function checkPartNumber(partNumber: number, partCount: number | undefined, field: string): void {
-  const last = partCount ?? MAX_PARTS;
-  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > last) {
+/** Part numbers run 1..partCount: a part past the declared layout would store past the declared size. */
+export function checkPartNumber(partNumber: number, partCount: number, field: string): void {
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > partCount) {
     throw new AppError(
       'INVALID_PART_NUMBER',
-      `part number ${partNumber} is outside 1..${last}${partCount === undefined ? '' : ' (this upload has that many parts)'}`,
+      `part number ${partNumber} is outside 1..${partCount} (this upload has that many parts)`,
       { field },
     );
   }

@@ -4,19 +4,11 @@ import type { Config } from '../config/config.js';
 import { createPinnedS3, type PinnedS3 } from '../endpoint/s3-client.js';
 import { encryptionFor, sseHeaders } from '../encryption/sse.js';
 import { validatorPolicy, type ValidatorPolicy } from '../verify/url-validator.js';
-import {
-  credentialSource,
-  staticCredentialSource,
-  type CredentialRefreshOptions,
-  type CredentialSource,
-} from './credentials.js';
+import { credentialSource, type CredentialRefreshOptions, type CredentialSource } from './credentials.js';
 import { FastSigner } from './fast-signer.js';
 import { Presigner, type PresignerDependencies } from './presigner.js';
 import { SdkSigner } from './sdk-signer.js';
 import type { UrlSigner } from './url-signer.js';
-
-/** s3rver's one built-in account: local mode only ever signs for the embedded server. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
 export interface PresignerOptions {
   credentials?: CredentialSource;
@@ -32,8 +24,17 @@ export interface PresignerBundle {
   close(): void;
 }
 
+/**
+ * The SDK's default chain; in local mode only its first link, the environment: the embedded
+ * store draws its key pair at each start (the service passes it in), so a CLI in another
+ * process signs with the pair `npm start` printed, in AWS_ACCESS_KEY_ID and
+ * AWS_SECRET_ACCESS_KEY, and never with a profile's or an instance's real credentials.
+ */
 export async function defaultCredentialSource(config: Config): Promise<CredentialSource> {
-  if (config.mode.kind === 'local') return staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3');
+  if (config.mode.kind === 'local') {
+    const { fromEnv } = await import('@aws-sdk/credential-providers');
+    return credentialSource(fromEnv(), 'embedded-s3');
+  }
   return sdkChainCredentialSource();
 }
 

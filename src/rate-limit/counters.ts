@@ -3,7 +3,6 @@
 // request: counted even when refused, like @fastify/rate-limit's own stores) or all or nothing
 // (a batch of URLs: added only when the whole of it fits under the limit).
 import type { Redis } from 'ioredis';
-import { LruCache } from '../lru-cache.js';
 
 export interface CountResult {
   /** The window's count after this charge (before it, when the charge was refused). */
@@ -26,25 +25,59 @@ export interface Counters {
   charge(request: ChargeRequest): CountResult | Promise<CountResult>;
 }
 
+/** A table of windows is full: every slot holds a window that has not ended. */
+export class CountersFullError extends Error {
+  override name = 'CountersFullError';
+  constructor(
+    readonly capacity: number,
+    /** Until the oldest window ends and frees its slot. */
+    readonly retryAfterMs: number,
+  ) {
+    super(`all ${capacity} windows are in use`);
+  }
+}
+
 /**
- * This process's counters. Bounded: a caller key holds ~100 bytes and callers are few (API
- * keys) or bounded by the IdP's subjects, but an LRU keeps a flood of subjects from growing
- * the heap. An evicted key starts a fresh window, in the caller's favour, as with
- * @fastify/rate-limit's LocalStore (same bound of 5,000 by default).
+ * This process's counters, in a table of at most `capacity` live windows. A window leaves the
+ * table only once it has ended, never to make room for another key: a flood of new keys can
+ * neither grow the heap past the bound nor reset anyone's window (an LRU would evict the
+ * quietest key, a caller at its limit among them, and its next request would start afresh).
+ * When every slot holds a live window, a new key is refused with CountersFullError until the
+ * oldest ends.
+ *
+ * One window length per table: the map's insertion order is then the order in which windows
+ * end, so ended ones are swept from its front, each once.
  */
 export class MemoryCounters implements Counters {
-  readonly #windows: LruCache<string, { count: number; resetAt: number }>;
+  readonly #windows = new Map<string, { count: number; resetAt: number }>();
+  readonly #capacity: number;
   readonly #now: () => number;
 
-  constructor(capacity = 5000, now: () => number = Date.now) {
-    this.#windows = new LruCache(capacity);
+  constructor(capacity: number, now: () => number = Date.now) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
+    this.#capacity = capacity;
     this.#now = now;
+  }
+
+  /** Windows held, ended ones not yet swept included. */
+  get size(): number {
+    return this.#windows.size;
   }
 
   charge({ key, cost, windowMs, fitWithin }: ChargeRequest): CountResult {
     const now = this.#now();
     let window = this.#windows.get(key);
-    if (window === undefined || window.resetAt <= now) {
+    if (window !== undefined && window.resetAt <= now) {
+      // Ended: its key starts a new window, at the back of the order.
+      this.#windows.delete(key);
+      window = undefined;
+    }
+    if (window === undefined) {
+      this.#sweep(now);
+      if (this.#windows.size >= this.#capacity) {
+        const oldest = this.#windows.values().next().value as { resetAt: number };
+        throw new CountersFullError(this.#capacity, oldest.resetAt - now);
+      }
       window = { count: 0, resetAt: now + windowMs };
       this.#windows.set(key, window);
     }
@@ -54,6 +87,14 @@ export class MemoryCounters implements Counters {
     }
     window.count += cost;
     return { current: window.count, ttlMs, charged: true };
+  }
+
+  /** Drops the windows that have ended, oldest first, up to the first that has not. */
+  #sweep(now: number): void {
+    for (const [key, window] of this.#windows) {
+      if (window.resetAt > now) return;
+      this.#windows.delete(key);
+    }
   }
 }
 

@@ -1,7 +1,12 @@
-// The one store every rate limit counts in: this process's memory, or with
-// RATE_LIMIT_REDIS_URL a Redis shared by every replica. No request waits on Redis longer than
-// RATE_LIMIT_REDIS_TIMEOUT_MS; past it (or with Redis gone) RATE_LIMIT_REDIS_FAILURE decides,
-// and the next healthy answer puts Redis back in charge on its own.
+// Where rate limits count, on two sides kept apart. Callers' budgets (a configured, bounded
+// set: API keys, and the end users of JWT clients) count in this process's memory, or with
+// RATE_LIMIT_REDIS_URL in a Redis shared by every replica; no request waits on Redis longer
+// than RATE_LIMIT_REDIS_TIMEOUT_MS, past it (or with Redis gone) RATE_LIMIT_REDIS_FAILURE
+// decides, and the next healthy answer puts Redis back in charge on its own. Anonymous windows
+// (/verify's per client address, keyed by anyone who can send a packet) always count in this
+// process, in a table of their own: no amount of anonymous traffic can evict or reset a
+// caller's budget, here or (by filling it) in Redis. Each side is a bounded table; when the
+// anonymous one is full, new addresses are refused until a window ends (fail closed).
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
@@ -9,7 +14,18 @@ import type { RedisSettings } from '../config/config.js';
 import { redisTarget } from '../config/config.js';
 import { AppError } from '../errors.js';
 import type { ServiceMetrics } from '../http/metrics.js';
-import { MemoryCounters, RedisCounters, type ChargeRequest, type CountResult } from './counters.js';
+import { CountersFullError, MemoryCounters, RedisCounters, type ChargeRequest, type CountResult } from './counters.js';
+
+/**
+ * Live windows each side of this process holds at most. A window costs under 200 bytes
+ * (bench/rate-limit-memory.mjs), so the callers' side stays near 17 MB and the anonymous side
+ * near 2 MB, well inside the pod's 256 MiB.
+ */
+export const WINDOW_CAPACITY = { callers: 100_000, anonymous: 10_000 } as const;
+
+/** Whose windows a limit counts: callers' budgets, or anonymous clients' by address. */
+export type LimitSide = keyof typeof WINDOW_CAPACITY;
+export const LIMIT_SIDES = Object.keys(WINDOW_CAPACITY) as LimitSide[];
 
 export interface RateLimiterOptions {
   redis: RedisSettings | undefined;
@@ -17,6 +33,8 @@ export interface RateLimiterOptions {
   redisPassword?: string;
   metrics: ServiceMetrics;
   log: FastifyBaseLogger;
+  /** Tests only: smaller tables than WINDOW_CAPACITY. */
+  capacity?: Partial<Record<LimitSide, number>>;
 }
 
 export interface StoreCheck {
@@ -35,7 +53,9 @@ class RedisTimeoutError extends Error {
 }
 
 export class RateLimiter {
-  readonly #memory = new MemoryCounters();
+  readonly #memory: Record<LimitSide, MemoryCounters>;
+  /** Which side's table was last seen full, so a flood is one warning, not one per request. */
+  readonly #full = new Set<LimitSide>();
   readonly #redis: Redis | undefined;
   readonly #shared: RedisCounters | undefined;
   readonly #settings: RedisSettings | undefined;
@@ -51,6 +71,10 @@ export class RateLimiter {
     this.#settings = options.redis;
     this.#metrics = options.metrics;
     this.#log = options.log;
+    this.#memory = {
+      callers: new MemoryCounters(options.capacity?.callers ?? WINDOW_CAPACITY.callers),
+      anonymous: new MemoryCounters(options.capacity?.anonymous ?? WINDOW_CAPACITY.anonymous),
+    };
     if (options.redis === undefined) return;
     this.#target = redisTarget(options.redis.url);
     this.#redis = new Redis(connectionOptions(options.redis, options.redisPassword));
@@ -68,11 +92,11 @@ export class RateLimiter {
   }
 
   /**
-   * Adds `cost` to a key's window. Synchronous in memory (the hot path of a single replica
+   * Adds `cost` to a caller's window. Synchronous in memory (the hot path of a single replica
    * pays no promise); with Redis, bounded by the timeout, then the failure policy.
    */
   charge(request: ChargeRequest): CountResult | Promise<CountResult> {
-    if (this.#shared === undefined || this.#redis === undefined) return this.#memory.charge(request);
+    if (this.#shared === undefined || this.#redis === undefined) return this.#countInMemory('callers', request);
     if (this.#redis.status !== 'ready' || Date.now() < this.#skipRedisUntil) {
       return this.#withoutRedis(request);
     }
@@ -106,7 +130,7 @@ export class RateLimiter {
     if (!this.#degraded) this.#failed('unavailable', new Error(this.#lastError ?? `Redis is ${this.#redis?.status}`));
     switch (policy) {
       case 'local':
-        return this.#memory.charge(request);
+        return this.#countInMemory('callers', request);
       case 'open':
         return { current: 0, ttlMs: request.windowMs, charged: true };
       case 'closed':
@@ -115,6 +139,47 @@ export class RateLimiter {
           'the rate limit store is unavailable and this service refuses requests it cannot count; retry shortly',
         );
     }
+  }
+
+  /** Adds `cost` to an anonymous client's window: always in this process, never in Redis. */
+  chargeAnonymous(request: ChargeRequest): CountResult {
+    return this.#countInMemory('anonymous', request);
+  }
+
+  #countInMemory(side: LimitSide, request: ChargeRequest): CountResult {
+    try {
+      const result = this.#memory[side].charge(request);
+      this.#full.delete(side);
+      return result;
+    } catch (error) {
+      if (!(error instanceof CountersFullError)) throw error;
+      throw this.#tableFull(side, error);
+    }
+  }
+
+  #tableFull(side: LimitSide, full: CountersFullError): AppError {
+    const retryAfterSeconds = Math.max(1, Math.ceil(full.retryAfterMs / 1000));
+    this.#metrics.rateLimitTableFull.inc({ side });
+    if (!this.#full.has(side)) {
+      this.#full.add(side);
+      this.#log.warn(
+        { side, capacity: full.capacity, retryAfterSeconds },
+        side === 'anonymous'
+          ? 'rate limit table for client addresses is full: new addresses are refused until a window ends'
+          : 'rate limit table for callers is full: new callers are refused until a window ends (RATE_LIMIT_REDIS_URL holds any number)',
+      );
+    }
+    return side === 'anonymous'
+      ? new AppError(
+          'RATE_LIMITED',
+          `too many client addresses are being counted (${full.capacity}); retry in ${retryAfterSeconds} s`,
+          { retryAfterSeconds },
+        )
+      : new AppError(
+          'RATE_LIMIT_UNAVAILABLE',
+          `this replica counts at most ${full.capacity} callers' budgets at once and cannot count yours; retry in ${retryAfterSeconds} s`,
+          { retryAfterSeconds },
+        );
   }
 
   #failed(reason: 'timeout' | 'error' | 'unavailable', error: Error): void {
@@ -195,12 +260,14 @@ export class RateLimiter {
   }
 
   /**
-   * A store class for @fastify/rate-limit (its `store` option): every limit registered with it,
-   * the callers' and any route's own, counts here. Route stores prefix their keys with the
-   * route, as the plugin's own stores do.
+   * A store class for @fastify/rate-limit (its `store` option), counting on one side: the
+   * callers' limit and any route's own limit on callers on `callers`, a limit keyed by client
+   * address on `anonymous`. Route stores prefix their keys with the route, as the plugin's own
+   * stores do.
    */
-  pluginStore(): FastifyRateLimitStoreCtor {
-    const charge = (request: ChargeRequest) => this.charge(request);
+  pluginStore(side: LimitSide): FastifyRateLimitStoreCtor {
+    const charge = (request: ChargeRequest) =>
+      side === 'callers' ? this.charge(request) : this.chargeAnonymous(request);
     return class SharedStore implements FastifyRateLimitStore {
       readonly #prefix: string;
       constructor(_params?: unknown, prefix = '') {

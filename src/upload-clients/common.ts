@@ -1,5 +1,8 @@
 // What the upload clients' routes (Companion's shapes, Uppy 6's signer) share.
+import { z } from 'zod';
 import type { RouteAccess } from '../auth/route-access.js';
+import { AppError } from '../errors.js';
+import { MAX_OBJECT_BYTES } from '../multipart/part-rules.js';
 import { presignRequestSchema } from '../presign/schemas.js';
 
 /**
@@ -20,4 +23,32 @@ export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
  */
 export function browserHeaders(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
   return Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => name !== 'content-length'));
+}
+
+/**
+ * A byte count as upload clients send it: a JSON number, or the decimal string Uppy makes of
+ * every meta field (`metadata.size`, `metadata[size]=…`).
+ */
+export const declaredBytes = z
+  .union(
+    [
+      z.number(),
+      z
+        .string()
+        .regex(/^\d{1,20}$/)
+        .transform(Number),
+    ],
+    {
+      error: 'must be a whole number of bytes (a number, or its decimal digits)',
+    },
+  )
+  .pipe(z.number().int().min(0).max(MAX_OBJECT_BYTES));
+
+/** A multipart upload through an upload client's route that did not say its file's size. */
+export function sizeRequired(field: string, how: string): AppError {
+  return new AppError(
+    'CONTENT_LENGTH_REQUIRED',
+    `${field}: a multipart upload must declare its file's size, so that each part URL signs its exact length; send ${how} (see docs/upload-clients.md)`,
+    { field },
+  );
 }

@@ -3,11 +3,22 @@
 // adding its token (`@uppy/aws-s3` 5.x: `endpoint` and `headers`). Unlike Companion, every
 // route authenticates the caller, keys are picked under the caller's prefix, upload IDs are
 // bound to their caller and key, form policies carry a size range, and part URLs carry no
-// checksum parameter. Each route is a thin shape over the multipart service.
+// checksum parameter. A multipart upload declares its file's size in Companion's `metadata`
+// (`size`, as Uppy sends a file's meta fields), so that each part URL signs its exact length.
+// Each route is a thin shape over the multipart service.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { errorResponses } from '../http/error-schema.js';
-import { browserHeaders, DEFAULT_CONTENT_TYPE, mediaType, UPLOAD_CLIENT_ACCESS } from './common.js';
+import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
+import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
+import { smallestPartSize } from '../multipart/part-rules.js';
+import {
+  browserHeaders,
+  declaredBytes,
+  DEFAULT_CONTENT_TYPE,
+  mediaType,
+  sizeRequired,
+  UPLOAD_CLIENT_ACCESS,
+} from './common.js';
 import { objectUrl } from './object-url.js';
 import { uploadCheckedBeforeBody } from './upload-before-body.js';
 
@@ -16,15 +27,31 @@ const uploadIdParams = z.strictObject({
   uploadId: z.string().min(1).max(2048).describe('The uploadId /s3/multipart returned'),
 });
 const partNumber = z.coerce.number().int().min(1).max(10_000);
-/** Companion's metadata: passed through by Uppy, stored nowhere by this service. */
-const metadata = z.record(z.string(), z.unknown()).optional();
+/**
+ * Companion's metadata, as Uppy sends a file's meta fields (each value a string). `size` and
+ * `partSize` are read; the rest is stored nowhere by this service.
+ */
+const metadata = z
+  .object({
+    size: declaredBytes.optional().describe("The file's size in bytes: required, each part URL signs its share"),
+    partSize: declaredBytes
+      .optional()
+      .describe(
+        "Bytes per part but the last, when the app sets Uppy's getChunkSize; default max(5 MiB, ceil(size / 10,000)), Uppy's own split",
+      ),
+  })
+  .catchall(z.unknown())
+  .optional();
 
 const paramsQuery = z
   .object({
     filename: z.string().min(1).max(1024),
     type: mediaType.optional(),
+    'metadata[size]': declaredBytes
+      .optional()
+      .describe("The file's size in bytes: the form policy then binds exactly that many"),
   })
-  // `metadata[name]=value` pairs come as their own query names.
+  // Other `metadata[name]=value` pairs come as their own query names.
   .catchall(z.string().max(1024));
 
 const createBody = z.object({
@@ -48,9 +75,10 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'companionGetUploadParameters',
         summary: 'Companion: a browser form policy for one file',
         description:
-          "Companion's GET /s3/params. A POST policy for a key the service picks under your prefix, with the file's content type and a content-length-range bounded by your policy (Companion sets none).",
+          "Companion's GET /s3/params. A POST policy for a key the service picks under your prefix, with the file's content type and a content-length-range: exactly `metadata[size]` when given, else up to your policy's limit (Companion sets none).",
         querystring: paramsQuery,
         response: {
           200: z.object({
@@ -59,7 +87,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
             fields: z.record(z.string(), z.string()),
             expires: z.number().int().describe('Seconds until the policy expires'),
           }),
-          ...errorResponses(400, 401, 403, 429, 500, 503),
+          ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', MULTIPART_ERRORS.createPostPolicy),
         },
       },
     },
@@ -68,7 +96,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       const policy = await multipart.createPostPolicy(request.caller, {
         filename,
         contentType: type || DEFAULT_CONTENT_TYPE,
-        contentLength: undefined,
+        contentLength: request.query['metadata[size]'],
       });
       return {
         method: 'POST' as const,
@@ -85,21 +113,31 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'companionCreateMultipartUpload',
         summary: 'Companion: start a multipart upload',
         description:
-          "Companion's POST /s3/multipart. The key is picked under your prefix; the uploadId is bound to you and that key.",
+          "Companion's POST /s3/multipart. `metadata.size` (the file's size) is required: it is checked against your policy now, and each part URL signs its part's exact length. The key is picked under your prefix; the uploadId is bound to you, that key and that size.",
         body: createBody,
         response: {
           200: z.object({ key: z.string(), uploadId: z.string(), bucket: z.string() }),
-          ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503),
+          ...errorResponses(
+            CALLER_ERRORS,
+            JSON_BODY_ERRORS,
+            'CONTENT_LENGTH_REQUIRED',
+            MULTIPART_ERRORS.createMultipartUpload,
+          ),
         },
       },
     },
     async (request) => {
       const { filename, type } = request.body;
+      const size = request.body.metadata?.size;
+      if (size === undefined) throw sizeRequired('metadata.size', "the file's meta field `size`");
       const created = await multipart.createMultipartUpload(request.caller, {
         filename,
         contentType: type || DEFAULT_CONTENT_TYPE,
+        contentLength: size,
+        partSize: request.body.metadata?.partSize ?? smallestPartSize(size),
       });
       return { key: created.key, uploadId: created.uploadId, bucket: created.bucket };
     },
@@ -111,11 +149,15 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'companionListParts',
         summary: 'Companion: the parts already uploaded',
         description: "Companion's GET /s3/multipart/:uploadId, every page merged: what a resumed upload skips.",
         params: uploadIdParams,
         querystring: keyQuery,
-        response: { 200: partsResponse, ...errorResponses(400, 401, 403, 404, 429, 500, 503) },
+        response: {
+          200: partsResponse,
+          ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', MULTIPART_ERRORS.listParts),
+        },
       },
     },
     async (request) => {
@@ -133,6 +175,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'companionSignParts',
         summary: 'Companion: URLs for several parts',
         description: "Companion's batch route: `partNumbers` is a comma-separated list.",
         params: uploadIdParams,
@@ -144,7 +187,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
         }),
         response: {
           200: z.object({ presignedUrls: z.record(z.string(), z.string()) }),
-          ...errorResponses(400, 401, 403, 429, 500, 503),
+          ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', MULTIPART_ERRORS.signPartUrls),
         },
       },
     },
@@ -165,6 +208,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'companionSignPart',
         summary: 'Companion: the URL for one part',
         description: "Companion's GET /s3/multipart/:uploadId/:partNumber.",
         params: uploadIdParams.extend({ partNumber }),
@@ -175,7 +219,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
             expires: z.number().int(),
             headers: z.record(z.string(), z.string()).optional(),
           }),
-          ...errorResponses(400, 401, 403, 429, 500, 503),
+          ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', MULTIPART_ERRORS.signPartUrls),
         },
       },
     },
@@ -200,6 +244,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       })),
       schema: {
         ...common,
+        operationId: 'companionCompleteMultipartUpload',
         summary: 'Companion: complete a multipart upload',
         description:
           "Companion's POST /s3/multipart/:uploadId/complete. The stored parts are checked against your policy's size limit before S3 joins them.",
@@ -213,7 +258,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
         }),
         response: {
           200: z.object({ location: z.string(), key: z.string(), bucket: z.string() }),
-          ...errorResponses(400, 401, 403, 404, 413, 415, 429, 500, 503),
+          ...errorResponses(CALLER_ERRORS, JSON_BODY_ERRORS, MULTIPART_ERRORS.completeMultipartUpload),
         },
       },
     },
@@ -237,11 +282,15 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'companionAbortMultipartUpload',
         summary: 'Companion: abort a multipart upload',
         description: "Companion's DELETE /s3/multipart/:uploadId: S3 drops the parts already sent.",
         params: uploadIdParams,
         querystring: keyQuery,
-        response: { 200: z.object({}), ...errorResponses(400, 401, 403, 404, 429, 500, 503) },
+        response: {
+          200: z.object({}),
+          ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', MULTIPART_ERRORS.abortMultipartUpload),
+        },
       },
     },
     async (request) => {

@@ -1,16 +1,21 @@
 // The backend for Uppy's current major (`@uppy/aws-s3` 6.x) with its `signRequest` option:
-// `POST /s3/sign` answers each request Uppy wants to make. Uploads (a form policy for a
-// whole file, a PUT URL for a part) go straight to S3 on the pinned route; the control calls
-// of a multipart upload (create, list, complete, abort) come back to the service, which runs
-// them through the pinned client and answers in S3's XML, as Uppy expects. Uppy sends those
-// calls to the URL and with the headers returned here, so they carry the caller's own
-// Authorization header, which the service echoes back to the caller that sent it.
+// `POST /s3/sign` answers each request Uppy wants to make. Uploads (a form policy for a whole
+// file, a PUT URL for a part) go straight to S3 on the pinned route. Uppy's requests do not say
+// a file's size, so the app adds it (`size`) to the create request, and each part URL then
+// signs its exact length. The control calls of a multipart upload (create, list, complete,
+// abort) come back to the service, which runs them through the pinned client and answers in
+// S3's XML, as Uppy expects. Those control URLs are built from PUBLIC_BASE_URL, or are paths;
+// never from the request's Host or X-Forwarded-* headers, which whoever sends the request
+// chooses. The app's signRequest adds its own token to them (the service echoes no header).
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { AppError } from '../errors.js';
-import { errorResponses } from '../http/error-schema.js';
-import { browserHeaders, DEFAULT_CONTENT_TYPE, mediaType, UPLOAD_CLIENT_ACCESS } from './common.js';
+import type { ErrorCode } from '../errors.js';
+import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
+import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
+import { MAX_OBJECT_BYTES, smallestPartSize } from '../multipart/part-rules.js';
+import { browserHeaders, DEFAULT_CONTENT_TYPE, mediaType, sizeRequired, UPLOAD_CLIENT_ACCESS } from './common.js';
 import { objectUrl } from './object-url.js';
 import { completionPartsFromXml, MAX_COMPLETION_XML_BYTES, xmlDocument } from './s3-xml.js';
 import { uploadCheckedBeforeBody } from './upload-before-body.js';
@@ -24,6 +29,22 @@ const signRequestSchema = z
     partNumber: z.number().int().min(1).max(10_000).optional(),
     contentType: mediaType.optional(),
     expiresIn: z.number().int().min(1).optional(),
+    size: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_OBJECT_BYTES)
+      .optional()
+      .describe(
+        "Not Uppy's: the file's size, added by the app. Required to create a multipart upload (each part URL then signs its exact length); on a whole-file PUT the form policy binds exactly this many bytes",
+      ),
+    partSize: z
+      .number()
+      .int()
+      .optional()
+      .describe(
+        "Not Uppy's: bytes per part but the last, when the app sets Uppy's getChunkSize; default max(5 MiB, ceil(size / 10,000)), Uppy's own split",
+      ),
   })
   .meta({ id: 'UppySignRequest' });
 
@@ -49,36 +70,59 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'uppySignRequest',
         summary: "Uppy 6: sign one of Uppy's S3 requests",
         description:
-          "For `@uppy/aws-s3` 6.x's `signRequest`: send Uppy's request object, return this response to Uppy. A whole file gets a form policy (exact key picked under your prefix, content type, size range); a part gets its PUT URL; multipart control calls get a URL back to this service, with your Authorization header to send.",
+          "For `@uppy/aws-s3` 6.x's `signRequest`: send Uppy's request object with the file's `size` added, return this response to Uppy. A whole file gets a form policy (exact key picked under your prefix, content type, size); a part gets its PUT URL, signed for the part's exact length; multipart control calls get a URL back to this service (PUBLIC_BASE_URL, or a path relative to the service), to which the app adds its own Authorization header.",
         body: signRequestSchema,
-        response: { 200: signResponseSchema, ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503) },
+        response: {
+          200: signResponseSchema,
+          ...errorResponses(
+            CALLER_ERRORS,
+            JSON_BODY_ERRORS,
+            'OPERATION_NOT_ALLOWED',
+            'CONTENT_LENGTH_REQUIRED',
+            MULTIPART_ERRORS.createPostPolicy,
+            MULTIPART_ERRORS.signPartUrls,
+          ),
+        },
       },
     },
     async (request) => {
       const { caller, body } = request;
-      const service = serviceOrigin(request);
       const control = (path: string, query: Record<string, string>) => ({
-        url: `${service}/s3/uppy/${path}?${new URLSearchParams(query)}`,
-        headers: { authorization: request.headers.authorization as string },
+        url: `${app.config.server.publicBaseUrl ?? ''}/s3/uppy/${path}?${new URLSearchParams(query)}`,
       });
+      if (body.uploadId !== undefined && (body.size !== undefined || body.partSize !== undefined)) {
+        throw new AppError('VALIDATION_FAILED', 'size and partSize belong to the create request or a whole-file PUT', {
+          field: body.size !== undefined ? 'size' : 'partSize',
+        });
+      }
       if (body.uploadId === undefined) {
         if (body.partNumber !== undefined) {
           throw new AppError('VALIDATION_FAILED', 'partNumber needs an uploadId', { field: 'uploadId' });
         }
         if (body.method === 'PUT') {
+          if (body.partSize !== undefined) {
+            throw new AppError('VALIDATION_FAILED', 'partSize belongs to the create request', { field: 'partSize' });
+          }
           const policy = await multipart.createPostPolicy(caller, {
             filename: lastSegment(body.key),
             contentType: body.contentType ?? DEFAULT_CONTENT_TYPE,
-            contentLength: undefined,
+            contentLength: body.size,
           });
           return { url: policy.url, key: policy.key, fields: policy.fields };
         }
         if (body.method === 'POST') {
-          // The key is decided now, so Uppy uses it from here on; the grant carries it to the
-          // create call, which also learns the file's type from Uppy's Content-Type header.
-          const grant = multipart.grantCreate(caller, lastSegment(body.key));
+          if (body.size === undefined) throw sizeRequired('size', "`size` with the create request's body");
+          // The key and the size are decided now, so Uppy uses the key from here on; the grant
+          // carries both to the create call, which also learns the file's type from Uppy's
+          // Content-Type header.
+          const grant = multipart.grantCreate(caller, {
+            filename: lastSegment(body.key),
+            contentLength: body.size,
+            partSize: body.partSize ?? smallestPartSize(body.size),
+          });
           return { ...control('uploads', { grant: grant.token }), key: grant.key };
         }
         throw new AppError('OPERATION_NOT_ALLOWED', `Uppy's ${body.method} of a whole object is not offered`, {
@@ -113,21 +157,26 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
     xml.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_COMPLETION_XML_BYTES }, (_request, body, done) =>
       done(null, body),
     );
-    const xmlRoute = (summary: string, querystring: z.ZodType) => ({
+    // Any body is taken as text, up to MAX_COMPLETION_XML_BYTES: no 415, and 413 beyond.
+    const xmlRoute = (summary: string, querystring: z.ZodType, errors: readonly ErrorCode[]) => ({
       config,
       schema: {
         ...common,
         hide: true,
         summary,
         querystring,
-        response: { 204: z.null(), ...errorResponses(400, 401, 403, 404, 413, 429, 500, 503) },
+        response: { 204: z.null(), ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', 'BODY_TOO_LARGE', errors) },
       },
     });
     const sendXml = (reply: FastifyReply, body: string) => reply.header('content-type', 'application/xml').send(body);
 
     xml.post(
       '/s3/uppy/uploads',
-      xmlRoute('Uppy 6: create a multipart upload', z.strictObject({ grant: z.string().min(1).max(4096) })),
+      xmlRoute(
+        'Uppy 6: create a multipart upload',
+        z.strictObject({ grant: z.string().min(1).max(4096) }),
+        MULTIPART_ERRORS.createGrantedMultipartUpload,
+      ),
       async (request, reply) => {
         const { grant } = request.query as { grant: string };
         // Uppy sends the file's type as the create call's Content-Type: held to the same rule.
@@ -150,23 +199,27 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     );
 
-    xml.get('/s3/uppy/parts', xmlRoute('Uppy 6: the parts already uploaded', uploadQuery), async (request, reply) => {
-      const upload = request.query as z.output<typeof uploadQuery>;
-      const { parts } = await multipart.listParts(request.caller, upload);
-      return sendXml(
-        reply,
-        xmlDocument('ListPartsResult', {
-          Key: upload.key,
-          UploadId: upload.uploadId,
-          Part: parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag, Size: part.size })),
-        }),
-      );
-    });
+    xml.get(
+      '/s3/uppy/parts',
+      xmlRoute('Uppy 6: the parts already uploaded', uploadQuery, MULTIPART_ERRORS.listParts),
+      async (request, reply) => {
+        const upload = request.query as z.output<typeof uploadQuery>;
+        const { parts } = await multipart.listParts(request.caller, upload);
+        return sendXml(
+          reply,
+          xmlDocument('ListPartsResult', {
+            Key: upload.key,
+            UploadId: upload.uploadId,
+            Part: parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag, Size: part.size })),
+          }),
+        );
+      },
+    );
 
     xml.post(
       '/s3/uppy/complete',
       {
-        ...xmlRoute('Uppy 6: complete a multipart upload', uploadQuery),
+        ...xmlRoute('Uppy 6: complete a multipart upload', uploadQuery, MULTIPART_ERRORS.completeMultipartUpload),
         preParsing: uploadCheckedBeforeBody((request) => request.query as Record<string, unknown>),
       },
       async (request, reply) => {
@@ -185,17 +238,16 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     );
 
-    xml.delete('/s3/uppy/upload', xmlRoute('Uppy 6: abort a multipart upload', uploadQuery), async (request, reply) => {
-      await multipart.abortMultipartUpload(request.caller, request.query as z.output<typeof uploadQuery>);
-      return reply.code(204).send();
-    });
+    xml.delete(
+      '/s3/uppy/upload',
+      xmlRoute('Uppy 6: abort a multipart upload', uploadQuery, MULTIPART_ERRORS.abortMultipartUpload),
+      async (request, reply) => {
+        await multipart.abortMultipartUpload(request.caller, request.query as z.output<typeof uploadQuery>);
+        return reply.code(204).send();
+      },
+    );
   });
 };
-
-/** The origin the caller reached the service at (X-Forwarded-Proto/Host only from trusted proxies). */
-function serviceOrigin(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
-}
 
 /** Uppy proposes `<random>-<file name>` as the key; the service keeps only the name. */
 function lastSegment(key: string): string {

@@ -23,9 +23,8 @@ import type { Config } from '../../src/config/config.js';
 import { serviceOrigins } from '../../src/local/bucket-cors.js';
 import { DEVELOPMENT_TOKEN_ISSUER, DevelopmentTokenIssuer } from '../../src/local/development-tokens.js';
 import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
-import { LOCAL_CREDENTIALS } from '../../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
-import { configFrom, embeddedS3Client, LogCapture } from '../helpers.js';
+import { assertErrorsDeclared, configFrom, embeddedS3Client, LogCapture } from '../helpers.js';
 import { openPage, browserTestOptions } from './browser.js';
 
 const FILENAME = 'résumé 2026.pdf';
@@ -53,11 +52,12 @@ async function startDemoApp(t: TestContext, options: { withClientsFile?: boolean
   if (!fromFile.ok) throw new Error(fromFile.problems.join('; '));
   const app = await buildApp(config, {
     callers: options.withClientsFile ? fromFile.registry : developmentRegistry(config, hashApiKey(apiKey)),
-    credentials: staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3'),
+    credentials: staticCredentialSource(s3.credentials, 'embedded-s3'),
     logger: loggerOptions(config, logs),
     developmentTokens: await DevelopmentTokenIssuer.create(),
   });
   t.after(() => app.close());
+  t.after(() => assertErrorsDeclared(logs));
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   // A browser page on the service's origin PUTs to the S3 server's origin: the bucket needs
   // CORS for that origin, as server.ts sets it in local mode.

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
-import { baseEnvironment, runTs } from './run.js';
+import { baseEnvironment, cli, runTs } from './run.js';
 import { startService } from './service-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -120,6 +120,36 @@ test('npm start: local mode serves URLs that work against the embedded store, th
     const anonymous = await fetch(bucketUrl);
     assert.equal(anonymous.status, 403);
     assert.match(await anonymous.text(), /<Code>AccessDenied<\/Code>/);
+
+    // The store's key pair is drawn at this start and printed, for the CLI: it signs with it,
+    // asks for it when it is missing, and the well-known S3RVER pair signs nothing.
+    const pair = /AWS_ACCESS_KEY_ID=(LOCAL[0-9A-F]{16}) AWS_SECRET_ACCESS_KEY=([\w-]{40})\n/.exec(stdout);
+    assert.ok(pair, stdout);
+    const urlCommand = ['url', '--mode', 'local', '--bucket', store[2] as string, '--key', 'hello.txt'];
+    const storePort = new URL(store[1] as string).port;
+    const minted = await cli(urlCommand, {
+      LOCAL_S3_PORT: storePort,
+      AWS_ACCESS_KEY_ID: pair[1] as string,
+      AWS_SECRET_ACCESS_KEY: pair[2] as string,
+    });
+    assert.equal(minted.code, 0, minted.stderr);
+    assert.equal(await (await fetch(minted.stdout.trim())).text(), 'hello from s3-presign');
+    const withoutPair = await cli(urlCommand, {
+      LOCAL_S3_PORT: storePort,
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+    });
+    assert.equal(withoutPair.code, 2);
+    assert.match(withoutPair.stderr, /set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to the pair `npm start` printed/);
+    const wellKnown = await cli(urlCommand, {
+      LOCAL_S3_PORT: storePort,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    });
+    assert.equal(wellKnown.code, 0, wellKnown.stderr);
+    const refusedRead = await fetch(wellKnown.stdout.trim());
+    assert.equal(refusedRead.status, 403);
+    assert.match(await refusedRead.text(), /<Code>InvalidAccessKeyId<\/Code>/);
   } finally {
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];
@@ -167,7 +197,11 @@ test('local mode with a clients file: the banner says what is served, and the de
     body: JSON.stringify({ filename: 'hello.txt', contentType: 'text/plain', contentLength: 21 }),
   });
   assert.equal(upload.status, 200);
-  assert.match(((await upload.json()) as { key: string }).key, /^users\/alice\//);
+  const granted = (await upload.json()) as { key: string; url: string; headers: Record<string, string> };
+  assert.match(granted.key, /^users\/alice\//);
+  // Signed with the key pair the embedded store drew at this start: the store takes it.
+  const stored = await fetch(granted.url, { method: 'PUT', headers: granted.headers, body: 'hello from s3-presign' });
+  assert.equal(stored.status, 200, await stored.text());
   // The clients file's service still signs, with its own key.
   const presign = await fetch(`${url}/presign`, {
     method: 'POST',

@@ -109,18 +109,16 @@ test(
     const { state } = JSON.parse(saved) as { state: { key: string; uploadId: string; partCount: number } };
     assert.equal(state.partCount, 38);
 
-    // What S3 holds is what the CLI said it stored (parts cut off in flight are not there).
+    // S3 holds every part the CLI said it stored; a part whose answer the interruption cut off
+    // may be there too, and the resume finds it.
     const listed = await call('/multipart/list', { key: state.key, uploadId: state.uploadId });
     assert.equal(listed.status, 200, listed.body);
     const storedFirst = (JSON.parse(listed.body) as { parts: Array<{ partNumber: number }> }).parts.map(
       (part) => part.partNumber,
     );
-    assert.equal(storedFirst.length, Number(interrupted[1]));
-    assert.ok(storedFirst.length >= 3 && storedFirst.length < 38);
-    assert.deepEqual(
-      [...storedFirst].sort((a, b) => a - b),
-      [...first.partsStored].sort((a, b) => a - b),
-    );
+    assert.equal(first.partsStored.length, Number(interrupted[1]));
+    for (const part of first.partsStored) assert.ok(storedFirst.includes(part), `part ${part} is stored`);
+    assert.ok(storedFirst.length >= 3 && storedFirst.length < 38, String(storedFirst));
 
     const second = await upload(args, env);
     assert.equal(second.code, 0, second.stderr);

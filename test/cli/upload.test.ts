@@ -16,8 +16,6 @@ import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { embeddedS3Client } from '../helpers.js';
 import { baseEnvironment, cli } from './run.js';
 
-const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
-
 const BUCKET = 'cli-uploads';
 const MiB = 1024 * 1024;
 
@@ -28,7 +26,14 @@ async function setUp(t: TestContext, bytes: Buffer) {
   t.after(() => rm(directory, { recursive: true, force: true }));
   const file = join(directory, 'payload.bin');
   await writeFile(file, bytes);
-  const env = { S3_ENDPOINT_MODE: 'local', LOCAL_S3_PORT: s3.endpoint.port, S3_BUCKETS: BUCKET };
+  // As `npm start` prints them: the store's key pair, new at each start.
+  const env = {
+    S3_ENDPOINT_MODE: 'local',
+    LOCAL_S3_PORT: s3.endpoint.port,
+    S3_BUCKETS: BUCKET,
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+  };
   return { s3, file, env, client: embeddedS3Client(s3) };
 }
 
@@ -100,6 +105,8 @@ test("upload --mode local without --bucket uses local mode's default bucket", { 
   await writeFile(join(directory, 'a.bin'), bytes);
   const result = await cli(['upload', join(directory, 'a.bin'), '--key', 'a.bin', '--mode', 'local'], {
     LOCAL_S3_PORT: s3.endpoint.port,
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
   });
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^uploaded 2048 bytes to local-uploads\/a\.bin in 1 part/);
@@ -117,7 +124,13 @@ test(
     t.after(() => s3.close());
     const file = join(directory, 'payload.bin');
     await writeFile(file, randomBytes(60 * MiB));
-    const env = { S3_ENDPOINT_MODE: 'local', LOCAL_S3_PORT: s3.endpoint.port, S3_BUCKETS: BUCKET };
+    const env = {
+      S3_ENDPOINT_MODE: 'local',
+      LOCAL_S3_PORT: s3.endpoint.port,
+      S3_BUCKETS: BUCKET,
+      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    };
     const child = spawn(
       process.execPath,
       [
@@ -132,7 +145,7 @@ test(
         String(5 * MiB),
         '--progress',
       ],
-      { cwd: fileURLToPath(new URL('../..', import.meta.url)), env: baseEnvironment({ ...env, ...CREDENTIALS }) },
+      { cwd: fileURLToPath(new URL('../..', import.meta.url)), env: baseEnvironment(env) },
     );
     let stderr = '';
     child.stderr.on('data', (chunk) => {

@@ -7,7 +7,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
-import type { Caller } from '../../src/auth/policy.js';
 import { startStoreApp, type TestStore } from '../stores.js';
 
 const MiB = 1024 ** 2;
@@ -55,24 +54,7 @@ async function multipartApp(t: TestContext, store: TestStore) {
       return false;
     }
   };
-  /** The same policy the clients file gives, for calling the service module directly. */
-  const caller = async (who: 'big' | 'small'): Promise<Caller> => {
-    return {
-      id: who,
-      kind: 'api-key',
-      subject: undefined,
-      policy: {
-        operations: ['get', 'put'],
-        buckets: local.config.buckets,
-        keyPrefixes: [`${who}/`],
-        maxExpiresSeconds: 3600,
-        maxContentLength: who === 'small' ? 12 * MiB : undefined,
-        contentTypes: undefined,
-        presignRoutes: false,
-      },
-    };
-  };
-  return { ...local, s3client: s3, call, stored, caller };
+  return { ...local, s3client: s3, call, stored };
 }
 
 const md5 = (body: Buffer) => createHash('md5').update(body).digest('hex');
@@ -306,8 +288,8 @@ export function multipartFlows(store: TestStore): void {
     assert.equal(done.body.size, 11 * MiB);
   });
 
-  test("the policy's size holds for the whole object, declared or not; too-small parts are refused", async (t) => {
-    const { app, call, stored, caller } = await multipartApp(t, store);
+  test("the policy's size bounds what S3 holds: the declared size, each part's length, the part numbers", async (t) => {
+    const { call, stored } = await multipartApp(t, store);
     const over = await call('small', '/multipart', {
       filename: 'big.bin',
       contentType: 'application/octet-stream',
@@ -316,54 +298,31 @@ export function multipartFlows(store: TestStore): void {
     assert.equal(over.status, 403);
     assert.equal(over.body.code, 'CONTENT_LENGTH_NOT_ALLOWED');
 
-    // The Companion-style flow declares no length: part URLs cannot bind sizes, completion must.
-    const small = await caller('small');
-    const upload = await app.multipart.createMultipartUpload(small, {
-      filename: 'unknown.bin',
+    const created = await call('small', '/multipart', {
+      filename: 'at-limit.bin',
       contentType: 'application/octet-stream',
+      contentLength: 12 * MiB,
       partSize: 5 * MiB,
     });
-    assert.equal(upload.partCount, undefined);
-    const signed = await app.multipart.signPartUrls(small, {
-      key: upload.key,
-      uploadId: upload.uploadId,
-      partNumbers: [1, 2, 3],
-    });
-    const etags = [];
-    for (const part of signed.parts) {
-      assert.deepEqual(part.headers, {}, 'no size to sign');
-      etags.push((await putPart(part, randomBytes(5 * MiB))).etag as string);
-    }
-    await assert.rejects(
-      app.multipart.completeMultipartUpload(small, {
-        key: upload.key,
-        uploadId: upload.uploadId,
-        parts: etags.map((etag, i) => ({ partNumber: i + 1, etag })),
-      }),
-      { code: 'CONTENT_LENGTH_NOT_ALLOWED', statusCode: 403 },
-    );
-    assert.equal(await stored(upload.key), false, 'over the limit: not completed');
-
-    // A part under 5 MiB that is not the last.
-    const tiny = await app.multipart.createMultipartUpload(small, {
-      filename: 't.bin',
-      contentType: 'application/octet-stream',
-    });
-    const tinyParts = await app.multipart.signPartUrls(small, {
-      key: tiny.key,
-      uploadId: tiny.uploadId,
-      partNumbers: [1, 2],
-    });
-    const tinyEtags = [];
-    for (const part of tinyParts.parts) tinyEtags.push((await putPart(part, randomBytes(1 * MiB))).etag as string);
-    await assert.rejects(
-      app.multipart.completeMultipartUpload(small, {
-        key: tiny.key,
-        uploadId: tiny.uploadId,
-        parts: tinyEtags.map((etag, i) => ({ partNumber: i + 1, etag })),
-      }),
-      { code: 'ENTITY_TOO_SMALL', statusCode: 400 },
-    );
-    assert.equal(await stored(tiny.key), false);
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const upload = created.body;
+    const past = await call('small', '/multipart/parts', { ...ref(upload), partNumbers: [4] });
+    assert.deepEqual([past.status, past.body.code], [400, 'INVALID_PART_NUMBER'], 'no part past the layout');
+    const signed = await call('small', '/multipart/parts', { ...ref(upload), partNumbers: [1, 3] });
+    const [first, last] = signed.body.parts;
+    // Each URL signs its part's length: S3 refuses a part of any other size, larger or smaller.
+    const larger = await putPart({ url: first.url, headers: {} }, randomBytes(6 * MiB));
+    assert.equal(larger.status, 403, larger.text);
+    assert.match(larger.text, /SignatureDoesNotMatch/);
+    const smaller = await putPart({ url: last.url, headers: {} }, randomBytes(MiB));
+    assert.equal(smaller.status, 403, smaller.text);
+    const listed = await call('small', '/multipart/list', ref(upload));
+    assert.deepEqual(listed.body.parts, [], 'S3 holds nothing');
+    assert.equal((await putPart(last, randomBytes(2 * MiB))).status, 200, 'the exact length is taken');
+    assert.equal(await stored(upload.key), false);
   });
+}
+
+function ref(upload: { key: string; uploadId: string }) {
+  return { key: upload.key, uploadId: upload.uploadId };
 }

@@ -88,7 +88,11 @@ describe('probeStore', () => {
 
   it('a baseline the store refuses (other keys) makes every finding unknown, and says why', async () => {
     const report = await probe({
-      credentials: staticCredentialSource({ accessKeyId: 'S3RVER', secretAccessKey: 'not-the-secret' }),
+      // The store's own key ID with another secret: a signature it checks and refuses.
+      credentials: staticCredentialSource({
+        accessKeyId: s3.credentials.accessKeyId,
+        secretAccessKey: 'not-the-secret',
+      }),
     });
     for (const finding of report.findings) {
       assert.equal(finding.holds, undefined, finding.guarantee);

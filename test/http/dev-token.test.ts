@@ -16,9 +16,12 @@ import { staticCredentialSource } from '../../src/presign/credentials.js';
 import { configFrom, EXAMPLE_CREDENTIALS, startAwsModeApp, startLocalApp } from '../helpers.js';
 import { startIssuer } from './jwks.js';
 
-async function localAppWithTokens(t: TestContext, options: { clients?: unknown; issuerClock?: () => Date } = {}) {
+async function localAppWithTokens(
+  t: TestContext,
+  options: { clients?: unknown; issuerClock?: () => Date; env?: Record<string, string> } = {},
+) {
   const developmentTokens = await DevelopmentTokenIssuer.create(options.issuerClock);
-  const local = await startLocalApp(t, {}, { developmentTokens }, options);
+  const local = await startLocalApp(t, options.env, { developmentTokens }, options);
   const token = async (sub: string) => {
     const response = await local.app.inject({
       method: 'POST',
@@ -172,12 +175,13 @@ test('sub follows the rule every JWT subject follows', async (t) => {
 });
 
 test('POST /dev/token answers only this machine, as if it did not exist for anyone else', async (t) => {
-  const { app } = await localAppWithTokens(t);
+  // The peers below are believed when they name a client: request.ip would then be loopback.
+  const { app } = await localAppWithTokens(t, { env: { TRUST_PROXY: '10.0.0.0/8' } });
   const unknownRoute = await app.inject({ method: 'POST', url: '/dev/tokens', remoteAddress: '10.1.2.3' });
   assert.equal(unknownRoute.statusCode, 404);
   for (const [index, request] of [
     { remoteAddress: '10.1.2.3', headers: { host: '127.0.0.1:8080' } },
-    // The socket's peer counts, not X-Forwarded-For (TRUST_PROXY believes loopback's).
+    // The socket's peer counts, not X-Forwarded-For (though TRUST_PROXY believes this peer's).
     { remoteAddress: '10.1.2.3', headers: { host: '127.0.0.1:8080', 'x-forwarded-for': '127.0.0.1' } },
     { remoteAddress: '192.168.1.20', headers: { host: 'localhost:8080' } },
     { remoteAddress: '::ffff:10.1.2.3', headers: { host: 'localhost:8080' } },

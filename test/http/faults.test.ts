@@ -11,9 +11,9 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { buildApp } from '../../src/app.js';
 import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
 import { developmentRegistry } from '../../src/auth/callers.js';
-import { LOCAL_CREDENTIALS, sdkChainCredentialSource } from '../../src/presign/create-presigner.js';
+import { sdkChainCredentialSource } from '../../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
-import { configFrom, startLocalApp } from '../helpers.js';
+import { configFrom, startLocalApp, UNCHECKED_CREDENTIALS } from '../helpers.js';
 
 /** Accepts connections and never writes a byte: a dependency that hangs. */
 async function blackHole(t: TestContext): Promise<number> {
@@ -93,7 +93,7 @@ test('an S3 endpoint that accepts TCP and never answers: /healthz 503 within its
   const apiKey = generateApiKey();
   const app = await buildApp(config, {
     callers: developmentRegistry(config, hashApiKey(apiKey)),
-    credentials: staticCredentialSource(LOCAL_CREDENTIALS),
+    credentials: staticCredentialSource(UNCHECKED_CREDENTIALS),
     logger: false,
   });
   t.after(() => app.close());

@@ -3,10 +3,9 @@ import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { buildApp } from '../../src/app.js';
 import { developmentRegistry } from '../../src/auth/callers.js';
-import { LOCAL_CREDENTIALS } from '../../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
 import { healthFlows } from '../flows/health.js';
-import { configFrom, startLocalApp } from '../helpers.js';
+import { configFrom, startLocalApp, UNCHECKED_CREDENTIALS } from '../helpers.js';
 import { embeddedStore } from '../stores.js';
 
 healthFlows(embeddedStore);
@@ -20,7 +19,7 @@ test('GET /healthz is 503 naming the failed checks when the endpoint port is clo
   };
   const callers = developmentRegistry(config, '0'.repeat(64));
   const app = await buildApp(config, {
-    credentials: staticCredentialSource(LOCAL_CREDENTIALS),
+    credentials: staticCredentialSource(UNCHECKED_CREDENTIALS),
     logger: false,
     callers,
   });

@@ -62,10 +62,14 @@ test('the logged client address believes X-Forwarded-For only from trusted proxi
     const line = logs.lines.map((text) => JSON.parse(text)).find((entry) => entry.msg === 'request completed');
     return line?.req?.remoteAddress as string | undefined;
   };
-  // By default private and loopback peers are proxies (a load balancer in the VPC)...
-  assert.equal(await loggedAddress({}, '10.0.3.14'), '198.51.100.7');
-  // ...and a client on the internet cannot name itself.
-  assert.equal(await loggedAddress({}, '203.0.113.9'), '203.0.113.9');
+  // By default no peer is a proxy, not even loopback or a private address: nothing names itself.
+  for (const peer of ['10.0.3.14', '127.0.0.1', 'fd00::1', '203.0.113.9']) {
+    assert.equal(await loggedAddress({}, peer), peer);
+  }
+  // Only the peers the operator names (a load balancer's range) are believed.
+  const named = { TRUST_PROXY: '10.0.0.0/8' };
+  assert.equal(await loggedAddress(named, '10.0.3.14'), '198.51.100.7');
+  assert.equal(await loggedAddress(named, '192.168.1.1'), '192.168.1.1');
   assert.equal(await loggedAddress({ TRUST_PROXY: 'false' }, '10.0.3.14'), '10.0.3.14');
   assert.equal(await loggedAddress({ TRUST_PROXY: '203.0.113.0/24' }, '203.0.113.9'), '198.51.100.7');
 });

@@ -11,9 +11,9 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { developmentRegistry } from '../../src/auth/callers.js';
 import { URL_CHECK_CODES } from '../../src/errors.js';
-import { LOCAL_CREDENTIALS } from '../../src/presign/create-presigner.js';
 import { credentialSource } from '../../src/presign/credentials.js';
-import { configFrom, startLocalApp } from '../helpers.js';
+import { LIMIT_SIDES } from '../../src/rate-limit/limiter.js';
+import { configFrom, startLocalApp, UNCHECKED_CREDENTIALS } from '../helpers.js';
 import { parseMetrics, samplesOf, type Sample } from '../metrics-text.js';
 import { prometheusMissing, promtool } from '../prometheus-tools.js';
 
@@ -39,7 +39,7 @@ async function scrapeUntil(app: FastifyInstance, ready: (samples: Sample[]) => b
 const ownSeries = (samples: Sample[]) =>
   samples.filter((s) => s.name.startsWith('s3presign_')).map((s) => `${s.name}${JSON.stringify(s.labels)}`);
 
-test('a fresh app exports its build, every URL check code at 0, and no health series before the first report', async (t) => {
+test('a fresh app exports its build, every URL check code and rate-limit table side at 0, and no health series before the first report', async (t) => {
   const { app } = await startLocalApp(t);
   const { samples } = await scrape(app);
   const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -55,6 +55,13 @@ test('a fresh app exports its build, every URL check code at 0, and no health se
   assert.deepEqual(
     samplesOf(samples, 's3presign_overload_refused_total').map((s) => s.value),
     [0],
+  );
+  assert.deepEqual(
+    samplesOf(samples, 's3presign_rate_limit_table_full_total').map((s) => [s.labels.side, s.value]),
+    [
+      ['callers', 0],
+      ['anonymous', 0],
+    ],
   );
   // That first scrape started the checks; it did not wait for them.
   assert.deepEqual(samplesOf(samples, 's3presign_health_check_up'), []);
@@ -100,7 +107,7 @@ test('a failing check exports 0, and the credentials’ seconds to expiry count 
   const expiration = new Date(Date.now() + 3_600_000);
   const app = await buildApp(config, {
     callers: developmentRegistry(config, '0'.repeat(64)),
-    credentials: credentialSource(async () => ({ ...LOCAL_CREDENTIALS, expiration }), 'test-provider'),
+    credentials: credentialSource(async () => ({ ...UNCHECKED_CREDENTIALS, expiration }), 'test-provider'),
     logger: false,
   });
   t.after(() => app.close());
@@ -171,6 +178,7 @@ test('labels stay bounded: distinct paths, query strings and refusals add no ser
     outcome: (value) => ['ok', 'error', 'timeout'].includes(value),
     reason: (value) => ['error', 'timeout'].includes(value),
     policy: (value) => ['local', 'open', 'closed'].includes(value),
+    side: (value) => (LIMIT_SIDES as readonly string[]).includes(value),
     le: (value) => value === '+Inf' || Number.isFinite(Number(value)),
     version: (value) => /^\d+\.\d+\.\d+/.test(value),
     node: (value) => /^\d+$/.test(value),

@@ -8,15 +8,20 @@ import { s3Parts, uppyCompletionXml } from '../uppy-completion.js';
 
 const FORGED_ID = 'u1.AAAA.BBBB';
 
-/** An upload created the way Uppy 6 creates one: /s3/sign, then the create URL it returns. */
+/**
+ * An upload created the way Uppy 6 creates one: /s3/sign, then the create URL it returns. Its
+ * declared size splits into Uppy's most parts, 10,000 of 5 MiB, so any part number a
+ * completion lists is inside its layout.
+ */
 async function uppyUpload({ app, auth }: LocalApp): Promise<{ key: string; uploadId: string }> {
   const signed = await app.inject({
     method: 'POST',
     url: '/s3/sign',
     headers: auth,
-    payload: { method: 'POST', key: 'x-big.bin' },
+    payload: { method: 'POST', key: 'x-big.bin', size: 10_000 * 5 * 1024 ** 2 },
   });
-  const createUrl = new URL(signed.json().url);
+  assert.equal(signed.statusCode, 200, signed.body);
+  const createUrl = new URL(signed.json().url, 'http://service.test');
   const created = await app.inject({
     method: 'POST',
     url: `${createUrl.pathname}${createUrl.search}`,

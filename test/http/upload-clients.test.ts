@@ -12,7 +12,12 @@ uploadClientFlows(embeddedStore);
 test('Companion routes refuse what Companion would not check', async (t) => {
   const { app, auth } = await startLocalApp(t);
   const { key, uploadId } = (
-    await app.inject({ method: 'POST', url: '/s3/multipart', headers: auth, payload: { filename: 'a.bin' } })
+    await app.inject({
+      method: 'POST',
+      url: '/s3/multipart',
+      headers: auth,
+      payload: { filename: 'a.bin', metadata: { size: 1 } },
+    })
   ).json();
   const path = `/s3/multipart/${encodeURIComponent(uploadId)}`;
   const cases: Array<[string, string, number, string]> = [
@@ -35,4 +40,43 @@ test('Companion routes refuse what Companion would not check', async (t) => {
     headers: auth,
   });
   assert.deepEqual([badType.statusCode, badType.json().code], [400, 'VALIDATION_FAILED']);
+});
+
+test('/s3/sign: control URLs come from PUBLIC_BASE_URL or are paths, never from Host or X-Forwarded-*, and echo no header', async (t) => {
+  const requests = [
+    { host: 'evil.example' },
+    { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'javascript' },
+    { 'x-forwarded-host': 'evil.example:1', 'x-forwarded-proto': 'https' },
+  ];
+  const controlUrls = async (env: Record<string, string>) => {
+    const { app, auth } = await startLocalApp(t, env);
+    const urls: string[] = [];
+    for (const headers of requests) {
+      const signs = [
+        { method: 'POST', key: 'a.bin', size: 10 },
+        { method: 'GET', key: 'k', uploadId: 'u1.x.y' },
+        { method: 'POST', key: 'k', uploadId: 'u1.x.y' },
+        { method: 'DELETE', key: 'k', uploadId: 'u1.x.y' },
+      ];
+      for (const payload of signs) {
+        // A trusted peer (loopback, as app.inject connects from) sends the forwarded headers.
+        const signed = await app.inject({ method: 'POST', url: '/s3/sign', headers: { ...auth, ...headers }, payload });
+        assert.equal(signed.statusCode, 200, signed.body);
+        assert.deepEqual(
+          Object.keys(signed.json()).filter((name) => name !== 'key'),
+          ['url'],
+          'no headers echoed',
+        );
+        assert.doesNotMatch(signed.body, /s3p_/, 'the API key is not in the answer');
+        urls.push(signed.json().url);
+      }
+    }
+    return urls;
+  };
+  const trusting = { TRUST_PROXY: 'loopback' };
+  for (const url of await controlUrls(trusting)) assert.match(url, /^\/s3\/uppy\/(uploads|parts|complete|upload)\?/);
+  const based = await controlUrls({ ...trusting, PUBLIC_BASE_URL: 'https://uploads.example.com/presign/' });
+  for (const url of based) {
+    assert.match(url, /^https:\/\/uploads\.example\.com\/presign\/s3\/uppy\/(uploads|parts|complete|upload)\?/);
+  }
 });

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
 import { embeddedS3Client, startLocalApp } from '../helpers.js';
 
 test('POST /verify reports a URL minted by the service as valid', async (t) => {
@@ -109,6 +110,88 @@ test('POST /verify has its own rate limit per client address', async (t) => {
     payload: { operation: 'get', key: 'k' },
   });
   assert.equal(presign.statusCode, 200);
+});
+
+test("no amount of /verify traffic resets a caller's budget: 5,050 addresses directly, then through X-Forwarded-For", async (t) => {
+  const limited = generateApiKey();
+  const other = generateApiKey();
+  const policy = { operations: ['get'], keyPrefixes: [''] };
+  const clients = {
+    clients: [
+      { id: 'limited', apiKeySha256: hashApiKey(limited), policy },
+      { id: 'other', apiKeySha256: hashApiKey(other), policy },
+    ],
+  };
+  // The load balancer's range is named; the default trusts no peer.
+  const env = { RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_SECONDS: '600', TRUST_PROXY: '10.0.0.0/8' };
+  const { app } = await startLocalApp(t, { ...env, VERIFY_RATE_LIMIT_WINDOW_SECONDS: '600' }, {}, { clients });
+  const presign = (key: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/presign',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { operation: 'get', key: 'k' },
+    });
+  const verify = (remoteAddress: string, headers: Record<string, string> = {}) =>
+    app.inject({ method: 'POST', url: '/verify', remoteAddress, headers, payload: { url: 'https://example.com/k' } });
+
+  for (let i = 0; i < 3; i++) assert.equal((await presign(limited)).statusCode, 200);
+  assert.equal((await presign(limited)).statusCode, 429, 'at its limit');
+
+  for (let i = 0; i < 5_050; i++) {
+    const answer = await verify(`198.51.${100 + (i >> 8)}.${i & 255}`);
+    assert.equal(answer.statusCode, 200, `address ${i}: ${answer.body}`);
+  }
+  assert.equal((await presign(limited)).statusCode, 429, 'still at its limit after 5,050 addresses');
+
+  // Through the proxy, each client its own IPv6 /64. The anonymous table holds 10,000 windows:
+  // past that, new addresses are refused (fail closed) rather than any window dropped.
+  const statuses = new Map<number, number>();
+  let refusal = '';
+  for (let i = 0; i < 5_050; i++) {
+    const answer = await verify('10.0.0.1', { 'x-forwarded-for': `2001:db8:${i.toString(16)}::1` });
+    statuses.set(answer.statusCode, (statuses.get(answer.statusCode) ?? 0) + 1);
+    if (answer.statusCode === 429) refusal = answer.body;
+  }
+  assert.deepEqual(Object.fromEntries(statuses), { 200: 10_000 - 5_050, 429: 5_050 - (10_000 - 5_050) });
+  assert.match(refusal, /too many client addresses are being counted \(10000\); retry in \d+ s/);
+  const limitedAgain = await presign(limited);
+  assert.deepEqual([limitedAgain.statusCode, limitedAgain.json().code], [429, 'RATE_LIMITED'], 'still at its limit');
+  assert.equal((await presign(other)).statusCode, 200, 'another caller is served');
+  // An address already counted keeps its window.
+  assert.equal((await verify('198.51.100.0')).statusCode, 200);
+});
+
+test('/verify counts an IPv6 client by its /64, and an IPv4-mapped address as the IPv4 one', async (t) => {
+  const { app } = await startLocalApp(t, { VERIFY_RATE_LIMIT_MAX: '3', TRUST_PROXY: '10.0.0.0/8' });
+  const verify = (remoteAddress: string, forwardedFor?: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/verify',
+      remoteAddress,
+      headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
+      payload: { url: 'https://example.com/k' },
+    });
+  for (const address of ['2001:db8:1:2::1', '2001:db8:1:2::2', '2001:db8:1:2:ffff:ffff:ffff:ffff']) {
+    assert.equal((await verify(address)).statusCode, 200, address);
+  }
+  assert.equal((await verify('2001:db8:1:2:a:b:c:d')).statusCode, 429, 'the same /64');
+  assert.equal((await verify('10.0.0.1', '2001:db8:1:2::9')).statusCode, 429, 'the same /64, forwarded');
+  assert.equal((await verify('2001:db8:1:3::1')).statusCode, 200, 'the next /64');
+  for (let i = 0; i < 3; i++) assert.equal((await verify('::ffff:192.0.2.9')).statusCode, 200);
+  assert.equal((await verify('192.0.2.9')).statusCode, 429, 'IPv4-mapped is the IPv4 address');
+  // Without a named proxy, X-Forwarded-For names nobody: a loopback peer is its own address.
+  const { app: plain } = await startLocalApp(t, { VERIFY_RATE_LIMIT_MAX: '1' });
+  const fromLoopback = (forwardedFor: string) =>
+    plain.inject({
+      method: 'POST',
+      url: '/verify',
+      remoteAddress: '127.0.0.1',
+      headers: { 'x-forwarded-for': forwardedFor },
+      payload: { url: 'https://example.com/k' },
+    });
+  assert.equal((await fromLoopback('198.51.100.1')).statusCode, 200);
+  assert.equal((await fromLoopback('198.51.100.2')).statusCode, 429, 'loopback is not trusted by default');
 });
 
 test('POST /verify reports a URL for a bucket outside S3_BUCKETS with URL_BUCKET_NOT_ALLOWED', async (t) => {

@@ -33,7 +33,12 @@ test(
     assert.equal(block.language, 'python');
     assert.equal(block.code.split(PAGE_ENDPOINT).length, 2, 'the page names the endpoint once');
     const code = block.code.replace(PAGE_ENDPOINT, s3.endpoint.origin);
-    const form = JSON.parse(await runPython(code, toolEnvironment())) as Form;
+    // The page's code reads the pair `npm start` prints: this store's own, drawn at its start.
+    const storeKeys = {
+      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    };
+    const form = JSON.parse(await runPython(code, toolEnvironment(storeKeys))) as Form;
     // boto3's own shape: path-style URL without a trailing slash, lowercase field names.
     assert.equal(form.url, `${s3.endpoint.origin}/local-uploads`);
     assert.deepEqual(Object.keys(form.fields).sort(), [
@@ -73,6 +78,15 @@ test(
     body.append('file', new Blob([bytes]), 'hello.bin');
     const posted = await fetch(form.url, { method: 'POST', body });
     assert.equal(posted.status, 204, await posted.text());
+    // Signed with s3rver's well-known pair, as any page could, the same form stores nothing.
+    const wellKnown = JSON.parse(
+      await runPython(code, toolEnvironment({ AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' })),
+    ) as Form;
+    const foreign = new FormData();
+    for (const [name, value] of Object.entries(wellKnown.fields)) foreign.append(name, value);
+    foreign.append('file', new Blob([randomBytes(16)]), 'forged.bin');
+    const refusedPost = await fetch(wellKnown.url, { method: 'POST', body: foreign });
+    assert.equal(refusedPost.status, 403, await refusedPost.text());
     const client = embeddedS3Client(s3);
     t.after(() => client.destroy());
     const stored = await client.send(new GetObjectCommand({ Bucket: 'local-uploads', Key: 'inbox/hello.bin' }));
@@ -80,7 +94,7 @@ test(
 
     // The same code for a bucket outside S3_BUCKETS: a form the service would never sign.
     const elsewhere = JSON.parse(
-      await runPython(code.replace("'local-uploads'", "'other-bucket'"), toolEnvironment()),
+      await runPython(code.replace("'local-uploads'", "'other-bucket'"), toolEnvironment(storeKeys)),
     ) as Form;
     const refused = (await app.inject({ method: 'POST', url: '/verify', payload: elsewhere })).json();
     assert.deepEqual(

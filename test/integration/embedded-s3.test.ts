@@ -9,14 +9,15 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import type { S3Client } from '@aws-sdk/client-s3';
 import {
   GetObjectCommand,
   HeadBucketCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
@@ -45,13 +46,14 @@ describe('embedded S3 (s3rver) with the AWS SDK v3', () => {
     await s3.close();
   });
 
-  it('listens on an ephemeral loopback port and exposes the s3rver account', () => {
+  it('listens on an ephemeral loopback port, with a key pair of its own', () => {
     assert.equal(s3.endpoint.protocol, 'http:');
     assert.equal(s3.endpoint.hostname, '127.0.0.1');
     assert.notEqual(s3.endpoint.port, '');
     assert.notEqual(s3.endpoint.port, '0');
     assert.equal(s3.region, 'us-east-1');
-    assert.deepEqual(s3.credentials, { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+    assert.match(s3.credentials.accessKeyId, /^LOCAL[0-9A-F]{16}$/);
+    assert.match(s3.credentials.secretAccessKey, /^[\w-]{40}$/);
   });
 
   // The SDK sends and signs "/bucket/" for bucket operations; unpatched s3rver
@@ -215,6 +217,51 @@ describe('embedded S3 (s3rver) with the AWS SDK v3', () => {
     assert.equal(response.status, 403);
     assert.equal(await errorCode(response), 'CORSResponse');
     assert.equal(response.headers.get('access-control-allow-origin'), null);
+  });
+});
+
+describe('embedded S3 accepts only the key pair it drew at its start', () => {
+  // Unpatched, s3rver accepted its well-known S3RVER/S3RVER pair, in every server of the
+  // process: any page open in the developer's browser could sign a form into the local bucket.
+  const WELL_KNOWN = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+  it("refuses the well-known pair, and another store's pair in the same process, for URLs and forms", async (t) => {
+    const [s3, other] = [await startEmbeddedS3({ buckets: [BUCKET] }), await startEmbeddedS3({ buckets: [BUCKET] })];
+    t.after(() => Promise.all([s3.close(), other.close()]));
+    assert.notDeepEqual(s3.credentials, other.credentials, 'a new pair at each start');
+    const signedBy = (credentials: { accessKeyId: string; secretAccessKey: string }) => {
+      const client = new S3Client({
+        endpoint: s3.endpoint.href,
+        region: s3.region,
+        forcePathStyle: true,
+        credentials,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+      });
+      t.after(() => client.destroy());
+      return client;
+    };
+    const put = async (client: S3Client) => {
+      const url = await getSignedUrl(client, new PutObjectCommand({ Bucket: BUCKET, Key: 'put.txt' }));
+      return fetch(url, { method: 'PUT', body: 'x' });
+    };
+    const post = async (client: S3Client) => {
+      const { url, fields } = await createPresignedPost(client, { Bucket: BUCKET, Key: 'form.txt', Expires: 60 });
+      const form = new FormData();
+      for (const [name, value] of Object.entries(fields)) form.append(name, value);
+      form.append('file', new Blob(['x']), 'form.txt');
+      return fetch(url, { method: 'POST', body: form });
+    };
+    for (const keys of [WELL_KNOWN, other.credentials]) {
+      for (const send of [put, post]) {
+        const refused = await send(signedBy(keys));
+        assert.equal(refused.status, 403, `${keys.accessKeyId}, ${send.name}`);
+        assert.equal(await errorCode(refused), 'InvalidAccessKeyId');
+      }
+    }
+    const own = signedBy(s3.credentials);
+    await assert.rejects(own.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'put.txt' })), { name: 'NoSuchKey' });
+    assert.equal((await put(own)).status, 200);
+    assert.equal((await post(own)).status, 204);
   });
 });
 

@@ -230,8 +230,9 @@ describe('server-side encryption on every upload path', () => {
     assert.equal((await postForm(whole.url, whole.fields, 'x')).status, 201);
     assert.deepEqual(await env.storedEncryption('local-uploads', whole.key), STORED_KMS);
 
-    const create = await sign({ method: 'POST', key: 'rand-clip.bin' });
-    const createUrl = new URL(create.url);
+    // A multipart upload declares its size: the one part below is the whole file.
+    const create = await sign({ method: 'POST', key: 'rand-clip.bin', size: 'part one'.length });
+    const createUrl = new URL(create.url, 'http://service.test');
     const initiated = await env.app.inject({
       method: 'POST',
       url: `${createUrl.pathname}${createUrl.search}`,
@@ -246,7 +247,7 @@ describe('server-side encryption on every upload path', () => {
     );
     const sent = await fetch(part.url, { method: 'PUT', headers: part.headers, body: 'part one' });
     assert.equal(sent.status, 200);
-    const complete = new URL((await sign({ method: 'POST', key: create.key, uploadId })).url);
+    const complete = new URL((await sign({ method: 'POST', key: create.key, uploadId })).url, 'http://service.test');
     const completed = await env.app.inject({
       method: 'POST',
       url: `${complete.pathname}${complete.search}`,
@@ -274,8 +275,9 @@ describe('server-side encryption on every upload path', () => {
       method: 'POST',
       url: '/s3/multipart',
       headers: env.auth,
-      payload: { filename: 'c.bin', type: 'application/octet-stream' },
+      payload: { filename: 'c.bin', type: 'application/octet-stream', metadata: { size: 'companion part'.length } },
     });
+    assert.equal(created.statusCode, 200, created.body);
     const { key, uploadId } = created.json();
     const path = `/s3/multipart/${encodeURIComponent(uploadId)}`;
     const query = `key=${encodeURIComponent(key)}`;

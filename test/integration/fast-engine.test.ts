@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
-import { createPresigner, LOCAL_CREDENTIALS, type PresignerBundle } from '../../src/presign/create-presigner.js';
+import { createPresigner, type PresignerBundle } from '../../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
 
 const BUCKET = 'fast-engine';
@@ -23,7 +23,7 @@ describe('fast engine against the embedded S3 server', () => {
     const result = loadConfig({ S3_ENDPOINT_MODE: 'local', S3_BUCKETS: BUCKET, PRESIGN_ENGINE: 'fast' });
     assert.ok(result.ok);
     const config: Config = { ...result.config, mode: { kind: 'local', region: 'us-east-1', endpoint: s3.endpoint } };
-    bundle = await createPresigner(config, { credentials: staticCredentialSource(LOCAL_CREDENTIALS, 'embedded-s3') });
+    bundle = await createPresigner(config, { credentials: staticCredentialSource(s3.credentials, 'embedded-s3') });
     assert.equal(bundle.presigner.engine, 'fast');
   });
   after(async () => {

@@ -19,9 +19,8 @@ import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { LOCAL_CREDENTIALS } from '../../src/presign/create-presigner.js';
 import { credentialSource } from '../../src/presign/credentials.js';
-import { startLocalApp } from '../helpers.js';
+import { startLocalApp, UNCHECKED_CREDENTIALS } from '../helpers.js';
 import { prometheus, prometheusMissing } from '../prometheus-tools.js';
 import { freePort, redisMissing, startRedis } from '../redis-server.js';
 
@@ -148,7 +147,7 @@ test(
         HEALTH_TIMEOUT_MS: '500',
         LOG_LEVEL: 'fatal',
       },
-      { credentials: credentialSource(async () => ({ ...LOCAL_CREDENTIALS, expiration }), 'test-provider') },
+      { credentials: credentialSource(async () => ({ ...UNCHECKED_CREDENTIALS, expiration }), 'test-provider') },
     );
     await drifting.s3.close();
 

@@ -155,6 +155,14 @@ test(
     assert.equal(refused.json().code, 'RATE_LIMIT_UNAVAILABLE');
     const batchRefused = await batch(app, 2);
     assert.equal(batchRefused.statusCode, 503);
+    // /verify counts client addresses in this process, never in Redis: it goes on answering.
+    const verifyAnswered = await app.inject({
+      method: 'POST',
+      url: '/verify',
+      payload: { url: 'https://example.com/' },
+    });
+    assert.equal(verifyAnswered.statusCode, 200, verifyAnswered.body);
+    assert.equal(verifyAnswered.json().valid, false);
     // Routes without a caller limit are not affected.
     assert.equal((await app.inject({ method: 'GET', url: '/livez' })).statusCode, 200);
 
@@ -214,5 +222,29 @@ test(
       assert.ok(!text.includes('not-the-password') && !text.includes(password), 'no password in answers or logs');
     }
     assert.match(wrong.logs.text, /rate limit store unavailable/);
+  },
+);
+
+test(
+  "/verify's per-address windows never reach Redis: anonymous traffic cannot fill it or evict a budget",
+  { skip },
+  async (t) => {
+    const redis = await startRedis(t);
+    const { app } = await replica(t, {
+      RATE_LIMIT_MAX: '3',
+      RATE_LIMIT_REDIS_URL: redis.url,
+      VERIFY_RATE_LIMIT_MAX: '2',
+    });
+    for (let i = 0; i < 3; i++) assert.equal((await presign(app)).statusCode, 200);
+    const roundTrips = () => metric(app, /^s3presign_rate_limit_redis_duration_seconds_count\{outcome="ok"\}/);
+    const before = await roundTrips();
+    assert.equal(before, 3);
+    const verify = (remoteAddress: string) =>
+      app.inject({ method: 'POST', url: '/verify', remoteAddress, payload: { url: 'https://example.com/k' } });
+    for (let i = 0; i < 200; i++) assert.equal((await verify(`203.0.113.${i}`)).statusCode, 200);
+    assert.equal((await verify('203.0.113.1')).statusCode, 200);
+    assert.equal((await verify('203.0.113.1')).statusCode, 429, "counted, in this replica's own table");
+    assert.equal(await roundTrips(), before, 'no /verify request asked Redis');
+    assert.equal((await presign(app)).statusCode, 429, 'the caller is still at its limit');
   },
 );

@@ -134,3 +134,24 @@ test('content-type patterns: exact, type/*, */*, parameters ignored, case-insens
   assert.ok(contentTypeAllowed(['*/*'], 'anything/at-all'));
   assert.ok(contentTypeAllowed(undefined, 'anything/at-all'));
 });
+
+test('{sub} must end a segment: "users/{sub}" would give user alice the keys of alice.smith', () => {
+  const web = (keyPrefixes: string[]) => ({
+    clients: [
+      {
+        id: 'web',
+        jwt: { jwksUrl: 'https://idp.example.test/jwks', issuer: 'i', audience: 'a' },
+        policy: { operations: ['put'], keyPrefixes },
+      },
+    ],
+  });
+  for (const accepted of [['users/{sub}/'], ['{sub}/'], ['a/{sub}/b/{sub}/', 'shared/'], ['']]) {
+    assert.equal(callerRegistryFrom(web(accepted), config).ok, true, accepted.join(','));
+  }
+  const refused = callerRegistryFrom(web(['shared/', 'users/{sub}', 'a/{sub}/b/{sub}.x/', '{sub}-files/']), config);
+  assert.deepEqual(refused.ok ? [] : refused.problems, [
+    'clients.0 (web): keyPrefixes.1 "users/{sub}": {sub} must be followed by "/" (as in "users/{sub}/"); otherwise user "alice" would also own "alice.smith"\'s keys',
+    'clients.0 (web): keyPrefixes.2 "a/{sub}/b/{sub}.x/": {sub} must be followed by "/" (as in "users/{sub}/"); otherwise user "alice" would also own "alice.smith"\'s keys',
+    'clients.0 (web): keyPrefixes.3 "{sub}-files/": {sub} must be followed by "/" (as in "users/{sub}/"); otherwise user "alice" would also own "alice.smith"\'s keys',
+  ]);
+});

@@ -93,8 +93,9 @@ describe('loadConfig: defaults and the local fallback', () => {
       port: 8080,
       logLevel: 'info',
       bodyLimitBytes: 65536,
-      trustProxy: 'loopback,linklocal,uniquelocal',
+      trustProxy: false,
       shutdownDrainMs: 0,
+      publicBaseUrl: undefined,
     });
     assert.deepEqual(config.health, { timeoutMs: 2000, cacheTtlMs: 5000, probeKey: '.s3-presign-health-probe' });
     assert.deepEqual(config.overload, { maxEventLoopDelayMs: 500 });
@@ -386,8 +387,9 @@ describe('loadConfig: a valid configuration for each mode', () => {
       port: 3000,
       logLevel: 'debug',
       bodyLimitBytes: 2048,
-      trustProxy: 'loopback,linklocal,uniquelocal',
+      trustProxy: false,
       shutdownDrainMs: 0,
+      publicBaseUrl: undefined,
     });
     assert.deepEqual(config.health, { timeoutMs: 1500, cacheTtlMs: 0, probeKey: 'probe/key' });
   });
@@ -819,6 +821,22 @@ describe('loadConfig: the shared rate-limit store (RATE_LIMIT_REDIS_*)', () => {
     assert.ok(!unparseable.join('\n').includes('hunter2'), unparseable.join('\n'));
   });
 
+  it('never echoes a password given in the query, or any part of the query', () => {
+    for (const url of [
+      'redis://redis.internal:6379/0?password=hunter2',
+      'rediss://redis.internal?user=a&password=hunter2#x',
+      'redis://:%%bad@redis?password=hunter2',
+      'redis://redis.internal#password=hunter2',
+    ]) {
+      const problems = refuse({ RATE_LIMIT_REDIS_URL: url });
+      assertProblem(problems, 'RATE_LIMIT_REDIS_URL', /query or fragment|not a valid URL/);
+      assert.ok(!problems.join('\n').includes('hunter2'), problems.join('\n'));
+    }
+    assert.deepEqual(refuse({ RATE_LIMIT_REDIS_URL: 'redis://redis.internal:6379/0?password=hunter2' }), [
+      'RATE_LIMIT_REDIS_URL: must not have a query or fragment (the service sets the connection options itself) (got "redis://redis.internal:6379/0?… (not shown)")',
+    ]);
+  });
+
   it('refuses a password in two places, and Redis settings without a URL', () => {
     assertProblem(
       refuse({ RATE_LIMIT_REDIS_URL: 'redis://:secret@redis', RATE_LIMIT_REDIS_PASSWORD_FILE: '/run/secrets/redis' }),
@@ -828,6 +846,48 @@ describe('loadConfig: the shared rate-limit store (RATE_LIMIT_REDIS_*)', () => {
     const orphans = refuse({ RATE_LIMIT_REDIS_TIMEOUT_MS: '50', RATE_LIMIT_REDIS_FAILURE: 'open' });
     assertProblem(orphans, 'RATE_LIMIT_REDIS_TIMEOUT_MS', /only applies with RATE_LIMIT_REDIS_URL/);
     assertProblem(orphans, 'RATE_LIMIT_REDIS_FAILURE', /only applies with RATE_LIMIT_REDIS_URL/);
+  });
+});
+
+describe('loadConfig: secrets in refused values', () => {
+  it('never quotes UPLOAD_TOKEN_SECRET', () => {
+    const problems = refuse({ UPLOAD_TOKEN_SECRET: 'too-short-but-secret' });
+    assert.deepEqual(problems, [
+      'UPLOAD_TOKEN_SECRET: must be at least 32 characters (e.g. openssl rand -base64 32) (got a value, not shown: it is a secret)',
+    ]);
+  });
+});
+
+describe('loadConfig: PUBLIC_BASE_URL', () => {
+  it('is unset by default, and an http(s) URL with a path kept and trailing slashes dropped', () => {
+    assert.equal(accept({}).server.publicBaseUrl, undefined);
+    assert.equal(
+      accept({ PUBLIC_BASE_URL: 'https://uploads.example.com' }).server.publicBaseUrl,
+      'https://uploads.example.com',
+    );
+    assert.equal(
+      accept({ PUBLIC_BASE_URL: ' https://example.com:8443/s3-presign// ' }).server.publicBaseUrl,
+      'https://example.com:8443/s3-presign',
+    );
+    assert.equal(accept({ PUBLIC_BASE_URL: 'http://127.0.0.1:8080/' }).server.publicBaseUrl, 'http://127.0.0.1:8080');
+  });
+
+  it('refuses other schemes, credentials, a query or a fragment, without echoing them', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['javascript:alert(1)', /scheme must be https or http, got "javascript:"/],
+      ['ftp://files.example.com', /scheme must be https or http/],
+      ['uploads.example.com', /not a valid URL/],
+      ['https://', /not a valid URL/],
+      ['https://exa mple.com', /not a valid URL/],
+      ['https://user:hunter2@uploads.example.com', /must not contain credentials/],
+      ['https://uploads.example.com/?token=hunter2', /query or fragment/],
+      ['https://uploads.example.com/#hunter2', /query or fragment/],
+    ];
+    for (const [value, pattern] of cases) {
+      const problems = refuse({ PUBLIC_BASE_URL: value });
+      assertProblem(problems, 'PUBLIC_BASE_URL', pattern);
+      assert.ok(!problems.join('\n').includes('hunter2'), problems.join('\n'));
+    }
   });
 });
 

@@ -173,6 +173,20 @@ describe('loggableUrl', () => {
     assert.equal(loggableUrl(`/p?${names.slice(0, 21).join('&')}`), `/p?${twenty}&…1 more`);
   });
 
+  it('drops the HMAC of an upload ID or create grant in the path, keeping its payload', () => {
+    assert.equal(loggableUrl('/s3/multipart/u1.eyJ4.mac-_0/1?key=k'), '/s3/multipart/u1.eyJ4.REDACTED/1?key');
+    assert.equal(loggableUrl('/s3/multipart/u1.p.mac'), '/s3/multipart/u1.p.REDACTED');
+    assert.equal(loggableUrl('/x/g1.p.mac/y'), '/x/g1.p.REDACTED/y');
+    assert.equal(loggableUrl('/x/U1.p.mac=='), '/x/U1.p.REDACTED');
+    // Escaped dots, or a payload that is not base64url: everything after the version goes.
+    assert.equal(loggableUrl('/x/u1%2Ep%2emac/1'), '/x/u1.REDACTED/1');
+    assert.equal(loggableUrl('/x/u1.p+q.mac'), '/x/u1.REDACTED');
+    assert.equal(loggableUrl('/x/u1.mac'), '/x/u1.REDACTED');
+    // Not tokens: a version elsewhere in a segment, another version.
+    assert.equal(loggableUrl('/docs/v1.2.3/au1.x.y'), '/docs/v1.2.3/au1.x.y');
+    assert.equal(loggableUrl('/x/u2.p.mac'), '/x/u2.p.mac');
+  });
+
   it('keeps a path up to 512 characters, and of a longer one only a plain first segment', () => {
     const path512 = `/seg/${'a'.repeat(507)}`;
     assert.equal(path512.length, 512);

@@ -7,6 +7,7 @@ import {
   checkPartNumber,
   checkPartSize,
   defaultPartSize,
+  smallestPartSize,
   MAX_OBJECT_BYTES,
   MAX_PART_BYTES,
   MAX_PARTS,
@@ -60,8 +61,7 @@ describe('checkPartSize', () => {
 });
 
 describe('defaultPartSize', () => {
-  it('is 8 MiB when the length is unknown or small', () => {
-    assert.equal(defaultPartSize(undefined), 8_388_608);
+  it('is 8 MiB when the length is small', () => {
     assert.equal(defaultPartSize(0), 8_388_608);
     assert.equal(defaultPartSize(1), 8_388_608);
     assert.equal(defaultPartSize(100 * MiB), 8_388_608);
@@ -78,6 +78,19 @@ describe('defaultPartSize', () => {
     assert.equal(defaultPartSize(94_371_840_001), 10_485_760);
     // 5 TiB: 524.288 MiB per part, rounded up to 525 MiB.
     assert.equal(defaultPartSize(FIVE_TIB), 550_502_400);
+  });
+});
+
+describe('smallestPartSize', () => {
+  it("is Uppy's own split: 5 MiB up to 10,000 parts of that, then the length over 10,000, rounded up", () => {
+    assert.equal(smallestPartSize(0), FIVE_MIB);
+    assert.equal(smallestPartSize(64 * MiB), FIVE_MIB);
+    assert.equal(smallestPartSize(10_000 * FIVE_MIB), FIVE_MIB);
+    assert.equal(smallestPartSize(10_000 * FIVE_MIB + 1), FIVE_MIB + 1);
+    assert.equal(smallestPartSize(FIVE_TIB), 549_755_814);
+    for (const length of [0, 1, 64 * MiB, 10_000 * FIVE_MIB + 1, 123_456_789_012, FIVE_TIB]) {
+      assert.ok(partLayout(length, smallestPartSize(length)).partCount <= 10_000, String(length));
+    }
   });
 });
 
@@ -184,19 +197,6 @@ describe('checkPartNumber', () => {
     assert.throws(
       () => checkPartNumber(-1, 3, 'x'),
       refusal('INVALID_PART_NUMBER', 'x', 'part number -1 is outside 1..3 (this upload has that many parts)'),
-    );
-  });
-
-  it('without a part count, takes 1..10,000', () => {
-    assert.doesNotThrow(() => checkPartNumber(1, undefined, 'f'));
-    assert.doesNotThrow(() => checkPartNumber(10_000, undefined, 'f'));
-    assert.throws(
-      () => checkPartNumber(10_001, undefined, 'f'),
-      refusal('INVALID_PART_NUMBER', 'f', 'part number 10001 is outside 1..10000'),
-    );
-    assert.throws(
-      () => checkPartNumber(0, undefined, 'f'),
-      refusal('INVALID_PART_NUMBER', 'f', 'part number 0 is outside 1..10000'),
     );
   });
 

@@ -88,7 +88,7 @@ function caller(bucket: string, contentTypes?: string[]): Caller {
 /** Opens a grant from `from` on `to`: refused for its type (after the grant), or for the grant. */
 async function grantCodeOn(from: TestApp, to: TestApp): Promise<string> {
   const who = caller('local-uploads', ['image/*']);
-  const { token } = from.multipart.grantCreate(who, 'a.bin');
+  const { token } = from.multipart.grantCreate(who, { filename: 'a.bin', contentLength: 1, partSize: 5_242_880 });
   try {
     await to.multipart.createGrantedMultipartUpload(who, { grant: token, contentType: 'text/plain' });
   } catch (error) {
@@ -168,7 +168,7 @@ describe('the multipart plugin', () => {
     const app = await appWith(t, { ...LOCAL, UPLOAD_TOKEN_SECRET: SECRET });
     const who = caller('local-uploads');
     const uploadId = new UploadTokens(Buffer.from(SECRET, 'utf8')).issue(
-      { s3UploadId: 's3-id', bucket: 'local-uploads', contentLength: undefined, partSize: 5_242_880, expiresAt: 2e9 },
+      { s3UploadId: 's3-id', bucket: 'local-uploads', contentLength: 11_000_000, partSize: 5_242_880, expiresAt: 2e9 },
       who,
       'web/a.bin',
     );

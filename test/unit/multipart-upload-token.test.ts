@@ -1,11 +1,19 @@
 // Upload IDs and create grants: the exact tokens a fixed secret gives (so a change to what
 // the HMAC covers shows), the state they carry back, and every way a token can be refused:
-// each field changed, another caller, key or secret, expired, truncated, too long, not ours.
+// each field changed, another caller, key or secret, expired, truncated, too long, not ours,
+// and every other spelling of the same bytes. Reading a token is linear: counted, not timed.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 
 import type { Caller } from '../../src/auth/policy.js';
-import { UploadTokens, type UploadState } from '../../src/multipart/upload-token.js';
+import {
+  MAX_TOKEN_LENGTH,
+  tokenParts,
+  UploadTokens,
+  type ReadingWork,
+  type UploadState,
+} from '../../src/multipart/upload-token.js';
 
 const SECRET = Buffer.from('0123456789abcdef0123456789abcdef');
 const EXPIRES_AT = 1_700_000_000;
@@ -43,9 +51,18 @@ const STATE: UploadState = {
 // every replica must accept the others' tokens.
 const WEB_TOKEN =
   'u1.WyJzMy1pZCIsInVwbG9hZHMiLDEyNTgyOTEyLDUyNDI4ODAsMTcwMDAwMDAwMF0.4jIvx2hDD4q7Ly6atHKyPMdVEj3iCwoENEdfeEy12Lc';
+const USER_TOKEN =
+  'u1.WyJzMy1pZCIsInVwbG9hZHMiLDEyNTgyOTEyLDUyNDI4ODAsMTcwMDAwMDAwMF0.aH_r_7OIXlA_22UeR6fTin9XeEHpsq96snbtJivYBWg';
+// The same state with S3's ID "s3-id-0": an HMAC with both "-" and "_" in it.
+const DASHED_TOKEN =
+  'u1.WyJzMy1pZC0wIiwidXBsb2FkcyIsMTI1ODI5MTIsNTI0Mjg4MCwxNzAwMDAwMDAwXQ.n2RmRDyhI-xuDvaUbwy-tyATa0Zx_3VmPg0q_OmJN4I';
+// Issued by the version that let an upload start without its size (a null length): its HMAC
+// is good under SECRET, its contents are not what this version issues.
 const USER_TOKEN_NO_LENGTH =
   'u1.WyJzMy1pZCIsInVwbG9hZHMiLG51bGwsNTI0Mjg4MCwxNzAwMDAwMDAwXQ.1FgTVnGRBzHTvSzFA-SATF7vkrdzCxHwKkHG_-_ORlw';
-const USER_GRANT = 'g1.WyJ3ZWIvYS5iaW4iLDE3MDAwMDAwMDBd.QUI5XJ1MhEVhkM29jA-PwDPekY8u9VsNkGMSER4XKcw';
+const USER_GRANT =
+  'g1.WyJ3ZWIvYS5iaW4iLDE3MDAwMDAwMDAsMTI1ODI5MTIsNTI0Mjg4MF0.6cl43JC46ryL-x4YIVvE_DmDpMCBPS7LKjQe3VGkh1Y';
+const GRANT = { key: 'web/a.bin', expiresAt: EXPIRES_AT, contentLength: 12_582_912, partSize: 5_242_880 };
 
 const notIssued = {
   name: 'AppError',
@@ -103,30 +120,77 @@ describe('UploadTokens secret', () => {
   });
 });
 
+/** Every other spelling of the same bytes base64 decoders accept, and characters slipped in. */
+function respellings(token: string): string[] {
+  const [version, payload, mac] = token.split('.') as [string, string, string];
+  const flipLastBit = (text: string) => {
+    // The last character of 43 (or 63) carries 2 unused bits: flipping one decodes the same.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(text.at(-1) as string);
+    return `${text.slice(0, -1)}${alphabet[last ^ 1]}`;
+  };
+  const standard = (text: string) => text.replaceAll('-', '+').replaceAll('_', '/');
+  const spellings = [
+    `${token}=`,
+    `${version}.${payload}.${mac}==`,
+    `${version}.${payload}=.${mac}`,
+    `${version}.${standard(payload)}.${standard(mac)}`,
+    `${version}.${payload}.${flipLastBit(mac)}`,
+    `${version}.${flipLastBit(payload)}.${mac}`,
+    `${version}.${payload}.${mac.slice(0, 10)}!${mac.slice(10)}`,
+    `${version}.${payload}.${mac.slice(0, 10)} ${mac.slice(10)}`,
+    `${version}.${payload}.${mac.slice(0, 10)}A${mac.slice(10)}`,
+    `${version}.${payload.slice(0, 5)}!${payload.slice(5)}.${mac}`,
+    `${version}.${payload}.${mac}\n`,
+    ` ${token}`,
+  ];
+  // A token without "-" or "_" has no standard-alphabet spelling of its own.
+  return spellings.filter((spelling) => spelling !== token);
+}
+
 describe('upload IDs', () => {
   const tokens = new UploadTokens(SECRET);
 
   it('are u1.<payload>.<HMAC>, the same for the same state, caller and key', () => {
     assert.equal(tokens.issue(STATE, WEB, 'web/a.bin'), WEB_TOKEN);
-    assert.equal(
-      tokens.issue({ ...STATE, contentLength: undefined }, USER, 'web/a.bin'),
-      USER_TOKEN_NO_LENGTH,
-      'a JWT subject is bound too',
-    );
+    assert.equal(tokens.issue(STATE, USER, 'web/a.bin'), USER_TOKEN, 'a JWT subject is bound too');
+    assert.equal(tokens.issue({ ...STATE, s3UploadId: 's3-id-0' }, WEB, 'web/a.bin'), DASHED_TOKEN);
     assert.equal(
       Buffer.from(WEB_PAYLOAD, 'base64url').toString('utf8'),
       '["s3-id","uploads",12582912,5242880,1700000000]',
     );
   });
 
-  it('open to the state they were issued with, an undeclared length as undefined', () => {
+  it('open to the state they were issued with', () => {
     assert.deepEqual(tokens.open(WEB_TOKEN, WEB, 'web/a.bin', BEFORE_DEADLINE), STATE);
-    assert.deepEqual(tokens.open(USER_TOKEN_NO_LENGTH, USER, 'web/a.bin', BEFORE_DEADLINE), {
-      ...STATE,
-      contentLength: undefined,
-    });
+    assert.deepEqual(tokens.open(USER_TOKEN, USER, 'web/a.bin', BEFORE_DEADLINE), STATE);
     const zero = tokens.issue({ ...STATE, contentLength: 0 }, WEB, 'web/a.bin');
     assert.equal(tokens.open(zero, WEB, 'web/a.bin', BEFORE_DEADLINE).contentLength, 0);
+  });
+
+  it('open only in the exact form they were issued in, not in another spelling of the same bytes', () => {
+    for (const [token, who] of [
+      [WEB_TOKEN, WEB],
+      [USER_TOKEN, USER],
+      [DASHED_TOKEN, WEB],
+    ] as const) {
+      for (const respelled of respellings(token)) {
+        assert.throws(
+          () => tokens.open(respelled, who, 'web/a.bin', BEFORE_DEADLINE),
+          (error: { code?: string }) => error.code === 'INVALID_UPLOAD_ID' || error.code === 'UPLOAD_NOT_ALLOWED',
+          JSON.stringify(respelled),
+        );
+      }
+    }
+  });
+
+  it('are refused when issued by a version that let uploads start without a size', () => {
+    assert.throws(() => tokens.open(USER_TOKEN_NO_LENGTH, USER, 'web/a.bin', BEFORE_DEADLINE), {
+      code: 'INVALID_UPLOAD_ID',
+      statusCode: 400,
+      field: 'uploadId',
+      message: 'uploadId was issued by an older version of this service; start anew',
+    });
   });
 
   it('are refused at and after the deadline', () => {
@@ -139,11 +203,8 @@ describe('upload IDs', () => {
     assert.throws(() => tokens.open(WEB_TOKEN, caller('web2'), 'web/a.bin', BEFORE_DEADLINE), notYours);
     assert.throws(() => tokens.open(WEB_TOKEN, caller('we'), 'web/a.bin', BEFORE_DEADLINE), notYours);
     assert.throws(() => tokens.open(WEB_TOKEN, caller('web', 'user-1'), 'web/a.bin', BEFORE_DEADLINE), notYours);
-    assert.throws(() => tokens.open(USER_TOKEN_NO_LENGTH, WEB, 'web/a.bin', BEFORE_DEADLINE), notYours);
-    assert.throws(
-      () => tokens.open(USER_TOKEN_NO_LENGTH, caller('web', 'user-2'), 'web/a.bin', BEFORE_DEADLINE),
-      notYours,
-    );
+    assert.throws(() => tokens.open(USER_TOKEN, WEB, 'web/a.bin', BEFORE_DEADLINE), notYours);
+    assert.throws(() => tokens.open(USER_TOKEN, caller('web', 'user-2'), 'web/a.bin', BEFORE_DEADLINE), notYours);
     assert.throws(() => tokens.open(WEB_TOKEN, WEB, 'web/b.bin', BEFORE_DEADLINE), notYours);
     assert.throws(() => tokens.open(WEB_TOKEN, WEB, 'web/a.bin ', BEFORE_DEADLINE), notYours);
     const other = new UploadTokens(Buffer.from('0123456789abcdef0123456789abcdeF'));
@@ -166,14 +227,13 @@ describe('upload IDs', () => {
   });
 
   it('are refused with a changed, truncated or extended HMAC', () => {
-    // The first character: the last one's low bits are padding that decoding drops.
     const flipped = `${WEB_MAC.startsWith('4') ? '5' : '4'}${WEB_MAC.slice(1)}`;
-    for (const mac of [flipped, WEB_MAC.slice(0, -4), WEB_MAC.slice(0, 10), `${WEB_MAC}AAAA`, '!!!!']) {
+    for (const mac of [flipped, WEB_MAC.slice(0, -4), WEB_MAC.slice(0, 10), `${WEB_MAC}AAAA`, 'AAAA']) {
       assert.throws(() => tokens.open(`u1.${WEB_PAYLOAD}.${mac}`, WEB, 'web/a.bin', BEFORE_DEADLINE), notYours, mac);
     }
   });
 
-  it('are not ours without three non-empty parts and the u1 version', () => {
+  it('are not ours without three non-empty base64url parts and the u1 version', () => {
     const malformed = [
       '',
       'not-ours',
@@ -184,6 +244,8 @@ describe('upload IDs', () => {
       `U1.${WEB_PAYLOAD}.${WEB_MAC}`,
       `u1..${WEB_MAC}`,
       `u1.${WEB_PAYLOAD}.`,
+      `u1.${WEB_PAYLOAD}.!!!!`,
+      `u1.${WEB_PAYLOAD}.${WEB_MAC}é`,
       `g1.${WEB_PAYLOAD}.${WEB_MAC}`,
       USER_GRANT,
     ];
@@ -195,8 +257,7 @@ describe('upload IDs', () => {
   it('are read up to 2048 characters and refused beyond', () => {
     const longest = tokens.issue({ ...STATE, s3UploadId: 'x'.repeat(1458) }, WEB, 'web/a.bin');
     assert.equal(longest.length, 2047);
-    // A base64 pad on the HMAC decodes to the same bytes: 2048 characters, still read.
-    assert.equal(tokens.open(`${longest}=`, WEB, 'web/a.bin', BEFORE_DEADLINE).s3UploadId, 'x'.repeat(1458));
+    assert.equal(tokens.open(longest, WEB, 'web/a.bin', BEFORE_DEADLINE).s3UploadId, 'x'.repeat(1458));
     const tooLong = tokens.issue({ ...STATE, s3UploadId: 'x'.repeat(1459) }, WEB, 'web/a.bin');
     assert.equal(tooLong.length, 2049);
     assert.throws(() => tokens.open(tooLong, WEB, 'web/a.bin', BEFORE_DEADLINE), notIssued);
@@ -206,28 +267,43 @@ describe('upload IDs', () => {
 describe('create grants', () => {
   const tokens = new UploadTokens(SECRET);
 
-  it('are g1.<payload>.<HMAC> naming the key and deadline', () => {
-    assert.equal(tokens.issueGrant(USER, 'web/a.bin', EXPIRES_AT), USER_GRANT);
+  it('are g1.<payload>.<HMAC> naming the key, deadline and size', () => {
+    assert.equal(tokens.issueGrant(USER, GRANT), USER_GRANT);
     assert.equal(
       Buffer.from(USER_GRANT.split('.')[1] as string, 'base64url').toString('utf8'),
-      '["web/a.bin",1700000000]',
+      '["web/a.bin",1700000000,12582912,5242880]',
     );
   });
 
-  it('open to their key for the caller they were issued to, until the deadline', () => {
-    assert.equal(tokens.openGrant(USER_GRANT, USER, BEFORE_DEADLINE), 'web/a.bin');
-    assert.equal(tokens.openGrant(USER_GRANT, USER, new Date(0)), 'web/a.bin');
+  it('open to what they promised for the caller they were issued to, until the deadline', () => {
+    assert.deepEqual(tokens.openGrant(USER_GRANT, USER, BEFORE_DEADLINE), GRANT);
+    assert.deepEqual(tokens.openGrant(USER_GRANT, USER, new Date(0)), GRANT);
     assert.throws(() => tokens.openGrant(USER_GRANT, USER, AT_DEADLINE), grantExpired);
   });
 
-  it('are refused for another caller, another secret, or a changed key, deadline or HMAC', () => {
+  it('open only in the exact form they were issued in', () => {
+    for (const respelled of respellings(USER_GRANT)) {
+      assert.throws(
+        () => tokens.openGrant(respelled, USER, BEFORE_DEADLINE),
+        (error: { code?: string }) => error.code === 'INVALID_UPLOAD_ID' || error.code === 'UPLOAD_NOT_ALLOWED',
+        JSON.stringify(respelled),
+      );
+    }
+  });
+
+  it('are refused for another caller, another secret, or a changed key, deadline, size or HMAC', () => {
     assert.throws(() => tokens.openGrant(USER_GRANT, WEB, BEFORE_DEADLINE), grantNotYours);
     assert.throws(() => tokens.openGrant(USER_GRANT, caller('web', 'user-2'), BEFORE_DEADLINE), grantNotYours);
     assert.throws(() => tokens.openGrant(USER_GRANT, caller('api', 'user-1'), BEFORE_DEADLINE), grantNotYours);
     const other = new UploadTokens(Buffer.from('0123456789abcdef0123456789abcdeF'));
     assert.throws(() => other.openGrant(USER_GRANT, USER, BEFORE_DEADLINE), grantNotYours);
     const [, , mac] = USER_GRANT.split('.') as [string, string, string];
-    for (const json of ['["web/b.bin",1700000000]', '["web/a.bin",1800000000]']) {
+    for (const json of [
+      '["web/b.bin",1700000000,12582912,5242880]',
+      '["web/a.bin",1800000000,12582912,5242880]',
+      '["web/a.bin",1700000000,12582913,5242880]',
+      '["web/a.bin",1700000000,12582912,5242881]',
+    ]) {
       assert.throws(() => tokens.openGrant(`g1.${b64(json)}.${mac}`, USER, BEFORE_DEADLINE), grantNotYours, json);
     }
     for (const changed of [mac.slice(0, -4), `${mac.startsWith('Q') ? 'R' : 'Q'}${mac.slice(1)}`]) {
@@ -238,7 +314,7 @@ describe('create grants', () => {
     }
   });
 
-  it('are not grants without three non-empty parts, the g1 version and a [key, deadline] payload', () => {
+  it('are not grants without three non-empty parts, the g1 version and a [key, deadline, size, part size] payload', () => {
     const [, payload, mac] = USER_GRANT.split('.') as [string, string, string];
     const malformed = [
       '',
@@ -254,9 +330,13 @@ describe('create grants', () => {
       `g1.${b64('5')}.${mac}`,
       `g1.${b64('null')}.${mac}`,
       `g1.${b64('"web/a.bin"')}.${mac}`,
-      `g1.${b64('["web/a.bin"]')}.${mac}`,
-      `g1.${b64('[1,1700000000]')}.${mac}`,
-      `g1.${b64('["web/a.bin","1700000000"]')}.${mac}`,
+      `g1.${b64('["web/a.bin",1700000000]')}.${mac}`,
+      `g1.${b64('[1,1700000000,1,1]')}.${mac}`,
+      `g1.${b64('["web/a.bin","1700000000",1,1]')}.${mac}`,
+      `g1.${b64('["web/a.bin",1700000000,-1,1]')}.${mac}`,
+      `g1.${b64('["web/a.bin",1700000000,1.5,1]')}.${mac}`,
+      `g1.${b64('["web/a.bin",1700000000,1,null]')}.${mac}`,
+      `g1.${b64('["web/a.bin",1700000000,1,1,1]')}.${mac}`,
     ];
     for (const token of malformed) {
       assert.throws(() => tokens.openGrant(token, USER, BEFORE_DEADLINE), grantNotIssued, token);
@@ -264,11 +344,52 @@ describe('create grants', () => {
   });
 
   it('are read up to 2048 characters and refused beyond', () => {
-    const longest = tokens.issueGrant(USER, 'k'.repeat(1485), EXPIRES_AT);
+    const longest = tokens.issueGrant(USER, { ...GRANT, key: 'k'.repeat(1468) });
     assert.equal(longest.length, 2047);
-    assert.equal(tokens.openGrant(`${longest}=`, USER, BEFORE_DEADLINE), 'k'.repeat(1485));
-    const tooLong = tokens.issueGrant(USER, 'k'.repeat(1486), EXPIRES_AT);
+    assert.equal(tokens.openGrant(longest, USER, BEFORE_DEADLINE).key, 'k'.repeat(1468));
+    const tooLong = tokens.issueGrant(USER, { ...GRANT, key: 'k'.repeat(1469) });
     assert.equal(tooLong.length, 2049);
     assert.throws(() => tokens.openGrant(tooLong, USER, BEFORE_DEADLINE), grantNotIssued);
+  });
+});
+
+describe('reading a token is linear', () => {
+  const read = (token: string) => {
+    const work: ReadingWork = { characters: 0 };
+    tokenParts(token, 'u1', work);
+    return work.characters;
+  };
+
+  it('visits each character at most once, on the worst inputs of the longest length read', () => {
+    const length = MAX_TOKEN_LENGTH;
+    const worst = [
+      'A'.repeat(length),
+      `u1.${'A'.repeat(length - 5)}.A`,
+      `u1.A.${'A'.repeat(length - 5)}`,
+      '.'.repeat(length),
+      `u1.${'A.'.repeat((length - 3) / 2)}`,
+      `u1.${'A'.repeat(length - 4)}=`,
+    ];
+    for (const token of worst) {
+      assert.ok(token.length <= length);
+      assert.ok(read(token) <= token.length, `${read(token)} visits for ${token.length} characters`);
+    }
+    // The whole of a well-formed token is read, once.
+    assert.equal(read(`u1.${'A'.repeat(length - 5)}.A`), length);
+    // A third dot ends the reading.
+    assert.equal(read('.'.repeat(length)), 3);
+    assert.equal(read('A'.repeat(length + 1)), 0, 'too long: not read at all');
+  });
+
+  it('visits at most as many characters as the token has, whatever it holds', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom('A', '_', '-', '.', '=', '+', '/', '!', 'é'), maxLength: 2100 }),
+        (token) => {
+          assert.ok(read(token) <= (token.length > MAX_TOKEN_LENGTH ? 0 : token.length));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,6 +1,7 @@
 // The test page's script for an app that used Uppy Companion: @uppy/aws-s3 5.x pointed at
 // the service's Companion-compatible routes (`endpoint`) with the caller's Authorization
-// header (`headers`), the switch docs/upload-clients.md describes. Bundled by test/browser/uppy-page.ts.
+// header (`headers`), and each file's size as a meta field, the switch docs/upload-clients.md
+// describes. Bundled by test/browser/uppy-page.ts.
 /* global window */
 import AwsS3 from '@uppy/aws-s3';
 import Uppy from '@uppy/core';
@@ -13,6 +14,8 @@ import { randomFile, runUpload } from '../uppy/uppy-run.js';
 window.uploadWithUppy = async (options) => {
   const file = randomFile(options.size, options.type);
   const uppy = new Uppy({ autoProceed: false });
+  // Uppy sends a file's meta fields with the create call: the service signs each part's length from `size`.
+  uppy.on('file-added', (added) => uppy.setFileMeta(added.id, { size: added.size }));
   uppy.use(AwsS3, {
     endpoint: options.service,
     headers: { authorization: `Bearer ${options.token}` },
