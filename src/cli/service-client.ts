@@ -1,6 +1,9 @@
 // The CLI as a caller of a running service: JSON over HTTP with a bearer token (an API key or
 // a JWT), the service's error body turned into one line that names its code.
 
+/** The CLI's own variables (not the service's configuration): the token for --service. */
+export const CLI_VARIABLES = ['S3_PRESIGN_TOKEN'] as const;
+
 export class ServiceError extends Error {
   constructor(
     message: string,
