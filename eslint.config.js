@@ -38,6 +38,21 @@ export default tseslint.config(
     },
   },
   {
+    // The validator judges every URL the signer makes: it must not share the signer's code, or
+    // one bug would sign and approve the same wrong URL.
+    files: ['src/verify/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/presign/**', '**/presign'], message: 'the validator imports nothing from src/presign/' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

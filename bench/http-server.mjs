@@ -3,6 +3,7 @@
 // framework's floor) or `fast` / `sdk` (the service built by buildApp, with
 // authentication, rate limiting, validation and request logging at info). Listens on
 // 127.0.0.1 only and reports its port, then its RSS on request, over IPC.
+import { randomUUID } from 'node:crypto';
 import process from 'node:process';
 import Fastify, { LogController } from 'fastify';
 import { benchCredentials, benchEnv } from './workload.mjs';
@@ -63,9 +64,38 @@ async function signingFloor() {
   const { presigner } = await createPresigner(result.config, {
     credentials: staticCredentialSource(benchCredentials(), 'bench'),
   });
+  const bucket = result.config.buckets[0];
   app.post('/presign', async (request) => {
-    const presigned = await presigner.presign({ bucket: result.config.buckets[0], ...request.body });
+    const presigned = await presigner.presign({ bucket, ...request.body });
     return { ...presigned, expiresAt: presigned.expiresAt.toISOString() };
+  });
+  // The other routes shared with Companion (bench/shared-routes.mjs): the same signing and
+  // validation as the service's, for a key picked the same way, without the route around it.
+  app.post('/uploads', async (request) => {
+    const { filename, contentType, contentLength } = request.body;
+    const signed = await presigner.presignPost({
+      bucket,
+      key: `uploads/bench/${randomUUID()}/${filename}`,
+      contentType,
+      contentLengthRange: [contentLength, contentLength],
+      expiresIn: 900,
+    });
+    return { url: signed.url, method: 'POST', fields: signed.fields, key: signed.key, expiresAt: signed.expiresAt };
+  });
+  app.post('/multipart/parts', async (request) => {
+    const { key, uploadId, partNumbers, contentLength, partSize } = request.body;
+    const lastPart = Math.ceil(contentLength / partSize);
+    const signed = await presigner.presignParts({
+      bucket,
+      key,
+      uploadId,
+      expiresIn: 900,
+      parts: partNumbers.map((partNumber) => ({
+        partNumber,
+        contentLength: partNumber === lastPart ? contentLength - (lastPart - 1) * partSize : partSize,
+      })),
+    });
+    return { parts: signed.parts, expiresAt: signed.expiresAt.toISOString() };
   });
   return app;
 }
@@ -134,9 +164,26 @@ if (!(target in targets)) throw new Error(`unknown target ${target}; one of ${Ob
 const app = await targets[target]();
 await app.listen({ host: '127.0.0.1', port: 0 });
 const { port } = app.server.address();
+let profiler;
 process.on('message', async (message) => {
   if (message === 'rss') process.send({ rss: process.memoryUsage().rss });
   if (message === 'cpu') process.send({ cpu: process.cpuUsage() });
+  if (message === 'pid') process.send({ pid: process.pid });
+  // bench/profile.mjs: a CPU profile of the measured window only, without start-up and warm-up.
+  if (message === 'profile-start') {
+    profiler = new (await import('node:inspector')).Session();
+    profiler.connect();
+    const post = (method, params) =>
+      new Promise((resolve, reject) =>
+        profiler.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+      );
+    profiler.stop = async () => (await post('Profiler.stop')).profile;
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: Number(process.env.BENCH_PROFILE_INTERVAL_US ?? 1000) });
+    await post('Profiler.start');
+    process.send({ 'profile-start': true });
+  }
+  if (message === 'profile-stop') process.send({ 'profile-stop': await profiler.stop() });
   if (message === 'close') {
     await app.close();
     process.exit(0);

@@ -2,7 +2,8 @@
 // baseline measured in the same run. Not part of npm test: nothing here asserts a timing.
 //
 //   npm run bench                        build, then both parts
-//   node bench/run.mjs --only=in-process (or http, or large-uploads) after npm run build
+//   node bench/run.mjs --only=in-process (or http, or shared-routes) after npm run build
+//   node bench/run.mjs --only=shared-routes --shared-runs=3 --shared-duration=5   (issue 22)
 //   node bench/run.mjs --runs=7 --warmup-ms=700 --run-ms=1500 --duration=10 --warmup=3
 //
 // In-process: --runs rounds; each round measures every variant once, each in a fresh process
@@ -212,22 +213,23 @@ if (options.only === undefined || options.only === 'http') {
   const rssMb = results.fast.rss / 1024 ** 2;
   targets.push(['/presign (fast) RSS after load ≤ 150 MB', `${fmt(rssMb)} MB`, mark(rssMb <= 150)]);
 }
-if (options.only === undefined || options.only === 'large-uploads') {
-  const { largeUploads } = await import('./large-uploads.mjs');
+if (options.only === undefined || options.only === 'shared-routes' || options.only === 'large-uploads') {
+  const { sharedRoutes } = await import('./shared-routes.mjs');
   const { generateApiKey } = await import('../dist/auth/api-keys.js');
   targets.push(
-    ...(await largeUploads({
+    ...(await sharedRoutes({
       apiKey: generateApiKey(),
+      runs: Number(options['shared-runs'] ?? 3),
       // Fewer than the /presign runs: a Companion batch of 100 takes long enough that 50
-      // connections queue requests past autocannon's timeout. Every route gets the same.
+      // connections queue requests past autocannon's timeout. Every target gets the same.
       connections: 10,
       warmupS: WARMUP_S,
-      durationS: DURATION_S,
+      durationS: Number(options['shared-duration'] ?? 5),
       fmt,
       mark,
       printTable,
     })),
   );
 }
-console.log('\ntargets (issues 4 and 10)');
+console.log('\ntargets (issues 4, 10 and 22)');
 printTable(['target', 'measured', ''], targets);

@@ -108,5 +108,5 @@ export async function startBenchServer(script, args, env) {
     await Promise.race([new Promise((resolve) => child.once('exit', resolve)), sleep(5000)]);
     if (child.exitCode === null) child.kill('SIGKILL');
   };
-  return { port, rss: () => ask('rss'), cpu: () => ask('cpu'), close };
+  return { port, rss: () => ask('rss'), cpu: () => ask('cpu'), ask, close };
 }

@@ -92,13 +92,16 @@ export function signPostPolicy(
     'X-Amz-Date': longDate,
   };
   if (credentials.sessionToken) fields['X-Amz-Security-Token'] = credentials.sessionToken;
-  const conditions: unknown[] = [['content-length-range', min, max]];
-  for (const [name, value] of Object.entries(fields)) conditions.push({ [name]: value });
-  conditions.push({ key: request.key });
   const expiration = new Date(Math.floor(request.signingDate.getTime() / 1000) * 1000 + request.expiresIn * 1000)
     .toISOString()
     .replace(/\.\d{3}Z$/, 'Z');
-  const policyDocument = JSON.stringify({ expiration, conditions });
+  // JSON.stringify({expiration, conditions}) written out: one object per condition, each of
+  // its own shape, then a generic walk over them cost two thirds of this function. Every
+  // string still goes through JSON.stringify, so the text is the same byte for byte.
+  let policyDocument = `{"expiration":${JSON.stringify(expiration)},"conditions":[["content-length-range",${JSON.stringify(min)},${JSON.stringify(max)}]`;
+  for (const name of Object.keys(fields))
+    policyDocument += `,{${JSON.stringify(name)}:${JSON.stringify(fields[name])}}`;
+  policyDocument += `,{"key":${JSON.stringify(request.key)}}]}`;
   const policy = Buffer.from(policyDocument, 'utf8').toString('base64');
   const signingKey = keys.get(credentials.secretAccessKey, shortDate, region, 's3');
   return {

@@ -20,8 +20,13 @@ export function amzDates(date: Date): { longDate: string; shortDate: string } {
   return datesCache;
 }
 
-/** Room for the string to sign in HmacSha256's buffer; it is ~150 bytes, longer ones take createHmac. */
-const MAX_MESSAGE_BYTES = 1024;
+/**
+ * Room for a message in HmacSha256's buffer: a URL's string to sign (~150 bytes) and a POST
+ * policy's base64 (1-3 KB with a session token); longer ones take createHmac.
+ */
+const MAX_MESSAGE_BYTES = 12 * 1024;
+/** A view per message length is kept for strings to sign; a policy's length varies with its key. */
+const MAX_KEPT_VIEW_BYTES = 1024;
 
 /**
  * HMAC-SHA256 (RFC 2104) with the key's padded blocks prepared once: two one-shot SHA-256
@@ -55,7 +60,7 @@ export class HmacSha256 {
     let view = this.#views[length];
     if (view === undefined) {
       view = this.#inner.subarray(0, 64 + length);
-      this.#views[length] = view;
+      if (length <= MAX_KEPT_VIEW_BYTES) this.#views[length] = view;
     }
     // Hex, not a Buffer: hash()'s Buffer output costs four times its hex output.
     this.#outer.write(hash('sha256', view, 'hex'), 64, 'hex');
@@ -85,7 +90,9 @@ export class SigningKeyCache {
     ) {
       return last.key;
     }
-    const id = `${shortDate}/${region}/${service}/${secret}`;
+    // Length-prefixed, so that no two scopes share an id: joined with `/`, service `s3/x` with
+    // secret `y` and service `s3` with secret `x/y` would.
+    const id = `${shortDate.length}.${region.length}.${service.length}.${shortDate}${region}${service}${secret}`;
     let key = this.#keys.get(id);
     if (key === undefined) {
       let derived = createHmac('sha256', `AWS4${secret}`).update(shortDate).digest();

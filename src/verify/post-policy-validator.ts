@@ -17,6 +17,12 @@ import {
 export interface PostPolicyForm {
   url: string;
   fields: Readonly<Record<string, string>>;
+  /**
+   * The document text the signer says it encoded into Policy. Read only when Policy is exactly
+   * its standard base64: then it is the text Policy decodes to, and the judgement is the same as
+   * from Policy alone, without decoding it again (test/unit/post-policy-validator.test.ts).
+   */
+  policyDocument?: string | undefined;
 }
 
 /** What the service meant to sign; every field is required. */
@@ -106,7 +112,7 @@ export function validatePostPolicy(
     fail('URL_SIGNATURE_FORMAT', 'X-Amz-Signature must be 64 lowercase hex characters');
   }
 
-  const document = decodePolicy(field('Policy'), fail);
+  const document = decodePolicy(field('Policy'), fail, form.policyDocument);
   if (document !== undefined) {
     checkExpiration(document.expiration, signedAt, policy, expectation, report, fail);
     checkConditions(document.conditions, fields, expectation, fail);
@@ -199,14 +205,26 @@ export interface PolicyDocument {
   conditions: unknown;
 }
 
-export function decodePolicy(encoded: string | undefined, fail: Fail): PolicyDocument | undefined {
-  if (!encoded || !BASE64.test(encoded)) {
-    fail('POLICY_MALFORMED', 'Policy must be standard padded base64');
-    return undefined;
+export function decodePolicy(
+  encoded: string | undefined,
+  fail: Fail,
+  claimedText?: string | undefined,
+): PolicyDocument | undefined {
+  let text: string;
+  if (encoded && claimedText !== undefined && claimedText.isWellFormed() && encodes(claimedText, encoded)) {
+    // Buffer writes standard padded base64, which BASE64 accepts; a well-formed text comes
+    // back from its own UTF-8 unchanged: exactly what decoding Policy would give.
+    text = claimedText;
+  } else {
+    if (!encoded || !BASE64.test(encoded)) {
+      fail('POLICY_MALFORMED', 'Policy must be standard padded base64');
+      return undefined;
+    }
+    text = Buffer.from(encoded, 'base64').toString('utf8');
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     fail('POLICY_MALFORMED', 'Policy does not decode to JSON');
     return undefined;
@@ -221,6 +239,13 @@ export function decodePolicy(encoded: string | undefined, fail: Fail): PolicyDoc
     return undefined;
   }
   return parsed as PolicyDocument;
+}
+
+/** Whether `encoded` is the standard base64 of `text`'s UTF-8: one encoding, cheaper than the check and decoding. */
+function encodes(text: string, encoded: string): boolean {
+  // Base64 is 4 characters per 3 bytes, and UTF-8 at least a byte per UTF-16 unit: a first cut.
+  if (encoded.length < Math.ceil(text.length / 3) * 4) return false;
+  return Buffer.from(text, 'utf8').toString('base64') === encoded;
 }
 
 export function checkExpiration(

@@ -125,6 +125,12 @@ test('the named cases reach no log line', async (t) => {
     ['a JWT as a path segment', get(`/files/${jwt}/x`), [jwt, jwt.split('.')[2] as string]],
     ['an API key as a parameter name', get(`/livez?${apiKey}`), [apiKey]],
     ['an API key in Host', get('/livez', { host: apiKey }), [apiKey]],
+    // Host names are case-insensitive and often lowercased on the way; the key ID survives it.
+    [
+      'an access key ID lowercased in Host',
+      get('/livez', { host: `${ACCESS_KEY_ID.toLowerCase()}.localhost` }),
+      [ACCESS_KEY_ID.toLowerCase()],
+    ],
     ['a JWT in X-Forwarded-For from a trusted proxy', get('/livez', { 'x-forwarded-for': jwt }), [jwt]],
     [
       'an API key echoed from the body (bucket)',

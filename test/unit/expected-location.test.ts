@@ -488,6 +488,22 @@ describe('expectedLocation: refusals', () => {
   });
 });
 
+describe('expectedLocation: an error that is not about the bucket', () => {
+  // Only a caller that breaks the types gets here (the service's modes come from the
+  // configuration schema): a bug must surface as itself, neither cached as a location nor
+  // dressed as a refusal of the bucket.
+  it('is thrown as it is, on every call', () => {
+    const noPartition = { kind: 'regional', region: 'eu-west-1', useFips: false } as unknown as EndpointMode;
+    for (const call of [1, 2]) {
+      assert.throws(() => expectedLocation(noPartition, 'my-bucket'), TypeError, `call ${call}`);
+    }
+    const local: EndpointMode = { kind: 'local', region: 'us-east-1', endpoint: new URL('http://127.0.0.1:9000') };
+    for (const call of [1, 2]) {
+      assert.throws(() => expectedLocation(local, undefined as unknown as string), TypeError, `call ${call}`);
+    }
+  });
+});
+
 describe('isLegacyGlobalHost', () => {
   for (const host of [
     's3.amazonaws.com',

@@ -109,6 +109,25 @@ describe('AWS S3 documentation: "Authenticating Requests: Using Query Parameters
     ];
     for (const scope of scopes) assert.deepEqual(keys.get(...scope).key, derive(...scope), scope.join('/'));
   });
+
+  it('derives a key of its own for scopes whose parts join to the same text', () => {
+    const derive = (secret: string, day: string, region: string, service: string) => {
+      let key = createHmac('sha256', `AWS4${secret}`).update(day).digest();
+      for (const part of [region, service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+      return key;
+    };
+    const keys = new SigningKeyCache();
+    // Each reads 20130524/us-east-1/s3/x/y with `/` between day, region, service and secret.
+    const scopes: Array<[string, string, string, string]> = [
+      ['x/y', '20130524', 'us-east-1', 's3'],
+      ['y', '20130524', 'us-east-1', 's3/x'],
+      ['y', '20130524', 'us-east-1/s3', 'x'],
+      ['y', '20130524/us-east-1', 's3', 'x'],
+    ];
+    for (const scope of [...scopes, ...scopes]) {
+      assert.deepEqual(keys.get(...scope).key, derive(...scope), JSON.stringify(scope));
+    }
+  });
 });
 
 describe('HmacSha256', () => {
@@ -137,15 +156,24 @@ describe('HmacSha256', () => {
     );
   });
 
-  it('equals createHmac at each size limit: keys around the 64-byte block, messages around its 1,024-byte buffer', () => {
+  it('equals createHmac at each size limit: keys around the 64-byte block, messages around its 12 KiB buffer and the 1 KiB of kept views', () => {
     const messages = [
       '',
       'a',
       'x'.repeat(341),
       'x'.repeat(342),
       'x'.repeat(1024),
+      'x'.repeat(1025),
       'x'.repeat(1100),
       '\u00e9'.repeat(600),
+      'x'.repeat(4096),
+      'x'.repeat(4097),
+      '\u00e9'.repeat(4096),
+      '\ud83d\ude00'.repeat(2048),
+      'x'.repeat(12 * 1024 + 1),
+      // Long then shorter again: a message without a kept view must not read the longer one's bytes.
+      'y'.repeat(3000),
+      'y'.repeat(2999),
     ];
     for (const keyLength of [0, 1, 63, 64, 65, 100, 200]) {
       const key = Buffer.alloc(keyLength, 0xa5);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { attachmentDisposition, sanitizeFilename } from '../../src/uploads/filenames.js';
+import fc from 'fast-check';
+import { attachmentDisposition, sanitizeFilename, sanitizeInFull } from '../../src/uploads/filenames.js';
 import { assertLinearWork } from '../linearity.js';
 import { countNativeWork } from '../native-work.js';
 
@@ -20,6 +21,46 @@ test('sanitizeFilename keeps readable names and removes what could do harm', () 
     ['tab\there.txt', 'tab here.txt'],
   ];
   for (const [input, expected] of cases) assert.equal(sanitizeFilename(input), expected, JSON.stringify(input));
+});
+
+test('sanitizeFilename returns what the full passes return, shortcut or not', () => {
+  const plain = fc.constantFrom(...'abcXYZ019_.()+,=@- '.split(''));
+  const odd = fc.constantFrom(
+    '  ',
+    '.',
+    '/',
+    '\\',
+    '\t',
+    '\u00e9',
+    'e\u0301',
+    '\u202e',
+    '\n',
+    '"',
+    '%',
+    '\ud800',
+    '\u3000',
+  );
+  const name = fc.oneof(
+    fc
+      .array(fc.oneof({ weight: 9, arbitrary: plain }, { weight: 1, arbitrary: odd }), { maxLength: 40 })
+      .map((parts) => parts.join('')),
+    fc.string({ unit: 'binary', maxLength: 30 }),
+    fc.integer({ min: 195, max: 205 }).map((length) => `${'n'.repeat(length - 4)}.pdf`),
+  );
+  fc.assert(
+    fc.property(name, (input) => assert.equal(sanitizeFilename(input), sanitizeInFull(input))),
+    { numRuns: 20_000 },
+  );
+  for (const input of [
+    'report.pdf',
+    'photo 1 (original).jpg',
+    '.hidden',
+    ' lead',
+    'trail ',
+    'two  spaces',
+    'a'.repeat(201),
+  ])
+    assert.equal(sanitizeFilename(input), sanitizeInFull(input), input);
 });
 
 test('sanitizeFilename cuts long names to 200 bytes, keeping the extension and whole characters', () => {

@@ -85,6 +85,13 @@ describe('redactSecrets', () => {
     assert.equal(redactSecrets('cred minio/20261201/us-east-1/s3/aws4_request end'), 'cred REDACTED end');
   });
 
+  it('redacts them in any letter case, with nothing else on the line to look at', () => {
+    assert.equal(redactSecrets('id akiaiosfodnn7example end'), 'id REDACTED end');
+    assert.equal(redactSecrets('key S3P_abc-def end'), 'key REDACTED end');
+    assert.equal(redactSecrets('jwt EYJhbGciOi.eyJzdWIiOi.c2ln end'), 'jwt REDACTED end');
+    assert.equal(redactSecrets('cred minio/20261201/us-east-1/s3/AWS4_REQUEST end'), 'cred REDACTED end');
+  });
+
   it('leaves a line without secrets untouched', () => {
     for (const line of ['plain text', 'GET /uploads?key', `${'ab'.repeat(31)}a`, 'é'.repeat(200)])
       assert.equal(redactSecrets(line), line);
@@ -119,6 +126,13 @@ describe('mayHoldSecret (the first look that spares ordinary lines the full scan
       'AKIAIOSFODNN7EXAMPLE',
       'ASIAIOSFODNN7EXAMPLE',
       'x/y/z/s3/aws4_request',
+      // The shapes are read in any letter case: an access key ID (capitals and digits only)
+      // lowercased, as a host name often is, is still the whole ID.
+      'akiaiosfodnn7example',
+      'asiaiosfodnn7example',
+      'key S3P_x',
+      'jwt EYJx',
+      'minio/20261201/us-east-1/s3/AWS4_REQUEST',
       'A'.repeat(64),
       `é${'A'.repeat(64)}`,
       `${'A'.repeat(63)} ${'b'.repeat(64)}`,
@@ -129,7 +143,7 @@ describe('mayHoldSecret (the first look that spares ordinary lines the full scan
   });
 
   it('is true of every line that redactSecrets changes', () => {
-    const alphabet = [...'aA0+/=_-%:"&;,. s3p_eyJAKIASIAaws4_request/'];
+    const alphabet = [...'aA0+/=_-%:"&;,. s3p_eyJAKIASIAaws4_request/', 'S3P_', 'EYJ', 'akia', 'Asia', 'AWS4_REQUEST'];
     fc.assert(
       fc.property(
         fc.array(fc.oneof(fc.constantFrom(...alphabet), fc.string({ maxLength: 3 })), { maxLength: 200, size: 'max' }),
@@ -218,6 +232,11 @@ describe('requestSerializers', () => {
     assert.equal(serialized.remoteAddress, 'token=REDACTED');
   });
 
+  it('redacts an access key ID lowercased into a host name (no port: no `:` on the line)', () => {
+    const serialized = requestSerializers.req(request({ host: 'akiaiosfodnn7example.localhost' }));
+    assert.equal(serialized.host, 'REDACTED.localhost');
+  });
+
   it('keeps a host of up to 256 characters and drops a longer one', () => {
     const host256 = `${'h.'.repeat(127)}hh`;
     assert.equal(host256.length, 256);
@@ -240,6 +259,34 @@ describe('requestSerializers', () => {
 });
 
 describe('logLineHooks.streamWrite', () => {
+  it('redacts a quoted value under a secret name inside a logged string, and the line stays JSON', () => {
+    const line = (msg: string) => `${JSON.stringify({ level: 50, msg })}\n`;
+    for (const [msg, redacted] of [
+      ['password="hunter2"', '{"level":50,"msg":"password=\\"REDACTED\\""}\n'],
+      ['upstream said {"token":"opaque1"}', '{"level":50,"msg":"upstream said {\\"token\\":\\"REDACTED\\"}"}\n'],
+      ['authorization: "Bearer abc.def"', '{"level":50,"msg":"authorization: \\"Bearer REDACTED\\""}\n'],
+      ['x-api-key: "s3cr3t" sent', '{"level":50,"msg":"x-api-key: \\"REDACTED\\" sent"}\n'],
+      // A backslash inside the value is part of it, escaped or not.
+      ['password=a\\b"c', '{"level":50,"msg":"password=REDACTED\\"c"}\n'],
+      ['password=a\nb', '{"level":50,"msg":"password=REDACTED"}\n'],
+      // An empty quoted value holds nothing to drop.
+      ['token=""', '{"level":50,"msg":"token=\\"\\""}\n'],
+    ] as const) {
+      const written = logLineHooks.streamWrite(line(msg));
+      assert.equal(written, redacted, msg);
+      JSON.parse(written);
+    }
+  });
+
+  it('writes the request line as the serializer made it: a second pass would read its JSON escapes as part of a shape', () => {
+    // The url passed redactSecrets before pino escaped U+001F as \u001f, whose four digits
+    // then run into the 62 that follow: 66 hex digits, a hash to a second look.
+    const url = `/\u001f${'a'.repeat(62)}`;
+    assert.equal(redactSecrets(url), url);
+    const line = `${JSON.stringify({ level: 30, req: { url }, msg: REQUEST_LINE_MESSAGE })}\n`;
+    assert.equal(logLineHooks.streamWrite(line), line);
+  });
+
   it('redacts every line that is not the request line', () => {
     assert.equal(
       logLineHooks.streamWrite('{"level":50,"msg":"X-Amz-Signature=short"}\n'),

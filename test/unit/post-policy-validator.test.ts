@@ -4,6 +4,7 @@
 // pins down each check's boundary and what it says.)
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import type { EndpointMode } from '../../src/endpoint/endpoint-mode.js';
 import { partitionOfRegion } from '../../src/endpoint/partitions.js';
 import { signPostPolicy, type PostPolicyRequest } from '../../src/presign/post-policy-signer.js';
@@ -424,6 +425,8 @@ describe('the policy document', () => {
       '2026-03-01T12:10:00+00:00',
       ' 2026-03-01T12:10:00Z',
       '2026-03-01T12:10:00Zx',
+      // Date.parse stops at a NUL and reads the time before it.
+      '2026-03-01T12:10:00Z\u0000x',
       '2026-13-01T12:10:00Z',
     ])
       assert.deepEqual(expiring(expiration), [iso], String(expiration));
@@ -610,5 +613,68 @@ describe('the policy document reader', () => {
     assert.deepEqual(failures(withFields(form, { Policy: Buffer.from(text).toString('base64') })), [
       'POLICY_CONDITIONS: condition a nested array is not an exact match or the size range',
     ]);
+  });
+});
+
+describe("the signer's document text handed beside the form", () => {
+  const form = signed({ credentials: { ...REQUEST.credentials, sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLE' } });
+  const expectation = { ...EXPECTATION, temporaryCredentials: true };
+  const text = Buffer.from(form.fields.Policy!, 'base64').toString('utf8');
+  const judged = (policy: string | undefined, claimed: string | undefined) => {
+    const fields = withFields(form, { Policy: policy }).fields;
+    return [
+      validatePostPolicy({ url: form.url, fields }, POLICY, expectation),
+      validatePostPolicy({ url: form.url, fields, policyDocument: claimed }, POLICY, expectation),
+    ];
+  };
+
+  it('changes no judgement: the report is the one from Policy alone, whatever the text and Policy', () => {
+    const documentText = fc.oneof(
+      fc.constant(text),
+      fc.constant(''),
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      // The true text, changed: a condition, an extra name, a lone surrogate, a character cut.
+      fc.constantFrom(
+        text.replace('image/png', 'image/gif'),
+        text.replace('{"expiration"', '{"extra":1,"expiration"'),
+        text.replace('photo', 'ph\ud800oto'),
+        text.slice(0, -1),
+        `${text} `,
+      ),
+      fc.string({ unit: 'grapheme', maxLength: 40 }).map((value) => text.replace('u/7f3a/photo.png', value)),
+    );
+    const policyField = fc.oneof(
+      fc.constant(form.fields.Policy),
+      fc.constant(undefined),
+      fc.constant(''),
+      // Non-canonical trailing bits, and base64 with a character too many or too few.
+      fc.constant(form.fields.Policy!.replace(/=+$/, '').slice(0, -1) + 'B=='),
+      fc.constant(`${form.fields.Policy} `),
+      fc.constant(form.fields.Policy!.slice(1)),
+      documentText.map((document) => Buffer.from(document, 'utf8').toString('base64')),
+      fc.string({ maxLength: 60 }),
+    );
+    fc.assert(
+      fc.property(policyField, documentText, (policy, claimed) => {
+        const [alone, withText] = judged(policy, claimed);
+        assert.deepEqual(withText, alone);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("is used when Policy encodes it, and the signer's own form passes as before", () => {
+    const [alone, withText] = judged(form.fields.Policy, text);
+    assert.equal(alone!.valid, true);
+    assert.deepEqual(withText, alone);
+    // A text that does not match Policy is set aside: Policy's own document is judged.
+    const [changedAlone, changedText] = judged(form.fields.Policy, text.replace('image/png', 'image/gif'));
+    assert.equal(changedText!.valid, true);
+    assert.deepEqual(changedText, changedAlone);
+    // A lone surrogate encodes as U+FFFD: Policy decodes to that, not to the text handed over.
+    const surrogate = text.replace('{"key":"u/7f3a/photo.png"}', '["starts-with","$key","\ud800"]');
+    const [surrogateAlone, surrogateText] = judged(Buffer.from(surrogate, 'utf8').toString('base64'), surrogate);
+    assert.match(surrogateAlone!.failures.map((failure) => failure.message).join('\n'), /\ufffd/);
+    assert.deepEqual(surrogateText, surrogateAlone);
   });
 });

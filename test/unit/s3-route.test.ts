@@ -8,7 +8,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
-import { PutObjectCommand, S3Client, UploadPartCommand, type S3ClientConfig } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 
 import { parseBucket } from '../../src/endpoint/bucket-name.js';
@@ -340,6 +346,198 @@ describe('s3-route: the client-wide parameters', () => {
     // Restored: the same client resolves again.
     const routes = new S3RouteResolver(clientOnly({ ...MODELLED, region: 'eu-west-1' }));
     assert.notEqual(await routes.resolve('my-bucket'), DELEGATE);
+  });
+});
+
+// None of these is a client createPinnedS3 makes: the resolver is held to the SDK for any
+// S3Client it is handed.
+type EndpointProvider = NonNullable<S3ClientConfig['endpointProvider']>;
+/** A provider that answers `result`: the rule set's shape, which the SDK's own types do not spell. */
+const answering =
+  (result: object): EndpointProvider =>
+  () =>
+    result as ReturnType<EndpointProvider>;
+const SIGV4 = { name: 'sigv4', signingName: 's3', signingRegion: 'eu-west-1' };
+
+describe('s3-route: any client’s endpoint settings, as the SDK reads them', () => {
+  it('signs as the SDK does for an endpoint given as a string, a provider, an Endpoint or an EndpointV2, or empty', async () => {
+    const endpoints: Record<string, S3ClientConfig['endpoint']> = {
+      string: 'https://storage.example.com/base',
+      provider: async () => ({ url: new URL('https://storage.example.com/base') }),
+      Endpoint: { protocol: 'https:', hostname: 'storage.example.com', path: '/base' },
+      EndpointV2: { url: new URL('https://storage.example.com/base') },
+      // Read by its host name, whatever other keys it carries (even one named '').
+      'Endpoint with other keys': {
+        protocol: 'https:',
+        hostname: 'storage.example.com',
+        path: '/base',
+        ...{ '': 'x', query: {} },
+      },
+      // Not a custom endpoint at all (isCustomEndpoint is false), though the client's
+      // endpoint provider would throw on the empty URL if asked.
+      empty: '',
+    };
+    for (const [name, endpoint] of Object.entries(endpoints)) {
+      const { fast, sdk } = over(clientOnly({ ...MODELLED, region: 'eu-west-1', endpoint }));
+      const url = await fast.sign(request('my-bucket'));
+      assert.equal(url, await sdk.sign(request('my-bucket')), name);
+      const expected =
+        name === 'empty'
+          ? 'https://my-bucket.s3.eu-west-1.amazonaws.com/k.txt?'
+          : 'https://my-bucket.storage.example.com/base/k.txt?';
+      assert.ok(url.startsWith(expected), `${name}: ${url}`);
+    }
+  });
+
+  it('refuses as the SDK does an Endpoint object without a host name', async (t) => {
+    // The SDK hands the object itself to the rules, which refuse it (and say so on the console).
+    t.mock.method(console, 'error', () => undefined);
+    const endpoint = { protocol: 'https:', path: '/' } as unknown as S3ClientConfig['endpoint'];
+    const { fast, sdk } = over(clientOnly({ ...MODELLED, region: 'eu-west-1', endpoint }));
+    const refusal = { refused: 'Custom endpoint `[object Object]` was not a valid URI' };
+    assert.deepEqual(await outcome(() => sdk.sign(request('my-bucket'))), refusal);
+    assert.deepEqual(await outcome(() => fast.sign(request('my-bucket'))), refusal);
+  });
+
+  it('reads clientContextParams for client-context parameters only, never for built-in ones (region, FIPS)', async () => {
+    for (const clientContextParams of [{ region: 'us-west-2' }, { useFipsEndpoint: true }]) {
+      const { fast, sdk, routes } = over(
+        clientOnly({ ...MODELLED, region: 'eu-west-1', clientContextParams } as S3ClientConfig),
+      );
+      assert.deepEqual(await routes.resolve('my-bucket'), {
+        origin: 'https://my-bucket.s3.eu-west-1.amazonaws.com',
+        host: 'my-bucket.s3.eu-west-1.amazonaws.com',
+        pathPrefix: '',
+        signingRegion: 'eu-west-1',
+        signingService: 's3',
+      });
+      assert.equal(await fast.sign(request('my-bucket')), await sdk.sign(request('my-bucket')));
+    }
+  });
+
+  it('takes a custom endpoint provider’s plain SigV4 result, host and path, for its own', async () => {
+    const s3 = clientOnly({
+      ...MODELLED,
+      region: 'eu-west-1',
+      endpointProvider: answering({
+        url: new URL('https://storage.example.com/base'),
+        properties: { authSchemes: [{ ...SIGV4, signingRegion: 'eu-west-2' }] },
+      }),
+    });
+    const { fast, sdk, routes } = over(s3);
+    assert.deepEqual(await routes.resolve('my-bucket'), {
+      origin: 'https://storage.example.com',
+      host: 'storage.example.com',
+      pathPrefix: '/base',
+      signingRegion: 'eu-west-2',
+      signingService: 's3',
+    });
+    assert.equal(await fast.sign(request('my-bucket')), await sdk.sign(request('my-bucket')));
+  });
+
+  it('hands a custom endpoint provider what the SDK hands it: the same parameters but Key (a route is per bucket), and the client’s logger', async () => {
+    const settings: Record<string, S3ClientConfig> = {
+      https: {},
+      http: { endpoint: 'http://storage.example.com' },
+      'path-style': { forcePathStyle: true },
+      'MRAP disabled': { disableMultiregionAccessPoints: true },
+    };
+    for (const [name, setting] of Object.entries(settings)) {
+      const calls: Array<{ params: Record<string, unknown>; context: { logger?: unknown } | undefined }> = [];
+      const client = new S3Client({
+        credentials: CREDENTIALS,
+        ...MODELLED,
+        region: 'eu-west-1',
+        ...setting,
+        endpointProvider: (params, context) => {
+          calls.push({ params: { ...params }, context });
+          return answering({ url: new URL('https://storage.example.com/'), properties: { authSchemes: [SIGV4] } })(
+            params,
+          );
+        },
+      });
+      destroyables.push(client);
+      const s3: PinnedS3 = { clientFor: () => client, destroy: () => undefined };
+      for (const bucket of ['my-bucket', 'my.dotted.bucket', 'MyBucket']) {
+        calls.length = 0;
+        await new S3RouteResolver(s3).resolve(bucket);
+        const [fromResolver] = calls;
+        assert.ok(fromResolver, `${name}, ${bucket}: the resolver asked the provider`);
+        assert.equal(fromResolver.context?.logger, client.config.logger, `${name}, ${bucket}: logger`);
+        await new SdkSigner(s3).sign(request(bucket));
+        const sdkCalls = calls.slice(1);
+        assert.ok(sdkCalls.length > 0, `${name}, ${bucket}: the SDK asked the provider`);
+        for (const call of sdkCalls) {
+          const { Key, ...params } = call.params;
+          assert.equal(Key, 'k.txt');
+          assert.deepStrictEqual(fromResolver.params, params, `${name}, ${bucket}`);
+        }
+      }
+    }
+  });
+
+  it('leaves to the SDK a custom endpoint provider’s result that is more than a SigV4 host and path', async () => {
+    const results: Record<string, object> = {
+      'no properties': { url: new URL('https://storage.example.com/') },
+      'no auth schemes': { url: new URL('https://storage.example.com/'), properties: { authSchemes: [] } },
+      'SigV4a first': {
+        url: new URL('https://storage.example.com/'),
+        properties: { authSchemes: [{ name: 'sigv4a', signingName: 's3', signingRegionSet: ['*'] }, SIGV4] },
+      },
+      'no signing name': {
+        url: new URL('https://storage.example.com/'),
+        properties: { authSchemes: [{ name: 'sigv4', signingRegion: 'eu-west-1' }] },
+      },
+      'no signing region': {
+        url: new URL('https://storage.example.com/'),
+        properties: { authSchemes: [{ name: 'sigv4', signingName: 's3' }] },
+      },
+      headers: {
+        url: new URL('https://storage.example.com/'),
+        properties: { authSchemes: [SIGV4] },
+        headers: { 'x-amz-route': ['a'] },
+      },
+      query: { url: new URL('https://storage.example.com/?route=a'), properties: { authSchemes: [SIGV4] } },
+      fragment: { url: new URL('https://storage.example.com/#a'), properties: { authSchemes: [SIGV4] } },
+      'user name': { url: new URL('https://user@storage.example.com/'), properties: { authSchemes: [SIGV4] } },
+      password: { url: new URL('https://:secret@storage.example.com/'), properties: { authSchemes: [SIGV4] } },
+    };
+    for (const [name, result] of Object.entries(results)) {
+      const routes = new S3RouteResolver(
+        clientOnly({ ...MODELLED, region: 'eu-west-1', endpointProvider: answering(result) }),
+      );
+      assert.equal(await routes.resolve('my-bucket'), DELEGATE, name);
+    }
+  });
+
+  it('applies a staticContextParams instruction, which GetObject, PutObject and UploadPart may carry in another SDK version', async () => {
+    const commands = [GetObjectCommand, PutObjectCommand, UploadPartCommand];
+    const originals = commands.map((command) => ({
+      command,
+      own: Object.getOwnPropertyDescriptor(command, 'getEndpointParameterInstructions'),
+      original: command.getEndpointParameterInstructions,
+    }));
+    for (const { command, original } of originals) {
+      command.getEndpointParameterInstructions = () => ({
+        ...original(),
+        ForcePathStyle: { type: 'staticContextParams', value: true },
+      });
+    }
+    try {
+      const routes = new S3RouteResolver(clientOnly({ ...MODELLED, region: 'eu-west-1' }));
+      assert.deepEqual(await routes.resolve('my-bucket'), {
+        origin: 'https://s3.eu-west-1.amazonaws.com',
+        host: 's3.eu-west-1.amazonaws.com',
+        pathPrefix: '/my-bucket',
+        signingRegion: 'eu-west-1',
+        signingService: 's3',
+      });
+    } finally {
+      for (const { command, own } of originals) {
+        if (own) Object.defineProperty(command, 'getEndpointParameterInstructions', own);
+        else delete (command as { getEndpointParameterInstructions?: unknown }).getEndpointParameterInstructions;
+      }
+    }
   });
 });
 

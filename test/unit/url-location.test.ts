@@ -125,6 +125,29 @@ describe('the path', () => {
   });
 });
 
+describe('the key of a URL from elsewhere', () => {
+  it('is refused by name of its problem, and not echoed back', () => {
+    const bucketOnly = { bucket: 'my-bucket' };
+    assert.deepEqual(failures(LOCAL, 'http://127.0.0.1:4568/my-bucket/a%0Ab.txt', bucketOnly), [
+      'URL_KEY: object key must not contain control characters',
+    ]);
+  });
+});
+
+describe('the bucket allowlist', () => {
+  const allowed = (allowedBuckets: string[]) => ({ allowedBuckets });
+  it('passes a bucket on it', () => {
+    assert.deepEqual(failures(LOCAL, 'http://127.0.0.1:4568/my-bucket/a.txt', allowed(['other', 'my-bucket'])), []);
+  });
+
+  it('refuses a bucket not on it, and still checks the rest of the URL', () => {
+    assert.deepEqual(failures(REGIONAL, 'http://my-bucket.s3.eu-west-1.amazonaws.com/a.txt', allowed(['other'])), [
+      'URL_BUCKET_NOT_ALLOWED: bucket "my-bucket" is not on the bucket allowlist (S3_BUCKETS)',
+      'URL_SCHEME: scheme must be https, got http',
+    ]);
+  });
+});
+
 describe('a URL from elsewhere', () => {
   it('is read for its bucket from the path, the host or an access point', () => {
     assert.deepEqual(failures(LOCAL, 'http://127.0.0.1:4568/my-bucket/a.txt'), []);
@@ -154,6 +177,13 @@ describe('a URL from elsewhere', () => {
     assert.deepEqual(failures(LOCAL, 'http://127.0.0.1:4568/a%ZZ/b.txt'), [
       `URL_HOST: host 127.0.0.1:4568 ${notS3('local mode (http://127.0.0.1:4568)')}`,
     ]);
+  });
+});
+
+describe('an error that is not about the bucket', () => {
+  it('is thrown, not reported as a wrong host (only a caller that breaks the mode’s type gets one)', () => {
+    const noPartition = { kind: 'regional', region: 'eu-west-1', useFips: false } as unknown as EndpointMode;
+    assert.throws(() => failures(noPartition, 'https://my-bucket.s3.eu-west-1.amazonaws.com/a.txt', mine), TypeError);
   });
 });
 

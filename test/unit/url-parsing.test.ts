@@ -312,6 +312,8 @@ describe("/verify's URL reader", () => {
     assertLinearWork(
       {
         'a run of "&"': (n) => `${BASE}${'&'.repeat(n)}`,
+        // The next "=" is far ahead of each pair: found once, not once per pair.
+        'a run of "&" before a value': (n) => `${BASE}${'&'.repeat(n)}a=1`,
         'a run of "="': (n) => `${BASE}&a${'='.repeat(n)}`,
         'many parameters': (n) => `${BASE}${'&a=1'.repeat(n / 4)}`,
         'one parameter many times': (n) => `${BASE}${'&X-Amz-Date=1'.repeat(n / 13)}`,

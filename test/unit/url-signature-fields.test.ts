@@ -285,6 +285,20 @@ describe('X-Amz-SignedHeaders', () => {
     ]);
   });
 
+  it('is exactly host and the headers required, when the requirement names host or a header twice', () => {
+    const unexpected = (names: string) =>
+      `URL_SIGNED_HEADERS: X-Amz-SignedHeaders has ${names}, which the caller was not told to send`;
+    assert.deepEqual(signing('host', ['host']), []);
+    assert.deepEqual(signing('content-type;host', ['host']), [unexpected('content-type')]);
+    assert.deepEqual(signing('content-md5;content-type;host', ['host']), [unexpected('content-md5, content-type')]);
+    assert.deepEqual(signing('content-md5;content-type;host', ['content-type', 'content-type']), [
+      unexpected('content-md5'),
+    ]);
+    assert.deepEqual(signing('content-md5;content-type;host', ['host', 'content-type', 'host']), [
+      unexpected('content-md5'),
+    ]);
+  });
+
   it('is judged the same however often a list comes back', () => {
     // More distinct lists than the parser remembers, then the first ones again.
     const lists = Array.from({ length: 40 }, (_, index) => `host;x-h${String(index).padStart(2, '0')}`);
@@ -501,6 +515,21 @@ describe('validatorPolicy', () => {
     assert.ok(now instanceof Date);
     assert.ok(Math.abs(now.getTime() - Date.now()) < 60_000);
     assert.equal(validatorPolicy(config, () => NOW).now(), NOW);
+  });
+
+  it('requires each bucket’s configured upload encryption: its own entry, or the default', () => {
+    const encryption = {
+      default: { algorithm: 'AES256' },
+      perBucket: new Map([
+        ['kms-bucket', { algorithm: 'aws:kms', kmsKeyId: 'alias/uploads' }],
+        ['plain-bucket', null],
+      ]),
+    };
+    const config = { mode: LOCAL, presign: { maxExpiresSeconds: 60, maxClockSkewSeconds: 5 }, encryption };
+    const { uploadEncryption } = validatorPolicy(config as unknown as Config);
+    assert.deepEqual(uploadEncryption?.('kms-bucket'), { algorithm: 'aws:kms', kmsKeyId: 'alias/uploads' });
+    assert.deepEqual(uploadEncryption?.('my-bucket'), { algorithm: 'AES256' });
+    assert.equal(uploadEncryption?.('plain-bucket'), undefined);
   });
 });
 
