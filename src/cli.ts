@@ -7,28 +7,10 @@ import { formatConfigProblems, loadConfig, SIGV4_MAX_EXPIRES_SECONDS, type Confi
 import { escapeControlCharacters as shown, jsonForDisplay } from './control-characters.js';
 import { objectKeyProblem } from './endpoint/object-key.js';
 import { isAppError } from './errors.js';
+import { formatMiB } from './cli/progress.js';
+import { COMMAND_HELP, isCommand, USAGE, type CommandName } from './cli/help.js';
 import { validatePostForm } from './verify/post-form-validator.js';
 import { describeMode, validatePresignedUrl, validatorPolicy, type UrlExpectation } from './verify/url-validator.js';
-
-const USAGE = `Usage:
-  s3-presign url --bucket B --key K [--operation get|put] [--region R]
-                 [--mode regional|interface|accelerate|custom|local] [--fips] [--dualstack]
-                 [--path-style] [--endpoint URL] [--vpce-dns NAME] [--allow-http]
-                 [--expires N] [--content-type T] [--content-length N] [--json]
-  s3-presign upload FILE --key K [--bucket B] [mode flags] [--content-type T]
-                 [--part-size BYTES] [--multipart-threshold BYTES] [--expires N] [--json]
-  s3-presign verify URL [mode flags] [--bucket B]… [--fields FILE] [--method GET|PUT]
-                    [--header 'NAME: VALUE']… [--json]
-  s3-presign doctor [mode flags] [--bucket B] [--vpce-id ID]… [--service-role-arn ARN]
-                    [--probe-store [--probe-prefix P]] [--json]
-  s3-presign policy [mode flags] --bucket B [--vpce-id ID]… [--admin-arn ARN]… [--clients FILE]
-                    [--service-role-arn ARN] [--access-point-bucket B] [--kms-key-arn ARN] [--doctor] [--json]
-  s3-presign keygen [--id NAME]
-  s3-presign audit --audit-log FILE… --s3-access-log FILE… [--json]
-
-Flags override the environment variables of the service (S3_ENDPOINT_MODE, S3_REGION, …).
-Credentials come from the AWS SDK's default provider chain; in local mode only from
-AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the key pair \`npm start\` printed.`;
 
 const MODE_OPTIONS = {
   mode: { type: 'string' },
@@ -61,6 +43,10 @@ const UPLOAD_OPTIONS = {
   'content-type': { type: 'string' },
   'part-size': { type: 'string' },
   'multipart-threshold': { type: 'string' },
+  service: { type: 'string' },
+  'token-file': { type: 'string' },
+  abort: { type: 'boolean' },
+  progress: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
 const VERIFY_OPTIONS = {
@@ -132,7 +118,7 @@ function wholeNumber(name: string, value: string | undefined): number | undefine
 
 async function urlCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: URL_OPTIONS, strict: true });
-  if (values.help) return usage(0);
+  if (values.help) return help('url');
   if (!values.bucket) throw new UsageError('--bucket is required');
   if (values.key === undefined) throw new UsageError('--key is required');
   const operation = values.operation ?? 'get';
@@ -165,23 +151,30 @@ async function urlCommand(args: string[]): Promise<number> {
 
 async function uploadCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: UPLOAD_OPTIONS, strict: true, allowPositionals: true });
-  if (values.help) return usage(0);
+  if (values.help) return help('upload');
   if (positionals.length !== 1) throw new UsageError('upload takes exactly one FILE');
+  if (values.service !== undefined) return uploadThroughServiceCommand(positionals[0] as string, values);
+  for (const flag of ['token-file', 'abort'] as const) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} only applies with --service`);
+  }
   if (values.key === undefined) throw new UsageError('--key is required');
-  const bucket = values.bucket ?? process.env.S3_BUCKETS?.split(',')[0]?.trim();
+  const config = configFrom(values, values.bucket);
+  // S3_BUCKETS' first, or local mode's default bucket, as the service picks.
+  const bucket = values.bucket ?? config.buckets[0];
   if (!bucket) throw new UsageError('--bucket is required (or S3_BUCKETS)');
-  const config = configFrom(values, bucket);
   requireLocalKeyPair(config);
   const upload = await import('./upload-clients/cli-upload.js');
   const { createPresigner } = await import('./presign/create-presigner.js');
   const signing = await createPresigner(config);
-  // A progress line on a terminal only: a pipe or a log file gets the result alone.
-  const progress = process.stderr.isTTY
-    ? (sent: number, total: number, detail: string) =>
-        process.stderr.write(
-          `\r\x1b[K${formatMiB(sent)} of ${formatMiB(total)} (${total === 0 ? 100 : Math.floor((sent / total) * 100)}%), ${detail}`,
-        )
-    : undefined;
+  const interrupt = interruptSignal();
+  // A progress line on a terminal (or with --progress): a pipe or a log file gets the result alone.
+  const progress =
+    process.stderr.isTTY || values.progress
+      ? (sent: number, total: number, detail: string) =>
+          process.stderr.write(
+            `\r\x1b[K${formatMiB(sent)} of ${formatMiB(total)} (${total === 0 ? 100 : Math.floor((sent / total) * 100)}%), ${detail}`,
+          )
+      : undefined;
   try {
     const result = await upload.uploadFile(signing, {
       file: positionals[0] as string,
@@ -194,6 +187,7 @@ async function uploadCommand(args: string[]): Promise<number> {
       partSize: wholeNumber('part-size', values['part-size']) ?? upload.DEFAULT_PART_BYTES,
       bindSha256: config.store.verifiedChecksums.includes('sha256'),
       onProgress: progress,
+      signal: interrupt.signal,
     });
     if (progress) process.stderr.write('\n');
     if (values.json) {
@@ -206,6 +200,10 @@ async function uploadCommand(args: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (progress) process.stderr.write('\n');
+    if (interrupt.signal.aborted) {
+      process.stderr.write('s3-presign: interrupted; the upload was aborted and S3 keeps none of it\n');
+      return 130;
+    }
     if (error instanceof upload.UploadError) {
       process.stderr.write(`s3-presign: ${error.message}\n`);
       return 1;
@@ -217,17 +215,123 @@ async function uploadCommand(args: string[]): Promise<number> {
     }
     throw error;
   } finally {
+    interrupt.dispose();
     signing.close();
   }
 }
 
-function formatMiB(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+/** The token for --service: S3_PRESIGN_TOKEN or --token-file, never a flag value (shell history, ps). */
+async function serviceToken(tokenFile: string | undefined): Promise<string> {
+  if (tokenFile !== undefined) {
+    const text = await readFile(tokenFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new UsageError(`--token-file: cannot read ${tokenFile} (${error.code})`);
+    });
+    const token = text.trim();
+    if (token === '' || /\s/.test(token)) throw new UsageError(`--token-file: ${tokenFile} must hold one token`);
+    return token;
+  }
+  const token = process.env.S3_PRESIGN_TOKEN?.trim();
+  if (!token) {
+    throw new UsageError(
+      '--service needs a token (an API key or a JWT): set S3_PRESIGN_TOKEN or pass --token-file FILE',
+    );
+  }
+  return token;
+}
+
+/** Ctrl-C aborts the signal once (a clean stop); a second Ctrl-C ends the process at once. */
+function interruptSignal(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort(new Error('interrupted'));
+  };
+  process.on('SIGINT', onInterrupt);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onInterrupt) };
+}
+
+type UploadValues = ReturnType<typeof parseArgs<{ options: typeof UPLOAD_OPTIONS; allowPositionals: true }>>['values'];
+
+async function uploadThroughServiceCommand(file: string, values: UploadValues): Promise<number> {
+  // The service picks the bucket, the key and the URLs' lifetime, and signs with its own route.
+  for (const flag of ['key', 'bucket', 'expires', 'multipart-threshold', ...Object.keys(MODE_OPTIONS)] as const) {
+    if (flag !== 'json' && flag !== 'help' && values[flag as keyof UploadValues] !== undefined) {
+      throw new UsageError(`--${flag} does not apply with --service: the service names the key and signs the URLs`);
+    }
+  }
+  const { serviceClient, ServiceError } = await import('./cli/service-client.js');
+  const { abortThroughService, uploadThroughService, UploadError, UploadInterrupted } =
+    await import('./cli/service-upload.js');
+  const { progressOn } = await import('./cli/progress.js');
+  const { stateDirectory } = await import('./cli/state.js');
+  let service;
+  try {
+    service = serviceClient(values.service as string, await serviceToken(values['token-file']));
+  } catch (error) {
+    throw error instanceof ServiceError ? new UsageError(error.message) : error;
+  }
+  const progress = progressOn(process.stderr, values.progress);
+  const interrupt = interruptSignal();
+  const options = {
+    file,
+    contentType: values['content-type'] ?? 'application/octet-stream',
+    partSize: wholeNumber('part-size', values['part-size']),
+    stateDirectory: stateDirectory(process.env),
+    progress,
+    signal: interrupt.signal,
+  };
+  const again = `s3-presign upload ${quoteForShell(file)} --service ${quoteForShell(values.service as string)}`;
+  try {
+    if (values.abort) {
+      const aborted = await abortThroughService(service, options);
+      if (!aborted) {
+        process.stderr.write(`s3-presign: no interrupted upload of ${shown(file)} to ${shown(service.base)}\n`);
+        return 1;
+      }
+      process.stdout.write(`aborted the upload of ${shown(aborted.key)}: S3 holds none of its parts\n`);
+      return 0;
+    }
+    const result = await uploadThroughService(service, options);
+    progress.end();
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ service: service.base, ...result }, null, 2)}\n`);
+    } else {
+      process.stdout.write(
+        `uploaded ${result.size} bytes to ${shown(result.bucket)}/${shown(result.key)} in ${result.parts} part${result.parts === 1 ? '' : 's'}${result.resumedParts ? ` (${result.resumedParts} from the interrupted run)` : ''}, ETag ${shown(result.etag)}\n`,
+      );
+    }
+    return 0;
+  } catch (error) {
+    progress.end();
+    if (error instanceof UploadInterrupted) {
+      process.stderr.write(
+        `s3-presign: interrupted; ${error.storedParts} of ${error.partCount} parts (${formatMiB(error.storedBytes)}) are stored.\n` +
+          `  resume:  ${again}\n  discard: ${again} --abort\n`,
+      );
+      return 130;
+    }
+    if (error instanceof UploadError || error instanceof ServiceError) {
+      process.stderr.write(`s3-presign: ${shown(error.message)}\n`);
+      return 1;
+    }
+    if (interrupt.signal.aborted) {
+      // Stopped before the upload existed at the service: nothing to resume or abort.
+      process.stderr.write('s3-presign: interrupted before the upload started\n');
+      return 130;
+    }
+    throw error;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+function quoteForShell(text: string): string {
+  return /^[\w./:@%+=,-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 async function verifyCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: VERIFY_OPTIONS, strict: true, allowPositionals: true });
-  if (values.help) return usage(0);
+  if (values.help) return help('verify');
   if (positionals.length !== 1) throw new UsageError('verify takes exactly one URL');
   const config = configFrom(values, values.bucket?.join(','));
   // The operator's own check: a bucket allowlist only when one is given, as the service has S3_BUCKETS.
@@ -317,7 +421,7 @@ async function doctorCommand(args: string[]): Promise<number> {
     },
     strict: true,
   });
-  if (values.help) return usage(0);
+  if (values.help) return help('doctor');
   const prefix = values['probe-prefix'];
   if (prefix !== undefined) {
     if (!values['probe-store']) throw new UsageError('--probe-prefix only applies with --probe-store');
@@ -358,7 +462,7 @@ async function checkDoctorRole(arn: string, config: Config): Promise<void> {
 async function policyCommand(args: string[]): Promise<number> {
   const { POLICY_OPTIONS, PolicyInputError, runPolicyCommand } = await import('./policy/policy-command.js');
   const { values } = parseArgs({ args, options: { ...MODE_OPTIONS, ...POLICY_OPTIONS }, strict: true });
-  if (values.help) return usage(0);
+  if (values.help) return help('policy');
   // --kms-key-arn is S3_SSE_KMS_KEY_ID for this run, and implies SSE-KMS unless S3_SSE says otherwise.
   const kmsKeyArn = values['kms-key-arn'];
   const sse: Record<string, string> =
@@ -373,7 +477,7 @@ async function policyCommand(args: string[]): Promise<number> {
 
 async function keygenCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { id: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) return usage(0);
+  if (values.help) return help('keygen');
   const id = values.id ?? 'my-service';
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new UsageError('--id must be 1-64 of A-Z a-z 0-9 . _ -');
   const { generateApiKey, hashApiKey } = await import('./auth/api-keys.js');
@@ -394,12 +498,17 @@ Entry for AUTH_CLIENTS_FILE (only the hash is stored; keep the quotes, or YAML m
 async function auditCommand(args: string[]): Promise<number> {
   const { AUDIT_OPTIONS, AuditInputError, runAuditCommand } = await import('./audit/audit-command.js');
   const { values } = parseArgs({ args, options: AUDIT_OPTIONS, strict: true });
-  if (values.help) return usage(0);
+  if (values.help) return help('audit');
   try {
     return await runAuditCommand(values);
   } catch (error) {
     throw error instanceof AuditInputError ? new UsageError(error.message) : error;
   }
+}
+
+function help(command: CommandName): number {
+  process.stdout.write(`${COMMAND_HELP[command]}\n`);
+  return 0;
 }
 
 function usage(code: number): number {
@@ -428,8 +537,10 @@ async function main(argv: string[]): Promise<number> {
         return await keygenCommand(rest);
       case 'audit':
         return await auditCommand(rest);
-      case undefined:
       case 'help':
+        if (isCommand(rest[0])) return help(rest[0]);
+        return usage(0);
+      case undefined:
       case '--help':
       case '-h':
         return usage(command === undefined ? 2 : 0);
@@ -444,7 +555,8 @@ async function main(argv: string[]): Promise<number> {
       return error instanceof UsageError ? 2 : 1;
     }
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`s3-presign: ${shown(error.message)}\n${USAGE}\n`);
+      const hint = isCommand(command) ? `Run "s3-presign ${command} --help" for its flags.` : USAGE;
+      process.stderr.write(`s3-presign: ${shown(error.message)}\n${hint}\n`);
       return 2;
     }
     throw error;

@@ -14,7 +14,7 @@ import {
   type KeyGrant,
   type PolicySet,
 } from './generate-policies.js';
-import { roleOf } from './principal-arn.js';
+import { roleOf, sameRole, type RoleIdentity } from './principal-arn.js';
 
 export const POLICY_OPTIONS = {
   bucket: { type: 'string', multiple: true },
@@ -25,6 +25,7 @@ export const POLICY_OPTIONS = {
   'access-point-bucket': { type: 'string' },
   doctor: { type: 'boolean' },
   'kms-key-arn': { type: 'string' },
+  'role-name': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 export interface PolicyFlags {
@@ -36,8 +37,24 @@ export interface PolicyFlags {
   doctor?: boolean;
   /** Stands for S3_SSE_KMS_KEY_ID (cli.ts lays it over the environment before the Config is built). */
   'kms-key-arn'?: string;
+  /** The service's role by name, for the put-role-policy command. */
+  'role-name'?: string;
   json?: boolean;
 }
+
+/**
+ * The file each document is attached from: its key in the `--json` output, which
+ * docs/private-route.md splits into one file per key. One name everywhere.
+ */
+export const POLICY_FILES = {
+  bucketPolicy: 'bucketPolicy.json',
+  endpointPolicy: 'endpointPolicy.json',
+  servicePolicy: 'servicePolicy.json',
+  lifecycleConfiguration: 'lifecycleConfiguration.json',
+} as const satisfies Partial<Record<keyof PolicySet, string>>;
+
+/** Who asks STS for the caller's ARN; resolves to the ARN or rejects with why (no secret in it). */
+export type CallerIdentityLookup = () => Promise<string>;
 
 export { PolicyInputError };
 
@@ -73,6 +90,7 @@ export async function runPolicyCommand(
   flags: PolicyFlags,
   env: Readonly<Record<string, string | undefined>>,
   out: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process,
+  callerIdentity: CallerIdentityLookup = () => callerArnFromSts(config),
 ): Promise<number> {
   const policies = await policiesFor(config, flags, env);
   if ((flags['admin-arn'] ?? []).length === 0) {
@@ -84,25 +102,29 @@ export async function runPolicyCommand(
     out.stdout.write(`${JSON.stringify(policies, null, 2)}\n`);
     return 0;
   }
+  const role = await roleNameFor(flags, env, callerIdentity);
   const plain = config.buckets.filter((bucket) => !bucket.startsWith('arn:'));
   const policyBucket = flags['access-point-bucket'] ?? plain[0] ?? 'BUCKET';
   const sections: Array<[string, string[], unknown]> = [
     [
       'Bucket policy: refuses the service actions unless they arrive through the listed VPC endpoints (aws:SourceVpce); AWS services acting for themselves or for a caller, service-linked roles and the admin ARNs are not refused',
-      [`aws s3api put-bucket-policy --bucket ${policyBucket} --policy file://bucket-policy.json`],
+      [`aws s3api put-bucket-policy --bucket ${policyBucket} --policy file://${POLICY_FILES.bucketPolicy}`],
       policies.bucketPolicy,
     ],
     [
       'VPC endpoint policy: the endpoint reaches only these buckets, for the service actions',
       endpointIds(policies).map(
-        (id) => `aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${id} --policy-document file://endpoint-policy.json`,
+        (id) =>
+          `aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${id} --policy-document file://${POLICY_FILES.endpointPolicy}`,
       ),
       policies.endpointPolicy,
     ],
     [
       "Service role policy: exactly the actions the service's URLs and server-side calls use, on the callers' keys (and each configured KMS key, through S3 only)",
       [
-        'aws iam put-role-policy --role-name ROLE --policy-name s3-presign --policy-document file://service-policy.json',
+        'name' in role
+          ? `aws iam put-role-policy --role-name ${role.name} --policy-name s3-presign --policy-document file://${POLICY_FILES.servicePolicy}   # the role from ${role.source}`
+          : `(pass the role's name as --role-name NAME to see the put-role-policy command: ${role.problem})`,
       ],
       policies.servicePolicy,
     ],
@@ -110,7 +132,7 @@ export async function runPolicyCommand(
       `Lifecycle configuration: S3 aborts multipart uploads still incomplete ${policies.lifecycleConfiguration.Rules[0]?.AbortIncompleteMultipartUpload.DaysAfterInitiation} days after they began (when their upload IDs expire), so abandoned parts stop being billed. It replaces the bucket's whole lifecycle configuration: if get-bucket-lifecycle-configuration prints rules, put this one beside them in the file`,
       lifecycleBuckets(config, flags).flatMap((bucket) => [
         `aws s3api get-bucket-lifecycle-configuration --bucket ${bucket}`,
-        `aws s3api put-bucket-lifecycle-configuration --bucket ${bucket} --lifecycle-configuration file://lifecycle-configuration.json`,
+        `aws s3api put-bucket-lifecycle-configuration --bucket ${bucket} --lifecycle-configuration file://${POLICY_FILES.lifecycleConfiguration}`,
       ]),
       policies.lifecycleConfiguration,
     ],
@@ -119,7 +141,7 @@ export async function runPolicyCommand(
     sections.push([
       `Access point policy for ${arn}`,
       [
-        `aws s3control put-access-point-policy --account-id ${arn.split(':')[4]} --name ${arn.split('/').pop()} --policy file://access-point-policy.json`,
+        `aws s3control put-access-point-policy --account-id ${arn.split(':')[4]} --name ${arn.split('/').pop()} --policy file://accessPointPolicy.json`,
       ],
       document,
     ]);
@@ -142,6 +164,57 @@ export async function runPolicyCommand(
       .join('\n\n') + '\n',
   );
   return 0;
+}
+
+/**
+ * The service role's name for put-role-policy: --role-name, else the role of --service-role-arn
+ * or AWS_ROLE_ARN, else the role whose session STS says the operator's credentials are (run
+ * where the service runs, that is the service's role).
+ */
+async function roleNameFor(
+  flags: PolicyFlags,
+  env: Readonly<Record<string, string | undefined>>,
+  callerIdentity: CallerIdentityLookup,
+): Promise<{ name: string; source: string } | { problem: string }> {
+  if (flags['role-name'] !== undefined) {
+    if (!/^[\w+=,.@-]{1,64}$/.test(flags['role-name'])) {
+      throw new PolicyInputError(
+        `--role-name "${flags['role-name']}" is not an IAM role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)`,
+      );
+    }
+    return { name: flags['role-name'], source: '--role-name' };
+  }
+  const named = serviceRoleOf(flags, env);
+  if (named) return { name: (roleOf(named.arn) as RoleIdentity).name, source: named.source };
+  let callerArn: string;
+  try {
+    callerArn = await callerIdentity();
+  } catch (error) {
+    return { problem: `sts:GetCallerIdentity failed (${(error as Error).message})` };
+  }
+  const role = roleOf(callerArn);
+  if (!role) return { problem: `sts:GetCallerIdentity names ${callerArn}, which is not a role` };
+  // Run from an administrator's shell, STS names the administrator: never attach the service's policy there.
+  const admin = (flags['admin-arn'] ?? []).map(roleOf).find((candidate) => candidate && sameRole(candidate, role));
+  if (admin) return { problem: `sts:GetCallerIdentity names ${callerArn}, an --admin-arn, not the service's role` };
+  return { name: role.name, source: `sts:GetCallerIdentity (${callerArn})` };
+}
+
+async function callerArnFromSts(config: Config): Promise<string> {
+  const { GetCallerIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
+  const region = 'region' in config.mode ? config.mode.region : 'us-east-1';
+  const sts = new STSClient({ region, maxAttempts: 1 });
+  try {
+    const { Arn } = await sts.send(new GetCallerIdentityCommand({}));
+    if (Arn === undefined) throw new Error('STS answered without an ARN');
+    return Arn;
+  } catch (error) {
+    const { name, code } = error as { name?: unknown; code?: unknown };
+    // Network errors carry their errno code (ECONNREFUSED); service errors their name.
+    throw new Error(typeof code === 'string' ? code : String(name ?? 'unknown error'), { cause: error });
+  } finally {
+    sts.destroy();
+  }
 }
 
 /** The buckets that hold the uploads: the plain ones, and the one behind the access points. */

@@ -41,6 +41,8 @@ export interface UploadOptions {
   bindSha256: boolean;
   /** Told the bytes sent so far, after each chunk. */
   onProgress?: (sent: number, total: number, detail: string) => void;
+  /** Ctrl-C: parts in flight are cancelled and the multipart upload aborted. */
+  signal?: AbortSignal;
 }
 
 export interface UploadResult {
@@ -95,7 +97,7 @@ async function uploadWhole(
     contentLength: size,
     checksumSha256,
   });
-  const etag = await send(presigned.url, presigned.headers, body, 'the upload');
+  const etag = await send(presigned.url, presigned.headers, body, 'the upload', options.signal);
   options.onProgress?.(size, size, 'one PUT');
   return {
     bucket: options.bucket,
@@ -144,15 +146,19 @@ async function uploadInParts(
       });
       const queue: PresignedPart[] = [...parts];
       const worker = async () => {
-        for (let part = queue.shift(); part; part = queue.shift()) {
+        for (let part = queue.shift(); part && !options.signal?.aborted; part = queue.shift()) {
           const length = lengthOf(part.partNumber);
           const body = await readRange(handle, (part.partNumber - 1) * partSize, length);
-          etags.set(part.partNumber, await send(part.url, part.headers, body, `part ${part.partNumber}`));
+          etags.set(
+            part.partNumber,
+            await send(part.url, part.headers, body, `part ${part.partNumber}`, options.signal),
+          );
           sent += length;
           report();
         }
       };
       await Promise.all(Array.from({ length: Math.min(PART_CONCURRENCY, queue.length) }, worker));
+      options.signal?.throwIfAborted();
     }
 
     const completed = await client.send(
@@ -190,11 +196,17 @@ async function readRange(handle: FileHandle, position: number, length: number): 
 }
 
 /** One PUT, again after a dropped connection or a 5xx; returns S3's ETag. */
-async function send(url: string, headers: Record<string, string>, body: Buffer, what: string): Promise<string> {
+async function send(
+  url: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  what: string,
+  signal: AbortSignal | undefined,
+): Promise<string> {
   for (let attempt = 1; ; attempt += 1) {
     let failure: string;
     try {
-      const response = await fetch(url, { method: 'PUT', headers, body });
+      const response = await fetch(url, { method: 'PUT', headers, body, signal });
       const text = await response.text();
       if (response.ok) {
         const etag = response.headers.get('etag');
@@ -204,7 +216,7 @@ async function send(url: string, headers: Record<string, string>, body: Buffer, 
       failure = `S3 refused ${what}: ${response.status} ${s3ErrorCode(text)}`.trimEnd();
       if (response.status < 500) throw new UploadError(failure);
     } catch (error) {
-      if (error instanceof UploadError) throw error;
+      if (error instanceof UploadError || signal?.aborted) throw error;
       failure = `${what} did not reach S3: ${error instanceof Error ? error.message : String(error)}`;
     }
     if (attempt >= PART_ATTEMPTS) throw new UploadError(failure);

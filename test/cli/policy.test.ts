@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test, type TestContext } from 'node:test';
 import { cli } from './run.js';
 
 const INTERFACE = [
@@ -93,6 +95,8 @@ test('policy reads the callers file for the key prefixes, from --clients or AUTH
 test('policy without --json prints each policy with the command that attaches it', async () => {
   const result = await cli([
     'policy',
+    '--role-name',
+    's3-presign',
     '--mode',
     'regional',
     '--region',
@@ -104,9 +108,14 @@ test('policy without --json prints each policy with the command that attaches it
     'vpce-0123456789abcdef0',
   ]);
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /aws s3api put-bucket-policy --bucket records --policy file:\/\/bucket-policy\.json/);
-  assert.match(result.stdout, /aws ec2 modify-vpc-endpoint/);
-  assert.match(result.stdout, /aws iam put-role-policy/);
+  // The files docs/private-route.md writes from --json, one per key.
+  assert.match(result.stdout, /aws s3api put-bucket-policy --bucket records --policy file:\/\/bucketPolicy\.json/);
+  assert.match(result.stdout, /aws ec2 modify-vpc-endpoint .* --policy-document file:\/\/endpointPolicy\.json/);
+  assert.match(
+    result.stdout,
+    /aws iam put-role-policy --role-name s3-presign --policy-name s3-presign --policy-document file:\/\/servicePolicy\.json {3}# the role from --role-name\n/,
+  );
+  assert.match(result.stdout, /--lifecycle-configuration file:\/\/lifecycleConfiguration\.json/);
   const lifecycle = result.stdout.slice(result.stdout.indexOf('# Lifecycle configuration'));
   assert.match(
     lifecycle,
@@ -115,7 +124,7 @@ test('policy without --json prints each policy with the command that attaches it
   assert.match(lifecycle, /replaces the bucket's whole lifecycle configuration/);
   assert.deepEqual(lifecycle.split('\n').slice(1, 3), [
     '#   aws s3api get-bucket-lifecycle-configuration --bucket records',
-    '#   aws s3api put-bucket-lifecycle-configuration --bucket records --lifecycle-configuration file://lifecycle-configuration.json',
+    '#   aws s3api put-bucket-lifecycle-configuration --bucket records --lifecycle-configuration file://lifecycleConfiguration.json',
   ]);
   assert.equal(
     JSON.parse(lifecycle.slice(lifecycle.indexOf('\n{'))).Rules[0].AbortIncompleteMultipartUpload.DaysAfterInitiation,
@@ -286,4 +295,68 @@ test('policy --kms-key-arn: the KMS grant and the encryption refusals; the confi
     assert.equal(refused.code, 2, refused.stdout);
     assert.match(refused.stderr, message);
   }
+});
+
+/** A stand-in STS on loopback (AWS_ENDPOINT_URL_STS) that names one caller. */
+async function fakeSts(t: TestContext, callerArn: string): Promise<string> {
+  const server = createServer((request, response) => {
+    request.resume();
+    response.setHeader('content-type', 'text/xml');
+    response.end(
+      `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>${callerArn}</Arn><UserId>AROAEXAMPLE:s</UserId><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const REGIONAL = [
+  'policy',
+  '--mode',
+  'regional',
+  '--region',
+  'eu-west-1',
+  '--bucket',
+  'b1',
+  '--vpce-id',
+  'vpce-0123456789abcdef0',
+];
+const attachRole = (stdout: string) => /^# {3}(aws iam put-role-policy .*|\(pass the role.*)$/m.exec(stdout)?.[1];
+
+test('policy names the role to attach to: --role-name, the service role ARN, else STS; never a placeholder', async (t) => {
+  const sessionOf = (role: string) => `arn:aws:sts::123456789012:assumed-role/${role}/i-0abc`;
+  const byFlag = await cli([...REGIONAL, '--service-role-arn', 'arn:aws:iam::123456789012:role/apps/presigner']);
+  assert.equal(byFlag.code, 0, byFlag.stderr);
+  assert.match(
+    attachRole(byFlag.stdout) ?? '',
+    /^aws iam put-role-policy --role-name presigner .*# the role from --service-role-arn$/,
+  );
+
+  const fromSts = await cli(REGIONAL, { AWS_ENDPOINT_URL_STS: await fakeSts(t, sessionOf('presigner-task')) });
+  assert.equal(fromSts.code, 0, fromSts.stderr);
+  assert.match(
+    attachRole(fromSts.stdout) ?? '',
+    /^aws iam put-role-policy --role-name presigner-task .*# the role from sts:GetCallerIdentity \(arn:aws:sts::123456789012:assumed-role\/presigner-task\/i-0abc\)$/,
+  );
+
+  const admin = await cli([...REGIONAL, '--admin-arn', 'arn:aws:iam::123456789012:role/StorageAdmin'], {
+    AWS_ENDPOINT_URL_STS: await fakeSts(t, sessionOf('StorageAdmin')),
+  });
+  assert.match(
+    attachRole(admin.stdout) ?? '',
+    /^\(pass the role's name as --role-name NAME .*an --admin-arn, not the service's role\)$/,
+  );
+
+  const user = await cli(REGIONAL, { AWS_ENDPOINT_URL_STS: await fakeSts(t, 'arn:aws:iam::123456789012:user/alice') });
+  assert.match(attachRole(user.stdout) ?? '', /which is not a role\)$/);
+
+  const unreachable = await cli(REGIONAL, { AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9' });
+  assert.equal(unreachable.code, 0, unreachable.stderr);
+  assert.match(attachRole(unreachable.stdout) ?? '', /sts:GetCallerIdentity failed \(ECONNREFUSED\)\)$/);
+  for (const result of [byFlag, fromSts, admin, user, unreachable]) assert.doesNotMatch(result.stdout, /\bROLE\b/);
+
+  const bad = await cli([...REGIONAL, '--role-name', 'a role']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--role-name "a role" is not an IAM role name/);
 });

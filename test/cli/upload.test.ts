@@ -3,15 +3,18 @@
 // with the SDK and compared byte for byte. The multipart upload runs against every store in
 // test/flows/cli.ts.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { embeddedS3Client } from '../helpers.js';
-import { cli } from './run.js';
+import { baseEnvironment, cli } from './run.js';
 
 const BUCKET = 'cli-uploads';
 const MiB = 1024 * 1024;
@@ -92,3 +95,69 @@ test('upload refuses bad input with the reason and a non-zero exit', { timeout: 
     assert.equal(result.stdout, '');
   }
 });
+
+test("upload --mode local without --bucket uses local mode's default bucket", { timeout: 60_000 }, async (t) => {
+  const s3 = await startEmbeddedS3({ buckets: ['local-uploads'] });
+  t.after(() => s3.close());
+  const directory = await mkdtemp(join(tmpdir(), 's3-presign-cli-upload-'));
+  t.after(() => rm(directory, { recursive: true, force: true }));
+  const bytes = randomBytes(2048);
+  await writeFile(join(directory, 'a.bin'), bytes);
+  const result = await cli(['upload', join(directory, 'a.bin'), '--key', 'a.bin', '--mode', 'local'], {
+    LOCAL_S3_PORT: s3.endpoint.port,
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^uploaded 2048 bytes to local-uploads\/a\.bin in 1 part/);
+  const object = await embeddedS3Client(s3).send(new GetObjectCommand({ Bucket: 'local-uploads', Key: 'a.bin' }));
+  assert.ok(Buffer.from(await object.Body!.transformToByteArray()).equals(bytes));
+});
+
+test(
+  'Ctrl-C during an upload with AWS credentials aborts the multipart upload and exits 130',
+  { timeout: 120_000 },
+  async (t) => {
+    const directory = await mkdtemp(join(tmpdir(), 's3-presign-cli-store-'));
+    t.after(() => rm(directory, { recursive: true, force: true }));
+    const s3 = await startEmbeddedS3({ buckets: [BUCKET], directory });
+    t.after(() => s3.close());
+    const file = join(directory, 'payload.bin');
+    await writeFile(file, randomBytes(60 * MiB));
+    const env = {
+      S3_ENDPOINT_MODE: 'local',
+      LOCAL_S3_PORT: s3.endpoint.port,
+      S3_BUCKETS: BUCKET,
+      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    };
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli.ts',
+        'upload',
+        file,
+        '--key',
+        'cut.bin',
+        '--part-size',
+        String(5 * MiB),
+        '--progress',
+      ],
+      { cwd: fileURLToPath(new URL('../..', import.meta.url)), env: baseEnvironment(env) },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      if (/ 1\/12 parts/.test(stderr) && !child.killed) child.kill('SIGINT');
+    });
+    const [code] = (await once(child, 'close')) as [number];
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /interrupted; the upload was aborted and S3 keeps none of it\n$/);
+    // The store keeps an upload's parts as files under the bucket until it is completed or aborted.
+    const entries = await readdir(join(directory, BUCKET), { recursive: true, withFileTypes: true });
+    const files = entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
+    assert.deepEqual(files, [], 'no part is left behind');
+  },
+);

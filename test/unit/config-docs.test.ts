@@ -1,6 +1,7 @@
 // docs/configuration.md is generated from envSchema: every variable once, with its type,
 // default and meaning. These tests fail when the page drifts from the schema, when a variable
 // lacks its documentation, or when a page names a variable the service does not read.
+import { CLI_VARIABLES } from '../../src/cli/service-client.js';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
@@ -26,7 +27,12 @@ describe('docs/configuration.md', () => {
 
   it('names no service variable, anywhere in the docs, that the service does not read', async () => {
     // Error codes (RATE_LIMIT_UNAVAILABLE, the s3 check's S3_TIMEOUT…) share the prefixes.
-    const known = new Set<string>([...Object.keys(envSchema.shape), ...ERROR_CODES, ...S3_PROBE_FAILURE_CODES]);
+    const known = new Set<string>([
+      ...Object.keys(envSchema.shape),
+      ...ERROR_CODES,
+      ...S3_PROBE_FAILURE_CODES,
+      ...CLI_VARIABLES,
+    ]);
     // The service's own prefixes; AWS_*, OTEL_* and the like belong to libraries.
     const ours =
       /\b(?:S3|PRESIGN|RATE_LIMIT|VERIFY_RATE_LIMIT|HEALTH|LOCAL_S3|AUTH|CORS|HTTP|UPLOAD|OVERLOAD|SHUTDOWN)_[A-Z0-9_]*[A-Z0-9]\b/g;

@@ -1,0 +1,70 @@
+// The CLI as a caller of a running service: JSON over HTTP with a bearer token (an API key or
+// a JWT), the service's error body turned into one line that names its code.
+
+/** The CLI's own variables (not the service's configuration): the token for --service. */
+export const CLI_VARIABLES = ['S3_PRESIGN_TOKEN'] as const;
+
+export class ServiceError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+export interface ServiceClient {
+  post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T>;
+  /** The service's base URL, without a trailing slash, as the user gave it. */
+  readonly base: string;
+}
+
+export function serviceClient(base: string, token: string): ServiceClient {
+  let origin: URL;
+  try {
+    origin = new URL(base);
+  } catch {
+    throw new ServiceError(`--service "${base}" is not a URL (e.g. http://127.0.0.1:8080)`, 0, undefined);
+  }
+  if (origin.protocol !== 'http:' && origin.protocol !== 'https:') {
+    throw new ServiceError(`--service "${base}" must be an http or https URL`, 0, undefined);
+  }
+  // The base without its trailing slashes; a loop, since /\/+$/ is quadratic on a run of slashes.
+  let trimmed = origin.href;
+  while (trimmed.endsWith('/')) trimmed = trimmed.slice(0, -1);
+  return {
+    base: trimmed,
+    async post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+      let response: Response;
+      try {
+        response = await fetch(`${trimmed}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          signal,
+        });
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+        throw new ServiceError(`the service at ${trimmed} did not answer ${path}: ${cause}`, 0, undefined);
+      }
+      const text = await response.text();
+      if (response.ok) return (text === '' ? null : JSON.parse(text)) as T;
+      let code: string | undefined;
+      let message = text.slice(0, 200);
+      try {
+        const parsed = JSON.parse(text) as { code?: string; message?: string };
+        code = parsed.code;
+        message = parsed.message ?? message;
+      } catch {
+        // not the service's JSON error: the start of the body says what answered
+      }
+      throw new ServiceError(
+        `the service refused ${path}: ${response.status}${code ? ` ${code}` : ''}: ${message}`,
+        response.status,
+        code,
+      );
+    },
+  };
+}

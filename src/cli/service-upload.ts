@@ -1,0 +1,286 @@
+// `s3-presign upload FILE --service URL`: a multipart upload signed by a running service (its
+// /multipart API, with the caller's API key or JWT), for scripts that hold a key for the
+// service and no AWS credentials. Resumable: the upload's key and ID are kept in the user's
+// state directory under the file's identity, and the same command again asks the service
+// which parts S3 holds and sends only the others.
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { formatMiB, type Progress } from './progress.js';
+import { ServiceError, type ServiceClient } from './service-client.js';
+import { TransferState } from './state.js';
+
+/** Parts in flight at once, and part URLs asked for at a time (the service's bound). */
+const PART_CONCURRENCY = 4;
+const PART_URL_BATCH = 100;
+const PART_ATTEMPTS = 3;
+
+export class UploadError extends Error {}
+
+/** Ctrl-C (or another abort): what is stored, and that the state is kept for the next run. */
+export class UploadInterrupted extends Error {
+  constructor(
+    readonly storedParts: number,
+    readonly partCount: number,
+    readonly storedBytes: number,
+  ) {
+    super('interrupted');
+  }
+}
+
+export interface ServiceUploadOptions {
+  file: string;
+  contentType: string;
+  partSize?: number;
+  stateDirectory: string;
+  progress: Progress;
+  signal: AbortSignal;
+}
+
+export interface ServiceUploadResult {
+  bucket: string;
+  key: string;
+  size: number;
+  etag: string;
+  parts: number;
+  /** Parts already stored by an earlier, interrupted run. */
+  resumedParts: number;
+}
+
+interface UploadIdentity {
+  file: string;
+  size: number;
+  mtimeMs: number;
+  service: string;
+  contentType: string;
+}
+
+interface UploadState {
+  key: string;
+  uploadId: string;
+  partSize: number;
+  partCount: number;
+  expiresAt: string;
+}
+
+type CreatedUpload = UploadState & { bucket: string };
+
+async function identityOf(service: ServiceClient, options: ServiceUploadOptions) {
+  const file = resolve(options.file);
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    throw new UploadError(`cannot read ${options.file}: ${error.code ?? error.message}`);
+  });
+  if (!info.isFile()) throw new UploadError(`${options.file} is not a file`);
+  const identity: UploadIdentity = {
+    file,
+    size: info.size,
+    mtimeMs: info.mtimeMs,
+    service: service.base,
+    contentType: options.contentType,
+  };
+  return {
+    identity,
+    state: new TransferState<UploadIdentity, UploadState>(options.stateDirectory, 'upload', identity),
+  };
+}
+
+export async function uploadThroughService(
+  service: ServiceClient,
+  options: ServiceUploadOptions,
+): Promise<ServiceUploadResult> {
+  const { identity, state } = await identityOf(service, options);
+  const { size } = identity;
+  if (size === 0) throw new UploadError(`${options.file} is empty: a multipart upload needs at least one byte`);
+  const handle = await open(identity.file, 'r');
+  try {
+    let upload = await state.read();
+    let stored = new Map<number, { etag: string; size: number }>();
+    if (upload) {
+      const listed = await listStored(service, upload, options.signal);
+      if (listed) {
+        stored = listed;
+        options.progress.line(
+          `resuming ${upload.key}: ${stored.size} of ${upload.partCount} parts already stored (state: ${state.path})`,
+        );
+      } else {
+        options.progress.line(`the interrupted upload ${upload.key} is gone (aborted or expired): starting over`);
+        await state.remove();
+        upload = undefined;
+      }
+    }
+    if (!upload) {
+      options.progress.line(`starting the upload of ${formatMiB(size)}`);
+      const created = await service.post<CreatedUpload>(
+        '/multipart',
+        {
+          filename: basename(identity.file),
+          contentType: options.contentType,
+          contentLength: size,
+          ...(options.partSize === undefined ? {} : { partSize: options.partSize }),
+        },
+        options.signal,
+      );
+      upload = {
+        key: created.key,
+        uploadId: created.uploadId,
+        partSize: created.partSize,
+        partCount: created.partCount,
+        expiresAt: created.expiresAt,
+      };
+      await state.write(upload);
+    }
+    const current = upload;
+    const lengthOf = (partNumber: number) => Math.min(current.partSize, size - (partNumber - 1) * current.partSize);
+    // A part S3 holds with another length (a different file under the same name) is sent again.
+    for (const [partNumber, part] of stored) {
+      if (part.size !== lengthOf(partNumber)) stored.delete(partNumber);
+    }
+    const resumedParts = stored.size;
+    const missing = Array.from({ length: current.partCount }, (_, i) => i + 1).filter((n) => !stored.has(n));
+    let sent = [...stored.keys()].reduce((total, n) => total + lengthOf(n), 0);
+    const report = () => options.progress.bytes(sent, size, `${stored.size}/${current.partCount} parts`);
+    report();
+
+    try {
+      for (let first = 0; first < missing.length; first += PART_URL_BATCH) {
+        const { parts } = await service.post<{
+          parts: Array<{ partNumber: number; url: string; headers: Record<string, string> }>;
+        }>(
+          '/multipart/parts',
+          { key: current.key, uploadId: current.uploadId, partNumbers: missing.slice(first, first + PART_URL_BATCH) },
+          options.signal,
+        );
+        const queue = [...parts];
+        const worker = async () => {
+          for (let part = queue.shift(); part && !options.signal.aborted; part = queue.shift()) {
+            const length = lengthOf(part.partNumber);
+            const body = await readRange(handle, (part.partNumber - 1) * current.partSize, length);
+            const etag = await putPart(part.url, part.headers, body, part.partNumber, options.signal);
+            stored.set(part.partNumber, { etag, size: length });
+            sent += length;
+            options.progress.line(`part ${part.partNumber} of ${current.partCount} stored`);
+            report();
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(PART_CONCURRENCY, queue.length) }, worker));
+      }
+      if (options.signal.aborted) throw options.signal.reason;
+    } catch (error) {
+      if (options.signal.aborted) throw new UploadInterrupted(stored.size, current.partCount, sent);
+      throw error;
+    }
+
+    const assembling = options.progress.waiting(
+      `completing: the store assembles ${current.partCount} parts (${formatMiB(size)})`,
+    );
+    let completed: { bucket: string; key: string; etag: string; size: number };
+    try {
+      completed = await service.post(
+        '/multipart/complete',
+        {
+          key: current.key,
+          uploadId: current.uploadId,
+          parts: [...stored.entries()]
+            .sort(([a], [b]) => a - b)
+            .map(([partNumber, part]) => ({ partNumber, etag: part.etag })),
+        },
+        options.signal,
+      );
+    } catch (error) {
+      if (options.signal.aborted) throw new UploadInterrupted(stored.size, current.partCount, sent);
+      throw error;
+    } finally {
+      assembling.stop();
+    }
+    await state.remove();
+    if (completed.size !== size) {
+      throw new UploadError(`the service completed ${completed.key} with ${completed.size} bytes, not ${size}`);
+    }
+    return {
+      bucket: completed.bucket,
+      key: completed.key,
+      size: completed.size,
+      etag: completed.etag,
+      parts: current.partCount,
+      resumedParts,
+    };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `--abort`: the interrupted upload of this file is aborted at the service and forgotten. */
+export async function abortThroughService(
+  service: ServiceClient,
+  options: ServiceUploadOptions,
+): Promise<{ key: string } | undefined> {
+  const { state } = await identityOf(service, options);
+  const upload = await state.read();
+  if (!upload) return undefined;
+  try {
+    await service.post('/multipart/abort', { key: upload.key, uploadId: upload.uploadId }, options.signal);
+  } catch (error) {
+    // Already gone (aborted, completed or expired): nothing left to discard but the state.
+    if (!(error instanceof ServiceError && (error.status === 404 || error.status === 410))) throw error;
+  }
+  await state.remove();
+  return { key: upload.key };
+}
+
+/** The parts S3 holds, or undefined when the upload is gone (aborted, expired, completed). */
+async function listStored(
+  service: ServiceClient,
+  upload: UploadState,
+  signal: AbortSignal,
+): Promise<Map<number, { etag: string; size: number }> | undefined> {
+  try {
+    const { parts } = await service.post<{ parts: Array<{ partNumber: number; etag: string; size: number }> }>(
+      '/multipart/list',
+      { key: upload.key, uploadId: upload.uploadId },
+      signal,
+    );
+    return new Map(parts.map((part) => [part.partNumber, { etag: part.etag, size: part.size }]));
+  } catch (error) {
+    if (error instanceof ServiceError && (error.status === 404 || error.status === 410)) return undefined;
+    throw error;
+  }
+}
+
+async function readRange(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
+    if (bytesRead === 0) throw new UploadError('the file became shorter while it was being uploaded');
+    filled += bytesRead;
+  }
+  return buffer;
+}
+
+/** One part's PUT, again after a dropped connection or a 5xx; returns S3's ETag. */
+async function putPart(
+  url: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  partNumber: number,
+  signal: AbortSignal,
+): Promise<string> {
+  for (let attempt = 1; ; attempt += 1) {
+    let failure: string;
+    try {
+      const response = await fetch(url, { method: 'PUT', headers, body, signal });
+      const text = await response.text();
+      if (response.ok) {
+        const etag = response.headers.get('etag');
+        if (!etag) throw new UploadError(`S3 stored part ${partNumber} without an ETag`);
+        return etag;
+      }
+      failure = `S3 refused part ${partNumber}: ${response.status} ${/<Code>([^<]{1,64})<\/Code>/.exec(text)?.[1] ?? ''}`;
+      if (response.status < 500) throw new UploadError(failure.trimEnd());
+    } catch (error) {
+      if (error instanceof UploadError || signal.aborted) throw error;
+      failure = `part ${partNumber} did not reach S3: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    if (attempt >= PART_ATTEMPTS) throw new UploadError(failure.trimEnd());
+    await new Promise((done) => setTimeout(done, 250 * 2 ** attempt));
+  }
+}
