@@ -1,7 +1,7 @@
 // S3's flexible checksum algorithms, as the headers and request fields name them, and which of
 // them the store verifies. A signed `x-amz-checksum-*` header only protects an upload when the
-// store compares it with the bytes: AWS S3 does for all five, the embedded store for SHA-256
-// only, Ceph RGW 16.2 for none (it stores other bytes under a signed value). S3_STORE_CHECKSUMS
+// store compares it with the bytes: AWS S3 and the embedded store do for all five, Ceph RGW
+// 16.2 for none (it stores other bytes under a signed value). S3_STORE_CHECKSUMS
 // says which the configured store verifies; `s3-presign doctor --probe-store` finds out.
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
