@@ -12,13 +12,14 @@ export const CHECKSUM_ALGORITHMS = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha
 export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
 
 /** The request field that carries each algorithm's value, as the SDK names its members. */
-export const CHECKSUM_FIELDS: Readonly<Record<ChecksumAlgorithm, string>> = {
+export const CHECKSUM_FIELDS = {
   crc32: 'checksumCrc32',
   crc32c: 'checksumCrc32c',
   crc64nvme: 'checksumCrc64nvme',
   sha1: 'checksumSha1',
   sha256: 'checksumSha256',
-};
+} as const satisfies Readonly<Record<ChecksumAlgorithm, string>>;
+export type ChecksumField = (typeof CHECKSUM_FIELDS)[ChecksumAlgorithm];
 
 /** As S3's documentation writes them. */
 export const CHECKSUM_NAMES: Readonly<Record<ChecksumAlgorithm, string>> = {
@@ -31,6 +32,62 @@ export const CHECKSUM_NAMES: Readonly<Record<ChecksumAlgorithm, string>> = {
 
 export function checksumHeader(algorithm: ChecksumAlgorithm): string {
   return `x-amz-checksum-${algorithm}`;
+}
+
+/** The header a GET sends to be answered with the stored checksum. */
+export const CHECKSUM_MODE_HEADER = 'x-amz-checksum-mode';
+
+/** Each algorithm's digest size in bytes: its base64 value has exactly this many. */
+export const CHECKSUM_DIGEST_BYTES: Readonly<Record<ChecksumAlgorithm, number>> = {
+  crc32: 4,
+  crc32c: 4,
+  crc64nvme: 8,
+  sha1: 20,
+  sha256: 32,
+};
+
+/**
+ * Canonical base64 of exactly the algorithm's digest size: the characters a digest of that
+ * size fills, then the padding, whose last data character carries no stray bits (S3 and the
+ * embedded store compare the text, so `AAAAAB==` and `AAAAAA==` must not both pass).
+ */
+export function checksumValuePattern(algorithm: ChecksumAlgorithm): RegExp {
+  const bytes = CHECKSUM_DIGEST_BYTES[algorithm];
+  const full = Math.floor(bytes / 3) * 4;
+  const rest = bytes % 3;
+  const tail = rest === 0 ? '' : rest === 1 ? '[A-Za-z0-9+/][AQgw]==' : '[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=';
+  return new RegExp(`^[A-Za-z0-9+/]{${full}}${tail}$`);
+}
+
+/** How a value of this algorithm is described in an error. */
+export function checksumValueDescription(algorithm: ChecksumAlgorithm): string {
+  const length = Math.ceil(CHECKSUM_DIGEST_BYTES[algorithm] / 3) * 4;
+  return `must be the base64 ${CHECKSUM_NAMES[algorithm]} of the body (${length} characters)`;
+}
+
+/** A request's checksum fields, as the SDK names its PutObject members. */
+export type ChecksumFields = { [Field in ChecksumField]?: string | undefined };
+
+export interface RequestChecksum {
+  algorithm: ChecksumAlgorithm;
+  value: string;
+}
+
+/**
+ * The one checksum a request carries, or undefined; a 400 naming both fields when it carries
+ * two (S3 refuses a request with more than one x-amz-checksum-* header).
+ */
+export function requestChecksum(request: Readonly<ChecksumFields>): RequestChecksum | undefined {
+  const sent = CHECKSUM_ALGORITHMS.filter((algorithm) => request[CHECKSUM_FIELDS[algorithm]] !== undefined);
+  const [first, second] = sent;
+  if (second !== undefined) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `send at most one checksum: ${CHECKSUM_FIELDS[first as ChecksumAlgorithm]} and ${CHECKSUM_FIELDS[second]} were both given (S3 refuses more than one x-amz-checksum-* header)`,
+      { field: CHECKSUM_FIELDS[second] },
+    );
+  }
+  return first === undefined ? undefined : { algorithm: first, value: request[CHECKSUM_FIELDS[first]] as string };
 }
 
 /** The base64 value S3 expects in `x-amz-checksum-<algorithm>` for these bytes. */

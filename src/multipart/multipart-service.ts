@@ -27,6 +27,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { contentTypeAllowed, essence, type Caller } from '../auth/policy.js';
 import type { Config } from '../config/config.js';
+import type { RequestChecksum } from '../endpoint/checksum-algorithms.js';
 import type { PinnedS3 } from '../endpoint/s3-client.js';
 import { AppError } from '../errors.js';
 import { sdkInputMembers } from '../presign/object-headers.js';
@@ -287,7 +288,12 @@ export class MultipartService {
    */
   async createPostPolicy(
     caller: Caller,
-    input: { filename: string; contentType: string; contentLength: number | undefined },
+    input: {
+      filename: string;
+      contentType: string;
+      contentLength: number | undefined;
+      checksum?: RequestChecksum | undefined;
+    },
   ) {
     const { bucket, expiresIn } = callerDefaults(caller, this.#deps.config);
     authorizeUpload(caller, bucket, input.contentType, input.contentLength);
@@ -307,6 +313,7 @@ export class MultipartService {
           ? [0, Math.min(caller.policy.maxContentLength ?? MAX_SINGLE_PUT_BYTES, MAX_SINGLE_PUT_BYTES)]
           : [input.contentLength, input.contentLength],
       expiresIn,
+      checksum: input.checksum,
     });
     this.#deps.onIssued?.(caller, 'post', 1);
     return {

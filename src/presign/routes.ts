@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authorize, type Caller } from '../auth/policy.js';
 import type { RouteAccess } from '../auth/route-access.js';
 import type { Config } from '../config/config.js';
-import { refuseUnverifiedChecksums } from '../endpoint/checksum-algorithms.js';
+import { CHECKSUM_ALGORITHMS, CHECKSUM_FIELDS, refuseUnverifiedChecksums } from '../endpoint/checksum-algorithms.js';
 import { AppError, isAppError } from '../errors.js';
 import { errorResponses, errorResponseSchema } from '../http/error-schema.js';
 import { render, validationError } from '../http/error-handler.js';
@@ -142,15 +142,25 @@ export function toPresignRequest(body: PresignRequestBody, caller: Caller, confi
   const putOnly = {
     contentType: body.contentType,
     contentLength: body.contentLength,
-    checksumSha256: body.checksumSha256,
+    ...Object.fromEntries(
+      CHECKSUM_ALGORITHMS.map((algorithm) => [CHECKSUM_FIELDS[algorithm], body[CHECKSUM_FIELDS[algorithm]]]),
+    ),
   };
-  if (body.operation === 'get') {
-    const misplaced = Object.entries(putOnly).find(([, value]) => value !== undefined)?.[0];
-    if (misplaced) throw new AppError('VALIDATION_FAILED', `${misplaced} only applies to put`, { field: misplaced });
-  } else if (body.responseContentDisposition !== undefined) {
-    throw new AppError('VALIDATION_FAILED', 'responseContentDisposition only applies to get', {
-      field: 'responseContentDisposition',
-    });
+  const getOnly = {
+    responseContentDisposition: body.responseContentDisposition,
+    checksumMode: body.checksumMode,
+  };
+  const misplaced = Object.entries(body.operation === 'get' ? putOnly : getOnly).find(
+    ([, value]) => value !== undefined,
+  )?.[0];
+  if (misplaced) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `${misplaced} only applies to ${body.operation === 'get' ? 'put' : 'get'}`,
+      {
+        field: misplaced,
+      },
+    );
   }
   return {
     operation: body.operation,
@@ -158,6 +168,6 @@ export function toPresignRequest(body: PresignRequestBody, caller: Caller, confi
     key: body.key,
     expiresIn: body.expiresIn ?? defaults.expiresIn,
     ...putOnly,
-    responseContentDisposition: body.responseContentDisposition,
+    ...getOnly,
   };
 }

@@ -3,10 +3,13 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { RouteAccess } from '../auth/route-access.js';
+import { refuseUnverifiedChecksums, requestChecksum } from '../endpoint/checksum-algorithms.js';
 import { AppError } from '../errors.js';
 import { errorResponses } from '../http/error-schema.js';
 import { callerDefaults, issueForCaller } from '../presign/routes.js';
 import {
+  checksumFieldsShape,
+  checksumModeSchema,
   MAX_SINGLE_PUT_BYTES,
   objectKeySchema,
   presignRequestSchema,
@@ -21,7 +24,7 @@ const uploadRequestSchema = z
     filename: filenameSchema,
     contentType: presignRequestSchema.shape.contentType.unwrap(),
     contentLength: z.number().int().min(0).max(MAX_SINGLE_PUT_BYTES).describe('Exact body size in bytes (signed)'),
-    checksumSha256: presignRequestSchema.shape.checksumSha256,
+    ...checksumFieldsShape,
     method: z
       .enum(['put', 'post'])
       .optional()
@@ -35,6 +38,7 @@ const downloadRequestSchema = z
   .strictObject({
     key: objectKeySchema,
     filename: filenameSchema.optional().describe('Download as this name (Content-Disposition: attachment)'),
+    checksumMode: checksumModeSchema,
   })
   .meta({ id: 'DownloadRequest' });
 
@@ -51,7 +55,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: 'Get a PUT URL, or a browser form policy, for a new upload',
         description:
-          'For frontends. The service chooses the key (`<your prefix><uuid>/<sanitised filename>`) and signs content-type, content-length and, when given, x-amz-checksum-sha256: S3 refuses any other type, size or bytes (a checksumSha256 the store would not verify is refused with 400 CHECKSUM_NOT_VERIFIED). Send exactly the returned headers (browsers set content-length themselves). With `"method": "post"` the answer is a POST policy instead: post a multipart/form-data form to `url` with every returned field, then the file as the last field (`file`); S3 answers 201 and refuses another key, type or size.',
+          'For frontends. The service chooses the key (`<your prefix><uuid>/<sanitised filename>`) and signs content-type, content-length and, when given, the one checksum field (checksumCrc64nvme, checksumCrc32, checksumCrc32c, checksumSha1 or checksumSha256) as its x-amz-checksum-* header: S3 refuses any other type, size or bytes (a checksum the store would not verify is refused with 400 CHECKSUM_NOT_VERIFIED). Send exactly the returned headers (browsers set content-length themselves). With `"method": "post"` the answer is a POST policy instead: post a multipart/form-data form to `url` with every returned field (the checksum is one, with an exact condition), then the file as the last field (`file`); S3 answers 201 and refuses another key, type, size or bytes.',
         tags: ['frontend'],
         security: [{ bearer: [] }],
         body: uploadRequestSchema,
@@ -64,22 +68,20 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { caller } = request;
       const { body } = request;
-      if (body.method === 'post') {
-        if (body.checksumSha256 !== undefined) {
-          throw new AppError('VALIDATION_FAILED', 'checksumSha256 only applies to method put', {
-            field: 'checksumSha256',
-          });
-        }
-        const policy = await app.multipart.createPostPolicy(caller, body);
+      const { filename, contentType, contentLength, method, ...checksums } = body;
+      if (method === 'post') {
+        const checksum = requestChecksum(checksums);
+        refuseUnverifiedChecksums(checksums, config.store.verifiedChecksums);
+        const policy = await app.multipart.createPostPolicy(caller, { filename, contentType, contentLength, checksum });
         return { ...policy, expiresAt: policy.expiresAt.toISOString() };
       }
       return issueForCaller(app, caller, {
         operation: 'put',
         ...callerDefaults(caller, config),
-        key: pickUploadKey(caller, body.filename),
-        contentType: body.contentType,
-        contentLength: body.contentLength,
-        checksumSha256: body.checksumSha256,
+        key: pickUploadKey(caller, filename),
+        contentType,
+        contentLength,
+        ...checksums,
       });
     },
   );
@@ -91,7 +93,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: 'Get a GET URL for a key inside your prefixes',
         description:
-          'For frontends. With `filename`, S3 answers with `Content-Disposition: attachment` naming it (RFC 6266, with a UTF-8 `filename*`).',
+          'For frontends. With `filename`, S3 answers with `Content-Disposition: attachment` naming it (RFC 6266, with a UTF-8 `filename*`). With `checksumMode: true` the URL signs x-amz-checksum-mode (send the returned headers) and S3 answers with the stored checksum, to compare with the bytes received.',
         tags: ['frontend'],
         security: [{ bearer: [] }],
         body: downloadRequestSchema,
@@ -107,6 +109,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
         ...callerDefaults(caller, config),
         key: body.key,
         responseContentDisposition: body.filename === undefined ? undefined : attachmentDisposition(body.filename),
+        checksumMode: body.checksumMode,
       });
     },
   );
