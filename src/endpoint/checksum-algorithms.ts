@@ -30,6 +30,46 @@ export const CHECKSUM_NAMES: Readonly<Record<ChecksumAlgorithm, string>> = {
   sha256: 'SHA-256',
 };
 
+/** As S3's API names them (x-amz-checksum-algorithm, ChecksumAlgorithm). */
+export const CHECKSUM_API_NAMES = {
+  crc32: 'CRC32',
+  crc32c: 'CRC32C',
+  crc64nvme: 'CRC64NVME',
+  sha1: 'SHA1',
+  sha256: 'SHA256',
+} as const satisfies Readonly<Record<ChecksumAlgorithm, string>>;
+export type ChecksumApiName = (typeof CHECKSUM_API_NAMES)[ChecksumAlgorithm];
+
+/** The SDK member that carries each algorithm's value (PutObject, UploadPart, CompletedPart, outputs). */
+export const CHECKSUM_MEMBERS = {
+  crc32: 'ChecksumCRC32',
+  crc32c: 'ChecksumCRC32C',
+  crc64nvme: 'ChecksumCRC64NVME',
+  sha1: 'ChecksumSHA1',
+  sha256: 'ChecksumSHA256',
+} as const satisfies Readonly<Record<ChecksumAlgorithm, string>>;
+export type ChecksumMember = (typeof CHECKSUM_MEMBERS)[ChecksumAlgorithm];
+
+export const CHECKSUM_TYPES = ['FULL_OBJECT', 'COMPOSITE'] as const;
+export type ChecksumType = (typeof CHECKSUM_TYPES)[number];
+
+/**
+ * S3's rules for a multipart upload: CRC64NVME is full-object only, SHA-1 and SHA-256 are
+ * composite only (a checksum of the parts' checksums), CRC32 and CRC32C either. The first
+ * is S3's default when the upload names no type.
+ */
+export const MULTIPART_CHECKSUM_TYPES: Readonly<Record<ChecksumAlgorithm, readonly ChecksumType[]>> = {
+  crc64nvme: ['FULL_OBJECT'],
+  crc32: ['COMPOSITE', 'FULL_OBJECT'],
+  crc32c: ['COMPOSITE', 'FULL_OBJECT'],
+  sha1: ['COMPOSITE'],
+  sha256: ['COMPOSITE'],
+};
+
+export function algorithmOfApiName(name: ChecksumApiName): ChecksumAlgorithm {
+  return CHECKSUM_ALGORITHMS.find((algorithm) => CHECKSUM_API_NAMES[algorithm] === name) as ChecksumAlgorithm;
+}
+
 export function checksumHeader(algorithm: ChecksumAlgorithm): string {
   return `x-amz-checksum-${algorithm}`;
 }
@@ -60,9 +100,9 @@ export function checksumValuePattern(algorithm: ChecksumAlgorithm): RegExp {
 }
 
 /** How a value of this algorithm is described in an error. */
-export function checksumValueDescription(algorithm: ChecksumAlgorithm): string {
+export function checksumValueDescription(algorithm: ChecksumAlgorithm, of = 'the body'): string {
   const length = Math.ceil(CHECKSUM_DIGEST_BYTES[algorithm] / 3) * 4;
-  return `must be the base64 ${CHECKSUM_NAMES[algorithm]} of the body (${length} characters)`;
+  return `must be the base64 ${CHECKSUM_NAMES[algorithm]} of ${of} (${length} characters)`;
 }
 
 /** A request's checksum fields, as the SDK names its PutObject members. */

@@ -6,7 +6,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, it, type TestContext } from 'node:test';
 
 import {
@@ -229,5 +229,204 @@ describe('flexible checksums on the single-object paths', () => {
       assert.equal(refused.code, 'CHECKSUM_NOT_VERIFIED', JSON.stringify(payload));
       assert.equal(refused.field, 'checksumCrc64nvme');
     }
+  });
+});
+
+const MiB = 1024 ** 2;
+
+/** Creates an upload of `file` in 5 MiB parts with the checksum; the created upload. */
+async function createUpload(
+  env: Awaited<ReturnType<typeof start>>,
+  file: Buffer,
+  checksum: { checksumAlgorithm?: string; checksumType?: string },
+) {
+  return env.call('/multipart', {
+    filename: 'archive.bin',
+    contentType: 'application/octet-stream',
+    contentLength: file.length,
+    partSize: 5 * MiB,
+    ...checksum,
+  });
+}
+
+function partsOf(file: Buffer): Buffer[] {
+  const parts = [];
+  for (let offset = 0; offset < file.length; offset += 5 * MiB) parts.push(file.subarray(offset, offset + 5 * MiB));
+  return parts;
+}
+
+async function uploadParts(
+  env: Awaited<ReturnType<typeof start>>,
+  upload: { key: string; uploadId: string },
+  parts: Buffer[],
+  algorithm: 'crc64nvme' | 'sha256' | 'crc32',
+) {
+  const checksums = await Promise.all(
+    parts.map(async (part, index) => ({ partNumber: index + 1, value: await checksumOf(algorithm, part) })),
+  );
+  const signed = await env.call('/multipart/parts', {
+    key: upload.key,
+    uploadId: upload.uploadId,
+    partNumbers: checksums.map((entry) => entry.partNumber),
+    checksums,
+  });
+  const etags = [];
+  for (const [index, part] of signed.parts.entries()) {
+    assert.equal(part.headers[checksumHeader(algorithm)], checksums[index]!.value, 'each part URL signs its value');
+    const sent = await send(part.url, { method: 'PUT', headers: part.headers, body: parts[index] });
+    assert.equal(sent.status, 200, sent.text);
+    etags.push({ partNumber: index + 1, etag: sent.headers.get('etag') as string });
+  }
+  return { etags, checksums };
+}
+
+async function readBack(env: Awaited<ReturnType<typeof start>>, key: string) {
+  const download = await env.call('/downloads', { key, checksumMode: true });
+  const response = await fetch(download.url, { headers: download.headers });
+  return { headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
+}
+
+describe('flexible checksums on multipart uploads', () => {
+  it('full-object CRC64NVME: parts signed with their values, the whole file’s value checked at completion and read back', async (t) => {
+    const env = await start(t, { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' });
+    const file = randomBytes(11 * MiB);
+    const upload = await createUpload(env, file, { checksumAlgorithm: 'CRC64NVME' });
+    assert.equal(upload.checksumAlgorithm, 'CRC64NVME');
+    assert.equal(upload.checksumType, 'FULL_OBJECT', 'the default for CRC64NVME');
+    const { etags } = await uploadParts(env, upload, partsOf(file), 'crc64nvme');
+
+    const wrong = await env.call(
+      '/multipart/complete',
+      {
+        key: upload.key,
+        uploadId: upload.uploadId,
+        parts: etags,
+        checksum: await checksumOf('crc64nvme', file.subarray(1)),
+      },
+      400,
+    );
+    assert.equal(wrong.code, 'CHECKSUM_MISMATCH');
+
+    const whole = await checksumOf('crc64nvme', file);
+    const completed = await env.call('/multipart/complete', {
+      key: upload.key,
+      uploadId: upload.uploadId,
+      parts: etags,
+      checksum: whole,
+    });
+    assert.deepEqual(
+      { ...completed, etag: undefined },
+      {
+        bucket: 'local-uploads',
+        key: upload.key,
+        etag: undefined,
+        size: file.length,
+        checksumAlgorithm: 'CRC64NVME',
+        checksumType: 'FULL_OBJECT',
+        checksum: whole,
+      },
+    );
+    const read = await readBack(env, upload.key);
+    assert.equal(read.headers.get('x-amz-checksum-crc64nvme'), whole);
+    assert.equal(read.headers.get('x-amz-checksum-type'), 'FULL_OBJECT');
+    assert.equal(await checksumOf('crc64nvme', read.body), whole, 'the bytes read back have the stored checksum');
+  });
+
+  it('composite SHA-256: the parts’ values read from S3’s list at completion; the checksum of checksums, -N, read back', async (t) => {
+    const env = await start(t, { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' });
+    const file = randomBytes(12 * MiB);
+    const parts = partsOf(file);
+    const upload = await createUpload(env, file, { checksumAlgorithm: 'SHA256', checksumType: 'COMPOSITE' });
+    const { etags, checksums } = await uploadParts(env, upload, parts, 'sha256');
+    const listed = await env.call('/multipart/list', { key: upload.key, uploadId: upload.uploadId });
+    assert.deepEqual(
+      listed.parts.map((part: { checksum: string }) => part.checksum),
+      checksums.map((entry) => entry.value),
+    );
+    const completed = await env.call('/multipart/complete', {
+      key: upload.key,
+      uploadId: upload.uploadId,
+      parts: etags,
+    });
+    const digests = createHash('sha256');
+    for (const part of parts) digests.update(createHash('sha256').update(part).digest());
+    const expected = `${digests.digest('base64')}-3`;
+    assert.equal(completed.checksum, expected);
+    assert.equal(completed.checksumType, 'COMPOSITE');
+    assert.equal(completed.checksumAlgorithm, 'SHA256');
+    const read = await readBack(env, upload.key);
+    assert.equal(read.headers.get('x-amz-checksum-sha256'), expected);
+    assert.equal(read.headers.get('x-amz-checksum-type'), 'COMPOSITE');
+    assert.ok(read.body.equals(file));
+  });
+
+  it('a part whose bytes differ from its signed value is BadDigest; a part without a value is refused before signing', async (t) => {
+    const env = await start(t, { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' });
+    const file = randomBytes(6 * MiB);
+    const parts = partsOf(file);
+    const upload = await createUpload(env, file, { checksumAlgorithm: 'CRC32', checksumType: 'FULL_OBJECT' });
+    const signed = await env.call('/multipart/parts', {
+      key: upload.key,
+      uploadId: upload.uploadId,
+      partNumbers: [1],
+      checksums: [{ partNumber: 1, value: await checksumOf('crc32', parts[0]!) }],
+    });
+    const part = signed.parts[0];
+    const sent = await send(part.url, { method: 'PUT', headers: part.headers, body: otherBytes(parts[0]!) });
+    assert.deepEqual([sent.status, sent.code], [400, 'BadDigest']);
+    const listed = await env.call('/multipart/list', { key: upload.key, uploadId: upload.uploadId });
+    assert.deepEqual(listed.parts, [], 'nothing stored');
+
+    const missing = await env.call(
+      '/multipart/parts',
+      {
+        key: upload.key,
+        uploadId: upload.uploadId,
+        partNumbers: [1, 2],
+        checksums: [{ partNumber: 1, value: await checksumOf('crc32', parts[0]!) }],
+      },
+      400,
+    );
+    assert.equal(missing.code, 'CHECKSUM_MISSING');
+    assert.match(missing.message, /send part 2's checksum/);
+    const malformed = await env.call(
+      '/multipart/parts',
+      {
+        key: upload.key,
+        uploadId: upload.uploadId,
+        partNumbers: [1],
+        checksums: [{ partNumber: 1, value: 'AAAAAAAAAAA=' }],
+      },
+      400,
+    );
+    assert.equal(malformed.field, 'checksums.0.value');
+    assert.match(malformed.message, /base64 CRC32 of the part \(8 characters\)/);
+  });
+
+  it('refuses S3’s forbidden pairs, an algorithm the store does not verify, and checksums on an upload without one', async (t) => {
+    const env = await start(t, { S3_STORE_CHECKSUMS: 'crc64nvme,sha256' });
+    const file = randomBytes(10);
+    for (const [checksum, code, field] of [
+      [{ checksumAlgorithm: 'CRC64NVME', checksumType: 'COMPOSITE' }, 'CHECKSUM_TYPE_NOT_ALLOWED', 'checksumType'],
+      [{ checksumAlgorithm: 'SHA256', checksumType: 'FULL_OBJECT' }, 'CHECKSUM_TYPE_NOT_ALLOWED', 'checksumType'],
+      [{ checksumType: 'FULL_OBJECT' }, 'CHECKSUM_TYPE_NOT_ALLOWED', 'checksumType'],
+      [{ checksumAlgorithm: 'CRC32' }, 'CHECKSUM_NOT_VERIFIED', 'checksumAlgorithm'],
+      [{ checksumAlgorithm: 'MD5' }, 'VALIDATION_FAILED', 'checksumAlgorithm'],
+    ] as const) {
+      const refused = await env.call(
+        '/multipart',
+        { filename: 'a.bin', contentType: 'application/octet-stream', contentLength: file.length, ...checksum },
+        400,
+      );
+      assert.deepEqual([refused.code, refused.field], [code, field], JSON.stringify(checksum));
+    }
+    const plain = await createUpload(env, file, {});
+    assert.equal(plain.checksumAlgorithm, undefined);
+    const refused = await env.call(
+      '/multipart/parts',
+      { key: plain.key, uploadId: plain.uploadId, partNumbers: [1], checksums: [{ partNumber: 1, value: 'AAAAAA==' }] },
+      400,
+    );
+    assert.deepEqual([refused.code, refused.field], ['VALIDATION_FAILED', 'checksums']);
   });
 });
