@@ -115,6 +115,8 @@ const REQUEST_ERROR_STATUS = {
 
 export type RequestErrorCode = keyof typeof REQUEST_ERROR_STATUS;
 export type ErrorCode = RequestErrorCode | UrlCheckCode;
+/** The HTTP status of a code, as a type: what a route that declares the code can answer with. */
+export type StatusOf<C extends ErrorCode> = C extends RequestErrorCode ? (typeof REQUEST_ERROR_STATUS)[C] : 500;
 export const ERROR_CODES = [
   ...(Object.keys(REQUEST_ERROR_STATUS) as RequestErrorCode[]),
   ...URL_CHECK_CODES,

@@ -4,8 +4,10 @@ import { Writable } from 'node:stream';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import assert from 'node:assert/strict';
 import { buildApp, loggerOptions, type AppDependencies } from '../src/app.js';
 import { loadConfig, type Config, type LoadConfigOptions } from '../src/config/config.js';
+import { UNDECLARED_ERROR_MESSAGE } from '../src/http/error-handler.js';
 import { generateApiKey, hashApiKey } from '../src/auth/api-keys.js';
 import { callerRegistryFrom, developmentRegistry, type CallerRegistry } from '../src/auth/callers.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../src/local/embedded-s3.js';
@@ -82,7 +84,24 @@ export async function buildTestApp(
     ...deps,
   });
   t.after(() => app.close());
+  t.after(() => assertErrorsDeclared(logs));
   return { app, logs, apiKey, auth: { authorization: `Bearer ${apiKey}` } };
+}
+
+/**
+ * Every error a test provokes is checked against the codes its route declares in the OpenAPI
+ * document: a code the declaration misses fails the test that saw it.
+ */
+export function assertErrorsDeclared(logs: LogCapture): void {
+  const undeclared = logs.lines
+    .map((line) => JSON.parse(line) as { msg?: string; route?: string; code?: string; statusCode?: number })
+    .filter((line) => line.msg === UNDECLARED_ERROR_MESSAGE)
+    .map((line) => `${line.route} answered ${line.statusCode} ${line.code}`);
+  assert.deepEqual(
+    [...new Set(undeclared)],
+    [],
+    "add these codes to the route's errorResponses (or to the list of what it calls)",
+  );
 }
 
 function registryOf(clients: unknown, config: Config): CallerRegistry {

@@ -2,6 +2,7 @@
 // route admits (src/auth/route-access.ts).
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { ErrorCode } from '../errors.js';
 import type { CallerRegistry } from './callers.js';
 import type { Caller } from './policy.js';
 import { checkRouteAccess, routeAccessOf } from './route-access.js';
@@ -12,6 +13,15 @@ declare module 'fastify' {
     caller: Caller;
   }
 }
+
+/** What authentication refuses with: the credential (callers.ts, jwt.ts) and the route family (route-access.ts). */
+export const AUTHENTICATION_ERRORS = [
+  'AUTH_REQUIRED',
+  'AUTH_INVALID',
+  'AUTH_EXPIRED',
+  'AUTH_UNAVAILABLE',
+  'ROUTE_NOT_ALLOWED',
+] as const satisfies readonly ErrorCode[];
 
 async function authenticationPlugin(app: FastifyInstance, options: { callers: CallerRegistry }): Promise<void> {
   app.decorateRequest('caller', undefined as unknown as Caller);

@@ -1,6 +1,6 @@
 // What one caller may sign: operations, buckets, key prefixes, expiry, size and type.
 // Every rule refuses with its own code, so a caller learns which rule said no.
-import { AppError } from '../errors.js';
+import { AppError, type ErrorCode } from '../errors.js';
 import type { Operation, PresignRequest } from '../presign/presigner.js';
 
 export interface CallerPolicy {
@@ -40,6 +40,18 @@ export function contentTypeAllowed(patterns: readonly string[] | undefined, cont
     return type === wanted;
   });
 }
+
+/** What authorize refuses with: one code per rule. */
+export const CALLER_POLICY_ERRORS = [
+  'OPERATION_NOT_ALLOWED',
+  'BUCKET_NOT_ALLOWED',
+  'KEY_PREFIX_NOT_ALLOWED',
+  'EXPIRES_NOT_ALLOWED',
+  'CONTENT_LENGTH_REQUIRED',
+  'CONTENT_LENGTH_NOT_ALLOWED',
+  'CONTENT_TYPE_REQUIRED',
+  'CONTENT_TYPE_NOT_ALLOWED',
+] as const satisfies readonly ErrorCode[];
 
 /** Throws the AppError of the first rule the request breaks. */
 export function authorize(caller: Caller, request: PresignRequest): void {

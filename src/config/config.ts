@@ -392,7 +392,7 @@ export const envSchema = z.object({
     .meta(
       env(
         'none: paths relative to the service',
-        'where browsers reach the service (`https://uploads.example.com`, a path kept), for the URLs `/s3/sign` hands out that lead back to it; `http`/`https` only. Never taken from `Host` or `X-Forwarded-*`',
+        'where callers and browsers reach the service (`https://uploads.example.com`, a path kept), its public name behind a load balancer: the server `/docs/json` names, and the base of the URLs `/s3/sign` hands out that lead back to it; `http`/`https` only. Never taken from `Host` or `X-Forwarded-*`',
         'URL',
       ),
     ),

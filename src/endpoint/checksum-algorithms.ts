@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { Crc32cJs, Crc64NvmeJs } from '@aws-sdk/checksums/crc';
-import { AppError } from '../errors.js';
+import { AppError, type ErrorCode } from '../errors.js';
 
 export const CHECKSUM_ALGORITHMS = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'] as const;
 export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
@@ -178,6 +178,9 @@ export function verifiedChecksumsSetting(algorithms: readonly ChecksumAlgorithm[
   if (CHECKSUM_ALGORITHMS.every((algorithm) => algorithms.includes(algorithm))) return 'all';
   return CHECKSUM_ALGORITHMS.filter((algorithm) => algorithms.includes(algorithm)).join(',');
 }
+
+/** What refuseUnverifiedChecksums and requestChecksum (two checksums at once) refuse with. */
+export const CHECKSUM_ERRORS = ['CHECKSUM_NOT_VERIFIED', 'VALIDATION_FAILED'] as const satisfies readonly ErrorCode[];
 
 /**
  * Refuses a request that asks to sign a checksum the store does not verify: signed, the value

@@ -95,6 +95,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     '/healthz',
     {
       schema: {
+        operationId: 'getHealth',
         summary: 'Reachability of the pinned S3 endpoint',
         description:
           "DNS (with private/public classification), TCP, TLS with certificate name check, an authenticated S3 request, credentials and clock skew; and, not critical, the rate-limit store (Redis PING) and the last store probe's findings (S3_STORE_PROBE_FILE, written by `s3-presign doctor --probe-store`). Cached for HEALTH_CACHE_TTL_MS.",
@@ -112,7 +113,9 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     '/livez',
     {
       schema: {
+        operationId: 'getLiveness',
         summary: 'The process is alive',
+        description: 'For liveness probes: answers 200 while the event loop runs, and checks nothing else.',
         tags: ['operations'],
         response: { 200: probeStatusSchema },
       },
@@ -124,7 +127,10 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     '/readyz',
     {
       schema: {
+        operationId: 'getReadiness',
         summary: 'The service accepts requests (503 while shutting down)',
+        description:
+          'For readiness probes: 503 from SIGTERM on, while requests are still served for SHUTDOWN_DRAIN_MS, so the load balancer stops sending new ones first. It does not check S3: /healthz does.',
         tags: ['operations'],
         response: { 200: probeStatusSchema, 503: probeStatusSchema },
       },

@@ -6,7 +6,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { AppError, isAppError, type ErrorCode } from '../errors.js';
-import type { ErrorResponse } from './error-schema.js';
+import { declaredErrorCodes, type ErrorResponse } from './error-schema.js';
 
 export function render(error: AppError): ErrorResponse {
   return {
@@ -70,9 +70,29 @@ export function toAppError(error: FastifyError | Error): AppError {
   return new AppError('INTERNAL_ERROR', 'internal error', { cause: error });
 }
 
+/** Logged when a route answers with a code its OpenAPI responses do not list (the tests fail on it). */
+export const UNDECLARED_ERROR_MESSAGE = 'the route answered with an error code its OpenAPI responses do not declare';
+
+/**
+ * Clients generated from the document know a route's errors by the codes it declares
+ * (errorResponses in src/http/error-schema.ts): one it did not declare is a bug in the
+ * declaration. The caller still gets the code; the log says which route missed it.
+ */
+function checkDeclared(request: FastifyRequest, error: AppError): void {
+  const responses = request.routeOptions.schema?.response as Record<string, unknown> | undefined;
+  // No route (404), or a route that declares no responses: there is no promise to break.
+  if (responses === undefined) return;
+  if (declaredErrorCodes(responses[error.statusCode])?.has(error.code)) return;
+  request.log.warn(
+    { code: error.code, statusCode: error.statusCode, route: `${request.method} ${request.routeOptions.url}` },
+    UNDECLARED_ERROR_MESSAGE,
+  );
+}
+
 async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const appError = toAppError(error);
+    checkDeclared(request, appError);
     if (appError.statusCode >= 500) {
       request.log.error(
         { err: appError.cause ?? error, code: appError.code, caller: request.caller?.id },

@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SAFE_SUBJECT, SAFE_SUBJECT_RULE } from '../auth/jwt.js';
-import { errorResponses } from '../http/error-schema.js';
+import { errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
 import { DEVELOPMENT_TOKEN_LIFETIME_SECONDS, type DevelopmentTokenIssuer } from './development-tokens.js';
 import { loopbackOnly } from './loopback.js';
 
@@ -33,11 +33,16 @@ export const developmentTokenRoutes: FastifyPluginAsyncZod<{ issuer: Development
     '/dev/token',
     {
       schema: {
+        operationId: 'createDevelopmentToken',
         summary: 'Local mode only, from loopback only: a JWT for an end user, as an identity provider would issue',
         description: `The token is accepted as the local frontend: the frontend routes (/uploads, /downloads, /multipart…, Uppy's), keys under users/{sub}/. It lasts ${DEVELOPMENT_TOKEN_LIFETIME_SECONDS / 60} minutes, and no longer than the process that signed it.`,
         tags: ['frontend'],
         body: developmentTokenRequestSchema,
-        response: { 200: developmentTokenSchema, ...errorResponses(400, 404, 413, 415) },
+        // NOT_FOUND: to anyone but this machine, the route does not exist.
+        response: {
+          200: developmentTokenSchema,
+          ...errorResponses(JSON_BODY_ERRORS, 'NOT_FOUND', 'INTERNAL_ERROR'),
+        },
       },
     },
     async (request) => issuer.issue(request.body.sub),

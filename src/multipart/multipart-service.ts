@@ -41,16 +41,16 @@ import {
   type RequestChecksum,
 } from '../endpoint/checksum-algorithms.js';
 import type { PinnedS3 } from '../endpoint/s3-client.js';
-import { AppError } from '../errors.js';
+import { AppError, type ErrorCode } from '../errors.js';
 import { sdkInputMembers } from '../presign/object-headers.js';
-import type { Presigner } from '../presign/presigner.js';
+import { PRESIGNER_ERRORS, type Presigner } from '../presign/presigner.js';
 import { callerDefaults } from '../presign/routes.js';
 import { MAX_SINGLE_PUT_BYTES } from '../presign/schemas.js';
 import { pickUploadKey } from '../uploads/keys.js';
 import { checkPartNumber, defaultPartSize, MAX_PARTS, MIN_PART_BYTES, partLayout, sizeOfPart } from './part-rules.js';
 import { completedEtag } from './completed-etag.js';
 import { fromS3Error } from './s3-errors.js';
-import { UploadTokens, type UploadChecksum, type UploadState } from './upload-token.js';
+import { UPLOAD_TOKEN_ERRORS, UploadTokens, type UploadChecksum, type UploadState } from './upload-token.js';
 import { UPLOAD_LIFETIME_SECONDS } from './upload-lifetime.js';
 
 /** How long a key picked by grantCreate waits for its create call. */
@@ -82,6 +82,71 @@ export interface UploadRef {
   key: string;
   uploadId: string;
 }
+
+/** authorizeUpload's refusals: the caller may not put this type, this size or to this bucket. */
+const UPLOAD_POLICY_ERRORS = [
+  'OPERATION_NOT_ALLOWED',
+  'BUCKET_NOT_ALLOWED',
+  'CONTENT_LENGTH_NOT_ALLOWED',
+  'CONTENT_TYPE_NOT_ALLOWED',
+] as const satisfies readonly ErrorCode[];
+/** #open's refusals: the caller's policy, then the upload token. */
+const UPLOAD_REF_ERRORS = [
+  'OPERATION_NOT_ALLOWED',
+  'KEY_PREFIX_NOT_ALLOWED',
+  'BUCKET_NOT_ALLOWED',
+  ...UPLOAD_TOKEN_ERRORS,
+] as const satisfies readonly ErrorCode[];
+/** fromS3Error's answers for a call on an existing upload (s3-errors.ts). */
+const S3_UPLOAD_ERRORS = [
+  'NO_SUCH_UPLOAD',
+  'S3_ACCESS_DENIED',
+  'S3_REQUEST_FAILED',
+] as const satisfies readonly ErrorCode[];
+const CREATE_ERRORS = [
+  ...UPLOAD_POLICY_ERRORS,
+  // #uploadChecksum: a pair S3 refuses, an algorithm the store does not verify.
+  'CHECKSUM_TYPE_NOT_ALLOWED',
+  'CHECKSUM_NOT_VERIFIED',
+  'OBJECT_TOO_LARGE',
+  'TOO_MANY_PARTS',
+  'INVALID_PART_SIZE',
+  'S3_ACCESS_DENIED',
+  'S3_REQUEST_FAILED',
+] as const satisfies readonly ErrorCode[];
+
+/** What each method refuses with: the routes that call one declare its list (src/http/error-schema.ts). */
+export const MULTIPART_ERRORS = {
+  createMultipartUpload: CREATE_ERRORS,
+  createGrantedMultipartUpload: [...CREATE_ERRORS, ...UPLOAD_TOKEN_ERRORS],
+  signPartUrls: [
+    ...UPLOAD_REF_ERRORS,
+    'INVALID_PART_NUMBER',
+    'CONTENT_LENGTH_NOT_ALLOWED',
+    // partChecksums: a checksum sent for an upload without one, or malformed; an asked part without one.
+    'VALIDATION_FAILED',
+    'CHECKSUM_MISSING',
+    ...PRESIGNER_ERRORS,
+  ],
+  listParts: [...UPLOAD_REF_ERRORS, ...S3_UPLOAD_ERRORS],
+  completeMultipartUpload: [
+    ...UPLOAD_REF_ERRORS,
+    'VALIDATION_FAILED',
+    'INVALID_PART_NUMBER',
+    'INVALID_PART_ORDER',
+    'INVALID_PART',
+    'ENTITY_TOO_SMALL',
+    'CONTENT_LENGTH_NOT_ALLOWED',
+    'OBJECT_TOO_LARGE',
+    'CONTENT_LENGTH_MISMATCH',
+    // completionChecksum, and S3's BadDigest (s3-errors.ts).
+    'CHECKSUM_MISSING',
+    'CHECKSUM_MISMATCH',
+    ...S3_UPLOAD_ERRORS,
+  ],
+  abortMultipartUpload: [...UPLOAD_REF_ERRORS, ...S3_UPLOAD_ERRORS],
+  createPostPolicy: [...UPLOAD_POLICY_ERRORS, 'OBJECT_TOO_LARGE', ...PRESIGNER_ERRORS],
+} as const satisfies Record<string, readonly ErrorCode[]>;
 
 export class MultipartService {
   readonly #deps: MultipartDependencies;

@@ -16,7 +16,14 @@ import {
   type ChecksumAlgorithm,
   type ChecksumType,
 } from '../endpoint/checksum-algorithms.js';
-import { AppError } from '../errors.js';
+import { AppError, type ErrorCode } from '../errors.js';
+
+/** What opening an upload token or a create grant refuses with. */
+export const UPLOAD_TOKEN_ERRORS = [
+  'INVALID_UPLOAD_ID',
+  'UPLOAD_NOT_ALLOWED',
+  'UPLOAD_EXPIRED',
+] as const satisfies readonly ErrorCode[];
 
 export interface UploadState {
   /** S3's own upload ID. */

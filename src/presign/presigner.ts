@@ -13,7 +13,7 @@ import type { EndpointMode } from '../endpoint/endpoint-mode.js';
 import { BucketAddressError, expectedLocation } from '../endpoint/expected-location.js';
 import { objectKeyProblem } from '../endpoint/object-key.js';
 import type { PinnedS3 } from '../endpoint/s3-client.js';
-import { AppError } from '../errors.js';
+import { AppError, URL_CHECK_CODES, type ErrorCode } from '../errors.js';
 import {
   validatePresignedUrl,
   type UrlExpectation,
@@ -77,6 +77,21 @@ export interface PresignerDependencies {
    */
   uploadHeaders?: (bucket: string) => Readonly<Record<string, string>>;
 }
+
+/**
+ * What presign, presignParts and presignPost refuse with: a target S3 would refuse, no usable
+ * credentials, a signer that failed, and a URL or form policy that failed its validation
+ * (500 with the failed check's code: never returned).
+ */
+export const PRESIGNER_ERRORS = [
+  'INVALID_KEY',
+  'INVALID_BUCKET',
+  'INVALID_EXPIRES',
+  'CREDENTIALS_UNAVAILABLE',
+  'CREDENTIALS_EXPIRED',
+  'PRESIGN_FAILED',
+  ...URL_CHECK_CODES,
+] as const satisfies readonly ErrorCode[];
 
 /** A URL must not outlive its credentials; this margin covers clock drift and transit. */
 const CREDENTIAL_EXPIRY_MARGIN_SECONDS = 60;

@@ -1,14 +1,19 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { authorize, type Caller } from '../auth/policy.js';
+import { authorize, CALLER_POLICY_ERRORS, type Caller } from '../auth/policy.js';
 import type { RouteAccess } from '../auth/route-access.js';
 import type { Config } from '../config/config.js';
-import { CHECKSUM_ALGORITHMS, CHECKSUM_FIELDS, refuseUnverifiedChecksums } from '../endpoint/checksum-algorithms.js';
-import { AppError, isAppError } from '../errors.js';
-import { errorResponses, errorResponseSchema } from '../http/error-schema.js';
+import {
+  CHECKSUM_ALGORITHMS,
+  CHECKSUM_ERRORS,
+  CHECKSUM_FIELDS,
+  refuseUnverifiedChecksums,
+} from '../endpoint/checksum-algorithms.js';
+import { AppError, isAppError, type ErrorCode } from '../errors.js';
+import { CALLER_ERRORS, errorResponses, errorResponseSchema, JSON_BODY_ERRORS } from '../http/error-schema.js';
 import { render, validationError } from '../http/error-handler.js';
-import type { PresignedUrl, PresignRequest } from './presigner.js';
+import { PRESIGNER_ERRORS, type PresignedUrl, type PresignRequest } from './presigner.js';
 import { presignRequestSchema, presignResponseSchema, type PresignRequestBody } from './schemas.js';
 
 export const MAX_BATCH_ITEMS = 100;
@@ -38,6 +43,13 @@ function serializePresigned(presigned: PresignedUrl) {
   return { ...presigned, expiresAt: presigned.expiresAt.toISOString() };
 }
 
+/** What issueForCaller refuses with: the caller's policy, the store's checksums, the presigner. */
+export const ISSUE_ERRORS = [
+  ...CALLER_POLICY_ERRORS,
+  ...CHECKSUM_ERRORS,
+  ...PRESIGNER_ERRORS,
+] as const satisfies readonly ErrorCode[];
+
 /**
  * The one way every route mints a URL: the caller's policy, a checksum only where the store
  * verifies it, then the presigner, then the count.
@@ -62,13 +74,18 @@ export const presignRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: PRESIGN_ACCESS },
       schema: {
+        operationId: 'presign',
         summary: 'Mint one presigned GET or PUT URL',
         description:
           "For internal services, and frontends whose policy sets presignRoutes. Checked against the caller's policy, minted by the pinned client and returned only after it passed validation against the pinned endpoint mode.",
         tags: ['presign'],
         security: [{ bearer: [] }],
         body: presignRequestSchema,
-        response: { 200: presignResponseSchema, ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503) },
+        response: {
+          200: presignResponseSchema,
+          // toPresignRequest's own refusals (VALIDATION_FAILED, BUCKET_NOT_ALLOWED, INVALID_EXPIRES) are among these.
+          ...errorResponses(CALLER_ERRORS, JSON_BODY_ERRORS, ISSUE_ERRORS),
+        },
       },
     },
     async (request) => presignFor(request.caller, request.body),
@@ -79,13 +96,15 @@ export const presignRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: PRESIGN_ACCESS },
       schema: {
+        operationId: 'presignBatch',
         summary: `Mint up to ${MAX_BATCH_ITEMS} presigned URLs in one call`,
         description:
           "Each item is validated, authorized and signed on its own: one refused item does not fail the others. Results are in the order of the items. Every item counts against the caller's rate limit: when they do not all fit, the whole batch is refused with 429 and nothing is signed.",
         tags: ['presign'],
         security: [{ bearer: [] }],
         body: batchRequestSchema,
-        response: { 200: batchResponseSchema, ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503) },
+        // An item's refusal is in its result, with the codes /presign answers with.
+        response: { 200: batchResponseSchema, ...errorResponses(CALLER_ERRORS, JSON_BODY_ERRORS) },
       },
     },
     async (request, reply) => {

@@ -6,7 +6,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/config.js';
-import { AppError } from '../errors.js';
+import { AppError, type ErrorCode } from '../errors.js';
 import type { RateLimiter } from './limiter.js';
 
 declare module 'fastify' {
@@ -27,6 +27,9 @@ declare module 'fastify' {
     chargeUrls(urls: number): Promise<void>;
   }
 }
+
+/** What a rate-limited route refuses with: over budget, or the shared store gone under the `closed` policy. */
+export const RATE_LIMIT_ERRORS = ['RATE_LIMITED', 'RATE_LIMIT_UNAVAILABLE'] as const satisfies readonly ErrorCode[];
 
 /** Root: decorates the store for every context and closes it with the app. */
 async function rateLimiterPlugin(app: FastifyInstance, options: { limiter: RateLimiter }): Promise<void> {

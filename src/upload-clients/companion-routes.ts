@@ -8,7 +8,8 @@
 // Each route is a thin shape over the multipart service.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { errorResponses } from '../http/error-schema.js';
+import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
+import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
 import { smallestPartSize } from '../multipart/part-rules.js';
 import {
   browserHeaders,
@@ -74,6 +75,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'companionGetUploadParameters',
         summary: 'Companion: a browser form policy for one file',
         description:
           "Companion's GET /s3/params. A POST policy for a key the service picks under your prefix, with the file's content type and a content-length-range: exactly `metadata[size]` when given, else up to your policy's limit (Companion sets none).",
@@ -85,7 +87,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
             fields: z.record(z.string(), z.string()),
             expires: z.number().int().describe('Seconds until the policy expires'),
           }),
-          ...errorResponses(400, 401, 403, 429, 500, 503),
+          ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', MULTIPART_ERRORS.createPostPolicy),
         },
       },
     },
@@ -111,13 +113,19 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'companionCreateMultipartUpload',
         summary: 'Companion: start a multipart upload',
         description:
           "Companion's POST /s3/multipart. `metadata.size` (the file's size) is required: it is checked against your policy now, and each part URL signs its part's exact length. The key is picked under your prefix; the uploadId is bound to you, that key and that size.",
         body: createBody,
         response: {
           200: z.object({ key: z.string(), uploadId: z.string(), bucket: z.string() }),
-          ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503),
+          ...errorResponses(
+            CALLER_ERRORS,
+            JSON_BODY_ERRORS,
+            'CONTENT_LENGTH_REQUIRED',
+            MULTIPART_ERRORS.createMultipartUpload,
+          ),
         },
       },
     },
@@ -141,11 +149,15 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'companionListParts',
         summary: 'Companion: the parts already uploaded',
         description: "Companion's GET /s3/multipart/:uploadId, every page merged: what a resumed upload skips.",
         params: uploadIdParams,
         querystring: keyQuery,
-        response: { 200: partsResponse, ...errorResponses(400, 401, 403, 404, 429, 500, 503) },
+        response: {
+          200: partsResponse,
+          ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', MULTIPART_ERRORS.listParts),
+        },
       },
     },
     async (request) => {
@@ -163,6 +175,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'companionSignParts',
         summary: 'Companion: URLs for several parts',
         description: "Companion's batch route: `partNumbers` is a comma-separated list.",
         params: uploadIdParams,
@@ -174,7 +187,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
         }),
         response: {
           200: z.object({ presignedUrls: z.record(z.string(), z.string()) }),
-          ...errorResponses(400, 401, 403, 429, 500, 503),
+          ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', MULTIPART_ERRORS.signPartUrls),
         },
       },
     },
@@ -195,6 +208,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'companionSignPart',
         summary: 'Companion: the URL for one part',
         description: "Companion's GET /s3/multipart/:uploadId/:partNumber.",
         params: uploadIdParams.extend({ partNumber }),
@@ -205,7 +219,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
             expires: z.number().int(),
             headers: z.record(z.string(), z.string()).optional(),
           }),
-          ...errorResponses(400, 401, 403, 429, 500, 503),
+          ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', MULTIPART_ERRORS.signPartUrls),
         },
       },
     },
@@ -230,6 +244,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       })),
       schema: {
         ...common,
+        operationId: 'companionCompleteMultipartUpload',
         summary: 'Companion: complete a multipart upload',
         description:
           "Companion's POST /s3/multipart/:uploadId/complete. The stored parts are checked against your policy's size limit before S3 joins them.",
@@ -243,7 +258,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
         }),
         response: {
           200: z.object({ location: z.string(), key: z.string(), bucket: z.string() }),
-          ...errorResponses(400, 401, 403, 404, 413, 415, 429, 500, 503),
+          ...errorResponses(CALLER_ERRORS, JSON_BODY_ERRORS, MULTIPART_ERRORS.completeMultipartUpload),
         },
       },
     },
@@ -267,11 +282,15 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'companionAbortMultipartUpload',
         summary: 'Companion: abort a multipart upload',
         description: "Companion's DELETE /s3/multipart/:uploadId: S3 drops the parts already sent.",
         params: uploadIdParams,
         querystring: keyQuery,
-        response: { 200: z.object({}), ...errorResponses(400, 401, 403, 404, 429, 500, 503) },
+        response: {
+          200: z.object({}),
+          ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', MULTIPART_ERRORS.abortMultipartUpload),
+        },
       },
     },
     async (request) => {

@@ -11,7 +11,9 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply } from 'fastify';
 import { AppError } from '../errors.js';
-import { errorResponses } from '../http/error-schema.js';
+import type { ErrorCode } from '../errors.js';
+import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
+import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
 import { MAX_OBJECT_BYTES, smallestPartSize } from '../multipart/part-rules.js';
 import { browserHeaders, DEFAULT_CONTENT_TYPE, mediaType, sizeRequired, UPLOAD_CLIENT_ACCESS } from './common.js';
 import { objectUrl } from './object-url.js';
@@ -68,11 +70,22 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         ...common,
+        operationId: 'uppySignRequest',
         summary: "Uppy 6: sign one of Uppy's S3 requests",
         description:
           "For `@uppy/aws-s3` 6.x's `signRequest`: send Uppy's request object with the file's `size` added, return this response to Uppy. A whole file gets a form policy (exact key picked under your prefix, content type, size); a part gets its PUT URL, signed for the part's exact length; multipart control calls get a URL back to this service (PUBLIC_BASE_URL, or a path relative to the service), to which the app adds its own Authorization header.",
         body: signRequestSchema,
-        response: { 200: signResponseSchema, ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503) },
+        response: {
+          200: signResponseSchema,
+          ...errorResponses(
+            CALLER_ERRORS,
+            JSON_BODY_ERRORS,
+            'OPERATION_NOT_ALLOWED',
+            'CONTENT_LENGTH_REQUIRED',
+            MULTIPART_ERRORS.createPostPolicy,
+            MULTIPART_ERRORS.signPartUrls,
+          ),
+        },
       },
     },
     async (request) => {
@@ -144,21 +157,26 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
     xml.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_COMPLETION_XML_BYTES }, (_request, body, done) =>
       done(null, body),
     );
-    const xmlRoute = (summary: string, querystring: z.ZodType) => ({
+    // Any body is taken as text, up to MAX_COMPLETION_XML_BYTES: no 415, and 413 beyond.
+    const xmlRoute = (summary: string, querystring: z.ZodType, errors: readonly ErrorCode[]) => ({
       config,
       schema: {
         ...common,
         hide: true,
         summary,
         querystring,
-        response: { 204: z.null(), ...errorResponses(400, 401, 403, 404, 413, 429, 500, 503) },
+        response: { 204: z.null(), ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', 'BODY_TOO_LARGE', errors) },
       },
     });
     const sendXml = (reply: FastifyReply, body: string) => reply.header('content-type', 'application/xml').send(body);
 
     xml.post(
       '/s3/uppy/uploads',
-      xmlRoute('Uppy 6: create a multipart upload', z.strictObject({ grant: z.string().min(1).max(4096) })),
+      xmlRoute(
+        'Uppy 6: create a multipart upload',
+        z.strictObject({ grant: z.string().min(1).max(4096) }),
+        MULTIPART_ERRORS.createGrantedMultipartUpload,
+      ),
       async (request, reply) => {
         const { grant } = request.query as { grant: string };
         // Uppy sends the file's type as the create call's Content-Type: held to the same rule.
@@ -181,23 +199,27 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     );
 
-    xml.get('/s3/uppy/parts', xmlRoute('Uppy 6: the parts already uploaded', uploadQuery), async (request, reply) => {
-      const upload = request.query as z.output<typeof uploadQuery>;
-      const { parts } = await multipart.listParts(request.caller, upload);
-      return sendXml(
-        reply,
-        xmlDocument('ListPartsResult', {
-          Key: upload.key,
-          UploadId: upload.uploadId,
-          Part: parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag, Size: part.size })),
-        }),
-      );
-    });
+    xml.get(
+      '/s3/uppy/parts',
+      xmlRoute('Uppy 6: the parts already uploaded', uploadQuery, MULTIPART_ERRORS.listParts),
+      async (request, reply) => {
+        const upload = request.query as z.output<typeof uploadQuery>;
+        const { parts } = await multipart.listParts(request.caller, upload);
+        return sendXml(
+          reply,
+          xmlDocument('ListPartsResult', {
+            Key: upload.key,
+            UploadId: upload.uploadId,
+            Part: parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag, Size: part.size })),
+          }),
+        );
+      },
+    );
 
     xml.post(
       '/s3/uppy/complete',
       {
-        ...xmlRoute('Uppy 6: complete a multipart upload', uploadQuery),
+        ...xmlRoute('Uppy 6: complete a multipart upload', uploadQuery, MULTIPART_ERRORS.completeMultipartUpload),
         preParsing: uploadCheckedBeforeBody((request) => request.query as Record<string, unknown>),
       },
       async (request, reply) => {
@@ -216,10 +238,14 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     );
 
-    xml.delete('/s3/uppy/upload', xmlRoute('Uppy 6: abort a multipart upload', uploadQuery), async (request, reply) => {
-      await multipart.abortMultipartUpload(request.caller, request.query as z.output<typeof uploadQuery>);
-      return reply.code(204).send();
-    });
+    xml.delete(
+      '/s3/uppy/upload',
+      xmlRoute('Uppy 6: abort a multipart upload', uploadQuery, MULTIPART_ERRORS.abortMultipartUpload),
+      async (request, reply) => {
+        await multipart.abortMultipartUpload(request.caller, request.query as z.output<typeof uploadQuery>);
+        return reply.code(204).send();
+      },
+    );
   });
 };
 

@@ -5,8 +5,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { RouteAccess } from '../auth/route-access.js';
 import { refuseUnverifiedChecksums, requestChecksum } from '../endpoint/checksum-algorithms.js';
 import { AppError } from '../errors.js';
-import { errorResponses } from '../http/error-schema.js';
-import { callerDefaults, issueForCaller } from '../presign/routes.js';
+import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
+import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
+import { callerDefaults, issueForCaller, ISSUE_ERRORS } from '../presign/routes.js';
 import {
   checksumFieldsShape,
   checksumModeSchema,
@@ -53,6 +54,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: FRONTEND_ACCESS },
       schema: {
+        operationId: 'presignUpload',
         summary: 'Get a PUT URL, or a browser form policy, for a new upload',
         description:
           'For frontends. The service chooses the key (`<your prefix><uuid>/<sanitised filename>`) and signs content-type, content-length and, when given, the one checksum field (checksumCrc64nvme, checksumCrc32, checksumCrc32c, checksumSha1 or checksumSha256) as its x-amz-checksum-* header: S3 refuses any other type, size or bytes (a checksum the store would not verify is refused with 400 CHECKSUM_NOT_VERIFIED). Send exactly the returned headers (browsers set content-length themselves). With `"method": "post"` the answer is a POST policy instead: post a multipart/form-data form to `url` with every returned field (the checksum is one, with an exact condition), then the file as the last field (`file`); S3 answers 201 and refuses another key, type, size or bytes.',
@@ -61,7 +63,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
         body: uploadRequestSchema,
         response: {
           200: z.union([presignResponseSchema, postPolicyResponseSchema]),
-          ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503),
+          ...errorResponses(CALLER_ERRORS, JSON_BODY_ERRORS, ISSUE_ERRORS, MULTIPART_ERRORS.createPostPolicy),
         },
       },
     },
@@ -91,13 +93,17 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: FRONTEND_ACCESS },
       schema: {
+        operationId: 'presignDownload',
         summary: 'Get a GET URL for a key inside your prefixes',
         description:
           'For frontends. With `filename`, S3 answers with `Content-Disposition: attachment` naming it (RFC 6266, with a UTF-8 `filename*`). With `checksumMode: true` the URL signs x-amz-checksum-mode (send the returned headers) and S3 answers with the stored checksum, to compare with the bytes received.',
         tags: ['frontend'],
         security: [{ bearer: [] }],
         body: downloadRequestSchema,
-        response: { 200: presignResponseSchema, ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503) },
+        response: {
+          200: presignResponseSchema,
+          ...errorResponses(CALLER_ERRORS, JSON_BODY_ERRORS, 'INVALID_KEY', ISSUE_ERRORS),
+        },
       },
     },
     async (request) => {

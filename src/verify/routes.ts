@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { URL_CHECK_CODES } from '../errors.js';
 import { ENDPOINT_MODE_KINDS } from '../endpoint/endpoint-mode.js';
-import { errorResponses } from '../http/error-schema.js';
+import { errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
 import { clientAddressKey } from '../rate-limit/client-address.js';
 import { validatePostForm } from './post-form-validator.js';
 import { MAX_FAILURE_MESSAGE_LENGTH, validatePresignedUrl, type UrlExpectation } from './url-validator.js';
@@ -83,12 +83,13 @@ export const verifyRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
       schema: {
+        operationId: 'verifyUrl',
         summary: 'Validate a presigned URL, or a POST policy form, against the pinned endpoint mode',
         description:
           'Runs the checks every minted URL passes (canonical form, host, path, bucket allowlist, algorithm, scope, dates, expiry, signed headers, parameters, token, signature format, and the encryption a PUT must carry for its bucket). With `fields`, judges a POST policy form from any tool: its URL by the same canonical-form and location rules, its SigV4 fields, and its policy document (well formed, expiry within the maximum, bound to the bucket, a condition met by every field). 200 with the report whether or not it is valid; the report holds one failure per check, so it stays small whatever the input. Rate limited per client address (VERIFY_RATE_LIMIT_MAX per VERIFY_RATE_LIMIT_WINDOW_SECONDS).',
         tags: ['verify'],
         body: verifyRequestSchema,
-        response: { 200: verifyReportSchema, ...errorResponses(400, 413, 415, 429, 500) },
+        response: { 200: verifyReportSchema, ...errorResponses(JSON_BODY_ERRORS, 'RATE_LIMITED', 'INTERNAL_ERROR') },
       },
     },
     async (request) => {

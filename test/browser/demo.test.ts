@@ -24,7 +24,7 @@ import { serviceOrigins } from '../../src/local/bucket-cors.js';
 import { DEVELOPMENT_TOKEN_ISSUER, DevelopmentTokenIssuer } from '../../src/local/development-tokens.js';
 import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
-import { configFrom, embeddedS3Client, LogCapture } from '../helpers.js';
+import { assertErrorsDeclared, configFrom, embeddedS3Client, LogCapture } from '../helpers.js';
 import { openPage, browserTestOptions } from './browser.js';
 
 const FILENAME = 'résumé 2026.pdf';
@@ -57,6 +57,7 @@ async function startDemoApp(t: TestContext, options: { withClientsFile?: boolean
     developmentTokens: await DevelopmentTokenIssuer.create(),
   });
   t.after(() => app.close());
+  t.after(() => assertErrorsDeclared(logs));
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   // A browser page on the service's origin PUTs to the S3 server's origin: the bucket needs
   // CORS for that origin, as server.ts sets it in local mode.

@@ -14,7 +14,7 @@ import type { Config } from '../../src/config/config.js';
 import { serviceOrigins } from '../../src/local/bucket-cors.js';
 import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
-import { configFrom, embeddedS3Client, LogCapture } from '../helpers.js';
+import { assertErrorsDeclared, configFrom, embeddedS3Client, LogCapture } from '../helpers.js';
 import { startIssuer } from '../http/jwks.js';
 import { browserTestOptions, openPage } from './browser.js';
 import { serveUppyPage, type UppyPage } from './uppy-page.js';
@@ -66,6 +66,7 @@ async function startUppyStack(t: TestContext, pageKind: UppyPage) {
     logger: loggerOptions(config, logs),
   });
   t.after(() => app.close());
+  t.after(() => assertErrorsDeclared(logs));
   const service = await app.listen({ host: '127.0.0.1', port: 0 });
   // The rule docs/bucket-cors.md tells operators to set on the bucket: the app's origin and the service's.
   await s3.allowCorsOrigins([page, ...serviceOrigins(Number(new URL(service).port))]);

@@ -155,6 +155,14 @@ test(
     assert.equal(refused.json().code, 'RATE_LIMIT_UNAVAILABLE');
     const batchRefused = await batch(app, 2);
     assert.equal(batchRefused.statusCode, 503);
+    // /verify counts client addresses in this process, never in Redis: it goes on answering.
+    const verifyAnswered = await app.inject({
+      method: 'POST',
+      url: '/verify',
+      payload: { url: 'https://example.com/' },
+    });
+    assert.equal(verifyAnswered.statusCode, 200, verifyAnswered.body);
+    assert.equal(verifyAnswered.json().valid, false);
     // Routes without a caller limit are not affected.
     assert.equal((await app.inject({ method: 'GET', url: '/livez' })).statusCode, 200);
 

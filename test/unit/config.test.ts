@@ -877,6 +877,8 @@ describe('loadConfig: PUBLIC_BASE_URL', () => {
       ['javascript:alert(1)', /scheme must be https or http, got "javascript:"/],
       ['ftp://files.example.com', /scheme must be https or http/],
       ['uploads.example.com', /not a valid URL/],
+      ['https://', /not a valid URL/],
+      ['https://exa mple.com', /not a valid URL/],
       ['https://user:hunter2@uploads.example.com', /must not contain credentials/],
       ['https://uploads.example.com/?token=hunter2', /query or fragment/],
       ['https://uploads.example.com/#hunter2', /query or fragment/],

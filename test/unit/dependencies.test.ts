@@ -70,8 +70,8 @@ describe('dependencies', () => {
   });
 
   it('every dependency install script is decided in allowScripts', () => {
-    // npm 11 warns at every install about install scripts it has no decision for; the only
-    // one in the tree is esbuild's (denied: see docs/runtime.md, "Install scripts").
+    // npm 11 warns at every install about install scripts it has no decision for; the tree
+    // has esbuild's and @scarf/scarf's (both denied: see docs/runtime.md, "Install scripts").
     const withScripts = Object.entries(lock.packages)
       .filter(([path, entry]) => path !== '' && (entry as { hasInstallScript?: boolean }).hasInstallScript)
       .map(([path]) => nameAt(path));
