@@ -49,9 +49,27 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, ErrorDoc>> = {
   },
   CHECKSUM_NOT_VERIFIED: {
     meaning:
-      "The request asks to sign a checksum (`checksumSha256` and the like) with an algorithm this deployment's store does not verify (`S3_STORE_CHECKSUMS`: all algorithms on AWS, SHA-256 on the embedded store, none on a custom store until `doctor --probe-store` has shown which it checks). Signed, such a value would look like a guarantee while the store kept other bytes. `field` names the checksum field.",
+      "The request asks to sign a checksum (`checksumSha256` and the like, or a multipart `checksumAlgorithm`) with an algorithm this deployment's store does not verify (`S3_STORE_CHECKSUMS`: all algorithms on AWS and the embedded store, none on a custom store until `doctor --probe-store` has shown which it checks). Signed, such a value would look like a guarantee while the store kept other bytes. `field` names the checksum field.",
     action:
       'Send the upload without that checksum field, or with an algorithm the store verifies. Operators: run `s3-presign doctor --probe-store` against the store and set `S3_STORE_CHECKSUMS` to what it reports.',
+  },
+  CHECKSUM_TYPE_NOT_ALLOWED: {
+    meaning:
+      '`POST /multipart` names a `checksumType` S3 refuses for its `checksumAlgorithm` (CRC64NVME is FULL_OBJECT only, SHA1 and SHA256 COMPOSITE only, CRC32 and CRC32C either), or a `checksumType` without an algorithm. `field` names the field.',
+    action:
+      'Pick a pair S3 allows (see docs/encryption-and-integrity.md), or leave `checksumType` out: it defaults to FULL_OBJECT for CRC64NVME and COMPOSITE for the others, as at S3.',
+  },
+  CHECKSUM_MISSING: {
+    meaning:
+      "The multipart upload was created with a `checksumAlgorithm`, and a call lacks a value it needs: `POST /multipart/parts` asked for a part URL without that part's value in `checksums`, or `POST /multipart/complete` could find a composite upload's part value neither in the request nor in S3's part list. `field` names where it was missing.",
+    action:
+      "Compute the part's checksum with the upload's algorithm (base64 of the digest) and send it as `checksums: [{partNumber, value}]`; S3 then refuses the part's PUT if its bytes differ.",
+  },
+  CHECKSUM_MISMATCH: {
+    meaning:
+      "S3 refused the bytes against a checksum (`BadDigest`): at completion, the full-object `checksum` sent is not the value of the parts joined, or a part's value differs from the one S3 stored. Nothing was completed; the upload and its parts remain until completed right or aborted.",
+    action:
+      'Compute the value again over the whole file (FULL_OBJECT) or send the values the parts were uploaded with; if the file changed while it was uploaded, abort and start over.',
   },
   MALFORMED_REQUEST: {
     meaning:
@@ -431,6 +449,17 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, ErrorDoc>> = {
     meaning:
       'The URL or form names encryption other than the configuration: another algorithm or KMS key (in a header the caller says it will send, a form field, or a query parameter a signer hoisted), encryption headers the bucket does not use, or encryption headers on a GET or a part URL, where S3 refuses them (400).',
     action: "Sign with exactly the bucket's configured encryption, and none on downloads and parts.",
+  },
+  URL_CHECKSUM_MISSING: {
+    meaning:
+      "The URL does not sign the checksum asked for: a PUT or part URL without the `x-amz-checksum-*` header of the request's checksum field (S3 would then store any bytes), or a GET asked to return the stored checksum (`checksumMode`) without `x-amz-checksum-mode`. When the service refused its own URL (500), its signer and the request disagree.",
+    action:
+      "Sign the request's checksum header (and send it with the value given); URLs from this service carry it already.",
+  },
+  URL_CHECKSUM_MISMATCH: {
+    meaning:
+      'The URL signs a checksum other than the one asked for, more than one (S3 refuses that), a value that is not a base64 digest of its algorithm, a value other than the one asked for (in a header the caller says it will send, or a query parameter a signer hoisted), a checksum on a GET, or an `x-amz-checksum-mode` other than ENABLED.',
+    action: 'Sign exactly one checksum, the base64 digest of the body with the algorithm asked for; none on downloads.',
   },
   URL_METHOD_UNKNOWN: {
     meaning:

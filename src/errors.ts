@@ -41,6 +41,10 @@ export const URL_CHECK_CODES = [
   'URL_ENCRYPTION_MISMATCH',
   // The URL does not say whether it is a GET or a PUT, and the bucket's uploads need encryption.
   'URL_METHOD_UNKNOWN',
+  // Flexible checksums: a PUT or part signs exactly the x-amz-checksum-* asked for, a GET none
+  // (and x-amz-checksum-mode when asked); src/verify/checksum-headers.ts.
+  'URL_CHECKSUM_MISSING',
+  'URL_CHECKSUM_MISMATCH',
   // A POST policy (browser form) is checked as strictly as a URL: src/verify/post-policy-validator.ts.
   'POLICY_MALFORMED',
   'POLICY_FIELDS',
@@ -65,6 +69,11 @@ const REQUEST_ERROR_STATUS = {
   METADATA_INVALID: 400,
   TAG_NOT_ALLOWED: 400,
   TAGS_INVALID: 400,
+  // Multipart checksums: an algorithm/type pair S3 refuses, a part without the upload's value,
+  // and bytes S3 found other than their checksum (BadDigest).
+  CHECKSUM_TYPE_NOT_ALLOWED: 400,
+  CHECKSUM_MISSING: 400,
+  CHECKSUM_MISMATCH: 400,
   AUTH_REQUIRED: 401,
   AUTH_INVALID: 401,
   AUTH_EXPIRED: 401,

@@ -42,7 +42,9 @@ export const grantEventSchema = z.strictObject({
       contentType: z.string().optional(),
       contentLength: z.number().int().optional(),
       contentLengthRange: z.tuple([z.number().int(), z.number().int()]).optional(),
-      checksumSha256: z.string().optional(),
+      checksum: z
+        .strictObject({ algorithm: z.string(), value: z.string().optional(), type: z.string().optional() })
+        .optional(),
       encryption: z
         .strictObject({ algorithm: z.string(), kmsKeyId: z.string().optional(), bucketKey: z.boolean().optional() })
         .optional(),

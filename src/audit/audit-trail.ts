@@ -30,7 +30,11 @@ export interface GrantConstraints {
   contentLength?: number | undefined;
   /** A POST policy's content-length-range. */
   contentLengthRange?: readonly [min: number, max: number] | undefined;
-  checksumSha256?: string | undefined;
+  /**
+   * The flexible checksum bound, as S3 names its algorithm (`CRC64NVME`, `SHA256`, …): the value
+   * a PUT or form signs, or a multipart upload's algorithm and type (each part signs its own).
+   */
+  checksum?: { algorithm: string; value?: string | undefined; type?: string | undefined } | undefined;
   /** The server-side encryption the upload must carry (S3_SSE*). */
   encryption?: { algorithm: string; kmsKeyId?: string | undefined; bucketKey?: boolean | undefined } | undefined;
   /** User metadata names (without `x-amz-meta-`), provenance included when it is on. */

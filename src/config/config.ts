@@ -273,7 +273,7 @@ export const envSchema = z.object({
   // Parsed in loadConfig: its default depends on the mode.
   S3_STORE_CHECKSUMS: text.meta(
     env(
-      '`all` in AWS modes; `sha256` in local mode; `none` in custom mode',
+      '`all` in AWS and local modes; `none` in custom mode',
       'the checksum algorithms the store verifies: `all`, `none`, or a list of `crc32`, `crc32c`, `crc64nvme`, `sha1`, `sha256`. A checksum field for any other is refused (400 `CHECKSUM_NOT_VERIFIED`); `s3-presign doctor --probe-store` says what to set ([Custom stores](custom-stores.md))',
       '`all`, `none`, or a comma-separated list of algorithms',
     ),
@@ -739,13 +739,12 @@ export function loadConfig(
 }
 
 /**
- * What a mode's store verifies unless S3_STORE_CHECKSUMS says otherwise: AWS S3 every
- * algorithm, the embedded store SHA-256 (both proven by `doctor --probe-store`), and a custom
- * store nothing until the operator has found out (Ceph RGW 16.2 verifies none).
+ * What a mode's store verifies unless S3_STORE_CHECKSUMS says otherwise: AWS S3 and the
+ * embedded store every algorithm (both proven by `doctor --probe-store`), and a custom store
+ * nothing until the operator has found out (Ceph RGW 16.2 verifies none).
  */
 function defaultVerifiedChecksums(kind: EndpointMode['kind'] | undefined): ChecksumAlgorithm[] {
   if (kind === 'custom') return [];
-  if (kind === 'local') return ['sha256'];
   return [...CHECKSUM_ALGORITHMS];
 }
 

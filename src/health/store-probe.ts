@@ -4,7 +4,7 @@
 // request, a changed form), signed here with the service's own SigV4 code, on keys under a
 // probe prefix that are deleted afterwards, also when the probe fails half way. Stores differ
 // here: Ceph RGW 16.2 stores other bytes under a signed x-amz-checksum-sha256 and accepts any
-// SigV4 region; the embedded store verifies SHA-256 and Content-MD5 only.
+// SigV4 region; the embedded store verifies every checksum and Content-MD5, not the region.
 //
 // The probe signs every algorithm itself (not through the Presigner, whose fields are the
 // service's API), so it reports on algorithms the service does not offer yet as well.

@@ -30,7 +30,7 @@ import { newGrantId } from '../audit/grant-id.js';
 import { withGrant } from '../audit/grant-query.js';
 import { contentTypeAllowed, essence, type Caller } from '../auth/policy.js';
 import type { Config } from '../config/config.js';
-import { uploadConstraints } from '../audit/upload-constraints.js';
+import { auditedChecksum, uploadConstraints } from '../audit/upload-constraints.js';
 import {
   checkLabels,
   LABEL_ERRORS,
@@ -39,6 +39,19 @@ import {
   type CheckedLabels,
   type ObjectLabels,
 } from '../metadata/object-metadata.js';
+import {
+  algorithmOfApiName,
+  CHECKSUM_ALGORITHMS,
+  CHECKSUM_API_NAMES,
+  CHECKSUM_MEMBERS,
+  CHECKSUM_NAMES,
+  checksumValueDescription,
+  checksumValuePattern,
+  MULTIPART_CHECKSUM_TYPES,
+  type ChecksumApiName,
+  type ChecksumType,
+  type RequestChecksum,
+} from '../endpoint/checksum-algorithms.js';
 import type { PinnedS3 } from '../endpoint/s3-client.js';
 import { AppError, type ErrorCode } from '../errors.js';
 import { sdkInputMembers } from '../presign/object-headers.js';
@@ -49,7 +62,7 @@ import { pickUploadKey } from '../uploads/keys.js';
 import { checkPartNumber, defaultPartSize, MAX_PARTS, MIN_PART_BYTES, partLayout, sizeOfPart } from './part-rules.js';
 import { completedEtag } from './completed-etag.js';
 import { fromS3Error } from './s3-errors.js';
-import { UPLOAD_TOKEN_ERRORS, UploadTokens, type UploadState } from './upload-token.js';
+import { UPLOAD_TOKEN_ERRORS, UploadTokens, type UploadChecksum, type UploadState } from './upload-token.js';
 import { UPLOAD_LIFETIME_SECONDS } from './upload-lifetime.js';
 
 /** How long a key picked by grantCreate waits for its create call. */
@@ -76,6 +89,8 @@ export interface CreateInput extends ObjectLabels {
   contentType: string;
   contentLength: number;
   partSize?: number | undefined;
+  checksumAlgorithm?: ChecksumApiName | undefined;
+  checksumType?: ChecksumType | undefined;
 }
 export interface UploadRef {
   key: string;
@@ -105,6 +120,9 @@ const S3_UPLOAD_ERRORS = [
 const CREATE_ERRORS = [
   ...UPLOAD_POLICY_ERRORS,
   ...LABEL_ERRORS,
+  // #uploadChecksum: a pair S3 refuses, an algorithm the store does not verify.
+  'CHECKSUM_TYPE_NOT_ALLOWED',
+  'CHECKSUM_NOT_VERIFIED',
   'OBJECT_TOO_LARGE',
   'TOO_MANY_PARTS',
   'INVALID_PART_SIZE',
@@ -116,7 +134,15 @@ const CREATE_ERRORS = [
 export const MULTIPART_ERRORS = {
   createMultipartUpload: CREATE_ERRORS,
   createGrantedMultipartUpload: [...CREATE_ERRORS, ...UPLOAD_TOKEN_ERRORS],
-  signPartUrls: [...UPLOAD_REF_ERRORS, 'INVALID_PART_NUMBER', 'CONTENT_LENGTH_NOT_ALLOWED', ...PRESIGNER_ERRORS],
+  signPartUrls: [
+    ...UPLOAD_REF_ERRORS,
+    'INVALID_PART_NUMBER',
+    'CONTENT_LENGTH_NOT_ALLOWED',
+    // partChecksums: a checksum sent for an upload without one, or malformed; an asked part without one.
+    'VALIDATION_FAILED',
+    'CHECKSUM_MISSING',
+    ...PRESIGNER_ERRORS,
+  ],
   listParts: [...UPLOAD_REF_ERRORS, ...S3_UPLOAD_ERRORS],
   completeMultipartUpload: [
     ...UPLOAD_REF_ERRORS,
@@ -128,6 +154,9 @@ export const MULTIPART_ERRORS = {
     'CONTENT_LENGTH_NOT_ALLOWED',
     'OBJECT_TOO_LARGE',
     'CONTENT_LENGTH_MISMATCH',
+    // completionChecksum, and S3's BadDigest (s3-errors.ts).
+    'CHECKSUM_MISSING',
+    'CHECKSUM_MISMATCH',
     ...S3_UPLOAD_ERRORS,
   ],
   abortMultipartUpload: [...UPLOAD_REF_ERRORS, ...S3_UPLOAD_ERRORS],
@@ -189,6 +218,7 @@ export class MultipartService {
     const headers = this.#deps.presigner.serverHeaders(bucket, this.#objectHeaders(caller, grant, labels));
     const partSize = input.partSize ?? defaultPartSize(input.contentLength);
     const { partCount } = partLayout(input.contentLength, partSize);
+    const checksum = this.#uploadChecksum(input);
     let s3UploadId: string | undefined;
     try {
       const created = await this.#client(bucket).send(
@@ -199,6 +229,10 @@ export class MultipartService {
             Bucket: bucket,
             Key: key,
             ContentType: input.contentType,
+            ...(checksum && {
+              ChecksumAlgorithm: CHECKSUM_API_NAMES[checksum.algorithm],
+              ChecksumType: checksum.type,
+            }),
           }),
           grant,
         ),
@@ -209,7 +243,14 @@ export class MultipartService {
     }
     if (!s3UploadId) throw new AppError('S3_REQUEST_FAILED', 'S3 created the upload but returned no upload ID');
     const expiresAt = Math.floor(this.#now().getTime() / 1000) + UPLOAD_LIFETIME_SECONDS;
-    const state: UploadState = { s3UploadId, bucket, contentLength: input.contentLength, partSize, expiresAt };
+    const state: UploadState = {
+      s3UploadId,
+      bucket,
+      contentLength: input.contentLength,
+      partSize,
+      expiresAt,
+      checksum,
+    };
     this.#deps.audit?.grant(origin, {
       grant,
       operation: 'create-multipart-upload',
@@ -220,6 +261,7 @@ export class MultipartService {
       constraints: this.#constraints(bucket, headers, labels, {
         contentType: input.contentType,
         contentLength: input.contentLength,
+        checksum: checksum && { algorithm: CHECKSUM_API_NAMES[checksum.algorithm], type: checksum.type },
       }),
     });
     return {
@@ -229,10 +271,46 @@ export class MultipartService {
       partSize,
       partCount,
       expiresAt: new Date(expiresAt * 1000),
+      ...(checksum && { checksumAlgorithm: CHECKSUM_API_NAMES[checksum.algorithm], checksumType: checksum.type }),
     };
   }
 
-  async signPartUrls(caller: Caller, input: UploadRef & { partNumbers: readonly number[] }, origin?: AuditedRequest) {
+  /** The checksum an upload is created with, by S3's rules and what the store verifies. */
+  #uploadChecksum(input: Pick<CreateInput, 'checksumAlgorithm' | 'checksumType'>): UploadChecksum | undefined {
+    if (input.checksumAlgorithm === undefined) {
+      if (input.checksumType === undefined) return undefined;
+      throw new AppError('CHECKSUM_TYPE_NOT_ALLOWED', 'checksumType needs a checksumAlgorithm', {
+        field: 'checksumType',
+      });
+    }
+    const algorithm = algorithmOfApiName(input.checksumAlgorithm);
+    if (!this.#deps.config.store.verifiedChecksums.includes(algorithm)) {
+      throw new AppError(
+        'CHECKSUM_NOT_VERIFIED',
+        `this deployment's store does not verify ${CHECKSUM_NAMES[algorithm]} checksums (S3_STORE_CHECKSUMS): a part's signed value would not stop other bytes; create the upload without checksumAlgorithm or with one the store verifies`,
+        { field: 'checksumAlgorithm' },
+      );
+    }
+    const allowed = MULTIPART_CHECKSUM_TYPES[algorithm];
+    const type = input.checksumType ?? (allowed[0] as ChecksumType);
+    if (!allowed.includes(type)) {
+      throw new AppError(
+        'CHECKSUM_TYPE_NOT_ALLOWED',
+        `S3 allows ${input.checksumAlgorithm} only as ${allowed.join(' or ')}, not ${type}`,
+        { field: 'checksumType' },
+      );
+    }
+    return { algorithm, type };
+  }
+
+  async signPartUrls(
+    caller: Caller,
+    input: UploadRef & {
+      partNumbers: readonly number[];
+      checksums?: ReadonlyArray<{ partNumber: number; value: string }> | undefined;
+    },
+    origin?: AuditedRequest,
+  ) {
     const state = this.#open(caller, input);
     // The policy of now: a limit lowered since the upload began signs no more of it.
     authorizeSize(caller, state.bucket, state.contentLength);
@@ -248,6 +326,7 @@ export class MultipartService {
       seen.add(partNumber);
       return { partNumber, contentLength: sizeOfPart(layout, partNumber) };
     });
+    const checksums = partChecksums(state.checksum, input.checksums ?? [], seen);
     const { expiresIn } = callerDefaults(caller, this.#deps.config);
     // A part URL never outlives the upload it belongs to.
     const untilDeadline = state.expiresAt - Math.floor(this.#now().getTime() / 1000);
@@ -258,7 +337,7 @@ export class MultipartService {
       uploadId: state.s3UploadId,
       expiresIn: Math.max(1, Math.min(expiresIn, untilDeadline)),
       grant,
-      parts,
+      parts: parts.map((part) => ({ ...part, checksum: checksums.get(part.partNumber) })),
     });
     this.#deps.onIssued?.(caller, 'upload-part', signed.parts.length);
     this.#deps.audit?.grant(origin, {
@@ -280,7 +359,10 @@ export class MultipartService {
 
   async completeMultipartUpload(
     caller: Caller,
-    input: UploadRef & { parts: ReadonlyArray<{ partNumber: number; etag: string }> },
+    input: UploadRef & {
+      parts: ReadonlyArray<{ partNumber: number; etag: string; checksum?: string | undefined }>;
+      checksum?: string | undefined;
+    },
     origin?: AuditedRequest,
   ) {
     const state = this.#open(caller, input);
@@ -344,6 +426,7 @@ export class MultipartService {
         { field: 'parts' },
       );
     }
+    const checksum = completionChecksum(state.checksum, input, stored);
     const client = this.#client(state.bucket);
     const grant = newGrantId();
     let completed;
@@ -354,7 +437,14 @@ export class MultipartService {
             Bucket: state.bucket,
             Key: input.key,
             UploadId: state.s3UploadId,
-            MultipartUpload: { Parts: input.parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })) },
+            MultipartUpload: {
+              Parts: input.parts.map((part, index) => ({
+                PartNumber: part.partNumber,
+                ETag: part.etag,
+                ...checksum?.parts[index],
+              })),
+            },
+            ...checksum?.whole,
           }),
           grant,
         ),
@@ -372,7 +462,17 @@ export class MultipartService {
     });
     try {
       const etag = await completedEtag(client, state.bucket, input.key, completed.ETag);
-      return { bucket: state.bucket, key: input.key, etag, size };
+      if (state.checksum === undefined) return { bucket: state.bucket, key: input.key, etag, size };
+      const { algorithm, type } = state.checksum;
+      return {
+        bucket: state.bucket,
+        key: input.key,
+        etag,
+        size,
+        checksumAlgorithm: CHECKSUM_API_NAMES[algorithm],
+        checksumType: type,
+        checksum: completed[CHECKSUM_MEMBERS[algorithm]] ?? input.checksum,
+      };
     } catch (error) {
       throw new AppError('S3_REQUEST_FAILED', `completing the multipart upload: ${(error as Error).message}`, {
         cause: error,
@@ -413,7 +513,12 @@ export class MultipartService {
    */
   async createPostPolicy(
     caller: Caller,
-    input: ObjectLabels & { filename: string; contentType: string; contentLength: number | undefined },
+    input: ObjectLabels & {
+      filename: string;
+      contentType: string;
+      contentLength: number | undefined;
+      checksum?: RequestChecksum | undefined;
+    },
     origin?: AuditedRequest,
   ) {
     const { bucket, expiresIn } = callerDefaults(caller, this.#deps.config);
@@ -444,6 +549,7 @@ export class MultipartService {
       contentLengthRange,
       expiresIn,
       serverFields: fields,
+      checksum: input.checksum,
     });
     this.#deps.onIssued?.(caller, 'post', 1);
     this.#deps.audit?.grant(origin, {
@@ -452,7 +558,11 @@ export class MultipartService {
       bucket,
       key: signed.key,
       expiresAt: signed.expiresAt,
-      constraints: this.#constraints(bucket, fields, labels, { contentType: input.contentType, contentLengthRange }),
+      constraints: this.#constraints(bucket, fields, labels, {
+        contentType: input.contentType,
+        contentLengthRange,
+        checksum: auditedChecksum(input.checksum),
+      }),
     });
     return {
       url: signed.url,
@@ -488,7 +598,7 @@ export class MultipartService {
 
   /** Every stored part, all pages merged (S3 answers at most 1,000 per page). */
   async #storedParts(state: UploadState, key: string) {
-    const parts: Array<{ partNumber: number; etag: string; size: number }> = [];
+    const parts: Array<{ partNumber: number; etag: string; size: number; checksum?: string }> = [];
     let marker: string | undefined;
     try {
       for (let page = 0; page <= MAX_PARTS / 1000; page++) {
@@ -502,7 +612,15 @@ export class MultipartService {
         );
         for (const part of listed.Parts ?? []) {
           if (part.PartNumber !== undefined && part.ETag !== undefined) {
-            parts.push({ partNumber: part.PartNumber, etag: part.ETag, size: part.Size ?? 0 });
+            const checksum = CHECKSUM_ALGORITHMS.map((algorithm) => part[CHECKSUM_MEMBERS[algorithm]]).find(
+              (value) => value !== undefined,
+            );
+            parts.push({
+              partNumber: part.PartNumber,
+              etag: part.ETag,
+              size: part.Size ?? 0,
+              ...(checksum === undefined ? {} : { checksum }),
+            });
           }
         }
         if (!listed.IsTruncated || listed.NextPartNumberMarker === undefined) break;
@@ -560,6 +678,129 @@ function authorizeSize(caller: Caller, bucket: string, contentLength: number | u
       field: 'contentLength',
     });
   }
+}
+
+/**
+ * Each asked part's checksum, by part number: one well-formed value of the upload's algorithm
+ * for every part asked, none for an upload without an algorithm.
+ */
+function partChecksums(
+  expected: UploadChecksum | undefined,
+  sent: ReadonlyArray<{ partNumber: number; value: string }>,
+  asked: ReadonlySet<number>,
+): Map<number, RequestChecksum> {
+  const byPart = new Map<number, RequestChecksum>();
+  if (expected === undefined) {
+    if (sent.length > 0) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        'this upload was created without checksumAlgorithm: its parts carry no checksum',
+        { field: 'checksums' },
+      );
+    }
+    return byPart;
+  }
+  sent.forEach((entry, index) => {
+    if (!asked.has(entry.partNumber) || byPart.has(entry.partNumber)) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `checksums names part ${entry.partNumber} ${byPart.has(entry.partNumber) ? 'twice' : 'which is not in partNumbers'}`,
+        { field: `checksums.${index}.partNumber` },
+      );
+    }
+    if (!checksumValuePattern(expected.algorithm).test(entry.value)) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `checksums.${index}.value ${checksumValueDescription(expected.algorithm, 'the part')}`,
+        {
+          field: `checksums.${index}.value`,
+        },
+      );
+    }
+    byPart.set(entry.partNumber, { algorithm: expected.algorithm, value: entry.value });
+  });
+  const missing = [...asked].find((partNumber) => !byPart.has(partNumber));
+  if (missing !== undefined) {
+    throw new AppError(
+      'CHECKSUM_MISSING',
+      `this upload was created with ${CHECKSUM_API_NAMES[expected.algorithm]}: send part ${missing}'s checksum in checksums (S3 refuses a part without it)`,
+      { field: 'checksums' },
+    );
+  }
+  return byPart;
+}
+
+/**
+ * What CompleteMultipartUpload sends for an upload with a checksum: each part's value (sent,
+ * else S3's own from its part list; a composite upload needs every one), and for a
+ * full-object upload the whole file's value when the caller gave it.
+ */
+function completionChecksum(
+  expected: UploadChecksum | undefined,
+  input: { parts: ReadonlyArray<{ partNumber: number; checksum?: string | undefined }>; checksum?: string | undefined },
+  stored: ReadonlyMap<number, { checksum?: string }>,
+) {
+  if (expected === undefined) {
+    const field =
+      input.checksum !== undefined ? 'checksum' : input.parts.findIndex((part) => part.checksum !== undefined);
+    if (field !== -1) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        'this upload was created without checksumAlgorithm: it completes without checksums',
+        {
+          field: field === 'checksum' ? 'checksum' : `parts.${field}.checksum`,
+        },
+      );
+    }
+    return undefined;
+  }
+  const member = CHECKSUM_MEMBERS[expected.algorithm];
+  const pattern = checksumValuePattern(expected.algorithm);
+  const parts = input.parts.map((part, index) => {
+    if (part.checksum !== undefined && !pattern.test(part.checksum)) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `parts.${index}.checksum ${checksumValueDescription(expected.algorithm, 'the part')}`,
+        {
+          field: `parts.${index}.checksum`,
+        },
+      );
+    }
+    const value = part.checksum ?? stored.get(part.partNumber)?.checksum;
+    if (value === undefined && expected.type === 'COMPOSITE') {
+      throw new AppError(
+        'CHECKSUM_MISSING',
+        `part ${part.partNumber}'s checksum is neither sent nor listed by S3: a composite ${CHECKSUM_API_NAMES[expected.algorithm]} is computed from every part's`,
+        { field: `parts.${index}.checksum` },
+      );
+    }
+    return value === undefined ? {} : { [member]: value };
+  });
+  if (input.checksum !== undefined) {
+    if (expected.type === 'COMPOSITE') {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        "a COMPOSITE upload's checksum is computed from its parts' values: complete it without checksum",
+        { field: 'checksum' },
+      );
+    }
+    if (!pattern.test(input.checksum)) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `checksum ${checksumValueDescription(expected.algorithm, 'the whole file')}`,
+        {
+          field: 'checksum',
+        },
+      );
+    }
+  }
+  return {
+    parts,
+    whole: {
+      ChecksumType: expected.type,
+      ...(input.checksum === undefined ? {} : { [member]: input.checksum }),
+    },
+  };
 }
 
 function unquote(etag: string): string {

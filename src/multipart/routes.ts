@@ -30,7 +30,7 @@ export const multipartRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'createMultipartUpload',
         summary: 'Start a multipart upload',
         description:
-          "The service picks the key (`<your prefix><uuid>/<sanitised filename>`) and creates the upload at S3. The object's size and type are checked against your policy now, every part URL signs its part's exact size, and completion refuses a total other than contentLength.",
+          "The service picks the key (`<your prefix><uuid>/<sanitised filename>`) and creates the upload at S3. The object's size and type are checked against your policy now, every part URL signs its part's exact size, and completion refuses a total other than contentLength. With checksumAlgorithm (and checksumType, by S3's rules) every part URL also signs its part's checksum, and S3 checks the whole at completion.",
         tags,
         security,
         body: createMultipartRequestSchema,
@@ -54,7 +54,7 @@ export const multipartRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'presignParts',
         summary: 'Get PUT URLs for parts of a multipart upload',
         description:
-          'One validated URL per part number. Send each part with exactly the returned headers and keep the ETag S3 answers with.',
+          "One validated URL per part number. Send each part with exactly the returned headers and keep the ETag S3 answers with. For an upload created with checksumAlgorithm, `checksums` gives every asked part's value (400 CHECKSUM_MISSING otherwise), signed into its URL: S3 refuses the part's PUT if its bytes differ (BadDigest).",
         tags,
         security,
         body: partUrlsRequestSchema,
@@ -101,7 +101,7 @@ export const multipartRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'completeMultipartUpload',
         summary: 'Complete a multipart upload',
         description:
-          "Checked against S3's own list of parts first: every ETag must be the stored one, every part but the last at least 5 MiB, and the total within your policy and equal to the declared contentLength.",
+          "Checked against S3's own list of parts first: every ETag must be the stored one, every part but the last at least 5 MiB, and the total within your policy and equal to the declared contentLength. For an upload with a checksum, each part's value is sent to S3 (from the request, else from S3's list) and, for FULL_OBJECT, the whole file's `checksum` when given; S3 refuses a difference (400 CHECKSUM_MISMATCH). The answer names the object's checksum as S3 computed it.",
         tags,
         security,
         body: completeRequestSchema,

@@ -25,6 +25,7 @@ const S3_CODES: Readonly<Record<string, { code: ErrorCode; message: string }>> =
   InvalidPartOrder: { code: 'INVALID_PART_ORDER', message: 'parts must be listed in ascending part-number order' },
   EntityTooSmall: { code: 'ENTITY_TOO_SMALL', message: 'every part but the last must be at least 5 MiB' },
   AccessDenied: { code: 'S3_ACCESS_DENIED', message: 'S3 refused the service access to this upload' },
+  BadDigest: { code: 'CHECKSUM_MISMATCH', message: 'the checksum sent is not the one S3 computed for the bytes' },
 };
 
 /**

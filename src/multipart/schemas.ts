@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHECKSUM_API_NAMES, CHECKSUM_TYPES } from '../endpoint/checksum-algorithms.js';
 import { objectKeySchema, objectMetadataSchema, objectTagsSchema, presignRequestSchema } from '../presign/schemas.js';
 import { filenameSchema } from '../uploads/schemas.js';
 import { MAX_OBJECT_BYTES, MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES } from './part-rules.js';
@@ -8,6 +9,10 @@ export const MAX_PART_URLS_PER_REQUEST = 100;
 
 const uploadIdSchema = z.string().min(1).max(2048).describe('The uploadId POST /multipart returned (opaque)');
 const partNumberSchema = z.number().int().describe(`1..${MAX_PARTS}, and at most the upload's partCount`);
+/** A base64 digest, checked against the upload's algorithm by the service. */
+const checksumValueSchema = z.string().min(1).max(64);
+const checksumAlgorithmSchema = z.enum(Object.values(CHECKSUM_API_NAMES));
+const checksumTypeSchema = z.enum(CHECKSUM_TYPES);
 
 export const createMultipartRequestSchema = z
   .strictObject({
@@ -31,6 +36,16 @@ export const createMultipartRequestSchema = z
     tags: objectTagsSchema.describe(
       'Object tags, set at the create: only keys your policy lists in `tagKeys`, at most 10',
     ),
+    checksumAlgorithm: checksumAlgorithmSchema
+      .optional()
+      .describe(
+        "The flexible checksum every part carries (its value in /multipart/parts' `checksums`), checked by the store on each part's PUT and over the whole at completion. Refused with 400 CHECKSUM_NOT_VERIFIED where the store does not verify it (S3_STORE_CHECKSUMS)",
+      ),
+    checksumType: checksumTypeSchema
+      .optional()
+      .describe(
+        "FULL_OBJECT: the checksum of the whole object's bytes (CRC64NVME, CRC32, CRC32C). COMPOSITE: the checksum of the parts' checksums, `<base64>-<parts>` (CRC32, CRC32C, SHA1, SHA256). Defaults as at S3: FULL_OBJECT for CRC64NVME, COMPOSITE for the others",
+      ),
   })
   .meta({ id: 'CreateMultipartRequest' });
 
@@ -42,6 +57,8 @@ export const createMultipartResponseSchema = z
     partSize: z.number().int(),
     partCount: z.number().int(),
     expiresAt: z.iso.datetime().describe('After this no part is signed and nothing is completed'),
+    checksumAlgorithm: checksumAlgorithmSchema.optional(),
+    checksumType: checksumTypeSchema.optional(),
   })
   .meta({ id: 'MultipartUpload' });
 
@@ -51,6 +68,13 @@ export const partUrlsRequestSchema = z
   .strictObject({
     ...uploadRef,
     partNumbers: z.array(partNumberSchema).min(1).max(MAX_PART_URLS_PER_REQUEST),
+    checksums: z
+      .array(z.strictObject({ partNumber: partNumberSchema, value: checksumValueSchema }))
+      .max(MAX_PART_URLS_PER_REQUEST)
+      .optional()
+      .describe(
+        "Each asked part's base64 checksum with the upload's checksumAlgorithm, signed into its URL as x-amz-checksum-*: required for every part of an upload created with one, refused for an upload without",
+      ),
   })
   .meta({ id: 'PartUrlsRequest' });
 
@@ -61,7 +85,9 @@ export const partUrlsResponseSchema = z
         partNumber: z.number().int(),
         url: z.url(),
         method: z.literal('PUT'),
-        headers: z.record(z.string(), z.string()).describe('Exactly the headers to send: the signed content-length'),
+        headers: z
+          .record(z.string(), z.string())
+          .describe("Exactly the headers to send: the signed content-length and the part's checksum"),
       }),
     ),
     expiresAt: z.iso.datetime(),
@@ -72,7 +98,14 @@ export const uploadRefSchema = z.strictObject(uploadRef).meta({ id: 'MultipartUp
 
 export const listPartsResponseSchema = z
   .object({
-    parts: z.array(z.object({ partNumber: z.number().int(), etag: z.string(), size: z.number().int() })),
+    parts: z.array(
+      z.object({
+        partNumber: z.number().int(),
+        etag: z.string(),
+        size: z.number().int(),
+        checksum: z.string().optional().describe("The part's checksum, for an upload created with one"),
+      }),
+    ),
   })
   .meta({ id: 'StoredParts' });
 
@@ -80,13 +113,39 @@ export const completeRequestSchema = z
   .strictObject({
     ...uploadRef,
     parts: z
-      .array(z.strictObject({ partNumber: partNumberSchema, etag: z.string().min(1).max(256) }))
+      .array(
+        z.strictObject({
+          partNumber: partNumberSchema,
+          etag: z.string().min(1).max(256),
+          checksum: checksumValueSchema
+            .optional()
+            .describe("The part's checksum as uploaded; read from S3's part list when left out"),
+        }),
+      )
       .min(1)
       .max(MAX_PARTS)
       .describe('Every part, in ascending order, with the ETag S3 answered its PUT with'),
+    checksum: checksumValueSchema
+      .optional()
+      .describe(
+        "A FULL_OBJECT upload's checksum of the whole file (base64, the upload's algorithm): S3 computes it over the joined parts and refuses to complete on a difference (400 CHECKSUM_MISMATCH)",
+      ),
   })
   .meta({ id: 'CompleteMultipartRequest' });
 
 export const completeResponseSchema = z
-  .object({ bucket: z.string(), key: z.string(), etag: z.string(), size: z.number().int() })
+  .object({
+    bucket: z.string(),
+    key: z.string(),
+    etag: z.string(),
+    size: z.number().int(),
+    checksumAlgorithm: checksumAlgorithmSchema.optional(),
+    checksumType: checksumTypeSchema.optional(),
+    checksum: z
+      .string()
+      .optional()
+      .describe(
+        "The object's checksum as S3 computed it: the whole file's (FULL_OBJECT) or `<base64>-<parts>` (COMPOSITE)",
+      ),
+  })
   .meta({ id: 'CompletedUpload' });

@@ -10,6 +10,12 @@
 // payload, which the HMAC covers as text, cannot be respelled either.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Caller } from '../auth/policy.js';
+import {
+  CHECKSUM_ALGORITHMS,
+  MULTIPART_CHECKSUM_TYPES,
+  type ChecksumAlgorithm,
+  type ChecksumType,
+} from '../endpoint/checksum-algorithms.js';
 import { AppError, type ErrorCode } from '../errors.js';
 
 /** What opening an upload token or a create grant refuses with. */
@@ -28,6 +34,13 @@ export interface UploadState {
   partSize: number;
   /** After this the service signs no more parts and completes nothing (epoch seconds). */
   expiresAt: number;
+  /** The checksum the upload was created with: every part carries one, completion checks the whole. */
+  checksum?: UploadChecksum | undefined;
+}
+
+export interface UploadChecksum {
+  algorithm: ChecksumAlgorithm;
+  type: ChecksumType;
 }
 
 /** What a create grant promises: a key, until a deadline, for an object of this size. */
@@ -100,6 +113,8 @@ export class UploadTokens {
       state.contentLength,
       state.partSize,
       state.expiresAt,
+      // Only for an upload with one: an upload without reads as the tokens issued before checksums.
+      ...(state.checksum === undefined ? [] : [`${state.checksum.algorithm}:${state.checksum.type}`]),
     ]);
     return `${VERSION}.${payload}.${this.#mac(payload, caller, key, VERSION)}`;
   }
@@ -117,9 +132,11 @@ export class UploadTokens {
       });
     }
     const fields = decodePayload(parts.payload);
-    const [s3UploadId, bucket, contentLength, partSize, expiresAt] = fields ?? [];
+    const [s3UploadId, bucket, contentLength, partSize, expiresAt, checksumText] = fields ?? [];
+    const checksum = uploadChecksum(checksumText);
     if (
-      fields?.length !== 5 ||
+      (fields?.length !== 5 && fields?.length !== 6) ||
+      checksum === null ||
       typeof s3UploadId !== 'string' ||
       typeof bucket !== 'string' ||
       !isCount(contentLength) ||
@@ -137,7 +154,7 @@ export class UploadTokens {
         field: 'uploadId',
       });
     }
-    return { s3UploadId, bucket, contentLength, partSize, expiresAt };
+    return { s3UploadId, bucket, contentLength, partSize, expiresAt, ...(checksum && { checksum }) };
   }
 
   /** A promise of `grant.key` to this caller until `grant.expiresAt` (epoch seconds), for a later create. */
@@ -204,6 +221,17 @@ function decodePayload(payload: string): unknown[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `algorithm:type` as issue() writes it, undefined when absent, null for anything else. */
+function uploadChecksum(text: unknown): UploadChecksum | undefined | null {
+  if (text === undefined) return undefined;
+  if (typeof text !== 'string') return null;
+  const [algorithm, type] = text.split(':');
+  const known = CHECKSUM_ALGORITHMS.find((name) => name === algorithm);
+  if (known === undefined) return null;
+  const allowed = MULTIPART_CHECKSUM_TYPES[known].find((name) => name === type);
+  return allowed === undefined ? null : { algorithm: known, type: allowed };
 }
 
 function isCount(value: unknown): value is number {

@@ -1,7 +1,7 @@
 // The headers an upload can bind, and the AWS SDK input member that carries each. The SDK
 // engine builds its PutObject and UploadPart commands from this table, and multipart create
 // passes the same server-decided headers to CreateMultipartUpload through it: a header the
-// service decides (encryption now; tagging, x-amz-meta-* provenance, checksums later) is added
+// service decides (encryption, checksums now; tagging, x-amz-meta-* provenance later) is added
 // here once and reaches every path. The fast engine needs no table: it signs any header.
 
 type MemberValue = string | number | boolean;
@@ -28,6 +28,10 @@ const OBJECT_HEADERS: Readonly<Record<string, HeaderMember>> = {
 /** What describes one request's body: PutObject and UploadPart take them alike. */
 const BODY_HEADERS: Readonly<Record<string, HeaderMember>> = {
   'content-length': { member: 'ContentLength', parse: wholeNumber },
+  'x-amz-checksum-crc32': { member: 'ChecksumCRC32', parse: text },
+  'x-amz-checksum-crc32c': { member: 'ChecksumCRC32C', parse: text },
+  'x-amz-checksum-crc64nvme': { member: 'ChecksumCRC64NVME', parse: text },
+  'x-amz-checksum-sha1': { member: 'ChecksumSHA1', parse: text },
   'x-amz-checksum-sha256': { member: 'ChecksumSHA256', parse: text },
 };
 const METADATA_PREFIX = 'x-amz-meta-';

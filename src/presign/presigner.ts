@@ -1,6 +1,14 @@
 // Mints presigned URLs through the pinned client and returns only those that pass the
 // independent validator. An engine signs (src/presign/*-signer.ts); src/verify decides
 // whether the result may leave.
+import {
+  CHECKSUM_ALGORITHMS,
+  CHECKSUM_MODE_HEADER,
+  checksumHeader,
+  requestChecksum,
+  type ChecksumFields,
+  type RequestChecksum,
+} from '../endpoint/checksum-algorithms.js';
 import type { EndpointMode } from '../endpoint/endpoint-mode.js';
 import { BucketAddressError, expectedLocation } from '../endpoint/expected-location.js';
 import { objectKeyProblem } from '../endpoint/object-key.js';
@@ -21,18 +29,22 @@ import type { SigningRequest, UrlSigner } from './url-signer.js';
 
 export type Operation = 'get' | 'put';
 
-export interface PresignRequest {
+/**
+ * put only: at most one checksum field (checksumSha256, checksumCrc64nvme, …), the body's base64
+ * digest, signed as its x-amz-checksum-* header; S3 refuses an upload whose bytes do not match.
+ */
+export interface PresignRequest extends ChecksumFields {
   operation: Operation;
   bucket: string;
   key: string;
   expiresIn: number;
   contentType?: string | undefined;
   contentLength?: number | undefined;
-  /** Base64 SHA-256 of the body; S3 refuses an upload whose bytes do not match. */
-  checksumSha256?: string | undefined;
   responseContentDisposition?: string | undefined;
   /** The grant the URL belongs to: signed into it as `x-s3p-grant` and required by the validator. */
   grant?: string | undefined;
+  /** get only: sign x-amz-checksum-mode: ENABLED, so S3 answers with the stored checksum. */
+  checksumMode?: boolean | undefined;
   /**
    * put only: headers the service decided for this one upload (tagging, x-amz-meta-*), signed
    * as headers and returned in `headers`, besides the ones every upload to the bucket carries.
@@ -143,6 +155,9 @@ export class Presigner {
       key: request.key,
       signedHeaders: Object.keys(headers),
       headers,
+      // From the request's own fields, not from the headers signed for it.
+      checksum: request.operation === 'put' ? requestChecksum(request) : undefined,
+      checksumMode: request.operation === 'get' && request.checksumMode === true,
       method: request.operation === 'get' ? 'GET' : 'PUT',
       queryParameters:
         request.operation === 'get' && request.responseContentDisposition !== undefined
@@ -178,8 +193,10 @@ export class Presigner {
     const expiresIn = clampToCredentials(request.expiresIn, signingDate, credentials);
     const parts: PresignedPart[] = [];
     for (const part of request.parts) {
-      const headers: Record<string, string> =
-        part.contentLength === undefined ? {} : { 'content-length': String(part.contentLength) };
+      const headers: Record<string, string> = {
+        ...(part.contentLength === undefined ? {} : { 'content-length': String(part.contentLength) }),
+        ...checksumFields(part.checksum),
+      };
       const target = { uploadId: request.uploadId, partNumber: part.partNumber };
       const url = await this.#sign({
         operation: 'upload-part',
@@ -199,6 +216,8 @@ export class Presigner {
           bucket: request.bucket,
           key: request.key,
           signedHeaders: Object.keys(headers),
+          headers,
+          checksum: part.checksum,
           queryParameters: { partNumber: String(part.partNumber), uploadId: request.uploadId },
           uploadPart: true,
           accessKeyId: credentials.accessKeyId,
@@ -219,7 +238,7 @@ export class Presigner {
     const credentials = await this.#credentials();
     const signingDate = this.#deps.policy.now();
     const expiresIn = clampToCredentials(request.expiresIn, signingDate, credentials);
-    const fields = this.serverHeaders(request.bucket, request.serverFields);
+    const fields = { ...this.serverHeaders(request.bucket, request.serverFields), ...checksumFields(request.checksum) };
     let signed: SignedPostPolicy;
     try {
       const pending = this.#postSigner.sign({
@@ -332,8 +351,15 @@ export interface PartsPresignRequest {
   expiresIn: number;
   /** The grant every part URL of this batch belongs to (`x-s3p-grant`). */
   grant?: string | undefined;
-  /** Each part's number and, when known, its exact size (signed as content-length). */
-  parts: ReadonlyArray<{ partNumber: number; contentLength?: number | undefined }>;
+  /**
+   * Each part's number and, when known, its exact size (signed as content-length) and its
+   * checksum (signed as x-amz-checksum-*).
+   */
+  parts: ReadonlyArray<{
+    partNumber: number;
+    contentLength?: number | undefined;
+    checksum?: RequestChecksum | undefined;
+  }>;
 }
 
 export interface PresignedPart {
@@ -357,6 +383,8 @@ export interface PostPresignRequest {
   expiresIn: number;
   /** Fields the service decided for this one upload (tagging, x-amz-meta-*), besides the bucket's. */
   serverFields?: Readonly<Record<string, string>> | undefined;
+  /** The file's checksum: a field with an exact condition, so S3 refuses other bytes. */
+  checksum?: RequestChecksum | undefined;
 }
 
 export interface PresignedPost {
@@ -367,16 +395,30 @@ export interface PresignedPost {
   key: string;
 }
 
-/** The headers a put binds from the request's own fields. */
-const REQUEST_HEADERS: ReadonlySet<string> = new Set(['content-type', 'content-length', 'x-amz-checksum-sha256']);
+/** The headers a request binds from its own fields. */
+const REQUEST_HEADERS: ReadonlySet<string> = new Set([
+  'content-type',
+  'content-length',
+  ...CHECKSUM_ALGORITHMS.map(checksumHeader),
+  CHECKSUM_MODE_HEADER,
+]);
 
 function requiredHeaders(request: PresignRequest): Record<string, string> {
   const headers: Record<string, string> = {};
-  if (request.operation !== 'put') return headers;
+  if (request.operation !== 'put') {
+    if (request.checksumMode === true) headers[CHECKSUM_MODE_HEADER] = 'ENABLED';
+    return headers;
+  }
   if (request.contentType !== undefined) headers['content-type'] = request.contentType;
   if (request.contentLength !== undefined) headers['content-length'] = String(request.contentLength);
-  if (request.checksumSha256 !== undefined) headers['x-amz-checksum-sha256'] = request.checksumSha256;
+  const checksum = requestChecksum(request);
+  if (checksum !== undefined) headers[checksumHeader(checksum.algorithm)] = checksum.value;
   return headers;
+}
+
+/** The form field (and exact condition) that binds a form upload's checksum. */
+export function checksumFields(checksum: RequestChecksum | undefined): Record<string, string> {
+  return checksum === undefined ? {} : { [checksumHeader(checksum.algorithm)]: checksum.value };
 }
 
 function clampToCredentials(requested: number, signingDate: Date, credentials: SigningCredentials): number {

@@ -6,12 +6,18 @@ import { newGrantId } from '../audit/grant-id.js';
 import { authorize, CALLER_POLICY_ERRORS, type Caller } from '../auth/policy.js';
 import type { RouteAccess } from '../auth/route-access.js';
 import type { Config } from '../config/config.js';
-import { CHECKSUM_ERRORS, refuseUnverifiedChecksums } from '../endpoint/checksum-algorithms.js';
+import {
+  CHECKSUM_ALGORITHMS,
+  CHECKSUM_ERRORS,
+  CHECKSUM_FIELDS,
+  refuseUnverifiedChecksums,
+  requestChecksum,
+} from '../endpoint/checksum-algorithms.js';
 import { AppError, isAppError, type ErrorCode } from '../errors.js';
 import { CALLER_ERRORS, errorResponses, errorResponseSchema, JSON_BODY_ERRORS } from '../http/error-schema.js';
 import { render, validationError } from '../http/error-handler.js';
 import { checkLabels, LABEL_ERRORS, NO_LABELS, objectHeaders, type ObjectLabels } from '../metadata/object-metadata.js';
-import { uploadConstraints } from '../audit/upload-constraints.js';
+import { auditedChecksum, uploadConstraints } from '../audit/upload-constraints.js';
 import { PRESIGNER_ERRORS, type PresignedUrl, type PresignRequest } from './presigner.js';
 import { presignRequestSchema, presignResponseSchema, type PresignRequestBody } from './schemas.js';
 
@@ -96,7 +102,7 @@ export async function issueForCaller(
         ? uploadConstraints(app.config, request.bucket, serverHeaders ?? {}, checked, {
             contentType: request.contentType,
             contentLength: request.contentLength,
-            checksumSha256: request.checksumSha256,
+            checksum: auditedChecksum(requestChecksum(request)),
           })
         : request.responseContentDisposition === undefined
           ? undefined
@@ -206,17 +212,25 @@ export function toPresignRequest(body: PresignRequestBody, caller: Caller, confi
   const putOnly = {
     contentType: body.contentType,
     contentLength: body.contentLength,
-    checksumSha256: body.checksumSha256,
+    ...Object.fromEntries(
+      CHECKSUM_ALGORITHMS.map((algorithm) => [CHECKSUM_FIELDS[algorithm], body[CHECKSUM_FIELDS[algorithm]]]),
+    ),
   };
-  if (body.operation === 'get') {
-    const misplaced = Object.entries({ ...putOnly, metadata: body.metadata, tags: body.tags }).find(
-      ([, value]) => value !== undefined,
-    )?.[0];
-    if (misplaced) throw new AppError('VALIDATION_FAILED', `${misplaced} only applies to put`, { field: misplaced });
-  } else if (body.responseContentDisposition !== undefined) {
-    throw new AppError('VALIDATION_FAILED', 'responseContentDisposition only applies to get', {
-      field: 'responseContentDisposition',
-    });
+  const getOnly = {
+    responseContentDisposition: body.responseContentDisposition,
+    checksumMode: body.checksumMode,
+  };
+  const misplaced = Object.entries(
+    body.operation === 'get' ? { ...putOnly, metadata: body.metadata, tags: body.tags } : getOnly,
+  ).find(([, value]) => value !== undefined)?.[0];
+  if (misplaced) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `${misplaced} only applies to ${body.operation === 'get' ? 'put' : 'get'}`,
+      {
+        field: misplaced,
+      },
+    );
   }
   return {
     operation: body.operation,
@@ -224,6 +238,6 @@ export function toPresignRequest(body: PresignRequestBody, caller: Caller, confi
     key: body.key,
     expiresIn: body.expiresIn ?? defaults.expiresIn,
     ...putOnly,
-    responseContentDisposition: body.responseContentDisposition,
+    ...getOnly,
   };
 }

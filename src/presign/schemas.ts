@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { HEADER_FORBIDDEN_CLASS } from '../control-characters.js';
 import { SIGV4_MAX_EXPIRES_SECONDS } from '../config/config.js';
+import {
+  CHECKSUM_ALGORITHMS,
+  CHECKSUM_FIELDS,
+  CHECKSUM_NAMES,
+  checksumHeader,
+  checksumValueDescription,
+  checksumValuePattern,
+  type ChecksumAlgorithm,
+  type ChecksumField,
+} from '../endpoint/checksum-algorithms.js';
 import { ENDPOINT_MODE_KINDS } from '../endpoint/endpoint-mode.js';
 
 /** S3's limit for a single PUT. */
@@ -41,6 +51,29 @@ export const objectKeySchema = z
   .max(1024)
   .describe('Object key: 1-1024 bytes of UTF-8, no control characters, no "." or ".." segments, no leading "/"');
 
+function checksumField(algorithm: ChecksumAlgorithm) {
+  const name = CHECKSUM_NAMES[algorithm];
+  return z
+    .string()
+    .regex(checksumValuePattern(algorithm), { error: checksumValueDescription(algorithm) })
+    .optional()
+    .describe(
+      `put only: base64 ${name} of the body, signed as ${checksumHeader(algorithm)}: the store refuses other bytes (400 BadDigest). At most one checksum per request. Refused with 400 CHECKSUM_NOT_VERIFIED where the store does not verify ${name} (S3_STORE_CHECKSUMS)`,
+    );
+}
+
+/** checksumCrc32 … checksumSha256: one optional field per algorithm, named as the SDK names them. */
+export const checksumFieldsShape = Object.fromEntries(
+  CHECKSUM_ALGORITHMS.map((algorithm) => [CHECKSUM_FIELDS[algorithm], checksumField(algorithm)]),
+) as { [Field in ChecksumField]: ReturnType<typeof checksumField> };
+
+export const checksumModeSchema = z
+  .boolean()
+  .optional()
+  .describe(
+    'get only: true signs x-amz-checksum-mode: ENABLED (send it as returned in `headers`), so the store answers with the checksum it keeps (x-amz-checksum-*, x-amz-checksum-type)',
+  );
+
 export const presignRequestSchema = z
   .strictObject({
     operation: z.enum(['get', 'put']),
@@ -66,13 +99,8 @@ export const presignRequestSchema = z
       .max(MAX_SINGLE_PUT_BYTES)
       .optional()
       .describe('put only: the exact body size in bytes (signed)'),
-    checksumSha256: z
-      .string()
-      .regex(/^[A-Za-z0-9+/]{43}=$/, { error: 'must be the base64 SHA-256 of the body (44 characters)' })
-      .optional()
-      .describe(
-        'put only: base64 SHA-256 of the body; the store refuses other bytes. Refused with 400 CHECKSUM_NOT_VERIFIED where the store does not verify SHA-256 (S3_STORE_CHECKSUMS)',
-      ),
+    ...checksumFieldsShape,
+    checksumMode: checksumModeSchema,
     responseContentDisposition: z
       .string()
       .min(1)

@@ -19,8 +19,8 @@ export class SdkSigner implements UrlSigner {
 
   async sign(request: SigningRequest): Promise<string> {
     const { headers } = request;
-    if (request.operation === 'get' && Object.keys(headers).length > 0) {
-      throw new Error('the sdk engine binds no header to a get');
+    if (request.operation === 'get' && Object.keys(headers).some((name) => name !== 'x-amz-checksum-mode')) {
+      throw new Error('the sdk engine binds no header but x-amz-checksum-mode to a get');
     }
     const client = this.#signingClient(request);
     const options = {
@@ -36,6 +36,7 @@ export class SdkSigner implements UrlSigner {
         Bucket: request.bucket,
         Key: request.key,
         ResponseContentDisposition: request.responseContentDisposition,
+        ChecksumMode: headers['x-amz-checksum-mode'] === 'ENABLED' ? 'ENABLED' : undefined,
       });
       return getSignedUrl(client, withGrant(command, request.grant), options);
     }

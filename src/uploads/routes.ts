@@ -3,11 +3,14 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { RouteAccess } from '../auth/route-access.js';
+import { refuseUnverifiedChecksums, requestChecksum } from '../endpoint/checksum-algorithms.js';
 import { AppError } from '../errors.js';
 import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
 import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
 import { callerDefaults, issueForCaller, ISSUE_ERRORS } from '../presign/routes.js';
 import {
+  checksumFieldsShape,
+  checksumModeSchema,
   MAX_SINGLE_PUT_BYTES,
   objectKeySchema,
   objectMetadataSchema,
@@ -24,7 +27,7 @@ const uploadRequestSchema = z
     filename: filenameSchema,
     contentType: presignRequestSchema.shape.contentType.unwrap(),
     contentLength: z.number().int().min(0).max(MAX_SINGLE_PUT_BYTES).describe('Exact body size in bytes (signed)'),
-    checksumSha256: presignRequestSchema.shape.checksumSha256,
+    ...checksumFieldsShape,
     method: z
       .enum(['put', 'post'])
       .optional()
@@ -42,6 +45,7 @@ const downloadRequestSchema = z
   .strictObject({
     key: objectKeySchema,
     filename: filenameSchema.optional().describe('Download as this name (Content-Disposition: attachment)'),
+    checksumMode: checksumModeSchema,
   })
   .meta({ id: 'DownloadRequest' });
 
@@ -59,7 +63,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'presignUpload',
         summary: 'Get a PUT URL, or a browser form policy, for a new upload',
         description:
-          'For frontends. The service chooses the key (`<your prefix><uuid>/<sanitised filename>`) and signs content-type, content-length and, when given, x-amz-checksum-sha256: S3 refuses any other type, size or bytes (a checksumSha256 the store would not verify is refused with 400 CHECKSUM_NOT_VERIFIED). Send exactly the returned headers (browsers set content-length themselves). With `"method": "post"` the answer is a POST policy instead: post a multipart/form-data form to `url` with every returned field, then the file as the last field (`file`); S3 answers 201 and refuses another key, type or size.',
+          'For frontends. The service chooses the key (`<your prefix><uuid>/<sanitised filename>`) and signs content-type, content-length and, when given, the one checksum field (checksumCrc64nvme, checksumCrc32, checksumCrc32c, checksumSha1 or checksumSha256) as its x-amz-checksum-* header: S3 refuses any other type, size or bytes (a checksum the store would not verify is refused with 400 CHECKSUM_NOT_VERIFIED). Send exactly the returned headers (browsers set content-length themselves). With `"method": "post"` the answer is a POST policy instead: post a multipart/form-data form to `url` with every returned field (the checksum is one, with an exact condition), then the file as the last field (`file`); S3 answers 201 and refuses another key, type, size or bytes.',
         tags: ['frontend'],
         security: [{ bearer: [] }],
         body: uploadRequestSchema,
@@ -72,13 +76,15 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { caller } = request;
       const { body } = request;
-      if (body.method === 'post') {
-        if (body.checksumSha256 !== undefined) {
-          throw new AppError('VALIDATION_FAILED', 'checksumSha256 only applies to method put', {
-            field: 'checksumSha256',
-          });
-        }
-        const policy = await app.multipart.createPostPolicy(caller, body, request);
+      const { filename, contentType, contentLength, method, metadata, tags, ...checksums } = body;
+      if (method === 'post') {
+        const checksum = requestChecksum(checksums);
+        refuseUnverifiedChecksums(checksums, config.store.verifiedChecksums);
+        const policy = await app.multipart.createPostPolicy(
+          caller,
+          { filename, contentType, contentLength, checksum, metadata, tags },
+          request,
+        );
         return { ...policy, expiresAt: policy.expiresAt.toISOString() };
       }
       return issueForCaller(
@@ -87,12 +93,12 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
         {
           operation: 'put',
           ...callerDefaults(caller, config),
-          key: pickUploadKey(caller, body.filename),
-          contentType: body.contentType,
-          contentLength: body.contentLength,
-          checksumSha256: body.checksumSha256,
+          key: pickUploadKey(caller, filename),
+          contentType,
+          contentLength,
+          ...checksums,
         },
-        body,
+        { metadata, tags },
       );
     },
   );
@@ -105,7 +111,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'presignDownload',
         summary: 'Get a GET URL for a key inside your prefixes',
         description:
-          'For frontends. With `filename`, S3 answers with `Content-Disposition: attachment` naming it (RFC 6266, with a UTF-8 `filename*`).',
+          'For frontends. With `filename`, S3 answers with `Content-Disposition: attachment` naming it (RFC 6266, with a UTF-8 `filename*`). With `checksumMode: true` the URL signs x-amz-checksum-mode (send the returned headers) and S3 answers with the stored checksum, to compare with the bytes received.',
         tags: ['frontend'],
         security: [{ bearer: [] }],
         body: downloadRequestSchema,
@@ -124,6 +130,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
         ...callerDefaults(caller, config),
         key: body.key,
         responseContentDisposition: body.filename === undefined ? undefined : attachmentDisposition(body.filename),
+        checksumMode: body.checksumMode,
       });
     },
   );

@@ -4,13 +4,16 @@
 // The checks live beside it, each a part a reader can hold: url-parsing.ts (the URL as
 // written, its canonical form, origin and query), url-location.ts (scheme, host, path),
 // url-parameters.ts (which query parameters may be there), signature-fields.ts (SigV4's own
-// fields), encryption-headers.ts (server-side encryption against the configuration) and
+// fields), encryption-headers.ts (server-side encryption against the configuration),
+// checksum-headers.ts (the x-amz-checksum-* a URL binds against the one asked for) and
 // check-failures.ts (one counted failure per code). post-policy-validator.ts
 // checks browser form policies the same way. The validate… functions are the door.
 import type { EndpointMode } from '../endpoint/endpoint-mode.js';
 import type { Addressing } from '../endpoint/expected-location.js';
 import type { Config } from '../config/config.js';
+import type { RequestChecksum } from '../endpoint/checksum-algorithms.js';
 import { encryptionFor, type SseSettings } from '../encryption/sse.js';
+import { checkUrlChecksums } from './checksum-headers.js';
 import { failureCollector, type UrlCheckFailure } from './check-failures.js';
 import { checkUrlEncryption } from './encryption-headers.js';
 import { checkSignature } from './signature-fields.js';
@@ -75,6 +78,13 @@ export interface UrlExpectation {
    */
   grant?: string;
   /**
+   * The checksum the request asked to bind (put or part): the URL must sign exactly its
+   * x-amz-checksum-* header, and a value that can be seen must be this one.
+   */
+  checksum?: RequestChecksum | undefined;
+  /** A GET asked for the stored checksum: the URL must sign x-amz-checksum-mode. */
+  checksumMode?: boolean;
+  /**
    * A multipart part URL: `x-id` must then be UploadPart, and `uploadId` and `partNumber`
    * come through queryParameters like any other expected parameter.
    */
@@ -137,6 +147,7 @@ export function validatePresignedUrl(
   checkSignature(query, policy, expectation, report.region, report, fail);
   checkGrant(query, expectation, report, fail);
   checkUrlEncryption(query, policy, expectation, report, fail);
+  checkUrlChecksums(query, expectation, report, fail);
 
   report.valid = failures.length === 0;
   return report;

@@ -71,6 +71,7 @@ test('every grant path writes one event in the schema, its grant id signed into 
     key: 'archive/b.txt',
     contentType: 'text/plain',
     contentLength: 5,
+    checksumCrc32: 'AAAAAA==',
   });
   assert.equal(put.statusCode, 200, put.body);
   const batch = await post('/presign/batch', {
@@ -87,6 +88,7 @@ test('every grant path writes one event in the schema, its grant id signed into 
     contentType: 'text/plain',
     contentLength: 4,
     method: 'post',
+    checksumSha256: `${'A'.repeat(43)}=`,
   });
   assert.equal(form.statusCode, 200, form.body);
   const created = await post('/multipart', {
@@ -144,6 +146,7 @@ test('every grant path writes one event in the schema, its grant id signed into 
   assert.deepEqual(putEvent.constraints, {
     contentType: 'text/plain',
     contentLength: 5,
+    checksum: { algorithm: 'CRC32', value: 'AAAAAA==' },
     metadataKeys: ['uploaded-by', 'grant'],
   });
   const [itemC, itemD] = batch.json().results;
@@ -151,6 +154,7 @@ test('every grant path writes one event in the schema, its grant id signed into 
   assert.equal(grantOf(upload.json().url), uploadEvent.grant);
   assert.equal(form.json().fields['x-amz-meta-grant'], formEvent.grant);
   assert.deepEqual(formEvent.constraints?.contentLengthRange, [4, 4]);
+  assert.deepEqual(formEvent.constraints?.checksum, { algorithm: 'SHA256', value: `${'A'.repeat(43)}=` });
   assert.equal(createEvent.key, key);
   assert.equal(grantOf(parts.json().parts[0].url), partsEvent.grant);
   assert.deepEqual(partsEvent.partNumbers, [1]);

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
-import { bucketCorsRule, serviceOrigins } from '../../src/local/bucket-cors.js';
+import { bucketCorsRule, EXPOSED_RESPONSE_HEADERS, serviceOrigins } from '../../src/local/bucket-cors.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { embeddedS3Client } from '../helpers.js';
 
@@ -171,7 +171,7 @@ describe('embedded S3 CORS follows bucketCorsRule', () => {
       assert.equal(response.headers.get('access-control-allow-origin'), origin);
       assert.equal(response.headers.get('access-control-allow-methods'), 'GET, HEAD, PUT, POST');
       assert.equal(response.headers.get('access-control-allow-headers'), 'content-type, x-amz-checksum-sha256');
-      assert.equal(response.headers.get('access-control-expose-headers'), 'ETag, Location');
+      assert.equal(response.headers.get('access-control-expose-headers'), EXPOSED_RESPONSE_HEADERS.join(', '));
       assert.match(response.headers.get('vary') ?? '', /\bOrigin\b/);
     }
     // A form upload POSTs to the bucket itself.
@@ -187,7 +187,7 @@ describe('embedded S3 CORS follows bucketCorsRule', () => {
     await response.arrayBuffer();
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('access-control-allow-origin'), FRONTEND);
-    assert.equal(response.headers.get('access-control-expose-headers'), 'ETag, Location');
+    assert.equal(response.headers.get('access-control-expose-headers'), EXPOSED_RESPONSE_HEADERS.join(', '));
     assert.ok(response.headers.get('etag'));
 
     const other = await fetch(signed, { headers: { origin: OTHER_ORIGIN } });

@@ -20,10 +20,13 @@ test('POST /uploads method post: policy limits and bad input are refused before 
       contentLength: 1,
       method: 'post',
       checksumSha256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=',
+      checksumCrc32: 'AAAAAA==',
     },
   });
   assert.equal(response.statusCode, 400);
+  assert.equal(response.json().code, 'VALIDATION_FAILED');
   assert.equal(response.json().field, 'checksumSha256');
+  assert.match(response.json().message, /at most one checksum: checksumCrc32 and checksumSha256 were both given/);
   const badMethod = await app.inject({
     method: 'POST',
     url: '/uploads',

@@ -673,7 +673,7 @@ describe('loadConfig: values', () => {
     assert.deepEqual(accept(regional()).store, { verifiedChecksums: all, probeFile: undefined });
     assert.deepEqual(accept(iface()).store.verifiedChecksums, all);
     assert.deepEqual(accept(accelerate()).store.verifiedChecksums, all);
-    assert.deepEqual(accept({}).store.verifiedChecksums, ['sha256'], 'the embedded store verifies SHA-256 only');
+    assert.deepEqual(accept({}).store.verifiedChecksums, all, 'the embedded store verifies all five');
     assert.deepEqual(accept(custom()).store.verifiedChecksums, [], 'a custom store is not trusted to verify any');
     assert.deepEqual(accept(custom({ S3_STORE_CHECKSUMS: 'all' })).store.verifiedChecksums, all);
     assert.deepEqual(accept(regional({ S3_STORE_CHECKSUMS: ' None ' })).store.verifiedChecksums, []);

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 
 import type { Caller } from '../../src/auth/policy.js';
+import { AppError } from '../../src/errors.js';
 import {
   MAX_TOKEN_LENGTH,
   tokenParts,
@@ -168,6 +169,21 @@ describe('upload IDs', () => {
     assert.deepEqual(tokens.open(USER_TOKEN, USER, 'web/a.bin', BEFORE_DEADLINE), STATE);
     const zero = tokens.issue({ ...STATE, contentLength: 0 }, WEB, 'web/a.bin');
     assert.equal(tokens.open(zero, WEB, 'web/a.bin', BEFORE_DEADLINE).contentLength, 0);
+  });
+
+  it('carry the checksum an upload was created with, and only a pair S3 allows', () => {
+    const checksum = { algorithm: 'crc64nvme', type: 'FULL_OBJECT' } as const;
+    const token = tokens.issue({ ...STATE, checksum }, WEB, 'web/a.bin');
+    assert.deepEqual(tokens.open(token, WEB, 'web/a.bin', BEFORE_DEADLINE), { ...STATE, checksum });
+    const forbidden = tokens.issue(
+      { ...STATE, checksum: { algorithm: 'sha256', type: 'FULL_OBJECT' } },
+      WEB,
+      'web/a.bin',
+    );
+    assert.throws(
+      () => tokens.open(forbidden, WEB, 'web/a.bin', BEFORE_DEADLINE),
+      (error: unknown) => error instanceof AppError && error.code === 'INVALID_UPLOAD_ID',
+    );
   });
 
   it('open only in the exact form they were issued in, not in another spelling of the same bytes', () => {

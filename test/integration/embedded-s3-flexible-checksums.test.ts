@@ -1,0 +1,331 @@
+// The embedded S3 server behaves as S3 does with flexible checksums
+// (patches/@20minutes+s3rver+4.0.4.patch, lib/checksums.js): every x-amz-checksum-* value a
+// PUT, a form or a part carries is compared with the bytes (BadDigest, nothing stored); the
+// object keeps it and returns it on GET/HEAD only with x-amz-checksum-mode: ENABLED; a
+// multipart upload created with an algorithm needs it on every part, and completion computes
+// the full-object (over the bytes) or composite (`<base64>-N`) value and checks a stated one.
+// Unpatched, s3rver 4.0.4 checked none of it and returned no checksum.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+  S3ServiceException,
+  UploadPartCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+
+import { CHECKSUM_ALGORITHMS, checksumOf, type ChecksumAlgorithm } from '../../src/endpoint/checksum-algorithms.js';
+import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
+import { embeddedS3Client } from '../helpers.js';
+
+const BUCKET = 'flexible-checksums';
+const PART_BYTES = 5 * 1024 * 1024;
+
+/** The SDK member of each algorithm's value: ChecksumCRC32 and so on. */
+const MEMBER: Record<
+  ChecksumAlgorithm,
+  'ChecksumCRC32' | 'ChecksumCRC32C' | 'ChecksumCRC64NVME' | 'ChecksumSHA1' | 'ChecksumSHA256'
+> = {
+  crc32: 'ChecksumCRC32',
+  crc32c: 'ChecksumCRC32C',
+  crc64nvme: 'ChecksumCRC64NVME',
+  sha1: 'ChecksumSHA1',
+  sha256: 'ChecksumSHA256',
+};
+
+async function refusal(promise: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof S3ServiceException, String(error));
+    return { name: error.name, message: error.message, status: error.$metadata.httpStatusCode };
+  }
+  assert.fail('the store accepted the request');
+}
+
+describe('embedded S3 verifies and returns flexible checksums', () => {
+  let s3: EmbeddedS3;
+  let client: S3Client;
+
+  before(async () => {
+    s3 = await startEmbeddedS3({ buckets: [BUCKET] });
+    client = embeddedS3Client(s3);
+  });
+
+  after(async () => {
+    client.destroy();
+    await s3.close();
+  });
+
+  const exists = async (key: string) =>
+    client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(
+      () => true,
+      (error: unknown) =>
+        error instanceof S3ServiceException && error.name === 'NotFound' ? false : Promise.reject(error),
+    );
+
+  for (const algorithm of CHECKSUM_ALGORITHMS) {
+    it(`${algorithm}: stores matching bytes, returns the value only in checksum mode, refuses other bytes with BadDigest`, async () => {
+      const body = randomBytes(3000);
+      const value = await checksumOf(algorithm, body);
+      const key = `single/${algorithm}`;
+      await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, [MEMBER[algorithm]]: value }));
+
+      const plain = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+      assert.equal(plain[MEMBER[algorithm]], undefined, 'returned without checksum mode');
+      const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }));
+      assert.equal(head[MEMBER[algorithm]], value);
+      assert.equal(head.ChecksumType, 'FULL_OBJECT');
+      const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }));
+      assert.equal(got[MEMBER[algorithm]], value);
+      assert.deepEqual(Buffer.from(await got.Body!.transformToByteArray()), body);
+
+      const other = Buffer.from(body);
+      other[10] = (other[10] ?? 0) ^ 1;
+      const refused = await refusal(
+        client.send(
+          new PutObjectCommand({ Bucket: BUCKET, Key: `${key}-other`, Body: other, [MEMBER[algorithm]]: value }),
+        ),
+      );
+      assert.deepEqual(refused, {
+        name: 'BadDigest',
+        message: `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`,
+        status: 400,
+      });
+      assert.equal(await exists(`${key}-other`), false);
+    });
+  }
+
+  it('refuses two checksums at once, and a value of the wrong size', async () => {
+    const body = Buffer.from('two checksums');
+    const two = await refusal(
+      client.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: 'single/two',
+          Body: body,
+          ChecksumCRC32: await checksumOf('crc32', body),
+          ChecksumSHA1: await checksumOf('sha1', body),
+        }),
+      ),
+    );
+    assert.equal(two.name, 'InvalidRequest');
+    assert.match(two.message, /Multiple checksum Types are not allowed/);
+    const wrongSize = await refusal(
+      client.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: 'single/size',
+          Body: body,
+          ChecksumCRC64NVME: await checksumOf('crc32', body),
+        }),
+      ),
+    );
+    assert.deepEqual(wrongSize, {
+      name: 'InvalidRequest',
+      message: 'Value for x-amz-checksum-crc64nvme header is invalid.',
+      status: 400,
+    });
+    assert.equal(await exists('single/two'), false);
+    assert.equal(await exists('single/size'), false);
+  });
+
+  async function uploadParts(
+    key: string,
+    algorithm: ChecksumAlgorithm,
+    type: 'FULL_OBJECT' | 'COMPOSITE',
+    parts: Buffer[],
+  ) {
+    const created = await client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: key,
+        ChecksumAlgorithm: algorithm.toUpperCase() as 'CRC32',
+        ChecksumType: type,
+      }),
+    );
+    assert.equal(created.ChecksumType, type);
+    const uploaded = [];
+    for (const [index, part] of parts.entries()) {
+      const value = await checksumOf(algorithm, part);
+      const answer = await client.send(
+        new UploadPartCommand({
+          Bucket: BUCKET,
+          Key: key,
+          UploadId: created.UploadId,
+          PartNumber: index + 1,
+          Body: part,
+          [MEMBER[algorithm]]: value,
+        }),
+      );
+      uploaded.push({ PartNumber: index + 1, ETag: answer.ETag, [MEMBER[algorithm]]: value });
+    }
+    return { uploadId: created.UploadId!, uploaded };
+  }
+
+  it("multipart, full-object CRC64NVME: completion computes the whole object's value, checks a stated one, GET returns it", async () => {
+    const parts = [randomBytes(PART_BYTES), randomBytes(1234)];
+    const whole = Buffer.concat(parts);
+    const key = 'multipart/full-object';
+    const { uploadId, uploaded } = await uploadParts(key, 'crc64nvme', 'FULL_OBJECT', parts);
+
+    const listed = await client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }));
+    assert.deepEqual(
+      listed.Parts?.map((part) => part.ChecksumCRC64NVME),
+      uploaded.map((part) => part.ChecksumCRC64NVME),
+    );
+
+    const wrong = await refusal(
+      client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: BUCKET,
+          Key: key,
+          UploadId: uploadId,
+          ChecksumType: 'FULL_OBJECT',
+          ChecksumCRC64NVME: await checksumOf('crc64nvme', parts[0]!),
+          MultipartUpload: { Parts: uploaded },
+        }),
+      ),
+    );
+    assert.equal(wrong.name, 'BadDigest');
+    assert.equal(await exists(key), false);
+
+    const expected = await checksumOf('crc64nvme', whole);
+    const completed = await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: key,
+        UploadId: uploadId,
+        ChecksumType: 'FULL_OBJECT',
+        ChecksumCRC64NVME: expected,
+        MultipartUpload: { Parts: uploaded },
+      }),
+    );
+    assert.equal(completed.ChecksumCRC64NVME, expected);
+    assert.equal(completed.ChecksumType, 'FULL_OBJECT');
+    // The SDK validates a CRC64NVME it is answered with against the bytes it reads.
+    const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }));
+    assert.equal(got.ChecksumCRC64NVME, expected);
+    assert.equal(got.ChecksumType, 'FULL_OBJECT');
+    assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(whole));
+  });
+
+  it("multipart, composite SHA-256: the checksum of the parts' digests with -N, every part named at completion", async () => {
+    const parts = [randomBytes(PART_BYTES), randomBytes(PART_BYTES), randomBytes(10)];
+    const key = 'multipart/composite';
+    const { uploadId, uploaded } = await uploadParts(key, 'sha256', 'COMPOSITE', parts);
+
+    const missing = await refusal(
+      client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: BUCKET,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: uploaded.map(({ PartNumber, ETag }) => ({ PartNumber, ETag })) },
+        }),
+      ),
+    );
+    assert.equal(missing.name, 'InvalidRequest');
+    assert.match(missing.message, /must include the checksum for each part. It was missing for part 1/);
+
+    const otherValue = await refusal(
+      client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: BUCKET,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: {
+            Parts: uploaded.map((part, index) =>
+              index === 1 ? { ...part, ChecksumSHA256: uploaded[0]!.ChecksumSHA256 } : part,
+            ),
+          },
+        }),
+      ),
+    );
+    assert.equal(otherValue.name, 'InvalidPart');
+
+    const digests = createHash('sha256');
+    for (const part of parts) digests.update(createHash('sha256').update(part).digest());
+    const expected = `${digests.digest('base64')}-3`;
+    const completed = await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: uploaded },
+      }),
+    );
+    assert.equal(completed.ChecksumSHA256, expected);
+    assert.equal(completed.ChecksumType, 'COMPOSITE');
+    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }));
+    assert.equal(head.ChecksumSHA256, expected);
+    assert.equal(head.ChecksumType, 'COMPOSITE');
+  });
+
+  it("multipart: a part with other bytes is BadDigest, a part without the upload's algorithm is refused", async () => {
+    const key = 'multipart/refused-parts';
+    const created = await client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: key,
+        ChecksumAlgorithm: 'CRC32C',
+        ChecksumType: 'FULL_OBJECT',
+      }),
+    );
+    const part = randomBytes(2048);
+    const other = Buffer.from(part);
+    other[0] = (other[0] ?? 0) ^ 0x80;
+    const send = (body: Buffer, checksum: Partial<Record<(typeof MEMBER)[ChecksumAlgorithm], string>>) =>
+      client.send(
+        new UploadPartCommand({
+          Bucket: BUCKET,
+          Key: key,
+          UploadId: created.UploadId,
+          PartNumber: 1,
+          Body: body,
+          ...checksum,
+        }),
+      );
+    assert.equal((await refusal(send(other, { ChecksumCRC32C: await checksumOf('crc32c', part) }))).name, 'BadDigest');
+    const none = await refusal(send(part, {}));
+    assert.equal(none.name, 'InvalidRequest');
+    assert.match(none.message, /expected checksum Type: crc32c, actual checksum Type: null/);
+    const another = await refusal(send(part, { ChecksumCRC32: await checksumOf('crc32', part) }));
+    assert.match(another.message, /expected checksum Type: crc32c, actual checksum Type: crc32/);
+    const listed = await client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: created.UploadId }));
+    assert.equal(listed.Parts, undefined, 'a refused part was stored');
+  });
+
+  it('CreateMultipartUpload refuses the combinations S3 refuses', async () => {
+    for (const [algorithm, type] of [
+      ['CRC64NVME', 'COMPOSITE'],
+      ['SHA256', 'FULL_OBJECT'],
+      ['SHA1', 'FULL_OBJECT'],
+    ] as const) {
+      const refused = await refusal(
+        client.send(
+          new CreateMultipartUploadCommand({
+            Bucket: BUCKET,
+            Key: 'multipart/never',
+            ChecksumAlgorithm: algorithm,
+            ChecksumType: type,
+          }),
+        ),
+      );
+      assert.equal(refused.name, 'InvalidRequest', `${algorithm} ${type}`);
+      assert.match(
+        refused.message,
+        new RegExp(`The ${type} checksum type cannot be used with the ${algorithm.toLowerCase()}`),
+      );
+    }
+  });
+});
