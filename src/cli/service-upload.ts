@@ -3,18 +3,18 @@
 // service and no AWS credentials. Resumable: the upload's key and ID are kept in the user's
 // state directory under the file's identity, and the same command again asks the service
 // which parts S3 holds and sends only the others.
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { formatMiB, type Progress } from './progress.js';
+import { putPresigned, readRange, UploadError } from './presigned-put.js';
 import { ServiceError, type ServiceClient } from './service-client.js';
 import { TransferState } from './state.js';
 
 /** Parts in flight at once, and part URLs asked for at a time (the service's bound). */
 const PART_CONCURRENCY = 4;
 const PART_URL_BATCH = 100;
-const PART_ATTEMPTS = 3;
 
-export class UploadError extends Error {}
+export { UploadError };
 
 /** Ctrl-C (or another abort): what is stored, and that the state is kept for the next run. */
 export class UploadInterrupted extends Error {
@@ -154,7 +154,7 @@ export async function uploadThroughService(
           for (let part = queue.shift(); part && !options.signal.aborted; part = queue.shift()) {
             const length = lengthOf(part.partNumber);
             const body = await readRange(handle, (part.partNumber - 1) * current.partSize, length);
-            const etag = await putPart(part.url, part.headers, body, part.partNumber, options.signal);
+            const etag = await putPresigned(part.url, part.headers, body, `part ${part.partNumber}`, options.signal);
             stored.set(part.partNumber, { etag, size: length });
             sent += length;
             options.progress.line(`part ${part.partNumber} of ${current.partCount} stored`);
@@ -242,45 +242,5 @@ async function listStored(
   } catch (error) {
     if (error instanceof ServiceError && (error.status === 404 || error.status === 410)) return undefined;
     throw error;
-  }
-}
-
-async function readRange(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
-  let filled = 0;
-  while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
-    if (bytesRead === 0) throw new UploadError('the file became shorter while it was being uploaded');
-    filled += bytesRead;
-  }
-  return buffer;
-}
-
-/** One part's PUT, again after a dropped connection or a 5xx; returns S3's ETag. */
-async function putPart(
-  url: string,
-  headers: Record<string, string>,
-  body: Buffer,
-  partNumber: number,
-  signal: AbortSignal,
-): Promise<string> {
-  for (let attempt = 1; ; attempt += 1) {
-    let failure: string;
-    try {
-      const response = await fetch(url, { method: 'PUT', headers, body, signal });
-      const text = await response.text();
-      if (response.ok) {
-        const etag = response.headers.get('etag');
-        if (!etag) throw new UploadError(`S3 stored part ${partNumber} without an ETag`);
-        return etag;
-      }
-      failure = `S3 refused part ${partNumber}: ${response.status} ${/<Code>([^<]{1,64})<\/Code>/.exec(text)?.[1] ?? ''}`;
-      if (response.status < 500) throw new UploadError(failure.trimEnd());
-    } catch (error) {
-      if (error instanceof UploadError || signal.aborted) throw error;
-      failure = `part ${partNumber} did not reach S3: ${error instanceof Error ? error.message : String(error)}`;
-    }
-    if (attempt >= PART_ATTEMPTS) throw new UploadError(failure.trimEnd());
-    await new Promise((done) => setTimeout(done, 250 * 2 ** attempt));
   }
 }

@@ -10,6 +10,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
 } from '@aws-sdk/client-s3';
+import { putPresigned, readRange, UploadError } from '../cli/presigned-put.js';
 import { completedEtag } from '../multipart/completed-etag.js';
 import type { PresignerBundle } from '../presign/create-presigner.js';
 import { sdkInputMembers } from '../presign/object-headers.js';
@@ -27,7 +28,6 @@ export const DEFAULT_PART_BYTES = 8 * MiB;
 /** Parts in flight at once, and part URLs asked for at a time (so none expires waiting). */
 const PART_CONCURRENCY = 4;
 const PART_URL_BATCH = 64;
-const PART_ATTEMPTS = 3;
 
 export interface UploadOptions {
   file: string;
@@ -55,7 +55,7 @@ export interface UploadResult {
   checksumSha256?: string;
 }
 
-export class UploadError extends Error {}
+export { UploadError };
 
 /** The part size for a file: the asked size, raised so the file fits in 10,000 parts. */
 export function partSizeFor(size: number, asked: number): number {
@@ -97,7 +97,7 @@ async function uploadWhole(
     contentLength: size,
     checksumSha256,
   });
-  const etag = await send(presigned.url, presigned.headers, body, 'the upload', options.signal);
+  const etag = await putPresigned(presigned.url, presigned.headers, body, 'the upload', options.signal);
   options.onProgress?.(size, size, 'one PUT');
   return {
     bucket: options.bucket,
@@ -151,7 +151,7 @@ async function uploadInParts(
           const body = await readRange(handle, (part.partNumber - 1) * partSize, length);
           etags.set(
             part.partNumber,
-            await send(part.url, part.headers, body, `part ${part.partNumber}`, options.signal),
+            await putPresigned(part.url, part.headers, body, `part ${part.partNumber}`, options.signal),
           );
           sent += length;
           report();
@@ -182,48 +182,4 @@ async function uploadInParts(
       .catch(() => undefined);
     throw error;
   }
-}
-
-async function readRange(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
-  let filled = 0;
-  while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
-    if (bytesRead === 0) throw new UploadError('the file became shorter while it was being uploaded');
-    filled += bytesRead;
-  }
-  return buffer;
-}
-
-/** One PUT, again after a dropped connection or a 5xx; returns S3's ETag. */
-async function send(
-  url: string,
-  headers: Record<string, string>,
-  body: Buffer,
-  what: string,
-  signal: AbortSignal | undefined,
-): Promise<string> {
-  for (let attempt = 1; ; attempt += 1) {
-    let failure: string;
-    try {
-      const response = await fetch(url, { method: 'PUT', headers, body, signal });
-      const text = await response.text();
-      if (response.ok) {
-        const etag = response.headers.get('etag');
-        if (!etag) throw new UploadError(`S3 stored ${what} without an ETag`);
-        return etag;
-      }
-      failure = `S3 refused ${what}: ${response.status} ${s3ErrorCode(text)}`.trimEnd();
-      if (response.status < 500) throw new UploadError(failure);
-    } catch (error) {
-      if (error instanceof UploadError || signal?.aborted) throw error;
-      failure = `${what} did not reach S3: ${error instanceof Error ? error.message : String(error)}`;
-    }
-    if (attempt >= PART_ATTEMPTS) throw new UploadError(failure);
-    await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
-  }
-}
-
-function s3ErrorCode(xml: string): string {
-  return /<Code>([^<]{1,64})<\/Code>/.exec(xml)?.[1] ?? '';
 }
