@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, normalize, resolve } from 'node:path';
 import { DockerfileParser, Env, type Dockerfile, type Instruction } from 'dockerfile-ast';
 import { parseAllDocuments } from 'yaml';
-import { at, dict, list, type Dict } from './check.js';
+import { at, dict, list, type Dict } from './readers.js';
 
 export const COMPOSE_FILE = 'docker-compose.yml';
 /** The kustomizations an operator applies; each lists its manifests (and further directories). */

@@ -11,7 +11,6 @@ export { classifyAddress, isPrivateAddress } from './address-classification.js';
 export type { ClassifiedAddress } from './address-classification.js';
 export { DEFAULT_PROBE_KEY, S3_AUTH_ERROR_CODES, probeS3 } from './s3-probe.js';
 export type { S3ProbeFailureCode, S3ProbeOperation, S3ProbeOutcome } from './s3-probe.js';
-export { CachedHealth } from './cached-health.js';
 
 export type HealthCheckName = 'dns' | 'tcp' | 'tls' | 's3' | 'credentials' | 'clock';
 

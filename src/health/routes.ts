@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { CachedHealth, type HealthCheckName, type HealthCheckResult, type HealthReport } from './checks.js';
+import { CachedHealth } from './cached-health.js';
+import type { HealthCheckName, HealthCheckResult, HealthReport } from './checks.js';
 import { HealthMetrics } from './health-metrics.js';
 import { serviceHealthCheck } from './service-health.js';
 import { storeCheck } from './store-guarantees.js';

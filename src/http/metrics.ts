@@ -9,7 +9,7 @@ import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EndpointMode } from '../endpoint/endpoint-mode.js';
 import { URL_CHECK_CODES } from '../errors.js';
-import { LIMIT_SIDES } from '../rate-limit/limiter.js';
+import { LIMIT_SIDES } from '../rate-limit/limit-sides.js';
 
 export interface ServiceMetrics {
   registry: Registry;

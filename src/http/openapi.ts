@@ -145,23 +145,3 @@ export function withComponentsInUse(document: OpenApiDocument): OpenApiDocument 
     components: { ...document.components, schemas },
   };
 }
-
-/**
- * The document as the routes describe it, for `npm run openapi` and the drift test.
- * Built from a fixed local configuration so it never depends on the caller's environment.
- */
-export async function renderOpenApiDocument(): Promise<string> {
-  const { buildApp } = await import('../app.js');
-  const { loadConfig } = await import('../config/config.js');
-  const result = loadConfig({ S3_ENDPOINT_MODE: 'local' });
-  if (!result.ok) throw new Error(result.problems.join('; '));
-  const { developmentRegistry } = await import('../auth/callers.js');
-  const callers = developmentRegistry(result.config, '0'.repeat(64));
-  const app = await buildApp(result.config, { logger: false, callers });
-  try {
-    await app.ready();
-    return `${JSON.stringify(app.swagger(), null, 2)}\n`;
-  } finally {
-    await app.close();
-  }
-}

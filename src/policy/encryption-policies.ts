@@ -14,7 +14,7 @@
 //   multipart upload. An upload that names none gets the bucket's default encryption, which
 //   `s3-presign doctor` holds to the configuration.
 import { isKmsAlgorithm, type SseSettings } from '../encryption/sse.js';
-import type { PolicyDocument, PolicySet, PolicyStatement } from './generate-policies.js';
+import type { PolicyDocument, PolicySet, PolicyStatement } from './policy-documents.js';
 
 export const KMS_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
 const ALGORITHM_KEY = 's3:x-amz-server-side-encryption';

@@ -10,42 +10,11 @@ import { describeSse, sseSettingsProblems, type SseSettings } from '../encryptio
 import { UPLOAD_LIFETIME_SECONDS } from '../multipart/upload-lifetime.js';
 import type { Operation } from '../presign/presigner.js';
 import { addEncryptionStatements } from './encryption-policies.js';
+import type { LifecycleConfiguration, PolicyDocument, PolicySet, PolicyStatement } from './policy-documents.js';
 import { adminArnProblem, serviceLinkedRolesPattern, serviceRoleProblem } from './principal-arn.js';
 import { DOCTOR_ACTION, DOCTOR_ENCRYPTION_ACTION, SERVICE_ACTIONS, actionsFor } from './service-actions.js';
 
-export interface PolicyStatement {
-  Sid: string;
-  Effect: 'Allow' | 'Deny';
-  Principal?: '*' | { AWS: string | string[] } | { Service: string | string[] };
-  Action: string[];
-  Resource: string[];
-  Condition?: Record<string, Record<string, string[]>>;
-}
-
-export interface PolicyDocument {
-  Version: '2012-10-17';
-  Statement: PolicyStatement[];
-}
-
-/** The body of `aws s3api put-bucket-lifecycle-configuration` (and of PutBucketLifecycleConfiguration). */
-export interface LifecycleConfiguration {
-  Rules: Array<{
-    ID: string;
-    Status: 'Enabled';
-    Filter: { Prefix: string };
-    AbortIncompleteMultipartUpload: { DaysAfterInitiation: number };
-  }>;
-}
-
-export interface PolicySet {
-  bucketPolicy: PolicyDocument;
-  endpointPolicy: PolicyDocument;
-  servicePolicy: PolicyDocument;
-  /** Not a policy: the rule that makes S3 drop the parts of uploads nobody completes. */
-  lifecycleConfiguration: LifecycleConfiguration;
-  /** One resource policy per access point in the allowlist, keyed by its ARN; absent without any. */
-  accessPointPolicies?: Record<string, PolicyDocument>;
-}
+export type { LifecycleConfiguration, PolicyDocument, PolicySet, PolicyStatement } from './policy-documents.js';
 
 /** Keys under one bucket that callers can reach with these operations. */
 export interface KeyGrant {

@@ -14,18 +14,8 @@ import type { RedisSettings } from '../config/config.js';
 import { redisTarget } from '../config/config.js';
 import { AppError } from '../errors.js';
 import type { ServiceMetrics } from '../http/metrics.js';
+import { WINDOW_CAPACITY, type LimitSide } from './limit-sides.js';
 import { CountersFullError, MemoryCounters, RedisCounters, type ChargeRequest, type CountResult } from './counters.js';
-
-/**
- * Live windows each side of this process holds at most. A window costs under 200 bytes
- * (bench/rate-limit-memory.mjs), so the callers' side stays near 17 MB and the anonymous side
- * near 2 MB, well inside the pod's 256 MiB.
- */
-export const WINDOW_CAPACITY = { callers: 100_000, anonymous: 10_000 } as const;
-
-/** Whose windows a limit counts: callers' budgets, or anonymous clients' by address. */
-export type LimitSide = keyof typeof WINDOW_CAPACITY;
-export const LIMIT_SIDES = Object.keys(WINDOW_CAPACITY) as LimitSide[];
 
 export interface RateLimiterOptions {
   redis: RedisSettings | undefined;

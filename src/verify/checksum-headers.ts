@@ -13,7 +13,7 @@ import {
 } from '../endpoint/checksum-algorithms.js';
 import type { Fail } from './check-failures.js';
 import { urlOperation } from './encryption-headers.js';
-import type { UrlExpectation, ValidationReport } from './url-validator.js';
+import type { UrlExpectation, ValidationReport } from './types.js';
 
 const ALGORITHM_OF_HEADER: ReadonlyMap<string, ChecksumAlgorithm> = new Map(
   CHECKSUM_ALGORITHMS.map((algorithm) => [checksumHeader(algorithm), algorithm]),

@@ -13,7 +13,7 @@ import {
   type SseSettings,
 } from '../encryption/sse.js';
 import type { Fail } from './check-failures.js';
-import type { UrlExpectation, ValidationReport, ValidatorPolicy } from './url-validator.js';
+import type { UrlExpectation, ValidationReport, ValidatorPolicy } from './types.js';
 
 /** What a presigned URL does, as far as the URL or the caller says. */
 export type UrlOperation = 'GET' | 'PUT' | 'upload-part';

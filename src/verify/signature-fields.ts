@@ -4,7 +4,7 @@ import { SIGV4_MAX_EXPIRES_SECONDS } from '../config/config.js';
 import { LruCache } from '../lru-cache.js';
 import type { Fail } from './check-failures.js';
 import { checkOtherParameters } from './url-parameters.js';
-import type { UrlExpectation, ValidationReport, ValidatorPolicy } from './url-validator.js';
+import type { UrlExpectation, ValidationReport, ValidatorPolicy } from './types.js';
 
 const EXPIRES_DIGITS = /^\d{1,7}$/;
 const HEADER_NAME = /^[a-z0-9-]+$/;

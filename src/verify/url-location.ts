@@ -11,8 +11,7 @@ import {
 import { objectKeyProblem } from '../endpoint/object-key.js';
 import { encodeObjectKey, uriEncode } from '../endpoint/s3-uri-encoding.js';
 import type { Fail } from './check-failures.js';
-import type { ParsedOrigin } from './url-parsing.js';
-import type { UrlExpectation, ValidationReport } from './url-validator.js';
+import type { ParsedOrigin, UrlExpectation, ValidationReport } from './types.js';
 
 export function safeLocation(mode: EndpointMode, bucket: string) {
   try {

@@ -3,7 +3,7 @@
 // uploadId and partNumber among them). Anything else is refused.
 import { GRANT_PARAMETER, isGrantId } from '../audit/grant-id.js';
 import type { Fail } from './check-failures.js';
-import type { UrlExpectation, ValidationReport } from './url-validator.js';
+import type { UrlExpectation, ValidationReport } from './types.js';
 
 export const SIGV4_PARAMETERS = new Set([
   'X-Amz-Algorithm',

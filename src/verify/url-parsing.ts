@@ -6,7 +6,7 @@ import type { ExpectedLocation } from '../endpoint/expected-location.js';
 import type { Fail } from './check-failures.js';
 import { safeLocation } from './url-location.js';
 import { GET_OVERRIDES, SDK_PARAMETERS, SIGV4_PARAMETERS } from './url-parameters.js';
-import type { UrlExpectation } from './url-validator.js';
+import type { ParsedOrigin, UrlExpectation } from './types.js';
 import type { WorkCounter } from '../work-counter.js';
 
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:$/;
@@ -169,9 +169,6 @@ function describeCharacter(codePoint: number): string {
     ? `a control character (${hex})`
     : `the non-ASCII character ${hex}`;
 }
-
-/** The parts of a URL's origin the checks read, as WHATWG URL parsing gives them. */
-export type ParsedOrigin = Pick<URL, 'protocol' | 'host' | 'hostname'>;
 
 /**
  * The hot path is the service checking a URL it just signed, for a bucket it knows. When the

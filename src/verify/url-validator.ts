@@ -8,32 +8,22 @@
 // checksum-headers.ts (the x-amz-checksum-* a URL binds against the one asked for) and
 // check-failures.ts (one counted failure per code). post-policy-validator.ts
 // checks browser form policies the same way. The validate… functions are the door.
-import type { EndpointMode } from '../endpoint/endpoint-mode.js';
-import type { Addressing } from '../endpoint/expected-location.js';
 import type { Config } from '../config/config.js';
-import type { RequestChecksum } from '../endpoint/checksum-algorithms.js';
-import { encryptionFor, type SseSettings } from '../encryption/sse.js';
+import { encryptionFor } from '../encryption/sse.js';
 import { checkUrlChecksums } from './checksum-headers.js';
-import { failureCollector, type UrlCheckFailure } from './check-failures.js';
+import { failureCollector } from './check-failures.js';
 import { checkUrlEncryption } from './encryption-headers.js';
 import { checkSignature } from './signature-fields.js';
 import { checkLocation } from './url-location.js';
 import { checkGrant } from './url-parameters.js';
+import type { UrlExpectation, ValidationReport, ValidatorPolicy } from './types.js';
 import { canonicalFormProblem, dotSegmentProblem, parseOrigin, parseQuery, splitRawUrl } from './url-parsing.js';
 
 export { MAX_FAILURE_MESSAGE_LENGTH, type UrlCheckFailure } from './check-failures.js';
 export { isSignatureHex, parseAmzDate, parseCredential, type CredentialScope } from './signature-fields.js';
 export { describeMode } from './url-location.js';
 export { canonicalFormProblem, splitRawUrl, type RawUrl } from './url-parsing.js';
-
-export interface ValidatorPolicy {
-  mode: EndpointMode;
-  maxExpiresSeconds: number;
-  maxClockSkewSeconds: number;
-  now: () => Date;
-  /** The encryption each bucket's uploads must carry (S3_SSE*); absent or undefined: none required. */
-  uploadEncryption?: (bucket: string) => SseSettings | undefined;
-}
+export type { ParsedOrigin, UrlExpectation, ValidationReport, ValidatorPolicy } from './types.js';
 
 /** The policy a configuration implies; the service and the CLI hold URLs to the same one. */
 export function validatorPolicy(config: Config, now: () => Date = () => new Date()): ValidatorPolicy {
@@ -44,65 +34,6 @@ export function validatorPolicy(config: Config, now: () => Date = () => new Date
     now,
     uploadEncryption: (bucket) => encryptionFor(config.encryption, bucket),
   };
-}
-
-/** What the service knows about a URL it just signed; empty for a URL from elsewhere. */
-export interface UrlExpectation {
-  bucket?: string;
-  /**
-   * The buckets the service signs for (S3_BUCKETS), for a URL from elsewhere: another bucket
-   * fails URL_BUCKET_NOT_ALLOWED. Undefined: any bucket the mode can address.
-   */
-  allowedBuckets?: readonly string[];
-  key?: string;
-  /** Headers the caller was told to send, lowercase; `host` is always required. */
-  signedHeaders?: readonly string[];
-  /**
-   * The values the caller will send, by lowercase name: the URL cannot show a signed header's
-   * value, so where the service has a rule for one (encryption) it checks what it is told.
-   */
-  headers?: Readonly<Record<string, string>>;
-  /** GET or PUT, when known: a URL says so only through the SDKs' `x-id` hint. */
-  method?: 'GET' | 'PUT';
-  /** Extra query parameters asked for (response overrides), exactly. */
-  queryParameters?: Readonly<Record<string, string>>;
-  accessKeyId?: string;
-  /** Whether the signing credentials were temporary (a session token is then required). */
-  temporaryCredentials?: boolean;
-  credentialsExpireAt?: Date;
-  /** Signed just now: X-Amz-Date must be within the clock skew in both directions. */
-  fresh?: boolean;
-  /**
-   * The grant id the service signed into the URL (`x-s3p-grant`): then it must be there, exactly.
-   * Undefined (a URL from elsewhere): absent is fine, present must have a grant id's shape.
-   */
-  grant?: string;
-  /**
-   * The checksum the request asked to bind (put or part): the URL must sign exactly its
-   * x-amz-checksum-* header, and a value that can be seen must be this one.
-   */
-  checksum?: RequestChecksum | undefined;
-  /** A GET asked for the stored checksum: the URL must sign x-amz-checksum-mode. */
-  checksumMode?: boolean;
-  /**
-   * A multipart part URL: `x-id` must then be UploadPart, and `uploadId` and `partNumber`
-   * come through queryParameters like any other expected parameter.
-   */
-  uploadPart?: boolean;
-}
-
-export interface ValidationReport {
-  valid: boolean;
-  failures: UrlCheckFailure[];
-  bucket?: string;
-  key?: string;
-  addressing?: Addressing;
-  region?: string;
-  signedAt?: string;
-  expiresAt?: string;
-  signedHeaders?: string[];
-  /** The grant id the URL carries (`x-s3p-grant`), when it carries a well-formed one. */
-  grant?: string;
 }
 
 export function validatePresignedUrl(

@@ -18,7 +18,8 @@ import type { Server as TlsServer } from 'node:tls';
 
 import { S3Client } from '@aws-sdk/client-s3';
 
-import { CachedHealth, classifyAddress, isPrivateAddress, probeS3, runHealthChecks } from '../../src/health/checks.js';
+import { CachedHealth } from '../../src/health/cached-health.js';
+import { classifyAddress, isPrivateAddress, probeS3, runHealthChecks } from '../../src/health/checks.js';
 import type {
   HealthCheckName,
   HealthCheckResult,

@@ -12,7 +12,7 @@ import { buildApp } from '../../src/app.js';
 import { developmentRegistry } from '../../src/auth/callers.js';
 import { URL_CHECK_CODES } from '../../src/errors.js';
 import { credentialSource } from '../../src/presign/credentials.js';
-import { LIMIT_SIDES } from '../../src/rate-limit/limiter.js';
+import { LIMIT_SIDES } from '../../src/rate-limit/limit-sides.js';
 import { configFrom, startLocalApp, UNCHECKED_CREDENTIALS } from '../helpers.js';
 import { parseMetrics, samplesOf, type Sample } from '../metrics-text.js';
 import { prometheusMissing, promtool } from '../prometheus-tools.js';

@@ -6,7 +6,7 @@ import { AUTHENTICATION_ERRORS } from '../../src/auth/authentication.js';
 import { CHECKSUM_ERRORS } from '../../src/endpoint/checksum-algorithms.js';
 import { CALLER_POLICY_ERRORS } from '../../src/auth/policy.js';
 import { ERROR_CODES, statusOf, type ErrorCode } from '../../src/errors.js';
-import { renderOpenApiDocument } from '../../src/http/openapi.js';
+import { renderOpenApiDocument } from '../../src/openapi-document.js';
 import { MULTIPART_ERRORS } from '../../src/multipart/multipart-service.js';
 import { UPLOAD_TOKEN_ERRORS } from '../../src/multipart/upload-token.js';
 import { PRESIGNER_ERRORS } from '../../src/presign/presigner.js';

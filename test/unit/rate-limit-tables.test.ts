@@ -8,7 +8,8 @@ import pino from 'pino';
 import { createServiceMetrics } from '../../src/http/metrics.js';
 import { clientAddressKey, UNPARSED_ADDRESS_KEY } from '../../src/rate-limit/client-address.js';
 import { CountersFullError, MemoryCounters, type CountResult } from '../../src/rate-limit/counters.js';
-import { RateLimiter, WINDOW_CAPACITY } from '../../src/rate-limit/limiter.js';
+import { WINDOW_CAPACITY } from '../../src/rate-limit/limit-sides.js';
+import { RateLimiter } from '../../src/rate-limit/limiter.js';
 
 const WINDOW = 60_000;
 
