@@ -42,6 +42,7 @@ const VALIDATOR_TESTS = [
   'test/unit/url-report-bound.test.ts',
   'test/unit/url-validator-fast-path.test.ts',
   'test/unit/large-upload-validator.test.ts',
+  'test/unit/url-dot-segments.test.ts',
 ];
 
 /**

@@ -76,7 +76,19 @@ describe('signPostPolicy refuses', () => {
   });
 
   it("a server-decided field that is one of the signer's own, in any spelling", () => {
-    for (const name of ['bucket', 'Key', 'POLICY', 'x-amz-signature', 'X-Amz-Credential', 'content-type', 'file']) {
+    for (const name of [
+      'bucket',
+      'Key',
+      'POLICY',
+      'x-amz-signature',
+      'X-Amz-Credential',
+      'x-amz-algorithm',
+      'X-Amz-Date',
+      'x-amz-security-token',
+      'success_action_status',
+      'content-type',
+      'file',
+    ]) {
       assert.throws(() => sign({ fields: { [name]: 'x' } }), {
         name: 'TypeError',
         message: `form field ${name} is the signer's own`,
