@@ -337,11 +337,12 @@ function checkConditions(
 /** Deeper conditions are named by kind: printing them would recurse as deep as the caller nested them. */
 const PRINTABLE_DEPTH = 32;
 
-/** A condition as a message names it: its JSON (the message is cut short later), or its kind when nested too deep to print. */
+/**
+ * A condition as a message names it: its JSON (the message is cut short later), or "a nested
+ * array" when too deep to print. Only arrays and scalars come here: objects are exact matches.
+ */
 function describeCondition(condition: unknown): string {
-  if (nestingDepthOver(condition, PRINTABLE_DEPTH))
-    return Array.isArray(condition) ? 'a nested array' : 'a nested object';
-  return String(JSON.stringify(condition));
+  return nestingDepthOver(condition, PRINTABLE_DEPTH) ? 'a nested array' : String(JSON.stringify(condition));
 }
 
 /** Whether arrays and objects nest deeper than limit; walked with a stack of its own, each value once. */

@@ -614,6 +614,25 @@ describe('the policy document reader', () => {
       'POLICY_CONDITIONS: condition a nested array is not an exact match or the size range',
     ]);
   });
+
+  it('prints a condition nested 32 deep as its JSON, and names a deeper one by its kind', () => {
+    const { expiration, conditions } = decoded(form);
+    const judged = (condition: unknown) =>
+      failures(
+        withFields(form, {
+          Policy: Buffer.from(JSON.stringify({ expiration, conditions: [...conditions, condition] })).toString(
+            'base64',
+          ),
+        }),
+      );
+    const arrays = (depth: number): unknown => (depth === 1 ? [] : [arrays(depth - 1)]);
+    assert.deepEqual(judged(arrays(32)), [
+      `POLICY_CONDITIONS: condition ${JSON.stringify(arrays(32))} is not an exact match or the size range`,
+    ]);
+    assert.deepEqual(judged(arrays(33)), [
+      'POLICY_CONDITIONS: condition a nested array is not an exact match or the size range',
+    ]);
+  });
 });
 
 describe("the signer's document text handed beside the form", () => {
