@@ -294,7 +294,7 @@ async function uploadThroughServiceCommand(file: string, values: UploadValues): 
     const result = await uploadThroughService(service, options);
     progress.end();
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ service: service.base, ...result }, null, 2)}\n`);
+      process.stdout.write(`${jsonForDisplay({ service: service.base, ...result })}\n`);
     } else {
       process.stdout.write(
         `uploaded ${result.size} bytes to ${shown(result.bucket)}/${shown(result.key)} in ${result.parts} part${result.parts === 1 ? '' : 's'}${result.resumedParts ? ` (${result.resumedParts} from the interrupted run)` : ''}, ETag ${shown(result.etag)}\n`,
