@@ -7,11 +7,12 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { TransferState } from '../../src/cli/state.js';
 import { baseEnvironment, type Finished } from './run.js';
 import { startService } from './service-process.js';
 
@@ -293,4 +294,29 @@ test('upload --service refuses what a broken or hostile service answers, in one 
     assert.match(result.stderr, message, name);
     assert.doesNotMatch(result.stderr, /^\s+at /m, `${name}: no stack trace`);
   }
+
+  // A saved state is held to the same layout before the service is asked about it.
+  const service = await hostileService(t, (_, response) => json(response, { parts: [] }));
+  const stateHome = join(directory, 'saved-state');
+  const identity = {
+    file,
+    size: 1024,
+    mtimeMs: (await stat(file)).mtimeMs,
+    service,
+    contentType: 'application/octet-stream',
+  };
+  await new TransferState(join(stateHome, 's3-presign'), 'upload', identity).write({
+    ...created,
+    partSize: 1,
+    partCount: 1_000_000_000,
+  });
+  const resumed = await upload(
+    [file, '--service', service],
+    baseEnvironment({ S3_PRESIGN_TOKEN: 's3p_x', XDG_STATE_HOME: stateHome }),
+  );
+  assert.equal(resumed.code, 1, resumed.stderr);
+  assert.match(
+    resumed.stderr,
+    /the saved state \S+: 1000000000 part\(s\) of 1 bytes do not cover the file's 1024 bytes/,
+  );
 });
