@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseAccessLogLine } from '../../src/audit/access-log.js';
-import { auditTable, joinAuditAndAccessLogs } from '../../src/audit/audit-command.js';
+import { joinAuditAndAccessLogs } from '../../src/audit/audit-join.js';
+import { auditTable } from '../../src/cli/audit.js';
 import { startLocalApp } from '../helpers.js';
 import { cli } from './run.js';
 
