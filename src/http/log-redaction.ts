@@ -195,8 +195,8 @@ function loggableHost(host: string): string {
  * Hosts and client addresses already found to hold no secret. A service sees the same few
  * again and again, and the `:` of `host:port` or of an IPv6 address sends every one of them
  * through the full pattern (about 0.7 µs each, twice per request). Only clean values are kept,
- * so no secret stays in memory, and at most 256 of them: a client that sends a
- * new host every time only misses.
+ * so no secret stays in memory, and at most 256: a client that sends a new host every time
+ * only misses.
  */
 const cleanAddresses = new LruCache<string, true>(256);
 

@@ -3,13 +3,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { Caller } from '../../src/auth/policy.js';
-import { loadConfig } from '../../src/config/config.js';
-import { CHECKSUM_ALGORITHMS, CHECKSUM_FIELDS } from '../../src/endpoint/checksum-algorithms.js';
-import { AppError } from '../../src/errors.js';
-import type { PresignRequest } from '../../src/presign/presigner.js';
-import { callerDefaults, toPresignRequest } from '../../src/presign/routes.js';
-import type { PresignRequestBody } from '../../src/presign/schemas.js';
+import type { Caller } from '../../../src/auth/policy.js';
+import { loadConfig } from '../../../src/config/config.js';
+import { CHECKSUM_ALGORITHMS, CHECKSUM_FIELDS } from '../../../src/endpoint/checksum-algorithms.js';
+import { AppError } from '../../../src/errors.js';
+import type { PresignRequest } from '../../../src/presign/presigner.js';
+import { callerDefaults, toPresignRequest } from '../../../src/presign/routes.js';
+import type { PresignRequestBody } from '../../../src/presign/schemas.js';
 
 const result = loadConfig(
   {
