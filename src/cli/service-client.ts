@@ -1,8 +1,18 @@
 // The CLI as a caller of a running service: JSON over HTTP with a bearer token (an API key or
-// a JWT), the service's error body turned into one line that names its code.
+// a JWT), the service's error body turned into one line that names its code. What the service
+// answers is read up to a bound and checked against the shape the CLI expects: a broken or
+// hostile service gets a one-line error, never a stack trace, an unbounded read or a loop of
+// its choosing.
+import type { z } from 'zod';
 
 /** The CLI's own variables (not the service's configuration): the token for --service. */
 export const CLI_VARIABLES = ['S3_PRESIGN_TOKEN'] as const;
+
+/**
+ * The largest answer read. The largest real one is a part list of 10,000 parts (about 1.2 MB
+ * with checksums); 100 part URLs come to about 100 KB.
+ */
+export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
 export class ServiceError extends Error {
   constructor(
@@ -15,7 +25,8 @@ export class ServiceError extends Error {
 }
 
 export interface ServiceClient {
-  post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T>;
+  /** The answer, parsed and checked against `answer`; a ServiceError for anything else. */
+  post<T>(path: string, body: unknown, answer: z.ZodType<T>, signal?: AbortSignal): Promise<T>;
   /** The service's base URL, without a trailing slash, as the user gave it. */
   readonly base: string;
 }
@@ -35,8 +46,9 @@ export function serviceClient(base: string, token: string): ServiceClient {
   while (trimmed.endsWith('/')) trimmed = trimmed.slice(0, -1);
   return {
     base: trimmed,
-    async post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    async post<T>(path: string, body: unknown, answer: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
       let response: Response;
+      let text: string;
       try {
         response = await fetch(`${trimmed}${path}`, {
           method: 'POST',
@@ -44,13 +56,34 @@ export function serviceClient(base: string, token: string): ServiceClient {
           body: JSON.stringify(body),
           signal,
         });
+        text = await boundedText(response, `the service at ${trimmed} answered ${path}`);
       } catch (error) {
-        if (signal?.aborted) throw error;
+        if (signal?.aborted || error instanceof ServiceError) throw error;
         const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
         throw new ServiceError(`the service at ${trimmed} did not answer ${path}: ${cause}`, 0, undefined);
       }
-      const text = await response.text();
-      if (response.ok) return (text === '' ? null : JSON.parse(text)) as T;
+      if (response.ok) {
+        let parsed: unknown;
+        try {
+          parsed = text === '' ? null : JSON.parse(text);
+        } catch {
+          throw new ServiceError(
+            `the service at ${trimmed} answered ${path} with ${response.status} and a body that is not JSON: ${text.slice(0, 200)}`,
+            response.status,
+            undefined,
+          );
+        }
+        const checked = answer.safeParse(parsed);
+        if (!checked.success) {
+          const issue = checked.error.issues[0];
+          throw new ServiceError(
+            `the service at ${trimmed} answered ${path} with an unexpected body: ${issue?.path.join('.') || '(the body)'}: ${issue?.message ?? 'invalid'}`,
+            response.status,
+            undefined,
+          );
+        }
+        return checked.data;
+      }
       let code: string | undefined;
       let message = text.slice(0, 200);
       try {
@@ -67,4 +100,19 @@ export function serviceClient(base: string, token: string): ServiceClient {
       );
     },
   };
+}
+
+/** The body as text, refused past MAX_ANSWER_BYTES (leaving the loop cancels the download). */
+async function boundedText(response: Response, what: string): Promise<string> {
+  if (response.body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for await (const chunk of response.body) {
+    bytes += chunk.byteLength;
+    if (bytes > MAX_ANSWER_BYTES) {
+      throw new ServiceError(`${what} with more than ${MAX_ANSWER_BYTES} bytes`, response.status, undefined);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

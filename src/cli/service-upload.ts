@@ -5,6 +5,8 @@
 // which parts S3 holds and sends only the others.
 import { open, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
+import { z } from 'zod';
+import { MAX_PARTS } from '../multipart/part-rules.js';
 import { formatMiB, type Progress } from './progress.js';
 import { putPresigned, readRange, UploadError } from './presigned-put.js';
 import { ServiceError, type ServiceClient } from './service-client.js';
@@ -62,7 +64,45 @@ interface UploadState {
   expiresAt: string;
 }
 
-type CreatedUpload = UploadState & { bucket: string };
+// The answers the CLI acts on, as the service's routes define them. A service that answers
+// otherwise (another version, a proxy's page, a hostile host) is refused with what was wrong,
+// before a part count or a part number it chose can drive a loop or a file offset.
+const partNumber = z.number().int().min(1).max(MAX_PARTS);
+const createdAnswer = z.object({
+  bucket: z.string(),
+  key: z.string().min(1),
+  uploadId: z.string().min(1),
+  partSize: z.number().int().min(1),
+  partCount: z.number().int().min(1).max(MAX_PARTS),
+  expiresAt: z.string(),
+});
+const partUrlsAnswer = z.object({
+  parts: z
+    .array(
+      z.object({
+        partNumber,
+        url: z.url({ protocol: /^https?$/ }),
+        headers: z.record(z.string(), z.string()),
+      }),
+    )
+    .max(PART_URL_BATCH),
+});
+const storedPartsAnswer = z.object({
+  parts: z.array(z.object({ partNumber, etag: z.string(), size: z.number().int().min(0) })).max(MAX_PARTS),
+});
+const completedAnswer = z.object({ bucket: z.string(), key: z.string(), etag: z.string(), size: z.number().int() });
+
+/** Parts of `partSize` that cover exactly `size` bytes, each part holding some. */
+function checkLayout(upload: UploadState, size: number, where: string): void {
+  const { partSize, partCount } = upload;
+  if (!(partSize * (partCount - 1) < size && size <= partSize * partCount)) {
+    throw new ServiceError(
+      `${where}: ${partCount} part(s) of ${partSize} bytes do not cover the file's ${size} bytes`,
+      0,
+      undefined,
+    );
+  }
+}
 
 async function identityOf(service: ServiceClient, options: ServiceUploadOptions) {
   const file = resolve(options.file);
@@ -95,6 +135,7 @@ export async function uploadThroughService(
     let upload = await state.read();
     let stored = new Map<number, { etag: string; size: number }>();
     if (upload) {
+      checkLayout(upload, size, `the saved state ${state.path}`);
       const listed = await listStored(service, upload, options.signal);
       if (listed) {
         stored = listed;
@@ -109,7 +150,7 @@ export async function uploadThroughService(
     }
     if (!upload) {
       options.progress.line(`starting the upload of ${formatMiB(size)}`);
-      const created = await service.post<CreatedUpload>(
+      const created = await service.post(
         '/multipart',
         {
           filename: basename(identity.file),
@@ -117,6 +158,7 @@ export async function uploadThroughService(
           contentLength: size,
           ...(options.partSize === undefined ? {} : { partSize: options.partSize }),
         },
+        createdAnswer,
         options.signal,
       );
       upload = {
@@ -126,6 +168,7 @@ export async function uploadThroughService(
         partCount: created.partCount,
         expiresAt: created.expiresAt,
       };
+      checkLayout(upload, size, `the service at ${service.base} answered /multipart`);
       await state.write(upload);
     }
     const current = upload;
@@ -142,13 +185,21 @@ export async function uploadThroughService(
 
     try {
       for (let first = 0; first < missing.length; first += PART_URL_BATCH) {
-        const { parts } = await service.post<{
-          parts: Array<{ partNumber: number; url: string; headers: Record<string, string> }>;
-        }>(
+        const asked = missing.slice(first, first + PART_URL_BATCH);
+        const { parts } = await service.post(
           '/multipart/parts',
-          { key: current.key, uploadId: current.uploadId, partNumbers: missing.slice(first, first + PART_URL_BATCH) },
+          { key: current.key, uploadId: current.uploadId, partNumbers: asked },
+          partUrlsAnswer,
           options.signal,
         );
+        const answered = new Set(parts.map((part) => part.partNumber));
+        if (answered.size !== asked.length || asked.some((n) => !answered.has(n))) {
+          throw new ServiceError(
+            `the service at ${service.base} answered /multipart/parts with other parts than the ${asked.length} asked for`,
+            0,
+            undefined,
+          );
+        }
         const queue = [...parts];
         const worker = async () => {
           for (let part = queue.shift(); part && !options.signal.aborted; part = queue.shift()) {
@@ -172,7 +223,7 @@ export async function uploadThroughService(
     const assembling = options.progress.waiting(
       `completing: the store assembles ${current.partCount} parts (${formatMiB(size)})`,
     );
-    let completed: { bucket: string; key: string; etag: string; size: number };
+    let completed: z.output<typeof completedAnswer>;
     try {
       completed = await service.post(
         '/multipart/complete',
@@ -183,6 +234,7 @@ export async function uploadThroughService(
             .sort(([a], [b]) => a - b)
             .map(([partNumber, part]) => ({ partNumber, etag: part.etag })),
         },
+        completedAnswer,
         options.signal,
       );
     } catch (error) {
@@ -217,7 +269,7 @@ export async function abortThroughService(
   const upload = await state.read();
   if (!upload) return undefined;
   try {
-    await service.post('/multipart/abort', { key: upload.key, uploadId: upload.uploadId }, options.signal);
+    await service.post('/multipart/abort', { key: upload.key, uploadId: upload.uploadId }, z.unknown(), options.signal);
   } catch (error) {
     // Already gone (aborted, completed or expired): nothing left to discard but the state.
     if (!(error instanceof ServiceError && (error.status === 404 || error.status === 410))) throw error;
@@ -233,9 +285,10 @@ async function listStored(
   signal: AbortSignal,
 ): Promise<Map<number, { etag: string; size: number }> | undefined> {
   try {
-    const { parts } = await service.post<{ parts: Array<{ partNumber: number; etag: string; size: number }> }>(
+    const { parts } = await service.post(
       '/multipart/list',
       { key: upload.key, uploadId: upload.uploadId },
+      storedPartsAnswer,
       signal,
     );
     return new Map(parts.map((part) => [part.partNumber, { etag: part.etag, size: part.size }]));

@@ -2,7 +2,7 @@
 // through a running service's multipart API with its token (./service-upload.ts).
 import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { escapeControlCharacters as shown } from '../control-characters.js';
+import { escapeControlCharacters as shown, jsonForDisplay } from '../control-characters.js';
 import { interruptSignal, UsageError, wholeNumber, type CliIo, type Command } from './command.js';
 import { MODE_FLAGS, SERVICE_FLAGS } from './help.js';
 import { configFrom, MODE_OPTIONS, signingFor } from './mode-flags.js';
@@ -186,7 +186,7 @@ async function uploadThroughService(file: string, values: UploadValues, io: CliI
     const result = await uploadThroughService(service, options);
     progress.end();
     if (values.json) {
-      io.stdout.write(`${JSON.stringify({ service: service.base, ...result }, null, 2)}\n`);
+      io.stdout.write(`${jsonForDisplay({ service: service.base, ...result })}\n`);
     } else {
       io.stdout.write(
         `uploaded ${result.size} bytes to ${shown(result.bucket)}/${shown(result.key)} in ${result.parts} part${result.parts === 1 ? '' : 's'}${result.resumedParts ? ` (${result.resumedParts} from the interrupted run)` : ''}, ETag ${shown(result.etag)}\n`,

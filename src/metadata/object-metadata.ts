@@ -34,6 +34,12 @@ export const METADATA_NAME = /^[a-z0-9_-]{1,128}$/;
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 /** A value that goes into a header as it is: visible ASCII, single spaces inside. */
 const PLAIN_VALUE = /^[\x21-\x7e](?:[\x21-\x7e]| (?! ))*$/;
+/**
+ * What opens an RFC 2047 encoded word. A value holding it is encoded too: sent as it is,
+ * `=?UTF-8?B?DQo=?=` would read back as a line break to a client that decodes S3's values, a
+ * control character the service refuses when sent as one.
+ */
+const ENCODED_WORD_START = '=?';
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** The user metadata and tags of one upload, as a request asks for them. */
@@ -104,11 +110,11 @@ function checkMetadata(
 
 /**
  * A metadata value as it goes into the signed header. Plain ASCII as it is; anything else
- * (non-ASCII text, leading, trailing or repeated spaces) RFC 2047-encoded as UTF-8, which is how
+ * (non-ASCII text, leading, trailing or repeated spaces, `=?`) RFC 2047-encoded as UTF-8, which is how
  * S3 itself returns such values and how Uppy Companion sends them. Control characters are refused.
  */
 export function storedValue(value: string, field: string): string {
-  if (value === '' || PLAIN_VALUE.test(value)) return value;
+  if (value === '' || (PLAIN_VALUE.test(value) && !value.includes(ENCODED_WORD_START))) return value;
   if (CONTROL.test(value) || !value.isWellFormed()) {
     refuse('METADATA_INVALID', `${field} holds a control character or a broken surrogate`, field);
   }

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseAccessLogLine } from '../../src/audit/access-log.js';
+import { joinAuditAndAccessLogs } from '../../src/audit/audit-join.js';
+import { auditTable } from '../../src/cli/audit.js';
 import { startLocalApp } from '../helpers.js';
 import { cli } from './run.js';
 
@@ -128,6 +130,20 @@ test('s3-presign audit joins each S3 request with the grant it came from (table 
     [grant, 'put', 'reports/q3.txt', 'local-developer'],
   );
   assert.equal(rest[0].granted, undefined);
+});
+
+test("s3-presign audit's table holds a busy day's access log (200,000 records, one with a long key)", () => {
+  const records = Array.from({ length: 200_000 }, (_, index) =>
+    accessLogLine('b', 'REST.GET.OBJECT', `k${index}`, `GET /b/k${index} HTTP/1.1`),
+  );
+  records.push(accessLogLine('b', 'REST.GET.OBJECT', 'x'.repeat(300), `GET /b/${'x'.repeat(300)} HTTP/1.1`));
+  const joined = joinAuditAndAccessLogs([], [records.join('\n')]);
+  assert.equal(joined.requests.length, 200_001);
+  const lines = auditTable(joined.requests).trimEnd().split('\n');
+  assert.equal(lines.length, 200_002);
+  // Every row's columns line up under the widest key.
+  assert.equal(lines[1]?.indexOf('192.0.2.3'), lines[200_001]?.indexOf('192.0.2.3'));
+  assert.equal(lines[200_001]?.indexOf('192.0.2.3'), (lines[0] as string).indexOf('S3 CLIENT'));
 });
 
 test('s3-presign audit names a missing flag or an unreadable file (exit 2)', async () => {

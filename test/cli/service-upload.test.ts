@@ -5,11 +5,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { TransferState } from '../../src/cli/state.js';
 import { baseEnvironment, type Finished } from './run.js';
 import { startService } from './service-process.js';
 
@@ -219,3 +222,101 @@ test(
     assert.match(refused.stderr, /the service refused \/multipart: 401 /);
   },
 );
+
+/** A service that answers every POST with `answer`: what a broken or hostile host sends. */
+async function hostileService(t: TestContext, answer: (path: string, response: ServerResponse) => void) {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => answer(request.url ?? '', response));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => server.close(resolve)));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const json = (response: ServerResponse, body: unknown) => {
+  response.setHeader('content-type', 'application/json');
+  response.end(JSON.stringify(body));
+};
+
+test('upload --service refuses what a broken or hostile service answers, in one line, without looping on it', async (t) => {
+  const directory = await mkdtemp(join(tmpdir(), 's3-presign-hostile-service-'));
+  t.after(() => rm(directory, { recursive: true, force: true }));
+  const file = join(directory, 'small.bin');
+  await fileOfRandomBytes(file, 1024);
+  const created = { bucket: 'b', key: 'k', uploadId: 'u', partSize: 1024, partCount: 1, expiresAt: 'x' };
+  const partUrl = (partNumber: number, url: string) => ({ parts: [{ partNumber, url, headers: {} }] });
+  const cases: Array<[string, (path: string, response: ServerResponse) => void, RegExp]> = [
+    [
+      'malformed JSON',
+      (_, response) => response.end('{"key": "x", '),
+      /answered \/multipart with 200 and a body that is not JSON/,
+    ],
+    [
+      'a billion parts',
+      (_, response) => json(response, { ...created, partSize: 1, partCount: 1_000_000_000 }),
+      /answered \/multipart with an unexpected body: partCount: /,
+    ],
+    [
+      'parts that do not cover the file',
+      (_, response) => json(response, { ...created, partSize: 100, partCount: 2 }),
+      /2 part\(s\) of 100 bytes do not cover the file's 1024 bytes/,
+    ],
+    [
+      'an endless body',
+      (_, response) => {
+        const chunk = Buffer.alloc(1024 * 1024, 0x20);
+        const more = () => {
+          while (!response.destroyed && response.write(chunk));
+          if (!response.destroyed) response.once('drain', more);
+        };
+        response.on('error', () => undefined);
+        more();
+      },
+      /answered \/multipart with more than 8388608 bytes/,
+    ],
+    [
+      'a part URL that is not http',
+      (path, response) => json(response, path === '/multipart' ? created : partUrl(1, 'file:///etc/passwd')),
+      /answered \/multipart\/parts with an unexpected body: parts\.0\.url: /,
+    ],
+    [
+      'a part it was not asked for',
+      (path, response) => json(response, path === '/multipart' ? created : partUrl(7, 'http://127.0.0.1:9/')),
+      /answered \/multipart\/parts with other parts than the 1 asked for/,
+    ],
+  ];
+  for (const [name, answer, message] of cases) {
+    const service = await hostileService(t, answer);
+    const env = baseEnvironment({ S3_PRESIGN_TOKEN: 's3p_x', XDG_STATE_HOME: join(directory, name) });
+    const result = await upload([file, '--service', service], env);
+    assert.equal(result.code, 1, `${name}: ${result.stderr}`);
+    assert.match(result.stderr, message, name);
+    assert.doesNotMatch(result.stderr, /^\s+at /m, `${name}: no stack trace`);
+  }
+
+  // A saved state is held to the same layout before the service is asked about it.
+  const service = await hostileService(t, (_, response) => json(response, { parts: [] }));
+  const stateHome = join(directory, 'saved-state');
+  const identity = {
+    file,
+    size: 1024,
+    mtimeMs: (await stat(file)).mtimeMs,
+    service,
+    contentType: 'application/octet-stream',
+  };
+  await new TransferState(join(stateHome, 's3-presign'), 'upload', identity).write({
+    ...created,
+    partSize: 1,
+    partCount: 1_000_000_000,
+  });
+  const resumed = await upload(
+    [file, '--service', service],
+    baseEnvironment({ S3_PRESIGN_TOKEN: 's3p_x', XDG_STATE_HOME: stateHome }),
+  );
+  assert.equal(resumed.code, 1, resumed.stderr);
+  assert.match(
+    resumed.stderr,
+    /the saved state \S+: 1000000000 part\(s\) of 1 bytes do not cover the file's 1024 bytes/,
+  );
+});

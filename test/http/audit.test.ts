@@ -281,6 +281,31 @@ test('uploads carry signed provenance, allowed metadata and tags; the store acce
   assert.deepEqual(event?.constraints?.tagKeys, ['retention']);
 });
 
+test('a metadata value spelled as an RFC 2047 encoded word is stored encoded: decoded, it reads back as sent', async (t) => {
+  const local = await appWithPolicy(t);
+  const { app, auth, s3 } = local;
+  // Decoded, the spelled word is a line break and a header: what the service refuses as text.
+  const spelled = `=?UTF-8?B?${Buffer.from('a\r\nX-Injected: 1').toString('base64')}?=`;
+  const response = await app.inject({
+    method: 'POST',
+    url: '/presign',
+    headers: auth,
+    payload: { operation: 'put', key: 'archive/word.txt', contentLength: 5, metadata: { project: spelled } },
+  });
+  assert.equal(response.statusCode, 200, response.body);
+  const { url, headers } = response.json();
+  const stored = await fetch(url, { method: 'PUT', headers, body: 'hello' });
+  assert.equal(stored.status, 200, await stored.text());
+  const head = await embeddedS3Client(s3).send(
+    new HeadObjectCommand({ Bucket: local.config.buckets[0], Key: 'archive/word.txt' }),
+  );
+  const value = head.Metadata?.project ?? '';
+  // What a client that decodes S3's values gets: one encoded word, UTF-8, base64.
+  const word = /^=\?UTF-8\?B\?([A-Za-z0-9+/=]*)\?=$/.exec(value);
+  assert.ok(word, `stored as one encoded word: ${value}`);
+  assert.equal(Buffer.from(word[1] as string, 'base64').toString('utf8'), spelled);
+});
+
 test('metadata and tags off the policy, or past S3 limits, are 400s naming the key', async (t) => {
   const local = await appWithPolicy(t);
   const { app, auth } = local;
