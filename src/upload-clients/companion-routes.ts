@@ -14,7 +14,7 @@ import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-s
 import { labelsFromUppyMeta } from '../metadata/object-metadata.js';
 import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
 import { smallestPartSize } from '../multipart/part-rules.js';
-import { createMultipartRequestSchema } from '../multipart/schemas.js';
+import { checksumValueSchema, createMultipartRequestSchema } from '../multipart/schemas.js';
 import {
   browserHeaders,
   declaredBytes,
@@ -250,10 +250,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
           "Companion's GET /s3/multipart/:uploadId/:partNumber. For an upload created with `metadata.checksumAlgorithm` (not Companion's), `checksum` gives the part's value, signed into its URL and returned in `headers`.",
         params: uploadIdParams.extend({ partNumber }),
         querystring: keyQuery.extend({
-          checksum: z
-            .string()
-            .min(1)
-            .max(64)
+          checksum: checksumValueSchema
             .optional()
             .describe(
               "Not Companion's: the part's base64 checksum with the upload's algorithm; required for an upload created with one (400 CHECKSUM_MISSING), refused for one without",

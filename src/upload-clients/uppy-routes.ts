@@ -26,7 +26,7 @@ import {
   type RequestChecksum,
 } from '../endpoint/checksum-algorithms.js';
 import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
-import { createMultipartRequestSchema } from '../multipart/schemas.js';
+import { checksumValueSchema, createMultipartRequestSchema } from '../multipart/schemas.js';
 import { MAX_OBJECT_BYTES, smallestPartSize } from '../multipart/part-rules.js';
 import { browserHeaders, DEFAULT_CONTENT_TYPE, mediaType, sizeRequired, UPLOAD_CLIENT_ACCESS } from './common.js';
 import { objectUrl } from './object-url.js';
@@ -64,10 +64,7 @@ const signRequestSchema = z
     checksumType: createMultipartRequestSchema.shape.checksumType.describe(
       "Not Uppy's: on the create request, FULL_OBJECT or COMPOSITE by S3's rules (as POST /multipart's)",
     ),
-    checksum: z
-      .string()
-      .min(1)
-      .max(64)
+    checksum: checksumValueSchema
       .optional()
       .describe(
         "Not Uppy's: the base64 checksum of the bytes this request sends, signed into its URL or form (the store refuses other bytes: BadDigest). Required on every part of an upload created with checksumAlgorithm (400 CHECKSUM_MISSING otherwise); on a whole-file PUT, with checksumAlgorithm",

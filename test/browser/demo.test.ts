@@ -26,6 +26,7 @@ import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
 import { assertErrorsDeclared, configFrom, embeddedS3Client, LogCapture } from '../helpers.js';
 import { openPage, browserTestOptions } from './browser.js';
+import { compositeSha256 } from './composite-sha256.js';
 
 const FILENAME = 'résumé 2026.pdf';
 
@@ -378,22 +379,6 @@ test('the demo page cancels a multipart upload and S3 drops its parts', browserT
   await page.getByText('Cancelled: the upload was aborted and S3 removed its parts.').waitFor();
   assert.equal(await page.locator('#error').isVisible(), false, (await page.locator('#error').textContent()) ?? '');
 });
-
-/** S3's composite SHA-256 of parts of `partSize`: the SHA-256 of the parts' digests, `-<parts>`. */
-function compositeSha256(bytes: Uint8Array, partSize: number): { parts: string[]; composite: string } {
-  const digests: Buffer[] = [];
-  for (let offset = 0; offset < bytes.length; offset += partSize) {
-    digests.push(
-      createHash('sha256')
-        .update(bytes.subarray(offset, offset + partSize))
-        .digest(),
-    );
-  }
-  return {
-    parts: digests.map((digest) => digest.toString('base64')),
-    composite: `${createHash('sha256').update(Buffer.concat(digests)).digest('base64')}-${digests.length}`,
-  };
-}
 
 const MiB = 1024 * 1024;
 /** The service's default part size, which the demo takes. */

@@ -17,6 +17,7 @@ import { staticCredentialSource } from '../../src/presign/credentials.js';
 import { assertErrorsDeclared, configFrom, embeddedS3Client, LogCapture } from '../helpers.js';
 import { startIssuer } from '../http/jwks.js';
 import { browserTestOptions, openPage } from './browser.js';
+import { compositeSha256 } from './composite-sha256.js';
 import { serveUppyPage, type UppyPage } from './uppy-page.js';
 
 const MiB = 1024 * 1024;
@@ -127,22 +128,6 @@ function checksumsSent(stack: Stack): Map<number, string | undefined> {
   return sent;
 }
 
-/** S3's composite SHA-256 of parts of `partSize`: the SHA-256 of the parts' digests, `-<parts>`. */
-function compositeSha256(bytes: Uint8Array, partSize: number): { parts: string[]; composite: string } {
-  const digests: Buffer[] = [];
-  for (let offset = 0; offset < bytes.length; offset += partSize) {
-    digests.push(
-      createHash('sha256')
-        .update(bytes.subarray(offset, offset + partSize))
-        .digest(),
-    );
-  }
-  return {
-    parts: digests.map((digest) => digest.toString('base64')),
-    composite: `${createHash('sha256').update(Buffer.concat(digests)).digest('base64')}-${digests.length}`,
-  };
-}
-
 async function assertUploaded(stack: Stack, outcome: UploadOutcome, name: string) {
   assert.deepEqual(outcome.events.errors, [], 'Uppy reported no error');
   assert.deepEqual(outcome.failed, []);
@@ -156,6 +141,24 @@ async function assertUploaded(stack: Stack, outcome: UploadOutcome, name: string
   assert.ok(outcome.events.progress > 0, 'Uppy reported progress');
   assert.deepEqual(stack.problems, []);
   assert.doesNotMatch(stack.logs.text, new RegExp(stack.token.split('.')[2] as string), 'the token is never logged');
+}
+
+/**
+ * A multipart upload with checksums, in Uppy's 5 MiB parts: each part's PUT carried its own
+ * SHA-256, and the store keeps their composite.
+ */
+async function uploadInPartsWithChecksums(stack: Stack, size: number) {
+  const sent = checksumsSent(stack);
+  const outcome = await upload(stack, { name: 'clip.mp4', type: 'video/mp4', size, multipart: true, checksums: true });
+  await assertUploaded(stack, outcome, 'clip.mp4');
+  const key = outcome.key ?? '';
+  const expected = compositeSha256(await storedBytes(stack, key), 5 * MiB);
+  assert.deepEqual(
+    [...sent.entries()].sort(([a], [b]) => a - b).map(([, value]) => value),
+    expected.parts,
+    "each part's PUT carried the SHA-256 of its bytes",
+  );
+  assert.deepEqual(await storedChecksum(stack, key), { sha256: expected.composite, type: 'COMPOSITE' });
 }
 
 /** What the service says of an upload's parts: 200 while it is open, 404 once S3 dropped it. */
@@ -187,26 +190,8 @@ test(
   browserTestOptions(300_000),
   async (t) => {
     const stack = await startUppyStack(t, 'uppy6');
-    const sent = checksumsSent(stack);
-    const outcome = await upload(stack, {
-      name: 'clip.mp4',
-      type: 'video/mp4',
-      size: 24 * MiB,
-      multipart: true,
-      checksums: true,
-    });
-    await assertUploaded(stack, outcome, 'clip.mp4');
     // Uppy's split of 24 MiB: 5 MiB parts, the last one 4 MiB.
-    const expected = compositeSha256(await storedBytes(stack, outcome.key ?? ''), 5 * MiB);
-    assert.deepEqual(
-      [...sent.entries()].sort(([a], [b]) => a - b).map(([, value]) => value),
-      expected.parts,
-      "each part's PUT carried the SHA-256 of its bytes",
-    );
-    assert.deepEqual(await storedChecksum(stack, outcome.key ?? ''), {
-      sha256: expected.composite,
-      type: 'COMPOSITE',
-    });
+    await uploadInPartsWithChecksums(stack, 24 * MiB);
 
     const whole = await upload(stack, {
       name: 'photo.png',
@@ -295,23 +280,6 @@ test(
   browserTestOptions(300_000),
   async (t) => {
     const stack = await startUppyStack(t, 'uppy5');
-    const sent = checksumsSent(stack);
-    const outcome = await upload(stack, {
-      name: 'clip.mp4',
-      type: 'video/mp4',
-      size: 12 * MiB,
-      multipart: true,
-      checksums: true,
-    });
-    await assertUploaded(stack, outcome, 'clip.mp4');
-    const expected = compositeSha256(await storedBytes(stack, outcome.key ?? ''), 5 * MiB);
-    assert.deepEqual(
-      [...sent.entries()].sort(([a], [b]) => a - b).map(([, value]) => value),
-      expected.parts,
-    );
-    assert.deepEqual(await storedChecksum(stack, outcome.key ?? ''), {
-      sha256: expected.composite,
-      type: 'COMPOSITE',
-    });
+    await uploadInPartsWithChecksums(stack, 12 * MiB);
   },
 );
