@@ -3,9 +3,12 @@
 // POST /multipart and its part URLs), then reads it back through a presigned GET URL from
 // POST /downloads. It calls the service as a frontend does, with a JWT for end user "demo"
 // from local mode's development token issuer (POST /dev/token), never with an API key.
+// Every upload is bound to SHA-256s computed in a worker (hash-worker.js): the whole file's
+// for one PUT, each part's for a multipart upload (S3's composite checksum), so S3 refuses
+// bytes that differ from what the page read (BadDigest).
 // Served by the service itself (src/demo/routes.ts) under a strict Content-Security-Policy:
 // no inline script or style, and the only other origin it talks to is the embedded S3 server.
-/* global document, fetch, crypto, atob, btoa, DOMParser, URL, XMLHttpRequest, localStorage, setTimeout */
+/* global document, fetch, crypto, atob, Blob, DOMParser, URL, XMLHttpRequest, localStorage, setTimeout, Worker */
 
 /** Above this size a file goes up in parts; S3's own minimum part is 5 MiB. */
 const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
@@ -15,11 +18,16 @@ const PART_CONCURRENCY = 3;
 const PART_URL_BATCH = 12;
 /** Tries per part before the page gives up and offers to resume. */
 const PART_ATTEMPTS = 4;
+/** Tries of a call the service refuses with 503 OVERLOADED, each after its Retry-After. */
+const OVERLOAD_ATTEMPTS = 4;
 /** localStorage entry that remembers unfinished multipart uploads, by file fingerprint. */
 const RESUME_STORE = 's3-presign-demo:multipart-uploads';
 
 /** The end user the page acts as; the service puts its files under users/demo/. */
 const DEMO_USER = 'demo';
+/** Each part's checksum: SHA-256, which Web Crypto computes; S3 then keeps a composite of them. */
+const PART_CHECKSUM_ALGORITHM = 'SHA256';
+
 /** A token this close to its expiry is replaced before a call, so no call fails half way. */
 const TOKEN_REFRESH_MARGIN_MS = 60 * 1000;
 
@@ -44,6 +52,7 @@ const storedKey = byId('stored-key');
 const uploadStatus = byId('upload-status');
 const uploadSha256 = byId('upload-sha256');
 const uploadSha256Hex = byId('upload-sha256-hex');
+const uploadChecksum = byId('upload-checksum');
 const downloadSection = byId('download-section');
 const downloadLink = /** @type {HTMLAnchorElement} */ (byId('download-link'));
 const downloadExpires = byId('download-expires');
@@ -169,6 +178,13 @@ async function callApi(path, body, { expect = 'url' } = {}) {
     developmentToken = undefined;
     ({ response, json } = await answerOf(await post()));
   }
+  for (let retry = 1; retry < OVERLOAD_ATTEMPTS && response.status === 503 && json?.code === 'OVERLOADED'; retry += 1) {
+    // The service sheds load for a moment and says when to come back: a frontend waits, as asked.
+    const seconds = Number(response.headers.get('retry-after')) || 1;
+    setStatus(`The service is busy; trying ${path} again in ${seconds} s…`);
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    ({ response, json } = await answerOf(await post()));
+  }
   if (!response.ok) {
     if (json && typeof json.message === 'string') {
       const status = `${json.statusCode ?? response.status} ${json.error ?? response.statusText}`.trim();
@@ -245,22 +261,50 @@ async function s3Refusal(action, response) {
   return new DemoError(`S3 refused the ${action}: ${status}${code ? `, ${code}` : ''}${message ? `: ${message}` : ''}`);
 }
 
-/** @param {ArrayBuffer} bytes */
-async function sha256(bytes) {
+/** The hashing worker, started at the first hash; its answers by message id. */
+let hashWorker;
+const pendingHashes = new Map();
+let nextHashId = 0;
+
+/**
+ * The base64 SHA-256 of `blob`, computed in hash-worker.js: reading and hashing a part of
+ * megabytes there leaves the page free to draw progress and answer Cancel. The form's
+ * data-hashing counts the hashes in flight.
+ *
+ * @param {Blob} blob
+ * @returns {Promise<string>}
+ */
+function sha256InWorker(blob) {
   if (!crypto.subtle) {
-    throw new DemoError('Computing a SHA-256 needs a secure context: open this page at http://127.0.0.1 or localhost.');
+    return Promise.reject(
+      new DemoError('Computing a SHA-256 needs a secure context: open this page at http://127.0.0.1 or localhost.'),
+    );
   }
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-}
-
-/** @param {ArrayBuffer} bytes */
-async function sha256Base64(bytes) {
-  return base64Of(await sha256(bytes));
-}
-
-/** @param {Uint8Array} digest */
-function base64Of(digest) {
-  return btoa(String.fromCharCode(...digest));
+  if (!hashWorker) {
+    hashWorker = new Worker('/demo/hash-worker.js');
+    hashWorker.addEventListener('message', (event) => {
+      const { id, sha256: digest, error } = event.data;
+      const pending = pendingHashes.get(id);
+      pendingHashes.delete(id);
+      form.dataset.hashing = String(pendingHashes.size);
+      if (error !== undefined) pending?.reject(new DemoError(`The page could not hash the file: ${error}`));
+      else pending?.resolve(digest);
+    });
+    hashWorker.addEventListener('error', (event) => {
+      for (const pending of pendingHashes.values()) {
+        pending.reject(new DemoError(`The hashing worker failed: ${event.message || 'it did not start'}.`));
+      }
+      pendingHashes.clear();
+      form.dataset.hashing = '0';
+      hashWorker = undefined;
+    });
+  }
+  const id = (nextHashId += 1);
+  return new Promise((resolve, reject) => {
+    pendingHashes.set(id, { resolve, reject });
+    form.dataset.hashing = String(pendingHashes.size);
+    hashWorker.postMessage({ id, blob });
+  });
 }
 
 /** The hex a base64 value spells, as sha256sum prints it. @param {string} base64 */
@@ -307,8 +351,9 @@ async function upload() {
 
   storedKey.textContent = result.key;
   uploadStatus.textContent = result.status;
-  uploadSha256.textContent = result.checksumSha256 ?? 'not bound (multipart upload)';
+  uploadSha256.textContent = result.checksumSha256 ?? 'not computed (multipart upload: each part is hashed)';
   uploadSha256Hex.textContent = result.checksumSha256 ? hexOfBase64(result.checksumSha256) : '';
+  uploadChecksum.textContent = result.storeChecksum;
   uploadResult.hidden = false;
 
   setStatus('Asking the service for a download URL…');
@@ -329,7 +374,7 @@ async function upload() {
  */
 async function uploadWhole(file) {
   setStatus(`Computing the SHA-256 of ${file.name}…`);
-  const checksumSha256 = await sha256Base64(await file.arrayBuffer());
+  const checksumSha256 = await sha256InWorker(file);
 
   setStatus('Asking the service for an upload URL…');
   const grant = await callApi('/uploads', {
@@ -345,7 +390,7 @@ async function uploadWhole(file) {
     showProgress(loaded, file.size),
   );
   showProgress(file.size, file.size);
-  return { key: grant.key, status, checksumSha256 };
+  return { key: grant.key, status, checksumSha256, storeChecksum: `SHA256 (FULL_OBJECT) ${checksumSha256}` };
 }
 
 /**
@@ -361,11 +406,25 @@ async function uploadInParts(file) {
   cancelButton.hidden = false;
   cancelButton.disabled = false;
   try {
-    const { partSize, partCount, done } = upload;
+    const { partSize, partCount, done, checksumAlgorithm } = upload;
     const partLength = (/** @type {number} */ partNumber) =>
       Math.min(partSize, file.size - (partNumber - 1) * partSize);
-    // A listed part of the wrong size belongs to another file: send it again.
-    for (const [partNumber, part] of done) if (part.size !== partLength(partNumber)) done.delete(partNumber);
+    const partBody = (/** @type {number} */ partNumber) => {
+      const offset = (partNumber - 1) * partSize;
+      return file.slice(offset, offset + partLength(partNumber));
+    };
+    // Each part's SHA-256, by part number: signed into its URL, then sent at completion.
+    const checksums = new Map();
+    const hashPart = async (/** @type {number} */ partNumber) => {
+      if (!checksums.has(partNumber)) checksums.set(partNumber, await sha256InWorker(partBody(partNumber)));
+      return checksums.get(partNumber);
+    };
+    // A listed part of the wrong size, or whose checksum is not this file's bytes, belongs to
+    // another file: send it again.
+    for (const [partNumber, part] of done) {
+      if (part.size !== partLength(partNumber)) done.delete(partNumber);
+      else if (checksumAlgorithm && part.checksum !== (await hashPart(partNumber))) done.delete(partNumber);
+    }
 
     const inFlight = new Map();
     const report = () => {
@@ -388,17 +447,21 @@ async function uploadInParts(file) {
 
     for (let start = 0; start < missing.length; start += PART_URL_BATCH) {
       const batch = missing.slice(start, start + PART_URL_BATCH);
+      if (checksumAlgorithm) setStatus(`Hashing parts ${batch[0]} to ${batch.at(-1)} of ${file.name} (SHA-256)…`);
+      const batchChecksums = checksumAlgorithm
+        ? await Promise.all(batch.map(async (partNumber) => ({ partNumber, value: await hashPart(partNumber) })))
+        : undefined;
+      if (checksumAlgorithm) setStatus(`Uploading ${file.name} in ${partCount} parts of ${formatBytes(partSize)}…`);
       const { parts } = await callApi(
         '/multipart/parts',
-        { key: upload.key, uploadId: upload.uploadId, partNumbers: batch },
+        { key: upload.key, uploadId: upload.uploadId, partNumbers: batch, checksums: batchChecksums },
         { expect: 'json' },
       );
       const queue = [...parts];
       const worker = async () => {
         for (let part = queue.shift(); part; part = queue.shift()) {
           const { partNumber } = part;
-          const offset = (partNumber - 1) * partSize;
-          const body = file.slice(offset, offset + partLength(partNumber));
+          const body = partBody(partNumber);
           const etag = await sendPart(part, body, (loaded) => {
             inFlight.set(partNumber, loaded);
             report();
@@ -414,14 +477,21 @@ async function uploadInParts(file) {
     setStatus('Asking the service to complete the upload…');
     const parts = [...done.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([partNumber, part]) => ({ partNumber, etag: part.etag }));
+      .map(([partNumber, part]) => ({ partNumber, etag: part.etag, checksum: checksums.get(partNumber) }));
     const completed = await callApi(
       '/multipart/complete',
       { key: upload.key, uploadId: upload.uploadId, parts },
       { expect: 'json' },
     );
     forgetUpload(fingerprint);
-    return { key: completed.key ?? upload.key, status: `completed in ${partCount} parts`, checksumSha256: undefined };
+    return {
+      key: completed.key ?? upload.key,
+      status: `completed in ${partCount} parts`,
+      checksumSha256: undefined,
+      storeChecksum: completed.checksum
+        ? `${completed.checksumAlgorithm} (${completed.checksumType}) ${completed.checksum}`
+        : 'none (an upload started before checksums)',
+    };
   } finally {
     activeUpload = undefined;
     cancelButton.hidden = true;
@@ -445,7 +515,9 @@ async function resumeOrCreate(file, fingerprint) {
         { key: remembered.key, uploadId: remembered.uploadId },
         { expect: 'json' },
       );
-      const done = new Map(listed.parts.map((part) => [part.partNumber, { etag: part.etag, size: part.size }]));
+      const done = new Map(
+        listed.parts.map((part) => [part.partNumber, { etag: part.etag, size: part.size, checksum: part.checksum }]),
+      );
       return { ...remembered, done };
     } catch (error) {
       // Aborted, completed or expired since: start again rather than stop.
@@ -456,7 +528,12 @@ async function resumeOrCreate(file, fingerprint) {
   setStatus('Asking the service to start a multipart upload…');
   const created = await callApi(
     '/multipart',
-    { filename: file.name, contentType: file.type || 'application/octet-stream', contentLength: file.size },
+    {
+      filename: file.name,
+      contentType: file.type || 'application/octet-stream',
+      contentLength: file.size,
+      checksumAlgorithm: PART_CHECKSUM_ALGORITHM,
+    },
     { expect: 'json' },
   );
   const upload = {
@@ -464,6 +541,7 @@ async function resumeOrCreate(file, fingerprint) {
     uploadId: created.uploadId,
     partSize: created.partSize,
     partCount: created.partCount,
+    checksumAlgorithm: created.checksumAlgorithm,
   };
   rememberUpload(fingerprint, upload);
   return { ...upload, done: new Map() };
@@ -573,7 +651,11 @@ function s3RefusalText(action, request) {
   const code = xml.querySelector('Error > Code')?.textContent ?? '';
   const message = xml.querySelector('Error > Message')?.textContent ?? '';
   const status = `${request.status} ${request.statusText}`.trim();
-  return `S3 refused the ${action}: ${status}${code ? `, ${code}` : ''}${message ? `: ${message}` : ''}`;
+  const refusal = `S3 refused the ${action}: ${status}${code ? `, ${code}` : ''}${message ? `: ${message}` : ''}`;
+  return code === 'BadDigest'
+    ? `${refusal}. The bytes S3 received are not the ones the page hashed: the file changed while it was ` +
+        'uploading, or something on the way altered them. Nothing of them was stored; upload the file again.'
+    : refusal;
 }
 
 /**
@@ -584,15 +666,11 @@ function s3RefusalText(action, request) {
  */
 async function fileFingerprint(file) {
   const edge = 1024 * 1024;
-  const head = await file.slice(0, edge).arrayBuffer();
-  const tail = await file.slice(Math.max(edge, file.size - edge)).arrayBuffer();
-  const joined = new Uint8Array(head.byteLength + tail.byteLength);
-  joined.set(new Uint8Array(head), 0);
-  joined.set(new Uint8Array(tail), head.byteLength);
-  return `${file.name}|${file.size}|${file.type}|${await sha256Base64(joined.buffer)}`;
+  const edges = new Blob([file.slice(0, edge), file.slice(Math.max(edge, file.size - edge))]);
+  return `${file.name}|${file.size}|${file.type}|${await sha256InWorker(edges)}`;
 }
 
-/** @returns {Record<string, {key: string, uploadId: string, partSize: number, partCount: number}>} */
+/** @returns {Record<string, {key: string, uploadId: string, partSize: number, partCount: number, checksumAlgorithm?: string}>} */
 function rememberedUploads() {
   try {
     const saved = JSON.parse(localStorage.getItem(RESUME_STORE) ?? '{}');
@@ -604,7 +682,7 @@ function rememberedUploads() {
 
 /**
  * @param {string} fingerprint
- * @param {{key: string, uploadId: string, partSize: number, partCount: number}} upload
+ * @param {{key: string, uploadId: string, partSize: number, partCount: number, checksumAlgorithm?: string}} upload
  */
 function rememberUpload(fingerprint, upload) {
   try {
@@ -645,8 +723,8 @@ async function download() {
   const response = await s3Fetch('download', stored.url);
   if (!response.ok) throw await s3Refusal('download', response);
   const bytes = await response.arrayBuffer();
-  const checksum = await sha256Base64(bytes);
-  const expected = stored.checksumSha256 ?? (await sha256Base64(await stored.file.arrayBuffer()));
+  const checksum = await sha256InWorker(new Blob([bytes]));
+  const expected = stored.checksumSha256 ?? (await sha256InWorker(stored.file));
 
   downloadSize.dataset.bytes = String(bytes.byteLength);
   downloadSize.textContent = formatBytes(bytes.byteLength);

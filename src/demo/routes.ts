@@ -5,10 +5,10 @@
 // strict Content-Security-Policy of its own (no inline script or style; fetch() may reach
 // the service and the embedded S3 server, nothing else).
 //
-// The assets are real files beside this module (demo.html, demo.js, demo.css). `npm run
-// build` compiles only TypeScript, so from dist/demo/ they are read from the source tree
-// (../../src/demo/): local mode runs from a checkout, and the production image, which has
-// no src/ and cannot run local mode, never registers this plugin.
+// The assets are real files beside this module (demo.html, demo.js, hash-worker.js,
+// demo.css). `npm run build` compiles only TypeScript, so from dist/demo/ they are read from
+// the source tree (../../src/demo/): local mode runs from a checkout, and the production
+// image, which has no src/ and cannot run local mode, never registers this plugin.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
@@ -30,13 +30,17 @@ export const demoRoutes: FastifyPluginAsync = async (app) => {
   if (!app.hasDecorator('config') || app.config.mode.kind !== 'local') {
     throw new Error('the demo page is for local mode only');
   }
-  const [html, script, stylesheet] = await Promise.all(['demo.html', 'demo.js', 'demo.css'].map(readAsset));
+  const [html, script, hashWorker, stylesheet] = await Promise.all(
+    ['demo.html', 'demo.js', 'hash-worker.js', 'demo.css'].map(readAsset),
+  );
 
   // Replaces whatever policy a global plugin (helmet) set: the page must reach the
   // embedded S3 server, a different origin, with fetch().
   const contentSecurityPolicy = [
     "default-src 'none'",
     "script-src 'self'",
+    // The part hashing's worker (hash-worker.js), from this origin only.
+    "worker-src 'self'",
     "style-src 'self'",
     `connect-src 'self' ${app.config.mode.endpoint.origin}`,
     // data: for the empty favicon, so the browser does not ask for /favicon.ico
@@ -63,6 +67,9 @@ export const demoRoutes: FastifyPluginAsync = async (app) => {
   app.get('/demo', route, async (_request, reply) => send(reply, 'text/html; charset=utf-8', html as string));
   app.get('/demo/demo.js', route, async (_request, reply) =>
     send(reply, 'text/javascript; charset=utf-8', script as string),
+  );
+  app.get('/demo/hash-worker.js', route, async (_request, reply) =>
+    send(reply, 'text/javascript; charset=utf-8', hashWorker as string),
   );
   app.get('/demo/demo.css', route, async (_request, reply) =>
     send(reply, 'text/css; charset=utf-8', stylesheet as string),

@@ -134,6 +134,14 @@ const CREATE_ERRORS = [
 export const MULTIPART_ERRORS = {
   createMultipartUpload: CREATE_ERRORS,
   createGrantedMultipartUpload: [...CREATE_ERRORS, ...UPLOAD_TOKEN_ERRORS],
+  grantCreate: [
+    ...UPLOAD_POLICY_ERRORS,
+    'OBJECT_TOO_LARGE',
+    'TOO_MANY_PARTS',
+    'INVALID_PART_SIZE',
+    'CHECKSUM_TYPE_NOT_ALLOWED',
+    'CHECKSUM_NOT_VERIFIED',
+  ],
   signPartUrls: [
     ...UPLOAD_REF_ERRORS,
     'INVALID_PART_NUMBER',
@@ -186,14 +194,19 @@ export class MultipartService {
    */
   grantCreate(
     caller: Caller,
-    input: { filename: string; contentLength: number; partSize: number },
+    input: Pick<CreateInput, 'checksumAlgorithm' | 'checksumType'> & {
+      filename: string;
+      contentLength: number;
+      partSize: number;
+    },
   ): { key: string; token: string } {
     const { bucket } = callerDefaults(caller, this.#deps.config);
     authorizeSize(caller, bucket, input.contentLength);
     partLayout(input.contentLength, input.partSize);
+    const checksum = this.#uploadChecksum(input);
     const key = pickUploadKey(caller, input.filename);
     const expiresAt = Math.floor(this.#now().getTime() / 1000) + CREATE_GRANT_SECONDS;
-    const grant = { key, expiresAt, contentLength: input.contentLength, partSize: input.partSize };
+    const grant = { key, expiresAt, contentLength: input.contentLength, partSize: input.partSize, checksum };
     return { key, token: this.#tokens.issueGrant(caller, grant) };
   }
 
@@ -206,8 +219,17 @@ export class MultipartService {
     input: { grant: string; contentType: string },
     origin?: AuditedRequest,
   ) {
-    const grant = this.#tokens.openGrant(input.grant, caller, this.#now());
-    return this.#create(caller, grant.key, { ...grant, contentType: input.contentType }, origin);
+    const { checksum, ...grant } = this.#tokens.openGrant(input.grant, caller, this.#now());
+    return this.#create(
+      caller,
+      grant.key,
+      {
+        ...grant,
+        contentType: input.contentType,
+        ...(checksum && { checksumAlgorithm: CHECKSUM_API_NAMES[checksum.algorithm], checksumType: checksum.type }),
+      },
+      origin,
+    );
   }
 
   async #create(caller: Caller, key: string, input: Omit<CreateInput, 'filename'>, origin: AuditedRequest | undefined) {

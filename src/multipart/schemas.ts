@@ -10,7 +10,7 @@ export const MAX_PART_URLS_PER_REQUEST = 100;
 const uploadIdSchema = z.string().min(1).max(2048).describe('The uploadId POST /multipart returned (opaque)');
 const partNumberSchema = z.number().int().describe(`1..${MAX_PARTS}, and at most the upload's partCount`);
 /** A base64 digest, checked against the upload's algorithm by the service. */
-const checksumValueSchema = z.string().min(1).max(64);
+export const checksumValueSchema = z.string().min(1).max(64);
 const checksumAlgorithmSchema = z.enum(Object.values(CHECKSUM_API_NAMES));
 const checksumTypeSchema = z.enum(CHECKSUM_TYPES);
 

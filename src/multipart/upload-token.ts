@@ -43,12 +43,13 @@ export interface UploadChecksum {
   type: ChecksumType;
 }
 
-/** What a create grant promises: a key, until a deadline, for an object of this size. */
+/** What a create grant promises: a key, until a deadline, for an object of this size (and checksum). */
 export interface CreateGrant {
   key: string;
   expiresAt: number;
   contentLength: number;
   partSize: number;
+  checksum?: UploadChecksum | undefined;
 }
 
 const VERSION = 'u1';
@@ -114,7 +115,7 @@ export class UploadTokens {
       state.partSize,
       state.expiresAt,
       // Only for an upload with one: an upload without reads as the tokens issued before checksums.
-      ...(state.checksum === undefined ? [] : [`${state.checksum.algorithm}:${state.checksum.type}`]),
+      ...(state.checksum === undefined ? [] : [checksumText(state.checksum)]),
     ]);
     return `${VERSION}.${payload}.${this.#mac(payload, caller, key, VERSION)}`;
   }
@@ -159,7 +160,13 @@ export class UploadTokens {
 
   /** A promise of `grant.key` to this caller until `grant.expiresAt` (epoch seconds), for a later create. */
   issueGrant(caller: Caller, grant: CreateGrant): string {
-    const payload = encodePayload([grant.key, grant.expiresAt, grant.contentLength, grant.partSize]);
+    const payload = encodePayload([
+      grant.key,
+      grant.expiresAt,
+      grant.contentLength,
+      grant.partSize,
+      ...(grant.checksum === undefined ? [] : [checksumText(grant.checksum)]),
+    ]);
     return `${GRANT_VERSION}.${payload}.${this.#mac(payload, caller, grant.key, GRANT_VERSION)}`;
   }
 
@@ -171,9 +178,11 @@ export class UploadTokens {
     if (parts === undefined) throw invalid();
     // The key is inside the payload and the HMAC binds it: read it first, trust it after.
     const fields = decodePayload(parts.payload);
-    const [key, expiresAt, contentLength, partSize] = fields ?? [];
+    const [key, expiresAt, contentLength, partSize, checksumText] = fields ?? [];
+    const checksum = uploadChecksum(checksumText);
     if (
-      fields?.length !== 4 ||
+      (fields?.length !== 4 && fields?.length !== 5) ||
+      checksum === null ||
       typeof key !== 'string' ||
       !isCount(expiresAt) ||
       !isCount(contentLength) ||
@@ -189,7 +198,7 @@ export class UploadTokens {
         field: 'grant',
       });
     }
-    return { key, expiresAt, contentLength, partSize };
+    return { key, expiresAt, contentLength, partSize, ...(checksum && { checksum }) };
   }
 
   /** The given HMAC is the issued text, compared in constant time. */
@@ -223,7 +232,11 @@ function decodePayload(payload: string): unknown[] | undefined {
   }
 }
 
-/** `algorithm:type` as issue() writes it, undefined when absent, null for anything else. */
+function checksumText(checksum: UploadChecksum): string {
+  return `${checksum.algorithm}:${checksum.type}`;
+}
+
+/** `algorithm:type` as checksumText writes it, undefined when absent, null for anything else. */
 function uploadChecksum(text: unknown): UploadChecksum | undefined | null {
   if (text === undefined) return undefined;
   if (typeof text !== 'string') return null;

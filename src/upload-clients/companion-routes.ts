@@ -3,8 +3,10 @@
 // adding its token (`@uppy/aws-s3` 5.x: `endpoint` and `headers`). Unlike Companion, every
 // route authenticates the caller, keys are picked under the caller's prefix, upload IDs are
 // bound to their caller and key, form policies carry a size range, and part URLs carry no
-// checksum parameter. A multipart upload declares its file's size in Companion's `metadata`
+// empty-body checksum. A multipart upload declares its file's size in Companion's `metadata`
 // (`size`, as Uppy sends a file's meta fields), so that each part URL signs its exact length.
+// Beyond Companion, it may name a checksum algorithm there too (`checksumAlgorithm`), and each
+// part's signing call then gives the part's value (`checksum`), signed into its URL.
 // Each route is a thin shape over the multipart service.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -12,6 +14,7 @@ import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-s
 import { labelsFromUppyMeta } from '../metadata/object-metadata.js';
 import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
 import { smallestPartSize } from '../multipart/part-rules.js';
+import { checksumValueSchema, createMultipartRequestSchema } from '../multipart/schemas.js';
 import {
   browserHeaders,
   declaredBytes,
@@ -43,6 +46,12 @@ const metadata = z
       .describe(
         "Bytes per part but the last, when the app sets Uppy's getChunkSize; default max(5 MiB, ceil(size / 10,000)), Uppy's own split",
       ),
+    checksumAlgorithm: createMultipartRequestSchema.shape.checksumAlgorithm.describe(
+      "Not Companion's: the checksum every part then carries (each part's value as `checksum` on its signing call), as POST /multipart's",
+    ),
+    checksumType: createMultipartRequestSchema.shape.checksumType.describe(
+      "Not Companion's: FULL_OBJECT or COMPOSITE by S3's rules, as POST /multipart's",
+    ),
   })
   .catchall(z.unknown())
   .optional();
@@ -147,7 +156,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { filename, type } = request.body;
-      const { size, partSize, ...meta } = request.body.metadata ?? {};
+      const { size, partSize, checksumAlgorithm, checksumType, ...meta } = request.body.metadata ?? {};
       if (size === undefined) throw sizeRequired('metadata.size', "the file's meta field `size`");
       const created = await multipart.createMultipartUpload(
         request.caller,
@@ -156,6 +165,8 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
           contentType: type || DEFAULT_CONTENT_TYPE,
           contentLength: size,
           partSize: partSize ?? smallestPartSize(size),
+          checksumAlgorithm,
+          checksumType,
           ...labelsFromUppyMeta(request.caller.policy, meta),
         },
         request,
@@ -235,9 +246,16 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
         ...common,
         operationId: 'companionSignPart',
         summary: 'Companion: the URL for one part',
-        description: "Companion's GET /s3/multipart/:uploadId/:partNumber.",
+        description:
+          "Companion's GET /s3/multipart/:uploadId/:partNumber. For an upload created with `metadata.checksumAlgorithm` (not Companion's), `checksum` gives the part's value, signed into its URL and returned in `headers`.",
         params: uploadIdParams.extend({ partNumber }),
-        querystring: keyQuery,
+        querystring: keyQuery.extend({
+          checksum: checksumValueSchema
+            .optional()
+            .describe(
+              "Not Companion's: the part's base64 checksum with the upload's algorithm; required for an upload created with one (400 CHECKSUM_MISSING), refused for one without",
+            ),
+        }),
         response: {
           200: z.object({
             url: z.string(),
@@ -255,6 +273,9 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
           key: request.query.key,
           uploadId: request.params.uploadId,
           partNumbers: [request.params.partNumber],
+          ...(request.query.checksum !== undefined && {
+            checksums: [{ partNumber: request.params.partNumber, value: request.query.checksum }],
+          }),
         },
         request,
       );

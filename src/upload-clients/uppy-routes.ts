@@ -7,13 +7,26 @@
 // S3's XML, as Uppy expects. Those control URLs are built from PUBLIC_BASE_URL, or are paths;
 // never from the request's Host or X-Forwarded-* headers, which whoever sends the request
 // chooses. The app's signRequest adds its own token to them (the service echoes no header).
+// Checksums are the app's too: Uppy 6 hands signRequest no bytes, so the app adds the
+// algorithm to the create request and each part's value (hashed from its own slice of the
+// file) to the part's request; completion sends S3 the values S3 lists for the parts.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply } from 'fastify';
 import { AppError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
+import {
+  algorithmOfApiName,
+  CHECKSUM_NAMES,
+  checksumValueDescription,
+  checksumValuePattern,
+  verifiedChecksumsSetting,
+  type ChecksumAlgorithm,
+  type RequestChecksum,
+} from '../endpoint/checksum-algorithms.js';
 import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
+import { checksumValueSchema, createMultipartRequestSchema } from '../multipart/schemas.js';
 import { MAX_OBJECT_BYTES, smallestPartSize } from '../multipart/part-rules.js';
 import { browserHeaders, DEFAULT_CONTENT_TYPE, mediaType, sizeRequired, UPLOAD_CLIENT_ACCESS } from './common.js';
 import { objectUrl } from './object-url.js';
@@ -44,6 +57,17 @@ const signRequestSchema = z
       .optional()
       .describe(
         "Not Uppy's: bytes per part but the last, when the app sets Uppy's getChunkSize; default max(5 MiB, ceil(size / 10,000)), Uppy's own split",
+      ),
+    checksumAlgorithm: createMultipartRequestSchema.shape.checksumAlgorithm.describe(
+      "Not Uppy's: on the create request, the checksum every part then carries (as POST /multipart's); on a whole-file PUT, the algorithm of `checksum`. Refused with 400 CHECKSUM_NOT_VERIFIED where the store does not verify it",
+    ),
+    checksumType: createMultipartRequestSchema.shape.checksumType.describe(
+      "Not Uppy's: on the create request, FULL_OBJECT or COMPOSITE by S3's rules (as POST /multipart's)",
+    ),
+    checksum: checksumValueSchema
+      .optional()
+      .describe(
+        "Not Uppy's: the base64 checksum of the bytes this request sends, signed into its URL or form (the store refuses other bytes: BadDigest). Required on every part of an upload created with checksumAlgorithm (400 CHECKSUM_MISSING otherwise); on a whole-file PUT, with checksumAlgorithm",
       ),
   })
   .meta({ id: 'UppySignRequest' });
@@ -82,7 +106,9 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
             JSON_BODY_ERRORS,
             'OPERATION_NOT_ALLOWED',
             'CONTENT_LENGTH_REQUIRED',
+            'CHECKSUM_NOT_VERIFIED',
             MULTIPART_ERRORS.createPostPolicy,
+            MULTIPART_ERRORS.grantCreate,
             MULTIPART_ERRORS.signPartUrls,
           ),
         },
@@ -98,6 +124,7 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
           field: body.size !== undefined ? 'size' : 'partSize',
         });
       }
+      refuseMisplacedChecksum(body);
       if (body.uploadId === undefined) {
         if (body.partNumber !== undefined) {
           throw new AppError('VALIDATION_FAILED', 'partNumber needs an uploadId', { field: 'uploadId' });
@@ -112,6 +139,7 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
               filename: lastSegment(body.key),
               contentType: body.contentType ?? DEFAULT_CONTENT_TYPE,
               contentLength: body.size,
+              checksum: wholeFileChecksum(body, app.config.store.verifiedChecksums),
             },
             request,
           );
@@ -126,6 +154,8 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
             filename: lastSegment(body.key),
             contentLength: body.size,
             partSize: body.partSize ?? smallestPartSize(body.size),
+            checksumAlgorithm: body.checksumAlgorithm,
+            checksumType: body.checksumType,
           });
           return { ...control('uploads', { grant: grant.token }), key: grant.key };
         }
@@ -141,7 +171,13 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
           }
           const { parts } = await multipart.signPartUrls(
             caller,
-            { ...upload, partNumbers: [body.partNumber] },
+            {
+              ...upload,
+              partNumbers: [body.partNumber],
+              ...(body.checksum !== undefined && {
+                checksums: [{ partNumber: body.partNumber, value: body.checksum }],
+              }),
+            },
             request,
           );
           const [part] = parts;
@@ -241,6 +277,12 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
             Bucket: completed.bucket,
             Key: completed.key,
             ETag: completed.etag,
+            // As S3 answers: the object's checksum, as the store computed and checked it.
+            ...(completed.checksumAlgorithm !== undefined &&
+              completed.checksum !== undefined && {
+                [`Checksum${completed.checksumAlgorithm}`]: completed.checksum,
+                ChecksumType: completed.checksumType ?? '',
+              }),
           }),
         );
       },
@@ -256,6 +298,52 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
     );
   });
 };
+
+type SignRequest = z.output<typeof signRequestSchema>;
+
+/**
+ * Each checksum field where its request has a use: the algorithm and type on the create call
+ * (every part then carries a value) or a whole-file PUT, a value on a part or a whole-file PUT.
+ */
+function refuseMisplacedChecksum(body: SignRequest): void {
+  const misplaced = (field: string, where: string) =>
+    new AppError('VALIDATION_FAILED', `${field} belongs to ${where}`, { field });
+  const isPart = body.uploadId !== undefined && body.method === 'PUT';
+  const isCreate = body.uploadId === undefined && body.method === 'POST';
+  const isWholePut = body.uploadId === undefined && body.method === 'PUT';
+  if (body.checksumAlgorithm !== undefined && !isCreate && !isWholePut) {
+    throw misplaced('checksumAlgorithm', 'the create request or a whole-file PUT');
+  }
+  if (body.checksumType !== undefined && !isCreate) throw misplaced('checksumType', 'the create request');
+  if (body.checksum !== undefined && !isPart && !isWholePut) {
+    throw misplaced('checksum', "a part's PUT or a whole-file PUT");
+  }
+}
+
+/** A whole-file PUT's checksum: both its algorithm and its value, well formed, and one the store verifies. */
+function wholeFileChecksum(body: SignRequest, verified: readonly ChecksumAlgorithm[]): RequestChecksum | undefined {
+  if (body.checksumAlgorithm === undefined && body.checksum === undefined) return undefined;
+  if (body.checksumAlgorithm === undefined || body.checksum === undefined) {
+    const field = body.checksum === undefined ? 'checksum' : 'checksumAlgorithm';
+    throw new AppError('VALIDATION_FAILED', 'a whole-file checksum needs both checksumAlgorithm and checksum', {
+      field,
+    });
+  }
+  const algorithm = algorithmOfApiName(body.checksumAlgorithm);
+  if (!verified.includes(algorithm)) {
+    throw new AppError(
+      'CHECKSUM_NOT_VERIFIED',
+      `this deployment's store does not verify ${CHECKSUM_NAMES[algorithm]} checksums (S3_STORE_CHECKSUMS=${verifiedChecksumsSetting(verified)}): a signed value would not stop other bytes; send the upload without it`,
+      { field: 'checksumAlgorithm' },
+    );
+  }
+  if (!checksumValuePattern(algorithm).test(body.checksum)) {
+    throw new AppError('VALIDATION_FAILED', `checksum ${checksumValueDescription(algorithm, 'the file')}`, {
+      field: 'checksum',
+    });
+  }
+  return { algorithm, value: body.checksum };
+}
 
 /** Uppy proposes `<random>-<file name>` as the key; the service keeps only the name. */
 function lastSegment(key: string): string {

@@ -26,6 +26,7 @@ import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
 import { assertErrorsDeclared, configFrom, embeddedS3Client, LogCapture } from '../helpers.js';
 import { openPage, browserTestOptions } from './browser.js';
+import { compositeSha256 } from './composite-sha256.js';
 
 const FILENAME = 'résumé 2026.pdf';
 
@@ -378,3 +379,104 @@ test('the demo page cancels a multipart upload and S3 drops its parts', browserT
   await page.getByText('Cancelled: the upload was aborted and S3 removed its parts.').waitFor();
   assert.equal(await page.locator('#error').isVisible(), false, (await page.locator('#error').textContent()) ?? '');
 });
+
+const MiB = 1024 * 1024;
+/** The service's default part size, which the demo takes. */
+const DEMO_PART_SIZE = 8 * MiB;
+
+test(
+  'the demo page hashes each part in a worker, signs it into the part URL, and S3 keeps their composite SHA-256',
+  browserTestOptions(300_000),
+  async (t) => {
+    const { page, problems } = await openPage(t);
+    const { address, s3 } = await startDemoApp(t);
+    page.setDefaultTimeout(120_000);
+    const workers: string[] = [];
+    page.on('worker', (worker) => workers.push(new URL(worker.url()).pathname));
+    await page.goto(`${address}/demo`);
+    const bytes = randomBytes(40 * MiB);
+    const file = await fileOnDisk(t, 'hashed in parts.bin', bytes);
+    const expected = compositeSha256(bytes, DEMO_PART_SIZE);
+    const sent = new Map<number, string | undefined>();
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (request.method() === 'PUT' && url.origin === s3.endpoint.origin && url.searchParams.has('partNumber')) {
+        sent.set(Number(url.searchParams.get('partNumber')), request.headers()['x-amz-checksum-sha256']);
+      }
+    });
+    // A timer on the page's main thread, counting its ticks while a hash is in flight: a page
+    // that hashed on its main thread would count none.
+    // (A string: the page's DOM types are not this project's.)
+    await page.evaluate(`{
+      globalThis.ticksWhileHashing = 0;
+      globalThis.hashesSeen = 0;
+      const form = document.getElementById('upload-form');
+      const hashing = () => Number(form.dataset.hashing ?? '0') > 0;
+      setInterval(() => { if (hashing()) globalThis.ticksWhileHashing += 1; }, 1);
+      new MutationObserver(() => { if (hashing()) globalThis.hashesSeen += 1; })
+        .observe(form, { attributes: true, attributeFilter: ['data-hashing'] });
+    }`);
+
+    await page.getByLabel('File to upload').setInputFiles(file);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await Promise.race([page.locator('#stored-key').waitFor(), failOnPageError(page)]);
+
+    assert.deepEqual(workers, ['/demo/hash-worker.js'], 'one hashing worker');
+    const { ticksWhileHashing, hashesSeen } = await page.evaluate<{ ticksWhileHashing: number; hashesSeen: number }>(
+      '({ ticksWhileHashing: globalThis.ticksWhileHashing, hashesSeen: globalThis.hashesSeen })',
+    );
+    assert.ok(hashesSeen >= 5, `${hashesSeen} hashes started`);
+    assert.ok(ticksWhileHashing > 0, 'the main thread ran its timer while parts were hashed');
+    assert.deepEqual(
+      [...sent.entries()].sort(([a], [b]) => a - b).map(([, checksum]) => checksum),
+      expected.parts,
+      "each part's PUT carried its own SHA-256",
+    );
+    assert.equal(await page.locator('#upload-checksum').textContent(), `SHA256 (COMPOSITE) ${expected.composite}`);
+
+    // Read back in checksum mode: the store computed the same composite from the parts.
+    const client = embeddedS3Client(s3);
+    t.after(() => client.destroy());
+    const key = (await page.locator('#stored-key').textContent()) ?? '';
+    const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
+    const head = await client.send(
+      new HeadObjectCommand({ Bucket: 'local-uploads', Key: key, ChecksumMode: 'ENABLED' }),
+    );
+    assert.deepEqual([head.ChecksumSHA256, head.ChecksumType], [expected.composite, 'COMPOSITE']);
+    assert.deepEqual(problems, []);
+  },
+);
+
+test(
+  'the demo page: a part altered on the way to S3 is refused with BadDigest, and the page says why',
+  browserTestOptions(300_000),
+  async (t) => {
+    const { page } = await openPage(t);
+    const { address, s3 } = await startDemoApp(t);
+    page.setDefaultTimeout(120_000);
+    await page.goto(`${address}/demo`);
+    const bytes = randomBytes(20 * MiB);
+    const file = await fileOnDisk(t, 'altered.bin', bytes);
+    // A proxy that flips one byte of part 2 and sends the rest as the page sent it.
+    const altered = Buffer.from(bytes.subarray(DEMO_PART_SIZE, 2 * DEMO_PART_SIZE));
+    altered[12_345] = (altered[12_345] as number) ^ 0xff;
+    await page.route(
+      (url) => url.origin === s3.endpoint.origin && url.searchParams.get('partNumber') === '2',
+      (route) => (route.request().method() === 'PUT' ? route.continue({ postData: altered }) : route.continue()),
+    );
+    await page.getByLabel('File to upload').setInputFiles(file);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+
+    const error = page.getByRole('alert');
+    await error.waitFor();
+    assert.match(
+      (await error.textContent()) ?? '',
+      /^S3 refused the upload of part 2: 400 Bad Request, BadDigest: .*The bytes S3 received are not the ones the page hashed/,
+    );
+    assert.equal(await page.locator('#stored-key').isVisible(), false);
+    const client = embeddedS3Client(s3);
+    t.after(() => client.destroy());
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: 'local-uploads' }));
+    assert.equal(listed.KeyCount ?? 0, 0, 'nothing was stored');
+  },
+);

@@ -5,9 +5,9 @@
 // used Companion runs Uppy 5 against the Companion-compatible /s3 routes. The bytes are read
 // back with the SDK and compared by SHA-256.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { buildApp, loggerOptions } from '../../src/app.js';
 import { callerRegistryFrom } from '../../src/auth/callers.js';
 import type { Config } from '../../src/config/config.js';
@@ -17,6 +17,7 @@ import { staticCredentialSource } from '../../src/presign/credentials.js';
 import { assertErrorsDeclared, configFrom, embeddedS3Client, LogCapture } from '../helpers.js';
 import { startIssuer } from '../http/jwks.js';
 import { browserTestOptions, openPage } from './browser.js';
+import { compositeSha256 } from './composite-sha256.js';
 import { serveUppyPage, type UppyPage } from './uppy-page.js';
 
 const MiB = 1024 * 1024;
@@ -81,7 +82,14 @@ type Stack = Awaited<ReturnType<typeof startUppyStack>>;
 
 function upload(
   stack: Stack,
-  options: { name: string; type: string; size: number; multipart: boolean; cancelAfterParts?: number },
+  options: {
+    name: string;
+    type: string;
+    size: number;
+    multipart: boolean;
+    cancelAfterParts?: number;
+    checksums?: boolean;
+  },
 ) {
   return stack.page.evaluate(
     (args) => (globalThis as unknown as { uploadWithUppy(o: unknown): Promise<UploadOutcome> }).uploadWithUppy(args),
@@ -89,10 +97,35 @@ function upload(
   );
 }
 
-async function storedSha256(stack: Stack, key: string): Promise<string> {
+async function storedBytes(stack: Stack, key: string): Promise<Uint8Array> {
   const object = await stack.client.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
-  const bytes = await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
-  return createHash('sha256').update(bytes).digest('hex');
+  return (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+}
+
+async function storedSha256(stack: Stack, key: string): Promise<string> {
+  return createHash('sha256')
+    .update(await storedBytes(stack, key))
+    .digest('hex');
+}
+
+/** The checksum the store keeps for `key`, read in checksum mode. */
+async function storedChecksum(stack: Stack, key: string) {
+  const head = await stack.client.send(
+    new HeadObjectCommand({ Bucket: stack.bucket, Key: key, ChecksumMode: 'ENABLED' }),
+  );
+  return { sha256: head.ChecksumSHA256, type: head.ChecksumType };
+}
+
+/** The x-amz-checksum-sha256 each PUT to S3 carried, by part number (0: a whole-file upload). */
+function checksumsSent(stack: Stack): Map<number, string | undefined> {
+  const sent = new Map<number, string | undefined>();
+  stack.page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.origin !== stack.s3.endpoint.origin || request.method() === 'GET') return;
+    const partNumber = Number(url.searchParams.get('partNumber') ?? '0');
+    if (partNumber > 0) sent.set(partNumber, request.headers()['x-amz-checksum-sha256']);
+  });
+  return sent;
 }
 
 async function assertUploaded(stack: Stack, outcome: UploadOutcome, name: string) {
@@ -108,6 +141,24 @@ async function assertUploaded(stack: Stack, outcome: UploadOutcome, name: string
   assert.ok(outcome.events.progress > 0, 'Uppy reported progress');
   assert.deepEqual(stack.problems, []);
   assert.doesNotMatch(stack.logs.text, new RegExp(stack.token.split('.')[2] as string), 'the token is never logged');
+}
+
+/**
+ * A multipart upload with checksums, in Uppy's 5 MiB parts: each part's PUT carried its own
+ * SHA-256, and the store keeps their composite.
+ */
+async function uploadInPartsWithChecksums(stack: Stack, size: number) {
+  const sent = checksumsSent(stack);
+  const outcome = await upload(stack, { name: 'clip.mp4', type: 'video/mp4', size, multipart: true, checksums: true });
+  await assertUploaded(stack, outcome, 'clip.mp4');
+  const key = outcome.key ?? '';
+  const expected = compositeSha256(await storedBytes(stack, key), 5 * MiB);
+  assert.deepEqual(
+    [...sent.entries()].sort(([a], [b]) => a - b).map(([, value]) => value),
+    expected.parts,
+    "each part's PUT carried the SHA-256 of its bytes",
+  );
+  assert.deepEqual(await storedChecksum(stack, key), { sha256: expected.composite, type: 'COMPOSITE' });
 }
 
 /** What the service says of an upload's parts: 200 while it is open, 404 once S3 dropped it. */
@@ -133,6 +184,54 @@ test('Uppy 6 uploads 64 MiB in parts through /s3/sign', browserTestOptions(300_0
   await assertUploaded(stack, outcome, 'clip.mp4');
   assert.ok(outcome.events.parts >= 2, `uploaded in ${outcome.events.parts} parts`);
 });
+
+test(
+  'Uppy 6 with checksums: each part carries its SHA-256, S3 keeps their composite; a whole file its SHA-256',
+  browserTestOptions(300_000),
+  async (t) => {
+    const stack = await startUppyStack(t, 'uppy6');
+    // Uppy's split of 24 MiB: 5 MiB parts, the last one 4 MiB.
+    await uploadInPartsWithChecksums(stack, 24 * MiB);
+
+    const whole = await upload(stack, {
+      name: 'photo.png',
+      type: 'image/png',
+      size: MiB,
+      multipart: false,
+      checksums: true,
+    });
+    await assertUploaded(stack, whole, 'photo.png');
+    assert.deepEqual(await storedChecksum(stack, whole.key ?? ''), {
+      sha256: Buffer.from(whole.sha256 ?? '', 'hex').toString('base64'),
+      type: 'FULL_OBJECT',
+    });
+  },
+);
+
+test(
+  'Uppy 6 with checksums: a part whose bytes are changed on the way is refused with BadDigest',
+  browserTestOptions(300_000),
+  async (t) => {
+    const stack = await startUppyStack(t, 'uppy6');
+    // A proxy that sends other bytes, of the same length, as part 2.
+    await stack.page.route(
+      (url) => url.origin === stack.s3.endpoint.origin && url.searchParams.get('partNumber') === '2',
+      (route) =>
+        route.request().method() === 'PUT' ? route.continue({ postData: randomBytes(5 * MiB) }) : route.continue(),
+    );
+    const outcome = await upload(stack, {
+      name: 'clip.mp4',
+      type: 'video/mp4',
+      size: 12 * MiB,
+      multipart: true,
+      checksums: true,
+    });
+    assert.equal(outcome.key, undefined);
+    assert.match(outcome.events.errors.join('\n'), /S3 returned 400 – BadDigest/);
+    const objects = await stack.client.send(new ListObjectsV2Command({ Bucket: stack.bucket }));
+    assert.equal(objects.KeyCount ?? 0, 0, 'nothing was stored');
+  },
+);
 
 test('Uppy 6: a cancelled multipart upload leaves no parts behind', browserTestOptions(300_000), async (t) => {
   const stack = await startUppyStack(t, 'uppy6');
@@ -173,5 +272,14 @@ test(
     const multi = await upload(stack, { name: 'clip.mp4', type: 'video/mp4', size: 64 * MiB, multipart: true });
     await assertUploaded(stack, multi, 'clip.mp4');
     assert.ok(multi.events.parts >= 2, `uploaded in ${multi.events.parts} parts`);
+  },
+);
+
+test(
+  'Uppy 5 through the Companion-compatible routes with checksums: each part signed with its SHA-256',
+  browserTestOptions(300_000),
+  async (t) => {
+    const stack = await startUppyStack(t, 'uppy5');
+    await uploadInPartsWithChecksums(stack, 12 * MiB);
   },
 );

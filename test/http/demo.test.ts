@@ -37,7 +37,7 @@ test('GET /demo serves the page, without any key, under a strict policy of its o
 
   assert.equal(
     response.headers['content-security-policy'],
-    "default-src 'none'; script-src 'self'; style-src 'self'; " +
+    "default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self'; " +
       `connect-src 'self' ${config.mode.endpoint.origin}; img-src 'self' data:; ` +
       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   );
@@ -47,7 +47,7 @@ test('GET /demo serves the page, without any key, under a strict policy of its o
   assert.equal(response.headers['referrer-policy'], 'no-referrer');
 });
 
-test('GET /demo/demo.js and /demo/demo.css serve the assets with their types', async (t) => {
+test('GET /demo/demo.js, /demo/hash-worker.js and /demo/demo.css serve the assets with their types', async (t) => {
   const app = await demoApp(t);
   const script = await app.inject({ method: 'GET', url: '/demo/demo.js' });
   assert.equal(script.statusCode, 200);
@@ -56,6 +56,12 @@ test('GET /demo/demo.js and /demo/demo.css serve the assets with their types', a
   assert.match(script.body, /fetch\('\/dev\/token', \{/);
   assert.doesNotMatch(script.body, /s3p_|api-?key/i);
   assert.equal(script.headers['x-content-type-options'], 'nosniff');
+
+  const worker = await app.inject({ method: 'GET', url: '/demo/hash-worker.js' });
+  assert.equal(worker.statusCode, 200);
+  assert.equal(worker.headers['content-type'], 'text/javascript; charset=utf-8');
+  assert.match(worker.body, /crypto\.subtle\.digest\('SHA-256'/);
+  assert.equal(worker.headers['content-security-policy'], script.headers['content-security-policy']);
 
   const stylesheet = await app.inject({ method: 'GET', url: '/demo/demo.css' });
   assert.equal(stylesheet.statusCode, 200);

@@ -80,3 +80,107 @@ test('/s3/sign: control URLs come from PUBLIC_BASE_URL or are paths, never from 
     assert.match(url, /^https:\/\/uploads\.example\.com\/presign\/s3\/uppy\/(uploads|parts|complete|upload)\?/);
   }
 });
+
+test('/s3/sign and the Companion routes take checksums where each request has a use for them', async (t) => {
+  const { app, auth } = await startLocalApp(t);
+  const sign = (payload: object) => app.inject({ method: 'POST', url: '/s3/sign', headers: auth, payload });
+  const refusal = async (payload: object) => {
+    const response = await sign(payload);
+    return [response.statusCode, response.json().code, response.json().field];
+  };
+  const partValue = Buffer.alloc(32, 7).toString('base64');
+
+  // Uppy 6: the algorithm goes with the create call, into the grant, and so into the upload.
+  const create = await sign({ method: 'POST', key: 'x-clip.mp4', size: 12 * 2 ** 20, checksumAlgorithm: 'SHA256' });
+  assert.equal(create.statusCode, 200, create.body);
+  const initiated = await app.inject({
+    method: 'POST',
+    url: create.json().url,
+    headers: { ...auth, 'content-type': 'video/mp4' },
+  });
+  assert.equal(initiated.statusCode, 200, initiated.body);
+  const upload = {
+    key: create.json().key as string,
+    uploadId: /<UploadId>([^<]+)<\/UploadId>/.exec(initiated.body)?.[1] ?? '',
+  };
+  assert.deepEqual(await refusal({ method: 'PUT', ...upload, partNumber: 1 }), [400, 'CHECKSUM_MISSING', 'checksums']);
+  assert.deepEqual(await refusal({ method: 'PUT', ...upload, partNumber: 1, checksum: 'AAAA' }), [
+    400,
+    'VALIDATION_FAILED',
+    'checksums.0.value',
+  ]);
+  const part = await sign({ method: 'PUT', ...upload, partNumber: 1, checksum: partValue });
+  assert.equal(part.statusCode, 200, part.body);
+  assert.equal(part.json().headers['x-amz-checksum-sha256'], partValue);
+  assert.match(part.json().url, /X-Amz-SignedHeaders=[^&]*x-amz-checksum-sha256/);
+
+  // Each field only where its request has a use for it, and S3's rules at signing time.
+  const cases: Array<[string, object, [number, string, string]]> = [
+    [
+      'CRC64NVME is full-object only',
+      { method: 'POST', key: 'a.bin', size: 1, checksumAlgorithm: 'CRC64NVME', checksumType: 'COMPOSITE' },
+      [400, 'CHECKSUM_TYPE_NOT_ALLOWED', 'checksumType'],
+    ],
+    [
+      'a value on the create call',
+      { method: 'POST', key: 'a.bin', size: 1, checksum: partValue },
+      [400, 'VALIDATION_FAILED', 'checksum'],
+    ],
+    [
+      'an algorithm on a part',
+      { method: 'PUT', ...upload, partNumber: 1, checksum: partValue, checksumAlgorithm: 'SHA256' },
+      [400, 'VALIDATION_FAILED', 'checksumAlgorithm'],
+    ],
+    [
+      'a value on the completion',
+      { method: 'POST', ...upload, checksum: partValue },
+      [400, 'VALIDATION_FAILED', 'checksum'],
+    ],
+    [
+      'a type on a whole-file PUT',
+      { method: 'PUT', key: 'a.png', size: 1, checksumType: 'COMPOSITE' },
+      [400, 'VALIDATION_FAILED', 'checksumType'],
+    ],
+    [
+      'a whole-file value without its algorithm',
+      { method: 'PUT', key: 'a.png', size: 1, checksum: partValue },
+      [400, 'VALIDATION_FAILED', 'checksumAlgorithm'],
+    ],
+    [
+      'a whole-file value of the wrong length',
+      { method: 'PUT', key: 'a.png', size: 1, checksumAlgorithm: 'CRC32', checksum: partValue },
+      [400, 'VALIDATION_FAILED', 'checksum'],
+    ],
+  ];
+  for (const [what, payload, expected] of cases) assert.deepEqual(await refusal(payload), expected, what);
+
+  // A whole file: a form field with its exact condition.
+  const whole = await sign({ method: 'PUT', key: 'a.png', size: 1, checksumAlgorithm: 'SHA256', checksum: partValue });
+  assert.equal(whole.statusCode, 200, whole.body);
+  assert.equal(whole.json().fields['x-amz-checksum-sha256'], partValue);
+  const conditions = JSON.parse(Buffer.from(whole.json().fields.Policy, 'base64').toString('utf8')).conditions;
+  assert.deepEqual(
+    conditions.filter((condition: unknown) => JSON.stringify(condition).includes('x-amz-checksum-sha256')),
+    [{ 'x-amz-checksum-sha256': partValue }],
+  );
+
+  // Companion's routes: the algorithm as a meta field, a part's value in the query.
+  const companion = (
+    await app.inject({
+      method: 'POST',
+      url: '/s3/multipart',
+      headers: auth,
+      payload: { filename: 'a.bin', metadata: { size: '12582912', checksumAlgorithm: 'SHA256' } },
+    })
+  ).json();
+  const partPath = `/s3/multipart/${encodeURIComponent(companion.uploadId)}/1?key=${encodeURIComponent(companion.key)}`;
+  const missing = await app.inject({ method: 'GET', url: partPath, headers: auth });
+  assert.deepEqual([missing.statusCode, missing.json().code], [400, 'CHECKSUM_MISSING']);
+  const signed = await app.inject({
+    method: 'GET',
+    url: `${partPath}&checksum=${encodeURIComponent(partValue)}`,
+    headers: auth,
+  });
+  assert.equal(signed.statusCode, 200, signed.body);
+  assert.equal(signed.json().headers['x-amz-checksum-sha256'], partValue);
+});

@@ -299,6 +299,26 @@ describe('create grants', () => {
     assert.throws(() => tokens.openGrant(USER_GRANT, USER, AT_DEADLINE), grantExpired);
   });
 
+  it("carry the upload's checksum when it has one, bound by the HMAC", () => {
+    const withChecksum = { ...GRANT, checksum: { algorithm: 'sha256', type: 'COMPOSITE' } } as const;
+    const token = tokens.issueGrant(USER, withChecksum);
+    const [, payload, mac] = token.split('.') as [string, string, string];
+    assert.equal(
+      Buffer.from(payload, 'base64url').toString('utf8'),
+      '["web/a.bin",1700000000,12582912,5242880,"sha256:COMPOSITE"]',
+    );
+    assert.deepEqual(tokens.openGrant(token, USER, BEFORE_DEADLINE), withChecksum);
+    // Another algorithm under the same HMAC: not what was issued.
+    const changed = b64('["web/a.bin",1700000000,12582912,5242880,"crc32:COMPOSITE"]');
+    assert.throws(() => tokens.openGrant(`g1.${changed}.${mac}`, USER, BEFORE_DEADLINE), grantNotYours);
+    // A pair S3 refuses (SHA-256 is composite only) is never read, even if it were signed.
+    const refused = b64('["web/a.bin",1700000000,12582912,5242880,"sha256:FULL_OBJECT"]');
+    assert.throws(
+      () => tokens.openGrant(`g1.${refused}.${mac}`, USER, BEFORE_DEADLINE),
+      (error: { code?: string }) => error.code === 'INVALID_UPLOAD_ID',
+    );
+  });
+
   it('open only in the exact form they were issued in', () => {
     for (const respelled of respellings(USER_GRANT)) {
       assert.throws(
