@@ -32,6 +32,11 @@ export function assertLinearWork(
       } catch {
         // Refused: the work done to refuse is what counts.
       }
+      // A counter the parser never added to (or took from) would pass every bound below.
+      assert.ok(
+        work.steps > 0,
+        `${shape}: ${work.steps} steps for ${input.length} characters: the parser counted no work`,
+      );
       assert.ok(
         work.steps <= perCharacter * input.length,
         `${shape}: ${work.steps} steps for ${input.length} characters, above ${perCharacter} per character`,

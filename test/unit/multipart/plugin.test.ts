@@ -1,6 +1,7 @@
 // The multipart plugin: one MultipartService on the app, bound with UPLOAD_TOKEN_SECRET when it
 // is set (so replicas accept each other's upload IDs) or else a key of this process only (with
-// a warning outside local mode), on the app's clock, counting what it issues in the metrics.
+// a warning outside local mode), on the app's clock, counting what it issues in the metrics
+// and writing its grants to the app's audit trail when the app has one.
 // No call here reaches S3: grants and part URLs are signed locally, and the refusals that
 // show which secret bound a grant come before S3 is asked.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -11,6 +12,7 @@ import { describe, it, type TestContext } from 'node:test';
 
 import Fastify from 'fastify';
 
+import { auditProvider } from '../../../src/audit/audit-plugin.js';
 import type { Caller } from '../../../src/auth/policy.js';
 import { createServiceMetrics, metricsProvider, type ServiceMetrics } from '../../../src/http/metrics.js';
 import { multipartProvider } from '../../../src/multipart/multipart-plugin.js';
@@ -52,7 +54,12 @@ function configOf(env: Record<string, string>): Config {
   return loaded.config;
 }
 
-async function appWith(t: TestContext, env: Record<string, string>, now?: () => Date): Promise<TestApp> {
+async function appWith(
+  t: TestContext,
+  env: Record<string, string>,
+  now?: () => Date,
+  audit?: { write(line: string): unknown },
+): Promise<TestApp> {
   const config = configOf(env);
   const logs = new LogCapture();
   const app = Fastify({ logger: { level: 'info', stream: logs } });
@@ -63,6 +70,7 @@ async function appWith(t: TestContext, env: Record<string, string>, now?: () => 
     credentials: staticCredentialSource({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'secret' }),
   });
   await app.register(presignerProvider, { config, signing });
+  if (audit !== undefined) await app.register(auditProvider, { destination: audit });
   await app.register(multipartProvider, { now });
   await app.ready();
   return { multipart: app.multipart, metrics, logs };
@@ -164,6 +172,41 @@ describe('the multipart plugin', () => {
     assert.equal(await grantCodeOn(frozen, frozen), 'CONTENT_TYPE_NOT_ALLOWED');
     // Granted in 2020 for ten minutes: long expired on a clock of today.
     assert.equal(await grantCodeOn(frozen, current), 'UPLOAD_EXPIRED');
+  });
+
+  it("writes the grants it issues to the app's audit trail when the app has one", async (t) => {
+    const lines: string[] = [];
+    const app = await appWith(t, { ...LOCAL, UPLOAD_TOKEN_SECRET: SECRET }, undefined, {
+      write: (line: string) => lines.push(line),
+    });
+    const who = caller('local-uploads');
+    const uploadId = new UploadTokens(Buffer.from(SECRET, 'utf8')).issue(
+      { s3UploadId: 's3-id', bucket: 'local-uploads', contentLength: 11_000_000, partSize: 5_242_880, expiresAt: 2e9 },
+      who,
+      'web/a.bin',
+    );
+    await app.multipart.signPartUrls(who, { key: 'web/a.bin', uploadId, partNumbers: [1, 2] });
+    const events = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(
+      events.map(({ event, operation, bucket, key, uploadId: id, partNumbers }) => ({
+        event,
+        operation,
+        bucket,
+        key,
+        uploadId: id,
+        partNumbers,
+      })),
+      [
+        {
+          event: 'grant',
+          operation: 'upload-part',
+          bucket: 'local-uploads',
+          key: 'web/a.bin',
+          uploadId: 's3-id',
+          partNumbers: [1, 2],
+        },
+      ],
+    );
   });
 
   it('counts the part URLs and form policies it issues', async (t) => {

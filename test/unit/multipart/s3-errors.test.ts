@@ -38,6 +38,12 @@ describe('fromS3Error', () => {
       ],
       ['EntityTooSmall', 'ENTITY_TOO_SMALL', 400, 'listing the parts: every part but the last must be at least 5 MiB'],
       ['AccessDenied', 'S3_ACCESS_DENIED', 403, 'listing the parts: S3 refused the service access to this upload'],
+      [
+        'BadDigest',
+        'CHECKSUM_MISMATCH',
+        400,
+        'listing the parts: the checksum sent is not the one S3 computed for the bytes',
+      ],
     ];
     for (const [name, code, statusCode, message] of expected) {
       const cause = s3Error(name);

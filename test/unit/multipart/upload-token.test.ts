@@ -63,6 +63,24 @@ const DASHED_TOKEN =
 // is good under SECRET, its contents are not what this version issues.
 const USER_TOKEN_NO_LENGTH =
   'u1.WyJzMy1pZCIsInVwbG9hZHMiLG51bGwsNTI0Mjg4MCwxNzAwMDAwMDAwXQ.1FgTVnGRBzHTvSzFA-SATF7vkrdzCxHwKkHG_-_ORlw';
+// Good HMACs under SECRET (for USER and web/a.bin) over payloads this version never writes, as
+// another version sharing the secret might: not an array, a seventh field, a number for S3's
+// upload ID, for the bucket or for the checksum, an algorithm S3 has no multipart checksum for.
+// The six-field form with a checksum this version writes comes first, for contrast.
+const OTHER_VERSION_TOKENS = {
+  withChecksum:
+    'u1.WyJzMy1pZCIsInVwbG9hZHMiLDEyNTgyOTEyLDUyNDI4ODAsMTcwMDAwMDAwMCwiY3JjMzI6Q09NUE9TSVRFIl0.BqaJtfv47qxdQOk2DkRiXcCwz_SFv-uS8EH3z-1WRJU',
+  notAnArray: 'u1.eyJzM1VwbG9hZElkIjoiczMtaWQifQ.unN_Ip1qdBcqP_1AcbxTOKlNnTfY5JxhIGHlYsXWMyk',
+  sevenFields:
+    'u1.WyJzMy1pZCIsInVwbG9hZHMiLDEyNTgyOTEyLDUyNDI4ODAsMTcwMDAwMDAwMCwiY3JjMzI6Q09NUE9TSVRFIiwibW9yZSJd.joh_MzQAKAyhV9q_UvnBK66xRquKDVacIpkrlUH_3uw',
+  numericUploadId:
+    'u1.WzcsInVwbG9hZHMiLDEyNTgyOTEyLDUyNDI4ODAsMTcwMDAwMDAwMF0.CdLTY1rmVGYqMP8Oq1TjYS7910fyeV43PKd0T6IrJSs',
+  numericBucket: 'u1.WyJzMy1pZCIsNywxMjU4MjkxMiw1MjQyODgwLDE3MDAwMDAwMDBd.hC9Rfk80nBDw5CTwcRad9nSh5HweiJPWS-LSMmVIaco',
+  numericChecksum:
+    'u1.WyJzMy1pZCIsInVwbG9hZHMiLDEyNTgyOTEyLDUyNDI4ODAsMTcwMDAwMDAwMCwzMl0.YXjREkW0WvL_T1sF5fqKbg0WlmEz8-i0mFJVdWasWXk',
+  unknownAlgorithm:
+    'u1.WyJzMy1pZCIsInVwbG9hZHMiLDEyNTgyOTEyLDUyNDI4ODAsMTcwMDAwMDAwMCwibWQ1OkNPTVBPU0lURSJd.GAY3EFZOxwtOFpVtfFwauEDgVKl9_PkY2yEUqEP9kTw',
+};
 const USER_GRANT =
   'g1.WyJ3ZWIvYS5iaW4iLDE3MDAwMDAwMDAsMTI1ODI5MTIsNTI0Mjg4MF0.6cl43JC46ryL-x4YIVvE_DmDpMCBPS7LKjQe3VGkh1Y';
 const GRANT = { key: 'web/a.bin', expiresAt: EXPIRES_AT, contentLength: 12_582_912, partSize: 5_242_880 };
@@ -209,6 +227,27 @@ describe('upload IDs', () => {
       field: 'uploadId',
       message: 'uploadId was issued by an older version of this service; start anew',
     });
+  });
+
+  it('are refused, as a 400 naming the older version, for any payload this version does not write', () => {
+    assert.deepEqual(tokens.open(OTHER_VERSION_TOKENS.withChecksum, USER, 'web/a.bin', BEFORE_DEADLINE), {
+      ...STATE,
+      checksum: { algorithm: 'crc32', type: 'COMPOSITE' },
+    });
+    for (const [name, token] of Object.entries(OTHER_VERSION_TOKENS)) {
+      if (name === 'withChecksum') continue;
+      assert.throws(
+        () => tokens.open(token, USER, 'web/a.bin', BEFORE_DEADLINE),
+        {
+          name: 'AppError',
+          code: 'INVALID_UPLOAD_ID',
+          statusCode: 400,
+          field: 'uploadId',
+          message: 'uploadId was issued by an older version of this service; start anew',
+        },
+        name,
+      );
+    }
   });
 
   it('are refused at and after the deadline', () => {

@@ -91,6 +91,20 @@ describe('canonicalFormProblem', () => {
         authority,
       );
   });
+
+  it("names the query's first character the service's encoder never leaves raw, and its position in the query", () => {
+    // Position 6 of the query `a=1&b=[`; the URL's own offset of the `[` is 26.
+    assert.equal(
+      problemOf('https://h.example/k?a=1&b=['),
+      'a raw "[" at position 6 of the query: a presigned URL\'s query holds only unreserved characters, %-escapes, "&" and one "=" per parameter (curl reads [ ] { } as globs)',
+    );
+    // A second "=" several characters after the first: the value `text=plain` is not `t=`.
+    assert.equal(
+      problemOf('https://h.example/k?X-Amz-Expires=900&response-content-type=text=plain'),
+      'a second "=" in the parameter at position 39 of the query: "=" in a value is written %3D',
+    );
+    assert.equal(problemOf('https://h.example/k?response-content-type=text%3Dplain'), undefined);
+  });
 });
 
 describe('splitRawUrl', () => {
@@ -173,6 +187,14 @@ describe('splitRawUrl', () => {
       path: '/p',
       query: '',
       fragment: '#',
+    });
+    // A "?" after the "#" is the fragment's, not a query.
+    assert.deepEqual(splitRawUrl('https://h.example/k#a?b'), {
+      scheme: 'https:',
+      authority: 'h.example',
+      path: '/k',
+      query: undefined,
+      fragment: '#a?b',
     });
     assert.deepEqual(splitRawUrl('https://h.example?q'), {
       scheme: 'https:',
