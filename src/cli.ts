@@ -49,6 +49,17 @@ const UPLOAD_OPTIONS = {
   progress: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
+const DOWNLOAD_OPTIONS = {
+  ...MODE_OPTIONS,
+  bucket: { type: 'string' },
+  key: { type: 'string' },
+  expires: { type: 'string' },
+  service: { type: 'string' },
+  'token-file': { type: 'string' },
+  'require-checksum': { type: 'boolean' },
+  progress: { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
 const VERIFY_OPTIONS = {
   ...MODE_OPTIONS,
   bucket: { type: 'string', multiple: true },
@@ -325,6 +336,58 @@ async function uploadThroughServiceCommand(file: string, values: UploadValues): 
   }
 }
 
+async function downloadCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: DOWNLOAD_OPTIONS, strict: true, allowPositionals: true });
+  if (values.help) return help('download');
+  if (values.key === undefined) throw new UsageError('--key is required');
+  if (positionals.length > 1) throw new UsageError('download takes at most one DEST (a file or a directory)');
+  const { downloadCommand: download } = await import('./cli/download.js');
+  const options = {
+    key: values.key,
+    destination: positionals[0],
+    requireChecksum: values['require-checksum'] ?? false,
+    progress: values.progress,
+    json: values.json,
+    again: `s3-presign download ${args.map(quoteForShell).join(' ')}`,
+  };
+  const interrupt = interruptSignal();
+  const io = { env: process.env, stdout: process.stdout, stderr: process.stderr, signal: interrupt.signal };
+  try {
+    if (values.service !== undefined) {
+      for (const flag of ['bucket', 'expires', ...Object.keys(MODE_OPTIONS)] as const) {
+        if (flag !== 'json' && flag !== 'help' && values[flag as keyof typeof values] !== undefined) {
+          throw new UsageError(
+            `--${flag} does not apply with --service: the service picks the bucket and signs the URL`,
+          );
+        }
+      }
+      const { serviceClient, ServiceError } = await import('./cli/service-client.js');
+      let service;
+      try {
+        service = serviceClient(values.service, await serviceToken(values['token-file']));
+      } catch (error) {
+        throw error instanceof ServiceError ? new UsageError(error.message) : error;
+      }
+      return await download({ ...options, signer: { kind: 'service', service } }, io);
+    }
+    if (values['token-file'] !== undefined) throw new UsageError('--token-file only applies with --service');
+    const config = configFrom(values, values.bucket);
+    const bucket = values.bucket ?? config.buckets[0];
+    if (!bucket) throw new UsageError('--bucket is required (or S3_BUCKETS)');
+    requireLocalKeyPair(config);
+    const { createPresigner } = await import('./presign/create-presigner.js');
+    const signing = await createPresigner(config);
+    try {
+      const expiresIn = wholeNumber('expires', values.expires) ?? config.presign.defaultExpiresSeconds;
+      return await download({ ...options, signer: { kind: 'aws', signing, bucket, expiresIn } }, io);
+    } finally {
+      signing.close();
+    }
+  } finally {
+    interrupt.dispose();
+  }
+}
+
 function quoteForShell(text: string): string {
   return /^[\w./:@%+=,-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
@@ -527,6 +590,8 @@ async function main(argv: string[]): Promise<number> {
         return await urlCommand(rest);
       case 'upload':
         return await uploadCommand(rest);
+      case 'download':
+        return await downloadCommand(rest);
       case 'verify':
         return await verifyCommand(rest);
       case 'doctor':

@@ -52,6 +52,29 @@ ${MODE_FLAGS}
 Example:
   S3_PRESIGN_TOKEN=s3p_… s3-presign upload ./video.mp4 --service http://127.0.0.1:8080 --content-type video/mp4`,
 
+  download: `Usage: s3-presign download --key K [DEST] [--bucket B] [options] [mode flags]
+       s3-presign download --key K [DEST] --service URL [--token-file FILE] [options]
+
+Fetches an object into DEST (a file, or a directory for the key's last segment; default: that
+name here) and checks it against the checksum the store keeps (x-amz-checksum-mode). The bytes
+go to DEST.part and take DEST's name only once checked; a mismatch leaves DEST untouched and
+keeps the bytes as DEST.mismatch (exit 1). Ctrl-C or a dropped connection: the same command
+goes on from the bytes on disk (Range), or starts over if the object has changed (If-Match).
+  --key K                    the object key
+  --bucket B                 the bucket (AWS credentials only; default S3_BUCKETS' first)
+  --require-checksum         exit 1 when the object cannot be checked (no stored checksum, or a
+                             COMPOSITE one, which covers the parts and not the whole)
+  --expires N                URL lifetime in seconds (AWS credentials only)
+  --progress                 progress on stderr even when it is not a terminal
+  --json                     the result as JSON
+
+${SERVICE_FLAGS}
+
+${MODE_FLAGS}
+
+Example:
+  s3-presign download --key reports/q3.pdf ./q3.pdf --mode regional --region eu-west-1 --bucket my-bucket`,
+
   verify: `Usage: s3-presign verify URL [--bucket B]… [--fields FILE] [--method GET|PUT] [--header 'NAME: VALUE']… [mode flags]
 
 Validates any presigned URL (or, with --fields, a POST policy form) against a mode; exits 0
@@ -137,6 +160,7 @@ export const USAGE = `Usage: s3-presign COMMAND [flags]
 Commands:
   url        mint one validated presigned URL
   upload     send a file of any size (AWS credentials, or --service URL), resumable
+  download   fetch an object, checked against its stored checksum, resumable
   verify     validate a presigned URL or POST form against a mode
   doctor     run the health checks and the private-route checklist
   policy     print the bucket, endpoint and role policies for this configuration
