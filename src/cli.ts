@@ -6,6 +6,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatConfigProblems, loadConfig, SIGV4_MAX_EXPIRES_SECONDS, type Config } from './config/config.js';
 import { escapeControlCharacters as shown, jsonForDisplay } from './control-characters.js';
 import { objectKeyProblem } from './endpoint/object-key.js';
+import {
+  CHECKSUM_ALGORITHMS,
+  CHECKSUM_API_NAMES,
+  verifiedChecksumsSetting,
+  type ChecksumAlgorithm,
+} from './endpoint/checksum-algorithms.js';
 import { isAppError } from './errors.js';
 import { formatMiB } from './cli/progress.js';
 import { COMMAND_HELP, isCommand, USAGE, type CommandName } from './cli/help.js';
@@ -47,6 +53,7 @@ const UPLOAD_OPTIONS = {
   'token-file': { type: 'string' },
   abort: { type: 'boolean' },
   progress: { type: 'boolean' },
+  'checksum-algorithm': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 const DOWNLOAD_OPTIONS = {
@@ -196,7 +203,7 @@ async function uploadCommand(args: string[]): Promise<number> {
       multipartThreshold:
         wholeNumber('multipart-threshold', values['multipart-threshold']) ?? upload.DEFAULT_MULTIPART_THRESHOLD,
       partSize: wholeNumber('part-size', values['part-size']) ?? upload.DEFAULT_PART_BYTES,
-      bindSha256: config.store.verifiedChecksums.includes('sha256'),
+      checksumAlgorithm: uploadChecksum(values['checksum-algorithm'], config.store.verifiedChecksums),
       onProgress: progress,
       signal: interrupt.signal,
     });
@@ -205,7 +212,7 @@ async function uploadCommand(args: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify({ mode: config.mode.kind, ...result }, null, 2)}\n`);
     } else {
       process.stdout.write(
-        `uploaded ${result.size} bytes to ${result.bucket}/${result.key} in ${result.parts} part${result.parts === 1 ? '' : 's'}, ETag ${result.etag}${result.checksumSha256 ? `, SHA-256 ${result.checksumSha256} checked by the store` : ''}\n`,
+        `uploaded ${result.size} bytes to ${result.bucket}/${result.key} in ${result.parts} part${result.parts === 1 ? '' : 's'}, ETag ${result.etag}${result.checksum ? `, ${checksumDescription(result.checksum)}` : ''}\n`,
       );
     }
     return 0;
@@ -229,6 +236,35 @@ async function uploadCommand(args: string[]): Promise<number> {
     interrupt.dispose();
     signing.close();
   }
+}
+
+/**
+ * --checksum-algorithm: what each PUT of an upload signs. CRC64NVME (S3's default for new
+ * objects) unless named, and then only where the store verifies it (a signed value the store
+ * does not check would promise what nothing enforces); `none` for none.
+ */
+function uploadChecksum(
+  named: string | undefined,
+  verified: readonly ChecksumAlgorithm[] | undefined,
+): ChecksumAlgorithm | undefined {
+  if (named === undefined) return verified === undefined || verified.includes('crc64nvme') ? 'crc64nvme' : undefined;
+  if (named.toLowerCase() === 'none') return undefined;
+  const algorithm = CHECKSUM_ALGORITHMS.find((candidate) => CHECKSUM_API_NAMES[candidate] === named.toUpperCase());
+  if (algorithm === undefined) {
+    throw new UsageError(
+      `--checksum-algorithm must be ${Object.values(CHECKSUM_API_NAMES).join(', ')} or none, got "${named}"`,
+    );
+  }
+  if (verified !== undefined && !verified.includes(algorithm)) {
+    throw new UsageError(
+      `--checksum-algorithm ${CHECKSUM_API_NAMES[algorithm]}: this store does not verify it (S3_STORE_CHECKSUMS=${verifiedChecksumsSetting(verified)}), so a signed value would stop nothing; choose one it verifies, or none`,
+    );
+  }
+  return algorithm;
+}
+
+function checksumDescription(checksum: { algorithm: ChecksumAlgorithm; type: string; value: string }): string {
+  return `${CHECKSUM_API_NAMES[checksum.algorithm]} ${checksum.value}${checksum.type === 'COMPOSITE' ? ' (composite, of the parts)' : ''} checked by the store`;
 }
 
 /** The token for --service: S3_PRESIGN_TOKEN or --token-file, never a flag value (shell history, ps). */
@@ -287,11 +323,18 @@ async function uploadThroughServiceCommand(file: string, values: UploadValues): 
     file,
     contentType: values['content-type'] ?? 'application/octet-stream',
     partSize: wholeNumber('part-size', values['part-size']),
+    checksumAlgorithm: uploadChecksum(values['checksum-algorithm'], undefined),
+    checksumNamed: values['checksum-algorithm'] !== undefined,
     stateDirectory: stateDirectory(process.env),
     progress,
     signal: interrupt.signal,
   };
-  const again = `s3-presign upload ${quoteForShell(file)} --service ${quoteForShell(values.service as string)}`;
+  // The flags that make up the upload's identity in the state, so the printed command finds it.
+  const identityFlags = (['content-type', 'checksum-algorithm'] as const)
+    .filter((flag) => values[flag] !== undefined)
+    .map((flag) => ` --${flag} ${quoteForShell(values[flag] as string)}`)
+    .join('');
+  const again = `s3-presign upload ${quoteForShell(file)} --service ${quoteForShell(values.service as string)}${identityFlags}`;
   try {
     if (values.abort) {
       const aborted = await abortThroughService(service, options);
@@ -308,7 +351,7 @@ async function uploadThroughServiceCommand(file: string, values: UploadValues): 
       process.stdout.write(`${JSON.stringify({ service: service.base, ...result }, null, 2)}\n`);
     } else {
       process.stdout.write(
-        `uploaded ${result.size} bytes to ${shown(result.bucket)}/${shown(result.key)} in ${result.parts} part${result.parts === 1 ? '' : 's'}${result.resumedParts ? ` (${result.resumedParts} from the interrupted run)` : ''}, ETag ${shown(result.etag)}\n`,
+        `uploaded ${result.size} bytes to ${shown(result.bucket)}/${shown(result.key)} in ${result.parts} part${result.parts === 1 ? '' : 's'}${result.resumedParts ? ` (${result.resumedParts} from the interrupted run)` : ''}, ETag ${shown(result.etag)}${result.checksum ? `, ${checksumDescription(result.checksum)}` : ''}\n`,
       );
     }
     return 0;

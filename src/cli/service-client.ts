@@ -1,8 +1,12 @@
 // The CLI as a caller of a running service: JSON over HTTP with a bearer token (an API key or
 // a JWT), the service's error body turned into one line that names its code.
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The CLI's own variables (not the service's configuration): the token for --service. */
 export const CLI_VARIABLES = ['S3_PRESIGN_TOKEN'] as const;
+
+/** Tries per call when the service answers 503 with a Retry-After (overloaded). */
+const OVERLOAD_ATTEMPTS = 4;
 
 export class ServiceError extends Error {
   constructor(
@@ -37,17 +41,25 @@ export function serviceClient(base: string, token: string): ServiceClient {
     base: trimmed,
     async post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
       let response: Response;
-      try {
-        response = await fetch(`${trimmed}${path}`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-          signal,
-        });
-      } catch (error) {
-        if (signal?.aborted) throw error;
-        const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-        throw new ServiceError(`the service at ${trimmed} did not answer ${path}: ${cause}`, 0, undefined);
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          response = await fetch(`${trimmed}${path}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+            signal,
+          });
+        } catch (error) {
+          if (signal?.aborted) throw error;
+          const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+          throw new ServiceError(`the service at ${trimmed} did not answer ${path}: ${cause}`, 0, undefined);
+        }
+        // An overloaded service refuses before it handles the request and says when to come
+        // back: every call is then safe to send again, a completion included.
+        const retryAfter = Number(response.headers.get('retry-after'));
+        if (response.status !== 503 || attempt >= OVERLOAD_ATTEMPTS || !(retryAfter >= 0 && retryAfter <= 60)) break;
+        await response.body?.cancel();
+        await sleep(retryAfter * 1000, undefined, { signal });
       }
       const text = await response.text();
       if (response.ok) return (text === '' ? null : JSON.parse(text)) as T;

@@ -2,17 +2,28 @@
 // /multipart API, with the caller's API key or JWT), for scripts that hold a key for the
 // service and no AWS credentials. Resumable: the upload's key and ID are kept in the user's
 // state directory under the file's identity, and the same command again asks the service
-// which parts S3 holds and sends only the others.
+// which parts S3 holds and sends only the others. Each part's URL signs the part's checksum
+// (CRC64NVME by default), so the store refuses other bytes; it computes the object's at completion.
 import { open, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
+import {
+  CHECKSUM_API_NAMES,
+  checksumOf,
+  multipartChecksumType,
+  type ChecksumAlgorithm,
+  type ChecksumApiName,
+  type ChecksumType,
+} from '../endpoint/checksum-algorithms.js';
 import { formatMiB, type Progress } from './progress.js';
 import { putPresigned, readRange, UploadError } from './presigned-put.js';
 import { ServiceError, type ServiceClient } from './service-client.js';
 import { TransferState } from './state.js';
 
-/** Parts in flight at once, and part URLs asked for at a time (the service's bound). */
+/**
+ * Parts in flight at once; also the parts whose URLs are asked for at a time, since each URL
+ * signs its part's checksum and the bytes are read and held until they are sent.
+ */
 const PART_CONCURRENCY = 4;
-const PART_URL_BATCH = 100;
 
 export { UploadError };
 
@@ -31,6 +42,9 @@ export interface ServiceUploadOptions {
   file: string;
   contentType: string;
   partSize?: number;
+  /** What each part signs; when `checksumNamed` is false (the default), a service that refuses it gets none. */
+  checksumAlgorithm: ChecksumAlgorithm | undefined;
+  checksumNamed: boolean;
   stateDirectory: string;
   progress: Progress;
   signal: AbortSignal;
@@ -44,6 +58,8 @@ export interface ServiceUploadResult {
   parts: number;
   /** Parts already stored by an earlier, interrupted run. */
   resumedParts: number;
+  /** The object's checksum as the store computed it at completion. */
+  checksum?: { algorithm: ChecksumAlgorithm; type: ChecksumType; value: string };
 }
 
 interface UploadIdentity {
@@ -52,6 +68,8 @@ interface UploadIdentity {
   mtimeMs: number;
   service: string;
   contentType: string;
+  /** Asked for: another algorithm on the next run is another upload. */
+  checksumAlgorithm: ChecksumAlgorithm | null;
 }
 
 interface UploadState {
@@ -60,9 +78,11 @@ interface UploadState {
   partSize: number;
   partCount: number;
   expiresAt: string;
+  /** What the upload was created with (none where the service refused the default). */
+  checksumAlgorithm?: ChecksumAlgorithm | undefined;
 }
 
-type CreatedUpload = UploadState & { bucket: string };
+type CreatedUpload = Omit<UploadState, 'checksumAlgorithm'> & { bucket: string };
 
 async function identityOf(service: ServiceClient, options: ServiceUploadOptions) {
   const file = resolve(options.file);
@@ -76,6 +96,7 @@ async function identityOf(service: ServiceClient, options: ServiceUploadOptions)
     mtimeMs: info.mtimeMs,
     service: service.base,
     contentType: options.contentType,
+    checksumAlgorithm: options.checksumAlgorithm ?? null,
   };
   return {
     identity,
@@ -109,26 +130,46 @@ export async function uploadThroughService(
     }
     if (!upload) {
       options.progress.line(`starting the upload of ${formatMiB(size)}`);
-      const created = await service.post<CreatedUpload>(
-        '/multipart',
-        {
-          filename: basename(identity.file),
-          contentType: options.contentType,
-          contentLength: size,
-          ...(options.partSize === undefined ? {} : { partSize: options.partSize }),
-        },
-        options.signal,
-      );
+      const create = (algorithm: ChecksumAlgorithm | undefined) =>
+        service.post<CreatedUpload>(
+          '/multipart',
+          {
+            filename: basename(identity.file),
+            contentType: options.contentType,
+            contentLength: size,
+            ...(options.partSize === undefined ? {} : { partSize: options.partSize }),
+            ...(algorithm === undefined
+              ? {}
+              : { checksumAlgorithm: CHECKSUM_API_NAMES[algorithm], checksumType: multipartChecksumType(algorithm) }),
+          },
+          options.signal,
+        );
+      let algorithm = options.checksumAlgorithm;
+      let created: CreatedUpload;
+      try {
+        created = await create(algorithm);
+      } catch (error) {
+        if (!(error instanceof ServiceError && error.code === 'CHECKSUM_NOT_VERIFIED' && !options.checksumNamed)) {
+          throw error;
+        }
+        options.progress.line(
+          `the service's store does not verify ${CHECKSUM_API_NAMES[algorithm as ChecksumAlgorithm]}: uploading without a checksum`,
+        );
+        algorithm = undefined;
+        created = await create(undefined);
+      }
       upload = {
         key: created.key,
         uploadId: created.uploadId,
         partSize: created.partSize,
         partCount: created.partCount,
         expiresAt: created.expiresAt,
+        checksumAlgorithm: algorithm,
       };
       await state.write(upload);
     }
     const current = upload;
+    const algorithm = current.checksumAlgorithm;
     const lengthOf = (partNumber: number) => Math.min(current.partSize, size - (partNumber - 1) * current.partSize);
     // A part S3 holds with another length (a different file under the same name) is sent again.
     for (const [partNumber, part] of stored) {
@@ -141,27 +182,37 @@ export async function uploadThroughService(
     report();
 
     try {
-      for (let first = 0; first < missing.length; first += PART_URL_BATCH) {
+      for (let first = 0; first < missing.length && !options.signal.aborted; first += PART_CONCURRENCY) {
+        const batch = await Promise.all(
+          missing.slice(first, first + PART_CONCURRENCY).map(async (partNumber) => {
+            const body = await readRange(handle, (partNumber - 1) * current.partSize, lengthOf(partNumber));
+            return { partNumber, body, checksum: algorithm && (await checksumOf(algorithm, body)) };
+          }),
+        );
         const { parts } = await service.post<{
           parts: Array<{ partNumber: number; url: string; headers: Record<string, string> }>;
         }>(
           '/multipart/parts',
-          { key: current.key, uploadId: current.uploadId, partNumbers: missing.slice(first, first + PART_URL_BATCH) },
+          {
+            key: current.key,
+            uploadId: current.uploadId,
+            partNumbers: batch.map((part) => part.partNumber),
+            ...(algorithm && {
+              checksums: batch.map((part) => ({ partNumber: part.partNumber, value: part.checksum })),
+            }),
+          },
           options.signal,
         );
-        const queue = [...parts];
-        const worker = async () => {
-          for (let part = queue.shift(); part && !options.signal.aborted; part = queue.shift()) {
-            const length = lengthOf(part.partNumber);
-            const body = await readRange(handle, (part.partNumber - 1) * current.partSize, length);
+        await Promise.all(
+          parts.map(async (part, index) => {
+            const { body } = batch[index] as { body: Buffer };
             const etag = await putPresigned(part.url, part.headers, body, `part ${part.partNumber}`, options.signal);
-            stored.set(part.partNumber, { etag, size: length });
-            sent += length;
+            stored.set(part.partNumber, { etag, size: body.length });
+            sent += body.length;
             options.progress.line(`part ${part.partNumber} of ${current.partCount} stored`);
             report();
-          }
-        };
-        await Promise.all(Array.from({ length: Math.min(PART_CONCURRENCY, queue.length) }, worker));
+          }),
+        );
       }
       if (options.signal.aborted) throw options.signal.reason;
     } catch (error) {
@@ -172,7 +223,15 @@ export async function uploadThroughService(
     const assembling = options.progress.waiting(
       `completing: the store assembles ${current.partCount} parts (${formatMiB(size)})`,
     );
-    let completed: { bucket: string; key: string; etag: string; size: number };
+    let completed: {
+      bucket: string;
+      key: string;
+      etag: string;
+      size: number;
+      checksumAlgorithm?: ChecksumApiName;
+      checksumType?: ChecksumType;
+      checksum?: string;
+    };
     try {
       completed = await service.post(
         '/multipart/complete',
@@ -202,6 +261,9 @@ export async function uploadThroughService(
       etag: completed.etag,
       parts: current.partCount,
       resumedParts,
+      ...(algorithm !== undefined && completed.checksum !== undefined && completed.checksumType !== undefined
+        ? { checksum: { algorithm, type: completed.checksumType, value: completed.checksum } }
+        : {}),
     };
   } finally {
     await handle.close();

@@ -66,6 +66,11 @@ export const MULTIPART_CHECKSUM_TYPES: Readonly<Record<ChecksumAlgorithm, readon
   sha256: ['COMPOSITE'],
 };
 
+/** The type a client picks for a multipart upload: the whole object's wherever S3 allows it. */
+export function multipartChecksumType(algorithm: ChecksumAlgorithm): ChecksumType {
+  return MULTIPART_CHECKSUM_TYPES[algorithm].includes('FULL_OBJECT') ? 'FULL_OBJECT' : 'COMPOSITE';
+}
+
 export function algorithmOfApiName(name: ChecksumApiName): ChecksumAlgorithm {
   return CHECKSUM_ALGORITHMS.find((algorithm) => CHECKSUM_API_NAMES[algorithm] === name) as ChecksumAlgorithm;
 }

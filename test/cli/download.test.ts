@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   CHECKSUM_MEMBERS,
   CHECKSUM_NAMES,
@@ -22,6 +22,7 @@ import {
 import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { embeddedS3Client } from '../helpers.js';
 import { baseEnvironment, cli, type Finished } from './run.js';
+import { startService } from './service-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const BUCKET = 'cli-downloads';
@@ -369,3 +370,156 @@ test('download refuses bad input with the reason and a non-zero exit', { timeout
   }
   assert.equal(await exists(join(directory, 'missing.out')), false);
 });
+
+test(
+  "upload signs CRC64NVME by default, in one PUT and in parts; the store keeps the whole object's, and download checks it",
+  { timeout: 120_000 },
+  async (t) => {
+    const { directory, client, env } = await setUp(t);
+    const expected = new Map<string, string>();
+    for (const [name, size] of [
+      ['one-put.bin', 200 * 1024],
+      ['in-parts.bin', 11 * MiB + 3],
+    ] as const) {
+      const body = randomBytes(size);
+      const file = join(directory, name);
+      await writeFile(file, body);
+      const uploaded = await cli(
+        ['upload', file, '--key', name, '--multipart-threshold', String(MiB), '--part-size', String(5 * MiB)],
+        env,
+      );
+      assert.equal(uploaded.code, 0, uploaded.stderr);
+      const crc64 = await checksumOf('crc64nvme', body);
+      expected.set(name, crc64);
+      assert.match(
+        uploaded.stdout,
+        new RegExp(`, CRC64NVME ${crc64.replace(/[+/]/g, '\\$&')} checked by the store\\n$`),
+      );
+      const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: name, ChecksumMode: 'ENABLED' }));
+      assert.deepEqual([head.ChecksumCRC64NVME, head.ChecksumType], [crc64, 'FULL_OBJECT'], name);
+
+      const destination = join(directory, `${name}.out`);
+      const downloaded = await cli(['download', '--key', name, destination], env);
+      assert.equal(downloaded.code, 0, downloaded.stderr);
+      assert.match(downloaded.stdout, new RegExp(`, CRC64NVME ${crc64.replace(/[+/]/g, '\\$&')} checked\\n$`));
+      assert.ok((await readFile(destination)).equals(body));
+    }
+    assert.equal(expected.size, 2);
+  },
+);
+
+test(
+  'upload --checksum-algorithm SHA256 in parts is COMPOSITE: download says what it could not check, and --require-checksum refuses it',
+  { timeout: 120_000 },
+  async (t) => {
+    const { directory, env } = await setUp(t);
+    const body = randomBytes(11 * MiB);
+    const file = join(directory, 'composite.bin');
+    await writeFile(file, body);
+    const uploaded = await cli(
+      [
+        'upload',
+        file,
+        '--key',
+        'composite.bin',
+        '--checksum-algorithm',
+        'SHA256',
+        '--multipart-threshold',
+        String(MiB),
+        '--part-size',
+        String(5 * MiB),
+      ],
+      env,
+    );
+    assert.equal(uploaded.code, 0, uploaded.stderr);
+    assert.match(uploaded.stdout, /, SHA256 [A-Za-z0-9+/]{43}=-3 \(composite, of the parts\) checked by the store\n$/);
+
+    const destination = join(directory, 'composite.out');
+    const downloaded = await cli(['download', '--key', 'composite.bin', destination], env);
+    assert.equal(downloaded.code, 0, downloaded.stderr);
+    assert.match(
+      downloaded.stdout,
+      /, not verified: the stored SHA-256 is COMPOSITE \(a checksum of 3 parts' checksums\), which the whole object's bytes cannot be checked against\n$/,
+    );
+    assert.ok((await readFile(destination)).equals(body));
+    const refused = await cli(['download', '--key', 'composite.bin', `${destination}2`, '--require-checksum'], env);
+    assert.equal(refused.code, 1);
+    assert.equal(await exists(`${destination}2`), false);
+  },
+);
+
+test(
+  'upload --checksum-algorithm refuses what it does not know, and what the store does not verify',
+  { timeout: 60_000 },
+  async (t) => {
+    const { directory, env } = await setUp(t);
+    const file = join(directory, 'x.bin');
+    await writeFile(file, randomBytes(10));
+    const unknown = await cli(['upload', file, '--key', 'x', '--checksum-algorithm', 'MD5'], env);
+    assert.equal(unknown.code, 2);
+    assert.match(
+      unknown.stderr,
+      /--checksum-algorithm must be CRC32, CRC32C, CRC64NVME, SHA1, SHA256 or none, got "MD5"/,
+    );
+    const unverified = await cli(['upload', file, '--key', 'x', '--checksum-algorithm', 'CRC32'], {
+      ...env,
+      S3_STORE_CHECKSUMS: 'sha256',
+    });
+    assert.equal(unverified.code, 2);
+    assert.match(
+      unverified.stderr,
+      /--checksum-algorithm CRC32: this store does not verify it \(S3_STORE_CHECKSUMS=sha256\)/,
+    );
+    const none = await cli(['upload', file, '--key', 'x', '--checksum-algorithm', 'none'], env);
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stdout, /, ETag "[0-9a-f]{32}"\n$/);
+  },
+);
+
+test(
+  'through the service: upload --service stores CRC64NVME by default, download --service checks it; the token never in a flag',
+  { timeout: 180_000 },
+  async (t) => {
+    const service = await startService(t, {});
+    const token = /API key:\s+(s3p_\S+)/.exec(service.output().stdout)?.[1] as string;
+    assert.ok(token, 'local mode prints its development key');
+    const directory = await mkdtemp(join(tmpdir(), 's3-presign-cli-download-service-'));
+    t.after(() => rm(directory, { recursive: true, force: true }));
+    const env = { S3_PRESIGN_TOKEN: token, XDG_STATE_HOME: join(directory, 'state') };
+    const body = randomBytes(11 * MiB + 5);
+    const file = join(directory, 'report.bin');
+    await writeFile(file, body);
+    const crc64 = await checksumOf('crc64nvme', body);
+
+    const uploaded = await cli(
+      ['upload', file, '--service', service.url, '--part-size', String(5 * MiB), '--json'],
+      env,
+    );
+    assert.equal(uploaded.code, 0, uploaded.stderr);
+    const report = JSON.parse(uploaded.stdout) as { key: string; checksum: unknown };
+    assert.deepEqual(report.checksum, { algorithm: 'crc64nvme', type: 'FULL_OBJECT', value: crc64 });
+
+    const destination = join(directory, 'report.out');
+    const downloaded = await cli(['download', '--key', report.key, destination, '--service', service.url], env);
+    assert.equal(downloaded.code, 0, downloaded.stderr);
+    assert.match(downloaded.stdout, new RegExp(`, CRC64NVME ${crc64.replace(/[+/]/g, '\\$&')} checked\\n$`));
+    assert.ok((await readFile(destination)).equals(body));
+
+    const composite = await cli(
+      ['upload', file, '--service', service.url, '--part-size', String(5 * MiB), '--checksum-algorithm', 'SHA256'],
+      env,
+    );
+    assert.equal(composite.code, 0, composite.stderr);
+    assert.match(composite.stdout, /, SHA256 [A-Za-z0-9+/]{43}=-3 \(composite, of the parts\) checked by the store\n$/);
+
+    const withoutToken = await cli(['download', '--key', report.key, '--service', service.url], {});
+    assert.equal(withoutToken.code, 2);
+    assert.match(
+      withoutToken.stderr,
+      /--service needs a token \(an API key or a JWT\): set S3_PRESIGN_TOKEN or pass --token-file FILE/,
+    );
+    const flagged = await cli(['download', '--key', report.key, '--service', service.url, '--token', token], {});
+    assert.equal(flagged.code, 2);
+    assert.doesNotMatch(flagged.stderr + flagged.stdout, new RegExp(token));
+  },
+);
