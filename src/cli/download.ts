@@ -6,6 +6,7 @@
 // `If-Match` on the ETag it started with, so a changed object starts over instead of splicing.
 import { open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
   CHECKSUM_ALGORITHMS,
   CHECKSUM_NAMES,
@@ -15,22 +16,96 @@ import {
 } from '../endpoint/checksum-algorithms.js';
 import { escapeControlCharacters as shown } from '../control-characters.js';
 import type { PresignerBundle } from '../presign/create-presigner.js';
+import { interruptSignal, UsageError, wholeNumber, type CliIo, type Command } from './command.js';
+import { MODE_FLAGS, SERVICE_FLAGS } from './help.js';
+import { configFrom, MODE_OPTIONS, signingFor } from './mode-flags.js';
 import { formatMiB, progressOn, type Progress } from './progress.js';
-import { ServiceError, type ServiceClient } from './service-client.js';
+import { serviceClient, ServiceError, type ServiceClient } from './service-client.js';
 import { stateDirectory, TransferState } from './state.js';
+import { quoteForShell, serviceToken } from './upload.js';
 
 /** Attempts in a row that bring no new byte before a dropped connection is given up on. */
 const FRUITLESS_ATTEMPTS = 3;
 /** What the checksum is computed over in one read of the finished file. */
 const READ_CHUNK_BYTES = 1024 * 1024;
 
-export interface CommandIo {
-  env: Readonly<Record<string, string | undefined>>;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WriteStream;
-  /** Ctrl-C: the download stops where it is and the next run goes on from there. */
-  signal?: AbortSignal;
-}
+const OPTIONS = {
+  ...MODE_OPTIONS,
+  bucket: { type: 'string' },
+  key: { type: 'string' },
+  expires: { type: 'string' },
+  service: { type: 'string' },
+  'token-file': { type: 'string' },
+  'require-checksum': { type: 'boolean' },
+  progress: { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const download: Command = {
+  summary: 'fetch an object, checked against its stored checksum, resumable',
+  help: `Usage: s3-presign download --key K [DEST] [--bucket B] [options] [mode flags]
+       s3-presign download --key K [DEST] --service URL [--token-file FILE] [options]
+
+Fetches an object into DEST (a file, or a directory for the key's last segment; default: that
+name here) and checks it against the checksum the store keeps (x-amz-checksum-mode). The bytes
+go to DEST.part and take DEST's name only once checked; a mismatch leaves DEST untouched and
+keeps the bytes as DEST.mismatch (exit 1). Ctrl-C or a dropped connection: the same command
+goes on from the bytes on disk (Range), or starts over if the object has changed (If-Match).
+  --key K                    the object key
+  --bucket B                 the bucket (AWS credentials only; default S3_BUCKETS' first)
+  --require-checksum         exit 1 when the object cannot be checked (no stored checksum, or a
+                             COMPOSITE one, which covers the parts and not the whole)
+  --expires N                URL lifetime in seconds (AWS credentials only)
+  --progress                 progress on stderr even when it is not a terminal
+  --json                     the result as JSON
+
+${SERVICE_FLAGS}
+
+${MODE_FLAGS}
+
+Example:
+  s3-presign download --key reports/q3.pdf ./q3.pdf --mode regional --region eu-west-1 --bucket my-bucket`,
+
+  async run(args, io) {
+    const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+    if (values.key === undefined) throw new UsageError('--key is required');
+    if (positionals.length > 1) throw new UsageError('download takes at most one DEST (a file or a directory)');
+    const options = {
+      key: values.key,
+      destination: positionals[0],
+      requireChecksum: values['require-checksum'] ?? false,
+      progress: values.progress,
+      json: values.json,
+      again: `s3-presign download ${args.map(quoteForShell).join(' ')}`,
+    };
+    if (values.service !== undefined) {
+      for (const flag of ['bucket', 'expires', ...Object.keys(MODE_OPTIONS)] as const) {
+        if (flag !== 'json' && flag !== 'help' && values[flag as keyof typeof values] !== undefined) {
+          throw new UsageError(
+            `--${flag} does not apply with --service: the service picks the bucket and signs the URL`,
+          );
+        }
+      }
+      let service;
+      try {
+        service = serviceClient(values.service, await serviceToken(values['token-file'], io.env));
+      } catch (error) {
+        throw error instanceof ServiceError ? new UsageError(error.message) : error;
+      }
+      return downloadWith({ ...options, signer: { kind: 'service', service } }, io);
+    }
+    if (values['token-file'] !== undefined) throw new UsageError('--token-file only applies with --service');
+    const config = configFrom(values, io.env, { bucket: values.bucket });
+    const bucket = values.bucket ?? config.buckets[0];
+    if (!bucket) throw new UsageError('--bucket is required (or S3_BUCKETS)');
+    const signing = await signingFor(config, io.env);
+    try {
+      const expiresIn = wholeNumber('expires', values.expires) ?? config.presign.defaultExpiresSeconds;
+      return await downloadWith({ ...options, signer: { kind: 'aws', signing, bucket, expiresIn } }, io);
+    } finally {
+      signing.close();
+    }
+  },
+};
 
 /** Where the signed GET comes from: the operator's credentials, or the service. */
 export type DownloadSigner =
@@ -96,9 +171,10 @@ export interface DownloadResult {
   verification: Verification;
 }
 
-export async function downloadCommand(options: DownloadCommandOptions, io: CommandIo): Promise<number> {
+async function downloadWith(options: DownloadCommandOptions, io: CliIo): Promise<number> {
   const progress = progressOn(io.stderr, options.progress);
-  const signal = io.signal ?? new AbortController().signal;
+  const interrupt = interruptSignal(io);
+  const { signal } = interrupt;
   try {
     const result = await downloadObject(options, { progress, signal, stateDirectory: stateDirectory(io.env) });
     progress.end();
@@ -127,6 +203,8 @@ export async function downloadCommand(options: DownloadCommandOptions, io: Comma
       return 1;
     }
     throw error;
+  } finally {
+    interrupt.dispose();
   }
 }
 
