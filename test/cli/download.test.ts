@@ -154,6 +154,9 @@ function download(args: string[], env: Record<string, string>, interrupt?: () =>
   });
 }
 
+/** Ctrl-C once the download has written bytes, so there is something to go on from. */
+const bytesOnDisk = (path: string) => async () => ((await stat(path).catch(() => undefined))?.size ?? 0) > 0;
+
 const exists = (path: string) =>
   stat(path).then(
     () => true,
@@ -243,11 +246,7 @@ test(
     const args = ['--key', 'big.bin', destination, '--progress'];
 
     proxy.stallAfter(MiB);
-    const first = await download(
-      args,
-      env,
-      async () => ((await stat(`${destination}.part`).catch(() => undefined))?.size ?? 0) > 0,
-    );
+    const first = await download(args, env, bytesOnDisk(`${destination}.part`));
     assert.equal(first.code, 130, first.stderr);
     assert.match(
       first.stderr,
@@ -284,11 +283,7 @@ test('an object changed between runs is downloaded again from byte 0, not splice
   const args = ['--key', 'moving.bin', destination];
 
   proxy.stallAfter(MiB);
-  const first = await download(
-    args,
-    env,
-    async () => ((await stat(`${destination}.part`).catch(() => undefined))?.size ?? 0) > 0,
-  );
+  const first = await download(args, env, bytesOnDisk(`${destination}.part`));
   assert.equal(first.code, 130, first.stderr);
   proxy.stallAfter(undefined);
 
