@@ -1,20 +1,28 @@
 // `s3-presign upload FILE --key K`: an operator's upload of any size through the pinned
-// route. Small files go up in one PUT that binds their length (and SHA-256, where the store
-// verifies it); larger ones as a multipart upload whose part URLs each bind their exact
-// length. Every URL comes from the service's own Presigner, so each passed the validator;
+// route. Small files go up in one PUT that binds their length and checksum (CRC64NVME by
+// default, where the store verifies it); larger ones as a multipart upload whose part URLs
+// each bind their exact length and the part's checksum, the store computing the object's at
+// completion. Every URL comes from the service's own Presigner, so each passed the validator;
 // create, complete and abort go through the pinned client.
-import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
 } from '@aws-sdk/client-s3';
+import {
+  CHECKSUM_API_NAMES,
+  CHECKSUM_FIELDS,
+  CHECKSUM_MEMBERS,
+  checksumOf,
+  multipartChecksumType,
+  type ChecksumAlgorithm,
+  type ChecksumType,
+} from '../endpoint/checksum-algorithms.js';
 import { putPresigned, readRange, UploadError } from './presigned-put.js';
 import { completedEtag } from '../multipart/completed-etag.js';
 import type { PresignerBundle } from '../presign/create-presigner.js';
 import { sdkInputMembers } from '../presign/object-headers.js';
-import type { PresignedPart } from '../presign/presigner.js';
 
 const MiB = 1024 * 1024;
 /** S3's limits on multipart uploads. */
@@ -25,9 +33,8 @@ export const MAX_OBJECT_BYTES = 5 * 1024 * 1024 * MiB;
 /** Where boto3's upload_file and the AWS CLI switch to multipart, and their part size. */
 export const DEFAULT_MULTIPART_THRESHOLD = 8 * MiB;
 export const DEFAULT_PART_BYTES = 8 * MiB;
-/** Parts in flight at once, and part URLs asked for at a time (so none expires waiting). */
+/** Parts in flight at once. */
 const PART_CONCURRENCY = 4;
-const PART_URL_BATCH = 64;
 
 export interface UploadOptions {
   file: string;
@@ -37,8 +44,8 @@ export interface UploadOptions {
   expiresIn: number;
   multipartThreshold: number;
   partSize: number;
-  /** Whether a single PUT signs the file's SHA-256: only where the store verifies it (S3_STORE_CHECKSUMS). */
-  bindSha256: boolean;
+  /** The checksum each PUT signs (the file's, or each part's); none when undefined. */
+  checksumAlgorithm: ChecksumAlgorithm | undefined;
   /** Told the bytes sent so far, after each chunk. */
   onProgress?: (sent: number, total: number, detail: string) => void;
   /** Ctrl-C: parts in flight are cancelled and the multipart upload aborted. */
@@ -51,8 +58,8 @@ export interface UploadResult {
   size: number;
   etag: string;
   parts: number;
-  /** The SHA-256 a single PUT bound, which the store checked against the bytes. */
-  checksumSha256?: string;
+  /** The object's checksum as the store keeps it (it checked each PUT's value against the bytes). */
+  checksum?: { algorithm: ChecksumAlgorithm; type: ChecksumType; value: string };
 }
 
 export { UploadError };
@@ -87,7 +94,8 @@ async function uploadWhole(
   options: UploadOptions,
 ): Promise<UploadResult> {
   const body = await readRange(handle, 0, size);
-  const checksumSha256 = options.bindSha256 ? createHash('sha256').update(body).digest('base64') : undefined;
+  const algorithm = options.checksumAlgorithm;
+  const value = algorithm === undefined ? undefined : await checksumOf(algorithm, body);
   const presigned = await signing.presigner.presign({
     operation: 'put',
     bucket: options.bucket,
@@ -95,7 +103,7 @@ async function uploadWhole(
     expiresIn: options.expiresIn,
     contentType: options.contentType,
     contentLength: size,
-    checksumSha256,
+    ...(algorithm === undefined ? {} : { [CHECKSUM_FIELDS[algorithm]]: value }),
   });
   const etag = await putPresigned(presigned.url, presigned.headers, body, 'the upload', options.signal);
   options.onProgress?.(size, size, 'one PUT');
@@ -105,7 +113,7 @@ async function uploadWhole(
     size,
     etag,
     parts: 1,
-    ...(checksumSha256 ? { checksumSha256 } : {}),
+    ...(algorithm === undefined ? {} : { checksum: { algorithm, type: 'FULL_OBJECT', value: value as string } }),
   };
 }
 
@@ -118,6 +126,8 @@ async function uploadInParts(
   const partSize = partSizeFor(size, options.partSize);
   const partCount = Math.ceil(size / partSize);
   const client = signing.s3.clientFor(options.bucket);
+  const algorithm = options.checksumAlgorithm;
+  const checksumType = algorithm === undefined ? undefined : multipartChecksumType(algorithm);
   const created = await client.send(
     new CreateMultipartUploadCommand({
       // The configured encryption, as the one-PUT path signs it into its URL.
@@ -125,41 +135,53 @@ async function uploadInParts(
       Bucket: options.bucket,
       Key: options.key,
       ContentType: options.contentType,
+      ...(algorithm === undefined
+        ? {}
+        : { ChecksumAlgorithm: CHECKSUM_API_NAMES[algorithm], ChecksumType: checksumType }),
     }),
   );
   const uploadId = created.UploadId;
   if (!uploadId) throw new UploadError('S3 started the multipart upload without an upload ID');
   try {
-    const etags = new Map<number, string>();
+    const stored = new Map<number, { etag: string; checksum: string | undefined }>();
     let sent = 0;
-    const report = () => options.onProgress?.(sent, size, `${etags.size}/${partCount} parts`);
+    const report = () => options.onProgress?.(sent, size, `${stored.size}/${partCount} parts`);
     const lengthOf = (partNumber: number) => Math.min(partSize, size - (partNumber - 1) * partSize);
 
-    for (let first = 1; first <= partCount; first += PART_URL_BATCH) {
-      const numbers = Array.from({ length: Math.min(PART_URL_BATCH, partCount - first + 1) }, (_, i) => first + i);
-      const { parts } = await signing.presigner.presignParts({
-        bucket: options.bucket,
-        key: options.key,
-        uploadId,
-        expiresIn: options.expiresIn,
-        parts: numbers.map((partNumber) => ({ partNumber, contentLength: lengthOf(partNumber) })),
-      });
-      const queue: PresignedPart[] = [...parts];
-      const worker = async () => {
-        for (let part = queue.shift(); part && !options.signal?.aborted; part = queue.shift()) {
-          const length = lengthOf(part.partNumber);
-          const body = await readRange(handle, (part.partNumber - 1) * partSize, length);
-          etags.set(
-            part.partNumber,
-            await putPresigned(part.url, part.headers, body, `part ${part.partNumber}`, options.signal),
-          );
-          sent += length;
-          report();
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(PART_CONCURRENCY, queue.length) }, worker));
-      options.signal?.throwIfAborted();
-    }
+    // Each part's URL is signed once its bytes are read: it binds their checksum, and signing
+    // here is local, so no URL waits long enough to expire.
+    const queue = Array.from({ length: partCount }, (_, i) => i + 1);
+    const worker = async () => {
+      for (let partNumber = queue.shift(); partNumber && !options.signal?.aborted; partNumber = queue.shift()) {
+        const length = lengthOf(partNumber);
+        const body = await readRange(handle, (partNumber - 1) * partSize, length);
+        const value = algorithm === undefined ? undefined : await checksumOf(algorithm, body);
+        const {
+          parts: [part],
+        } = await signing.presigner.presignParts({
+          bucket: options.bucket,
+          key: options.key,
+          uploadId,
+          expiresIn: options.expiresIn,
+          parts: [
+            {
+              partNumber,
+              contentLength: length,
+              checksum: algorithm === undefined ? undefined : { algorithm, value: value as string },
+            },
+          ],
+        });
+        const { url, headers } = part as { url: string; headers: Record<string, string> };
+        stored.set(partNumber, {
+          etag: await putPresigned(url, headers, body, `part ${partNumber}`, options.signal),
+          checksum: value,
+        });
+        sent += length;
+        report();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PART_CONCURRENCY, partCount) }, worker));
+    options.signal?.throwIfAborted();
 
     const completed = await client.send(
       new CompleteMultipartUploadCommand({
@@ -167,14 +189,30 @@ async function uploadInParts(
         Key: options.key,
         UploadId: uploadId,
         MultipartUpload: {
-          Parts: [...etags.entries()].sort(([a], [b]) => a - b).map(([PartNumber, ETag]) => ({ PartNumber, ETag })),
+          Parts: [...stored.entries()]
+            .sort(([a], [b]) => a - b)
+            .map(([PartNumber, part]) => ({
+              PartNumber,
+              ETag: part.etag,
+              ...(algorithm === undefined ? {} : { [CHECKSUM_MEMBERS[algorithm]]: part.checksum }),
+            })),
         },
       }),
     );
     const etag = await completedEtag(client, options.bucket, options.key, completed.ETag).catch((error: unknown) => {
       throw new UploadError(`the upload is complete, but ${(error as Error).message}`);
     });
-    return { bucket: options.bucket, key: options.key, size, etag, parts: partCount };
+    const value = algorithm === undefined ? undefined : completed[CHECKSUM_MEMBERS[algorithm]];
+    return {
+      bucket: options.bucket,
+      key: options.key,
+      size,
+      etag,
+      parts: partCount,
+      ...(algorithm === undefined || value === undefined
+        ? {}
+        : { checksum: { algorithm, type: checksumType as ChecksumType, value } }),
+    };
   } catch (error) {
     // Parts of an unfinished upload are stored (and billed) until aborted.
     await client

@@ -7,6 +7,7 @@ import { isAppError } from '../errors.js';
 import { audit } from './audit.js';
 import { ConfigUsageError, UsageError, type CliIo, type Command } from './command.js';
 import { doctor } from './doctor.js';
+import { download } from './download.js';
 import { keygen } from './keygen.js';
 import { policy } from './policy.js';
 import { upload } from './upload.js';
@@ -14,7 +15,16 @@ import { url } from './url.js';
 import { verify } from './verify.js';
 
 /** In the order the usage lists them. */
-export const COMMANDS: Readonly<Record<string, Command>> = { url, upload, verify, doctor, policy, keygen, audit };
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  url,
+  upload,
+  download,
+  verify,
+  doctor,
+  policy,
+  keygen,
+  audit,
+};
 
 export type { CliIo };
 

@@ -43,7 +43,8 @@ export async function putPresigned(
       if (response.status < 500) throw new UploadError(failure);
     } catch (error) {
       if (error instanceof UploadError || signal?.aborted) throw error;
-      failure = `${what} did not reach S3: ${error instanceof Error ? error.message : String(error)}`;
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      failure = `${what} did not reach S3: ${error instanceof Error ? error.message : String(error)}${cause ? ` (${cause.code ?? cause.message})` : ''}`;
     }
     if (attempt >= PUT_ATTEMPTS) throw new UploadError(failure);
     await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));

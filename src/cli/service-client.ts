@@ -3,6 +3,7 @@
 // answers is read up to a bound and checked against the shape the CLI expects: a broken or
 // hostile service gets a one-line error, never a stack trace, an unbounded read or a loop of
 // its choosing.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 
 /** The CLI's own variables (not the service's configuration): the token for --service. */
@@ -13,6 +14,9 @@ export const CLI_VARIABLES = ['S3_PRESIGN_TOKEN'] as const;
  * with checksums); 100 part URLs come to about 100 KB.
  */
 export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+
+/** Tries per call when the service answers 503 with a Retry-After (overloaded). */
+const OVERLOAD_ATTEMPTS = 4;
 
 export class ServiceError extends Error {
   constructor(
@@ -49,13 +53,27 @@ export function serviceClient(base: string, token: string): ServiceClient {
     async post<T>(path: string, body: unknown, answer: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
       let response: Response;
       let text: string;
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          response = await fetch(`${trimmed}${path}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+            signal,
+          });
+        } catch (error) {
+          if (signal?.aborted) throw error;
+          const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+          throw new ServiceError(`the service at ${trimmed} did not answer ${path}: ${cause}`, 0, undefined);
+        }
+        // An overloaded service refuses before it handles the request and says when to come
+        // back: every call is then safe to send again, a completion included.
+        const retryAfter = Number(response.headers.get('retry-after'));
+        if (response.status !== 503 || attempt >= OVERLOAD_ATTEMPTS || !(retryAfter >= 0 && retryAfter <= 60)) break;
+        await response.body?.cancel();
+        await sleep(retryAfter * 1000, undefined, { signal });
+      }
       try {
-        response = await fetch(`${trimmed}${path}`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-          signal,
-        });
         text = await boundedText(response, `the service at ${trimmed} answered ${path}`);
       } catch (error) {
         if (signal?.aborted || error instanceof ServiceError) throw error;

@@ -2,19 +2,30 @@
 // /multipart API, with the caller's API key or JWT), for scripts that hold a key for the
 // service and no AWS credentials. Resumable: the upload's key and ID are kept in the user's
 // state directory under the file's identity, and the same command again asks the service
-// which parts S3 holds and sends only the others.
+// which parts S3 holds and sends only the others. Each part's URL signs the part's checksum
+// (CRC64NVME by default), so the store refuses other bytes; it computes the object's at completion.
 import { open, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { z } from 'zod';
+import {
+  CHECKSUM_API_NAMES,
+  checksumOf,
+  multipartChecksumType,
+  type ChecksumAlgorithm,
+  type ChecksumApiName,
+  type ChecksumType,
+} from '../endpoint/checksum-algorithms.js';
 import { MAX_PARTS } from '../multipart/part-rules.js';
 import { formatMiB, type Progress } from './progress.js';
 import { putPresigned, readRange, UploadError } from './presigned-put.js';
 import { ServiceError, type ServiceClient } from './service-client.js';
 import { TransferState } from './state.js';
 
-/** Parts in flight at once, and part URLs asked for at a time (the service's bound). */
+/**
+ * Parts in flight at once; also the parts whose URLs are asked for at a time, since each URL
+ * signs its part's checksum and the bytes are read and held until they are sent.
+ */
 const PART_CONCURRENCY = 4;
-const PART_URL_BATCH = 100;
 
 export { UploadError };
 
@@ -33,6 +44,9 @@ export interface ServiceUploadOptions {
   file: string;
   contentType: string;
   partSize?: number;
+  /** What each part signs; when `checksumNamed` is false (the default), a service that refuses it gets none. */
+  checksumAlgorithm: ChecksumAlgorithm | undefined;
+  checksumNamed: boolean;
   stateDirectory: string;
   progress: Progress;
   signal: AbortSignal;
@@ -46,6 +60,8 @@ export interface ServiceUploadResult {
   parts: number;
   /** Parts already stored by an earlier, interrupted run. */
   resumedParts: number;
+  /** The object's checksum as the store computed it at completion. */
+  checksum?: { algorithm: ChecksumAlgorithm; type: ChecksumType; value: string };
 }
 
 interface UploadIdentity {
@@ -54,6 +70,8 @@ interface UploadIdentity {
   mtimeMs: number;
   service: string;
   contentType: string;
+  /** Asked for: another algorithm on the next run is another upload. */
+  checksumAlgorithm: ChecksumAlgorithm | null;
 }
 
 interface UploadState {
@@ -62,6 +80,8 @@ interface UploadState {
   partSize: number;
   partCount: number;
   expiresAt: string;
+  /** What the upload was created with (none where the service refused the default). */
+  checksumAlgorithm?: ChecksumAlgorithm | undefined;
 }
 
 // The answers the CLI acts on, as the service's routes define them. A service that answers
@@ -85,15 +105,23 @@ const partUrlsAnswer = z.object({
         headers: z.record(z.string(), z.string()),
       }),
     )
-    .max(PART_URL_BATCH),
+    .max(PART_CONCURRENCY),
 });
 const storedPartsAnswer = z.object({
   parts: z.array(z.object({ partNumber, etag: z.string(), size: z.number().int().min(0) })).max(MAX_PARTS),
 });
-const completedAnswer = z.object({ bucket: z.string(), key: z.string(), etag: z.string(), size: z.number().int() });
+const completedAnswer = z.object({
+  bucket: z.string(),
+  key: z.string(),
+  etag: z.string(),
+  size: z.number().int(),
+  checksumAlgorithm: z.enum(Object.values(CHECKSUM_API_NAMES) as [ChecksumApiName, ...ChecksumApiName[]]).optional(),
+  checksumType: z.enum(['FULL_OBJECT', 'COMPOSITE'] satisfies ChecksumType[]).optional(),
+  checksum: z.string().optional(),
+});
 
 /** Parts of `partSize` that cover exactly `size` bytes, each part holding some. */
-function checkLayout(upload: UploadState, size: number, where: string): void {
+function checkLayout(upload: Pick<UploadState, 'partSize' | 'partCount'>, size: number, where: string): void {
   const { partSize, partCount } = upload;
   if (!(partSize * (partCount - 1) < size && size <= partSize * partCount)) {
     throw new ServiceError(
@@ -116,6 +144,7 @@ async function identityOf(service: ServiceClient, options: ServiceUploadOptions)
     mtimeMs: info.mtimeMs,
     service: service.base,
     contentType: options.contentType,
+    checksumAlgorithm: options.checksumAlgorithm ?? null,
   };
   return {
     identity,
@@ -150,28 +179,48 @@ export async function uploadThroughService(
     }
     if (!upload) {
       options.progress.line(`starting the upload of ${formatMiB(size)}`);
-      const created = await service.post(
-        '/multipart',
-        {
-          filename: basename(identity.file),
-          contentType: options.contentType,
-          contentLength: size,
-          ...(options.partSize === undefined ? {} : { partSize: options.partSize }),
-        },
-        createdAnswer,
-        options.signal,
-      );
+      const create = (algorithm: ChecksumAlgorithm | undefined) =>
+        service.post(
+          '/multipart',
+          {
+            filename: basename(identity.file),
+            contentType: options.contentType,
+            contentLength: size,
+            ...(options.partSize === undefined ? {} : { partSize: options.partSize }),
+            ...(algorithm === undefined
+              ? {}
+              : { checksumAlgorithm: CHECKSUM_API_NAMES[algorithm], checksumType: multipartChecksumType(algorithm) }),
+          },
+          createdAnswer,
+          options.signal,
+        );
+      let algorithm = options.checksumAlgorithm;
+      let created: z.output<typeof createdAnswer>;
+      try {
+        created = await create(algorithm);
+      } catch (error) {
+        if (!(error instanceof ServiceError && error.code === 'CHECKSUM_NOT_VERIFIED' && !options.checksumNamed)) {
+          throw error;
+        }
+        options.progress.line(
+          `the service's store does not verify ${CHECKSUM_API_NAMES[algorithm as ChecksumAlgorithm]}: uploading without a checksum`,
+        );
+        algorithm = undefined;
+        created = await create(undefined);
+      }
+      checkLayout(created, size, `the service at ${service.base} answered /multipart`);
       upload = {
         key: created.key,
         uploadId: created.uploadId,
         partSize: created.partSize,
         partCount: created.partCount,
         expiresAt: created.expiresAt,
+        checksumAlgorithm: algorithm,
       };
-      checkLayout(upload, size, `the service at ${service.base} answered /multipart`);
       await state.write(upload);
     }
     const current = upload;
+    const algorithm = current.checksumAlgorithm;
     const lengthOf = (partNumber: number) => Math.min(current.partSize, size - (partNumber - 1) * current.partSize);
     // A part S3 holds with another length (a different file under the same name) is sent again.
     for (const [partNumber, part] of stored) {
@@ -184,35 +233,45 @@ export async function uploadThroughService(
     report();
 
     try {
-      for (let first = 0; first < missing.length; first += PART_URL_BATCH) {
-        const asked = missing.slice(first, first + PART_URL_BATCH);
+      for (let first = 0; first < missing.length && !options.signal.aborted; first += PART_CONCURRENCY) {
+        const batch = await Promise.all(
+          missing.slice(first, first + PART_CONCURRENCY).map(async (partNumber) => {
+            const body = await readRange(handle, (partNumber - 1) * current.partSize, lengthOf(partNumber));
+            return { partNumber, body, checksum: algorithm && (await checksumOf(algorithm, body)) };
+          }),
+        );
         const { parts } = await service.post(
           '/multipart/parts',
-          { key: current.key, uploadId: current.uploadId, partNumbers: asked },
+          {
+            key: current.key,
+            uploadId: current.uploadId,
+            partNumbers: batch.map((part) => part.partNumber),
+            ...(algorithm && {
+              checksums: batch.map((part) => ({ partNumber: part.partNumber, value: part.checksum })),
+            }),
+          },
           partUrlsAnswer,
           options.signal,
         );
+        const bodies = new Map(batch.map((part) => [part.partNumber, part.body]));
         const answered = new Set(parts.map((part) => part.partNumber));
-        if (answered.size !== asked.length || asked.some((n) => !answered.has(n))) {
+        if (answered.size !== bodies.size || parts.some((part) => !bodies.has(part.partNumber))) {
           throw new ServiceError(
-            `the service at ${service.base} answered /multipart/parts with other parts than the ${asked.length} asked for`,
+            `the service at ${service.base} answered /multipart/parts with other parts than the ${bodies.size} asked for`,
             0,
             undefined,
           );
         }
-        const queue = [...parts];
-        const worker = async () => {
-          for (let part = queue.shift(); part && !options.signal.aborted; part = queue.shift()) {
-            const length = lengthOf(part.partNumber);
-            const body = await readRange(handle, (part.partNumber - 1) * current.partSize, length);
+        await Promise.all(
+          parts.map(async (part) => {
+            const body = bodies.get(part.partNumber) as Buffer;
             const etag = await putPresigned(part.url, part.headers, body, `part ${part.partNumber}`, options.signal);
-            stored.set(part.partNumber, { etag, size: length });
-            sent += length;
+            stored.set(part.partNumber, { etag, size: body.length });
+            sent += body.length;
             options.progress.line(`part ${part.partNumber} of ${current.partCount} stored`);
             report();
-          }
-        };
-        await Promise.all(Array.from({ length: Math.min(PART_CONCURRENCY, queue.length) }, worker));
+          }),
+        );
       }
       if (options.signal.aborted) throw options.signal.reason;
     } catch (error) {
@@ -254,6 +313,9 @@ export async function uploadThroughService(
       etag: completed.etag,
       parts: current.partCount,
       resumedParts,
+      ...(algorithm !== undefined && completed.checksum !== undefined && completed.checksumType !== undefined
+        ? { checksum: { algorithm, type: completed.checksumType, value: completed.checksum } }
+        : {}),
     };
   } finally {
     await handle.close();

@@ -3,6 +3,12 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { escapeControlCharacters as shown, jsonForDisplay } from '../control-characters.js';
+import {
+  CHECKSUM_ALGORITHMS,
+  CHECKSUM_API_NAMES,
+  verifiedChecksumsSetting,
+  type ChecksumAlgorithm,
+} from '../endpoint/checksum-algorithms.js';
 import { interruptSignal, UsageError, wholeNumber, type CliIo, type Command } from './command.js';
 import { MODE_FLAGS, SERVICE_FLAGS } from './help.js';
 import { configFrom, MODE_OPTIONS, signingFor } from './mode-flags.js';
@@ -20,6 +26,7 @@ const OPTIONS = {
   'token-file': { type: 'string' },
   abort: { type: 'boolean' },
   progress: { type: 'boolean' },
+  'checksum-algorithm': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 type UploadValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -39,6 +46,9 @@ same command again sends only the missing parts; --abort discards the upload ins
   --content-type T           default application/octet-stream
   --part-size BYTES          5 MiB..5 GiB, default 8 MiB (raised to fit 10,000 parts)
   --multipart-threshold BYTES  one PUT up to this size, default 8 MiB (AWS credentials only)
+  --checksum-algorithm A     what each PUT signs, checked by the store: CRC64NVME (default),
+                             CRC32, CRC32C, SHA1, SHA256 or none. In parts, CRC64NVME, CRC32 and
+                             CRC32C are FULL_OBJECT (the whole file's); SHA1 and SHA256 COMPOSITE
   --expires N                URL lifetime in seconds (AWS credentials only)
   --progress                 progress on stderr even when it is not a terminal
   --abort                    (--service) abort the interrupted upload of FILE and forget it
@@ -90,7 +100,7 @@ async function uploadWithCredentials(file: string, values: UploadValues, io: Cli
       multipartThreshold:
         wholeNumber('multipart-threshold', values['multipart-threshold']) ?? direct.DEFAULT_MULTIPART_THRESHOLD,
       partSize: wholeNumber('part-size', values['part-size']) ?? direct.DEFAULT_PART_BYTES,
-      bindSha256: config.store.verifiedChecksums.includes('sha256'),
+      checksumAlgorithm: uploadChecksum(values['checksum-algorithm'], config.store.verifiedChecksums),
       onProgress: progress,
       signal: interrupt.signal,
     });
@@ -99,7 +109,7 @@ async function uploadWithCredentials(file: string, values: UploadValues, io: Cli
       io.stdout.write(`${JSON.stringify({ mode: config.mode.kind, ...result }, null, 2)}\n`);
     } else {
       io.stdout.write(
-        `uploaded ${result.size} bytes to ${result.bucket}/${result.key} in ${result.parts} part${result.parts === 1 ? '' : 's'}, ETag ${result.etag}${result.checksumSha256 ? `, SHA-256 ${result.checksumSha256} checked by the store` : ''}\n`,
+        `uploaded ${result.size} bytes to ${result.bucket}/${result.key} in ${result.parts} part${result.parts === 1 ? '' : 's'}, ETag ${result.etag}${result.checksum ? `, ${checksumDescription(result.checksum)}` : ''}\n`,
       );
     }
     return 0;
@@ -125,8 +135,37 @@ async function uploadWithCredentials(file: string, values: UploadValues, io: Cli
   }
 }
 
+/**
+ * --checksum-algorithm: what each PUT of an upload signs. CRC64NVME (S3's default for new
+ * objects) unless named, and then only where the store verifies it (a signed value the store
+ * does not check would promise what nothing enforces); `none` for none.
+ */
+function uploadChecksum(
+  named: string | undefined,
+  verified: readonly ChecksumAlgorithm[] | undefined,
+): ChecksumAlgorithm | undefined {
+  if (named === undefined) return verified === undefined || verified.includes('crc64nvme') ? 'crc64nvme' : undefined;
+  if (named.toLowerCase() === 'none') return undefined;
+  const algorithm = CHECKSUM_ALGORITHMS.find((candidate) => CHECKSUM_API_NAMES[candidate] === named.toUpperCase());
+  if (algorithm === undefined) {
+    throw new UsageError(
+      `--checksum-algorithm must be ${Object.values(CHECKSUM_API_NAMES).join(', ')} or none, got "${named}"`,
+    );
+  }
+  if (verified !== undefined && !verified.includes(algorithm)) {
+    throw new UsageError(
+      `--checksum-algorithm ${CHECKSUM_API_NAMES[algorithm]}: this store does not verify it (S3_STORE_CHECKSUMS=${verifiedChecksumsSetting(verified)}), so a signed value would stop nothing; choose one it verifies, or none`,
+    );
+  }
+  return algorithm;
+}
+
+function checksumDescription(checksum: { algorithm: ChecksumAlgorithm; type: string; value: string }): string {
+  return `${CHECKSUM_API_NAMES[checksum.algorithm]} ${checksum.value}${checksum.type === 'COMPOSITE' ? ' (composite, of the parts)' : ''} checked by the store`;
+}
+
 /** The token for --service: S3_PRESIGN_TOKEN or --token-file, never a flag value (shell history, ps). */
-async function serviceToken(tokenFile: string | undefined, env: CliIo['env']): Promise<string> {
+export async function serviceToken(tokenFile: string | undefined, env: CliIo['env']): Promise<string> {
   if (tokenFile !== undefined) {
     const text = await readFile(tokenFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw new UsageError(`--token-file: cannot read ${tokenFile} (${error.code})`);
@@ -168,11 +207,18 @@ async function uploadThroughService(file: string, values: UploadValues, io: CliI
     file,
     contentType: values['content-type'] ?? 'application/octet-stream',
     partSize: wholeNumber('part-size', values['part-size']),
+    checksumAlgorithm: uploadChecksum(values['checksum-algorithm'], undefined),
+    checksumNamed: values['checksum-algorithm'] !== undefined,
     stateDirectory: stateDirectory(io.env),
     progress,
     signal: interrupt.signal,
   };
-  const again = `s3-presign upload ${quoteForShell(file)} --service ${quoteForShell(values.service as string)}`;
+  // The flags that make up the upload's identity in the state, so the printed command finds it.
+  const identityFlags = (['content-type', 'checksum-algorithm'] as const)
+    .filter((flag) => values[flag] !== undefined)
+    .map((flag) => ` --${flag} ${quoteForShell(values[flag] as string)}`)
+    .join('');
+  const again = `s3-presign upload ${quoteForShell(file)} --service ${quoteForShell(values.service as string)}${identityFlags}`;
   try {
     if (values.abort) {
       const aborted = await abortThroughService(service, options);
@@ -189,7 +235,7 @@ async function uploadThroughService(file: string, values: UploadValues, io: CliI
       io.stdout.write(`${jsonForDisplay({ service: service.base, ...result })}\n`);
     } else {
       io.stdout.write(
-        `uploaded ${result.size} bytes to ${shown(result.bucket)}/${shown(result.key)} in ${result.parts} part${result.parts === 1 ? '' : 's'}${result.resumedParts ? ` (${result.resumedParts} from the interrupted run)` : ''}, ETag ${shown(result.etag)}\n`,
+        `uploaded ${result.size} bytes to ${shown(result.bucket)}/${shown(result.key)} in ${result.parts} part${result.parts === 1 ? '' : 's'}${result.resumedParts ? ` (${result.resumedParts} from the interrupted run)` : ''}, ETag ${shown(result.etag)}${result.checksum ? `, ${checksumDescription(result.checksum)}` : ''}\n`,
       );
     }
     return 0;
@@ -217,6 +263,6 @@ async function uploadThroughService(file: string, values: UploadValues, io: CliI
   }
 }
 
-function quoteForShell(text: string): string {
+export function quoteForShell(text: string): string {
   return /^[\w./:@%+=,-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }

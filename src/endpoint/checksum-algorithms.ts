@@ -66,6 +66,11 @@ export const MULTIPART_CHECKSUM_TYPES: Readonly<Record<ChecksumAlgorithm, readon
   sha256: ['COMPOSITE'],
 };
 
+/** The type a client picks for a multipart upload: the whole object's wherever S3 allows it. */
+export function multipartChecksumType(algorithm: ChecksumAlgorithm): ChecksumType {
+  return MULTIPART_CHECKSUM_TYPES[algorithm].includes('FULL_OBJECT') ? 'FULL_OBJECT' : 'COMPOSITE';
+}
+
 export function algorithmOfApiName(name: ChecksumApiName): ChecksumAlgorithm {
   return CHECKSUM_ALGORITHMS.find((algorithm) => CHECKSUM_API_NAMES[algorithm] === name) as ChecksumAlgorithm;
 }
@@ -132,20 +137,43 @@ export function requestChecksum(request: Readonly<ChecksumFields>): RequestCheck
 
 /** The base64 value S3 expects in `x-amz-checksum-<algorithm>` for these bytes. */
 export async function checksumOf(algorithm: ChecksumAlgorithm, body: Uint8Array): Promise<string> {
+  const hasher = checksumHasher(algorithm);
+  hasher.update(body);
+  return hasher.digest();
+}
+
+/** A running checksum, fed in chunks (a file read or received piece by piece). */
+export interface ChecksumHasher {
+  update(chunk: Uint8Array): void;
+  /** The base64 value, as S3 writes it in `x-amz-checksum-<algorithm>`. */
+  digest(): Promise<string>;
+}
+
+export function checksumHasher(algorithm: ChecksumAlgorithm): ChecksumHasher {
   switch (algorithm) {
     case 'sha1':
-    case 'sha256':
-      return createHash(algorithm).update(body).digest('base64');
+    case 'sha256': {
+      const hash = createHash(algorithm);
+      return { update: (chunk) => hash.update(chunk), digest: async () => hash.digest('base64') };
+    }
     case 'crc32': {
-      const value = Buffer.alloc(4);
-      value.writeUInt32BE(crc32(body));
-      return value.toString('base64');
+      let running = 0;
+      return {
+        update: (chunk) => (running = crc32(chunk, running)),
+        digest: async () => {
+          const value = Buffer.alloc(4);
+          value.writeUInt32BE(running);
+          return value.toString('base64');
+        },
+      };
     }
     case 'crc32c':
     case 'crc64nvme': {
       const checksum = algorithm === 'crc32c' ? new Crc32cJs() : new Crc64NvmeJs();
-      checksum.update(body);
-      return Buffer.from(await checksum.digest()).toString('base64');
+      return {
+        update: (chunk) => checksum.update(chunk),
+        digest: async () => Buffer.from(await checksum.digest()).toString('base64'),
+      };
     }
   }
 }

@@ -99,9 +99,14 @@ test(
     assert.ok(interrupted, first.stderr);
     assert.match(
       first.stderr,
-      new RegExp(`\\n {2}resume: {2}s3-presign upload \\S+video\\.bin --service ${service.url}\\n`),
+      new RegExp(
+        `\\n {2}resume: {2}s3-presign upload \\S+video\\.bin --service ${service.url} --content-type video/mp4\\n`,
+      ),
     );
-    assert.match(first.stderr, /\n {2}discard: s3-presign upload \S+video\.bin --service \S+ --abort\n/);
+    assert.match(
+      first.stderr,
+      /\n {2}discard: s3-presign upload \S+video\.bin --service \S+ --content-type video\/mp4 --abort\n/,
+    );
     assert.equal(first.stdout, '');
 
     // The state: in the user's state directory, one file, naming the upload and holding no token.

@@ -2,13 +2,13 @@
 // the store's keys. Run against each store by test/cli/store-commands.test.ts (embedded) and
 // test/integration/rgw.test.ts (Ceph RGW).
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { CHECKSUM_ALGORITHMS } from '../../src/endpoint/checksum-algorithms.js';
+import { CHECKSUM_ALGORITHMS, checksumOf } from '../../src/endpoint/checksum-algorithms.js';
 import { cli } from '../cli/run.js';
 import type { StoreTarget, TestStore } from '../stores.js';
 
@@ -100,7 +100,7 @@ export function cliFlows(store: TestStore): void {
   );
 
   test(
-    'upload sends a small file in one PUT, binding its SHA-256 where the store verifies it',
+    'upload sends a small file in one PUT, binding its CRC64NVME where the store verifies it',
     { timeout: 60_000 },
     async (t) => {
       const target = await store.target(t);
@@ -109,15 +109,19 @@ export function cliFlows(store: TestStore): void {
       const result = await cli(['upload', file, '--key', 'small.bin', '--json'], cliEnv(target));
       assert.equal(result.code, 0, result.stderr);
       const report = JSON.parse(result.stdout);
-      const sha256 = createHash('sha256').update(bytes).digest('base64');
-      // Each store as configured by default for its mode: the embedded store verifies SHA-256, a
-      // custom store is not taken to.
-      assert.equal(report.checksumSha256, store.guarantees['checksum-sha256'] ? sha256 : undefined);
+      const crc64 = await checksumOf('crc64nvme', bytes);
+      // Each store as configured by default for its mode: the embedded store verifies
+      // CRC64NVME (S3's default), a custom store is not taken to, and gets none.
+      const verified = store.guarantees['checksum-crc64nvme'];
+      assert.deepEqual(
+        report.checksum,
+        verified ? { algorithm: 'crc64nvme', type: 'FULL_OBJECT', value: crc64 } : undefined,
+      );
       const text = await cli(['upload', file, '--key', 'small 2.bin'], cliEnv(target));
       assert.match(
         text.stdout,
-        store.guarantees['checksum-sha256']
-          ? new RegExp(`, ETag "[0-9a-f]{32}", SHA-256 ${sha256.replace(/[+/]/g, '\\$&')} checked by the store\n$`)
+        verified
+          ? new RegExp(`, ETag "[0-9a-f]{32}", CRC64NVME ${crc64.replace(/[+/]/g, '\\$&')} checked by the store\n$`)
           : /, ETag "[0-9a-f]{32}"\n$/,
       );
     },
@@ -151,7 +155,11 @@ export function cliFlows(store: TestStore): void {
     assert.equal(text.code, 0, text.stderr);
     assert.match(
       text.stdout,
-      /^uploaded 20971520 bytes to [^ ]+\/videos\/clip 2\.bin in 4 parts, ETag "[0-9a-f]{32}-4"\n$/,
+      store.guarantees['checksum-crc64nvme']
+        ? new RegExp(
+            `^uploaded 20971520 bytes to [^ ]+/videos/clip 2\\.bin in 4 parts, ETag "[0-9a-f]{32}-4", CRC64NVME ${(await checksumOf('crc64nvme', bytes)).replace(/[+/]/g, '\\$&')} checked by the store\n$`,
+          )
+        : /^uploaded 20971520 bytes to [^ ]+\/videos\/clip 2\.bin in 4 parts, ETag "[0-9a-f]{32}-4"\n$/,
     );
   });
 }

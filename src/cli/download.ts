@@ -1,0 +1,476 @@
+// `s3-presign download --key K [DEST]`: the mirror of upload. One GET in checksum mode, signed
+// with the operator's AWS credentials through the pinned route (each URL passes the
+// validator) or by a running service (POST /downloads); the bytes go to DEST.part, are checked
+// against the checksum S3 keeps, and only then take DEST's name. An interrupted download
+// (Ctrl-C, a dropped connection) goes on with `Range` from what is on disk, guarded by
+// `If-Match` on the ETag it started with, so a changed object starts over instead of splicing.
+import { open, rename, stat, type FileHandle } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { z } from 'zod';
+import {
+  CHECKSUM_ALGORITHMS,
+  CHECKSUM_NAMES,
+  checksumHasher,
+  checksumHeader,
+  type ChecksumAlgorithm,
+} from '../endpoint/checksum-algorithms.js';
+import { escapeControlCharacters as shown } from '../control-characters.js';
+import type { PresignerBundle } from '../presign/create-presigner.js';
+import { interruptSignal, UsageError, wholeNumber, type CliIo, type Command } from './command.js';
+import { MODE_FLAGS, SERVICE_FLAGS } from './help.js';
+import { configFrom, MODE_OPTIONS, signingFor } from './mode-flags.js';
+import { formatMiB, progressOn, type Progress } from './progress.js';
+import { serviceClient, ServiceError, type ServiceClient } from './service-client.js';
+import { stateDirectory, TransferState } from './state.js';
+import { quoteForShell, serviceToken } from './upload.js';
+
+/** Attempts in a row that bring no new byte before a dropped connection is given up on. */
+const FRUITLESS_ATTEMPTS = 3;
+/** What the checksum is computed over in one read of the finished file. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+const OPTIONS = {
+  ...MODE_OPTIONS,
+  bucket: { type: 'string' },
+  key: { type: 'string' },
+  expires: { type: 'string' },
+  service: { type: 'string' },
+  'token-file': { type: 'string' },
+  'require-checksum': { type: 'boolean' },
+  progress: { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const download: Command = {
+  summary: 'fetch an object, checked against its stored checksum, resumable',
+  help: `Usage: s3-presign download --key K [DEST] [--bucket B] [options] [mode flags]
+       s3-presign download --key K [DEST] --service URL [--token-file FILE] [options]
+
+Fetches an object into DEST (a file, or a directory for the key's last segment; default: that
+name here) and checks it against the checksum the store keeps (x-amz-checksum-mode). The bytes
+go to DEST.part and take DEST's name only once checked; a mismatch leaves DEST untouched and
+keeps the bytes as DEST.mismatch (exit 1). Ctrl-C or a dropped connection: the same command
+goes on from the bytes on disk (Range), or starts over if the object has changed (If-Match).
+  --key K                    the object key
+  --bucket B                 the bucket (AWS credentials only; default S3_BUCKETS' first)
+  --require-checksum         exit 1 when the object cannot be checked (no stored checksum, or a
+                             COMPOSITE one, which covers the parts and not the whole)
+  --expires N                URL lifetime in seconds (AWS credentials only)
+  --progress                 progress on stderr even when it is not a terminal
+  --json                     the result as JSON
+
+${SERVICE_FLAGS}
+
+${MODE_FLAGS}
+
+Example:
+  s3-presign download --key reports/q3.pdf ./q3.pdf --mode regional --region eu-west-1 --bucket my-bucket`,
+
+  async run(args, io) {
+    const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+    if (values.key === undefined) throw new UsageError('--key is required');
+    if (positionals.length > 1) throw new UsageError('download takes at most one DEST (a file or a directory)');
+    const options = {
+      key: values.key,
+      destination: positionals[0],
+      requireChecksum: values['require-checksum'] ?? false,
+      progress: values.progress,
+      json: values.json,
+      again: `s3-presign download ${args.map(quoteForShell).join(' ')}`,
+    };
+    if (values.service !== undefined) {
+      for (const flag of ['bucket', 'expires', ...Object.keys(MODE_OPTIONS)] as const) {
+        if (flag !== 'json' && flag !== 'help' && values[flag as keyof typeof values] !== undefined) {
+          throw new UsageError(
+            `--${flag} does not apply with --service: the service picks the bucket and signs the URL`,
+          );
+        }
+      }
+      let service;
+      try {
+        service = serviceClient(values.service, await serviceToken(values['token-file'], io.env));
+      } catch (error) {
+        throw error instanceof ServiceError ? new UsageError(error.message) : error;
+      }
+      return downloadWith({ ...options, signer: { kind: 'service', service } }, io);
+    }
+    if (values['token-file'] !== undefined) throw new UsageError('--token-file only applies with --service');
+    const config = configFrom(values, io.env, { bucket: values.bucket });
+    const bucket = values.bucket ?? config.buckets[0];
+    if (!bucket) throw new UsageError('--bucket is required (or S3_BUCKETS)');
+    const signing = await signingFor(config, io.env);
+    try {
+      const expiresIn = wholeNumber('expires', values.expires) ?? config.presign.defaultExpiresSeconds;
+      return await downloadWith({ ...options, signer: { kind: 'aws', signing, bucket, expiresIn } }, io);
+    } finally {
+      signing.close();
+    }
+  },
+};
+
+/** Where the signed GET comes from: the operator's credentials, or the service. */
+export type DownloadSigner =
+  | { kind: 'aws'; signing: PresignerBundle; bucket: string; expiresIn: number }
+  | { kind: 'service'; service: ServiceClient };
+
+export interface DownloadCommandOptions {
+  key: string;
+  /** A file, or a directory to hold the key's last segment; defaults to that name here. */
+  destination: string | undefined;
+  signer: DownloadSigner;
+  requireChecksum: boolean;
+  progress: boolean | undefined;
+  json: boolean | undefined;
+  /** The command line that runs this download again (printed when it is interrupted). */
+  again: string;
+}
+
+/** A download that cannot go on, with a message for the user (no stack trace). */
+export class DownloadError extends Error {}
+
+class DownloadInterrupted extends Error {
+  constructor(
+    readonly received: number,
+    readonly size: number | undefined,
+  ) {
+    super('interrupted');
+  }
+}
+
+interface StoredChecksum {
+  algorithm: ChecksumAlgorithm;
+  /** Base64; a composite one ends in `-<parts>`. */
+  value: string;
+  type: 'FULL_OBJECT' | 'COMPOSITE';
+}
+
+/** What the first response said about the object, kept so a resumed run can finish checking it. */
+interface DownloadState {
+  etag: string;
+  size: number;
+  checksum: StoredChecksum | null;
+}
+
+interface DownloadIdentity {
+  destination: string;
+  source: string;
+}
+
+export type Verification =
+  | { verified: true; algorithm: ChecksumAlgorithm; checksum: string }
+  | { verified: false; reason: 'no-checksum' | 'composite'; algorithm?: ChecksumAlgorithm; checksum?: string };
+
+export interface DownloadResult {
+  key: string;
+  destination: string;
+  size: number;
+  etag: string;
+  /** Bytes already on disk from an interrupted run, not fetched again. */
+  resumedBytes: number;
+  /** Times the download began again at byte 0 because the object had changed. */
+  restarts: number;
+  verification: Verification;
+}
+
+async function downloadWith(options: DownloadCommandOptions, io: CliIo): Promise<number> {
+  const progress = progressOn(io.stderr, options.progress);
+  const interrupt = interruptSignal(io);
+  const { signal } = interrupt;
+  try {
+    const result = await downloadObject(options, { progress, signal, stateDirectory: stateDirectory(io.env) });
+    progress.end();
+    if (options.json) {
+      io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    } else {
+      io.stdout.write(`${describe(result)}\n`);
+    }
+    return 0;
+  } catch (error) {
+    progress.end();
+    if (error instanceof DownloadInterrupted) {
+      const total = error.size === undefined ? '' : ` of ${formatMiB(error.size)}`;
+      io.stderr.write(
+        `s3-presign: interrupted; ${formatMiB(error.received)}${total} is on disk.\n  resume:  ${options.again}\n`,
+      );
+      return 130;
+    }
+    if (signal.aborted) {
+      // Stopped before the first byte: nothing on disk to go on from.
+      io.stderr.write('s3-presign: interrupted before the download started\n');
+      return 130;
+    }
+    if (error instanceof DownloadError || error instanceof ServiceError) {
+      io.stderr.write(`s3-presign: ${shown(error.message)}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+function describe(result: DownloadResult): string {
+  const resumed = result.resumedBytes > 0 ? ` (${formatMiB(result.resumedBytes)} from the interrupted run)` : '';
+  const restarted = result.restarts > 0 ? ' (the object had changed since the interrupted run: downloaded again)' : '';
+  const check = result.verification.verified
+    ? `${CHECKSUM_NAMES[result.verification.algorithm]} ${result.verification.checksum} checked`
+    : `not verified: ${unverifiedReason(result.verification)}`;
+  return `downloaded ${result.size} bytes of ${shown(result.key)} to ${shown(result.destination)}${resumed}${restarted}, ${check}`;
+}
+
+function unverifiedReason(verification: Verification & { verified: false }): string {
+  if (verification.reason === 'no-checksum') return 'the store keeps no checksum for this object';
+  const parts = /-(\d+)$/.exec(verification.checksum ?? '')?.[1] ?? 'its';
+  return `the stored ${CHECKSUM_NAMES[verification.algorithm as ChecksumAlgorithm]} is COMPOSITE (a checksum of ${parts} parts' checksums), which the whole object's bytes cannot be checked against`;
+}
+
+interface DownloadContext {
+  progress: Progress;
+  signal: AbortSignal;
+  stateDirectory: string;
+}
+
+async function destinationFor(key: string, asked: string | undefined): Promise<string> {
+  const name = basename(key);
+  if (asked === undefined) return resolve(name);
+  const info = await stat(asked).catch(() => undefined);
+  return info?.isDirectory() ? resolve(join(asked, name)) : resolve(asked);
+}
+
+async function downloadObject(options: DownloadCommandOptions, context: DownloadContext): Promise<DownloadResult> {
+  const { progress, signal } = context;
+  const destination = await destinationFor(options.key, options.destination);
+  const partial = `${destination}.part`;
+  const source =
+    options.signer.kind === 'aws'
+      ? `s3://${options.signer.bucket}/${options.key}`
+      : `${options.signer.service.base} ${options.key}`;
+  const state = new TransferState<DownloadIdentity, DownloadState>(context.stateDirectory, 'download', {
+    destination,
+    source,
+  });
+
+  let saved = await state.read();
+  let received = 0;
+  if (saved) {
+    // Without the file it described (or with more bytes than the object has), the state is stale.
+    const onDisk = (await stat(partial).catch(() => undefined))?.size;
+    if (onDisk === undefined || onDisk > saved.size) saved = undefined;
+    else received = onDisk;
+  }
+  const resumedBytes = received;
+  if (saved && received > 0) {
+    progress.line(`resuming ${options.key}: ${formatMiB(received)} of ${formatMiB(saved.size)} on disk`);
+  }
+  let restarts = 0;
+  let fruitless = 0;
+
+  while (!saved || received < saved.size) {
+    const get = await signedGet(options, signal);
+    const headers: Record<string, string> = { ...get.headers };
+    if (saved && received > 0) {
+      headers.range = `bytes=${received}-`;
+      headers['if-match'] = saved.etag;
+    }
+    let response: Response;
+    try {
+      response = await fetch(get.url, { headers, signal });
+    } catch (error) {
+      if (signal.aborted) throw new DownloadInterrupted(received, saved?.size);
+      fruitless += 1;
+      if (fruitless >= FRUITLESS_ATTEMPTS) throw new DownloadError(`the store did not answer: ${causeOf(error)}`);
+      continue;
+    }
+    if (response.status === 412 && saved && received > 0) {
+      await response.body?.cancel();
+      progress.line(`${options.key} has changed since the interrupted download: starting over`);
+      restarts += 1;
+      saved = undefined;
+      received = 0;
+      continue;
+    }
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      const code = /<Code>([^<]{1,64})<\/Code>/.exec(text)?.[1] ?? '';
+      const failure = `the store refused the download of ${options.key}: ${response.status} ${code}`.trimEnd();
+      if (response.status < 500) throw new DownloadError(failure);
+      fruitless += 1;
+      if (fruitless >= FRUITLESS_ATTEMPTS) throw new DownloadError(failure);
+      continue;
+    }
+    if (response.status === 206 && saved) {
+      checkContinuation(response, saved, received);
+    } else {
+      // The whole object, from byte 0: what it is, written down before its first byte lands.
+      saved = describeObject(response, options.key);
+      received = 0;
+      await state.write(saved);
+      if (saved.size === 0) {
+        await response.body?.cancel();
+        await (await open(partial, 'w')).close();
+        continue;
+      }
+    }
+    const before = received;
+    const handle = await open(partial, received === 0 ? 'w' : 'r+');
+    try {
+      received = await receive(response, handle, received, saved.size, progress, signal);
+    } catch (error) {
+      if (error instanceof DownloadError) throw error;
+      received = (await handle.stat()).size;
+      if (signal.aborted) throw new DownloadInterrupted(received, saved.size);
+      fruitless = received > before ? 1 : fruitless + 1;
+      if (fruitless >= FRUITLESS_ATTEMPTS) {
+        throw new DownloadError(
+          `the connection dropped ${FRUITLESS_ATTEMPTS} times; ${formatMiB(received)} of ${formatMiB(saved.size)} is on disk: run the same command to go on (${causeOf(error)})`,
+        );
+      }
+      progress.line(`the connection dropped at ${formatMiB(received)}: going on from there`);
+      continue;
+    } finally {
+      await handle.close();
+    }
+  }
+  const object = saved;
+
+  const verification = await verify(partial, object.checksum, progress, signal).catch((error: unknown) => {
+    if (signal.aborted) throw new DownloadInterrupted(object.size, object.size);
+    throw error;
+  });
+  await state.remove();
+  if (verification === 'mismatch') {
+    const aside = `${destination}.mismatch`;
+    await rename(partial, aside);
+    throw new DownloadError(
+      `the bytes received do not match the stored ${CHECKSUM_NAMES[object.checksum!.algorithm]} checksum (${object.checksum!.value}); they were kept aside as ${aside}, and ${destination} was not written`,
+    );
+  }
+  if (!verification.verified && options.requireChecksum) {
+    const aside = `${destination}.unverified`;
+    await rename(partial, aside);
+    throw new DownloadError(
+      `--require-checksum: ${unverifiedReason(verification)}; the bytes were kept aside as ${aside}, and ${destination} was not written`,
+    );
+  }
+  await rename(partial, destination);
+  return {
+    key: options.key,
+    destination,
+    size: object.size,
+    etag: object.etag,
+    resumedBytes: restarts > 0 ? 0 : resumedBytes,
+    restarts,
+    verification,
+  };
+}
+
+async function signedGet(
+  options: DownloadCommandOptions,
+  signal: AbortSignal,
+): Promise<{ url: string; headers: Record<string, string> }> {
+  const { signer } = options;
+  if (signer.kind === 'aws') {
+    return signer.signing.presigner.presign({
+      operation: 'get',
+      bucket: signer.bucket,
+      key: options.key,
+      expiresIn: signer.expiresIn,
+      checksumMode: true,
+    });
+  }
+  // The service signs and validates it; /downloads is open to an API key and a frontend's JWT alike.
+  return signer.service.post('/downloads', { key: options.key, checksumMode: true }, signedGetAnswer, signal);
+}
+
+/** What the CLI uses of /downloads' answer: a URL it will fetch must be http or https. */
+const signedGetAnswer = z.object({
+  url: z.url({ protocol: /^https?$/ }),
+  headers: z.record(z.string(), z.string()),
+});
+
+/** The object as a full (200) answer in checksum mode describes it. */
+function describeObject(response: Response, key: string): DownloadState {
+  const etag = response.headers.get('etag');
+  const length = Number(response.headers.get('content-length'));
+  if (!etag || !Number.isSafeInteger(length)) {
+    throw new DownloadError(`the store answered for ${key} without an ETag or a Content-Length`);
+  }
+  const algorithm = CHECKSUM_ALGORITHMS.find((candidate) => response.headers.has(checksumHeader(candidate)));
+  if (algorithm === undefined) return { etag, size: length, checksum: null };
+  const value = response.headers.get(checksumHeader(algorithm)) as string;
+  const type =
+    response.headers.get('x-amz-checksum-type') === 'COMPOSITE' || /-\d+$/.test(value) ? 'COMPOSITE' : 'FULL_OBJECT';
+  return { etag, size: length, checksum: { algorithm, value, type } };
+}
+
+/** A ranged answer must go on exactly where the file on disk ends, from the same object. */
+function checkContinuation(response: Response, saved: DownloadState, received: number): void {
+  const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(response.headers.get('content-range') ?? '');
+  if (!range || Number(range[1]) !== received || Number(range[3]) !== saved.size) {
+    throw new DownloadError(
+      `the store answered the resumed download with ${response.headers.get('content-range') ?? 'no Content-Range'}, not bytes ${received}-${saved.size - 1}/${saved.size}`,
+    );
+  }
+}
+
+/** Appends the body at `position`; returns where the file ends. */
+async function receive(
+  response: Response,
+  handle: FileHandle,
+  position: number,
+  size: number,
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<number> {
+  if (!response.body) throw new DownloadError('the store answered without a body');
+  let written = position;
+  progress.bytes(written, size, 'received');
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    if (written + chunk.length > size)
+      throw new DownloadError(`the store sent more than the ${size} bytes it announced`);
+    await handle.write(chunk, 0, chunk.length, written);
+    written += chunk.length;
+    progress.bytes(written, size, 'received');
+  }
+  signal.throwIfAborted();
+  if (written !== size) throw new Error(`the body ended at ${written} of ${size} bytes`);
+  return written;
+}
+
+async function verify(
+  path: string,
+  checksum: StoredChecksum | null,
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<Verification | 'mismatch'> {
+  if (checksum === null) return { verified: false, reason: 'no-checksum' };
+  if (checksum.type === 'COMPOSITE') {
+    return { verified: false, reason: 'composite', algorithm: checksum.algorithm, checksum: checksum.value };
+  }
+  const hasher = checksumHasher(checksum.algorithm);
+  const waiting = progress.waiting(`checking the ${CHECKSUM_NAMES[checksum.algorithm]} checksum`);
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+      for (;;) {
+        signal.throwIfAborted();
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length);
+        if (bytesRead === 0) break;
+        hasher.update(buffer.subarray(0, bytesRead));
+      }
+    } finally {
+      await handle.close();
+    }
+  } finally {
+    waiting.stop();
+  }
+  const computed = await hasher.digest();
+  if (computed !== checksum.value) return 'mismatch';
+  return { verified: true, algorithm: checksum.algorithm, checksum: computed };
+}
+
+function causeOf(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
