@@ -309,6 +309,8 @@ test('upload --service refuses what a broken or hostile service answers, in one 
     mtimeMs: (await stat(file)).mtimeMs,
     service,
     contentType: 'application/octet-stream',
+    // The default algorithm is part of the upload's identity.
+    checksumAlgorithm: 'crc64nvme',
   };
   await new TransferState(join(stateHome, 's3-presign'), 'upload', identity).write({
     ...created,
