@@ -182,6 +182,15 @@ const otlpProtocol = z
   .pipe(z.enum(OTLP_PROTOCOLS, { error: 'must be http/protobuf or http/json' }))
   .optional();
 
+const otlpEndpoint = z
+  .string()
+  .trim()
+  .min(1)
+  .refine((value) => otlpEndpointProblem(value) === undefined, {
+    error: (issue) => otlpEndpointProblem(issue.input as string),
+  })
+  .optional();
+
 /** Why an OTLP endpoint cannot be used, or undefined. */
 function otlpEndpointProblem(raw: string): string | undefined {
   if (!URL.canParse(raw)) return 'is not a valid URL (http://collector:4318)';
@@ -520,36 +529,20 @@ export const envSchema = z.object({
         '`otlp` or `none`',
       ),
     ),
-  OTEL_EXPORTER_OTLP_ENDPOINT: z
-    .string()
-    .trim()
-    .min(1)
-    .refine((value) => otlpEndpointProblem(value) === undefined, {
-      error: (issue) => otlpEndpointProblem(issue.input as string),
-    })
-    .optional()
-    .meta(
-      env(
-        '`http://localhost:4318` when traces are on',
-        'the OTLP/HTTP collector; spans go to its `/v1/traces`. Setting it turns traces on',
-        'URL',
-      ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint.meta(
+    env(
+      '`http://localhost:4318` when traces are on',
+      'the OTLP/HTTP collector; spans go to its `/v1/traces`. Setting it turns traces on',
+      'URL',
     ),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z
-    .string()
-    .trim()
-    .min(1)
-    .refine((value) => otlpEndpointProblem(value) === undefined, {
-      error: (issue) => otlpEndpointProblem(issue.input as string),
-    })
-    .optional()
-    .meta(
-      env(
-        '`OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`',
-        'the full URL spans are posted to, used as given; setting it turns traces on',
-        'URL',
-      ),
+  ),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpEndpoint.meta(
+    env(
+      '`OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`',
+      'the full URL spans are posted to, used as given; setting it turns traces on',
+      'URL',
     ),
+  ),
   OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.meta(
     env('`http/protobuf`', 'the OTLP encoding (`grpc` is not supported)', '`http/protobuf` or `http/json`'),
   ),
