@@ -1,5 +1,6 @@
 // The process: reads the environment, starts the embedded S3 server in local mode,
-// listens, and shuts down gracefully. The only module that touches process.env.
+// listens, and shuts down gracefully. It and src/cli.ts (the CLI's process) are the only
+// modules that touch process.env.
 import closeWithGrace from 'close-with-grace';
 import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';

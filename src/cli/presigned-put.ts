@@ -1,4 +1,4 @@
-// What the CLI's two uploads share (with AWS credentials, src/upload-clients/cli-upload.ts;
+// What the CLI's two uploads share (with AWS credentials, src/cli/direct-upload.ts;
 // through the service, ./service-upload.ts): reading a part of the file, and sending it to a
 // presigned URL with retries.
 import type { FileHandle } from 'node:fs/promises';

@@ -1,5 +1,7 @@
 // Progress on stderr: one line rewritten in place on a terminal; with --progress elsewhere, a
 // line per event (a pipe or a log file cannot take carriage returns); otherwise nothing.
+import type { Output } from './command.js';
+
 export interface Progress {
   /** A new stage or an event worth a line of its own (a part stored, a resume). */
   line(text: string): void;
@@ -11,7 +13,7 @@ export interface Progress {
   end(): void;
 }
 
-export function progressOn(stream: NodeJS.WriteStream, asked: boolean | undefined): Progress {
+export function progressOn(stream: Output, asked: boolean | undefined): Progress {
   if (stream.isTTY) return terminalProgress(stream);
   if (asked) return lineProgress(stream);
   return { line() {}, bytes() {}, waiting: () => ({ stop() {} }), end() {} };
@@ -23,7 +25,7 @@ export function formatMiB(bytes: number): string {
 
 const percent = (done: number, total: number) => (total === 0 ? 100 : Math.floor((done / total) * 100));
 
-function terminalProgress(stream: NodeJS.WriteStream): Progress {
+function terminalProgress(stream: Output): Progress {
   let open = false;
   const show = (text: string) => {
     stream.write(`\r\x1b[K${text}`);
@@ -55,7 +57,7 @@ function terminalProgress(stream: NodeJS.WriteStream): Progress {
   };
 }
 
-function lineProgress(stream: NodeJS.WriteStream): Progress {
+function lineProgress(stream: Output): Progress {
   return {
     line: (text) => stream.write(`${text}\n`),
     bytes: () => {},

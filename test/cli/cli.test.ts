@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cli } from './run.js';
+import { cli, cliProcess } from './run.js';
 
 test('url prints one validated URL for the pinned regional route', async () => {
   const result = await cli([
@@ -91,8 +91,8 @@ test('url refuses the legacy global endpoint and impossible combinations, listin
   assert.match(arn.stderr, /region us-west-2, the service is pinned to us-east-1/);
 });
 
-test('url without --bucket is a usage error (exit 2)', async () => {
-  const result = await cli(['url', '--key', 'k', '--region', 'us-east-1', '--mode', 'regional']);
+test('url without --bucket is a usage error: the process exits 2', async () => {
+  const result = await cliProcess(['url', '--key', 'k', '--region', 'us-east-1', '--mode', 'regional']);
   assert.equal(result.code, 2);
   assert.match(result.stderr, /--bucket is required/);
 });

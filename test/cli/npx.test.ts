@@ -59,8 +59,8 @@ test('npx s3-presign works straight after npm ci in a fresh clone', { timeout: 6
 });
 
 test('every command has its own help: its flags and one example', { timeout: 120_000 }, async () => {
-  const { COMMAND_HELP } = await import('../../src/cli/help.js');
-  for (const [command, text] of Object.entries(COMMAND_HELP)) {
+  const { COMMANDS } = await import('../../src/cli/main.js');
+  for (const [command, { help: text }] of Object.entries(COMMANDS)) {
     const shown = await run(process.execPath, [join(root, 'bin/s3-presign.js'), command, '--help'], {
       cwd: root,
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },

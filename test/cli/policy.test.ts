@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
-import { cli } from './run.js';
+import { cli, cliProcess } from './run.js';
 
 const INTERFACE = [
   '--mode',
@@ -325,6 +325,8 @@ const REGIONAL = [
 const attachRole = (stdout: string) => /^# {3}(aws iam put-role-policy .*|\(pass the role.*)$/m.exec(stdout)?.[1];
 
 test('policy names the role to attach to: --role-name, the service role ARN, else STS; never a placeholder', async (t) => {
+  // STS's endpoint (AWS_ENDPOINT_URL_STS) is the SDK's to read from the process's environment:
+  // those runs are processes.
   const sessionOf = (role: string) => `arn:aws:sts::123456789012:assumed-role/${role}/i-0abc`;
   const byFlag = await cli([...REGIONAL, '--service-role-arn', 'arn:aws:iam::123456789012:role/apps/presigner']);
   assert.equal(byFlag.code, 0, byFlag.stderr);
@@ -333,14 +335,14 @@ test('policy names the role to attach to: --role-name, the service role ARN, els
     /^aws iam put-role-policy --role-name presigner .*# the role from --service-role-arn$/,
   );
 
-  const fromSts = await cli(REGIONAL, { AWS_ENDPOINT_URL_STS: await fakeSts(t, sessionOf('presigner-task')) });
+  const fromSts = await cliProcess(REGIONAL, { AWS_ENDPOINT_URL_STS: await fakeSts(t, sessionOf('presigner-task')) });
   assert.equal(fromSts.code, 0, fromSts.stderr);
   assert.match(
     attachRole(fromSts.stdout) ?? '',
     /^aws iam put-role-policy --role-name presigner-task .*# the role from sts:GetCallerIdentity \(arn:aws:sts::123456789012:assumed-role\/presigner-task\/i-0abc\)$/,
   );
 
-  const admin = await cli([...REGIONAL, '--admin-arn', 'arn:aws:iam::123456789012:role/StorageAdmin'], {
+  const admin = await cliProcess([...REGIONAL, '--admin-arn', 'arn:aws:iam::123456789012:role/StorageAdmin'], {
     AWS_ENDPOINT_URL_STS: await fakeSts(t, sessionOf('StorageAdmin')),
   });
   assert.match(
@@ -348,10 +350,12 @@ test('policy names the role to attach to: --role-name, the service role ARN, els
     /^\(pass the role's name as --role-name NAME .*an --admin-arn, not the service's role\)$/,
   );
 
-  const user = await cli(REGIONAL, { AWS_ENDPOINT_URL_STS: await fakeSts(t, 'arn:aws:iam::123456789012:user/alice') });
+  const user = await cliProcess(REGIONAL, {
+    AWS_ENDPOINT_URL_STS: await fakeSts(t, 'arn:aws:iam::123456789012:user/alice'),
+  });
   assert.match(attachRole(user.stdout) ?? '', /which is not a role\)$/);
 
-  const unreachable = await cli(REGIONAL, { AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9' });
+  const unreachable = await cliProcess(REGIONAL, { AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9' });
   assert.equal(unreachable.code, 0, unreachable.stderr);
   assert.match(attachRole(unreachable.stdout) ?? '', /sts:GetCallerIdentity failed \(ECONNREFUSED\)\)$/);
   for (const result of [byFlag, fromSts, admin, user, unreachable]) assert.doesNotMatch(result.stdout, /\bROLE\b/);

@@ -1,4 +1,4 @@
-// Runs the project's entry points as child processes, the way a user or CI would.
+// Runs the CLI in-process through main(), and the project's entry points as child processes.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -37,13 +37,35 @@ export function runTs(script: string, args: string[], env: Record<string, string
   });
 }
 
-export const cli = (args: string[], env: Record<string, string> = {}) =>
-  runTs(
-    'src/cli.ts',
-    args,
-    baseEnvironment({
-      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-      ...env,
-    }),
-  );
+/** The example key pair every CLI test signs with unless it passes its own. */
+const EXAMPLE_KEYS = {
+  AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+};
+
+/**
+ * The CLI in this process, through main() with captured streams: flags, output and exit code
+ * without a process per call. What only a process has (the bin, process.exitCode, Ctrl-C) is
+ * tested through cliProcess.
+ */
+export async function cli(args: string[], env: Record<string, string> = {}): Promise<Finished & { code: number }> {
+  const { main } = await import('../../src/cli/main.js');
+  let stdout = '';
+  let stderr = '';
+  const io = {
+    env: baseEnvironment({ ...EXAMPLE_KEYS, ...env }),
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+  };
+  try {
+    const code = await main(args, io);
+    return { code, stdout, stderr };
+  } catch (error) {
+    // What the process would do with the rejection: its stack on stderr, exit 1.
+    return { code: 1, stdout, stderr: `${stderr}${(error as Error).stack ?? String(error)}\n` };
+  }
+}
+
+/** The CLI as a child process (src/cli.ts, the bin's entry), the way a user or CI runs it. */
+export const cliProcess = (args: string[], env: Record<string, string> = {}) =>
+  runTs('src/cli.ts', args, baseEnvironment({ ...EXAMPLE_KEYS, ...env }));

@@ -1,8 +1,8 @@
 // `s3-presign policy`: prints the bucket, VPC endpoint and service role policies for the
-// configuration the flags and environment describe. cli.ts parses the mode flags and builds
-// the Config; this module owns the rest of the command.
+// configuration the flags and environment describe (src/policy/generate-policies.ts makes
+// them), each with the command that attaches it.
 import { readFile } from 'node:fs/promises';
-import type { ParseArgsConfig } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { callerRegistryFrom, clientsFileSchema } from '../auth/callers.js';
 import type { Config } from '../config/config.js';
@@ -13,10 +13,13 @@ import {
   PolicyInputError,
   type KeyGrant,
   type PolicySet,
-} from './generate-policies.js';
-import { roleOf, sameRole, type RoleIdentity } from './principal-arn.js';
+} from '../policy/generate-policies.js';
+import { roleOf, sameRole, type RoleIdentity } from '../policy/principal-arn.js';
+import { UsageError, type CliIo, type Command } from './command.js';
+import { MODE_FLAGS } from './help.js';
+import { cliCredentials, configFrom, MODE_OPTIONS } from './mode-flags.js';
 
-export const POLICY_OPTIONS = {
+const POLICY_OPTIONS = {
   bucket: { type: 'string', multiple: true },
   'vpce-id': { type: 'string', multiple: true },
   'admin-arn': { type: 'string', multiple: true },
@@ -35,7 +38,7 @@ export interface PolicyFlags {
   clients?: string;
   'access-point-bucket'?: string;
   doctor?: boolean;
-  /** Stands for S3_SSE_KMS_KEY_ID (cli.ts lays it over the environment before the Config is built). */
+  /** Stands for S3_SSE_KMS_KEY_ID (laid over the environment before the Config is built). */
   'kms-key-arn'?: string;
   /** The service's role by name, for the put-role-policy command. */
   'role-name'?: string;
@@ -56,7 +59,49 @@ export const POLICY_FILES = {
 /** Who asks STS for the caller's ARN; resolves to the ARN or rejects with why (no secret in it). */
 export type CallerIdentityLookup = () => Promise<string>;
 
-export { PolicyInputError };
+export const policy: Command = {
+  summary: 'print the bucket, endpoint and role policies for this configuration',
+  help: `Usage: s3-presign policy --bucket B [--vpce-id ID]… [--admin-arn ARN]… [options] [mode flags]
+
+Prints the bucket policy, the VPC endpoint policy, the service role's policy and the lifecycle
+rule for this configuration, each with the command that attaches it. The commands read the
+files the --json output splits into (bucketPolicy.json, endpointPolicy.json,
+servicePolicy.json, lifecycleConfiguration.json; see docs/private-route.md).
+  --bucket B                 a bucket (repeatable; else S3_BUCKETS)
+  --vpce-id ID               a VPC endpoint the bucket admits (repeatable)
+  --admin-arn ARN            a principal the endpoint deny exempts (repeatable, no wildcard)
+  --role-name NAME           the service's role for put-role-policy (else the role of
+                             --service-role-arn or AWS_ROLE_ARN, else sts:GetCallerIdentity's)
+  --service-role-arn ARN     the service's role, never exempted (else AWS_ROLE_ARN)
+  --clients FILE             grant only the callers' prefixes (else AUTH_CLIENTS_FILE)
+  --access-point-bucket B    the bucket behind the access points in the allowlist
+  --kms-key-arn ARN          SSE-KMS with this key: grant it and refuse other encryption
+  --doctor                   also grant what doctor reads
+  --json                     {bucketPolicy, endpointPolicy, servicePolicy, lifecycleConfiguration}
+
+${MODE_FLAGS}
+
+Example:
+  s3-presign policy --mode regional --region eu-west-1 --bucket my-bucket --vpce-id vpce-0123456789abcdef0 \\
+    --admin-arn arn:aws:iam::123456789012:role/StorageAdmin --role-name s3-presign`,
+
+  async run(args, io) {
+    const { values } = parseArgs({ args, options: { ...MODE_OPTIONS, ...POLICY_OPTIONS }, strict: true });
+    // --kms-key-arn is S3_SSE_KMS_KEY_ID for this run, and implies SSE-KMS unless S3_SSE says otherwise.
+    const kmsKeyArn = values['kms-key-arn'];
+    const sse: Record<string, string> =
+      kmsKeyArn === undefined ? {} : { S3_SSE_KMS_KEY_ID: kmsKeyArn, S3_SSE: io.env.S3_SSE || 'aws:kms' };
+    const config = configFrom(values, io.env, {
+      bucket: values.bucket?.join(',') ?? io.env.S3_BUCKETS,
+      overrides: sse,
+    });
+    try {
+      return await runPolicyCommand(config, values, io);
+    } catch (error) {
+      throw error instanceof PolicyInputError ? new UsageError(error.message) : error;
+    }
+  },
+};
 
 /**
  * The policy set for a configuration and the command's flags; throws PolicyInputError.
@@ -88,10 +133,10 @@ export async function policiesFor(
 export async function runPolicyCommand(
   config: Config,
   flags: PolicyFlags,
-  env: Readonly<Record<string, string | undefined>>,
-  out: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process,
-  callerIdentity: CallerIdentityLookup = () => callerArnFromSts(config),
+  out: CliIo,
+  callerIdentity: CallerIdentityLookup = () => callerArnFromSts(config, out.env),
 ): Promise<number> {
+  const { env } = out;
   const policies = await policiesFor(config, flags, env);
   if ((flags['admin-arn'] ?? []).length === 0) {
     out.stderr.write(
@@ -200,10 +245,11 @@ async function roleNameFor(
   return { name: role.name, source: `sts:GetCallerIdentity (${callerArn})` };
 }
 
-async function callerArnFromSts(config: Config): Promise<string> {
+async function callerArnFromSts(config: Config, env: CliIo['env']): Promise<string> {
   const { GetCallerIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
   const region = 'region' in config.mode ? config.mode.region : 'us-east-1';
-  const sts = new STSClient({ region, maxAttempts: 1 });
+  const { provider } = await cliCredentials(config, env);
+  const sts = new STSClient({ region, credentials: provider, maxAttempts: 1 });
   try {
     const { Arn } = await sts.send(new GetCallerIdentityCommand({}));
     if (Arn === undefined) throw new Error('STS answered without an ARN');

@@ -10,7 +10,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
 } from '@aws-sdk/client-s3';
-import { putPresigned, readRange, UploadError } from '../cli/presigned-put.js';
+import { putPresigned, readRange, UploadError } from './presigned-put.js';
 import { completedEtag } from '../multipart/completed-etag.js';
 import type { PresignerBundle } from '../presign/create-presigner.js';
 import { sdkInputMembers } from '../presign/object-headers.js';
