@@ -42,6 +42,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     readiness: { draining: boolean };
   }
+  interface FastifyRequest {
+    /** The request span's trace id, with traces on (src/telemetry/tracing.ts). */
+    traceId?: string;
+  }
 }
 
 export interface AppDependencies {
@@ -110,10 +114,28 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
       void (reply as FastifyReply).code(400).header('cache-control', 'no-store').send(render(refusal));
     },
   }).withTypeProvider<ZodTypeProvider>();
+  // Off unless OTEL_* ask for it, and then loaded: an idle SDK would still cost its import.
+  const tracing =
+    config.tracing === undefined
+      ? undefined
+      : (await import('./telemetry/tracing.js')).startTracing(config.tracing, (error) =>
+          app.log.warn({ err: error }, 'the last spans could not be exported'),
+        );
+  if (tracing !== undefined) {
+    // First, so every other hook runs inside the request's span.
+    await app.register(tracing.plugin);
+    app.addHook('onClose', () => tracing.shutdown());
+  }
   // Callback hooks, here and on the hot path: an async hook costs a promise per request.
   app.addHook('onResponse', (request, reply, done) => {
     reply.log.info(
-      { req: request, res: reply, responseTime: reply.elapsedTime, caller: request.caller?.id },
+      {
+        req: request,
+        res: reply,
+        responseTime: reply.elapsedTime,
+        caller: request.caller?.id,
+        traceId: request.traceId,
+      },
       REQUEST_LINE_MESSAGE,
     );
     done();
@@ -134,6 +156,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   const signing = await createPresigner(config, {
     credentials: deps.credentials,
     now: deps.now,
+    instrumentS3: tracing?.traceS3Client,
     onRejected(report, request) {
       metrics.urlsRejected.inc({ code: report.failures[0]?.code ?? 'unknown' });
       app.log.error(

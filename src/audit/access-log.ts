@@ -3,6 +3,7 @@
 // in double quotes, `-` for a field that does not apply. S3 ignores query parameters whose
 // names begin with `x-` but writes them into the Request-URI ("Custom access log
 // information"), which is where a URL's `x-s3p-grant` shows up.
+import type { WorkCounter } from '../work-counter.js';
 import { GRANT_PARAMETER, isGrantId } from './grant-id.js';
 
 export interface AccessLogRecord {
@@ -25,8 +26,8 @@ export interface AccessLogRecord {
 const FIELDS_BEFORE_STATUS = 10;
 
 /** A record, or undefined for a line that is not one (blank, truncated, another format). */
-export function parseAccessLogLine(line: string): AccessLogRecord | undefined {
-  const fields = splitFields(line, FIELDS_BEFORE_STATUS + 1);
+export function parseAccessLogLine(line: string, work?: WorkCounter): AccessLogRecord | undefined {
+  const fields = splitFields(line, FIELDS_BEFORE_STATUS + 1, work);
   if (fields.length < FIELDS_BEFORE_STATUS + 1) return undefined;
   const [, bucket, time, remoteIp, requester, requestId, operation, key, requestUri, httpStatus, errorCode] =
     fields as [string, string, string, string, string, string, string, string, string, string, string];
@@ -63,11 +64,13 @@ function grantOf(requestUri: string): string | undefined {
  * pass over the line (a regex alternative that scans for a closing bracket from every
  * position is quadratic on a line of unclosed brackets).
  */
-export function splitFields(line: string, count: number): string[] {
+export function splitFields(line: string, count: number, work?: WorkCounter): string[] {
   const fields: string[] = [];
   let at = 0;
   while (fields.length < count) {
+    const start = at;
     while (line[at] === ' ') at++;
+    if (work !== undefined) work.steps += at - start + 1;
     if (at >= line.length) break;
     const close = line[at] === '[' ? ']' : line[at] === '"' ? '"' : ' ';
     let end = line.indexOf(close, close === ' ' ? at : at + 1);

@@ -1,15 +1,22 @@
-// The audit stream's schema, version 1 (docs/audit-and-provenance.md, "Event schema"): what
+// The audit stream's schema, version 2 (docs/audit-and-provenance.md, "Event schema"): what
 // `s3-presign audit` reads back and what the tests hold every written event to. Strict: a
-// field added to an event is a field added here, and documented.
+// field added to an event is a field added here, and documented, and a new version (a strict
+// reader of the old one would skip the new events). Earlier versions still parse.
+// Version 2 added `traceId`.
 import { z } from 'zod';
 import { GRANT_ID } from './grant-id.js';
 
 const origin = {
   audit: z.literal(true),
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   time: z.iso.datetime(),
   /** The request id the request's log line carries too (`reqId`). */
   reqId: z.string().min(1),
+  /** With traces on: the trace id of the request's span, as the request's log line carries it. */
+  traceId: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional(),
   caller: z
     .strictObject({ id: z.string(), kind: z.enum(['api-key', 'jwt']), subject: z.string().optional() })
     .optional(),

@@ -1,5 +1,6 @@
 // The audit join: each request in S3's server access logs with the grant it came from (its
 // `x-s3p-grant`) and who was given that grant, from the service's audit stream.
+import type { WorkCounter } from '../work-counter.js';
 import { parseAccessLogLine, type AccessLogRecord } from './access-log.js';
 import { auditEventSchema, type GrantEvent } from './audit-event.js';
 
@@ -18,7 +19,11 @@ export interface AuditJoin {
 }
 
 /** The join itself: grant events by id, then each access-log record with its grant's event. */
-export function joinAuditAndAccessLogs(auditText: readonly string[], accessText: readonly string[]): AuditJoin {
+export function joinAuditAndAccessLogs(
+  auditText: readonly string[],
+  accessText: readonly string[],
+  work?: WorkCounter,
+): AuditJoin {
   const grants = new Map<string, GrantEvent>();
   let auditSkipped = 0;
   for (const text of auditText) {
@@ -43,7 +48,7 @@ export function joinAuditAndAccessLogs(auditText: readonly string[], accessText:
   for (const text of accessText) {
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
-      const record = parseAccessLogLine(line);
+      const record = parseAccessLogLine(line, work);
       if (record === undefined) {
         accessSkipped++;
         continue;

@@ -1,7 +1,7 @@
 // The audit stream: one JSON line per grant (a URL, a batch of part URLs, a POST policy, a
 // multipart create, complete or abort) and per refusal (401, 403, 429). Its schema is stable
-// and versioned (docs/audit-and-provenance.md, "Event schema"); a change that removes or renames a field
-// raises AUDIT_SCHEMA_VERSION. An event never holds a signature, a token, a policy document
+// and versioned (docs/audit-and-provenance.md, "Event schema"); a change that adds, removes or renames a
+// field raises AUDIT_SCHEMA_VERSION. An event never holds a signature, a token, a policy document
 // or a credential: only who, from where, what, until when and under which constraints.
 //
 // On the hot path: one object literal and one JSON.stringify per event, and a redaction pass
@@ -11,7 +11,7 @@ import type { Caller } from '../auth/policy.js';
 import type { AppError } from '../errors.js';
 import { loggableUrl, redactAddress, redactSecrets } from '../http/log-redaction.js';
 
-export const AUDIT_SCHEMA_VERSION = 1;
+export const AUDIT_SCHEMA_VERSION = 2;
 
 /** What a grant lets its holder do (or, for create, complete and abort, what the service did). */
 export type GrantOperation =
@@ -69,6 +69,8 @@ export interface AuditedRequest {
   readonly url: string;
   readonly routeOptions: { readonly url?: string | undefined };
   readonly caller?: Caller | undefined;
+  /** With traces on: the request span's trace id. */
+  readonly traceId?: string | undefined;
 }
 
 /** Where the lines go: a pino destination (sonic-boom), a test's capture, anything with write. */
@@ -148,6 +150,7 @@ export class AuditTrail {
     const { caller } = request;
     return {
       reqId: request.id,
+      traceId: request.traceId,
       caller:
         caller === undefined
           ? undefined

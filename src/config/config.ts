@@ -169,6 +169,41 @@ const perBucketSse = z
     return entries.data;
   });
 
+const TRACE_EXPORTERS = ['otlp', 'none'] as const;
+type TraceExporterName = (typeof TRACE_EXPORTERS)[number];
+const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
+
+const otlpProtocol = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => value !== 'grpc', { error: 'grpc is not supported: use http/protobuf (port 4318) or http/json' })
+  .pipe(z.enum(OTLP_PROTOCOLS, { error: 'must be http/protobuf or http/json' }))
+  .optional();
+
+const otlpEndpoint = z
+  .string()
+  .trim()
+  .min(1)
+  .refine((value) => otlpEndpointProblem(value) === undefined, {
+    error: (issue) => otlpEndpointProblem(issue.input as string),
+  })
+  .optional();
+
+/** Why an OTLP endpoint cannot be used, or undefined. */
+function otlpEndpointProblem(raw: string): string | undefined {
+  if (!URL.canParse(raw)) return 'is not a valid URL (http://collector:4318)';
+  const url = new URL(raw);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    return `scheme must be http or https (OTLP over HTTP), got "${url.protocol}"`;
+  }
+  if (url.username !== '' || url.password !== '') {
+    return 'must not contain credentials (send them with OTEL_EXPORTER_OTLP_HEADERS)';
+  }
+  return undefined;
+}
+
 /** The environment variables the service reads, each parsed on its own. */
 export const envSchema = z.object({
   NODE_ENV: z
@@ -458,6 +493,69 @@ export const envSchema = z.object({
         '`true`, `false`, or a comma-separated list of addresses and CIDR ranges',
       ),
     ),
+  // OpenTelemetry's own variables (its "Environment Variable Specification"), as that spec reads
+  // them, except that traces are off until one of them asks for an exporter (docs/operations.md,
+  // "Traces"). The rest of OTEL_* (headers, timeout, sampler, resource attributes) the SDK reads.
+  OTEL_SDK_DISABLED: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['true', 'false'], { error: 'must be true or false' }))
+    .transform((value) => value === 'true')
+    .optional()
+    .meta(env('`false`', '`true` turns traces off whatever the other `OTEL_*` variables say', '`true` or `false`')),
+  OTEL_TRACES_EXPORTER: z
+    .string()
+    .transform((value, context) => {
+      const names = value
+        .split(',')
+        .map((entry) => entry.trim().toLowerCase())
+        .filter(Boolean);
+      const unknown = names.filter((name) => !(TRACE_EXPORTERS as readonly string[]).includes(name));
+      if (unknown.length > 0) {
+        context.addIssue({
+          code: 'custom',
+          message: `${unknown.map((name) => `"${name}"`).join(', ')} is not supported: ${TRACE_EXPORTERS.join(', ')}`,
+        });
+        return z.NEVER;
+      }
+      return names as TraceExporterName[];
+    })
+    .optional()
+    .meta(
+      env(
+        'none, unless an OTLP endpoint is set (then `otlp`)',
+        'where spans go: `otlp` (OTLP over HTTP) or `none`; any other (`console` too: stdout is the JSON log) is a start-up error',
+        '`otlp` or `none`',
+      ),
+    ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint.meta(
+    env(
+      '`http://localhost:4318` when traces are on',
+      'the OTLP/HTTP collector; spans go to its `/v1/traces`. Setting it turns traces on',
+      'URL',
+    ),
+  ),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpEndpoint.meta(
+    env(
+      '`OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`',
+      'the full URL spans are posted to, used as given; setting it turns traces on',
+      'URL',
+    ),
+  ),
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.meta(
+    env('`http/protobuf`', 'the OTLP encoding (`grpc` is not supported)', '`http/protobuf` or `http/json`'),
+  ),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.meta(
+    env(
+      'as `OTEL_EXPORTER_OTLP_PROTOCOL`',
+      'the encoding of spans, over `OTEL_EXPORTER_OTLP_PROTOCOL`',
+      '`http/protobuf` or `http/json`',
+    ),
+  ),
+  OTEL_SERVICE_NAME: text.meta(
+    env('`s3-presign`', "the `service.name` of the spans (over `OTEL_RESOURCE_ATTRIBUTES`' one)"),
+  ),
 });
 type EnvField = keyof typeof envSchema.shape;
 type ParsedEnv = { [K in EnvField]?: z.output<(typeof envSchema.shape)[K]> };
@@ -533,6 +631,16 @@ export interface Config {
     /** UPLOAD_PROVENANCE: uploads carry x-amz-meta-uploaded-by and x-amz-meta-grant. */
     provenance: boolean;
   };
+  /** OpenTelemetry traces (OTEL_*); undefined when off, and then no OpenTelemetry module loads. */
+  tracing: TraceSettings | undefined;
+}
+
+export interface TraceSettings {
+  /** Where spans are posted (OTLP over HTTP) and in which encoding. */
+  url: string;
+  protocol: OtlpProtocol;
+  /** OTEL_SERVICE_NAME; unset, OTEL_RESOURCE_ATTRIBUTES' service.name or `s3-presign`. */
+  serviceName: string | undefined;
 }
 
 /** The shared store every replica counts against (RATE_LIMIT_REDIS_*). */
@@ -550,7 +658,12 @@ export interface RedisSettings {
 /** Variables whose value is itself a secret: never quoted. */
 const SECRET_VALUES: ReadonlySet<EnvField> = new Set(['UPLOAD_TOKEN_SECRET']);
 /** Variables holding a URL, whose user information or query may carry a password. */
-const URL_VALUES: ReadonlySet<EnvField> = new Set(['RATE_LIMIT_REDIS_URL', 'PUBLIC_BASE_URL']);
+const URL_VALUES: ReadonlySet<EnvField> = new Set([
+  'RATE_LIMIT_REDIS_URL',
+  'PUBLIC_BASE_URL',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+]);
 
 /** A refused value as a problem quotes it: start-up errors end up in logs and CI output. */
 function shownValue(name: EnvField, raw: string | undefined): string {
@@ -734,8 +847,34 @@ export function loadConfig(
             : { kind: 'file', path: parsed.AUDIT_LOG },
         provenance: parsed.UPLOAD_PROVENANCE ?? true,
       },
+      tracing: traceSettings(parsed),
     },
   };
+}
+
+/**
+ * Traces are on when OTEL_TRACES_EXPORTER names an exporter, or, with it unset, when an OTLP
+ * endpoint is set; OTEL_SDK_DISABLED=true turns them off. (The specification's default
+ * exporter is `otlp`: a service that nobody asked to trace would post to localhost:4318.)
+ */
+function traceSettings(env: ParsedEnv): TraceSettings | undefined {
+  if (env.OTEL_SDK_DISABLED === true) return undefined;
+  const endpointSet =
+    env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined;
+  // `none` beside `otlp`: the specification leaves it open; `otlp` wins.
+  const exporting = env.OTEL_TRACES_EXPORTER === undefined ? endpointSet : env.OTEL_TRACES_EXPORTER.includes('otlp');
+  if (!exporting) return undefined;
+  return {
+    url:
+      env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? tracesUrl(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318'),
+    protocol: env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+    serviceName: env.OTEL_SERVICE_NAME,
+  };
+}
+
+/** The specification's rule for the signal-less endpoint: `v1/traces` appended to its path. */
+function tracesUrl(base: string): string {
+  return base.endsWith('/') ? `${base}v1/traces` : `${base}/v1/traces`;
 }
 
 /**

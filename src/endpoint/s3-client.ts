@@ -13,6 +13,8 @@ export interface PinnedS3 {
 export function createPinnedS3(
   mode: EndpointMode,
   credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider,
+  /** Applied to each client once, as it is built (traces: a span per command sent). */
+  instrument?: (client: S3Client) => void,
 ): PinnedS3 {
   const common: S3ClientConfig = {
     region: mode.region,
@@ -34,6 +36,8 @@ export function createPinnedS3(
     mode.kind === 'interface'
       ? new S3Client({ ...common, endpoint: `https://accesspoint.${mode.vpceDnsName}` })
       : buckets;
+  instrument?.(buckets);
+  if (accessPoints !== buckets) instrument?.(accessPoints);
   return {
     clientFor: (bucket) => (parseBucket(bucket).kind === 'access-point' ? accessPoints : buckets),
     destroy() {

@@ -1,5 +1,6 @@
 // Wires the pinned client, the credentials and the validator into one Presigner: the
 // service and the CLI build it the same way.
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config/config.js';
 import { createPinnedS3, type PinnedS3 } from '../endpoint/s3-client.js';
 import { encryptionFor, sseHeaders } from '../encryption/sse.js';
@@ -14,6 +15,8 @@ export interface PresignerOptions {
   credentials?: CredentialSource;
   now?: () => Date;
   onRejected?: PresignerDependencies['onRejected'];
+  /** Applied to each pinned S3 client as it is built (src/telemetry/tracing.ts). */
+  instrumentS3?: ((client: S3Client) => void) | undefined;
 }
 
 export interface PresignerBundle {
@@ -54,7 +57,7 @@ export async function sdkChainCredentialSource(options: CredentialRefreshOptions
 
 export async function createPresigner(config: Config, options: PresignerOptions = {}): Promise<PresignerBundle> {
   const credentials = options.credentials ?? (await defaultCredentialSource(config));
-  const s3 = createPinnedS3(config.mode, credentials.provider);
+  const s3 = createPinnedS3(config.mode, credentials.provider, options.instrumentS3);
   const policy = validatorPolicy(config, options.now);
   const sdk = new SdkSigner(s3);
   const signer: UrlSigner = config.presign.engine === 'sdk' ? sdk : new FastSigner(s3, { fallback: sdk });

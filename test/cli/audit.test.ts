@@ -10,6 +10,8 @@ import { parseAccessLogLine } from '../../src/audit/access-log.js';
 import { joinAuditAndAccessLogs } from '../../src/audit/audit-join.js';
 import { auditTable } from '../../src/cli/audit.js';
 import { startLocalApp } from '../helpers.js';
+import { assertLinearWork } from '../linearity.js';
+import { countNativeWork } from '../native-work.js';
 import { cli } from './run.js';
 
 const OWNER = '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be';
@@ -153,4 +155,57 @@ test('s3-presign audit names a missing flag or an unreadable file (exit 2)', asy
   const unreadable = await cli(['audit', '--audit-log', '/nonexistent/audit.log', '--s3-access-log', '/dev/null']);
   assert.equal(unreadable.code, 2);
   assert.match(unreadable.stderr, /--audit-log: cannot read \/nonexistent\/audit\.log \(ENOENT\)/);
+});
+
+test('the access-log parser and the join cost work linear in their input (characters visited, counted)', () => {
+  const grant = '0b6f2b6e-8f0a-4b8e-9c39-0d1f3a4b5c6d';
+  const record = (uri: string) => accessLogLine('b', 'REST.GET.OBJECT', 'k', uri);
+  const prefix = `${OWNER} b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 ${OWNER} 3E57427F3EXAMPLE REST.GET.OBJECT k`;
+  assertLinearWork(
+    {
+      'unclosed brackets': (n) => `${OWNER} b ${'['.repeat(n)}`,
+      'brackets closed one by one': (n) => '[] '.repeat(n / 3),
+      'an unclosed time then brackets': (n) => `${OWNER} b [06/Feb/2019 ${'[ '.repeat(n / 2)}`,
+      'quotes closed one by one': (n) => '"" '.repeat(n / 3),
+      'an unclosed Request-URI': (n) => `${prefix} "GET /b/k?${'a=1&'.repeat(n / 4)}`,
+      'spaces only': (n) => ' '.repeat(n),
+      'spaces between every field': (n) => `${OWNER}${' '.repeat(n)}b${' '.repeat(n)}[t]`,
+      'a Request-URI of many parameters': (n) => record(`GET /b/k?${'x-s3p-grant=1&'.repeat(n / 14)}x HTTP/1.1`),
+      'a Request-URI of many grants': (n) => record(`GET /b/k?${`x-s3p-grant=${grant}&`.repeat(n / 49)} HTTP/1.1`),
+      'a Request-URI of spaces': (n) => record(`GET ${' '.repeat(n)}/b/k?x-s3p-grant=${grant} HTTP/1.1`),
+    },
+    (line, work) => countNativeWork(work, () => parseAccessLogLine(line, work)),
+  );
+  // The whole join: many lines of each log, every audit line an event or not.
+  const event = (index: number) =>
+    JSON.stringify({
+      audit: true,
+      version: 2,
+      event: 'grant',
+      time: '2019-02-06T00:00:00.000Z',
+      reqId: `req-${index}`,
+      clientAddress: '192.0.2.3',
+      method: 'POST',
+      route: '/presign',
+      grant,
+      operation: 'get',
+      bucket: 'b',
+      key: 'k',
+    });
+  const accessLines = (n: number) => `${record(`GET /b/k?x-s3p-grant=${grant} HTTP/1.1`)}\n`.repeat(n / 400);
+  assertLinearWork(
+    {
+      'many events and records': (n) =>
+        `${Array.from({ length: n / 400 }, (_, index) => event(index)).join('\n')}\u0000${accessLines(n)}`,
+      'many request lines that are not events': (n) =>
+        `${'{"msg":"request completed"}\n'.repeat(n / 28)}\u0000${accessLines(n)}`,
+      'many lines that are not JSON': (n) => `${'{\n'.repeat(n / 2)}\u0000${accessLines(n)}`,
+      'many blank lines': (n) => `${'\n'.repeat(n)}\u0000${'\n'.repeat(n)}`,
+    },
+    (input, work) => {
+      const [audit = '', access = ''] = input.split('\u0000');
+      return countNativeWork(work, () => joinAuditAndAccessLogs([audit], [access], work));
+    },
+    { perCharacter: 64 },
+  );
 });

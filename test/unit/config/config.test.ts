@@ -891,6 +891,82 @@ describe('loadConfig: PUBLIC_BASE_URL', () => {
   });
 });
 
+describe('loadConfig: traces (OTEL_*)', () => {
+  it('are off unless an exporter or an OTLP endpoint is asked for, and OTEL_SDK_DISABLED wins', () => {
+    assert.equal(accept({}).tracing, undefined);
+    assert.equal(accept({ OTEL_SERVICE_NAME: 'x', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).tracing, undefined);
+    assert.equal(
+      accept({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).tracing,
+      undefined,
+    );
+    assert.equal(accept({ OTEL_SDK_DISABLED: 'TRUE', OTEL_TRACES_EXPORTER: 'otlp' }).tracing, undefined);
+    assert.deepEqual(accept({ OTEL_TRACES_EXPORTER: 'otlp' }).tracing, {
+      url: 'http://localhost:4318/v1/traces',
+      protocol: 'http/protobuf',
+      serviceName: undefined,
+    });
+    assert.deepEqual(
+      accept({ OTEL_SDK_DISABLED: 'false', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c.example:4318/otlp/' }).tracing,
+      {
+        url: 'https://c.example:4318/otlp/v1/traces',
+        protocol: 'http/protobuf',
+        serviceName: undefined,
+      },
+    );
+    // The signal's own endpoint and protocol as given, over the general ones.
+    assert.deepEqual(
+      accept({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://general:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces:4318/custom',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'HTTP/JSON',
+        OTEL_TRACES_EXPORTER: 'none, otlp',
+        OTEL_SERVICE_NAME: 'uploads',
+      }).tracing,
+      { url: 'http://traces:4318/custom', protocol: 'http/json', serviceName: 'uploads' },
+    );
+  });
+
+  it('refuses an exporter, a protocol or an endpoint it cannot use, by name, without echoing credentials', () => {
+    const cases: Array<[Env, string, RegExp]> = [
+      [{ OTEL_TRACES_EXPORTER: 'zipkin' }, 'OTEL_TRACES_EXPORTER', /"zipkin" is not supported: otlp, none/],
+      [{ OTEL_TRACES_EXPORTER: 'otlp,console' }, 'OTEL_TRACES_EXPORTER', /"console" is not supported/],
+      [
+        { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+        'OTEL_EXPORTER_OTLP_PROTOCOL',
+        /grpc is not supported: use http\/protobuf/,
+      ],
+      [
+        { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'thrift' },
+        'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+        /must be http\/protobuf or http\/json/,
+      ],
+      [
+        { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' },
+        'OTEL_EXPORTER_OTLP_ENDPOINT',
+        /scheme must be http or https/,
+      ],
+      [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' }, 'OTEL_EXPORTER_OTLP_ENDPOINT', /not a valid URL/],
+      [
+        { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://c:4317' },
+        'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+        /scheme must be http or https/,
+      ],
+      [
+        { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://user:hunter2@c.example' },
+        'OTEL_EXPORTER_OTLP_ENDPOINT',
+        /must not contain credentials \(send them with OTEL_EXPORTER_OTLP_HEADERS\)/,
+      ],
+      [{ OTEL_SDK_DISABLED: 'yes' }, 'OTEL_SDK_DISABLED', /must be true or false/],
+    ];
+    for (const [env, name, pattern] of cases) {
+      const problems = refuse(env);
+      assertProblem(problems, name, pattern);
+      assert.ok(!problems.join('\n').includes('hunter2'), problems.join('\n'));
+    }
+  });
+});
+
 describe('loadConfig: server-side encryption (S3_SSE*)', () => {
   const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
   const MRK = 'arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab';
