@@ -12,6 +12,7 @@ import {
 import type { EndpointMode } from '../endpoint/endpoint-mode.js';
 import { BucketAddressError, expectedLocation } from '../endpoint/expected-location.js';
 import { objectKeyProblem } from '../endpoint/object-key.js';
+import type { Operation } from '../endpoint/object-operations.js';
 import type { PinnedS3 } from '../endpoint/s3-client.js';
 import { AppError, URL_CHECK_CODES, type ErrorCode } from '../errors.js';
 import {
@@ -26,8 +27,6 @@ import { FastSigner } from './fast-signer.js';
 import { PostPolicySigner, type SignedPostPolicy } from './post-policy-signer.js';
 import { SdkSigner } from './sdk-signer.js';
 import type { SigningRequest, UrlSigner } from './url-signer.js';
-
-export type Operation = 'get' | 'put';
 
 /**
  * put only: at most one checksum field (checksumSha256, checksumCrc64nvme, …), the body's base64

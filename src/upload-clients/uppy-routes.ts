@@ -14,7 +14,8 @@ import { AppError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
 import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
-import { MAX_OBJECT_BYTES, smallestPartSize } from '../multipart/part-rules.js';
+import { MAX_OBJECT_BYTES, MAX_PARTS } from '../endpoint/s3-limits.js';
+import { smallestPartSize } from '../multipart/part-rules.js';
 import { browserHeaders, DEFAULT_CONTENT_TYPE, mediaType, sizeRequired, UPLOAD_CLIENT_ACCESS } from './common.js';
 import { objectUrl } from './object-url.js';
 import { completionPartsFromXml, MAX_COMPLETION_XML_BYTES, xmlDocument } from './s3-xml.js';
@@ -26,7 +27,7 @@ const signRequestSchema = z
     method: z.enum(['PUT', 'POST', 'GET', 'DELETE']),
     key: z.string().min(1).max(1024),
     uploadId: z.string().min(1).max(2048).optional(),
-    partNumber: z.number().int().min(1).max(10_000).optional(),
+    partNumber: z.number().int().min(1).max(MAX_PARTS).optional(),
     contentType: mediaType.optional(),
     expiresIn: z.number().int().min(1).optional(),
     size: z
