@@ -1,7 +1,7 @@
 // The configuration reference in docs/configuration.md is written from the environment
 // schema's own descriptions (envSchema in src/config/config.ts), between two markers, so a
 // variable is documented exactly once and where it is parsed. `npm run docs:config` rewrites
-// it; test/unit/config-docs.test.ts fails when the page and the schema differ.
+// it; test/unit/config/config-docs.test.ts fails when the page and the schema differ.
 import { readFile, writeFile } from 'node:fs/promises';
 import prettier from 'prettier';
 import { z } from 'zod';

@@ -7,7 +7,7 @@
 //   npm run mutation -- --list
 //   npm run mutation -- TARGET --summary   (the last run's report again, after editing the list)
 //   npm run mutation -- TARGET --mutate src/verify/url-validator.ts:348-461   (part of a target)
-//   npm run mutation -- TARGET --tests test/unit/url-validator-edges.test.ts  (only these tests)
+//   npm run mutation -- TARGET --tests test/unit/verify/url-validator-edges.test.ts  (only these tests)
 //   npm run mutation -- TARGET --force   (test every mutant again, not only what changed)
 //
 // Survivors listed in test/mutation/equivalent-mutants.md (by id) are equivalent: they
@@ -31,18 +31,18 @@ const THRESHOLD = 95;
  * files that kill most go first, and a mutant runs the slow ones only when the fast ones miss it.
  */
 const VALIDATOR_TESTS = [
-  'test/unit/url-signature-fields.test.ts',
-  'test/unit/url-location.test.ts',
-  'test/unit/s3-uri-encoding.test.ts',
-  'test/unit/url-parsing.test.ts',
-  'test/unit/check-failures.test.ts',
-  'test/unit/url-validator.test.ts',
-  'test/unit/url-validator-edges.test.ts',
-  'test/unit/url-canonical-form.test.ts',
-  'test/unit/url-report-bound.test.ts',
-  'test/unit/url-validator-fast-path.test.ts',
-  'test/unit/large-upload-validator.test.ts',
-  'test/unit/url-dot-segments.test.ts',
+  'test/unit/verify/url-signature-fields.test.ts',
+  'test/unit/verify/url-location.test.ts',
+  'test/unit/endpoint/s3-uri-encoding.test.ts',
+  'test/unit/verify/url-parsing.test.ts',
+  'test/unit/verify/check-failures.test.ts',
+  'test/unit/verify/url-validator.test.ts',
+  'test/unit/verify/url-validator-edges.test.ts',
+  'test/unit/verify/url-canonical-form.test.ts',
+  'test/unit/verify/url-report-bound.test.ts',
+  'test/unit/verify/url-validator-fast-path.test.ts',
+  'test/unit/verify/large-upload-validator.test.ts',
+  'test/unit/verify/url-dot-segments.test.ts',
 ];
 
 /**
@@ -52,15 +52,15 @@ const VALIDATOR_TESTS = [
 const TARGETS = {
   policy: {
     mutate: ['src/auth/policy.ts'],
-    tests: ['test/unit/policy.test.ts', 'test/unit/callers.test.ts'],
+    tests: ['test/unit/auth/policy.test.ts', 'test/unit/auth/callers.test.ts'],
   },
   'log-redaction': {
     mutate: ['src/http/log-redaction.ts'],
-    tests: ['test/unit/log-redaction.test.ts', 'test/http/logging.test.ts', 'test/http/log-secrets.test.ts'],
+    tests: ['test/unit/http/log-redaction.test.ts', 'test/http/logging.test.ts', 'test/http/log-secrets.test.ts'],
   },
   'expected-location': {
     mutate: ['src/endpoint/expected-location.ts'],
-    tests: ['test/unit/expected-location.test.ts', 'test/unit/url-validator*.test.ts'],
+    tests: ['test/unit/endpoint/expected-location.test.ts', 'test/unit/verify/url-validator*.test.ts'],
   },
   // The URL validator in three targets, each a report of its own (a run that is stopped
   // writes none): SigV4's fields and the parameters, the location, and the parsing.
@@ -85,11 +85,11 @@ const TARGETS = {
     ],
     // The equivalence property against the SDK last: about 16 s a run.
     tests: [
-      'test/unit/fast-signer.test.ts',
-      'test/unit/sigv4-query.test.ts',
-      'test/unit/s3-route.test.ts',
-      'test/unit/s3-uri-encoding.test.ts',
-      'test/unit/signer-equivalence.test.ts',
+      'test/unit/presign/fast-signer.test.ts',
+      'test/unit/presign/sigv4-query.test.ts',
+      'test/unit/presign/s3-route.test.ts',
+      'test/unit/endpoint/s3-uri-encoding.test.ts',
+      'test/unit/presign/signer-equivalence.test.ts',
     ],
   },
   multipart: {
@@ -98,19 +98,19 @@ const TARGETS = {
     // first, then what a glob adds): the fast unit files that kill most, then the slow
     // scenario tests (about 3 s and 7 s a run), which run only for what the unit files miss.
     tests: [
-      'test/unit/multipart-part-rules.test.ts',
-      'test/unit/multipart-upload-token.test.ts',
-      'test/unit/multipart-s3-errors.test.ts',
-      'test/unit/multipart-service.test.ts',
-      'test/unit/multipart-plugin.test.ts',
+      'test/unit/multipart/part-rules.test.ts',
+      'test/unit/multipart/upload-token.test.ts',
+      'test/unit/multipart/s3-errors.test.ts',
+      'test/unit/multipart/service.test.ts',
+      'test/unit/multipart/plugin.test.ts',
       'test/http/multipart.test.ts',
       'test/integration/multipart.test.ts',
-      'test/unit/multipart*.test.ts',
+      'test/unit/multipart/*.test.ts',
     ],
   },
   'post-policy': {
     mutate: ['src/presign/post-policy-signer.ts', 'src/verify/post-policy-validator.ts'],
-    tests: ['test/unit/post-policy*.test.ts', 'test/unit/large-upload-validator.test.ts'],
+    tests: ['test/unit/*/post-policy*.test.ts', 'test/unit/verify/large-upload-validator.test.ts'],
   },
 };
 

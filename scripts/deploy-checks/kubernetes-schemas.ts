@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import type { Check, Problems } from './check.js';
+import { inMemoryProgram } from './in-memory-program.js';
 import type { KubernetesObject } from './files.js';
 
 const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
@@ -72,25 +73,7 @@ export function typedSource(objects: readonly KubernetesObject[]): string {
 /** Type-checks the source as a file of this folder (so the models resolve); one line per diagnostic. */
 export function typeCheck(source: string): string[] {
   const file = fileURLToPath(new URL('./kubernetes-objects.generated.ts', import.meta.url));
-  const options: ts.CompilerOptions = {
-    strict: true,
-    noEmit: true,
-    skipLibCheck: true,
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    types: [],
-    lib: ['lib.es2022.d.ts'],
-  };
-  const host = ts.createCompilerHost(options);
-  const { getSourceFile, fileExists, readFile } = host;
-  host.fileExists = (name) => name === file || fileExists.call(host, name);
-  host.readFile = (name) => (name === file ? source : readFile.call(host, name));
-  host.getSourceFile = (name, language, ...rest) =>
-    name === file
-      ? ts.createSourceFile(name, source, language, true)
-      : getSourceFile.call(host, name, language, ...rest);
-  const program = ts.createProgram([file], options, host);
+  const program = inMemoryProgram(new Map([[file, source]]));
   const sourceFile = program.getSourceFile(file);
   if (!sourceFile) throw new Error(`${file} was not compiled`);
   return ts.getPreEmitDiagnostics(program, sourceFile).map((diagnostic) => {

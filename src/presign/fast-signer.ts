@@ -1,5 +1,5 @@
 // The fast engine: SigV4 query-string presigning written directly with node:crypto, byte for
-// byte what the SDK's getSignedUrl produces (test/unit/signer-equivalence.test.ts holds it to
+// byte what the SDK's getSignedUrl produces (test/unit/presign/signer-equivalence.test.ts holds it to
 // that). The SDK spends 150-250 µs per URL in middleware, request cloning and promise chains
 // around ~2 µs of hashing; here the endpoint is resolved once per bucket, the signing key
 // once per day, and a URL costs one SHA-256, one HMAC and the string building around them.

@@ -1,7 +1,7 @@
 // Browser form uploads (S3 "POST Object" with a policy): the policy document, its base64 and
 // one HMAC of that base64 under the day's signing key. Byte for byte what
 // @aws-sdk/s3-presigned-post's createPresignedPost returns for the same fields and conditions
-// (test/unit/post-policy-signer.test.ts holds it to that), without its per-call endpoint
+// (test/unit/presign/post-policy-signer.test.ts holds it to that), without its per-call endpoint
 // resolution and promise chain.
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { PinnedS3 } from '../endpoint/s3-client.js';

@@ -20,7 +20,7 @@ export interface PostPolicyForm {
   /**
    * The document text the signer says it encoded into Policy. Read only when Policy is exactly
    * its standard base64: then it is the text Policy decodes to, and the judgement is the same as
-   * from Policy alone, without decoding it again (test/unit/post-policy-validator.test.ts).
+   * from Policy alone, without decoding it again (test/unit/verify/post-policy-validator.test.ts).
    */
   policyDocument?: string | undefined;
 }

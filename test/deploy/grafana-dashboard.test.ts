@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { inMemoryProgram } from '../../scripts/deploy-checks/in-memory-program.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DASHBOARD_FILE = new URL('../../deploy/grafana/s3-presign.json', import.meta.url);
@@ -77,28 +78,8 @@ function typedSource(dashboard: { panels: Array<{ type: string }> }): string {
 
 /** Type-checks each named source; returns its diagnostics as text, by name. */
 function typeCheck(sources: Record<string, string>): Record<string, string[]> {
-  const options: ts.CompilerOptions = {
-    strict: true,
-    noEmit: true,
-    skipLibCheck: true,
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    types: [],
-    lib: ['lib.es2022.d.ts'],
-  };
   const files = new Map(Object.entries(sources).map(([name, text]) => [`${ROOT}deploy/grafana/${name}.ts`, text]));
-  const host = ts.createCompilerHost(options);
-  const { getSourceFile, fileExists, readFile } = host;
-  host.fileExists = (file) => files.has(file) || fileExists.call(host, file);
-  host.readFile = (file) => files.get(file) ?? readFile.call(host, file);
-  host.getSourceFile = (file, language, ...rest) => {
-    const text = files.get(file);
-    return text === undefined
-      ? getSourceFile.call(host, file, language, ...rest)
-      : ts.createSourceFile(file, text, language, true);
-  };
-  const program = ts.createProgram([...files.keys()], options, host);
+  const program = inMemoryProgram(files);
   const result: Record<string, string[]> = {};
   for (const [file] of files) {
     const name = file.slice(`${ROOT}deploy/grafana/`.length, -3);

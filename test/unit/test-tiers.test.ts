@@ -7,24 +7,36 @@ import { test } from 'node:test';
 const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
 const TIERS = ['test:unit', 'test:http', 'test:integration', 'test:e2e'];
 
-/** The test files a script's `test/DIR/*.test.ts` arguments name (the shell expands them so). */
+/** The files a pattern names, expanded as the shell expands it: `*` within one path segment. */
+function expand(pattern: string): string[] {
+  const segments = pattern.split('/');
+  let paths = [''];
+  segments.forEach((segment, index) => {
+    const last = index === segments.length - 1;
+    const matches = new RegExp(`^${segment.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '[^/]*')}$`);
+    paths = paths.flatMap((dir) =>
+      readdirSync(dir || '.', { withFileTypes: true })
+        .filter((entry) => (last ? entry.isFile() : entry.isDirectory()) && matches.test(entry.name))
+        .map((entry) => (dir ? `${dir}/${entry.name}` : entry.name)),
+    );
+  });
+  return paths;
+}
+
+/** The test files a script's `test/…/*.test.ts` arguments name. */
 function filesOf(script: string): string[] {
   const patterns = script.split(/\s+/).filter((word) => word.startsWith('test/'));
   return patterns.flatMap((pattern) => {
-    const match = /^test\/(\*|[\w-]+)\/\*\.test\.ts$/.exec(pattern);
-    assert.ok(match, `${pattern}: tiers name folders as test/DIR/*.test.ts`);
-    const folders =
-      match[1] === '*'
-        ? readdirSync('test', { withFileTypes: true })
-            .filter((entry) => entry.isDirectory())
-            .map((entry) => entry.name)
-        : [match[1]];
-    return folders.flatMap((folder) =>
-      readdirSync(`test/${folder}`)
-        .filter((name) => name.endsWith('.test.ts'))
-        .map((name) => `test/${folder}/${name}`),
-    );
+    assert.ok(pattern.endsWith('/*.test.ts'), `${pattern}: tiers name folders as test/…/*.test.ts`);
+    return expand(pattern);
   });
+}
+
+/** Every test file below test/, however deep (the browser tests' own packages aside). */
+function testFilesOnDisk(): string[] {
+  return readdirSync('test', { recursive: true, encoding: 'utf8' })
+    .filter((path) => path.endsWith('.test.ts') && !path.split('/').includes('node_modules'))
+    .map((path) => `test/${path}`);
 }
 
 test('the test tiers together run exactly the files npm test runs, each once', () => {
@@ -35,4 +47,12 @@ test('the test tiers together run exactly the files npm test runs, each once', (
   }).sort();
   assert.ok(all.length > 100, `npm test names ${all.length} files`);
   assert.deepEqual(tiered, all);
+});
+
+test('npm test runs every test file below test/, so a file in a new subfolder cannot be missed', () => {
+  const run = new Set(filesOf(scripts.test ?? ''));
+  assert.deepEqual(
+    testFilesOnDisk().filter((path) => !run.has(path)),
+    [],
+  );
 });

@@ -1,0 +1,169 @@
+// validatePresignedUrl on the inputs mutation testing showed no other test tells apart: a
+// bucket of the same length in the path, a signed header swapped for another at the same
+// count, a truncated scope terminator, path segments that are no bucket or no valid escape.
+// Each URL differs from a valid one in one respect and must fail with exactly its own code.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import type { EndpointMode } from '../../../src/endpoint/endpoint-mode.js';
+import { partitionOfRegion, type Partition } from '../../../src/endpoint/partitions.js';
+import type { UrlCheckCode } from '../../../src/errors.js';
+import { validatePresignedUrl, type UrlExpectation, type ValidatorPolicy } from '../../../src/verify/url-validator.js';
+
+const NOW = new Date('2026-03-01T12:00:00Z');
+const ACCESS_KEY = 'AKIAEXAMPLE7Q2XZ4N5P';
+const SIGNATURE = 'b2c4e6f8a0b2c4e6f8a0b2c4e6f8a0b2c4e6f8a0b2c4e6f8a0b2c4e6f8a0b2c4';
+
+function partition(region: string): Partition {
+  const found = partitionOfRegion(region);
+  assert.ok(found);
+  return found;
+}
+
+const LOCAL: EndpointMode = { kind: 'local', region: 'us-east-1', endpoint: new URL('http://127.0.0.1:4568') };
+const REGIONAL_PATH_STYLE: EndpointMode = {
+  kind: 'regional',
+  region: 'eu-west-1',
+  partition: partition('eu-west-1'),
+  useFips: false,
+  useDualstack: false,
+  forcePathStyle: true,
+};
+
+function policy(mode: EndpointMode): ValidatorPolicy {
+  return { mode, maxExpiresSeconds: 3600, maxClockSkewSeconds: 300, now: () => new Date(NOW.getTime()) };
+}
+
+/** A SigV4 query, every part overridable as written on the wire (already encoded). */
+function query(region: string, parts: { credential?: string; signedHeaders?: string } = {}): string {
+  const credential = parts.credential ?? `${ACCESS_KEY}%2F20260301%2F${region}%2Fs3%2Faws4_request`;
+  return [
+    'X-Amz-Algorithm=AWS4-HMAC-SHA256',
+    `X-Amz-Credential=${credential}`,
+    'X-Amz-Date=20260301T120000Z',
+    'X-Amz-Expires=900',
+    `X-Amz-Signature=${SIGNATURE}`,
+    `X-Amz-SignedHeaders=${parts.signedHeaders ?? 'host'}`,
+  ].join('&');
+}
+
+function failureCodes(url: string, mode: EndpointMode, expectation?: UrlExpectation): UrlCheckCode[] {
+  const report = validatePresignedUrl(url, policy(mode), expectation);
+  assert.equal(report.valid, report.failures.length === 0);
+  // Each code is reported once with how often it failed: one entry per failure here.
+  return report.failures.flatMap((failure) => Array<UrlCheckCode>(failure.count).fill(failure.code)).sort();
+}
+
+describe('path-style URLs name the expected bucket, not one of the same length', () => {
+  const cases = [
+    { mode: LOCAL, origin: 'http://127.0.0.1:4568', region: 'us-east-1' },
+    { mode: REGIONAL_PATH_STYLE, origin: 'https://s3.eu-west-1.amazonaws.com', region: 'eu-west-1' },
+  ];
+  for (const { mode, origin, region } of cases) {
+    it(`${mode.kind}: /ur-bucket/a.txt for bucket my-bucket → URL_PATH`, () => {
+      const q = query(region);
+      assert.deepEqual(failureCodes(`${origin}/my-bucket/a.txt?${q}`, mode, { bucket: 'my-bucket', key: 'a.txt' }), []);
+      assert.deepEqual(failureCodes(`${origin}/ur-bucket/a.txt?${q}`, mode, { bucket: 'my-bucket', key: 'a.txt' }), [
+        'URL_PATH',
+      ]);
+      assert.deepEqual(failureCodes(`${origin}/ur-bucket/a.txt?${q}`, mode, { bucket: 'my-bucket' }), ['URL_PATH']);
+      assert.deepEqual(failureCodes(`${origin}/my-bucketa.txt?${q}`, mode, { bucket: 'my-bucket' }), ['URL_PATH']);
+      assert.deepEqual(failureCodes(`${origin}/my-bucket?${q}`, mode, { bucket: 'my-bucket' }), ['URL_PATH']);
+    });
+  }
+});
+
+describe('signed headers are exactly host and the ones the caller was told to send', () => {
+  const origin = 'http://127.0.0.1:4568/my-bucket/a.txt';
+  const check = (signedHeaders: string, expectation?: UrlExpectation) =>
+    failureCodes(`${origin}?${query('us-east-1', { signedHeaders })}`, LOCAL, expectation);
+  const toldContentType = { bucket: 'my-bucket', key: 'a.txt', signedHeaders: ['content-type'] };
+
+  it('content-type;host is accepted where content-type was asked for, host or not in the list', () => {
+    assert.deepEqual(check('content-type%3Bhost', toldContentType), []);
+    assert.deepEqual(check('content-type%3Bhost', { signedHeaders: ['host', 'content-type'] }), []);
+    assert.deepEqual(check('content-type%3Bhost', { signedHeaders: ['content-type', 'content-type'] }), []);
+    assert.deepEqual(check('host', { signedHeaders: ['host'] }), []);
+    assert.deepEqual(check('host', { signedHeaders: [] }), []);
+  });
+
+  it('another header in place of the one asked for, at the same count → URL_SIGNED_HEADERS', () => {
+    assert.deepEqual(check('host%3Bx-amz-acl', toldContentType), ['URL_SIGNED_HEADERS', 'URL_SIGNED_HEADERS']);
+    assert.deepEqual(check('content-md5%3Bhost', toldContentType), ['URL_SIGNED_HEADERS', 'URL_SIGNED_HEADERS']);
+  });
+
+  it('one header missing or one too many → URL_SIGNED_HEADERS', () => {
+    assert.deepEqual(check('host', toldContentType), ['URL_SIGNED_HEADERS']);
+    assert.deepEqual(check('content-type%3Bhost%3Bx-amz-acl', toldContentType), ['URL_SIGNED_HEADERS']);
+    assert.deepEqual(check('content-type', toldContentType), ['URL_SIGNED_HEADERS', 'URL_SIGNED_HEADERS']);
+    assert.deepEqual(check('content-type%3Bhost', { signedHeaders: [] }), ['URL_SIGNED_HEADERS']);
+  });
+
+  it('an upper-case name among several → URL_SIGNED_HEADERS, even where it sorts first', () => {
+    assert.deepEqual(check('X-Foo%3Bhost'), ['URL_SIGNED_HEADERS']);
+    assert.deepEqual(check('host%3BX-Foo'), ['URL_SIGNED_HEADERS']);
+    assert.deepEqual(check('content-type%3Bhost%3Bx_foo'), ['URL_SIGNED_HEADERS']);
+  });
+
+  it('a header named twice → URL_SIGNED_HEADERS', () => {
+    assert.deepEqual(check('host%3Bhost'), ['URL_SIGNED_HEADERS']);
+    assert.deepEqual(check('content-type%3Bcontent-type%3Bhost', toldContentType), ['URL_SIGNED_HEADERS']);
+  });
+
+  it('an empty list, an empty name, or no list at all → URL_SIGNED_HEADERS', () => {
+    assert.deepEqual(check(''), ['URL_SIGNED_HEADERS']);
+    assert.deepEqual(check('%3Bhost'), ['URL_SIGNED_HEADERS']);
+    const withoutList = `${origin}?${query('us-east-1').replace(/&X-Amz-SignedHeaders=host$/, '')}`;
+    assert.deepEqual(failureCodes(withoutList, LOCAL), ['URL_SIGNED_HEADERS']);
+  });
+});
+
+describe('the credential scope ends in exactly /s3/aws4_request', () => {
+  const url = (credential: string) => `http://127.0.0.1:4568/my-bucket/a.txt?${query('us-east-1', { credential })}`;
+  const scope = (tail: string) => `${ACCESS_KEY}%2F20260301%2Fus-east-1%2F${tail}`;
+
+  it('the exact terminator passes', () => {
+    assert.deepEqual(failureCodes(url(scope('s3%2Faws4_request')), LOCAL), []);
+  });
+
+  for (const tail of [
+    's3%2Faws4_reques',
+    's3%2Faws4_requests',
+    's3%2FAWS4_REQUEST',
+    's3%2Faws4',
+    'sts%2Faws4_request',
+    'S3%2Faws4_request',
+    's3%2Faws4_request%2F',
+    's3',
+  ]) {
+    it(`…/${decodeURIComponent(tail)} → URL_CREDENTIAL_SCOPE`, () => {
+      assert.deepEqual(failureCodes(url(scope(tail)), LOCAL), ['URL_CREDENTIAL_SCOPE']);
+    });
+  }
+
+  it('a scope date other than X-Amz-Date’s day → URL_CREDENTIAL_SCOPE', () => {
+    const credential = `${ACCESS_KEY}%2F20260228%2Fus-east-1%2Fs3%2Faws4_request`;
+    assert.deepEqual(failureCodes(url(credential), LOCAL), ['URL_CREDENTIAL_SCOPE']);
+  });
+});
+
+describe('paths that are no bucket or no valid escape are reported, never thrown', () => {
+  const cases = [
+    { mode: LOCAL, origin: 'http://127.0.0.1:4568', region: 'us-east-1' },
+    { mode: REGIONAL_PATH_STYLE, origin: 'https://s3.eu-west-1.amazonaws.com', region: 'eu-west-1' },
+  ];
+  for (const { mode, origin, region } of cases) {
+    it(`${mode.kind}: a first segment that is no bucket name → URL_HOST`, () => {
+      for (const segment of ['Bad_Bucket!', '%ZZ', 'a%2Fb', 'b%20b']) {
+        assert.deepEqual(failureCodes(`${origin}/${segment}/a.txt?${query(region)}`, mode), ['URL_HOST'], segment);
+      }
+      assert.deepEqual(failureCodes(`${origin}//a.txt?${query(region)}`, mode), ['URL_HOST']);
+    });
+
+    it(`${mode.kind}: a key with a broken escape → URL_PATH`, () => {
+      for (const key of ['a%ZZ.txt', 'dir/a%E0%A4%A.txt', '%']) {
+        assert.deepEqual(failureCodes(`${origin}/my-bucket/${key}?${query(region)}`, mode), ['URL_PATH'], key);
+      }
+    });
+  }
+});
