@@ -1,7 +1,7 @@
 // What one caller may sign: operations, buckets, key prefixes, expiry, size and type.
 // Every rule refuses with its own code, so a caller learns which rule said no.
 import { AppError, type ErrorCode } from '../errors.js';
-import type { Operation } from '../endpoint/object-operations.js';
+import type { ObjectRequest, Operation } from '../endpoint/object-operations.js';
 
 export interface CallerPolicy {
   operations: readonly Operation[];
@@ -57,18 +57,8 @@ export const CALLER_POLICY_ERRORS = [
   'CONTENT_TYPE_NOT_ALLOWED',
 ] as const satisfies readonly ErrorCode[];
 
-/** What the caller rules judge of a URL request (a PresignRequest is one). */
-export interface AuthorizedRequest {
-  operation: Operation;
-  bucket: string;
-  key: string;
-  expiresIn: number;
-  contentType?: string | undefined;
-  contentLength?: number | undefined;
-}
-
 /** Throws the AppError of the first rule the request breaks. */
-export function authorize(caller: Caller, request: AuthorizedRequest): void {
+export function authorize(caller: Caller, request: ObjectRequest): void {
   const { policy } = caller;
   if (!policy.operations.includes(request.operation)) {
     throw new AppError('OPERATION_NOT_ALLOWED', `caller ${caller.id} may not ${request.operation}`, {
