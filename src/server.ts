@@ -143,7 +143,8 @@ function localBanner(address: string, config: Config, localS3: EmbeddedS3, devel
   const json = `-H 'content-type: application/json'`;
   const extract = (field: string) => `node -pe 'JSON.parse(require("fs").readFileSync(0)).${field}'`;
   const presign = (body: string) =>
-    `curl -s -X POST ${address}/presign -H "authorization: Bearer $KEY" ${json} -d '${body}' | ${extract('url')}`;
+    `curl -s -X POST ${address}/presign -H "authorization: Bearer $KEY" ${json} -d '${body}'`;
+  const headerLines = `node -pe 'Object.entries(JSON.parse(require("fs").readFileSync(0)).headers).map(([k, v]) => k + ": " + v).join("\\n")'`;
   const callers = developmentKey
     ? `  API key:      ${developmentKey}   (development only, new at every start; a service, every route)\n`
     : `  callers:      from ${config.auth.clientsFile} (no development API key)\n`;
@@ -160,10 +161,12 @@ ${callers}
 Upload, then download, through presigned URLs:
 
   KEY=${developmentKey ?? '<your API key>'}
-  url=$(${presign('{"operation":"put","key":"hello.txt","contentType":"text/plain"}')})
-  curl -s -X PUT -H 'content-type: text/plain' --data-binary 'hello from s3-presign' "$url"
+  put=$(${presign('{"operation":"put","key":"hello.txt","contentType":"text/plain"}')})
+  url=$(echo "$put" | ${extract('url')})
+  headers=$(echo "$put" | ${headerLines})
+  echo "$headers" | curl -s -X PUT -H @- --data-binary 'hello from s3-presign' "$url"   # every header the answer lists (signed provenance too)
 
-  url=$(${presign('{"operation":"get","key":"hello.txt"}')})
+  url=$(${presign('{"operation":"get","key":"hello.txt"}')} | ${extract('url')})
   curl -s "$url"
 
 As a frontend, with a development token:

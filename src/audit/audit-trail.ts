@@ -9,7 +9,7 @@
 // each short, so the cost is that of the request log line's `req` part, not of a whole line.
 import type { Caller } from '../auth/policy.js';
 import type { AppError } from '../errors.js';
-import { loggableUrl, redactSecrets } from '../http/log-redaction.js';
+import { loggableUrl, redactAddress, redactSecrets } from '../http/log-redaction.js';
 
 export const AUDIT_SCHEMA_VERSION = 1;
 
@@ -156,7 +156,7 @@ export class AuditTrail {
               kind: caller.kind,
               subject: caller.subject === undefined ? undefined : redactSecrets(caller.subject),
             },
-      clientAddress: redactSecrets(request.ip.length <= 256 ? request.ip : 'REDACTED'),
+      clientAddress: request.ip.length <= 256 ? redactAddress(request.ip) : 'REDACTED',
       method: request.method,
       // The route's pattern, never the request's own path (it may hold anything the client sent).
       route: request.routeOptions.url ?? redactSecrets(loggableUrl(request.url)),

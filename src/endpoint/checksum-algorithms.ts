@@ -188,7 +188,7 @@ export const CHECKSUM_ERRORS = ['CHECKSUM_NOT_VERIFIED', 'VALIDATION_FAILED'] as
  * before signing.
  */
 export function refuseUnverifiedChecksums(
-  request: Readonly<Record<string, unknown>>,
+  request: Readonly<Partial<Record<ChecksumField, unknown>>>,
   verified: readonly ChecksumAlgorithm[],
 ): void {
   for (const algorithm of CHECKSUM_ALGORITHMS) {

@@ -82,7 +82,7 @@ export async function issueForCaller(
 ) {
   const { caller } = origin;
   authorize(caller, request);
-  refuseUnverifiedChecksums({ ...request }, app.config.store.verifiedChecksums);
+  refuseUnverifiedChecksums(request, app.config.store.verifiedChecksums);
   const grant = newGrantId();
   const checked = request.operation === 'put' ? checkLabels(caller.policy, labels) : NO_LABELS;
   const serverHeaders =
@@ -197,6 +197,22 @@ export function callerDefaults(caller: Caller, config: Config): { bucket: string
   };
 }
 
+/**
+ * The body fields only a put takes, then those only a get takes, each in the order a misplaced
+ * one is named.
+ */
+const PUT_ONLY_FIELDS = [
+  'contentType',
+  'contentLength',
+  ...CHECKSUM_ALGORITHMS.map((algorithm) => CHECKSUM_FIELDS[algorithm]),
+  'metadata',
+  'tags',
+] as const satisfies readonly (keyof PresignRequestBody)[];
+const GET_ONLY_FIELDS = [
+  'responseContentDisposition',
+  'checksumMode',
+] as const satisfies readonly (keyof PresignRequestBody)[];
+
 /** Fills the defaults a request may leave out, from the caller's policy and the service. */
 export function toPresignRequest(body: PresignRequestBody, caller: Caller, config: Config): PresignRequest {
   const defaults = callerDefaults(caller, config);
@@ -209,20 +225,9 @@ export function toPresignRequest(body: PresignRequestBody, caller: Caller, confi
       field: 'expiresIn',
     });
   }
-  const putOnly = {
-    contentType: body.contentType,
-    contentLength: body.contentLength,
-    ...Object.fromEntries(
-      CHECKSUM_ALGORITHMS.map((algorithm) => [CHECKSUM_FIELDS[algorithm], body[CHECKSUM_FIELDS[algorithm]]]),
-    ),
-  };
-  const getOnly = {
-    responseContentDisposition: body.responseContentDisposition,
-    checksumMode: body.checksumMode,
-  };
-  const misplaced = Object.entries(
-    body.operation === 'get' ? { ...putOnly, metadata: body.metadata, tags: body.tags } : getOnly,
-  ).find(([, value]) => value !== undefined)?.[0];
+  const misplaced = (body.operation === 'get' ? PUT_ONLY_FIELDS : GET_ONLY_FIELDS).find(
+    (field) => body[field] !== undefined,
+  );
   if (misplaced) {
     throw new AppError(
       'VALIDATION_FAILED',
@@ -232,12 +237,21 @@ export function toPresignRequest(body: PresignRequestBody, caller: Caller, confi
       },
     );
   }
+  // Written out rather than built from entries and spreads: one shape for every request, on
+  // the path of every URL (bench/profile.mjs: toPresignRequest was 2.5% of /presign's CPU).
   return {
     operation: body.operation,
     bucket,
     key: body.key,
     expiresIn: body.expiresIn ?? defaults.expiresIn,
-    ...putOnly,
-    ...getOnly,
-  };
+    contentType: body.contentType,
+    contentLength: body.contentLength,
+    checksumCrc32: body.checksumCrc32,
+    checksumCrc32c: body.checksumCrc32c,
+    checksumCrc64nvme: body.checksumCrc64nvme,
+    checksumSha1: body.checksumSha1,
+    checksumSha256: body.checksumSha256,
+    responseContentDisposition: body.responseContentDisposition,
+    checksumMode: body.checksumMode,
+  } satisfies Record<Exclude<keyof PresignRequest, 'grant' | 'serverHeaders'>, unknown>;
 }

@@ -75,7 +75,8 @@ test('npm start: local mode serves URLs that work against the embedded store, th
       ]);
     }
     const service = /service:\s+(http:\/\/\S+)/.exec(stdout)?.[1] as string;
-    assert.match(stdout, /curl -s -X PUT -H 'content-type: text\/plain' --data-binary/);
+    // The PUT sends every header the answer lists (the signed provenance too); test/docs/shell-examples.test.ts pastes it.
+    assert.match(stdout, /echo "\$headers" \| curl -s -X PUT -H @- --data-binary/);
 
     const apiKey = /API key:\s+(s3p_\S+)/.exec(stdout)?.[1] as string;
     assert.ok(apiKey, 'the development key is printed');

@@ -12,6 +12,7 @@ import {
   loggableUrl,
   logLineHooks,
   mayHoldSecret,
+  redactAddress,
   redactSecrets,
   requestSerializers,
 } from '../../../src/http/log-redaction.js';
@@ -235,6 +236,47 @@ describe('requestSerializers', () => {
   it('redacts an access key ID lowercased into a host name (no port: no `:` on the line)', () => {
     const serialized = requestSerializers.req(request({ host: 'akiaiosfodnn7example.localhost' }));
     assert.equal(serialized.host, 'REDACTED.localhost');
+  });
+
+  it('redacts a host or client address from its memo exactly as redactSecrets does, at the first sight and every later one', () => {
+    // A memo that kept a value holding a secret would hand that value back raw the second time.
+    const parts = [
+      '127.0.0.1',
+      ':8080',
+      '::ffff:',
+      'localhost',
+      'token=',
+      'abc',
+      'AKIAIOSFODNN7EXAMPLE',
+      'eyJ',
+      's3p_',
+      '%3D',
+      'a'.repeat(64),
+      '.',
+      '-',
+      '[',
+      ']',
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...parts), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 2, max: 4 }),
+        (chosen, sightings) => {
+          const address = chosen.join('');
+          for (let sighting = 0; sighting < sightings; sighting++)
+            assert.equal(redactAddress(address), redactSecrets(address), address);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    for (const [host, logged] of [
+      ['127.0.0.1:8080', '127.0.0.1:8080'],
+      ['token:8080', 'token:REDACTED'],
+      ['asiaiosfodnn7example.localhost:443', 'REDACTED.localhost:443'],
+    ] as const) {
+      for (let sighting = 0; sighting < 3; sighting++)
+        assert.equal(requestSerializers.req(request({ host })).host, logged);
+    }
   });
 
   it('keeps a host of up to 256 characters and drops a longer one', () => {
