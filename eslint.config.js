@@ -53,6 +53,24 @@ export default tseslint.config(
     },
   },
   {
+    // The caller rules are read by the presigner and the multipart routes, not the other way
+    // round: what both need (S3's limits, the operations) lives in src/endpoint/.
+    files: ['src/auth/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/presign/**', '**/presign', '**/multipart/**', '**/multipart'],
+              message: 'the caller rules import nothing from src/presign/ or src/multipart/',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

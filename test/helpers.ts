@@ -6,23 +6,19 @@ import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import assert from 'node:assert/strict';
 import { buildApp, loggerOptions, type AppDependencies } from '../src/app.js';
-import { loadConfig, type Config, type LoadConfigOptions } from '../src/config/config.js';
+import type { Config } from '../src/config/config.js';
 import { UNDECLARED_ERROR_MESSAGE } from '../src/http/error-handler.js';
 import { generateApiKey, hashApiKey } from '../src/auth/api-keys.js';
 import { callerRegistryFrom, developmentRegistry, type CallerRegistry } from '../src/auth/callers.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../src/local/embedded-s3.js';
 import { staticCredentialSource, type CredentialSource } from '../src/presign/credentials.js';
+import { configFrom } from './fixtures/config.js';
+import { EXAMPLE_CREDENTIALS, UNCHECKED_CREDENTIALS } from './fixtures/credentials.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-/** Keys for an app whose store is not there (a closed port, a black hole): nothing checks them. */
-export const UNCHECKED_CREDENTIALS = { accessKeyId: 'UNCHECKEDKEYID', secretAccessKey: 'unchecked-secret' } as const;
-
-export function configFrom(env: Record<string, string>, options: LoadConfigOptions = {}): Config {
-  const result = loadConfig(env, options);
-  if (!result.ok) throw new Error(`test configuration is invalid: ${result.problems.join('; ')}`);
-  return result.config;
-}
+// The shared fixtures, here too for the tests that import them from this module.
+export { configFrom, EXAMPLE_CREDENTIALS, UNCHECKED_CREDENTIALS };
 
 /** Collects every log line the app writes, parsed. */
 export class LogCapture extends Writable {
@@ -127,12 +123,6 @@ export function embeddedS3Client(s3: EmbeddedS3): S3Client {
 export function queryOf(url: string): Array<[string, string]> {
   return (url.split('?')[1] ?? '').split('&').map((pair) => pair.split('=') as [string, string]);
 }
-
-/** Fake long-term credentials in AWS's documented example shape: nothing leaves the machine. */
-export const EXAMPLE_CREDENTIALS = {
-  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
-  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-} as const;
 
 /**
  * The app in an AWS mode (regional unless `env` says otherwise), signing with the example

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SIGV4_MAX_EXPIRES_SECONDS, type Config } from '../config/config.js';
 import { AppError } from '../errors.js';
-import { MAX_OBJECT_BYTES } from '../multipart/part-rules.js';
+import { MAX_OBJECT_BYTES } from '../endpoint/s3-limits.js';
 import { ApiKeyIndex, looksLikeApiKey } from './api-keys.js';
 import { LOCAL_FRONTEND_ID, LOCAL_FRONTEND_POLICY, type DevelopmentTokenIssuer } from '../local/development-tokens.js';
 import { JWT_ALGORITHMS, JwtVerifier, type JwtIssuer } from './jwt.js';

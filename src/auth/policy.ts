@@ -1,7 +1,7 @@
 // What one caller may sign: operations, buckets, key prefixes, expiry, size and type.
 // Every rule refuses with its own code, so a caller learns which rule said no.
 import { AppError, type ErrorCode } from '../errors.js';
-import type { Operation, PresignRequest } from '../presign/presigner.js';
+import type { ObjectRequest, Operation } from '../endpoint/object-operations.js';
 
 export interface CallerPolicy {
   operations: readonly Operation[];
@@ -58,7 +58,7 @@ export const CALLER_POLICY_ERRORS = [
 ] as const satisfies readonly ErrorCode[];
 
 /** Throws the AppError of the first rule the request breaks. */
-export function authorize(caller: Caller, request: PresignRequest): void {
+export function authorize(caller: Caller, request: ObjectRequest): void {
   const { policy } = caller;
   if (!policy.operations.includes(request.operation)) {
     throw new AppError('OPERATION_NOT_ALLOWED', `caller ${caller.id} may not ${request.operation}`, {

@@ -20,16 +20,12 @@ import {
   type ChecksumType,
 } from '../endpoint/checksum-algorithms.js';
 import { putPresigned, readRange, UploadError } from './presigned-put.js';
+import { MAX_OBJECT_BYTES, MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES } from '../endpoint/s3-limits.js';
 import { completedEtag } from '../multipart/completed-etag.js';
 import type { PresignerBundle } from '../presign/create-presigner.js';
 import { sdkInputMembers } from '../presign/object-headers.js';
 
 const MiB = 1024 * 1024;
-/** S3's limits on multipart uploads. */
-export const MIN_PART_BYTES = 5 * MiB;
-export const MAX_PART_BYTES = 5 * 1024 * MiB;
-export const MAX_PARTS = 10_000;
-export const MAX_OBJECT_BYTES = 5 * 1024 * 1024 * MiB;
 /** Where boto3's upload_file and the AWS CLI switch to multipart, and their part size. */
 export const DEFAULT_MULTIPART_THRESHOLD = 8 * MiB;
 export const DEFAULT_PART_BYTES = 8 * MiB;

@@ -15,7 +15,7 @@ import {
   type ChecksumApiName,
   type ChecksumType,
 } from '../endpoint/checksum-algorithms.js';
-import { MAX_PARTS } from '../multipart/part-rules.js';
+import { MAX_PARTS } from '../endpoint/s3-limits.js';
 import { formatMiB, type Progress } from './progress.js';
 import { putPresigned, readRange, UploadError } from './presigned-put.js';
 import { ServiceError, type ServiceClient } from './service-client.js';

@@ -9,6 +9,12 @@
 // (without `x-amz-meta-`) and value; at most 10 tags, keys of 1-128 and values of 0-256
 // Unicode characters from letters, digits, spaces and `+ - = . _ : / @`, no key starting `aws:`.
 import type { Caller, CallerPolicy } from '../auth/policy.js';
+import {
+  MAX_METADATA_BYTES,
+  MAX_TAG_KEY_CHARACTERS,
+  MAX_TAG_VALUE_CHARACTERS,
+  MAX_TAGS,
+} from '../endpoint/s3-limits.js';
 import { AppError } from '../errors.js';
 
 export const METADATA_PREFIX = 'x-amz-meta-';
@@ -22,11 +28,6 @@ export const PROVENANCE_NAMES: ReadonlySet<string> = new Set([UPLOADED_BY, GRANT
 
 /** What checkLabels and the header builders refuse with (routes declare them). */
 export const LABEL_ERRORS = ['METADATA_NOT_ALLOWED', 'METADATA_INVALID', 'TAG_NOT_ALLOWED', 'TAGS_INVALID'] as const;
-
-export const MAX_METADATA_BYTES = 2048;
-export const MAX_TAGS = 10;
-export const MAX_TAG_KEY_CHARACTERS = 128;
-export const MAX_TAG_VALUE_CHARACTERS = 256;
 
 /** A metadata name as policies list it and S3 stores it (lowercase: HTTP header names are not case-sensitive). */
 export const METADATA_NAME = /^[a-z0-9_-]{1,128}$/;

@@ -53,13 +53,13 @@ import {
   type RequestChecksum,
 } from '../endpoint/checksum-algorithms.js';
 import type { PinnedS3 } from '../endpoint/s3-client.js';
+import { MAX_PARTS, MAX_SINGLE_PUT_BYTES, MIN_PART_BYTES } from '../endpoint/s3-limits.js';
 import { AppError, type ErrorCode } from '../errors.js';
 import { sdkInputMembers } from '../presign/object-headers.js';
 import { PRESIGNER_ERRORS, type Presigner } from '../presign/presigner.js';
 import { callerDefaults } from '../presign/routes.js';
-import { MAX_SINGLE_PUT_BYTES } from '../presign/schemas.js';
 import { pickUploadKey } from '../uploads/keys.js';
-import { checkPartNumber, defaultPartSize, MAX_PARTS, MIN_PART_BYTES, partLayout, sizeOfPart } from './part-rules.js';
+import { checkPartNumber, defaultPartSize, partLayout, sizeOfPart } from './part-rules.js';
 import { completedEtag } from './completed-etag.js';
 import { fromS3Error } from './s3-errors.js';
 import { UPLOAD_TOKEN_ERRORS, UploadTokens, type UploadChecksum, type UploadState } from './upload-token.js';

@@ -1,11 +1,7 @@
 // S3's multipart rules, checked before S3 sees a request so a caller gets a clear 400
 // instead of S3's error after the bytes are sent.
+import { MAX_OBJECT_BYTES, MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES } from '../endpoint/s3-limits.js';
 import { AppError } from '../errors.js';
-
-export const MIN_PART_BYTES = 5 * 1024 ** 2;
-export const MAX_PART_BYTES = 5 * 1024 ** 3;
-export const MAX_PARTS = 10_000;
-export const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
 
 /** How the declared object splits: every part `partSize` bytes but the last. */
 export interface PartLayout {

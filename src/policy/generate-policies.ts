@@ -8,7 +8,7 @@ import type { EndpointMode } from '../endpoint/endpoint-mode.js';
 import { parseBucket, type AccessPointArn } from '../endpoint/bucket-name.js';
 import { describeSse, sseSettingsProblems, type SseSettings } from '../encryption/sse.js';
 import { UPLOAD_LIFETIME_SECONDS } from '../multipart/upload-lifetime.js';
-import type { Operation } from '../presign/presigner.js';
+import type { Operation } from '../endpoint/object-operations.js';
 import { addEncryptionStatements } from './encryption-policies.js';
 import type { LifecycleConfiguration, PolicyDocument, PolicySet, PolicyStatement } from './policy-documents.js';
 import { adminArnProblem, serviceLinkedRolesPattern, serviceRoleProblem } from './principal-arn.js';

@@ -1,7 +1,7 @@
 // The S3 actions this service's URLs and server-side calls are authorised as. The policies
 // are generated from this one table, and the simulation tests walk it, so a flow that starts
 // using another action fails there until the table (and so every policy) knows it.
-import type { Operation } from '../presign/presigner.js';
+import type { Operation } from '../endpoint/object-operations.js';
 
 export interface ServiceAction {
   action: string;

@@ -12,6 +12,7 @@ import {
 import type { EndpointMode } from '../endpoint/endpoint-mode.js';
 import { BucketAddressError, expectedLocation } from '../endpoint/expected-location.js';
 import { objectKeyProblem } from '../endpoint/object-key.js';
+import type { ObjectRequest, Operation } from '../endpoint/object-operations.js';
 import type { PinnedS3 } from '../endpoint/s3-client.js';
 import { AppError, URL_CHECK_CODES, type ErrorCode } from '../errors.js';
 import {
@@ -27,19 +28,11 @@ import { PostPolicySigner, type SignedPostPolicy } from './post-policy-signer.js
 import { SdkSigner } from './sdk-signer.js';
 import type { SigningRequest, UrlSigner } from './url-signer.js';
 
-export type Operation = 'get' | 'put';
-
 /**
  * put only: at most one checksum field (checksumSha256, checksumCrc64nvme, …), the body's base64
  * digest, signed as its x-amz-checksum-* header; S3 refuses an upload whose bytes do not match.
  */
-export interface PresignRequest extends ChecksumFields {
-  operation: Operation;
-  bucket: string;
-  key: string;
-  expiresIn: number;
-  contentType?: string | undefined;
-  contentLength?: number | undefined;
+export interface PresignRequest extends ObjectRequest, ChecksumFields {
   responseContentDisposition?: string | undefined;
   /** The grant the URL belongs to: signed into it as `x-s3p-grant` and required by the validator. */
   grant?: string | undefined;

@@ -12,9 +12,7 @@ import {
   type ChecksumField,
 } from '../endpoint/checksum-algorithms.js';
 import { ENDPOINT_MODE_KINDS } from '../endpoint/endpoint-mode.js';
-
-/** S3's limit for a single PUT. */
-export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
+import { MAX_METADATA_BYTES, MAX_SINGLE_PUT_BYTES } from '../endpoint/s3-limits.js';
 
 const TOKEN = '[A-Za-z0-9!#$&^_.+-]+';
 // type/subtype with optional parameters, RFC 9110 tokens; a quoted value holds nothing that
@@ -32,7 +30,7 @@ const labelRecord = (valueMaxLength: number) =>
   z.record(z.string(), z.unknown()).meta({ additionalProperties: { type: 'string', maxLength: valueMaxLength } });
 
 /** User metadata an upload carries, for the names the caller's policy lists (metadataKeys). */
-export const objectMetadataSchema = labelRecord(2048)
+export const objectMetadataSchema = labelRecord(MAX_METADATA_BYTES)
   .optional()
   .describe(
     'put only: user metadata, stored as `x-amz-meta-<name>` (signed): only names your policy lists in `metadataKeys`, at most 2 KB in all with the provenance; non-ASCII values are stored RFC 2047-encoded, as S3 returns them',

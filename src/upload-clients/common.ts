@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { RouteAccess } from '../auth/route-access.js';
 import { AppError } from '../errors.js';
-import { MAX_OBJECT_BYTES } from '../multipart/part-rules.js';
+import { MAX_OBJECT_BYTES } from '../endpoint/s3-limits.js';
 import { presignRequestSchema } from '../presign/schemas.js';
 
 /**

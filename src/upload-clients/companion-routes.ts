@@ -13,6 +13,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
 import { labelsFromUppyMeta } from '../metadata/object-metadata.js';
 import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
+import { MAX_PARTS } from '../endpoint/s3-limits.js';
 import { smallestPartSize } from '../multipart/part-rules.js';
 import { checksumValueSchema, createMultipartRequestSchema } from '../multipart/schemas.js';
 import {
@@ -30,7 +31,7 @@ const keyQuery = z.strictObject({ key: z.string().min(1).max(1024).describe('The
 const uploadIdParams = z.strictObject({
   uploadId: z.string().min(1).max(2048).describe('The uploadId /s3/multipart returned'),
 });
-const partNumber = z.coerce.number().int().min(1).max(10_000);
+const partNumber = z.coerce.number().int().min(1).max(MAX_PARTS);
 /**
 /**
  * Companion's metadata, as Uppy sends a file's meta fields (its `allowedMetaFields`). `size`
@@ -304,7 +305,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
           parts: z
             .array(z.object({ PartNumber: partNumber, ETag: z.string().min(1).max(128) }))
             .min(1)
-            .max(10_000),
+            .max(MAX_PARTS),
         }),
         response: {
           200: z.object({ location: z.string(), key: z.string(), bucket: z.string() }),

@@ -3,11 +3,11 @@
 // the answers hold only strings and numbers the service produced (escaped), and the one
 // document read in is parsed strictly, in linear time, bounded, and nothing in it reaches S3
 // unchecked.
+import { MAX_PARTS } from '../endpoint/s3-limits.js';
 import { AppError } from '../errors.js';
 import type { WorkCounter } from '../work-counter.js';
 
 const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
-const MAX_PARTS = 10_000;
 
 type XmlValue = string | number | ReadonlyArray<Record<string, string | number>>;
 

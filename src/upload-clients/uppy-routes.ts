@@ -26,8 +26,9 @@ import {
   type RequestChecksum,
 } from '../endpoint/checksum-algorithms.js';
 import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
+import { MAX_OBJECT_BYTES, MAX_PARTS } from '../endpoint/s3-limits.js';
 import { checksumValueSchema, createMultipartRequestSchema } from '../multipart/schemas.js';
-import { MAX_OBJECT_BYTES, smallestPartSize } from '../multipart/part-rules.js';
+import { smallestPartSize } from '../multipart/part-rules.js';
 import { browserHeaders, DEFAULT_CONTENT_TYPE, mediaType, sizeRequired, UPLOAD_CLIENT_ACCESS } from './common.js';
 import { objectUrl } from './object-url.js';
 import { completionPartsFromXml, MAX_COMPLETION_XML_BYTES, xmlDocument } from './s3-xml.js';
@@ -39,7 +40,7 @@ const signRequestSchema = z
     method: z.enum(['PUT', 'POST', 'GET', 'DELETE']),
     key: z.string().min(1).max(1024),
     uploadId: z.string().min(1).max(2048).optional(),
-    partNumber: z.number().int().min(1).max(10_000).optional(),
+    partNumber: z.number().int().min(1).max(MAX_PARTS).optional(),
     contentType: mediaType.optional(),
     expiresIn: z.number().int().min(1).optional(),
     size: z

@@ -7,11 +7,11 @@ import { refuseUnverifiedChecksums, requestChecksum } from '../endpoint/checksum
 import { AppError } from '../errors.js';
 import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
 import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
+import { MAX_SINGLE_PUT_BYTES } from '../endpoint/s3-limits.js';
 import { callerDefaults, issueForCaller, ISSUE_ERRORS } from '../presign/routes.js';
 import {
   checksumFieldsShape,
   checksumModeSchema,
-  MAX_SINGLE_PUT_BYTES,
   objectKeySchema,
   objectMetadataSchema,
   objectTagsSchema,

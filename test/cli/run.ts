@@ -1,6 +1,7 @@
 // Runs the CLI in-process through main(), and the project's entry points as child processes.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { EXAMPLE_CREDENTIALS } from '../fixtures/credentials.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -39,8 +40,8 @@ export function runTs(script: string, args: string[], env: Record<string, string
 
 /** The example key pair every CLI test signs with unless it passes its own. */
 const EXAMPLE_KEYS = {
-  AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  AWS_ACCESS_KEY_ID: EXAMPLE_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: EXAMPLE_CREDENTIALS.secretAccessKey,
 };
 
 /**

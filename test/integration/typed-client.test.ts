@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 import ts from 'typescript';
-import { MIN_PART_BYTES } from '../../src/multipart/part-rules.js';
+import { MIN_PART_BYTES } from '../../src/endpoint/s3-limits.js';
 import { startLocalApp } from '../helpers.js';
 
 const root = new URL('../../', import.meta.url);

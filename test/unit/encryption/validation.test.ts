@@ -7,9 +7,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import type { AwsCredentialIdentity } from '@aws-sdk/types';
-
-import { loadConfig, type Config } from '../../../src/config/config.js';
+import type { Config } from '../../../src/config/config.js';
 import { createPinnedS3 } from '../../../src/endpoint/s3-client.js';
 import { AppError, type UrlCheckCode } from '../../../src/errors.js';
 import { createPresigner } from '../../../src/presign/create-presigner.js';
@@ -26,24 +24,21 @@ import {
   type UrlExpectation,
   type ValidationReport,
 } from '../../../src/verify/url-validator.js';
+import { signingConfigFrom } from '../../fixtures/config.js';
+import { EXAMPLE_CREDENTIALS as CREDENTIALS } from '../../fixtures/credentials.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const now = () => new Date(NOW.getTime());
-const CREDENTIALS: AwsCredentialIdentity = {
-  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
-  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-};
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const OTHER_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/99999999-12ab-34cd-56ef-1234567890ab';
 
-function configFrom(env: Record<string, string>): Config {
-  const result = loadConfig(
-    { S3_ENDPOINT_MODE: 'regional', S3_REGION: 'eu-west-1', S3_BUCKETS: 'kms-bucket,aes-bucket,plain-bucket', ...env },
-    { requireCallers: false },
-  );
-  if (!result.ok) assert.fail(result.problems.join('; '));
-  return result.config;
-}
+const configFrom = (env: Record<string, string>): Config =>
+  signingConfigFrom({
+    S3_ENDPOINT_MODE: 'regional',
+    S3_REGION: 'eu-west-1',
+    S3_BUCKETS: 'kms-bucket,aes-bucket,plain-bucket',
+    ...env,
+  });
 
 const config = configFrom({
   S3_SSE: 'aws:kms',

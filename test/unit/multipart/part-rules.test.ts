@@ -8,13 +8,10 @@ import {
   checkPartSize,
   defaultPartSize,
   smallestPartSize,
-  MAX_OBJECT_BYTES,
-  MAX_PART_BYTES,
-  MAX_PARTS,
-  MIN_PART_BYTES,
   partLayout,
   sizeOfPart,
 } from '../../../src/multipart/part-rules.js';
+import { MAX_OBJECT_BYTES, MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES } from '../../../src/endpoint/s3-limits.js';
 
 const MiB = 1_048_576;
 const FIVE_MIB = 5_242_880;

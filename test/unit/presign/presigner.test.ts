@@ -12,7 +12,6 @@ import { after, before, describe, it } from 'node:test';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 
-import { loadConfig, type Config } from '../../../src/config/config.js';
 import type { PinnedS3 } from '../../../src/endpoint/s3-client.js';
 import { AppError, type ErrorCode } from '../../../src/errors.js';
 import { createPresigner, type PresignerBundle } from '../../../src/presign/create-presigner.js';
@@ -23,22 +22,17 @@ import {
   type ValidationReport,
   type ValidatorPolicy,
 } from '../../../src/verify/url-validator.js';
+import { signingConfigFrom as configFrom } from '../../fixtures/config.js';
+import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const now = () => new Date(NOW.getTime());
-const ACCESS_KEY = 'AKIAIOSFODNN7EXAMPLE';
-const SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+const { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY } = EXAMPLE_CREDENTIALS;
 const LONG_TERM: AwsCredentialIdentity = { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY };
 const VPCE = 'vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com';
 const CHECKSUM = 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=';
 
 type Env = Record<string, string | undefined>;
-
-function configFrom(env: Env): Config {
-  const result = loadConfig(env, { requireCallers: false });
-  if (!result.ok) assert.fail(`test configuration refused: ${result.problems.join('; ')}`);
-  return result.config;
-}
 
 const INTERFACE_ENV: Env = {
   S3_ENDPOINT_MODE: 'interface',

@@ -6,7 +6,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { loadConfig, type Config } from '../../../src/config/config.js';
+import type { Config } from '../../../src/config/config.js';
 import { createPinnedS3 } from '../../../src/endpoint/s3-client.js';
 import type { UrlCheckCode } from '../../../src/errors.js';
 import { createPresigner } from '../../../src/presign/create-presigner.js';
@@ -15,24 +15,16 @@ import { FastSigner } from '../../../src/presign/fast-signer.js';
 import { SdkSigner } from '../../../src/presign/sdk-signer.js';
 import type { SigningRequest } from '../../../src/presign/url-signer.js';
 import { validatePresignedUrl, validatorPolicy, type UrlExpectation } from '../../../src/verify/url-validator.js';
+import { signingConfigFrom } from '../../fixtures/config.js';
+import { EXAMPLE_CREDENTIALS as CREDENTIALS } from '../../fixtures/credentials.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const now = () => new Date(NOW.getTime());
-const CREDENTIALS = {
-  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
-  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-};
 const CRC64 = 'M3eFcAZSQlc=';
 const SHA1 = '2jmj7l5rSw0yVb/vlWAYkK/YBwk=';
 
-function configFrom(env: Record<string, string> = {}): Config {
-  const result = loadConfig(
-    { S3_ENDPOINT_MODE: 'regional', S3_REGION: 'eu-west-1', S3_BUCKETS: 'sums', ...env },
-    { requireCallers: false },
-  );
-  if (!result.ok) assert.fail(result.problems.join('; '));
-  return result.config;
-}
+const configFrom = (env: Record<string, string> = {}): Config =>
+  signingConfigFrom({ S3_ENDPOINT_MODE: 'regional', S3_REGION: 'eu-west-1', S3_BUCKETS: 'sums', ...env });
 const config = configFrom();
 const policy = validatorPolicy(config, now);
 const s3 = createPinnedS3(config.mode, async () => CREDENTIALS);

@@ -8,22 +8,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 
-import { loadConfig, type Config } from '../../../src/config/config.js';
 import { createPresigner, type PresignerBundle } from '../../../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../../../src/presign/credentials.js';
 import { validatePresignedUrl, validatorPolicy, type ValidationReport } from '../../../src/verify/url-validator.js';
+import { signingConfigFrom as configFrom } from '../../fixtures/config.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const CREDENTIALS = {
   accessKeyId: 'AKIAEXAMPLE7Q2XZ4N5P',
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
 };
-
-function configFrom(env: Record<string, string>): Config {
-  const result = loadConfig(env, { requireCallers: false });
-  if (!result.ok) assert.fail(result.problems.join('; '));
-  return result.config;
-}
 
 function codesOf(report: ValidationReport): string[] {
   return report.failures.map((failure) => failure.code);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 
-import { loadConfig, type Config } from '../../../src/config/config.js';
+import type { Config } from '../../../src/config/config.js';
 import type { UrlCheckCode } from '../../../src/errors.js';
 import { createPresigner, type PresignerBundle } from '../../../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../../../src/presign/credentials.js';
@@ -19,6 +19,7 @@ import {
   type ValidationReport,
   type ValidatorPolicy,
 } from '../../../src/verify/url-validator.js';
+import { signingConfigFrom as configFrom } from '../../fixtures/config.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const now = () => new Date(NOW.getTime());
@@ -30,12 +31,6 @@ const VPCE = 'vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com';
 const KEY = 'photos/cat.jpg';
 
 type Env = Record<string, string | undefined>;
-
-function configFrom(env: Env): Config {
-  const result = loadConfig(env, { requireCallers: false });
-  if (!result.ok) assert.fail(`test configuration refused: ${result.problems.join('; ')}`);
-  return result.config;
-}
 
 function policyFor(config: Config): ValidatorPolicy {
   return {
