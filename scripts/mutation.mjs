@@ -51,8 +51,8 @@ const VALIDATOR_TESTS = [
  */
 const TARGETS = {
   policy: {
-    mutate: ['src/auth/policy.ts'],
-    tests: ['test/unit/auth/policy.test.ts', 'test/unit/auth/callers.test.ts'],
+    mutate: ['src/auth/caller-policy.ts'],
+    tests: ['test/unit/auth/caller-policy.test.ts', 'test/unit/auth/callers.test.ts'],
   },
   'log-redaction': {
     mutate: ['src/http/log-redaction.ts'],

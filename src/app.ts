@@ -27,16 +27,16 @@ import { securityHeadersProvider } from './http/security-headers.js';
 import type { DevelopmentTokenIssuer } from './local/development-tokens.js';
 import type { CredentialSource } from './presign/credentials.js';
 import { createPresigner } from './presign/create-presigner.js';
-import { presignerProvider } from './presign/presigner-plugin.js';
+import { appContext } from './app-context.js';
 import { presignRoutes } from './presign/routes.js';
 import { RateLimiter } from './rate-limit/limiter.js';
 import { callerRateLimit, rateLimiterProvider } from './rate-limit/plugin.js';
-import { uploadRoutes } from './uploads/routes.js';
+import { uploadRoutes } from './frontend-api/routes.js';
 import { verifyRoutes } from './verify/routes.js';
 import { multipartProvider } from './multipart/multipart-plugin.js';
 import { multipartRoutes } from './multipart/routes.js';
-import { companionRoutes } from './upload-clients/companion-routes.js';
-import { uppyRoutes } from './upload-clients/uppy-routes.js';
+import { companionRoutes } from './uppy/companion-routes.js';
+import { uppyRoutes } from './uppy/uppy-routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -183,7 +183,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     log: app.log,
   });
   await app.register(rateLimiterProvider, { limiter });
-  await app.register(presignerProvider, { config, signing });
+  await app.register(appContext, { config, signing });
   await app.register(auditProvider, { destination: deps.audit });
   await app.register(multipartProvider, { now: deps.now });
   await app.register(openApi, { publicUrl: config.server.publicBaseUrl });

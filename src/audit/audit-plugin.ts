@@ -55,4 +55,4 @@ async function closeWhenWritten(file: ReturnType<typeof pino.destination>, opene
   await closed;
 }
 
-export const auditProvider = fp(auditPlugin, { name: 'audit', fastify: '5.x', dependencies: ['presigner'] });
+export const auditProvider = fp(auditPlugin, { name: 'audit', fastify: '5.x', dependencies: ['app-context'] });

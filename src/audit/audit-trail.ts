@@ -7,7 +7,7 @@
 // On the hot path: one object literal and one JSON.stringify per event, and a redaction pass
 // over the few strings that come from outside (key, subject, content type, client address),
 // each short, so the cost is that of the request log line's `req` part, not of a whole line.
-import type { Caller } from '../auth/policy.js';
+import type { Caller } from '../auth/caller-policy.js';
 import type { AppError } from '../errors.js';
 import { loggableUrl, redactAddress, redactSecrets } from '../http/log-redaction.js';
 

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ErrorCode } from '../errors.js';
 import type { CallerRegistry } from './callers.js';
-import type { Caller } from './policy.js';
+import type { Caller } from './caller-policy.js';
 import { checkRouteAccess, routeAccessOf } from './route-access.js';
 
 declare module 'fastify' {

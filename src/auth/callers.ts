@@ -10,7 +10,7 @@ import { ApiKeyIndex, looksLikeApiKey } from './api-keys.js';
 import { LOCAL_FRONTEND_ID, LOCAL_FRONTEND_POLICY, type DevelopmentTokenIssuer } from '../local/development-tokens.js';
 import { JWT_ALGORITHMS, JwtVerifier, type JwtIssuer } from './jwt.js';
 import { METADATA_NAME, PROVENANCE_NAMES, tagKeyProblem } from '../metadata/object-metadata.js';
-import type { Caller, CallerPolicy } from './policy.js';
+import type { Caller, CallerPolicy } from './caller-policy.js';
 
 const SUBJECT_PLACEHOLDER = '{sub}';
 const MEDIA_RANGE = /^(?:\*\/\*|[A-Za-z0-9!#$&^_.+-]+\/(?:\*|[A-Za-z0-9!#$&^_.+-]+))$/;

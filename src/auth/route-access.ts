@@ -2,7 +2,7 @@
 // end users) use the routes where the service picks or checks the key and binds size and type;
 // a route where the caller names any key opens to them only when their policy says so.
 import { AppError } from '../errors.js';
-import type { Caller, CallerPolicy } from './policy.js';
+import type { Caller, CallerPolicy } from './caller-policy.js';
 
 /** The policy switches that open a route family to a frontend (`presignRoutes: true`). */
 export type FrontendOpener = keyof Pick<CallerPolicy, 'presignRoutes'>;

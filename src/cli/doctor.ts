@@ -5,8 +5,8 @@ import type { Config } from '../config/config.js';
 import { escapeControlCharacters as shown, jsonForDisplay } from '../control-characters.js';
 import { verifiedChecksumsSetting } from '../endpoint/checksum-algorithms.js';
 import { objectKeyProblem } from '../endpoint/object-key.js';
-import type { HealthCheckResult } from '../health/checks.js';
-import type { ChecklistItem } from '../health/checklist.js';
+import type { HealthCheckResult } from '../health/endpoint-checks.js';
+import type { ChecklistItem } from '../health/private-route-checklist.js';
 import type { DoctorFindings } from '../health/doctor.js';
 import type { GuaranteeVerdict, StoreVerdict } from '../health/store-guarantees.js';
 import type { StoreProbeReport } from '../health/store-probe.js';
@@ -72,7 +72,7 @@ Example:
 
 /** doctor's --service-role-arn is there for the role's path: a session ARN has none. */
 async function checkDoctorRole(arn: string, config: Config): Promise<void> {
-  const { roleOf, serviceRoleProblem } = await import('../policy/principal-arn.js');
+  const { roleOf, serviceRoleProblem } = await import('../iam/principal-arn.js');
   const partition = 'partition' in config.mode ? config.mode.partition.name : 'aws';
   const problem = serviceRoleProblem({ arn, source: '--service-role-arn' }, partition);
   if (problem) throw new UsageError(problem);

@@ -1,5 +1,5 @@
 // `s3-presign policy`: prints the bucket, VPC endpoint and service role policies for the
-// configuration the flags and environment describe (src/policy/generate-policies.ts makes
+// configuration the flags and environment describe (src/iam/generate-policies.ts makes
 // them), each with the command that attaches it.
 import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -13,8 +13,8 @@ import {
   PolicyInputError,
   type KeyGrant,
   type PolicySet,
-} from '../policy/generate-policies.js';
-import { roleOf, sameRole, type RoleIdentity } from '../policy/principal-arn.js';
+} from '../iam/generate-policies.js';
+import { roleOf, sameRole, type RoleIdentity } from '../iam/principal-arn.js';
 import { UsageError, type CliIo, type Command } from './command.js';
 import { MODE_FLAGS } from './help.js';
 import { cliCredentials, configFrom, MODE_OPTIONS } from './mode-flags.js';

@@ -2,7 +2,7 @@
 // Callers' policies grant them, the presigner signs them, the IAM policies allow their actions.
 export type Operation = 'get' | 'put';
 
-/** A URL request as the caller rules judge it (src/auth/policy.ts) and the presigner signs it. */
+/** A URL request as the caller rules judge it (src/auth/caller-policy.ts) and the presigner signs it. */
 export interface ObjectRequest {
   operation: Operation;
   bucket: string;

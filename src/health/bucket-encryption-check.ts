@@ -5,7 +5,7 @@
 // none (another writer, or any writer once S3_SSE is unset) gets the default.
 import { GetBucketEncryptionCommand, type S3Client } from '@aws-sdk/client-s3';
 import { describeSse, isKmsAlgorithm, parseKmsKeyArn, type SseSettings } from '../encryption/sse.js';
-import type { ChecklistItem } from './checklist.js';
+import type { ChecklistItem } from './private-route-checklist.js';
 
 /** The bucket's default, as GetBucketEncryption reports it; undefined: none. */
 export interface BucketDefaultEncryption {

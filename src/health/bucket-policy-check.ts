@@ -13,8 +13,8 @@
 // warning, never a false all-clear. The tests check its verdicts against the simulator.
 import { GetBucketPolicyCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parseBucket } from '../endpoint/bucket-name.js';
-import { SERVICE_LINKED_ROLE_PATH, type CallerPrincipal } from '../policy/principal-arn.js';
-import { SERVICE_ACTIONS } from '../policy/service-actions.js';
+import { SERVICE_LINKED_ROLE_PATH, type CallerPrincipal } from '../iam/principal-arn.js';
+import { SERVICE_ACTIONS } from '../iam/service-actions.js';
 
 export type BucketPolicyVerdict =
   | { status: 'ok'; message: string }

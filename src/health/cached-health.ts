@@ -1,4 +1,4 @@
-import type { HealthReport } from './checks.js';
+import type { HealthReport } from './endpoint-checks.js';
 
 /**
  * Health endpoints get polled by load balancers, orchestrators and humans at once; each report

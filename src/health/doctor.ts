@@ -3,17 +3,17 @@
 // verify by hand), and with --probe-store what the store enforces (src/health/store-probe.ts).
 import { rename, writeFile } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
-import { vpceIdOfDnsName } from '../policy/generate-policies.js';
+import { vpceIdOfDnsName } from '../iam/generate-policies.js';
 import type { CredentialSource } from '../presign/credentials.js';
 import { createPresigner } from '../presign/create-presigner.js';
 import { parseBucket } from '../endpoint/bucket-name.js';
 import { encryptionFor } from '../encryption/sse.js';
 import { checkBucketEncryption } from './bucket-encryption-check.js';
 import { checkBucketPolicy, type BucketPolicyVerdict } from './bucket-policy-check.js';
-import type { HealthReport } from './checks.js';
-import { bucketPolicyItem, manualItems, routeItem, type ChecklistItem } from './checklist.js';
+import type { HealthReport } from './endpoint-checks.js';
+import { bucketPolicyItem, manualItems, routeItem, type ChecklistItem } from './private-route-checklist.js';
 import { lookUpServicePrincipal, stsClient } from './service-principal.js';
-import { serviceHealthCheck } from './service-health.js';
+import { serviceHealthCheck } from './default-bucket-health.js';
 import { judgeStore, storeAddress, storeCheck, type StoreCheck, type StoreVerdict } from './store-guarantees.js';
 import { probeStore, type StoreProbeReport } from './store-probe.js';
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { CachedHealth } from './cached-health.js';
-import type { HealthCheckName, HealthCheckResult, HealthReport } from './checks.js';
+import type { HealthCheckName, HealthCheckResult, HealthReport } from './endpoint-checks.js';
 import { HealthMetrics } from './health-metrics.js';
-import { serviceHealthCheck } from './service-health.js';
+import { serviceHealthCheck } from './default-bucket-health.js';
 import { storeCheck } from './store-guarantees.js';
 
 const checkSchema = z.object({

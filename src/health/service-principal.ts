@@ -3,7 +3,7 @@
 // `doctor` judges the bucket policy for that principal, not for a stand-in.
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { principalOfCaller } from '../policy/principal-arn.js';
+import { principalOfCaller } from '../iam/principal-arn.js';
 import type { PrincipalLookup } from './bucket-policy-check.js';
 
 /**

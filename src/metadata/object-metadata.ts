@@ -8,7 +8,7 @@
 // storage using tags"): user metadata at most 2 KB, counted as the UTF-8 bytes of each name
 // (without `x-amz-meta-`) and value; at most 10 tags, keys of 1-128 and values of 0-256
 // Unicode characters from letters, digits, spaces and `+ - = . _ : / @`, no key starting `aws:`.
-import type { Caller, CallerPolicy } from '../auth/policy.js';
+import type { Caller, CallerPolicy } from '../auth/caller-policy.js';
 import {
   MAX_METADATA_BYTES,
   MAX_TAG_KEY_CHARACTERS,

@@ -36,5 +36,5 @@ async function multipartPlugin(app: FastifyInstance, options: { now?: () => Date
 export const multipartProvider = fp(multipartPlugin, {
   name: 'multipart',
   fastify: '5.x',
-  dependencies: ['presigner', 'metrics'],
+  dependencies: ['app-context', 'metrics'],
 });

@@ -28,7 +28,7 @@ import {
 import type { AuditedRequest, AuditTrail, GrantConstraints } from '../audit/audit-trail.js';
 import { newGrantId } from '../audit/grant-id.js';
 import { withGrant } from '../audit/grant-query.js';
-import { contentTypeAllowed, essence, type Caller } from '../auth/policy.js';
+import { contentTypeAllowed, essence, type Caller } from '../auth/caller-policy.js';
 import type { Config } from '../config/config.js';
 import { auditedChecksum, uploadConstraints } from '../audit/upload-constraints.js';
 import {
@@ -58,7 +58,7 @@ import { AppError, type ErrorCode } from '../errors.js';
 import { sdkInputMembers } from '../presign/object-headers.js';
 import { PRESIGNER_ERRORS, type Presigner } from '../presign/presigner.js';
 import { callerDefaults } from '../presign/routes.js';
-import { pickUploadKey } from '../uploads/keys.js';
+import { pickUploadKey } from '../frontend-api/keys.js';
 import { checkPartNumber, defaultPartSize, partLayout, sizeOfPart } from './part-rules.js';
 import { completedEtag } from './completed-etag.js';
 import { fromS3Error } from './s3-errors.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CHECKSUM_API_NAMES, CHECKSUM_TYPES } from '../endpoint/checksum-algorithms.js';
 import { objectKeySchema, objectMetadataSchema, objectTagsSchema, presignRequestSchema } from '../presign/schemas.js';
-import { filenameSchema } from '../uploads/schemas.js';
+import { filenameSchema } from '../frontend-api/schemas.js';
 import { MAX_OBJECT_BYTES, MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES } from '../endpoint/s3-limits.js';
 
 /** Part URLs per /multipart/parts call: the same bound as /presign/batch. */

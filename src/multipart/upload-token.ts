@@ -9,7 +9,7 @@
 // other unused bits, stray characters), so the HMAC is compared as the issued text, and the
 // payload, which the HMAC covers as text, cannot be respelled either.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Caller } from '../auth/policy.js';
+import type { Caller } from '../auth/caller-policy.js';
 import {
   CHECKSUM_ALGORITHMS,
   MULTIPART_CHECKSUM_TYPES,

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AuditedRequest } from '../audit/audit-trail.js';
 import { newGrantId } from '../audit/grant-id.js';
-import { authorize, CALLER_POLICY_ERRORS, type Caller } from '../auth/policy.js';
+import { authorize, CALLER_POLICY_ERRORS, type Caller } from '../auth/caller-policy.js';
 import type { RouteAccess } from '../auth/route-access.js';
 import type { Config } from '../config/config.js';
 import {

@@ -205,7 +205,7 @@ test('doctor walks the private-route checklist: checks, then verify-by-hand line
     AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/s3-presign',
   });
   const report = JSON.parse(result.stdout);
-  // The /healthz checks come first, unchanged (test/health/checks.test.ts covers the private-DNS rule).
+  // The /healthz checks come first, unchanged (test/health/endpoint-checks.test.ts covers the private-DNS rule).
   assert.deepEqual(
     report.checks.map((check: { name: string }) => check.name),
     ['dns', 'tcp', 'tls', 's3', 'credentials', 'clock'],

@@ -18,9 +18,9 @@ import {
 } from '../../src/health/bucket-policy-check.js';
 import { bucketPolicyCheck } from '../../src/health/doctor.js';
 import { lookUpServicePrincipal } from '../../src/health/service-principal.js';
-import { generatePolicies, type PolicyDocument } from '../../src/policy/generate-policies.js';
-import { principalOfCaller, type CallerPrincipal } from '../../src/policy/principal-arn.js';
-import { SERVICE_ACTIONS } from '../../src/policy/service-actions.js';
+import { generatePolicies, type PolicyDocument } from '../../src/iam/generate-policies.js';
+import { principalOfCaller, type CallerPrincipal } from '../../src/iam/principal-arn.js';
+import { SERVICE_ACTIONS } from '../../src/iam/service-actions.js';
 
 const OWN = 'vpce-1a2b3c4d';
 const ACCOUNT = '123456789012';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { validate } from '@readme/openapi-parser';
 import { AUTHENTICATION_ERRORS } from '../../src/auth/authentication.js';
 import { CHECKSUM_ERRORS } from '../../src/endpoint/checksum-algorithms.js';
-import { CALLER_POLICY_ERRORS } from '../../src/auth/policy.js';
+import { CALLER_POLICY_ERRORS } from '../../src/auth/caller-policy.js';
 import { ERROR_CODES, statusOf, type ErrorCode } from '../../src/errors.js';
 import { renderOpenApiDocument } from '../../src/openapi-document.js';
 import { MULTIPART_ERRORS } from '../../src/multipart/multipart-service.js';
@@ -179,7 +179,7 @@ test("each module's exported error list holds every code the module raises", asy
     'src/auth/callers.ts': AUTHENTICATION_ERRORS,
     'src/auth/jwt.ts': AUTHENTICATION_ERRORS,
     'src/auth/route-access.ts': AUTHENTICATION_ERRORS,
-    'src/auth/policy.ts': CALLER_POLICY_ERRORS,
+    'src/auth/caller-policy.ts': CALLER_POLICY_ERRORS,
     'src/rate-limit/plugin.ts': RATE_LIMIT_ERRORS,
     'src/rate-limit/limiter.ts': RATE_LIMIT_ERRORS,
     'src/presign/presigner.ts': PRESIGNER_ERRORS,

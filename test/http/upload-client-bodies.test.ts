@@ -2,7 +2,7 @@
 // byte of the body is read, and the XML routes take Uppy's largest completion and nothing larger.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_COMPLETION_XML_BYTES } from '../../src/upload-clients/s3-xml.js';
+import { MAX_COMPLETION_XML_BYTES } from '../../src/uppy/s3-xml.js';
 import { startLocalApp, type LocalApp } from '../helpers.js';
 import { s3Parts, uppyCompletionXml } from '../uppy-completion.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateApiKey, hashApiKey } from '../../../src/auth/api-keys.js';
 import { callerRegistryFrom, loadCallerRegistry } from '../../../src/auth/callers.js';
-import { contentTypeAllowed } from '../../../src/auth/policy.js';
+import { contentTypeAllowed } from '../../../src/auth/caller-policy.js';
 import { configFrom } from '../../helpers.js';
 
 const config = configFrom({ S3_ENDPOINT_MODE: 'local', S3_BUCKETS: 'uploads,archive', PRESIGN_MAX_EXPIRES: '3600' });

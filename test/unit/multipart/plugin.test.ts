@@ -13,14 +13,14 @@ import { describe, it, type TestContext } from 'node:test';
 import Fastify from 'fastify';
 
 import { auditProvider } from '../../../src/audit/audit-plugin.js';
-import type { Caller } from '../../../src/auth/policy.js';
+import type { Caller } from '../../../src/auth/caller-policy.js';
 import { createServiceMetrics, metricsProvider, type ServiceMetrics } from '../../../src/http/metrics.js';
 import { multipartProvider } from '../../../src/multipart/multipart-plugin.js';
 import { MultipartService } from '../../../src/multipart/multipart-service.js';
 import { UploadTokens } from '../../../src/multipart/upload-token.js';
 import { createPresigner } from '../../../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../../../src/presign/credentials.js';
-import { presignerProvider } from '../../../src/presign/presigner-plugin.js';
+import { appContext } from '../../../src/app-context.js';
 import { loadConfig, type Config } from '../../../src/config/config.js';
 
 const SECRET = 'a shared secret of 32 characters or more, with ü';
@@ -69,7 +69,7 @@ async function appWith(
   const signing = await createPresigner(config, {
     credentials: staticCredentialSource({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'secret' }),
   });
-  await app.register(presignerProvider, { config, signing });
+  await app.register(appContext, { config, signing });
   if (audit !== undefined) await app.register(auditProvider, { destination: audit });
   await app.register(multipartProvider, { now });
   await app.ready();
@@ -113,16 +113,16 @@ describe('the multipart plugin', () => {
     assert.ok(app.multipart instanceof MultipartService);
   });
 
-  it('is named multipart and wants the presigner and metrics plugins registered first', async (t) => {
+  it('is named multipart and wants the app context and metrics plugins registered first', async (t) => {
     const bare = Fastify();
     t.after(() => bare.close());
     await assert.rejects(async () => bare.register(multipartProvider, {}).ready(), {
-      message: "The dependency 'presigner' of plugin 'multipart' is not registered",
+      message: "The dependency 'app-context' of plugin 'multipart' is not registered",
     });
     const config = configOf(LOCAL);
     const withoutMetrics = Fastify();
     t.after(() => withoutMetrics.close());
-    await withoutMetrics.register(presignerProvider, { config, signing: await createPresigner(config) });
+    await withoutMetrics.register(appContext, { config, signing: await createPresigner(config) });
     await assert.rejects(async () => withoutMetrics.register(multipartProvider, {}).ready(), {
       message: "The dependency 'metrics' of plugin 'multipart' is not registered",
     });

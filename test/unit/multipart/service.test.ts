@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { AbortMultipartUploadCommand, HeadObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 
-import type { Caller, CallerPolicy } from '../../../src/auth/policy.js';
+import type { Caller, CallerPolicy } from '../../../src/auth/caller-policy.js';
 import { loadConfig, type Config } from '../../../src/config/config.js';
 import { createPinnedS3, type PinnedS3 } from '../../../src/endpoint/s3-client.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../../src/local/embedded-s3.js';

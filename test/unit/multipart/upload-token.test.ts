@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 
-import type { Caller } from '../../../src/auth/policy.js';
+import type { Caller } from '../../../src/auth/caller-policy.js';
 import { AppError } from '../../../src/errors.js';
 import {
   MAX_TOKEN_LENGTH,

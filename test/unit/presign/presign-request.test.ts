@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { Caller } from '../../../src/auth/policy.js';
+import type { Caller } from '../../../src/auth/caller-policy.js';
 import { loadConfig } from '../../../src/config/config.js';
 import { CHECKSUM_ALGORITHMS, CHECKSUM_FIELDS } from '../../../src/endpoint/checksum-algorithms.js';
 import { AppError } from '../../../src/errors.js';

@@ -75,7 +75,7 @@ const isXmlSpace = (code: number) => code === 0x20 || code === 0x0a || code === 
  * comment, CDATA or other element). Anything else is a 400.
  *
  * Read in one pass by a cursor that only moves forward: each character is looked at a
- * bounded number of times, so the work is linear in the body (test/unit/upload-clients/s3-xml.test.ts counts
+ * bounded number of times, so the work is linear in the body (test/unit/uppy/s3-xml.test.ts counts
  * it). A regular expression over the whole document, or a `slice` of the rest per part, made
  * 9,000 parts and 480,000 spaces cost 4.5 s. No npm parser is used: a general one accepts
  * DTDs, comments, CDATA and namespaces that this document never holds, and its work cannot be

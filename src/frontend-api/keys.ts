@@ -1,7 +1,7 @@
 // Keys the service picks for new uploads: under the caller's first prefix, a fresh UUID
 // folder, then the sanitised file name. Shared by /uploads and /multipart.
 import { randomUUID } from 'node:crypto';
-import type { Caller } from '../auth/policy.js';
+import type { Caller } from '../auth/caller-policy.js';
 import { sanitizeFilename } from './filenames.js';
 
 export function pickUploadKey(caller: Caller, filename: string): string {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AppError } from '../../../src/errors.js';
-import { completionPartsFromXml, MAX_COMPLETION_XML_BYTES, xmlDocument } from '../../../src/upload-clients/s3-xml.js';
+import { completionPartsFromXml, MAX_COMPLETION_XML_BYTES, xmlDocument } from '../../../src/uppy/s3-xml.js';
 import { assertLinearWork } from '../../linearity.js';
 import { s3Parts, uppyCompletionXml } from '../../uppy-completion.js';
 

@@ -19,7 +19,7 @@ import type { Server as TlsServer } from 'node:tls';
 import { S3Client } from '@aws-sdk/client-s3';
 
 import { CachedHealth } from '../../src/health/cached-health.js';
-import { classifyAddress, isPrivateAddress, probeS3, runHealthChecks } from '../../src/health/checks.js';
+import { classifyAddress, isPrivateAddress, probeS3, runHealthChecks } from '../../src/health/endpoint-checks.js';
 import type {
   HealthCheckName,
   HealthCheckResult,
@@ -27,7 +27,7 @@ import type {
   HealthReport,
   HealthTarget,
   S3ProbeOutcome,
-} from '../../src/health/checks.js';
+} from '../../src/health/endpoint-checks.js';
 
 // Only a guard against hangs: nothing here asserts how fast a check is.
 const HANG_GUARD_MS = 10_000;

@@ -5,8 +5,8 @@
 import type { Config } from '../config/config.js';
 import type { EndpointMode } from '../endpoint/endpoint-mode.js';
 import { expectedLocation } from '../endpoint/expected-location.js';
-import { vpceIdOfDnsName } from '../policy/generate-policies.js';
-import { SERVICE_ACTIONS } from '../policy/service-actions.js';
+import { vpceIdOfDnsName } from '../iam/generate-policies.js';
+import { SERVICE_ACTIONS } from '../iam/service-actions.js';
 import type { BucketPolicyVerdict } from './bucket-policy-check.js';
 
 export interface ChecklistItem {

@@ -3,7 +3,7 @@
 // the role's ARN, so the path comes only from a hint that names the same role.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { principalOfCaller, roleOf, sameRole } from '../../../src/policy/principal-arn.js';
+import { principalOfCaller, roleOf, sameRole } from '../../../src/iam/principal-arn.js';
 
 const ACCOUNT = '123456789012';
 

@@ -4,7 +4,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { authorize, contentTypeAllowed, essence, type Caller, type CallerPolicy } from '../../../src/auth/policy.js';
+import {
+  authorize,
+  contentTypeAllowed,
+  essence,
+  type Caller,
+  type CallerPolicy,
+} from '../../../src/auth/caller-policy.js';
 import type { ErrorCode } from '../../../src/errors.js';
 import type { PresignRequest } from '../../../src/presign/presigner.js';
 

@@ -12,8 +12,8 @@ import {
   PolicyInputError,
   type PolicyDocument,
   type PolicyInput,
-} from '../../../src/policy/generate-policies.js';
-import { SERVICE_ACTIONS } from '../../../src/policy/service-actions.js';
+} from '../../../src/iam/generate-policies.js';
+import { SERVICE_ACTIONS } from '../../../src/iam/service-actions.js';
 
 const ACCOUNT = '123456789012';
 const SERVICE_ROLE = `arn:aws:iam::${ACCOUNT}:role/s3-presign`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { attachmentDisposition, sanitizeFilename, sanitizeInFull } from '../../../src/uploads/filenames.js';
+import { attachmentDisposition, sanitizeFilename, sanitizeInFull } from '../../../src/frontend-api/filenames.js';
 import { assertLinearWork } from '../../linearity.js';
 import { countNativeWork } from '../../native-work.js';
 

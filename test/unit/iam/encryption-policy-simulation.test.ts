@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { loadConfig, type Config } from '../../../src/config/config.js';
 import { encryptionFor } from '../../../src/encryption/sse.js';
-import { generatePolicies, PolicyInputError, type PolicyDocument } from '../../../src/policy/generate-policies.js';
+import { generatePolicies, PolicyInputError, type PolicyDocument } from '../../../src/iam/generate-policies.js';
 
 const ACCOUNT = '123456789012';
 const SERVICE_ROLE = `arn:aws:iam::${ACCOUNT}:role/s3-presign`;

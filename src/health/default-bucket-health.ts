@@ -3,7 +3,7 @@
 import type { Config } from '../config/config.js';
 import { expectedLocation } from '../endpoint/expected-location.js';
 import type { PresignerBundle } from '../presign/create-presigner.js';
-import { probeS3, runHealthChecks, type HealthReport } from './checks.js';
+import { probeS3, runHealthChecks, type HealthReport } from './endpoint-checks.js';
 
 export function serviceHealthCheck(config: Config, signing: PresignerBundle): () => Promise<HealthReport> {
   const bucket = config.buckets[0] as string;
