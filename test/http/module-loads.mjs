@@ -1,12 +1,17 @@
-// Registered with --import: writes every module URL the process resolves to stderr, as
-// `resolved <url>`. The trace tests read it to see which modules a run loaded.
+// Registered with --import: appends every module URL the process resolves to the file named by
+// MODULE_LOADS_FILE, one per line. The trace tests read it to see which modules a run loaded.
+// A file, not stderr: on Node 26 the hooks run in a worker whose writeSync to a pipe can fail
+// with EAGAIN.
 import { register } from 'node:module';
+import process from 'node:process';
 
+const file = process.env.MODULE_LOADS_FILE;
+if (!file) throw new Error('module-loads.mjs needs MODULE_LOADS_FILE');
 const hooks = `
-import { writeSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 export async function resolve(specifier, context, next) {
   const result = await next(specifier, context);
-  writeSync(2, 'resolved ' + result.url + '\\n');
+  appendFileSync(${JSON.stringify(file)}, result.url + '\\n');
   return result;
 }`;
 register(`data:text/javascript,${encodeURIComponent(hooks)}`);

@@ -5,6 +5,9 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
@@ -261,16 +264,19 @@ test('the default protocol is OTLP protobuf to the endpoint’s /v1/traces', asy
 /** The modules a run of the app resolved, with these OTEL_* variables and no others. */
 function modulesLoaded(otel: Record<string, string>): string[] {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('OTEL_')));
-  const run = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', '--import', './test/http/module-loads.mjs', 'test/http/app-once.ts'],
-    { env: { ...env, ...otel }, encoding: 'utf8', timeout: 60_000 },
-  );
-  assert.equal(run.stdout, '200\n', run.stderr);
-  return run.stderr
-    .split('\n')
-    .filter((line) => line.startsWith('resolved '))
-    .map((line) => line.slice('resolved '.length));
+  const directory = mkdtempSync(join(tmpdir(), 's3-presign-module-loads-'));
+  const file = join(directory, 'resolved.txt');
+  try {
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--import', './test/http/module-loads.mjs', 'test/http/app-once.ts'],
+      { env: { ...env, ...otel, MODULE_LOADS_FILE: file }, encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(run.stdout, '200\n', run.stderr);
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
 }
 
 const OPENTELEMETRY = /\/node_modules\/@opentelemetry\/|\/node_modules\/@fastify\/otel\/|\/src\/telemetry\//;
