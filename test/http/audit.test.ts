@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { auditEventSchema, type AuditEvent, type GrantEvent } from '../../src/audit/audit-event.js';
 import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
 import { embeddedS3Client, startLocalApp, type LocalApp } from '../helpers.js';
@@ -20,6 +20,12 @@ function auditEvents(local: Pick<LocalApp, 'logs'>): AuditEvent[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>)
     .filter((line) => line.audit === true)
     .map((line) => auditEventSchema.parse(line));
+}
+
+/** An object's tags as GetObjectTagging reads them back from the store, in order. */
+async function storedTags(client: S3Client, bucket: string, key: string): Promise<Record<string, string>> {
+  const { TagSet } = await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
+  return Object.fromEntries((TagSet ?? []).map(({ Key, Value }) => [Key, Value]));
 }
 
 function requestLine(local: Pick<LocalApp, 'logs'>, reqId: string): Record<string, unknown> | undefined {
@@ -267,14 +273,16 @@ test('uploads carry signed provenance, allowed metadata and tags; the store acce
   });
   assert.equal(tampered.status, 403);
 
-  const head = await embeddedS3Client(s3).send(
-    new HeadObjectCommand({ Bucket: local.config.buckets[0], Key: 'archive/report.txt' }),
-  );
+  const client = embeddedS3Client(s3);
+  const head = await client.send(new HeadObjectCommand({ Bucket: local.config.buckets[0], Key: 'archive/report.txt' }));
   assert.deepEqual(head.Metadata, {
     'uploaded-by': 'archive',
     grant,
     project: 'apollo',
     department: '=?UTF-8?B?w5ZrbyBUZWFt?=',
+  });
+  assert.deepEqual(await storedTags(client, local.config.buckets[0] as string, 'archive/report.txt'), {
+    retention: 'P7Y',
   });
   const [event] = auditEvents(local) as GrantEvent[];
   assert.equal(event?.grant, grant);
@@ -351,7 +359,7 @@ test('UPLOAD_PROVENANCE=false signs no provenance; AUDIT_LOG=<file> writes the e
   assert.ok(requestLine(local, event.reqId));
 });
 
-test('form and multipart uploads store the provenance and metadata they were granted', async (t) => {
+test('form and multipart uploads store the provenance, metadata and tags they were granted', async (t) => {
   const local = await appWithPolicy(t);
   const { app, auth, s3 } = local;
   const client = embeddedS3Client(s3);
@@ -365,6 +373,7 @@ test('form and multipart uploads store the provenance and metadata they were gra
     contentLength: 4,
     method: 'post',
     metadata: { project: 'apollo' },
+    tags: { retention: 'P1Y 6M' },
   });
   assert.equal(form.statusCode, 200, form.body);
   const { url, fields, key: formKey } = form.json();
@@ -379,6 +388,7 @@ test('form and multipart uploads store the provenance and metadata they were gra
     contentType: 'application/octet-stream',
     contentLength: 5,
     metadata: { project: 'gemini' },
+    tags: { retention: '0030' },
   });
   assert.equal(created.statusCode, 200, created.body);
   const { key, uploadId } = created.json();
@@ -403,6 +413,8 @@ test('form and multipart uploads store the provenance and metadata they were gra
     grant: grantOf('create-multipart-upload'),
     project: 'gemini',
   });
+  assert.deepEqual(await storedTags(client, bucket, formKey), { retention: 'P1Y 6M' });
+  assert.deepEqual(await storedTags(client, bucket, key), { retention: '0030' });
   assert.equal(events.find((event) => event.operation === 'complete-multipart-upload')?.size, 5);
 });
 
