@@ -105,6 +105,8 @@ const TARGETS = {
       'test/unit/multipart/plugin.test.ts',
       'test/http/multipart.test.ts',
       'test/integration/multipart.test.ts',
+      // The checksum rules of create and complete are exercised end to end here.
+      'test/integration/checksum-paths.test.ts',
       'test/unit/multipart/*.test.ts',
     ],
   },
