@@ -168,8 +168,13 @@ async function uploadInParts(
           ],
         });
         const { url, headers } = part as { url: string; headers: Record<string, string> };
+        if (options.signal?.aborted) return;
+        // A part already on its way is let finish (no signal): cancelled mid-way, the store may
+        // still be writing it when the abort below arrives, and S3 then keeps a part of an
+        // aborted upload ("might or might not succeed", AbortMultipartUpload's documentation).
+        // Ctrl-C waits for at most PART_CONCURRENCY parts; a second Ctrl-C exits at once.
         stored.set(partNumber, {
-          etag: await putPresigned(url, headers, body, `part ${partNumber}`, options.signal),
+          etag: await putPresigned(url, headers, body, `part ${partNumber}`, undefined),
           checksum: value,
         });
         sent += length;
