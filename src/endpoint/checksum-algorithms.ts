@@ -211,21 +211,36 @@ export function verifiedChecksumsSetting(algorithms: readonly ChecksumAlgorithm[
 export const CHECKSUM_ERRORS = ['CHECKSUM_NOT_VERIFIED', 'VALIDATION_FAILED'] as const satisfies readonly ErrorCode[];
 
 /**
- * Refuses a request that asks to sign a checksum the store does not verify: signed, the value
- * would look like a guarantee and stop nothing. Every route that signs checksum fields calls it
- * before signing.
+ * Refuses to sign `algorithm` when the store does not verify it: signed, the value would look
+ * like a guarantee and stop nothing. `instead` says what the caller can send in its place.
  */
+export function refuseUnverifiedAlgorithm(
+  algorithm: ChecksumAlgorithm,
+  verified: readonly ChecksumAlgorithm[],
+  field: string,
+  instead: string,
+): void {
+  if (verified.includes(algorithm)) return;
+  throw new AppError(
+    'CHECKSUM_NOT_VERIFIED',
+    `this deployment's store does not verify ${CHECKSUM_NAMES[algorithm]} checksums (S3_STORE_CHECKSUMS=${verifiedChecksumsSetting(verified)}): ${instead}`,
+    { field },
+  );
+}
+
+/** refuseUnverifiedAlgorithm for each checksum field a request sends; every route that signs them calls it first. */
 export function refuseUnverifiedChecksums(
   request: Readonly<Partial<Record<ChecksumField, unknown>>>,
   verified: readonly ChecksumAlgorithm[],
 ): void {
   for (const algorithm of CHECKSUM_ALGORITHMS) {
     const field = CHECKSUM_FIELDS[algorithm];
-    if (request[field] === undefined || verified.includes(algorithm)) continue;
-    throw new AppError(
-      'CHECKSUM_NOT_VERIFIED',
-      `this deployment's store does not verify ${CHECKSUM_NAMES[algorithm]} checksums (S3_STORE_CHECKSUMS=${verifiedChecksumsSetting(verified)}): a signed ${field} would not stop other bytes; send the upload without it`,
-      { field },
+    if (request[field] === undefined) continue;
+    refuseUnverifiedAlgorithm(
+      algorithm,
+      verified,
+      field,
+      `a signed ${field} would not stop other bytes; send the upload without it`,
     );
   }
 }

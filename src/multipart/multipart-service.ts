@@ -44,7 +44,7 @@ import {
   CHECKSUM_ALGORITHMS,
   CHECKSUM_API_NAMES,
   CHECKSUM_MEMBERS,
-  CHECKSUM_NAMES,
+  refuseUnverifiedAlgorithm,
   checksumValueDescription,
   checksumValuePattern,
   MULTIPART_CHECKSUM_TYPES,
@@ -306,13 +306,12 @@ export class MultipartService {
       });
     }
     const algorithm = algorithmOfApiName(input.checksumAlgorithm);
-    if (!this.#deps.config.store.verifiedChecksums.includes(algorithm)) {
-      throw new AppError(
-        'CHECKSUM_NOT_VERIFIED',
-        `this deployment's store does not verify ${CHECKSUM_NAMES[algorithm]} checksums (S3_STORE_CHECKSUMS): a part's signed value would not stop other bytes; create the upload without checksumAlgorithm or with one the store verifies`,
-        { field: 'checksumAlgorithm' },
-      );
-    }
+    refuseUnverifiedAlgorithm(
+      algorithm,
+      this.#deps.config.store.verifiedChecksums,
+      'checksumAlgorithm',
+      "a part's signed value would not stop other bytes; create the upload without checksumAlgorithm or with one the store verifies",
+    );
     const allowed = MULTIPART_CHECKSUM_TYPES[algorithm];
     const type = input.checksumType ?? (allowed[0] as ChecksumType);
     if (!allowed.includes(type)) {

@@ -18,10 +18,9 @@ import type { ErrorCode } from '../errors.js';
 import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
 import {
   algorithmOfApiName,
-  CHECKSUM_NAMES,
   checksumValueDescription,
   checksumValuePattern,
-  verifiedChecksumsSetting,
+  refuseUnverifiedAlgorithm,
   type ChecksumAlgorithm,
   type RequestChecksum,
 } from '../endpoint/checksum-algorithms.js';
@@ -331,13 +330,12 @@ function wholeFileChecksum(body: SignRequest, verified: readonly ChecksumAlgorit
     });
   }
   const algorithm = algorithmOfApiName(body.checksumAlgorithm);
-  if (!verified.includes(algorithm)) {
-    throw new AppError(
-      'CHECKSUM_NOT_VERIFIED',
-      `this deployment's store does not verify ${CHECKSUM_NAMES[algorithm]} checksums (S3_STORE_CHECKSUMS=${verifiedChecksumsSetting(verified)}): a signed value would not stop other bytes; send the upload without it`,
-      { field: 'checksumAlgorithm' },
-    );
-  }
+  refuseUnverifiedAlgorithm(
+    algorithm,
+    verified,
+    'checksumAlgorithm',
+    'a signed value would not stop other bytes; send the upload without it',
+  );
   if (!checksumValuePattern(algorithm).test(body.checksum)) {
     throw new AppError('VALIDATION_FAILED', `checksum ${checksumValueDescription(algorithm, 'the file')}`, {
       field: 'checksum',
