@@ -661,7 +661,7 @@ describe('checksums: what create refuses, what a grant carries, what completion 
     );
   });
 
-  it("a composite upload's part whose value S3 does not list takes the caller's, and is refused without one", async () => {
+  it("a part whose value S3 does not list takes the caller's; a composite upload is refused without one, a full-object one is not", async () => {
     const { s3, client } = changeableClient();
     changeAnswers(client, 'ListPartsCommand', (output) => {
       for (const part of output.Parts as Array<Record<string, unknown>>) delete part.ChecksumSHA256;
@@ -686,6 +686,20 @@ describe('checksums: what create refuses, what a grant carries, what completion 
     });
     const ofParts = createHash('sha256').update(Buffer.from(value, 'base64')).digest('base64');
     assert.equal(done.checksum, `${ofParts}-1`);
+
+    // A full-object value is the whole file's: S3 needs no part's to check it.
+    changeAnswers(client, 'ListPartsCommand', (output) => {
+      for (const part of output.Parts as Array<Record<string, unknown>>) delete part.ChecksumCRC64NVME;
+    });
+    const full = await unlisted.createMultipartUpload(WEB, { ...FILE, checksumAlgorithm: 'CRC64NVME' });
+    const whole = await checksumOf('crc64nvme', body);
+    const fullEtag = await sendPart(full, body, whole);
+    const completed = await unlisted.completeMultipartUpload(WEB, {
+      ...full,
+      parts: [{ partNumber: 1, etag: fullEtag }],
+      checksum: whole,
+    });
+    assert.equal(completed.checksum, whole);
   });
 });
 
@@ -836,6 +850,8 @@ describe("an upload ID is only the caller's own, at its key", () => {
       (who: Caller, ref: { key: string; uploadId: string }) =>
         service.completeMultipartUpload(who, { ...ref, parts: [{ partNumber: 1, etag: 'x' }] }),
       (who: Caller, ref: { key: string; uploadId: string }) => service.abortMultipartUpload(who, ref),
+      // What the routes check before they read a body.
+      async (who: Caller, ref: { key: string; uploadId: string }) => service.checkUpload(who, ref),
     ];
     for (const call of calls) {
       await assert.rejects(
@@ -859,6 +875,7 @@ describe("an upload ID is only the caller's own, at its key", () => {
     // A caller with the prefix second in its list, and the bucket second: still its own.
     const wider = caller({ keyPrefixes: ['other/', 'web/'], buckets: ['elsewhere', BUCKET] });
     assert.deepEqual(await service.listParts(wider, upload), { parts: [] });
+    assert.equal(service.checkUpload(wider, upload), undefined);
     assert.equal(await inProgress(WEB, upload), true, 'no refused abort reached S3');
   });
 });
