@@ -424,6 +424,19 @@ describe('checksums: what create refuses, what a grant carries, what completion 
     return response.headers.get('etag') as string;
   }
 
+  /** A one-part full-object CRC64NVME upload through `svc`, completed with the whole file's value. */
+  async function completeFullObject(svc: MultipartService, body: Uint8Array) {
+    const upload = await svc.createMultipartUpload(WEB, { ...FILE, checksumAlgorithm: 'CRC64NVME' });
+    const whole = await checksumOf('crc64nvme', body);
+    const etag = await sendPart(upload, body, whole);
+    const completed = await svc.completeMultipartUpload(WEB, {
+      ...upload,
+      parts: [{ partNumber: 1, etag }],
+      checksum: whole,
+    });
+    return { completed, whole };
+  }
+
   it('refuses a type without an algorithm, a pair S3 refuses, an algorithm the store does not verify: each by field, saying why', async () => {
     const { svc, sent } = countingService();
     await assert.rejects(
@@ -513,20 +526,13 @@ describe('checksums: what create refuses, what a grant carries, what completion 
 
     const { s3, client } = changeableClient();
     changeAnswers(client, 'CompleteMultipartUploadCommand', (output) => delete output.ChecksumCRC64NVME);
-    const unnamed = serviceOver(s3);
-    const full = await unnamed.createMultipartUpload(WEB, { ...FILE, checksumAlgorithm: 'CRC64NVME' });
-    const whole = await checksumOf('crc64nvme', body);
-    const fullEtag = await sendPart(full, body, whole);
-    const answered = await unnamed.completeMultipartUpload(WEB, {
-      ...full,
-      parts: [{ partNumber: 1, etag: fullEtag }],
-      checksum: whole,
-    });
+    const { completed, whole } = await completeFullObject(serviceOver(s3), body);
     assert.deepEqual(
-      [answered.checksumAlgorithm, answered.checksumType, answered.checksum],
+      [completed.checksumAlgorithm, completed.checksumType, completed.checksum],
       ['CRC64NVME', 'FULL_OBJECT', whole],
     );
   });
+
   it("part URLs take one well-formed value for each part asked, of the upload's algorithm, and none without one", async () => {
     const body = new Uint8Array([1, 2, 3, 4]);
     const value = await checksumOf('crc32', body);
@@ -691,14 +697,7 @@ describe('checksums: what create refuses, what a grant carries, what completion 
     changeAnswers(client, 'ListPartsCommand', (output) => {
       for (const part of output.Parts as Array<Record<string, unknown>>) delete part.ChecksumCRC64NVME;
     });
-    const full = await unlisted.createMultipartUpload(WEB, { ...FILE, checksumAlgorithm: 'CRC64NVME' });
-    const whole = await checksumOf('crc64nvme', body);
-    const fullEtag = await sendPart(full, body, whole);
-    const completed = await unlisted.completeMultipartUpload(WEB, {
-      ...full,
-      parts: [{ partNumber: 1, etag: fullEtag }],
-      checksum: whole,
-    });
+    const { completed, whole } = await completeFullObject(unlisted, body);
     assert.equal(completed.checksum, whole);
   });
 });
