@@ -10,9 +10,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import {
   CHECKSUM_ALGORITHMS,
+  CHECKSUM_DIGEST_BYTES,
   CHECKSUM_NAMES,
+  CHECKSUM_TYPES,
   checksumHasher,
   checksumHeader,
+  checksumValuePattern,
+  MULTIPART_CHECKSUM_TYPES,
   type ChecksumAlgorithm,
 } from '../endpoint/checksum-algorithms.js';
 import { escapeControlCharacters as shown } from '../control-characters.js';
@@ -29,6 +33,8 @@ import { quoteForShell, serviceToken } from './upload.js';
 const FRUITLESS_ATTEMPTS = 3;
 /** What the checksum is computed over in one read of the finished file. */
 const READ_CHUNK_BYTES = 1024 * 1024;
+/** What is read of a refusal's body for its <Code>: S3's error documents are well under 1 KiB. */
+const ERROR_BODY_BYTES = 64 * 1024;
 
 const OPTIONS = {
   ...MODE_OPTIONS,
@@ -250,7 +256,8 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
     source,
   });
 
-  let saved = await state.read();
+  // A state file that is not what this command wrote (edited, or from another version) is no state.
+  let saved = downloadStateSchema.safeParse(await state.read()).data;
   let received = 0;
   if (saved) {
     // Without the file it described (or with more bytes than the object has), the state is stale.
@@ -274,7 +281,8 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
     }
     let response: Response;
     try {
-      response = await fetch(get.url, { headers, signal });
+      // The URL was validated for one host: a redirect would take the request elsewhere.
+      response = await fetch(get.url, { headers, signal, redirect: 'manual' });
     } catch (error) {
       if (signal.aborted) throw new DownloadInterrupted(received, saved?.size);
       fruitless += 1;
@@ -289,8 +297,15 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
       received = 0;
       continue;
     }
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      const location = response.headers.get('location');
+      throw new DownloadError(
+        `the store answered ${response.status}${location === null ? '' : ` (a redirect to ${location})`} for ${options.key}: the CLI follows no redirect, since the URL it was given is the only one validated`,
+      );
+    }
     if (!response.ok) {
-      const text = await response.text().catch(() => '');
+      const text = await boundedStart(response, ERROR_BODY_BYTES);
       const code = /<Code>([^<]{1,64})<\/Code>/.exec(text)?.[1] ?? '';
       const failure = `the store refused the download of ${options.key}: ${response.status} ${code}`.trimEnd();
       if (response.status < 500) throw new DownloadError(failure);
@@ -298,7 +313,13 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
       if (fruitless >= FRUITLESS_ATTEMPTS) throw new DownloadError(failure);
       continue;
     }
-    if (response.status === 206 && saved) {
+    if (response.status === 206) {
+      if (!saved || received === 0) {
+        await response.body?.cancel();
+        throw new DownloadError(
+          `the store answered 206 (a part) to a GET for the whole object ${options.key}: ${response.headers.get('content-range') ?? 'no Content-Range'}`,
+        );
+      }
       checkContinuation(response, saved, received);
     } else {
       // The whole object, from byte 0: what it is, written down before its first byte lands.
@@ -388,19 +409,72 @@ const signedGetAnswer = z.object({
   headers: z.record(z.string(), z.string()),
 });
 
+/**
+ * A stored checksum as S3 answers it: canonical base64 of the algorithm's digest, and for a
+ * composite one (an algorithm S3 allows it for) `-<parts>`, 1 to 10,000.
+ */
+function isStoredChecksum(algorithm: ChecksumAlgorithm, value: string): boolean {
+  const whole = checksumValuePattern(algorithm);
+  if (whole.test(value)) return true;
+  if (!MULTIPART_CHECKSUM_TYPES[algorithm].includes('COMPOSITE')) return false;
+  const composite = /^(.*)-([1-9]\d{0,4})$/.exec(value);
+  return composite !== null && whole.test(composite[1]!) && Number(composite[2]) <= 10_000;
+}
+
+const storedChecksumSchema = z
+  .object({ algorithm: z.enum(CHECKSUM_ALGORITHMS), value: z.string(), type: z.enum(CHECKSUM_TYPES) })
+  .refine((checksum) => isStoredChecksum(checksum.algorithm, checksum.value));
+
+const downloadStateSchema = z.object({
+  etag: z.string().min(1),
+  size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  checksum: storedChecksumSchema.nullable(),
+}) satisfies z.ZodType<DownloadState>;
+
 /** The object as a full (200) answer in checksum mode describes it. */
 function describeObject(response: Response, key: string): DownloadState {
   const etag = response.headers.get('etag');
-  const length = Number(response.headers.get('content-length'));
-  if (!etag || !Number.isSafeInteger(length)) {
+  // Number('') is 0: an answer without the header (chunked) would pass for an empty object.
+  const length = response.headers.get('content-length') ?? '';
+  if (!etag || !/^\d{1,15}$/.test(length)) {
     throw new DownloadError(`the store answered for ${key} without an ETag or a Content-Length`);
   }
-  const algorithm = CHECKSUM_ALGORITHMS.find((candidate) => response.headers.has(checksumHeader(candidate)));
-  if (algorithm === undefined) return { etag, size: length, checksum: null };
+  const size = Number(length);
+  const algorithms = CHECKSUM_ALGORITHMS.filter((candidate) => response.headers.has(checksumHeader(candidate)));
+  if (algorithms.length > 1) {
+    throw new DownloadError(
+      `the store answered ${key} with several checksums (${algorithms.map(checksumHeader).join(', ')}); S3 keeps one per object`,
+    );
+  }
+  const algorithm = algorithms[0];
+  if (algorithm === undefined) return { etag, size, checksum: null };
   const value = response.headers.get(checksumHeader(algorithm)) as string;
+  if (!isStoredChecksum(algorithm, value)) {
+    throw new DownloadError(
+      `the store answered ${key} with ${checksumHeader(algorithm)} "${value.length > 64 ? `${value.slice(0, 64)}…" (${value.length} characters)` : `${value}"`}, which is not a ${CHECKSUM_NAMES[algorithm]} checksum (base64 of ${CHECKSUM_DIGEST_BYTES[algorithm]} bytes${MULTIPART_CHECKSUM_TYPES[algorithm].includes('COMPOSITE') ? ', or that and -<parts>' : ''})`,
+    );
+  }
   const type =
     response.headers.get('x-amz-checksum-type') === 'COMPOSITE' || /-\d+$/.test(value) ? 'COMPOSITE' : 'FULL_OBJECT';
-  return { etag, size: length, checksum: { algorithm, value, type } };
+  return { etag, size, checksum: { algorithm, value, type } };
+}
+
+/** The start of a body, at most `limit` bytes (the rest is not read), as text. */
+async function boundedStart(response: Response, limit: number): Promise<string> {
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  try {
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      chunks.push(chunk);
+      bytes += chunk.length;
+      // Leaving the loop cancels the body.
+      if (bytes >= limit) break;
+    }
+  } catch {
+    // a body cut short: what came is enough to look for a <Code>
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
 
 /** A ranged answer must go on exactly where the file on disk ends, from the same object. */
