@@ -4,7 +4,8 @@
 // against the checksum S3 keeps, and only then take DEST's name. An interrupted download
 // (Ctrl-C, a dropped connection) goes on with `Range` from what is on disk, guarded by
 // `If-Match` on the ETag it started with, so a changed object starts over instead of splicing.
-import { open, rename, stat, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
@@ -261,7 +262,7 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
   let received = 0;
   if (saved) {
     // Without the file it described (or with more bytes than the object has), the state is stale.
-    const onDisk = (await stat(partial).catch(() => undefined))?.size;
+    const onDisk = (await lstat(partial).catch(() => undefined))?.size;
     if (onDisk === undefined || onDisk > saved.size) saved = undefined;
     else received = onDisk;
   }
@@ -328,12 +329,12 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
       await state.write(saved);
       if (saved.size === 0) {
         await response.body?.cancel();
-        await (await open(partial, 'w')).close();
+        await (await openPartial(partial, 'start')).close();
         continue;
       }
     }
     const before = received;
-    const handle = await open(partial, received === 0 ? 'w' : 'r+');
+    const handle = await openPartial(partial, received === 0 ? 'start' : 'append');
     try {
       received = await receive(response, handle, received, saved.size, progress, signal);
     } catch (error) {
@@ -361,19 +362,19 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
   await state.remove();
   if (verification === 'mismatch') {
     const aside = `${destination}.mismatch`;
-    await rename(partial, aside);
+    await move(partial, aside);
     throw new DownloadError(
       `the bytes received do not match the stored ${CHECKSUM_NAMES[object.checksum!.algorithm]} checksum (${object.checksum!.value}); they were kept aside as ${aside}, and ${destination} was not written`,
     );
   }
   if (!verification.verified && options.requireChecksum) {
     const aside = `${destination}.unverified`;
-    await rename(partial, aside);
+    await move(partial, aside);
     throw new DownloadError(
       `--require-checksum: ${unverifiedReason(verification)}; the bytes were kept aside as ${aside}, and ${destination} was not written`,
     );
   }
-  await rename(partial, destination);
+  await move(partial, destination);
   return {
     key: options.key,
     destination,
@@ -383,6 +384,34 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
     restarts,
     verification,
   };
+}
+
+/**
+ * DEST.part, opened without following a symbolic link: in a shared directory (/tmp) another
+ * user could plant one pointing at a file of yours, which the bytes would overwrite and DEST
+ * would then become.
+ */
+async function openPartial(path: string, from: 'start' | 'append'): Promise<FileHandle> {
+  const flags = from === 'start' ? constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC : constants.O_RDWR;
+  try {
+    return await open(path, flags | constants.O_NOFOLLOW, 0o666);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') {
+      throw new DownloadError(`${path} is a symbolic link, not written through: remove it, or name another DEST`);
+    }
+    throw new DownloadError(`cannot write ${path}: ${code ?? (error as Error).message}`);
+  }
+}
+
+async function move(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    throw new DownloadError(
+      `cannot move ${from} to ${to}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
 }
 
 async function signedGet(

@@ -4,7 +4,7 @@
 // nothing under DEST's name, follow no one elsewhere and read no unbounded body.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,3 +184,39 @@ test('a tampered state file is ignored (the download starts over), never a crash
     assert.equal(await stat(`${destination}.part`).catch(() => undefined), undefined);
   }
 });
+
+test(
+  'a DEST.part planted as a symbolic link is not written through, and DEST does not become the link',
+  { timeout: 60_000 },
+  async (t) => {
+    const body = Buffer.from('the object');
+    const { directory, destination, env } = await setUp(t, (_request, response) => {
+      response.writeHead(200, { etag: '"e"', 'content-length': String(body.length) });
+      response.end(body);
+    });
+    // Another user of a shared directory (/tmp) points DEST.part at a file of the victim's.
+    const victim = join(directory, 'victim.txt');
+    await writeFile(victim, 'keep me');
+    await symlink(victim, `${destination}.part`);
+    const result = await cli(['download', '--key', 'k', destination], env);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /file\.bin\.part is a symbolic link, not written through: remove it/);
+    assert.equal(await readFile(victim, 'utf8'), 'keep me');
+    assert.equal(await lstat(destination).catch(() => undefined), undefined);
+  },
+);
+
+test(
+  'a DEST the CLI cannot write is refused with its path and reason, not a stack trace',
+  { timeout: 60_000 },
+  async (t) => {
+    const { directory, env } = await setUp(t, (_request, response) => {
+      response.writeHead(200, { etag: '"e"', 'content-length': '3' });
+      response.end('abc');
+    });
+    const result = await cli(['download', '--key', 'k', join(directory, 'no', 'such', 'file.bin')], env);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /^s3-presign: cannot write .*\/no\/such\/file\.bin\.part: ENOENT/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
+  },
+);
