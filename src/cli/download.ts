@@ -28,14 +28,13 @@ import { configFrom, MODE_OPTIONS, signingFor } from './mode-flags.js';
 import { formatMiB, progressOn, type Progress } from './progress.js';
 import { serviceClient, ServiceError, type ServiceClient } from './service-client.js';
 import { stateDirectory, TransferState } from './state.js';
+import { redirectRefusal, refusalCode } from './store-answer.js';
 import { quoteForShell, serviceToken } from './upload.js';
 
 /** Attempts in a row that bring no new byte before a dropped connection is given up on. */
 const FRUITLESS_ATTEMPTS = 3;
 /** What the checksum is computed over in one read of the finished file. */
 const READ_CHUNK_BYTES = 1024 * 1024;
-/** What is read of a refusal's body for its <Code>: S3's error documents are well under 1 KiB. */
-const ERROR_BODY_BYTES = 64 * 1024;
 
 const OPTIONS = {
   ...MODE_OPTIONS,
@@ -298,16 +297,10 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
       received = 0;
       continue;
     }
-    if (response.status >= 300 && response.status < 400) {
-      await response.body?.cancel();
-      const location = response.headers.get('location');
-      throw new DownloadError(
-        `the store answered ${response.status}${location === null ? '' : ` (a redirect to ${location})`} for ${options.key}: the CLI follows no redirect, since the URL it was given is the only one validated`,
-      );
-    }
+    const redirect = await redirectRefusal(response, options.key);
+    if (redirect !== undefined) throw new DownloadError(redirect);
     if (!response.ok) {
-      const text = await boundedStart(response, ERROR_BODY_BYTES);
-      const code = /<Code>([^<]{1,64})<\/Code>/.exec(text)?.[1] ?? '';
+      const code = await refusalCode(response);
       const failure = `the store refused the download of ${options.key}: ${response.status} ${code}`.trimEnd();
       if (response.status < 500) throw new DownloadError(failure);
       fruitless += 1;
@@ -486,24 +479,6 @@ function describeObject(response: Response, key: string): DownloadState {
   const type =
     response.headers.get('x-amz-checksum-type') === 'COMPOSITE' || /-\d+$/.test(value) ? 'COMPOSITE' : 'FULL_OBJECT';
   return { etag, size, checksum: { algorithm, value, type } };
-}
-
-/** The start of a body, at most `limit` bytes (the rest is not read), as text. */
-async function boundedStart(response: Response, limit: number): Promise<string> {
-  if (!response.body) return '';
-  const chunks: Uint8Array[] = [];
-  let bytes = 0;
-  try {
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-      chunks.push(chunk);
-      bytes += chunk.length;
-      // Leaving the loop cancels the body.
-      if (bytes >= limit) break;
-    }
-  } catch {
-    // a body cut short: what came is enough to look for a <Code>
-  }
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
 
 /** A ranged answer must go on exactly where the file on disk ends, from the same object. */

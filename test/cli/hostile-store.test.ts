@@ -1,7 +1,8 @@
-// `s3-presign download` against a store that lies: a plain HTTP server on loopback in the
-// embedded store's place answers the signed GET with what a broken or hostile S3-compatible
-// server could send. The CLI must refuse with a message naming the problem and exit 1, write
-// nothing under DEST's name, follow no one elsewhere and read no unbounded body.
+// `s3-presign download` and `upload` against a store that lies: a plain HTTP server on
+// loopback in the embedded store's place answers the signed GET or PUT with what a broken or
+// hostile S3-compatible server could send. The CLI must refuse with a message naming the
+// problem and exit 1, write nothing under DEST's name, send nothing elsewhere and read no
+// unbounded body.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -220,3 +221,45 @@ test(
     assert.doesNotMatch(result.stderr, /\n\s+at /);
   },
 );
+
+test('upload sends the file to no other host when the store redirects its PUT', { timeout: 60_000 }, async (t) => {
+  const elsewhere = await listen(t, (request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(200, { etag: '"stolen"' });
+      response.end();
+    });
+  });
+  const { directory, env } = await setUp(t, (request, response) => {
+    request.resume();
+    response.writeHead(307, { location: `http://127.0.0.1:${elsewhere.port}/${BUCKET}/k` });
+    response.end();
+  });
+  const file = join(directory, 'secret.txt');
+  await writeFile(file, 'private bytes');
+  const result = await cli(['upload', file, '--key', 'k'], env);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /the store answered 307 \(a redirect to http:\/\/127\.0\.0\.1:\d+\/hostile\/k\)/);
+  assert.equal(elsewhere.requests.length, 0);
+});
+
+test("upload reads a refusal's endless body up to a bound", { timeout: 60_000 }, async (t) => {
+  let sent = 0;
+  const { directory, env } = await setUp(t, (request, response) => {
+    request.resume();
+    response.writeHead(403, { 'content-type': 'application/xml' });
+    const chunk = Buffer.alloc(64 * 1024, ' ');
+    const more = () => {
+      while (!response.destroyed && response.write(chunk)) sent += chunk.length;
+    };
+    response.on('drain', more);
+    response.write('<Error><Code>AccessDenied</Code>');
+    more();
+  });
+  const file = join(directory, 'f.txt');
+  await writeFile(file, 'bytes');
+  const result = await cli(['upload', file, '--key', 'k'], env);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /S3 refused .*: 403 AccessDenied/);
+  assert.ok(sent < 16 * 1024 * 1024, `the server sent ${sent} bytes before the CLI stopped reading`);
+});
