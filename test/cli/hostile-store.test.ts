@@ -48,6 +48,18 @@ async function setUp(t: TestContext, handler: Handler) {
   return { directory, destination, env, store };
 }
 
+/** A 403 whose body never ends: S3's error document, then spaces for as long as it is read. */
+function endlessRefusal(response: ServerResponse, onSent: (bytes: number) => void): void {
+  response.writeHead(403, { 'content-type': 'application/xml' });
+  const chunk = Buffer.alloc(64 * 1024, ' ');
+  const more = () => {
+    while (!response.destroyed && response.write(chunk)) onSent(chunk.length);
+  };
+  response.on('drain', more);
+  response.write('<Error><Code>AccessDenied</Code>');
+  more();
+}
+
 /** What is left in DEST's directory: nothing may take DEST's name after a refusal. */
 const leftIn = async (destination: string) => (await readdir(join(destination, '..'))).sort();
 
@@ -82,14 +94,7 @@ test('a redirect is not followed to another host', { timeout: 60_000 }, async (t
 test('an error answer whose body never ends is read up to a bound, not into memory', { timeout: 60_000 }, async (t) => {
   let sent = 0;
   const { destination, env } = await setUp(t, (_request, response) => {
-    response.writeHead(403, { 'content-type': 'application/xml' });
-    const chunk = Buffer.alloc(64 * 1024, ' ');
-    const more = () => {
-      while (!response.destroyed && response.write(chunk)) sent += chunk.length;
-    };
-    response.on('drain', more);
-    response.write('<Error><Code>AccessDenied</Code>');
-    more();
+    endlessRefusal(response, (bytes) => (sent += bytes));
   });
   const result = await cli(['download', '--key', 'k', destination], env);
   assert.equal(result.code, 1, result.stderr);
@@ -247,14 +252,7 @@ test("upload reads a refusal's endless body up to a bound", { timeout: 60_000 },
   let sent = 0;
   const { directory, env } = await setUp(t, (request, response) => {
     request.resume();
-    response.writeHead(403, { 'content-type': 'application/xml' });
-    const chunk = Buffer.alloc(64 * 1024, ' ');
-    const more = () => {
-      while (!response.destroyed && response.write(chunk)) sent += chunk.length;
-    };
-    response.on('drain', more);
-    response.write('<Error><Code>AccessDenied</Code>');
-    more();
+    endlessRefusal(response, (bytes) => (sent += bytes));
   });
   const file = join(directory, 'f.txt');
   await writeFile(file, 'bytes');

@@ -60,6 +60,21 @@ describe('embedded S3 keeps the tags an upload sends', () => {
     return [error.$metadata.httpStatusCode, error.name];
   }
 
+  /** A browser form upload of one small file with this `tagging` field, as S3's POST Object takes it. */
+  async function post(key: string, tagging: string): Promise<{ status: number; body: string }> {
+    const { url, fields } = await createPresignedPost(client, {
+      Bucket: BUCKET,
+      Key: key,
+      Fields: { tagging },
+      Expires: 60,
+    });
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    form.append('file', new Blob(['form']), 'f.txt');
+    const response = await fetch(url, { method: 'POST', body: form });
+    return { status: response.status, body: await response.text() };
+  }
+
   it('PUT with x-amz-tagging: each key and value URL-decoded, text kept as text', async () => {
     await client.send(
       new PutObjectCommand({
@@ -107,19 +122,6 @@ describe('embedded S3 keeps the tags an upload sends', () => {
   });
 
   it("form POST with a tagging field (PutObjectTagging's XML) keeps its tags", async () => {
-    const post = async (key: string, tagging: string) => {
-      const { url, fields } = await createPresignedPost(client, {
-        Bucket: BUCKET,
-        Key: key,
-        Fields: { tagging },
-        Expires: 60,
-      });
-      const form = new FormData();
-      for (const [name, value] of Object.entries(fields)) form.append(name, value);
-      form.append('file', new Blob(['form']), 'f.txt');
-      const response = await fetch(url, { method: 'POST', body: form });
-      return { status: response.status, body: await response.text() };
-    };
     const posted = await post(
       'form/tagged.txt',
       '<Tagging><TagSet><Tag><Key>retention</Key><Value>P1Y</Value></Tag>' +
@@ -195,19 +197,6 @@ describe('embedded S3 keeps the tags an upload sends', () => {
   });
 
   it('a tagging document S3 would find malformed is refused, not stored unreadable or in part', async () => {
-    const post = async (key: string, tagging: string) => {
-      const { url, fields } = await createPresignedPost(client, {
-        Bucket: BUCKET,
-        Key: key,
-        Fields: { tagging },
-        Expires: 60,
-      });
-      const form = new FormData();
-      for (const [name, value] of Object.entries(fields)) form.append(name, value);
-      form.append('file', new Blob(['form']), 'f.txt');
-      const response = await fetch(url, { method: 'POST', body: form });
-      return { status: response.status, body: await response.text() };
-    };
     const tag = (inner: string) => `<Tagging><TagSet><Tag>${inner}</Tag></TagSet></Tagging>`;
     const documents = {
       'two keys': tag('<Key>a</Key><Key>b</Key><Value>1</Value>'),
