@@ -7,7 +7,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import {
   CompleteMultipartUploadCommand,
@@ -15,47 +15,29 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   PutObjectCommand,
-  S3ServiceException,
   UploadPartCommand,
-  type S3Client,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 
-import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
-import { embeddedS3Client } from '../helpers.js';
+import { embeddedS3ForSuite, s3RefusalOf } from '../embedded-store.js';
 
 const BUCKET = 'tagging-test-bucket';
 
 describe('embedded S3 keeps the tags an upload sends', () => {
-  let s3: EmbeddedS3;
-  let client: S3Client;
-
-  before(async () => {
-    s3 = await startEmbeddedS3({ buckets: [BUCKET] });
-    client = embeddedS3Client(s3);
-  });
-
-  after(async () => {
-    client.destroy();
-    await s3.close();
-  });
+  const store = embeddedS3ForSuite({ buckets: [BUCKET] });
 
   async function tagsOf(key: string): Promise<Array<[string, string]>> {
-    const { TagSet } = await client.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: key }));
+    const { TagSet } = await store.client.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: key }));
     return (TagSet ?? []).map(({ Key, Value }) => [Key ?? '', Value ?? '']);
   }
 
-  async function refusal(send: Promise<unknown>): Promise<[number | undefined, string]> {
-    const error = await send.then(
-      () => assert.fail('the store accepted it'),
-      (caught: unknown) => caught,
-    );
-    assert.ok(error instanceof S3ServiceException, String(error));
-    return [error.$metadata.httpStatusCode, error.name];
+  async function refusal(sent: Promise<unknown>): Promise<[number | undefined, string]> {
+    const { status, code } = await s3RefusalOf(sent);
+    return [status, code];
   }
 
   it('PUT with x-amz-tagging: each key and value URL-decoded, text kept as text', async () => {
-    await client.send(
+    await store.client.send(
       new PutObjectCommand({
         Bucket: BUCKET,
         Key: 'put/tagged.txt',
@@ -70,13 +52,13 @@ describe('embedded S3 keeps the tags an upload sends', () => {
       ['empty', ''],
     ]);
     // No tags on the object's metadata: S3 keeps them apart.
-    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'put/tagged.txt' }));
+    const head = await store.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'put/tagged.txt' }));
     assert.deepEqual(head.Metadata, {});
   });
 
   it('a new object replaces the old one with its tags: none when it sends none', async () => {
     const put = (Tagging?: string) =>
-      client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'put/replaced', Body: 'x', Tagging }));
+      store.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'put/replaced', Body: 'x', Tagging }));
     await put('a=1');
     await put('b=2');
     assert.deepEqual(await tagsOf('put/replaced'), [['b', '2']]);
@@ -86,14 +68,14 @@ describe('embedded S3 keeps the tags an upload sends', () => {
 
   it('tags S3 refuses are refused, and nothing is stored', async () => {
     const put = (Key: string, Tagging: string) =>
-      client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x', Tagging }));
+      store.client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x', Tagging }));
     const eleven = Array.from({ length: 11 }, (_, index) => `k${index}=v`).join('&');
     assert.deepEqual(await refusal(put('put/eleven', eleven)), [400, 'BadRequest']);
     assert.deepEqual(await refusal(put('put/twice', 'a=1&a=2')), [400, 'InvalidTag']);
     assert.deepEqual(await refusal(put('put/long', `${'k'.repeat(129)}=v`)), [400, 'InvalidTag']);
     assert.deepEqual(await refusal(put('put/nokey', '=v')), [400, 'InvalidTag']);
     for (const key of ['put/eleven', 'put/twice', 'put/long', 'put/nokey']) {
-      assert.deepEqual(await refusal(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))), [
+      assert.deepEqual(await refusal(store.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))), [
         404,
         'NotFound',
       ]);
@@ -102,7 +84,7 @@ describe('embedded S3 keeps the tags an upload sends', () => {
 
   it("form POST with a tagging field (PutObjectTagging's XML) keeps its tags", async () => {
     const post = async (key: string, tagging: string) => {
-      const { url, fields } = await createPresignedPost(client, {
+      const { url, fields } = await createPresignedPost(store.client, {
         Bucket: BUCKET,
         Key: key,
         Fields: { tagging },
@@ -141,13 +123,13 @@ describe('embedded S3 keeps the tags an upload sends', () => {
 
   it('a multipart upload created with x-amz-tagging has its tags on completion; bad tags refuse the create', async () => {
     const Key = 'multipart/tagged.bin';
-    const { UploadId } = await client.send(
+    const { UploadId } = await store.client.send(
       new CreateMultipartUploadCommand({ Bucket: BUCKET, Key, Tagging: 'retention=P30D&code=0042' }),
     );
-    const { ETag } = await client.send(
+    const { ETag } = await store.client.send(
       new UploadPartCommand({ Bucket: BUCKET, Key, UploadId, PartNumber: 1, Body: 'bytes' }),
     );
-    await client.send(
+    await store.client.send(
       new CompleteMultipartUploadCommand({
         Bucket: BUCKET,
         Key,
@@ -159,12 +141,14 @@ describe('embedded S3 keeps the tags an upload sends', () => {
       ['retention', 'P30D'],
       ['code', '0042'],
     ]);
-    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
+    const head = await store.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
     assert.deepEqual(head.Metadata, {});
 
     assert.deepEqual(
       await refusal(
-        client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'multipart/twice', Tagging: 'a=1&a=2' })),
+        store.client.send(
+          new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'multipart/twice', Tagging: 'a=1&a=2' }),
+        ),
       ),
       [400, 'InvalidTag'],
     );
