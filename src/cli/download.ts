@@ -4,6 +4,9 @@
 // against the checksum S3 keeps, and only then take DEST's name. An interrupted download
 // (Ctrl-C, a dropped connection) goes on with `Range` from what is on disk, guarded by
 // `If-Match` on the ETag it started with, so a changed object starts over instead of splicing.
+// A COMPOSITE checksum (`<base64>-N`) covers the parts' checksums, not the bytes: such an
+// object is fetched part by part (GET ?partNumber=k in checksum mode answers the part's range
+// and checksum), each part checked once on disk, then the composite recomputed from them.
 import { constants } from 'node:fs';
 import { lstat, open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
@@ -20,6 +23,7 @@ import {
   MULTIPART_CHECKSUM_TYPES,
   type ChecksumAlgorithm,
 } from '../endpoint/checksum-algorithms.js';
+import { MAX_PARTS } from '../endpoint/s3-limits.js';
 import { escapeControlCharacters as shown } from '../control-characters.js';
 import type { PresignerBundle } from '../presign/create-presigner.js';
 import { interruptSignal, UsageError, wholeNumber, type CliIo, type Command } from './command.js';
@@ -55,12 +59,14 @@ export const download: Command = {
 Fetches an object into DEST (a file, or a directory for the key's last segment; default: that
 name here) and checks it against the checksum the store keeps (x-amz-checksum-mode). The bytes
 go to DEST.part and take DEST's name only once checked; a mismatch leaves DEST untouched and
-keeps the bytes as DEST.mismatch (exit 1). Ctrl-C or a dropped connection: the same command
-goes on from the bytes on disk (Range), or starts over if the object has changed (If-Match).
+keeps the bytes as DEST.mismatch (exit 1). An object with a COMPOSITE checksum (a multipart
+upload's SHA-1/SHA-256, or CRC32/CRC32C chosen composite) is fetched part by part and each
+part checked, then the composite. Ctrl-C or a dropped connection: the same command goes on
+from the bytes on disk (Range), or starts over if the object has changed (If-Match).
   --key K                    the object key
   --bucket B                 the bucket (AWS credentials only; default S3_BUCKETS' first)
   --require-checksum         exit 1 when the object cannot be checked (no stored checksum, or a
-                             COMPOSITE one, which covers the parts and not the whole)
+                             COMPOSITE one whose parts the store does not answer as S3 does)
   --expires N                URL lifetime in seconds (AWS credentials only)
   --progress                 progress on stderr even when it is not a terminal
   --json                     the result as JSON
@@ -150,11 +156,25 @@ interface StoredChecksum {
   type: 'FULL_OBJECT' | 'COMPOSITE';
 }
 
+/** One part of a COMPOSITE object, as the answer to its GET ?partNumber said. */
+interface PartRecord {
+  start: number;
+  size: number;
+  /** The part's stored checksum, base64, of the object's algorithm. */
+  checksum: string;
+  /** Its bytes on disk were checked against `checksum`. */
+  verified: boolean;
+}
+
 /** What the first response said about the object, kept so a resumed run can finish checking it. */
 interface DownloadState {
   etag: string;
   size: number;
   checksum: StoredChecksum | null;
+  /** A COMPOSITE object fetched by parts: the parts fetched so far, in order. */
+  parts?: PartRecord[];
+  /** Why a COMPOSITE object was fetched whole after all: the store did not answer a part as S3 does. */
+  partsUnavailable?: string;
 }
 
 interface DownloadIdentity {
@@ -163,8 +183,21 @@ interface DownloadIdentity {
 }
 
 export type Verification =
-  | { verified: true; algorithm: ChecksumAlgorithm; checksum: string }
-  | { verified: false; reason: 'no-checksum' | 'composite'; algorithm?: ChecksumAlgorithm; checksum?: string };
+  | {
+      verified: true;
+      algorithm: ChecksumAlgorithm;
+      checksum: string;
+      /** A COMPOSITE checksum: the parts checked one by one, then the composite of their checksums. */
+      parts?: number;
+    }
+  | {
+      verified: false;
+      reason: 'no-checksum' | 'composite';
+      algorithm?: ChecksumAlgorithm;
+      checksum?: string;
+      /** composite: what kept the parts from being checked. */
+      detail?: string;
+    };
 
 export interface DownloadResult {
   key: string;
@@ -218,16 +251,17 @@ async function downloadWith(options: DownloadCommandOptions, io: CliIo): Promise
 function describe(result: DownloadResult): string {
   const resumed = result.resumedBytes > 0 ? ` (${formatMiB(result.resumedBytes)} from the interrupted run)` : '';
   const restarted = result.restarts > 0 ? ' (the object had changed since the interrupted run: downloaded again)' : '';
-  const check = result.verification.verified
-    ? `${CHECKSUM_NAMES[result.verification.algorithm]} ${result.verification.checksum} checked`
-    : `not verified: ${unverifiedReason(result.verification)}`;
+  const { verification } = result;
+  const check = verification.verified
+    ? `${CHECKSUM_NAMES[verification.algorithm]} ${verification.checksum} checked${verification.parts === undefined ? '' : ` (each of the ${verification.parts} parts, and the composite of their checksums)`}`
+    : `not verified: ${unverifiedReason(verification)}`;
   return `downloaded ${result.size} bytes of ${shown(result.key)} to ${shown(result.destination)}${resumed}${restarted}, ${check}`;
 }
 
 function unverifiedReason(verification: Verification & { verified: false }): string {
   if (verification.reason === 'no-checksum') return 'the store keeps no checksum for this object';
   const parts = /-(\d+)$/.exec(verification.checksum ?? '')?.[1] ?? 'its';
-  return `the stored ${CHECKSUM_NAMES[verification.algorithm as ChecksumAlgorithm]} is COMPOSITE (a checksum of ${parts} parts' checksums), which the whole object's bytes cannot be checked against`;
+  return `the stored ${CHECKSUM_NAMES[verification.algorithm as ChecksumAlgorithm]} is COMPOSITE (a checksum of ${parts} parts' checksums), and ${verification.detail ?? 'it names no part count'}, so the parts could not be checked`;
 }
 
 interface DownloadContext {
@@ -260,10 +294,13 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
   let saved = downloadStateSchema.safeParse(await state.read()).data;
   let received = 0;
   if (saved) {
-    // Without the file it described (or with more bytes than the object has), the state is stale.
+    // Without the file it described (or with other bytes than it says were fetched), the state is stale.
     const onDisk = (await lstat(partial).catch(() => undefined))?.size;
-    if (onDisk === undefined || onDisk > saved.size) saved = undefined;
-    else received = onDisk;
+    if (onDisk === undefined || onDisk > saved.size || (saved.parts && !partsHold(saved.parts, onDisk))) {
+      saved = undefined;
+    } else {
+      received = onDisk;
+    }
   }
   const resumedBytes = received;
   if (saved && received > 0) {
@@ -272,13 +309,37 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
   let restarts = 0;
   let fruitless = 0;
 
-  while (!saved || received < saved.size) {
-    const get = await signedGet(options, signal);
-    const headers: Record<string, string> = { ...get.headers };
-    if (saved && received > 0) {
-      headers.range = `bytes=${received}-`;
-      headers['if-match'] = saved.etag;
+  for (;;) {
+    if (saved?.parts) {
+      const last = saved.parts.at(-1);
+      if (last !== undefined && received === last.start + last.size && !last.verified) {
+        await verifyPart(partial, saved, saved.parts.length, progress, signal).catch(async (error: unknown) => {
+          if (signal.aborted) throw new DownloadInterrupted(received, saved?.size);
+          if (error instanceof PartMismatch) {
+            await state.remove();
+            await move(partial, `${destination}.mismatch`);
+            throw new DownloadError(
+              `${error.message}; the bytes received were kept aside as ${destination}.mismatch, and ${destination} was not written`,
+            );
+          }
+          throw error;
+        });
+        last.verified = true;
+        await state.write(saved);
+        continue;
+      }
+      if (saved.parts.length === compositePartCount(saved) && last?.verified) break;
+    } else if (saved && received >= saved.size) {
+      break;
     }
+
+    const ask = nextRequest(saved, received);
+    /** Where the bytes of this answer end (exclusive). */
+    let end: number;
+    const get = await signedGet(options, signal, ask.partNumber);
+    const headers: Record<string, string> = { ...get.headers };
+    if (ask.range !== undefined) headers.range = `bytes=${ask.range[0]}-${ask.range[1] ?? ''}`;
+    if (saved && (received > 0 || saved.parts)) headers['if-match'] = saved.etag;
     let response: Response;
     try {
       // The URL was validated for one host: a redirect would take the request elsewhere.
@@ -289,9 +350,10 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
       if (fruitless >= FRUITLESS_ATTEMPTS) throw new DownloadError(`the store did not answer: ${causeOf(error)}`);
       continue;
     }
-    if (response.status === 412 && saved && received > 0) {
+    if (response.status === 412 && saved) {
       await response.body?.cancel();
-      progress.line(`${options.key} has changed since the interrupted download: starting over`);
+      const since = resumedBytes > 0 && restarts === 0 ? 'the interrupted download' : 'the download began';
+      progress.line(`${options.key} has changed since ${since}: starting over`);
       restarts += 1;
       saved = undefined;
       received = 0;
@@ -301,35 +363,62 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
     if (redirect !== undefined) throw new DownloadError(redirect);
     if (!response.ok) {
       const code = await refusalCode(response);
-      const failure = `the store refused the download of ${options.key}: ${response.status} ${code}`.trimEnd();
+      const what = ask.partNumber === undefined ? '' : `part ${ask.partNumber} of `;
+      const failure = `the store refused the download of ${what}${options.key}: ${response.status} ${code}`.trimEnd();
       if (response.status < 500) throw new DownloadError(failure);
       fruitless += 1;
       if (fruitless >= FRUITLESS_ATTEMPTS) throw new DownloadError(failure);
       continue;
     }
-    if (response.status === 206) {
-      if (!saved || received === 0) {
+    if (ask.partNumber !== undefined && saved?.parts) {
+      const part = describePart(response, saved, received, ask.partNumber);
+      if (typeof part === 'string') {
+        await response.body?.cancel();
+        progress.line(`${part}: fetching ${options.key} whole, its COMPOSITE checksum unchecked`);
+        saved = { etag: saved.etag, size: saved.size, checksum: saved.checksum, partsUnavailable: part };
+        received = 0;
+        await state.write(saved);
+        continue;
+      }
+      saved.parts.push(part);
+      await state.write(saved);
+      end = part.start + part.size;
+    } else if (response.status === 206) {
+      if (!saved || ask.range === undefined) {
         await response.body?.cancel();
         throw new DownloadError(
           `the store answered 206 (a part) to a GET for the whole object ${options.key}: ${response.headers.get('content-range') ?? 'no Content-Range'}`,
         );
       }
-      checkContinuation(response, saved, received);
+      end = checkContinuation(response, saved, received, ask.range[1] === undefined ? saved.size : ask.range[1] + 1);
     } else {
       // The whole object, from byte 0: what it is, written down before its first byte lands.
-      saved = describeObject(response, options.key);
+      const object = describeObject(response, options.key);
+      if (saved?.partsUnavailable !== undefined && saved.etag === object.etag) {
+        object.partsUnavailable = saved.partsUnavailable;
+      }
+      saved = object;
       received = 0;
+      if (compositePartCount(saved) !== undefined && saved.partsUnavailable === undefined) {
+        // Its checksum covers the parts: fetched again part by part, so each can be checked.
+        await response.body?.cancel();
+        saved.parts = [];
+        await state.write(saved);
+        await (await openPartial(partial, 'start')).close();
+        continue;
+      }
       await state.write(saved);
       if (saved.size === 0) {
         await response.body?.cancel();
         await (await openPartial(partial, 'start')).close();
         continue;
       }
+      end = saved.size;
     }
     const before = received;
     const handle = await openPartial(partial, received === 0 ? 'start' : 'append');
     try {
-      received = await receive(response, handle, received, saved.size, progress, signal);
+      received = await receive(response, handle, received, end, saved.size, progress, signal);
     } catch (error) {
       if (error instanceof DownloadError) throw error;
       received = (await handle.stat()).size;
@@ -348,16 +437,21 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
   }
   const object = saved;
 
-  const verification = await verify(partial, object.checksum, progress, signal).catch((error: unknown) => {
-    if (signal.aborted) throw new DownloadInterrupted(object.size, object.size);
-    throw error;
-  });
+  const verification = await (object.parts ? verifyComposite(object) : verify(partial, object, progress, signal)).catch(
+    (error: unknown) => {
+      if (signal.aborted) throw new DownloadInterrupted(object.size, object.size);
+      throw error;
+    },
+  );
   await state.remove();
   if (verification === 'mismatch') {
     const aside = `${destination}.mismatch`;
     await move(partial, aside);
+    const what = object.parts
+      ? `the checksums of the ${object.parts.length} parts received do not make the stored composite ${CHECKSUM_NAMES[object.checksum!.algorithm]}`
+      : `the bytes received do not match the stored ${CHECKSUM_NAMES[object.checksum!.algorithm]} checksum`;
     throw new DownloadError(
-      `the bytes received do not match the stored ${CHECKSUM_NAMES[object.checksum!.algorithm]} checksum (${object.checksum!.value}); they were kept aside as ${aside}, and ${destination} was not written`,
+      `${what} (${object.checksum!.value}); they were kept aside as ${aside}, and ${destination} was not written`,
     );
   }
   if (!verification.verified && options.requireChecksum) {
@@ -407,9 +501,42 @@ async function move(from: string, to: string): Promise<void> {
   }
 }
 
+/**
+ * What to ask for next: the whole object; in parts, the rest of a part cut short (a plain
+ * ranged GET: S3 refuses Range with partNumber) or the next part; else the rest of the object.
+ */
+function nextRequest(
+  saved: DownloadState | undefined,
+  received: number,
+): { partNumber?: number; range?: [from: number, to?: number] } {
+  if (saved?.parts) {
+    const last = saved.parts.at(-1);
+    if (last !== undefined && received < last.start + last.size) {
+      return { range: [received, last.start + last.size - 1] };
+    }
+    return { partNumber: saved.parts.length + 1 };
+  }
+  return saved && received > 0 ? { range: [received] } : {};
+}
+
+/** Whether `onDisk` bytes are what the recorded parts say: every part before the last whole, the last begun. */
+function partsHold(parts: readonly PartRecord[], onDisk: number): boolean {
+  const last = parts.at(-1);
+  if (last === undefined) return onDisk === 0;
+  return onDisk >= last.start && onDisk <= last.start + last.size && parts.slice(0, -1).every((part) => part.verified);
+}
+
+/** The parts a COMPOSITE checksum was made of (its `-N`), or undefined for any other. */
+function compositePartCount(saved: DownloadState): number | undefined {
+  if (saved.checksum?.type !== 'COMPOSITE') return undefined;
+  const count = Number(/-(\d{1,5})$/.exec(saved.checksum.value)?.[1]);
+  return Number.isInteger(count) && count >= 1 && count <= MAX_PARTS ? count : undefined;
+}
+
 async function signedGet(
   options: DownloadCommandOptions,
   signal: AbortSignal,
+  partNumber: number | undefined,
 ): Promise<{ url: string; headers: Record<string, string> }> {
   const { signer } = options;
   if (signer.kind === 'aws') {
@@ -419,10 +546,16 @@ async function signedGet(
       key: options.key,
       expiresIn: signer.expiresIn,
       checksumMode: true,
+      partNumber,
     });
   }
   // The service signs and validates it; /downloads is open to an API key and a frontend's JWT alike.
-  return signer.service.post('/downloads', { key: options.key, checksumMode: true }, signedGetAnswer, signal);
+  return signer.service.post(
+    '/downloads',
+    { key: options.key, checksumMode: true, ...(partNumber === undefined ? {} : { partNumber }) },
+    signedGetAnswer,
+    signal,
+  );
 }
 
 /** What the CLI uses of /downloads' answer: a URL it will fetch must be http or https. */
@@ -451,6 +584,18 @@ const downloadStateSchema = z.object({
   etag: z.string().min(1),
   size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
   checksum: storedChecksumSchema.nullable(),
+  parts: z
+    .array(
+      z.object({
+        start: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+        size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+        checksum: z.string().max(128),
+        verified: z.boolean(),
+      }),
+    )
+    .max(MAX_PARTS)
+    .optional(),
+  partsUnavailable: z.string().max(1024).optional(),
 }) satisfies z.ZodType<DownloadState>;
 
 /** The object as a full (200) answer in checksum mode describes it. */
@@ -481,71 +626,177 @@ function describeObject(response: Response, key: string): DownloadState {
   return { etag, size, checksum: { algorithm, value, type } };
 }
 
-/** A ranged answer must go on exactly where the file on disk ends, from the same object. */
-function checkContinuation(response: Response, saved: DownloadState, received: number): void {
+/** A ranged answer must go on exactly where the file on disk ends, from the same object; returns where it ends. */
+function checkContinuation(response: Response, saved: DownloadState, received: number, end: number): number {
   const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(response.headers.get('content-range') ?? '');
-  if (!range || Number(range[1]) !== received || Number(range[3]) !== saved.size) {
+  if (!range || Number(range[1]) !== received || Number(range[2]) !== end - 1 || Number(range[3]) !== saved.size) {
     throw new DownloadError(
-      `the store answered the resumed download with ${response.headers.get('content-range') ?? 'no Content-Range'}, not bytes ${received}-${saved.size - 1}/${saved.size}`,
+      `the store answered the resumed download with ${response.headers.get('content-range') ?? 'no Content-Range'}, not bytes ${received}-${end - 1}/${saved.size}`,
     );
   }
+  return end;
 }
 
-/** Appends the body at `position`; returns where the file ends. */
+/**
+ * Part `partNumber` of a COMPOSITE object as its answer describes it: it must begin where the
+ * previous part ended, the last one end with the object, and the count be the composite's.
+ * A string (why) when the store does not answer parts as S3 does: no part count, no range, no
+ * checksum; the object is then fetched whole and its checksum left unchecked.
+ */
+function describePart(
+  response: Response,
+  saved: DownloadState,
+  received: number,
+  partNumber: number,
+): PartRecord | string {
+  const count = compositePartCount(saved) as number;
+  const { algorithm } = saved.checksum as StoredChecksum;
+  const announced = response.headers.get('x-amz-mp-parts-count');
+  if (announced === null) {
+    return `the store answered part ${partNumber} without x-amz-mp-parts-count (it does not serve an object's parts)`;
+  }
+  const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(response.headers.get('content-range') ?? '');
+  if (response.status !== 206 || !range) {
+    return `the store answered part ${partNumber} with ${response.status} and ${response.headers.get('content-range') ?? 'no Content-Range'}`;
+  }
+  const checksum = response.headers.get(checksumHeader(algorithm));
+  if (checksum === null || !checksumValuePattern(algorithm).test(checksum)) {
+    return `the store answered part ${partNumber} without its ${CHECKSUM_NAMES[algorithm]} checksum`;
+  }
+  const [start, last, total] = [Number(range[1]), Number(range[2]), Number(range[3])];
+  const lastPart = partNumber === count;
+  if (
+    announced !== String(count) ||
+    start !== received ||
+    total !== saved.size ||
+    last < start ||
+    (last === total - 1) !== lastPart
+  ) {
+    throw new DownloadError(
+      `the store answered part ${partNumber} of ${count} with bytes ${start}-${last}/${total} of ${announced} parts, which does not continue the ${count} parts of the ${saved.size} bytes its checksum covers (${saved.checksum!.value})`,
+    );
+  }
+  return { start, size: last - start + 1, checksum, verified: false };
+}
+
+/** Appends the body at `position` up to `end`; returns where the file ends. `total` is the object's size. */
 async function receive(
   response: Response,
   handle: FileHandle,
   position: number,
-  size: number,
+  end: number,
+  total: number,
   progress: Progress,
   signal: AbortSignal,
 ): Promise<number> {
   if (!response.body) throw new DownloadError('the store answered without a body');
   let written = position;
-  progress.bytes(written, size, 'received');
+  progress.bytes(written, total, 'received');
   for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-    if (written + chunk.length > size)
-      throw new DownloadError(`the store sent more than the ${size} bytes it announced`);
+    if (written + chunk.length > end)
+      throw new DownloadError(`the store sent more than the ${end - position} bytes it announced`);
     await handle.write(chunk, 0, chunk.length, written);
     written += chunk.length;
-    progress.bytes(written, size, 'received');
+    progress.bytes(written, total, 'received');
   }
   signal.throwIfAborted();
-  if (written !== size) throw new Error(`the body ended at ${written} of ${size} bytes`);
+  if (written !== end) throw new Error(`the body ended at ${written} of ${end} bytes`);
   return written;
+}
+
+/** The base64 checksum of `size` bytes of the file from `start`. */
+async function checksumOfRange(
+  path: string,
+  algorithm: ChecksumAlgorithm,
+  start: number,
+  size: number,
+  signal: AbortSignal,
+): Promise<string> {
+  const hasher = checksumHasher(algorithm);
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+    for (let position = start; position < start + size;) {
+      signal.throwIfAborted();
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, start + size - position), position);
+      if (bytesRead === 0) break;
+      hasher.update(buffer.subarray(0, bytesRead));
+      position += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+  return hasher.digest();
 }
 
 async function verify(
   path: string,
-  checksum: StoredChecksum | null,
+  object: DownloadState,
   progress: Progress,
   signal: AbortSignal,
 ): Promise<Verification | 'mismatch'> {
+  const { checksum } = object;
   if (checksum === null) return { verified: false, reason: 'no-checksum' };
   if (checksum.type === 'COMPOSITE') {
-    return { verified: false, reason: 'composite', algorithm: checksum.algorithm, checksum: checksum.value };
+    return {
+      verified: false,
+      reason: 'composite',
+      algorithm: checksum.algorithm,
+      checksum: checksum.value,
+      ...(object.partsUnavailable === undefined ? {} : { detail: object.partsUnavailable }),
+    };
   }
-  const hasher = checksumHasher(checksum.algorithm);
   const waiting = progress.waiting(`checking the ${CHECKSUM_NAMES[checksum.algorithm]} checksum`);
+  let computed: string;
   try {
-    const handle = await open(path, 'r');
-    try {
-      const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-      for (;;) {
-        signal.throwIfAborted();
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length);
-        if (bytesRead === 0) break;
-        hasher.update(buffer.subarray(0, bytesRead));
-      }
-    } finally {
-      await handle.close();
-    }
+    computed = await checksumOfRange(path, checksum.algorithm, 0, object.size, signal);
   } finally {
     waiting.stop();
   }
-  const computed = await hasher.digest();
   if (computed !== checksum.value) return 'mismatch';
   return { verified: true, algorithm: checksum.algorithm, checksum: computed };
+}
+
+/** A part whose bytes on disk are not its stored checksum's. */
+class PartMismatch extends Error {}
+
+/** Checks part `partNumber` (the last fetched) on disk against its stored checksum. */
+async function verifyPart(
+  path: string,
+  object: DownloadState,
+  partNumber: number,
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<void> {
+  const part = object.parts![partNumber - 1] as PartRecord;
+  const { algorithm } = object.checksum as StoredChecksum;
+  const count = compositePartCount(object) as number;
+  const waiting = progress.waiting(`checking part ${partNumber} of ${count}`);
+  let computed: string;
+  try {
+    computed = await checksumOfRange(path, algorithm, part.start, part.size, signal);
+  } finally {
+    waiting.stop();
+  }
+  if (computed !== part.checksum) {
+    throw new PartMismatch(
+      `part ${partNumber} of ${count} (bytes ${part.start}-${part.start + part.size - 1}) does not match its stored ${CHECKSUM_NAMES[algorithm]} checksum (${part.checksum})`,
+    );
+  }
+}
+
+/**
+ * The composite of the parts' checksums, as S3 made it at completion: the algorithm over their
+ * binary digests joined in order, then `-N`. Each part's bytes were checked against its own.
+ */
+async function verifyComposite(object: DownloadState): Promise<Verification | 'mismatch'> {
+  const { algorithm, value } = object.checksum as StoredChecksum;
+  const parts = object.parts as PartRecord[];
+  const hasher = checksumHasher(algorithm);
+  for (const part of parts) hasher.update(Buffer.from(part.checksum, 'base64'));
+  const computed = `${await hasher.digest()}-${parts.length}`;
+  if (computed !== value) return 'mismatch';
+  return { verified: true, algorithm, checksum: computed, parts: parts.length };
 }
 
 function causeOf(error: unknown): string {

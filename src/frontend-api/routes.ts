@@ -15,6 +15,7 @@ import {
   objectKeySchema,
   objectMetadataSchema,
   objectTagsSchema,
+  partNumberSchema,
   presignRequestSchema,
   presignResponseSchema,
 } from '../presign/schemas.js';
@@ -46,6 +47,7 @@ const downloadRequestSchema = z
     key: objectKeySchema,
     filename: filenameSchema.optional().describe('Download as this name (Content-Disposition: attachment)'),
     checksumMode: checksumModeSchema,
+    partNumber: partNumberSchema,
   })
   .meta({ id: 'DownloadRequest' });
 
@@ -111,7 +113,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'presignDownload',
         summary: 'Get a GET URL for a key inside your prefixes',
         description:
-          'For frontends. With `filename`, S3 answers with `Content-Disposition: attachment` naming it (RFC 6266, with a UTF-8 `filename*`). With `checksumMode: true` the URL signs x-amz-checksum-mode (send the returned headers) and S3 answers with the stored checksum, to compare with the bytes received.',
+          "For frontends. With `filename`, S3 answers with `Content-Disposition: attachment` naming it (RFC 6266, with a UTF-8 `filename*`). With `checksumMode: true` the URL signs x-amz-checksum-mode (send the returned headers) and S3 answers with the stored checksum, to compare with the bytes received. With `partNumber` it fetches that part of a multipart object (with checksumMode, and that part's checksum): how a COMPOSITE checksum is verified.",
         tags: ['frontend'],
         security: [{ bearer: [] }],
         body: downloadRequestSchema,
@@ -131,6 +133,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
         key: body.key,
         responseContentDisposition: body.filename === undefined ? undefined : attachmentDisposition(body.filename),
         checksumMode: body.checksumMode,
+        partNumber: body.partNumber,
       });
     },
   );

@@ -87,10 +87,16 @@ function queryFor(request: SigningRequest): ReadonlyArray<readonly [string, stri
 
 function operationQuery(request: SigningRequest): ReadonlyArray<readonly [string, string]> {
   switch (request.operation) {
-    case 'get':
-      return request.responseContentDisposition === undefined
-        ? GET_QUERY
-        : [PAYLOAD_PARAM, ['response-content-disposition', request.responseContentDisposition], GET_ID_PARAM];
+    case 'get': {
+      if (request.partNumber === undefined && request.responseContentDisposition === undefined) return GET_QUERY;
+      const query: Array<readonly [string, string]> = [PAYLOAD_PARAM];
+      if (request.partNumber !== undefined) query.push(['partNumber', String(request.partNumber)]);
+      if (request.responseContentDisposition !== undefined) {
+        query.push(['response-content-disposition', request.responseContentDisposition]);
+      }
+      query.push(GET_ID_PARAM);
+      return query;
+    }
     case 'put':
       return PUT_QUERY;
     case 'upload-part': {

@@ -38,6 +38,8 @@ export interface PresignRequest extends ObjectRequest, ChecksumFields {
   grant?: string | undefined;
   /** get only: sign x-amz-checksum-mode: ENABLED, so S3 answers with the stored checksum. */
   checksumMode?: boolean | undefined;
+  /** get only: the part of a multipart object to answer with (1..10,000), signed as `partNumber`. */
+  partNumber?: number | undefined;
   /**
    * put only: headers the service decided for this one upload (tagging, x-amz-meta-*), signed
    * as headers and returned in `headers`, besides the ones every upload to the bucket carries.
@@ -140,6 +142,7 @@ export class Presigner {
       signingDate,
       headers,
       responseContentDisposition: request.operation === 'get' ? request.responseContentDisposition : undefined,
+      partNumber: request.operation === 'get' ? request.partNumber : undefined,
       credentials,
       grant: request.grant,
     });
@@ -152,10 +155,7 @@ export class Presigner {
       checksum: request.operation === 'put' ? requestChecksum(request) : undefined,
       checksumMode: request.operation === 'get' && request.checksumMode === true,
       method: request.operation === 'get' ? 'GET' : 'PUT',
-      queryParameters:
-        request.operation === 'get' && request.responseContentDisposition !== undefined
-          ? { 'response-content-disposition': request.responseContentDisposition }
-          : {},
+      queryParameters: request.operation === 'get' ? getQueryParameters(request) : {},
       accessKeyId: credentials.accessKeyId,
       temporaryCredentials: credentials.sessionToken !== undefined,
       credentialsExpireAt: credentials.expiration,
@@ -407,6 +407,16 @@ function requiredHeaders(request: PresignRequest): Record<string, string> {
   const checksum = requestChecksum(request);
   if (checksum !== undefined) headers[checksumHeader(checksum.algorithm)] = checksum.value;
   return headers;
+}
+
+/** The query parameters a GET asked for, which its URL must carry exactly. */
+function getQueryParameters(request: PresignRequest): Record<string, string> {
+  const asked: Record<string, string> = {};
+  if (request.partNumber !== undefined) asked.partNumber = String(request.partNumber);
+  if (request.responseContentDisposition !== undefined) {
+    asked['response-content-disposition'] = request.responseContentDisposition;
+  }
+  return asked;
 }
 
 /** The form field (and exact condition) that binds a form upload's checksum. */

@@ -211,6 +211,7 @@ const PUT_ONLY_FIELDS = [
 const GET_ONLY_FIELDS = [
   'responseContentDisposition',
   'checksumMode',
+  'partNumber',
 ] as const satisfies readonly (keyof PresignRequestBody)[];
 
 /** Fills the defaults a request may leave out, from the caller's policy and the service. */
@@ -253,5 +254,6 @@ export function toPresignRequest(body: PresignRequestBody, caller: Caller, confi
     checksumSha256: body.checksumSha256,
     responseContentDisposition: body.responseContentDisposition,
     checksumMode: body.checksumMode,
+    partNumber: body.partNumber,
   } satisfies Record<Exclude<keyof PresignRequest, 'grant' | 'serverHeaders'>, unknown>;
 }

@@ -12,7 +12,7 @@ import {
   type ChecksumField,
 } from '../endpoint/checksum-algorithms.js';
 import { ENDPOINT_MODE_KINDS } from '../endpoint/endpoint-mode.js';
-import { MAX_METADATA_BYTES, MAX_SINGLE_PUT_BYTES } from '../endpoint/s3-limits.js';
+import { MAX_METADATA_BYTES, MAX_PARTS, MAX_SINGLE_PUT_BYTES } from '../endpoint/s3-limits.js';
 
 const TOKEN = '[A-Za-z0-9!#$&^_.+-]+';
 // type/subtype with optional parameters, RFC 9110 tokens; a quoted value holds nothing that
@@ -72,6 +72,16 @@ export const checksumModeSchema = z
     'get only: true signs x-amz-checksum-mode: ENABLED (send it as returned in `headers`), so the store answers with the checksum it keeps (x-amz-checksum-*, x-amz-checksum-type)',
   );
 
+export const partNumberSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_PARTS)
+  .optional()
+  .describe(
+    `get only: 1..${MAX_PARTS}, signed as the partNumber query parameter: the store answers that part of a multipart object (206, its Content-Range, x-amz-mp-parts-count) and, with checksumMode, that part's checksum, which verifies a COMPOSITE object part by part; part 1 of an object uploaded whole is all of it. Send no Range with it (S3 refuses both)`,
+  );
+
 export const presignRequestSchema = z
   .strictObject({
     operation: z.enum(['get', 'put']),
@@ -99,6 +109,7 @@ export const presignRequestSchema = z
       .describe('put only: the exact body size in bytes (signed)'),
     ...checksumFieldsShape,
     checksumMode: checksumModeSchema,
+    partNumber: partNumberSchema,
     responseContentDisposition: z
       .string()
       .min(1)

@@ -36,6 +36,7 @@ export class SdkSigner implements UrlSigner {
         Bucket: request.bucket,
         Key: request.key,
         ResponseContentDisposition: request.responseContentDisposition,
+        PartNumber: request.partNumber,
         ChecksumMode: headers['x-amz-checksum-mode'] === 'ENABLED' ? 'ENABLED' : undefined,
       });
       return getSignedUrl(client, withGrant(command, request.grant), options);

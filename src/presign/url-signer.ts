@@ -24,6 +24,8 @@ export interface SigningRequest {
   headers: Readonly<Record<string, string>>;
   /** GET only: signed into the query as `response-content-disposition`. */
   responseContentDisposition?: string | undefined;
+  /** GET only: the part of a multipart object, signed into the query as `partNumber`. */
+  partNumber?: number | undefined;
   /** upload-part only: signed into the query as `uploadId` and `partNumber`. */
   part?: UploadPartTarget | undefined;
   /**

@@ -1,6 +1,15 @@
 // What the upload clients' routes (Companion's shapes, Uppy 6's signer) share.
 import { z } from 'zod';
 import type { RouteAccess } from '../auth/route-access.js';
+import {
+  algorithmOfApiName,
+  checksumValueDescription,
+  checksumValuePattern,
+  refuseUnverifiedAlgorithm,
+  type ChecksumAlgorithm,
+  type ChecksumApiName,
+  type RequestChecksum,
+} from '../endpoint/checksum-algorithms.js';
 import { AppError } from '../errors.js';
 import { MAX_OBJECT_BYTES } from '../endpoint/s3-limits.js';
 import { presignRequestSchema } from '../presign/schemas.js';
@@ -51,4 +60,37 @@ export function sizeRequired(field: string, how: string): AppError {
     `${field}: a multipart upload must declare its file's size, so that each part URL signs its exact length; send ${how} (see docs/upload-clients.md)`,
     { field },
   );
+}
+
+/**
+ * A whole file's checksum, as Uppy's and Companion's routes take it (not theirs): both its
+ * algorithm (S3's name) and its base64 value, well formed, and one the store verifies. `fields`
+ * names them as the route's request does, for the errors.
+ */
+export function wholeFileChecksum(
+  sent: { checksumAlgorithm?: ChecksumApiName | undefined; checksum?: string | undefined },
+  verified: readonly ChecksumAlgorithm[],
+  fields: { algorithm: string; value: string },
+): RequestChecksum | undefined {
+  if (sent.checksumAlgorithm === undefined && sent.checksum === undefined) return undefined;
+  if (sent.checksumAlgorithm === undefined || sent.checksum === undefined) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `a whole-file checksum needs both ${fields.algorithm} and ${fields.value}`,
+      { field: sent.checksum === undefined ? fields.value : fields.algorithm },
+    );
+  }
+  const algorithm = algorithmOfApiName(sent.checksumAlgorithm);
+  refuseUnverifiedAlgorithm(
+    algorithm,
+    verified,
+    fields.algorithm,
+    'a signed value would not stop other bytes; send the upload without it',
+  );
+  if (!checksumValuePattern(algorithm).test(sent.checksum)) {
+    throw new AppError('VALIDATION_FAILED', `${fields.value} ${checksumValueDescription(algorithm, 'the file')}`, {
+      field: fields.value,
+    });
+  }
+  return { algorithm, value: sent.checksum };
 }

@@ -6,7 +6,9 @@
 // empty-body checksum. A multipart upload declares its file's size in Companion's `metadata`
 // (`size`, as Uppy sends a file's meta fields), so that each part URL signs its exact length.
 // Beyond Companion, it may name a checksum algorithm there too (`checksumAlgorithm`), and each
-// part's signing call then gives the part's value (`checksum`), signed into its URL.
+// part's signing call then gives the part's value (`checksum`; `checksums` on the batch
+// route), signed into its URL; a whole-file form names both (`metadata[checksumAlgorithm]`,
+// `checksum`), a field with an exact condition.
 // Each route is a thin shape over the multipart service.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -23,7 +25,9 @@ import {
   mediaType,
   sizeRequired,
   UPLOAD_CLIENT_ACCESS,
+  wholeFileChecksum,
 } from './common.js';
+import { AppError } from '../errors.js';
 import { objectUrl } from './object-url.js';
 import { uploadCheckedBeforeBody } from './upload-before-body.js';
 
@@ -66,6 +70,14 @@ const paramsQuery = z
     'metadata[size]': declaredBytes
       .optional()
       .describe("The file's size in bytes: the form policy then binds exactly that many"),
+    'metadata[checksumAlgorithm]': createMultipartRequestSchema.shape.checksumAlgorithm.describe(
+      "Not Companion's: the algorithm of `checksum` (S3's name)",
+    ),
+    checksum: checksumValueSchema
+      .optional()
+      .describe(
+        "Not Companion's: the file's base64 checksum, with `metadata[checksumAlgorithm]`: a form field with an exact condition, so the store refuses other bytes (BadDigest). Refused with 400 CHECKSUM_NOT_VERIFIED where the store does not verify the algorithm",
+      ),
   })
   // Other `metadata[name]=value` pairs come as their own query names.
   .catchall(z.string().max(1024));
@@ -94,7 +106,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'companionGetUploadParameters',
         summary: 'Companion: a browser form policy for one file',
         description:
-          "Companion's GET /s3/params. A POST policy for a key the service picks under your prefix, with the file's content type and a content-length-range: exactly `metadata[size]` when given, else up to your policy's limit (Companion sets none).",
+          "Companion's GET /s3/params. A POST policy for a key the service picks under your prefix, with the file's content type and a content-length-range: exactly `metadata[size]` when given, else up to your policy's limit (Companion sets none). With `metadata[checksumAlgorithm]` and `checksum` (not Companion's), the file's checksum is a field with an exact condition.",
         querystring: paramsQuery,
         response: {
           200: z.object({
@@ -103,12 +115,28 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
             fields: z.record(z.string(), z.string()),
             expires: z.number().int().describe('Seconds until the policy expires'),
           }),
-          ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', MULTIPART_ERRORS.createPostPolicy),
+          ...errorResponses(
+            CALLER_ERRORS,
+            'VALIDATION_FAILED',
+            'CHECKSUM_NOT_VERIFIED',
+            MULTIPART_ERRORS.createPostPolicy,
+          ),
         },
       },
     },
     async (request) => {
-      const { filename, type, 'metadata[size]': size, ...rest } = request.query;
+      const {
+        filename,
+        type,
+        'metadata[size]': size,
+        'metadata[checksumAlgorithm]': checksumAlgorithm,
+        checksum,
+        ...rest
+      } = request.query;
+      const fileChecksum = wholeFileChecksum({ checksumAlgorithm, checksum }, app.config.store.verifiedChecksums, {
+        algorithm: 'metadata[checksumAlgorithm]',
+        value: 'checksum',
+      });
       const meta: Record<string, string> = {};
       for (const [name, value] of Object.entries(rest)) {
         const field = QUERY_META.exec(name)?.[1];
@@ -120,6 +148,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
           filename,
           contentType: type || DEFAULT_CONTENT_TYPE,
           contentLength: size,
+          checksum: fileChecksum,
           ...labelsFromUppyMeta(request.caller.policy, meta),
         },
         request,
@@ -210,32 +239,63 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
         ...common,
         operationId: 'companionSignParts',
         summary: 'Companion: URLs for several parts',
-        description: "Companion's batch route: `partNumbers` is a comma-separated list.",
+        description:
+          "Companion's batch route: `partNumbers` is a comma-separated list. For an upload created with `metadata.checksumAlgorithm` (not Companion's), `checksums` gives each part's value in the same order, each signed into its part's URL; `headers` then holds, per part, the headers to send with it.",
         params: uploadIdParams,
         querystring: keyQuery.extend({
           partNumbers: z
             .string()
             .regex(/^\d{1,5}(,\d{1,5}){0,999}$/, 'must be part numbers separated by commas')
             .transform((list) => list.split(',').map(Number)),
+          checksums: z
+            .string()
+            .max(1000 * 65)
+            .regex(/^[A-Za-z0-9+/=]{1,64}(,[A-Za-z0-9+/=]{1,64}){0,999}$/, 'must be base64 values separated by commas')
+            .transform((list) => list.split(','))
+            .optional()
+            .describe(
+              "Not Companion's: each part's base64 checksum with the upload's algorithm, in the order of `partNumbers`; required for an upload created with one (400 CHECKSUM_MISSING), refused for one without",
+            ),
         }),
         response: {
-          200: z.object({ presignedUrls: z.record(z.string(), z.string()) }),
+          200: z.object({
+            presignedUrls: z.record(z.string(), z.string()),
+            headers: z
+              .record(z.string(), z.record(z.string(), z.string()))
+              .optional()
+              .describe("Not Companion's: by part number, the signed headers to send with each part (its checksum)"),
+          }),
           ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', MULTIPART_ERRORS.signPartUrls),
         },
       },
     },
     async (request, reply) => {
-      await reply.chargeUrls(request.query.partNumbers.length);
+      const { partNumbers, checksums } = request.query;
+      if (checksums !== undefined && checksums.length !== partNumbers.length) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `checksums must give one value per part number: ${checksums.length} values for ${partNumbers.length} parts`,
+          { field: 'checksums' },
+        );
+      }
+      await reply.chargeUrls(partNumbers.length);
       const { parts } = await multipart.signPartUrls(
         request.caller,
         {
           key: request.query.key,
           uploadId: request.params.uploadId,
-          partNumbers: request.query.partNumbers,
+          partNumbers,
+          ...(checksums !== undefined && {
+            checksums: partNumbers.map((partNumber, index) => ({ partNumber, value: checksums[index] as string })),
+          }),
         },
         request,
       );
-      return { presignedUrls: Object.fromEntries(parts.map((part) => [String(part.partNumber), part.url])) };
+      const headers = parts.map((part) => [String(part.partNumber), browserHeaders(part.headers)] as const);
+      return {
+        presignedUrls: Object.fromEntries(parts.map((part) => [String(part.partNumber), part.url])),
+        ...(headers.some(([, sent]) => Object.keys(sent).length > 0) && { headers: Object.fromEntries(headers) }),
+      };
     },
   );
 

@@ -16,19 +16,18 @@ import type { FastifyReply } from 'fastify';
 import { AppError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
-import {
-  algorithmOfApiName,
-  checksumValueDescription,
-  checksumValuePattern,
-  refuseUnverifiedAlgorithm,
-  type ChecksumAlgorithm,
-  type RequestChecksum,
-} from '../endpoint/checksum-algorithms.js';
 import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
 import { MAX_OBJECT_BYTES, MAX_PARTS } from '../endpoint/s3-limits.js';
 import { checksumValueSchema, createMultipartRequestSchema } from '../multipart/schemas.js';
 import { smallestPartSize } from '../multipart/part-rules.js';
-import { browserHeaders, DEFAULT_CONTENT_TYPE, mediaType, sizeRequired, UPLOAD_CLIENT_ACCESS } from './common.js';
+import {
+  browserHeaders,
+  DEFAULT_CONTENT_TYPE,
+  mediaType,
+  sizeRequired,
+  UPLOAD_CLIENT_ACCESS,
+  wholeFileChecksum,
+} from './common.js';
 import { objectUrl } from './object-url.js';
 import { completionPartsFromXml, MAX_COMPLETION_XML_BYTES, xmlDocument } from './s3-xml.js';
 import { uploadCheckedBeforeBody } from './upload-before-body.js';
@@ -139,7 +138,10 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
               filename: lastSegment(body.key),
               contentType: body.contentType ?? DEFAULT_CONTENT_TYPE,
               contentLength: body.size,
-              checksum: wholeFileChecksum(body, app.config.store.verifiedChecksums),
+              checksum: wholeFileChecksum(body, app.config.store.verifiedChecksums, {
+                algorithm: 'checksumAlgorithm',
+                value: 'checksum',
+              }),
             },
             request,
           );
@@ -318,30 +320,6 @@ function refuseMisplacedChecksum(body: SignRequest): void {
   if (body.checksum !== undefined && !isPart && !isWholePut) {
     throw misplaced('checksum', "a part's PUT or a whole-file PUT");
   }
-}
-
-/** A whole-file PUT's checksum: both its algorithm and its value, well formed, and one the store verifies. */
-function wholeFileChecksum(body: SignRequest, verified: readonly ChecksumAlgorithm[]): RequestChecksum | undefined {
-  if (body.checksumAlgorithm === undefined && body.checksum === undefined) return undefined;
-  if (body.checksumAlgorithm === undefined || body.checksum === undefined) {
-    const field = body.checksum === undefined ? 'checksum' : 'checksumAlgorithm';
-    throw new AppError('VALIDATION_FAILED', 'a whole-file checksum needs both checksumAlgorithm and checksum', {
-      field,
-    });
-  }
-  const algorithm = algorithmOfApiName(body.checksumAlgorithm);
-  refuseUnverifiedAlgorithm(
-    algorithm,
-    verified,
-    'checksumAlgorithm',
-    'a signed value would not stop other bytes; send the upload without it',
-  );
-  if (!checksumValuePattern(algorithm).test(body.checksum)) {
-    throw new AppError('VALIDATION_FAILED', `checksum ${checksumValueDescription(algorithm, 'the file')}`, {
-      field: 'checksum',
-    });
-  }
-  return { algorithm, value: body.checksum };
 }
 
 /** Uppy proposes `<random>-<file name>` as the key; the service keeps only the name. */

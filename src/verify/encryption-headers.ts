@@ -32,8 +32,11 @@ export function urlOperation(
   expectation: UrlExpectation,
   fail: Fail,
 ): UrlOperation | undefined {
-  if (expectation.uploadPart || query.has('uploadId') || query.has('partNumber')) return 'upload-part';
   const hint = query.get('x-id');
+  // partNumber alone is a part upload unless the URL or the caller says GET: a GET of one part
+  // of a multipart object (GetObject's partNumber) carries it too.
+  const partGet = hint === 'GetObject' || expectation.method === 'GET';
+  if (expectation.uploadPart || query.has('uploadId') || (query.has('partNumber') && !partGet)) return 'upload-part';
   const fromUrl = hint === 'GetObject' ? 'GET' : hint === 'PutObject' ? 'PUT' : undefined;
   if (expectation.method === undefined) return fromUrl;
   if (fromUrl !== undefined && fromUrl !== expectation.method) {

@@ -4,7 +4,7 @@
 // resumed run's `Range` and `If-Match` on the wire.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, connect, type Socket } from 'node:net';
@@ -12,8 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import {
+  CHECKSUM_API_NAMES,
   CHECKSUM_MEMBERS,
   CHECKSUM_NAMES,
   checksumOf,
@@ -39,6 +47,8 @@ interface Proxy {
   stallAfter(bytes: number | undefined): void;
   /** Cut the connection once this many response bytes have passed, once (a dropped link). */
   dropAfter(bytes: number | undefined): void;
+  /** From now on, hold the answer to a request whose head matches once this many of its bytes have passed. */
+  stallAnswer(to: RegExp | undefined, bytes: number): void;
 }
 
 async function startProxy(t: TestContext, target: number): Promise<Proxy> {
@@ -46,20 +56,31 @@ async function startProxy(t: TestContext, target: number): Promise<Proxy> {
   let relayed = 0;
   let stallAt: number | undefined;
   let dropAt: number | undefined;
+  let stallAnswer: { to: RegExp; bytes: number } | undefined;
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = connect(target, '127.0.0.1');
     sockets.add(client).add(upstream);
     let head = '';
+    /** The last request head on this connection, and the bytes of its answer passed back so far. */
+    let current = '';
+    let answered = 0;
     client.on('data', (chunk: Buffer) => {
       head += chunk.toString('latin1');
       for (let end = head.indexOf('\r\n\r\n'); end !== -1; end = head.indexOf('\r\n\r\n')) {
-        requests.push(head.slice(0, end).toLowerCase());
+        current = head.slice(0, end).toLowerCase();
+        answered = 0;
+        requests.push(current);
         head = head.slice(end + 4);
       }
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
+      if (stallAnswer !== undefined && stallAnswer.to.test(current) && answered + chunk.length > stallAnswer.bytes) {
+        upstream.pause();
+        return;
+      }
+      answered += chunk.length;
       if (dropAt !== undefined && relayed + chunk.length > dropAt) {
         const kept = dropAt - relayed;
         dropAt = undefined;
@@ -95,6 +116,7 @@ async function startProxy(t: TestContext, target: number): Promise<Proxy> {
     relayed: () => relayed,
     stallAfter: (bytes) => (stallAt = bytes),
     dropAfter: (bytes) => (dropAt = bytes),
+    stallAnswer: (to, bytes) => (stallAnswer = to === undefined ? undefined : { to, bytes }),
   };
 }
 
@@ -119,7 +141,42 @@ async function setUp(t: TestContext) {
     const checksum = algorithm ? { [CHECKSUM_MEMBERS[algorithm]]: await checksumOf(algorithm, body) } : {};
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ...checksum }));
   };
-  return { directory, storeDirectory, s3, proxy, client, env, put };
+  /** A multipart upload whose checksum is COMPOSITE: `<the algorithm over the parts' digests>-N`. */
+  const putComposite = async (key: string, parts: Buffer[], algorithm: ChecksumAlgorithm) => {
+    const created = await client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: key,
+        ChecksumAlgorithm: CHECKSUM_API_NAMES[algorithm],
+        ChecksumType: 'COMPOSITE',
+      }),
+    );
+    const uploaded = [];
+    for (const [index, part] of parts.entries()) {
+      const checksum = { [CHECKSUM_MEMBERS[algorithm]]: await checksumOf(algorithm, part) };
+      const { ETag } = await client.send(
+        new UploadPartCommand({
+          Bucket: BUCKET,
+          Key: key,
+          UploadId: created.UploadId,
+          PartNumber: index + 1,
+          Body: part,
+          ...checksum,
+        }),
+      );
+      uploaded.push({ PartNumber: index + 1, ETag, ...checksum });
+    }
+    const completed = await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: key,
+        UploadId: created.UploadId,
+        MultipartUpload: { Parts: uploaded },
+      }),
+    );
+    return completed[CHECKSUM_MEMBERS[algorithm]] as string;
+  };
+  return { directory, storeDirectory, s3, proxy, client, env, put, putComposite };
 }
 
 /** The CLI as a child process; `interrupt` decides from its progress when to send SIGINT (Ctrl-C). */
@@ -404,10 +461,10 @@ test(
 );
 
 test(
-  'upload --checksum-algorithm SHA256 in parts is COMPOSITE: download says what it could not check, and --require-checksum refuses it',
+  'upload --checksum-algorithm SHA256 in parts is COMPOSITE: download fetches it part by part, checks each part and the composite',
   { timeout: 120_000 },
   async (t) => {
-    const { directory, env } = await setUp(t);
+    const { directory, env, proxy } = await setUp(t);
     const body = randomBytes(11 * MiB);
     const file = join(directory, 'composite.bin');
     await writeFile(file, body);
@@ -429,17 +486,166 @@ test(
     assert.equal(uploaded.code, 0, uploaded.stderr);
     assert.match(uploaded.stdout, /, SHA256 [A-Za-z0-9+/]{43}=-3 \(composite, of the parts\) checked by the store\n$/);
 
+    const digests = createHash('sha256');
+    for (let start = 0; start < body.length; start += 5 * MiB) {
+      digests.update(
+        createHash('sha256')
+          .update(body.subarray(start, start + 5 * MiB))
+          .digest(),
+      );
+    }
+    const composite = `${digests.digest('base64')}-3`;
+
     const destination = join(directory, 'composite.out');
-    const downloaded = await cli(['download', '--key', 'composite.bin', destination], env);
+    const before = proxy.requests.length;
+    const downloaded = await cli(['download', '--key', 'composite.bin', destination, '--require-checksum'], env);
     assert.equal(downloaded.code, 0, downloaded.stderr);
-    assert.match(
+    assert.equal(
       downloaded.stdout,
-      /, not verified: the stored SHA-256 is COMPOSITE \(a checksum of 3 parts' checksums\), which the whole object's bytes cannot be checked against\n$/,
+      `downloaded ${body.length} bytes of composite.bin to ${destination}, SHA-256 ${composite} checked (each of the 3 parts, and the composite of their checksums)\n`,
     );
     assert.ok((await readFile(destination)).equals(body));
-    const refused = await cli(['download', '--key', 'composite.bin', `${destination}2`, '--require-checksum'], env);
+    // The first GET learns the checksum is COMPOSITE; then one GET per part, each held to the same version.
+    // (`cli` runs in this process: its first GET can reuse the upload's connection, after a part's body.)
+    const gets = proxy.requests
+      .slice(before)
+      .map((request) => request.slice(request.indexOf(`get /${BUCKET}/`)))
+      .filter((request) => request.startsWith('get '));
+    assert.equal(gets.length, 4, gets.join('\n---\n'));
+    assert.doesNotMatch(gets[0] as string, /partnumber=/);
+    for (const [index, get] of gets.slice(1).entries()) {
+      assert.match(get, new RegExp(`^get /${BUCKET}/composite\\.bin\\?[^ ]*partnumber=${index + 1}&`));
+      assert.match(get, /\r\nx-amz-checksum-mode: enabled\r\n/);
+      assert.match(get, /\r\nif-match: "[0-9a-f]{32}-3"\r\n/);
+      assert.doesNotMatch(get, /\r\nrange: /);
+    }
+  },
+);
+
+test('a COMPOSITE CRC32C object is checked part by part too, in JSON', { timeout: 120_000 }, async (t) => {
+  const { directory, env, putComposite } = await setUp(t);
+  const parts = [randomBytes(5 * MiB), randomBytes(5 * MiB + 1), randomBytes(3)];
+  const stored = await putComposite('crc32c.bin', parts, 'crc32c');
+  assert.match(stored, /^[A-Za-z0-9+/]{6}==-3$/);
+  const destination = join(directory, 'crc32c.out');
+  const downloaded = await cli(['download', '--key', 'crc32c.bin', destination, '--json'], env);
+  assert.equal(downloaded.code, 0, downloaded.stderr);
+  const result = JSON.parse(downloaded.stdout) as { verification: unknown; size: number };
+  assert.deepEqual(result.verification, { verified: true, algorithm: 'crc32c', checksum: stored, parts: 3 });
+  assert.ok((await readFile(destination)).equals(Buffer.concat(parts)));
+});
+
+test(
+  'a COMPOSITE object whose part bytes changed in the store is refused, naming the part; one whose part checksums do not make the composite too',
+  { timeout: 120_000 },
+  async (t) => {
+    const { directory, storeDirectory, env, putComposite } = await setUp(t);
+    const parts = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(1000)];
+    const stored = await putComposite('damaged.bin', parts, 'sha256');
+    const objectFile = join(storeDirectory, BUCKET, 'damaged.bin._S3rver_object');
+    const onDisk = await readFile(objectFile);
+    onDisk[5 * MiB + 10] = (onDisk[5 * MiB + 10] as number) ^ 0xff;
+    await writeFile(objectFile, onDisk);
+
+    const destination = join(directory, 'damaged.out');
+    const refused = await cli(['download', '--key', 'damaged.bin', destination], env);
     assert.equal(refused.code, 1);
-    assert.equal(await exists(`${destination}2`), false);
+    const part2 = await checksumOf('sha256', parts[1] as Buffer);
+    assert.equal(
+      refused.stderr,
+      `s3-presign: part 2 of 3 (bytes ${5 * MiB}-${10 * MiB - 1}) does not match its stored SHA-256 checksum (${part2}); the bytes received were kept aside as ${destination}.mismatch, and ${destination} was not written\n`,
+    );
+    assert.equal(refused.stdout, '');
+    assert.equal(await exists(destination), false);
+    // Parts 1 and 2 were fetched; part 3 never was.
+    assert.equal((await stat(`${destination}.mismatch`)).size, 10 * MiB);
+
+    // The store's record of part 2 now agrees with the changed bytes: each part passes, the composite cannot.
+    const layoutFile = join(storeDirectory, BUCKET, 'damaged.bin._S3rver_parts.json');
+    const layout = JSON.parse(await readFile(layoutFile, 'utf8')) as Array<{ checksum: { value: string } }>;
+    layout[1]!.checksum.value = await checksumOf('sha256', onDisk.subarray(5 * MiB, 10 * MiB));
+    await writeFile(layoutFile, JSON.stringify(layout));
+    const again = join(directory, 'damaged-again.out');
+    const composite = await cli(['download', '--key', 'damaged.bin', again], env);
+    assert.equal(composite.code, 1);
+    assert.equal(
+      composite.stderr,
+      `s3-presign: the checksums of the 3 parts received do not make the stored composite SHA-256 (${stored}); they were kept aside as ${again}.mismatch, and ${again} was not written\n`,
+    );
+    assert.equal(await exists(again), false);
+  },
+);
+
+test(
+  'Ctrl-C in the middle of a part: the same command goes on with a Range to the end of that part, then the next parts',
+  { timeout: 120_000 },
+  async (t) => {
+    const { directory, proxy, env, putComposite } = await setUp(t);
+    const parts = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(2 * MiB)];
+    const stored = await putComposite('resumed.bin', parts, 'sha1');
+    const destination = join(directory, 'resumed.out');
+    const args = ['--key', 'resumed.bin', destination];
+
+    // Part 2's answer holds after 2 MiB of it.
+    proxy.stallAnswer(/partnumber=2&/, 2 * MiB);
+    const partFile = `${destination}.part`;
+    const first = await download(
+      args,
+      env,
+      async () => ((await stat(partFile).catch(() => undefined))?.size ?? 0) > 5 * MiB,
+    );
+    assert.equal(first.code, 130, first.stderr);
+    const onDisk = (await stat(partFile)).size;
+    assert.ok(onDisk > 5 * MiB && onDisk < 10 * MiB, String(onDisk));
+
+    proxy.stallAnswer(undefined, 0);
+    const before = proxy.requests.length;
+    const second = await download(args, env);
+    assert.equal(second.code, 0, second.stderr);
+    const gets = proxy.requests.slice(before).filter((request) => request.startsWith('get '));
+    assert.equal(gets.length, 2, gets.join('\n---\n'));
+    assert.doesNotMatch(gets[0] as string, /partnumber=/);
+    assert.match(gets[0] as string, new RegExp(`\\r\\nrange: bytes=${onDisk}-${10 * MiB - 1}\\r\\n`));
+    assert.match(gets[0] as string, /\r\nif-match: "[0-9a-f]{32}-3"\r\n/);
+    assert.match(gets[1] as string, /partnumber=3&/);
+    assert.match(
+      second.stdout,
+      new RegExp(
+        `, SHA-1 ${stored.replace(/[+/]/g, '\\$&')} checked \\(each of the 3 parts, and the composite of their checksums\\)\\n$`,
+      ),
+    );
+    assert.ok((await readFile(destination)).equals(Buffer.concat(parts)));
+  },
+);
+
+test(
+  "a store that does not answer a COMPOSITE object's parts: fetched whole, said unverified, refused by --require-checksum",
+  { timeout: 120_000 },
+  async (t) => {
+    const { directory, storeDirectory, env, putComposite } = await setUp(t);
+    const parts = [randomBytes(5 * MiB), randomBytes(10)];
+    await putComposite('no-parts.bin', parts, 'sha256');
+    // Without its layout the store answers partNumber=1 with the whole object and no parts count.
+    await rm(join(storeDirectory, BUCKET, 'no-parts.bin._S3rver_parts.json'));
+
+    const destination = join(directory, 'no-parts.out');
+    const downloaded = await cli(['download', '--key', 'no-parts.bin', destination, '--progress'], env);
+    assert.equal(downloaded.code, 0, downloaded.stderr);
+    assert.match(
+      downloaded.stderr,
+      /^the store answered part 1 without x-amz-mp-parts-count \(it does not serve an object's parts\): fetching no-parts\.bin whole, its COMPOSITE checksum unchecked$/m,
+    );
+    assert.match(
+      downloaded.stdout,
+      /, not verified: the stored SHA-256 is COMPOSITE \(a checksum of 2 parts' checksums\), and the store answered part 1 without x-amz-mp-parts-count \(it does not serve an object's parts\), so the parts could not be checked\n$/,
+    );
+    assert.ok((await readFile(destination)).equals(Buffer.concat(parts)));
+
+    const strict = join(directory, 'strict.out');
+    const refused = await cli(['download', '--key', 'no-parts.bin', strict, '--require-checksum'], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /--require-checksum: the stored SHA-256 is COMPOSITE/);
+    assert.equal(await exists(strict), false);
   },
 );
 
@@ -506,6 +712,20 @@ test(
     );
     assert.equal(composite.code, 0, composite.stderr);
     assert.match(composite.stdout, /, SHA256 [A-Za-z0-9+/]{43}=-3 \(composite, of the parts\) checked by the store\n$/);
+    const compositeKey = /to [^/\s]+\/(\S+) in 3 parts/.exec(composite.stdout)?.[1];
+    assert.ok(compositeKey, composite.stdout);
+    // /downloads signs each part's GET (partNumber) and the CLI checks each part, then the composite.
+    const compositeOut = join(directory, 'composite.out');
+    const byParts = await cli(
+      ['download', '--key', compositeKey, compositeOut, '--service', service.url, '--require-checksum'],
+      env,
+    );
+    assert.equal(byParts.code, 0, byParts.stderr);
+    assert.match(
+      byParts.stdout,
+      /, SHA-256 [A-Za-z0-9+/]{43}=-3 checked \(each of the 3 parts, and the composite of their checksums\)\n$/,
+    );
+    assert.ok((await readFile(compositeOut)).equals(body));
 
     const withoutToken = await cli(['download', '--key', report.key, '--service', service.url], {});
     assert.equal(withoutToken.code, 2);

@@ -430,3 +430,119 @@ describe('flexible checksums on multipart uploads', () => {
     assert.deepEqual([refused.code, refused.field], ['VALIDATION_FAILED', 'checksums']);
   });
 });
+
+describe("Companion's whole-file and batch routes take checksums", () => {
+  /** A Companion route's answer, as the app gets it. */
+  const companion = async (
+    env: Awaited<ReturnType<typeof start>>,
+    method: 'GET' | 'POST',
+    url: string,
+    payload?: object,
+  ) => {
+    const response = await env.app.inject({ method, url, headers: env.auth, ...(payload && { payload }) });
+    return { status: response.statusCode, body: response.json() };
+  };
+
+  it('/s3/params: metadata[checksumAlgorithm] and checksum make a field with an exact condition; other bytes are BadDigest', async (t) => {
+    const env = await start(t);
+    const body = randomBytes(3000);
+    const value = await checksumOf('sha256', body);
+    const query = `filename=scan.pdf&type=application%2Fpdf&metadata%5Bsize%5D=${body.length}&metadata%5BchecksumAlgorithm%5D=SHA256&checksum=${encodeURIComponent(value)}`;
+    const params = await companion(env, 'GET', `/s3/params?${query}`);
+    assert.equal(params.status, 200, JSON.stringify(params.body));
+    const { fields, url } = params.body as { fields: Record<string, string>; url: string };
+    assert.equal(fields['x-amz-checksum-sha256'], value);
+    const conditions = JSON.parse(Buffer.from(fields.Policy as string, 'base64').toString()).conditions;
+    assert.ok(
+      conditions.some(
+        (condition: object) => JSON.stringify(condition) === JSON.stringify({ 'x-amz-checksum-sha256': value }),
+      ),
+      JSON.stringify(conditions),
+    );
+    const post = (file: Buffer) => {
+      const form = new FormData();
+      for (const [name, fieldValue] of Object.entries(fields)) form.append(name, fieldValue);
+      form.append('file', new Blob([file], { type: 'application/pdf' }), 'scan.pdf');
+      return send(url, { method: 'POST', body: form });
+    };
+    assert.deepEqual([(await post(otherBytes(body))).status, (await post(otherBytes(body))).code], [400, 'BadDigest']);
+    assert.equal((await post(body)).status, 201);
+    const read = await readBack(env, fields.key as string);
+    assert.equal(read.headers.get('x-amz-checksum-sha256'), value);
+
+    for (const [bad, field] of [
+      [`checksum=${encodeURIComponent(value)}`, 'metadata[checksumAlgorithm]'],
+      ['metadata%5BchecksumAlgorithm%5D=SHA256', 'checksum'],
+      ['metadata%5BchecksumAlgorithm%5D=CRC32&checksum=' + encodeURIComponent(value), 'checksum'],
+    ] as const) {
+      const refused = await companion(env, 'GET', `/s3/params?filename=a.bin&metadata%5Bsize%5D=1&${bad}`);
+      assert.deepEqual([refused.status, refused.body.code, refused.body.field], [400, 'VALIDATION_FAILED', field], bad);
+    }
+    const unverified = await start(t, { S3_STORE_CHECKSUMS: 'crc32' });
+    const notVerified = await companion(
+      unverified,
+      'GET',
+      `/s3/params?filename=a.bin&metadata%5Bsize%5D=1&metadata%5BchecksumAlgorithm%5D=SHA256&checksum=${encodeURIComponent(value)}`,
+    );
+    assert.deepEqual([notVerified.status, notVerified.body.code], [400, 'CHECKSUM_NOT_VERIFIED']);
+  });
+
+  it('the batch route: checksums, in the order of partNumbers, each signed into its part URL; the composite read back', async (t) => {
+    const env = await start(t, { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' });
+    const file = randomBytes(5 * MiB + 10);
+    const parts = partsOf(file);
+    const created = await companion(env, 'POST', '/s3/multipart', {
+      filename: 'clip.bin',
+      type: 'application/octet-stream',
+      metadata: { size: String(file.length), checksumAlgorithm: 'SHA256' },
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const { key, uploadId } = created.body as { key: string; uploadId: string };
+    const values = await Promise.all(parts.map((part) => checksumOf('sha256', part)));
+    const batchUrl = (extra: string) =>
+      `/s3/multipart/${encodeURIComponent(uploadId)}/batch?key=${encodeURIComponent(key)}&partNumbers=1,2${extra}`;
+
+    const missing = await companion(env, 'GET', batchUrl(''));
+    assert.deepEqual([missing.status, missing.body.code], [400, 'CHECKSUM_MISSING']);
+    const short = await companion(env, 'GET', batchUrl(`&checksums=${encodeURIComponent(values[0] as string)}`));
+    assert.deepEqual([short.status, short.body.code, short.body.field], [400, 'VALIDATION_FAILED', 'checksums']);
+
+    const batch = await companion(env, 'GET', batchUrl(`&checksums=${values.map(encodeURIComponent).join(',')}`));
+    assert.equal(batch.status, 200, JSON.stringify(batch.body));
+    const { presignedUrls, headers } = batch.body as {
+      presignedUrls: Record<string, string>;
+      headers: Record<string, Record<string, string>>;
+    };
+    const etags = [];
+    for (const [index, part] of parts.entries()) {
+      const number = String(index + 1);
+      assert.deepEqual(headers[number], { 'x-amz-checksum-sha256': values[index] });
+      assert.match(presignedUrls[number] as string, /X-Amz-SignedHeaders=[^&]*x-amz-checksum-sha256/);
+      const refused = await send(presignedUrls[number] as string, {
+        method: 'PUT',
+        headers: headers[number],
+        body: otherBytes(part),
+      });
+      assert.deepEqual([refused.status, refused.code], [400, 'BadDigest'], `part ${number}`);
+      const stored = await send(presignedUrls[number] as string, {
+        method: 'PUT',
+        headers: headers[number],
+        body: part,
+      });
+      assert.equal(stored.status, 200, stored.text);
+      etags.push({ PartNumber: index + 1, ETag: stored.headers.get('etag') as string });
+    }
+    const completed = await companion(
+      env,
+      'POST',
+      `/s3/multipart/${encodeURIComponent(uploadId)}/complete?key=${encodeURIComponent(key)}`,
+      { parts: etags },
+    );
+    assert.equal(completed.status, 200, JSON.stringify(completed.body));
+    const digests = createHash('sha256');
+    for (const part of parts) digests.update(createHash('sha256').update(part).digest());
+    const read = await readBack(env, key);
+    assert.equal(read.headers.get('x-amz-checksum-sha256'), `${digests.digest('base64')}-2`);
+    assert.ok(read.body.equals(file));
+  });
+});

@@ -252,6 +252,63 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
     assert.equal(head.ChecksumType, 'COMPOSITE');
   });
 
+  it('GET with partNumber answers the part as S3 does: its bytes and range, the parts count, its checksum in checksum mode', async () => {
+    const parts = [randomBytes(PART_BYTES), randomBytes(PART_BYTES + 7), randomBytes(10)];
+    const key = 'multipart/by-part';
+    const { uploadId, uploaded } = await uploadParts(key, 'crc32c', 'COMPOSITE', parts);
+    await store.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: uploaded },
+      }),
+    );
+    const total = parts.reduce((sum, part) => sum + part.length, 0);
+    let start = 0;
+    for (const [index, part] of parts.entries()) {
+      const answer = await store.client.send(
+        new GetObjectCommand({ Bucket: BUCKET, Key: key, PartNumber: index + 1, ChecksumMode: 'ENABLED' }),
+      );
+      const body = Buffer.from(await answer.Body!.transformToByteArray());
+      assert.ok(body.equals(part), `part ${index + 1}'s bytes`);
+      assert.equal(answer.$metadata.httpStatusCode, 206);
+      assert.equal(answer.ContentRange, `bytes ${start}-${start + part.length - 1}/${total}`);
+      assert.equal(answer.PartsCount, 3);
+      assert.equal(answer.ChecksumCRC32C, await checksumOf('crc32c', part));
+      start += part.length;
+    }
+    const withoutMode = await store.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, PartNumber: 2 }));
+    await withoutMode.Body!.transformToByteArray();
+    assert.equal(withoutMode.ChecksumCRC32C, undefined);
+    assert.equal(withoutMode.PartsCount, 3);
+
+    const beyond = await s3RefusalOf(
+      store.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, PartNumber: 4 })),
+    );
+    assert.deepEqual([beyond.code, beyond.status], ['InvalidPartNumber', 416]);
+    const ranged = await s3RefusalOf(
+      store.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, PartNumber: 1, Range: 'bytes=0-9' })),
+    );
+    assert.deepEqual([ranged.code, ranged.status], ['InvalidRequest', 400]);
+
+    // Written whole (here over the multipart object): part 1 is the whole object, with its checksum.
+    const whole = randomBytes(2000);
+    const value = await checksumOf('sha256', whole);
+    await store.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: whole, ChecksumSHA256: value }));
+    const first = await store.client.send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: key, PartNumber: 1, ChecksumMode: 'ENABLED' }),
+    );
+    assert.ok(Buffer.from(await first.Body!.transformToByteArray()).equals(whole));
+    assert.equal(first.PartsCount, undefined);
+    assert.equal(first.ContentRange, `bytes 0-1999/2000`);
+    assert.equal(first.ChecksumSHA256, value);
+    const second = await s3RefusalOf(
+      store.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, PartNumber: 2 })),
+    );
+    assert.equal(second.code, 'InvalidPartNumber');
+  });
+
   it("multipart: a part with other bytes is BadDigest, a part without the upload's algorithm is refused", async () => {
     const key = 'multipart/refused-parts';
     const created = await store.client.send(

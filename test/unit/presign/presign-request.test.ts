@@ -39,7 +39,11 @@ function replacedVersion(
       CHECKSUM_ALGORITHMS.map((algorithm) => [CHECKSUM_FIELDS[algorithm], body[CHECKSUM_FIELDS[algorithm]]]),
     ),
   };
-  const getOnly = { responseContentDisposition: body.responseContentDisposition, checksumMode: body.checksumMode };
+  const getOnly = {
+    responseContentDisposition: body.responseContentDisposition,
+    checksumMode: body.checksumMode,
+    partNumber: body.partNumber,
+  };
   const misplaced = Object.entries(
     body.operation === 'get' ? { ...putOnly, metadata: body.metadata, tags: body.tags } : getOnly,
   ).find(([, value]) => value !== undefined)?.[0];
@@ -62,6 +66,7 @@ const body: fc.Arbitrary<PresignRequestBody> = fc.record({
   checksumSha256: optional(fc.constant('47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=')),
   responseContentDisposition: optional(fc.constant('attachment')),
   checksumMode: optional(fc.boolean()),
+  partNumber: optional(fc.constantFrom(1, 10_000)),
   metadata: optional(fc.constant({ project: 'x' })),
   tags: optional(fc.constant({ team: 'y' })),
 }) as fc.Arbitrary<PresignRequestBody>;

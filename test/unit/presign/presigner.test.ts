@@ -337,6 +337,47 @@ describe('Presigner: headers and parameters', () => {
     assert.deepEqual(result.headers, {});
   });
 
+  it('a GET of one part signs partNumber into the query, with checksum mode, and the validator holds it to the value asked', async () => {
+    const result = await bundle.presigner.presign({
+      operation: 'get',
+      bucket: 'my-bucket',
+      key: 'archives/big.tar',
+      expiresIn: 300,
+      checksumMode: true,
+      partNumber: 37,
+    });
+    const query = queryOf(result.url);
+    assert.equal(query.get('partNumber'), '37');
+    assert.equal(query.get('x-id'), 'GetObject');
+    assert.equal(query.get('X-Amz-SignedHeaders'), 'host;x-amz-checksum-mode');
+    assert.deepEqual(result.headers, { 'x-amz-checksum-mode': 'ENABLED' });
+    assert.equal(recomputeSignature(result.url, 'GET', SECRET_KEY, result.headers), query.get('X-Amz-Signature'));
+
+    const expectation = {
+      bucket: 'my-bucket',
+      key: 'archives/big.tar',
+      method: 'GET' as const,
+      signedHeaders: ['x-amz-checksum-mode'],
+      checksumMode: true,
+    };
+    const policy = bundle.policy;
+    const asked = validatePresignedUrl(result.url, policy, { ...expectation, queryParameters: { partNumber: '37' } });
+    assert.deepEqual(asked.failures, []);
+    const otherPart = validatePresignedUrl(result.url, policy, {
+      ...expectation,
+      queryParameters: { partNumber: '38' },
+    });
+    assert.deepEqual(
+      otherPart.failures.map((failure) => failure.code),
+      ['URL_UNEXPECTED_PARAMETER', 'URL_MISSING_PARAMETER'],
+    );
+    const notAsked = validatePresignedUrl(result.url, policy, { ...expectation, queryParameters: {} });
+    assert.deepEqual(
+      notAsked.failures.map((failure) => failure.code),
+      ['URL_UNEXPECTED_PARAMETER'],
+    );
+  });
+
   it('never adds x-amz-checksum-* (or x-amz-sdk-checksum-*) query parameters, in any mode', async () => {
     const envs: Env[] = [
       REGIONAL_ENV,

@@ -312,6 +312,9 @@ function unbucketedRequest(): fc.Arbitrary<Unbucketed> {
     operation: fc.constant('get' as const),
     headers: fc.constant({}),
     responseContentDisposition: fc.option(disposition, { nil: undefined }),
+    partNumber: fc.option(fc.oneof(fc.integer({ min: 1, max: 10_000 }), fc.constantFrom(1, 10_000)), {
+      nil: undefined,
+    }),
   });
   const put = fc.record({
     ...common,
@@ -432,8 +435,16 @@ describe('signer equivalence: fast = sdk, byte for byte', () => {
     const { fast, sdk } = enginesFor(mode);
     const keys = ['a b', 'a+b', 'a%b', "!'()*", 'a//b', '?#&=', 'caf\u00e9', 'cafe\u0301', 'x'.repeat(1024)];
     for (const key of keys) {
-      const variants: Array<Pick<SigningRequest, 'operation' | 'headers' | 'responseContentDisposition'>> = [
+      const variants: Array<
+        Pick<SigningRequest, 'operation' | 'headers' | 'responseContentDisposition' | 'partNumber'>
+      > = [
         { operation: 'get', headers: {}, responseContentDisposition: 'attachment; filename="a b.txt"' },
+        {
+          operation: 'get',
+          headers: { 'x-amz-checksum-mode': 'ENABLED' },
+          partNumber: 10_000,
+          responseContentDisposition: 'attachment',
+        },
         {
           operation: 'put',
           headers: {

@@ -120,6 +120,22 @@ describe('the validator holds a URL to the checksum asked for', () => {
       ['URL_CHECKSUM_MISMATCH'],
     );
   });
+
+  it('a GET of one part (partNumber, no uploadId) is held as a GET: checksum mode, the part asked for, no body checksum', () => {
+    const mode = { 'x-amz-checksum-mode': 'ENABLED' };
+    const part = { method: 'GET' as const, checksumMode: true, queryParameters: { partNumber: '2' } };
+    assert.deepEqual(codes(signed({ operation: 'get', partNumber: 2, headers: mode }), { ...part, headers: mode }), []);
+    assert.deepEqual(codes(signed({ operation: 'get', partNumber: 2 }), part), ['URL_CHECKSUM_MISSING']);
+    assert.deepEqual(
+      codes(signed({ operation: 'get', partNumber: 2, headers: { ...mode, 'x-amz-checksum-sha1': SHA1 } }), part),
+      ['URL_CHECKSUM_MISMATCH'],
+    );
+    // Checked without the caller's word, x-id=GetObject says GET all the same.
+    assert.deepEqual(
+      codes(signed({ operation: 'get', partNumber: 2 }), { checksumMode: true, queryParameters: { partNumber: '2' } }),
+      ['URL_CHECKSUM_MISSING'],
+    );
+  });
 });
 
 describe('the Presigner signs the request’s checksum with either engine', () => {
