@@ -150,8 +150,14 @@ export class AuditTrail {
  * it to the object's JSON.stringify on generated events).
  */
 function member(name: string, value: unknown): string {
-  return value === undefined ? '' : `,"${name}":${JSON.stringify(value)}`;
+  if (value === undefined) return '';
+  // Most texts need no escape: quoted as they are, half the cost of JSON.stringify's call.
+  if (typeof value === 'string' && !JSON_ESCAPED.test(value)) return `,"${name}":"${value}"`;
+  return `,"${name}":${JSON.stringify(value)}`;
 }
+
+/** What JSON.stringify escapes in a string: quote, backslash, control characters, and lone surrogates. */
+const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** The constraints in their own order, with the two texts from outside redacted. */
 function constraintsJson(constraints: GrantConstraints): string {

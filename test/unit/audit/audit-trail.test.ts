@@ -86,9 +86,12 @@ const optional = <T>(value: fc.Arbitrary<T>) => fc.option(value, { nil: undefine
 const text = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
+  // Any UTF-16 unit, lone surrogates and control characters included: what JSON.stringify escapes.
+  fc.string({ unit: fc.nat(0xffff).map((code) => String.fromCharCode(code)), maxLength: 20 }),
   fc.constantFrom(
     'uploads/2026/photo 1 (original).jpg',
-    'a"b\\c\nd\u2028e\u0000',
+    'a"b\\c\nd\u2028e\u0000\u007f',
+    'lone \ud800 surrogate \udfff',
     'X-Amz-Signature=0123abcd',
     'AKIAIOSFODNN7EXAMPLE',
     's3p_abcdef',
