@@ -12,9 +12,15 @@ import {
   type GrantOperation,
   type GrantRecord,
 } from '../../../src/audit/audit-trail.js';
+import { grantEventSchema } from '../../../src/audit/audit-event.js';
 import type { Caller } from '../../../src/auth/caller-policy.js';
 import { AppError, ERROR_CODES, statusOf } from '../../../src/errors.js';
 import { loggableUrl, redactAddress, redactSecrets } from '../../../src/http/log-redaction.js';
+
+/** The members every event began with: what it is, when, and who from where. */
+function replacedHead(event: 'grant' | 'refusal', time: Date, request: AuditedRequest | undefined) {
+  return { audit: true, version: AUDIT_SCHEMA_VERSION, event, time: time.toISOString(), ...replacedOrigin(request) };
+}
 
 function replacedOrigin(request: AuditedRequest | undefined) {
   if (request === undefined) return {};
@@ -39,11 +45,7 @@ function replacedOrigin(request: AuditedRequest | undefined) {
 function replacedGrantLine(time: Date, request: AuditedRequest | undefined, record: GrantRecord): string {
   const { constraints } = record;
   const event = {
-    audit: true,
-    version: AUDIT_SCHEMA_VERSION,
-    event: 'grant',
-    time: time.toISOString(),
-    ...replacedOrigin(request),
+    ...replacedHead('grant', time, request),
     grant: record.grant,
     operation: record.operation,
     bucket: redactSecrets(record.bucket),
@@ -69,11 +71,7 @@ function replacedGrantLine(time: Date, request: AuditedRequest | undefined, reco
 
 function replacedRefusalLine(time: Date, request: AuditedRequest, error: AppError): string {
   const event = {
-    audit: true,
-    version: AUDIT_SCHEMA_VERSION,
-    event: 'refusal',
-    time: time.toISOString(),
-    ...replacedOrigin(request),
+    ...replacedHead('refusal', time, request),
     status: error.statusCode,
     code: error.code,
     field: error.field === undefined ? undefined : redactSecrets(error.field),
@@ -159,15 +157,7 @@ const constraints: fc.Arbitrary<GrantConstraints> = fc
 const record: fc.Arbitrary<GrantRecord> = fc.record(
   {
     grant: fc.uuid({ version: 4 }),
-    operation: fc.constantFrom<GrantOperation>(
-      'get',
-      'put',
-      'post',
-      'upload-part',
-      'create-multipart-upload',
-      'complete-multipart-upload',
-      'abort-multipart-upload',
-    ),
+    operation: fc.constantFrom<GrantOperation>(...grantEventSchema.shape.operation.options),
     bucket: text,
     key: text,
     expiresAt: optional(date),
