@@ -107,6 +107,8 @@ const TARGETS = {
       'test/integration/multipart.test.ts',
       // The checksum rules of create and complete are exercised end to end here.
       'test/integration/checksum-paths.test.ts',
+      // The audit events of every grant path, the form policy's among them.
+      'test/http/audit.test.ts',
       'test/unit/multipart/*.test.ts',
     ],
   },

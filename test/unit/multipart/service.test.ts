@@ -12,12 +12,22 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
-import { AbortMultipartUploadCommand, HeadObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+
+import type { GrantRecord } from '../../../src/audit/audit-trail.js';
 
 import type { Caller, CallerPolicy } from '../../../src/auth/caller-policy.js';
 import { loadConfig, type Config } from '../../../src/config/config.js';
+import { checksumOf } from '../../../src/endpoint/checksum-algorithms.js';
 import { createPinnedS3, type PinnedS3 } from '../../../src/endpoint/s3-client.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../../src/local/embedded-s3.js';
+import { MissingEtagError } from '../../../src/multipart/completed-etag.js';
 import { MultipartService } from '../../../src/multipart/multipart-service.js';
 import { createPresigner, type PresignerBundle } from '../../../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../../../src/presign/credentials.js';
@@ -38,14 +48,20 @@ let clock = new Date(START);
 const issued: Array<[string, string, number]> = [];
 const extraClients: PinnedS3[] = [];
 
-function serviceOver(s3: PinnedS3, secret = Buffer.alloc(32, 7)): MultipartService {
+function serviceOver(
+  s3: PinnedS3,
+  secret = Buffer.alloc(32, 7),
+  options: { config?: Config; audited?: GrantRecord[] } = {},
+): MultipartService {
+  const { audited } = options;
   return new MultipartService({
-    config,
+    config: options.config ?? config,
     s3,
     presigner: signing.presigner,
     tokenSecret: secret,
     now: () => clock,
     onIssued: (who, operation, count) => issued.push([who.id, operation, count]),
+    ...(audited && { audit: { grant: (_request, record) => audited.push(record) } }),
   });
 }
 let service: MultipartService;
@@ -381,6 +397,365 @@ describe('create grants', () => {
   });
 });
 
+describe('checksums: what create refuses, what a grant carries, what completion answers', () => {
+  const PHOTO = { filename: 'photo.jpg', contentLength: 6 * MiB, partSize: FIVE_MIB };
+  /** A store that verifies SHA-256 only (S3_STORE_CHECKSUMS=sha256). */
+  const sha256Only = () =>
+    serviceOver(signing.s3, undefined, {
+      config: { ...config, store: { ...config.store, verifiedChecksums: ['sha256'] } },
+    });
+
+  /** The checksum a create answer names (an upload without one names none). */
+  const checksumNamed = (upload: { checksumAlgorithm?: string; checksumType?: string }) => [
+    upload.checksumAlgorithm,
+    upload.checksumType,
+  ];
+
+  /** Sends the upload's one part through a URL signed with the part's value; its ETag. */
+  async function sendPart(upload: { key: string; uploadId: string }, body: Uint8Array, value: string) {
+    const signed = await service.signPartUrls(WEB, {
+      ...upload,
+      partNumbers: [1],
+      checksums: [{ partNumber: 1, value }],
+    });
+    const part = signed.parts[0]!;
+    const response = await fetch(part.url, { method: 'PUT', headers: part.headers, body });
+    assert.equal(response.status, 200, await response.text());
+    return response.headers.get('etag') as string;
+  }
+
+  /** A one-part full-object CRC64NVME upload through `svc`, completed with the whole file's value. */
+  async function completeFullObject(svc: MultipartService, body: Uint8Array) {
+    const upload = await svc.createMultipartUpload(WEB, { ...FILE, checksumAlgorithm: 'CRC64NVME' });
+    const whole = await checksumOf('crc64nvme', body);
+    const etag = await sendPart(upload, body, whole);
+    const completed = await svc.completeMultipartUpload(WEB, {
+      ...upload,
+      parts: [{ partNumber: 1, etag }],
+      checksum: whole,
+    });
+    return { completed, whole };
+  }
+
+  it('refuses a type without an algorithm, a pair S3 refuses, an algorithm the store does not verify: each by field, saying why', async () => {
+    const { svc, sent } = countingService();
+    await assert.rejects(
+      svc.createMultipartUpload(WEB, { ...FILE, checksumType: 'FULL_OBJECT' }),
+      refusal('CHECKSUM_TYPE_NOT_ALLOWED', 400, 'checksumType needs a checksumAlgorithm', 'checksumType'),
+    );
+    await assert.rejects(
+      svc.createMultipartUpload(WEB, { ...FILE, checksumAlgorithm: 'CRC64NVME', checksumType: 'COMPOSITE' }),
+      refusal(
+        'CHECKSUM_TYPE_NOT_ALLOWED',
+        400,
+        'S3 allows CRC64NVME only as FULL_OBJECT, not COMPOSITE',
+        'checksumType',
+      ),
+    );
+    await assert.rejects(
+      svc.createMultipartUpload(WEB, { ...FILE, checksumAlgorithm: 'SHA256', checksumType: 'FULL_OBJECT' }),
+      refusal('CHECKSUM_TYPE_NOT_ALLOWED', 400, 'S3 allows SHA256 only as COMPOSITE, not FULL_OBJECT', 'checksumType'),
+    );
+    assert.deepEqual(sent, [], 'S3 was not asked');
+    assert.throws(() => svc.grantCreate(WEB, { ...PHOTO, checksumType: 'COMPOSITE' }), {
+      code: 'CHECKSUM_TYPE_NOT_ALLOWED',
+      field: 'checksumType',
+    });
+
+    await assert.rejects(
+      sha256Only().createMultipartUpload(WEB, { ...FILE, checksumAlgorithm: 'CRC32' }),
+      refusal(
+        'CHECKSUM_NOT_VERIFIED',
+        400,
+        "this deployment's store does not verify CRC32 checksums (S3_STORE_CHECKSUMS=sha256): a part's signed value would not stop other bytes; create the upload without checksumAlgorithm or with one the store verifies",
+        'checksumAlgorithm',
+      ),
+    );
+    const verified = await sha256Only().createMultipartUpload(WEB, { ...FILE, checksumAlgorithm: 'SHA256' });
+    assert.deepEqual(checksumNamed(verified), ['SHA256', 'COMPOSITE'], "SHA-256's default");
+  });
+
+  it('a create grant carries the checksum to the upload it creates, and no checksum when it named none', async () => {
+    clock = new Date(START);
+    const grant = service.grantCreate(WEB, { ...PHOTO, checksumAlgorithm: 'CRC32C', checksumType: 'FULL_OBJECT' });
+    const upload = await service.createGrantedMultipartUpload(WEB, { grant: grant.token, contentType: 'image/jpeg' });
+    assert.deepEqual(checksumNamed(upload), ['CRC32C', 'FULL_OBJECT']);
+    await assert.rejects(service.signPartUrls(WEB, { ...upload, partNumbers: [1] }), {
+      code: 'CHECKSUM_MISSING',
+      field: 'checksums',
+    });
+    const plain = service.grantCreate(WEB, PHOTO);
+    const plainUpload = await service.createGrantedMultipartUpload(WEB, {
+      grant: plain.token,
+      contentType: 'image/jpeg',
+    });
+    assert.deepEqual(Object.keys(plainUpload).sort(), [
+      'bucket',
+      'expiresAt',
+      'key',
+      'partCount',
+      'partSize',
+      'uploadId',
+    ]);
+  });
+
+  it("completion answers the store's checksum, or the caller's whole-file value where the store's answer names none", async () => {
+    const body = new Uint8Array([1, 2, 3, 4]);
+    const composite = await service.createMultipartUpload(WEB, { ...FILE, checksumAlgorithm: 'SHA256' });
+    const partValue = await checksumOf('sha256', body);
+    const compositeEtag = await sendPart(composite, body, partValue);
+    const done = await service.completeMultipartUpload(WEB, {
+      ...composite,
+      parts: [{ partNumber: 1, etag: compositeEtag }],
+    });
+    // S3's composite value: the SHA-256 of the parts' SHA-256s, then the part count.
+    const ofParts = createHash('sha256').update(Buffer.from(partValue, 'base64')).digest('base64');
+    assert.deepEqual(done, {
+      bucket: BUCKET,
+      key: composite.key,
+      etag: multipartEtag([body]),
+      size: 4,
+      checksumAlgorithm: 'SHA256',
+      checksumType: 'COMPOSITE',
+      checksum: `${ofParts}-1`,
+    });
+    const head = await store.send(
+      new HeadObjectCommand({ Bucket: BUCKET, Key: composite.key, ChecksumMode: 'ENABLED' }),
+    );
+    assert.deepEqual([head.ChecksumType, head.ChecksumSHA256], ['COMPOSITE', `${ofParts}-1`], 'S3 was told at create');
+
+    const { s3, client } = changeableClient();
+    changeAnswers(client, 'CompleteMultipartUploadCommand', (output) => delete output.ChecksumCRC64NVME);
+    const { completed, whole } = await completeFullObject(serviceOver(s3), body);
+    assert.deepEqual(
+      [completed.checksumAlgorithm, completed.checksumType, completed.checksum],
+      ['CRC64NVME', 'FULL_OBJECT', whole],
+    );
+  });
+
+  it("part URLs take one well-formed value for each part asked, of the upload's algorithm, and none without one", async () => {
+    const body = new Uint8Array([1, 2, 3, 4]);
+    const value = await checksumOf('crc32', body);
+    const upload = await service.createMultipartUpload(WEB, {
+      ...FILE,
+      contentLength: FIVE_MIB + 4,
+      partSize: FIVE_MIB,
+      checksumAlgorithm: 'CRC32',
+    });
+    const sign = (partNumbers: number[], checksums: Array<{ partNumber: number; value: string }>) =>
+      service.signPartUrls(WEB, { ...upload, partNumbers, checksums });
+    await assert.rejects(
+      sign([1], [{ partNumber: 2, value }]),
+      refusal('VALIDATION_FAILED', 400, 'checksums names part 2 which is not in partNumbers', 'checksums.0.partNumber'),
+    );
+    await assert.rejects(
+      sign(
+        [1],
+        [
+          { partNumber: 1, value },
+          { partNumber: 1, value },
+        ],
+      ),
+      refusal('VALIDATION_FAILED', 400, 'checksums names part 1 twice', 'checksums.1.partNumber'),
+    );
+    await assert.rejects(
+      sign([2], [{ partNumber: 2, value: `${value}=` }]),
+      refusal(
+        'VALIDATION_FAILED',
+        400,
+        'checksums.0.value must be the base64 CRC32 of the part (8 characters)',
+        'checksums.0.value',
+      ),
+    );
+    await assert.rejects(
+      sign([2, 1], [{ partNumber: 2, value }]),
+      refusal(
+        'CHECKSUM_MISSING',
+        400,
+        "this upload was created with CRC32: send part 1's checksum in checksums (S3 refuses a part without it)",
+        'checksums',
+      ),
+    );
+    const signed = await sign(
+      [2, 1],
+      [
+        { partNumber: 1, value: 'AAAAAA==' },
+        { partNumber: 2, value },
+      ],
+    );
+    assert.deepEqual(
+      signed.parts.map((part) => [part.partNumber, part.headers['x-amz-checksum-crc32']]),
+      [
+        [2, value],
+        [1, 'AAAAAA=='],
+      ],
+    );
+
+    const plain = await service.createMultipartUpload(WEB, FILE);
+    await assert.rejects(
+      service.signPartUrls(WEB, { ...plain, partNumbers: [1], checksums: [{ partNumber: 1, value }] }),
+      refusal(
+        'VALIDATION_FAILED',
+        400,
+        'this upload was created without checksumAlgorithm: its parts carry no checksum',
+        'checksums',
+      ),
+    );
+  });
+
+  it('completion refuses checksums an upload has no algorithm for, a whole-file value on a composite upload, malformed values', async () => {
+    const body = new Uint8Array([1, 2, 3, 4]);
+    const plain = await service.createMultipartUpload(WEB, {
+      ...FILE,
+      contentLength: FIVE_MIB + 4,
+      partSize: FIVE_MIB,
+    });
+    const plainEtags = await sendParts(service, WEB, plain, { 1: new Uint8Array(FIVE_MIB), 2: body });
+    const plainParts = [1, 2].map((partNumber) => ({ partNumber, etag: plainEtags[partNumber] as string }));
+    const without = 'this upload was created without checksumAlgorithm: it completes without checksums';
+    await assert.rejects(
+      service.completeMultipartUpload(WEB, { ...plain, parts: plainParts, checksum: 'AAAAAA==' }),
+      refusal('VALIDATION_FAILED', 400, without, 'checksum'),
+    );
+    await assert.rejects(
+      service.completeMultipartUpload(WEB, {
+        ...plain,
+        parts: [plainParts[0]!, { ...plainParts[1]!, checksum: 'AAAAAA==' }],
+      }),
+      refusal('VALIDATION_FAILED', 400, without, 'parts.1.checksum'),
+    );
+
+    const composite = await service.createMultipartUpload(WEB, { ...FILE, checksumAlgorithm: 'SHA256' });
+    const partValue = await checksumOf('sha256', body);
+    const parts = [{ partNumber: 1, etag: await sendPart(composite, body, partValue) }];
+    await assert.rejects(
+      service.completeMultipartUpload(WEB, { ...composite, parts, checksum: partValue }),
+      refusal(
+        'VALIDATION_FAILED',
+        400,
+        "a COMPOSITE upload's checksum is computed from its parts' values: complete it without checksum",
+        'checksum',
+      ),
+    );
+    await assert.rejects(
+      service.completeMultipartUpload(WEB, { ...composite, parts: [{ ...parts[0]!, checksum: partValue.slice(1) }] }),
+      refusal(
+        'VALIDATION_FAILED',
+        400,
+        'parts.0.checksum must be the base64 SHA-256 of the part (44 characters)',
+        'parts.0.checksum',
+      ),
+    );
+
+    const full = await service.createMultipartUpload(WEB, { ...FILE, checksumAlgorithm: 'CRC64NVME' });
+    const whole = await checksumOf('crc64nvme', body);
+    const fullParts = [{ partNumber: 1, etag: await sendPart(full, body, whole) }];
+    await assert.rejects(
+      service.completeMultipartUpload(WEB, { ...full, parts: fullParts, checksum: whole.slice(1) }),
+      refusal(
+        'VALIDATION_FAILED',
+        400,
+        'checksum must be the base64 CRC64NVME of the whole file (12 characters)',
+        'checksum',
+      ),
+    );
+    // Refused before S3 joined anything: each completes once the values are right.
+    assert.equal((await service.completeMultipartUpload(WEB, { ...plain, parts: plainParts })).size, FIVE_MIB + 4);
+    assert.equal(
+      (await service.completeMultipartUpload(WEB, { ...full, parts: fullParts, checksum: whole })).checksum,
+      whole,
+    );
+  });
+
+  it("a part whose value S3 does not list takes the caller's; a composite upload is refused without one, a full-object one is not", async () => {
+    const { s3, client } = changeableClient();
+    changeAnswers(client, 'ListPartsCommand', (output) => {
+      for (const part of output.Parts as Array<Record<string, unknown>>) delete part.ChecksumSHA256;
+    });
+    const unlisted = serviceOver(s3);
+    const body = new Uint8Array([1, 2, 3, 4]);
+    const upload = await unlisted.createMultipartUpload(WEB, { ...FILE, checksumAlgorithm: 'SHA256' });
+    const value = await checksumOf('sha256', body);
+    const etag = await sendPart(upload, body, value);
+    await assert.rejects(
+      unlisted.completeMultipartUpload(WEB, { ...upload, parts: [{ partNumber: 1, etag }] }),
+      refusal(
+        'CHECKSUM_MISSING',
+        400,
+        "part 1's checksum is neither sent nor listed by S3: a composite SHA256 is computed from every part's",
+        'parts.0.checksum',
+      ),
+    );
+    const done = await unlisted.completeMultipartUpload(WEB, {
+      ...upload,
+      parts: [{ partNumber: 1, etag, checksum: value }],
+    });
+    const ofParts = createHash('sha256').update(Buffer.from(value, 'base64')).digest('base64');
+    assert.equal(done.checksum, `${ofParts}-1`);
+
+    // A full-object value is the whole file's: S3 needs no part's to check it.
+    changeAnswers(client, 'ListPartsCommand', (output) => {
+      for (const part of output.Parts as Array<Record<string, unknown>>) delete part.ChecksumCRC64NVME;
+    });
+    const { completed, whole } = await completeFullObject(unlisted, body);
+    assert.equal(completed.checksum, whole);
+  });
+});
+
+describe('the audit trail and the object', () => {
+  it('record each create, part URL batch, completion and abort by operation, with what the upload binds', async () => {
+    clock = new Date(START);
+    const audited: GrantRecord[] = [];
+    const svc = serviceOver(signing.s3, undefined, { audited });
+    const checked = await svc.createMultipartUpload(WEB, { ...FILE, checksumAlgorithm: 'CRC64NVME' });
+    const body = new Uint8Array(4);
+    const value = await checksumOf('crc64nvme', body);
+    const signed = await svc.signPartUrls(WEB, { ...checked, partNumbers: [1], checksums: [{ partNumber: 1, value }] });
+    const part = signed.parts[0]!;
+    const put = await fetch(part.url, { method: 'PUT', headers: part.headers, body });
+    assert.equal(put.status, 200, await put.text());
+    await svc.completeMultipartUpload(WEB, {
+      ...checked,
+      parts: [{ partNumber: 1, etag: put.headers.get('etag') as string }],
+    });
+    const plain = await svc.createMultipartUpload(WEB, FILE);
+    await svc.abortMultipartUpload(WEB, plain);
+
+    assert.deepEqual(
+      audited.map((record) => [record.operation, record.key]),
+      [
+        ['create-multipart-upload', checked.key],
+        ['upload-part', checked.key],
+        ['complete-multipart-upload', checked.key],
+        ['create-multipart-upload', plain.key],
+        ['abort-multipart-upload', plain.key],
+      ],
+    );
+    const bound = { contentType: 'video/mp4', contentLength: 4, encryption: undefined, tagKeys: undefined };
+    assert.deepEqual(audited[0]?.constraints, {
+      ...bound,
+      checksum: { algorithm: 'CRC64NVME', type: 'FULL_OBJECT' },
+      metadataKeys: ['uploaded-by', 'grant'],
+    });
+    assert.deepEqual(audited[3]?.constraints, {
+      ...bound,
+      checksum: undefined,
+      metadataKeys: ['uploaded-by', 'grant'],
+    });
+    assert.equal(audited[2]?.size, 4);
+    assert.deepEqual(audited[0]?.expiresAt, new Date(UPLOAD_DEADLINE * 1000), "a create's grant lasts as its upload");
+  });
+
+  it('gives the object the tags asked for at create', async () => {
+    const tagging = caller({ tagKeys: ['project'] });
+    const upload = await service.createMultipartUpload(tagging, { ...FILE, tags: { project: 'apollo' } });
+    const etags = await sendParts(service, tagging, upload, { 1: new Uint8Array(4) });
+    await service.completeMultipartUpload(tagging, { ...upload, parts: [{ partNumber: 1, etag: etags[1] as string }] });
+    const { TagSet } = await store.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: upload.key }));
+    assert.deepEqual(TagSet, [{ Key: 'project', Value: 'apollo' }]);
+  });
+});
+
 describe('signPartUrls', () => {
   it('signs each asked part, in the order asked, with its exact size, and counts them', async () => {
     clock = new Date(START);
@@ -474,6 +849,8 @@ describe("an upload ID is only the caller's own, at its key", () => {
       (who: Caller, ref: { key: string; uploadId: string }) =>
         service.completeMultipartUpload(who, { ...ref, parts: [{ partNumber: 1, etag: 'x' }] }),
       (who: Caller, ref: { key: string; uploadId: string }) => service.abortMultipartUpload(who, ref),
+      // What the routes check before they read a body.
+      async (who: Caller, ref: { key: string; uploadId: string }) => service.checkUpload(who, ref),
     ];
     for (const call of calls) {
       await assert.rejects(
@@ -497,6 +874,7 @@ describe("an upload ID is only the caller's own, at its key", () => {
     // A caller with the prefix second in its list, and the bucket second: still its own.
     const wider = caller({ keyPrefixes: ['other/', 'web/'], buckets: ['elsewhere', BUCKET] });
     assert.deepEqual(await service.listParts(wider, upload), { parts: [] });
+    assert.equal(service.checkUpload(wider, upload), undefined);
     assert.equal(await inProgress(WEB, upload), true, 'no refused abort reached S3');
   });
 });
@@ -874,17 +1252,22 @@ describe('completeMultipartUpload', () => {
     const unreadable = serviceOver(failing);
     const second = await unreadable.createMultipartUpload(WEB, FILE);
     const secondEtags = await sendParts(unreadable, WEB, second, { 1: new Uint8Array(4) });
+    const completion = unreadable.completeMultipartUpload(WEB, {
+      ...second,
+      parts: [{ partNumber: 1, etag: secondEtags[1] as string }],
+    });
     await assert.rejects(
-      unreadable.completeMultipartUpload(WEB, {
-        ...second,
-        parts: [{ partNumber: 1, etag: secondEtags[1] as string }],
-      }),
+      completion,
       refusal(
         'S3_REQUEST_FAILED',
         502,
         'completing the multipart upload: the store completed the upload but named no ETag, and reading it back failed',
       ),
     );
+    // The error handler logs a 5xx's cause in place of the AppError: the operator sees why the read failed.
+    const cause = await completion.catch((error: Error) => error.cause);
+    assert.ok(cause instanceof MissingEtagError);
+    assert.equal((cause.cause as Error).message, 'socket hang up');
     // Completed nonetheless: the object is there.
     assert.ok((await store.send(new HeadObjectCommand({ Bucket: BUCKET, Key: second.key }))).ETag);
   });
