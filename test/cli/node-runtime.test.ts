@@ -17,21 +17,20 @@ const DEPRECATED_LINES = [20];
 /** Starts `npm start`'s command until it has printed its example, stops it, returns stderr. */
 async function startAndStop(env: Record<string, string>): Promise<string> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: root, env });
-  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  // Listened for from the start, so an exit between two reads is not missed (see server.test.ts).
+  const exited = once(child, 'exit');
+  const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
   child.stderr.on('data', (chunk) => (stderr += chunk));
   try {
     while (!/curl -s "\$url"/.test(stdout)) {
-      await Promise.race([
-        once(child.stdout, 'data'),
-        once(child, 'exit').then(() => assert.fail(`exited: ${stderr}`)),
-      ]);
+      await Promise.race([once(child.stdout, 'data'), exited.then(() => assert.fail(`exited: ${stderr}`))]);
     }
   } finally {
     child.kill('SIGTERM');
-    await once(child, 'exit');
+    await exited;
     clearTimeout(guard);
   }
   return stderr;

@@ -62,17 +62,18 @@ test('npm start: local mode serves URLs that work against the embedded store, th
     cwd: root,
     env: baseEnvironment({ PORT: '0', LOCAL_S3_PORT: '0', LOG_LEVEL: 'warn', CORS_ORIGINS: 'https://app.example.com' }),
   });
-  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  // Listened for from the start: a child that exits (or is killed by the guard) between two
+  // reads would otherwise leave a later once(child, 'exit') waiting for ever.
+  const exited = once(child, 'exit');
+  // A hang guard, not a measurement: the start takes 3.5 s at a load average of 28 here.
+  const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
   let stdout = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   try {
     while (!/curl -s "\$url"/.test(stdout)) {
-      await Promise.race([
-        once(child.stdout, 'data'),
-        once(child, 'exit').then(() => assert.fail(`exited: ${stderr}`)),
-      ]);
+      await Promise.race([once(child.stdout, 'data'), exited.then(() => assert.fail(`exited: ${stderr}`))]);
     }
     const service = /service:\s+(http:\/\/\S+)/.exec(stdout)?.[1] as string;
     // The PUT sends every header the answer lists (the signed provenance too); test/docs/shell-examples.test.ts pastes it.
@@ -153,7 +154,7 @@ test('npm start: local mode serves URLs that work against the embedded store, th
     assert.match(await refusedRead.text(), /<Code>InvalidAccessKeyId<\/Code>/);
   } finally {
     child.kill('SIGTERM');
-    const [code] = (await once(child, 'exit')) as [number | null];
+    const [code] = (await exited) as [number | null];
     clearTimeout(guard);
     assert.equal(code, 0, stderr);
   }

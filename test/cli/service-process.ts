@@ -22,6 +22,9 @@ export async function startService(t: TestContext, env: Record<string, string>):
     cwd: root,
     env: baseEnvironment({ PORT: '0', LOCAL_S3_PORT: '0', LOG_LEVEL: 'warn', ...env }),
   });
+  // Bounds the start only (a hang guard: the start takes 3.5 s at load 28). Left running, it
+  // killed the service of a test that outlasted it: the 300 MiB resumed upload of
+  // service-upload.test.ts took 124 s beside other test files and met ECONNREFUSED.
   const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
   let stdout = '';
   let stderr = '';
@@ -40,6 +43,7 @@ export async function startService(t: TestContext, env: Record<string, string>):
     const ended = await Promise.race([once(child.stdout, 'data').then(() => false), exited.then(() => true)]);
     if (ended) throw new Error(`the service exited before it was ready: ${stderr}`);
   }
+  clearTimeout(guard);
   const url = /service:\s+(http:\/\/\S+)/.exec(stdout)?.[1] as string;
   return { url, child, output: () => ({ stdout, stderr }), stop };
 }

@@ -99,16 +99,12 @@ function spansOf(received: readonly Received[]): Span[] {
   });
 }
 
-/** A loaded test machine's event-loop delay must not shed the requests whose spans are counted. */
-const NOT_SHEDDING = { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' };
-
 const SPAN_KIND_SERVER = 2;
 const SPAN_KIND_CLIENT = 3;
 
 test('one trace per request, the S3 calls as its children, the trace id in the log line and the audit events', async (t) => {
   const collector = await startCollector(t);
   const local = await startLocalApp(t, {
-    ...NOT_SHEDDING,
     OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
   });
@@ -193,7 +189,6 @@ test('one trace per request, the S3 calls as its children, the trace id in the l
 test("a caller's traceparent makes the request's span a child of the caller's, and no secret is exported", async (t) => {
   const collector = await startCollector(t);
   const local = await startLocalApp(t, {
-    ...NOT_SHEDDING,
     OTEL_TRACES_EXPORTER: 'otlp',
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${collector.url}/custom/path`,
     OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
@@ -257,7 +252,6 @@ test("a collector's refusal is logged by its status, never by its body (which ma
   process.env.OTEL_EXPORTER_OTLP_HEADERS = 'x-api-key=hunter2collectorkey';
   t.after(() => delete process.env.OTEL_EXPORTER_OTLP_HEADERS);
   const { app, logs } = await startLocalApp(t, {
-    ...NOT_SHEDDING,
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
   });
@@ -272,7 +266,7 @@ test("a collector's refusal is logged by its status, never by its body (which ma
 
 test('the default protocol is OTLP protobuf to the endpoint’s /v1/traces', async (t) => {
   const collector = await startCollector(t);
-  const { app, logs } = await startLocalApp(t, { ...NOT_SHEDDING, OTEL_EXPORTER_OTLP_ENDPOINT: `${collector.url}/` });
+  const { app, logs } = await startLocalApp(t, { OTEL_EXPORTER_OTLP_ENDPOINT: `${collector.url}/` });
   await app.inject({ method: 'GET', url: '/livez' });
   await app.close();
   const line = logs.lines

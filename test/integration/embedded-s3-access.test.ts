@@ -6,9 +6,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 
-import type { S3Client } from '@aws-sdk/client-s3';
 import {
   CreateMultipartUploadCommand,
   GetBucketCorsCommand,
@@ -19,8 +18,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 import { bucketCorsRule, EXPOSED_RESPONSE_HEADERS, serviceOrigins } from '../../src/local/bucket-cors.js';
-import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
-import { embeddedS3Client } from '../helpers.js';
+import { embeddedS3ForSuite, embeddedS3ForTest, s3ErrorOf } from '../embedded-store.js';
 
 const BUCKET = 'access-test-bucket';
 const KEY = 'existing/object.txt';
@@ -28,31 +26,19 @@ const SERVICE_ORIGINS = serviceOrigins(8080);
 const FRONTEND = 'https://app.example.com';
 const OTHER_ORIGIN = 'https://attacker.example';
 
-async function s3Error(response: Response): Promise<{ status: number; code: string | undefined }> {
-  const body = await response.text();
-  return { status: response.status, code: /<Code>([^<]*)<\/Code>/.exec(body)?.[1] };
-}
-
 describe('embedded S3 refuses anonymous requests', () => {
-  let s3: EmbeddedS3;
-  let client: S3Client;
+  const store = embeddedS3ForSuite({ buckets: [BUCKET] });
   let uploadId: string;
 
   before(async () => {
-    s3 = await startEmbeddedS3({ buckets: [BUCKET] });
-    client = embeddedS3Client(s3);
+    const { client } = store;
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: 'kept' }));
     const created = await client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'mpu.bin' }));
     assert.ok(created.UploadId);
     uploadId = created.UploadId;
   });
 
-  after(async () => {
-    client.destroy();
-    await s3.close();
-  });
-
-  const url = (path: string): URL => new URL(path, s3.endpoint);
+  const url = (path: string): URL => new URL(path, store.s3.endpoint);
 
   it('refuses every operation without a signature with 403 AccessDenied', async () => {
     const form = new FormData();
@@ -98,13 +84,14 @@ describe('embedded S3 refuses anonymous requests', () => {
         assert.equal(response.status, 403, name);
         continue;
       }
-      assert.deepEqual(await s3Error(response), { status: 403, code: 'AccessDenied' }, name);
+      const refused = await s3ErrorOf(response);
+      assert.deepEqual([refused.status, refused.code], [403, 'AccessDenied'], name);
     }
 
     // Nothing changed: the object is intact, nothing new was stored, the upload is still open.
-    const kept = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: KEY }));
+    const kept = await store.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: KEY }));
     assert.equal(await kept.Body?.transformToString(), 'kept');
-    const listed = await client.send(new ListObjectsV2Command({ Bucket: BUCKET }));
+    const listed = await store.client.send(new ListObjectsV2Command({ Bucket: BUCKET }));
     assert.deepEqual(
       listed.Contents?.map((object) => object.Key),
       [KEY],
@@ -112,7 +99,9 @@ describe('embedded S3 refuses anonymous requests', () => {
   });
 
   it('still serves the same operations when signed', async () => {
-    const signed = await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: KEY }), { expiresIn: 60 });
+    const signed = await getSignedUrl(store.client, new GetObjectCommand({ Bucket: BUCKET, Key: KEY }), {
+      expiresIn: 60,
+    });
     const response = await fetch(signed);
     assert.equal(response.status, 200);
     assert.equal(await response.text(), 'kept');
@@ -120,22 +109,12 @@ describe('embedded S3 refuses anonymous requests', () => {
 });
 
 describe('embedded S3 CORS follows bucketCorsRule', () => {
-  let s3: EmbeddedS3;
-  let client: S3Client;
+  const store = embeddedS3ForSuite({ buckets: [BUCKET, 'second-bucket'], corsOrigins: [...SERVICE_ORIGINS, FRONTEND] });
 
-  before(async () => {
-    s3 = await startEmbeddedS3({ buckets: [BUCKET, 'second-bucket'], corsOrigins: [...SERVICE_ORIGINS, FRONTEND] });
-    client = embeddedS3Client(s3);
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: 'kept' }));
-  });
-
-  after(async () => {
-    client.destroy();
-    await s3.close();
-  });
+  before(() => store.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: 'kept' })));
 
   function preflight(path: string, origin: string, method: string, headers?: string): Promise<Response> {
-    return fetch(new URL(path, s3.endpoint), {
+    return fetch(new URL(path, store.s3.endpoint), {
       method: 'OPTIONS',
       headers: {
         origin,
@@ -147,7 +126,7 @@ describe('embedded S3 CORS follows bucketCorsRule', () => {
 
   it('stores exactly the documented rule on every bucket', async () => {
     for (const bucket of [BUCKET, 'second-bucket']) {
-      const stored = await client.send(new GetBucketCorsCommand({ Bucket: bucket }));
+      const stored = await store.client.send(new GetBucketCorsCommand({ Bucket: bucket }));
       const rule = bucketCorsRule([...SERVICE_ORIGINS, FRONTEND]);
       assert.deepEqual(
         stored.CORSRules?.map((r) => ({
@@ -182,7 +161,9 @@ describe('embedded S3 CORS follows bucketCorsRule', () => {
   });
 
   it('exposes ETag on the actual response to an allowed origin', async () => {
-    const signed = await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: KEY }), { expiresIn: 60 });
+    const signed = await getSignedUrl(store.client, new GetObjectCommand({ Bucket: BUCKET, Key: KEY }), {
+      expiresIn: 60,
+    });
     const response = await fetch(signed, { headers: { origin: FRONTEND } });
     await response.arrayBuffer();
     assert.equal(response.status, 200);
@@ -209,22 +190,20 @@ describe('embedded S3 CORS follows bucketCorsRule', () => {
     for (const [name, origin, method, headers] of refused) {
       const response = await preflight(`/${BUCKET}/upload.bin`, origin, method, headers);
       assert.equal(response.headers.get('access-control-allow-origin'), null, name);
-      assert.deepEqual(await s3Error(response), { status: 403, code: 'CORSResponse' }, name);
+      const answer = await s3ErrorOf(response);
+      assert.deepEqual([answer.status, answer.code], [403, 'CORSResponse'], name);
     }
   });
 
-  it('answers no origin at all when none is configured', async () => {
-    const closed = await startEmbeddedS3({ buckets: [BUCKET] });
-    try {
-      const response = await fetch(new URL(`/${BUCKET}/upload.bin`, closed.endpoint), {
-        method: 'OPTIONS',
-        headers: { origin: SERVICE_ORIGINS[0] ?? '', 'access-control-request-method': 'PUT' },
-      });
-      assert.deepEqual(await s3Error(response), { status: 403, code: 'CORSResponse' });
-      assert.equal(response.headers.get('access-control-allow-origin'), null);
-    } finally {
-      await closed.close();
-    }
+  it('answers no origin at all when none is configured', async (t) => {
+    const closed = await embeddedS3ForTest(t, { buckets: [BUCKET] });
+    const response = await fetch(new URL(`/${BUCKET}/upload.bin`, closed.s3.endpoint), {
+      method: 'OPTIONS',
+      headers: { origin: SERVICE_ORIGINS[0] ?? '', 'access-control-request-method': 'PUT' },
+    });
+    const refused = await s3ErrorOf(response);
+    assert.deepEqual([refused.status, refused.code], [403, 'CORSResponse']);
+    assert.equal(response.headers.get('access-control-allow-origin'), null);
   });
 });
 

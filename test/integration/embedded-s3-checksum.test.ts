@@ -5,9 +5,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import type { S3Client } from '@aws-sdk/client-s3';
 import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
@@ -17,47 +16,20 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
-import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
-import { embeddedS3Client } from '../helpers.js';
+import { embeddedS3ForSuite, s3ErrorOf } from '../embedded-store.js';
 
 const BUCKET = 'checksum-test-bucket';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64');
 const md5 = (bytes: Uint8Array): string => createHash('md5').update(bytes).digest('base64');
 
-interface S3ErrorBody {
-  status: number;
-  code: string | undefined;
-  message: string | undefined;
-}
-
-async function s3Error(response: Response): Promise<S3ErrorBody> {
-  const body = await response.text();
-  return {
-    status: response.status,
-    code: /<Code>([^<]*)<\/Code>/.exec(body)?.[1],
-    message: /<Message>([^<]*)<\/Message>/.exec(body)?.[1],
-  };
-}
-
 describe('embedded S3 enforces body checksums', () => {
-  let s3: EmbeddedS3;
-  let client: S3Client;
-
-  before(async () => {
-    s3 = await startEmbeddedS3({ buckets: [BUCKET] });
-    client = embeddedS3Client(s3);
-  });
-
-  after(async () => {
-    client.destroy();
-    await s3.close();
-  });
+  const store = embeddedS3ForSuite({ buckets: [BUCKET] });
 
   /** A PUT URL signed the way the service signs one: type, length and checksum bound. */
   async function presignPut(key: string, body: Uint8Array, checksumSha256: string): Promise<string> {
     const url = await getSignedUrl(
-      client,
+      store.client,
       new PutObjectCommand({
         Bucket: BUCKET,
         Key: key,
@@ -86,7 +58,9 @@ describe('embedded S3 enforces body checksums', () => {
   }
 
   async function get(key: string): Promise<Response> {
-    return fetch(await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: key }), { expiresIn: 300 }));
+    return fetch(
+      await getSignedUrl(store.client, new GetObjectCommand({ Bucket: BUCKET, Key: key }), { expiresIn: 300 }),
+    );
   }
 
   it('stores an upload whose bytes match the signed x-amz-checksum-sha256', async () => {
@@ -109,16 +83,15 @@ describe('embedded S3 enforces body checksums', () => {
     const other = Buffer.from(signed);
     other[1000] = (other[1000] ?? 0) ^ 0xff;
 
-    const response = await put(await presignPut(key, signed, checksum), other, checksum);
-    assert.deepEqual(await s3Error(response), {
-      status: 400,
-      code: 'BadDigest',
-      message: 'The SHA256 you specified did not match the calculated checksum.',
-    });
+    const refused = await s3ErrorOf(await put(await presignPut(key, signed, checksum), other, checksum));
+    assert.deepEqual(
+      [refused.status, refused.code, refused.message],
+      [400, 'BadDigest', 'The SHA256 you specified did not match the calculated checksum.'],
+    );
 
     const stored = await get(key);
     assert.equal(stored.status, 404);
-    assert.equal((await s3Error(stored)).code, 'NoSuchKey');
+    assert.equal((await s3ErrorOf(stored)).code, 'NoSuchKey');
   });
 
   it('leaves an existing object intact when an overwrite fails its checksum', async () => {
@@ -130,7 +103,7 @@ describe('embedded S3 enforces body checksums', () => {
 
     const replacement = randomBytes(2048);
     const refused = await put(await presignPut(key, replacement, sha256(original)), replacement, sha256(original));
-    assert.equal((await s3Error(refused)).code, 'BadDigest');
+    assert.equal((await s3ErrorOf(refused)).code, 'BadDigest');
 
     const stored = await get(key);
     assert.deepEqual(Buffer.from(await stored.arrayBuffer()), original);
@@ -148,9 +121,10 @@ describe('embedded S3 enforces body checksums', () => {
     for (const [index, value] of malformed.entries()) {
       const key = `checksum/malformed-${index}.txt`;
       const response = await put(await presignPut(key, body, value), body, value);
+      const refused = await s3ErrorOf(response);
       assert.deepEqual(
-        await s3Error(response),
-        { status: 400, code: 'InvalidRequest', message: 'Value for x-amz-checksum-sha256 header is invalid.' },
+        [refused.status, refused.code, refused.message],
+        [400, 'InvalidRequest', 'Value for x-amz-checksum-sha256 header is invalid.'],
         value,
       );
       assert.equal((await get(key)).status, 404, value);
@@ -169,14 +143,14 @@ describe('embedded S3 enforces body checksums', () => {
   it('honours Content-MD5 (BadDigest on a mismatch, InvalidDigest when malformed)', async () => {
     const body = Buffer.from('content-md5 body');
 
-    const ok = await client.send(
+    const ok = await store.client.send(
       new PutObjectCommand({ Bucket: BUCKET, Key: 'md5/right.txt', Body: body, ContentMD5: md5(body) }),
     );
     assert.equal(ok.$metadata.httpStatusCode, 200);
 
     const sendRefused = async (key: string, contentMd5: string): Promise<S3ServiceException> => {
       try {
-        await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentMD5: contentMd5 }));
+        await store.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentMD5: contentMd5 }));
       } catch (error) {
         assert.ok(error instanceof S3ServiceException, String(error));
         return error;
@@ -198,10 +172,10 @@ describe('embedded S3 enforces body checksums', () => {
 
   it('checks x-amz-checksum-sha256 on UploadPart too', async () => {
     const key = 'checksum/multipart.bin';
-    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+    const { UploadId } = await store.client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
     const part = randomBytes(1024);
 
-    const ok = await client.send(
+    const ok = await store.client.send(
       new UploadPartCommand({
         Bucket: BUCKET,
         Key: key,
@@ -214,7 +188,7 @@ describe('embedded S3 enforces body checksums', () => {
     assert.equal(ok.$metadata.httpStatusCode, 200);
 
     await assert.rejects(
-      client.send(
+      store.client.send(
         new UploadPartCommand({
           Bucket: BUCKET,
           Key: key,

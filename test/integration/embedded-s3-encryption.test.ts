@@ -8,7 +8,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import {
   CompleteMultipartUploadCommand,
@@ -18,43 +18,19 @@ import {
   PutObjectCommand,
   S3ServiceException,
   UploadPartCommand,
-  type S3Client,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 
-import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { presignSigV4Query } from '../../src/presign/sigv4-query.js';
-import { embeddedS3Client } from '../helpers.js';
+import { embeddedS3ForSuite, s3RefusalOf } from '../embedded-store.js';
 
 const BUCKET = 'encryption-test-bucket';
 const KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
-async function refusal(
-  promise: Promise<unknown>,
-): Promise<{ status: number | undefined; code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (!(error instanceof S3ServiceException)) throw error;
-    return { status: error.$metadata.httpStatusCode, code: error.name, message: error.message };
-  }
-  assert.fail('S3 accepted the request');
-}
-
 describe('embedded S3 records and returns server-side encryption', () => {
-  let s3: EmbeddedS3;
-  let client: S3Client;
+  const store = embeddedS3ForSuite({ buckets: [BUCKET] });
 
-  before(async () => {
-    s3 = await startEmbeddedS3({ buckets: [BUCKET] });
-    client = embeddedS3Client(s3);
-  });
-  after(async () => {
-    client.destroy();
-    await s3.close();
-  });
-
-  const head = (Key: string) => client.send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
+  const head = (Key: string) => store.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
   const encryptionOf = async (Key: string) => {
     const { ServerSideEncryption, SSEKMSKeyId, BucketKeyEnabled } = await head(Key);
     return { ServerSideEncryption, SSEKMSKeyId, BucketKeyEnabled };
@@ -69,7 +45,7 @@ describe('embedded S3 records and returns server-side encryption', () => {
     );
 
   it('PUT: SSE-KMS with its key and S3 Bucket Key comes back on HEAD and GET', async () => {
-    await client.send(
+    await store.client.send(
       new PutObjectCommand({
         Bucket: BUCKET,
         Key: 'kms.txt',
@@ -84,14 +60,14 @@ describe('embedded S3 records and returns server-side encryption', () => {
       SSEKMSKeyId: KEY_ARN,
       BucketKeyEnabled: true,
     });
-    const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'kms.txt' }));
+    const got = await store.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'kms.txt' }));
     assert.equal(got.ServerSideEncryption, 'aws:kms');
     assert.equal(got.SSEKMSKeyId, KEY_ARN);
     assert.equal(await got.Body?.transformToString(), 'secret');
   });
 
   it('PUT: DSSE-KMS, and a Bucket Key turned off is not reported', async () => {
-    await client.send(
+    await store.client.send(
       new PutObjectCommand({
         Bucket: BUCKET,
         Key: 'dsse.txt',
@@ -109,7 +85,7 @@ describe('embedded S3 records and returns server-side encryption', () => {
   });
 
   it('PUT without encryption headers: SSE-S3 (AES256), as S3 applies to every object', async () => {
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'default.txt', Body: 'x' }));
+    await store.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'default.txt', Body: 'x' }));
     assert.deepEqual(await encryptionOf('default.txt'), {
       ServerSideEncryption: 'AES256',
       SSEKMSKeyId: undefined,
@@ -128,8 +104,8 @@ describe('embedded S3 records and returns server-side encryption', () => {
       ['key-alone.txt', { SSEKMSKeyId: KEY_ARN }, /requires HTTP header x-amz-server-side-encryption : aws:kms/],
       ['bucket-key-aes.txt', { ServerSideEncryption: 'AES256', BucketKeyEnabled: true }, /requires HTTP header/],
     ] as const) {
-      const refused = await refusal(
-        client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x', ...(input as object) })),
+      const refused = await s3RefusalOf(
+        store.client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x', ...(input as object) })),
       );
       assert.equal(refused.status, 400, Key);
       assert.equal(refused.code, 'InvalidArgument', Key);
@@ -140,7 +116,7 @@ describe('embedded S3 records and returns server-side encryption', () => {
 
   it('POST form: the encryption fields reach the object; an unknown algorithm is refused', async () => {
     const post = async (Key: string, fields: Record<string, string>) => {
-      const policy = await createPresignedPost(client, { Bucket: BUCKET, Key, Fields: fields, Expires: 300 });
+      const policy = await createPresignedPost(store.client, { Bucket: BUCKET, Key, Fields: fields, Expires: 300 });
       const form = new FormData();
       for (const [name, value] of Object.entries(policy.fields)) form.append(name, value);
       form.append('file', new Blob(['form body']), 'f.txt');
@@ -167,7 +143,7 @@ describe('embedded S3 records and returns server-side encryption', () => {
   });
 
   it('CreateMultipartUpload: the completed object has the upload’s encryption; bad settings are refused at creation', async () => {
-    const created = await client.send(
+    const created = await store.client.send(
       new CreateMultipartUploadCommand({
         Bucket: BUCKET,
         Key: 'multipart.bin',
@@ -175,7 +151,7 @@ describe('embedded S3 records and returns server-side encryption', () => {
         SSEKMSKeyId: KEY_ARN,
       }),
     );
-    const part = await client.send(
+    const part = await store.client.send(
       new UploadPartCommand({
         Bucket: BUCKET,
         Key: 'multipart.bin',
@@ -184,7 +160,7 @@ describe('embedded S3 records and returns server-side encryption', () => {
         Body: 'only part',
       }),
     );
-    await client.send(
+    await store.client.send(
       new CompleteMultipartUploadCommand({
         Bucket: BUCKET,
         Key: 'multipart.bin',
@@ -197,8 +173,8 @@ describe('embedded S3 records and returns server-side encryption', () => {
       SSEKMSKeyId: KEY_ARN,
       BucketKeyEnabled: undefined,
     });
-    const refused = await refusal(
-      client.send(
+    const refused = await s3RefusalOf(
+      store.client.send(
         new CreateMultipartUploadCommand({
           Bucket: BUCKET,
           Key: 'mp-bad.bin',
@@ -211,7 +187,7 @@ describe('embedded S3 records and returns server-side encryption', () => {
   });
 
   it('encryption headers on GET, HEAD and UploadPart: 400 InvalidArgument (the encryption is set at creation)', async () => {
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'read.txt', Body: 'x' }));
+    await store.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'read.txt', Body: 'x' }));
     const signedFor = (
       method: string,
       path: string,
@@ -220,13 +196,13 @@ describe('embedded S3 records and returns server-side encryption', () => {
     ) =>
       presignSigV4Query({
         method,
-        origin: s3.endpoint.origin,
-        host: s3.endpoint.host,
+        origin: store.s3.endpoint.origin,
+        host: store.s3.endpoint.host,
         path: `/${BUCKET}/${path}`,
         query,
         headers,
-        credentials: s3.credentials,
-        region: s3.region,
+        credentials: store.s3.credentials,
+        region: store.s3.region,
         service: 's3',
         signingDate: new Date(),
         expiresIn: 300,
@@ -242,7 +218,7 @@ describe('embedded S3 records and returns server-side encryption', () => {
     assert.equal(plain.status, 200);
     assert.equal(plain.headers.get('x-amz-server-side-encryption'), 'AES256');
 
-    const created = await client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'parts.bin' }));
+    const created = await store.client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'parts.bin' }));
     const kms = { 'x-amz-server-side-encryption-aws-kms-key-id': KEY_ARN };
     const part = await fetch(
       signedFor('PUT', 'parts.bin', kms, [

@@ -9,7 +9,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import {
   CompleteMultipartUploadCommand,
@@ -20,12 +20,10 @@ import {
   PutObjectCommand,
   S3ServiceException,
   UploadPartCommand,
-  type S3Client,
 } from '@aws-sdk/client-s3';
 
 import { CHECKSUM_ALGORITHMS, checksumOf, type ChecksumAlgorithm } from '../../src/endpoint/checksum-algorithms.js';
-import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
-import { embeddedS3Client } from '../helpers.js';
+import { embeddedS3ForSuite, s3RefusalOf } from '../embedded-store.js';
 
 const BUCKET = 'flexible-checksums';
 const PART_BYTES = 5 * 1024 * 1024;
@@ -42,32 +40,11 @@ const MEMBER: Record<
   sha256: 'ChecksumSHA256',
 };
 
-async function refusal(promise: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof S3ServiceException, String(error));
-    return { name: error.name, message: error.message, status: error.$metadata.httpStatusCode };
-  }
-  assert.fail('the store accepted the request');
-}
-
 describe('embedded S3 verifies and returns flexible checksums', () => {
-  let s3: EmbeddedS3;
-  let client: S3Client;
-
-  before(async () => {
-    s3 = await startEmbeddedS3({ buckets: [BUCKET] });
-    client = embeddedS3Client(s3);
-  });
-
-  after(async () => {
-    client.destroy();
-    await s3.close();
-  });
+  const store = embeddedS3ForSuite({ buckets: [BUCKET] });
 
   const exists = async (key: string) =>
-    client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(
+    store.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(
       () => true,
       (error: unknown) =>
         error instanceof S3ServiceException && error.name === 'NotFound' ? false : Promise.reject(error),
@@ -78,26 +55,30 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
       const body = randomBytes(3000);
       const value = await checksumOf(algorithm, body);
       const key = `single/${algorithm}`;
-      await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, [MEMBER[algorithm]]: value }));
+      await store.client.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, [MEMBER[algorithm]]: value }),
+      );
 
-      const plain = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+      const plain = await store.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
       assert.equal(plain[MEMBER[algorithm]], undefined, 'returned without checksum mode');
-      const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }));
+      const head = await store.client.send(
+        new HeadObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }),
+      );
       assert.equal(head[MEMBER[algorithm]], value);
       assert.equal(head.ChecksumType, 'FULL_OBJECT');
-      const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }));
+      const got = await store.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }));
       assert.equal(got[MEMBER[algorithm]], value);
       assert.deepEqual(Buffer.from(await got.Body!.transformToByteArray()), body);
 
       const other = Buffer.from(body);
       other[10] = (other[10] ?? 0) ^ 1;
-      const refused = await refusal(
-        client.send(
+      const refused = await s3RefusalOf(
+        store.client.send(
           new PutObjectCommand({ Bucket: BUCKET, Key: `${key}-other`, Body: other, [MEMBER[algorithm]]: value }),
         ),
       );
       assert.deepEqual(refused, {
-        name: 'BadDigest',
+        code: 'BadDigest',
         message: `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`,
         status: 400,
       });
@@ -107,8 +88,8 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
 
   it('refuses two checksums at once, and a value of the wrong size', async () => {
     const body = Buffer.from('two checksums');
-    const two = await refusal(
-      client.send(
+    const two = await s3RefusalOf(
+      store.client.send(
         new PutObjectCommand({
           Bucket: BUCKET,
           Key: 'single/two',
@@ -118,10 +99,10 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
         }),
       ),
     );
-    assert.equal(two.name, 'InvalidRequest');
+    assert.equal(two.code, 'InvalidRequest');
     assert.match(two.message, /Multiple checksum Types are not allowed/);
-    const wrongSize = await refusal(
-      client.send(
+    const wrongSize = await s3RefusalOf(
+      store.client.send(
         new PutObjectCommand({
           Bucket: BUCKET,
           Key: 'single/size',
@@ -131,7 +112,7 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
       ),
     );
     assert.deepEqual(wrongSize, {
-      name: 'InvalidRequest',
+      code: 'InvalidRequest',
       message: 'Value for x-amz-checksum-crc64nvme header is invalid.',
       status: 400,
     });
@@ -145,7 +126,7 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
     type: 'FULL_OBJECT' | 'COMPOSITE',
     parts: Buffer[],
   ) {
-    const created = await client.send(
+    const created = await store.client.send(
       new CreateMultipartUploadCommand({
         Bucket: BUCKET,
         Key: key,
@@ -157,7 +138,7 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
     const uploaded = [];
     for (const [index, part] of parts.entries()) {
       const value = await checksumOf(algorithm, part);
-      const answer = await client.send(
+      const answer = await store.client.send(
         new UploadPartCommand({
           Bucket: BUCKET,
           Key: key,
@@ -178,14 +159,14 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
     const key = 'multipart/full-object';
     const { uploadId, uploaded } = await uploadParts(key, 'crc64nvme', 'FULL_OBJECT', parts);
 
-    const listed = await client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }));
+    const listed = await store.client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }));
     assert.deepEqual(
       listed.Parts?.map((part) => part.ChecksumCRC64NVME),
       uploaded.map((part) => part.ChecksumCRC64NVME),
     );
 
-    const wrong = await refusal(
-      client.send(
+    const wrong = await s3RefusalOf(
+      store.client.send(
         new CompleteMultipartUploadCommand({
           Bucket: BUCKET,
           Key: key,
@@ -196,11 +177,11 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
         }),
       ),
     );
-    assert.equal(wrong.name, 'BadDigest');
+    assert.equal(wrong.code, 'BadDigest');
     assert.equal(await exists(key), false);
 
     const expected = await checksumOf('crc64nvme', whole);
-    const completed = await client.send(
+    const completed = await store.client.send(
       new CompleteMultipartUploadCommand({
         Bucket: BUCKET,
         Key: key,
@@ -213,7 +194,7 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
     assert.equal(completed.ChecksumCRC64NVME, expected);
     assert.equal(completed.ChecksumType, 'FULL_OBJECT');
     // The SDK validates a CRC64NVME it is answered with against the bytes it reads.
-    const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }));
+    const got = await store.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }));
     assert.equal(got.ChecksumCRC64NVME, expected);
     assert.equal(got.ChecksumType, 'FULL_OBJECT');
     assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(whole));
@@ -224,8 +205,8 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
     const key = 'multipart/composite';
     const { uploadId, uploaded } = await uploadParts(key, 'sha256', 'COMPOSITE', parts);
 
-    const missing = await refusal(
-      client.send(
+    const missing = await s3RefusalOf(
+      store.client.send(
         new CompleteMultipartUploadCommand({
           Bucket: BUCKET,
           Key: key,
@@ -234,11 +215,11 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
         }),
       ),
     );
-    assert.equal(missing.name, 'InvalidRequest');
+    assert.equal(missing.code, 'InvalidRequest');
     assert.match(missing.message, /must include the checksum for each part. It was missing for part 1/);
 
-    const otherValue = await refusal(
-      client.send(
+    const otherValue = await s3RefusalOf(
+      store.client.send(
         new CompleteMultipartUploadCommand({
           Bucket: BUCKET,
           Key: key,
@@ -251,12 +232,12 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
         }),
       ),
     );
-    assert.equal(otherValue.name, 'InvalidPart');
+    assert.equal(otherValue.code, 'InvalidPart');
 
     const digests = createHash('sha256');
     for (const part of parts) digests.update(createHash('sha256').update(part).digest());
     const expected = `${digests.digest('base64')}-3`;
-    const completed = await client.send(
+    const completed = await store.client.send(
       new CompleteMultipartUploadCommand({
         Bucket: BUCKET,
         Key: key,
@@ -266,14 +247,14 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
     );
     assert.equal(completed.ChecksumSHA256, expected);
     assert.equal(completed.ChecksumType, 'COMPOSITE');
-    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }));
+    const head = await store.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }));
     assert.equal(head.ChecksumSHA256, expected);
     assert.equal(head.ChecksumType, 'COMPOSITE');
   });
 
   it("multipart: a part with other bytes is BadDigest, a part without the upload's algorithm is refused", async () => {
     const key = 'multipart/refused-parts';
-    const created = await client.send(
+    const created = await store.client.send(
       new CreateMultipartUploadCommand({
         Bucket: BUCKET,
         Key: key,
@@ -285,7 +266,7 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
     const other = Buffer.from(part);
     other[0] = (other[0] ?? 0) ^ 0x80;
     const send = (body: Buffer, checksum: Partial<Record<(typeof MEMBER)[ChecksumAlgorithm], string>>) =>
-      client.send(
+      store.client.send(
         new UploadPartCommand({
           Bucket: BUCKET,
           Key: key,
@@ -295,13 +276,18 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
           ...checksum,
         }),
       );
-    assert.equal((await refusal(send(other, { ChecksumCRC32C: await checksumOf('crc32c', part) }))).name, 'BadDigest');
-    const none = await refusal(send(part, {}));
-    assert.equal(none.name, 'InvalidRequest');
+    assert.equal(
+      (await s3RefusalOf(send(other, { ChecksumCRC32C: await checksumOf('crc32c', part) }))).code,
+      'BadDigest',
+    );
+    const none = await s3RefusalOf(send(part, {}));
+    assert.equal(none.code, 'InvalidRequest');
     assert.match(none.message, /expected checksum Type: crc32c, actual checksum Type: null/);
-    const another = await refusal(send(part, { ChecksumCRC32: await checksumOf('crc32', part) }));
+    const another = await s3RefusalOf(send(part, { ChecksumCRC32: await checksumOf('crc32', part) }));
     assert.match(another.message, /expected checksum Type: crc32c, actual checksum Type: crc32/);
-    const listed = await client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: created.UploadId }));
+    const listed = await store.client.send(
+      new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: created.UploadId }),
+    );
     assert.equal(listed.Parts, undefined, 'a refused part was stored');
   });
 
@@ -311,8 +297,8 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
       ['SHA256', 'FULL_OBJECT'],
       ['SHA1', 'FULL_OBJECT'],
     ] as const) {
-      const refused = await refusal(
-        client.send(
+      const refused = await s3RefusalOf(
+        store.client.send(
           new CreateMultipartUploadCommand({
             Bucket: BUCKET,
             Key: 'multipart/never',
@@ -321,7 +307,7 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
           }),
         ),
       );
-      assert.equal(refused.name, 'InvalidRequest', `${algorithm} ${type}`);
+      assert.equal(refused.code, 'InvalidRequest', `${algorithm} ${type}`);
       assert.match(
         refused.message,
         new RegExp(`The ${type} checksum type cannot be used with the ${algorithm.toLowerCase()}`),

@@ -9,12 +9,11 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import type { CompletedPart, S3Client } from '@aws-sdk/client-s3';
+import type { CompletedPart } from '@aws-sdk/client-s3';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -23,13 +22,12 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   ListPartsCommand,
-  S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
-import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { embeddedS3Client } from '../helpers.js';
+import { embeddedS3ForSuite, s3RefusalOf } from '../embedded-store.js';
 
 const BUCKET = 'multipart-test-bucket';
 const OTHER_BUCKET = 'multipart-other-bucket';
@@ -54,46 +52,24 @@ async function filesUnder(directory: string): Promise<string[]> {
 }
 
 /** The S3 error code and status a command was refused with. */
-async function refusal(promise: Promise<unknown>): Promise<{ status: number | undefined; code: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof S3ServiceException, String(error));
-    return { status: error.$metadata.httpStatusCode, code: error.name };
-  }
-  assert.fail('the request was accepted');
+async function refusal(sent: Promise<unknown>): Promise<{ status: number | undefined; code: string }> {
+  const { status, code } = await s3RefusalOf(sent);
+  return { status, code };
 }
 
 describe('embedded S3 multipart uploads', () => {
   // The store lives one level down in a sandbox, so a path escaping it lands where the
   // test can see it.
-  let sandbox: string;
-  let directory: string;
-  let s3: EmbeddedS3;
-  let client: S3Client;
-
-  before(async () => {
-    sandbox = await mkdtemp(join(tmpdir(), 'embedded-s3-multipart-'));
-    directory = join(sandbox, 'store');
-    await mkdir(directory);
-    s3 = await startEmbeddedS3({ buckets: [BUCKET, OTHER_BUCKET], directory });
-    client = embeddedS3Client(s3);
-  });
-
-  after(async () => {
-    client.destroy();
-    await s3.close();
-    await rm(sandbox, { recursive: true, force: true });
-  });
+  const store = embeddedS3ForSuite({ buckets: [BUCKET, OTHER_BUCKET], sandboxed: true });
 
   async function create(key: string): Promise<string> {
-    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+    const { UploadId } = await store.client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
     assert.ok(UploadId);
     return UploadId;
   }
 
   async function uploadPart(key: string, uploadId: string, partNumber: number, body: Uint8Array): Promise<string> {
-    const { ETag } = await client.send(
+    const { ETag } = await store.client.send(
       new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body }),
     );
     assert.ok(ETag);
@@ -101,7 +77,7 @@ describe('embedded S3 multipart uploads', () => {
   }
 
   function complete(key: string, uploadId: string, parts: CompletedPart[]) {
-    return client.send(
+    return store.client.send(
       new CompleteMultipartUploadCommand({
         Bucket: BUCKET,
         Key: key,
@@ -112,7 +88,7 @@ describe('embedded S3 multipart uploads', () => {
   }
 
   const objectKeys = async (): Promise<string[]> =>
-    ((await client.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).map(
+    ((await store.client.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).map(
       (object) => object.Key ?? '',
     );
 
@@ -124,7 +100,7 @@ describe('embedded S3 multipart uploads', () => {
     const completed: CompletedPart[] = [];
     for (const [index, body] of parts.entries()) {
       const url = await getSignedUrl(
-        client,
+        store.client,
         new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, PartNumber: index + 1 }),
         { expiresIn: 300 },
       );
@@ -140,21 +116,21 @@ describe('embedded S3 multipart uploads', () => {
     assert.equal(result.ETag, multipartETag(parts));
     assert.equal(result.Key, key);
 
-    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    const head = await store.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
     assert.equal(head.ETag, multipartETag(parts));
     assert.equal(head.ContentLength, 40 * MiB);
     const download = await fetch(
-      await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: key }), { expiresIn: 300 }),
+      await getSignedUrl(store.client, new GetObjectCommand({ Bucket: BUCKET, Key: key }), { expiresIn: 300 }),
     );
     assert.ok(Buffer.from(await download.arrayBuffer()).equals(Buffer.concat(parts)), 'downloaded bytes differ');
 
     // The upload is gone: no parts left on disk, and its ID is unknown.
     assert.deepEqual(
-      (await filesUnder(directory)).filter((file) => file.includes(uploadId)),
+      (await filesUnder(store.directory)).filter((file) => file.includes(uploadId)),
       [],
     );
     assert.deepEqual(
-      await refusal(client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }))),
+      await refusal(store.client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }))),
       { status: 404, code: 'NoSuchUpload' },
     );
   });
@@ -168,7 +144,7 @@ describe('embedded S3 multipart uploads', () => {
     const pages: Array<{ numbers: number[]; truncated: boolean | undefined; next: string | undefined }> = [];
     let marker: string | undefined;
     for (;;) {
-      const page = await client.send(
+      const page = await store.client.send(
         new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, MaxParts: 2, PartNumberMarker: marker }),
       );
       pages.push({
@@ -191,7 +167,7 @@ describe('embedded S3 multipart uploads', () => {
       { numbers: [5], truncated: false, next: '5' },
     ]);
 
-    const all = await client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }));
+    const all = await store.client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }));
     assert.deepEqual(
       all.Parts?.map((part) => part.PartNumber),
       [1, 2, 3, 4, 5],
@@ -200,7 +176,9 @@ describe('embedded S3 multipart uploads', () => {
     assert.equal(all.UploadId, uploadId);
 
     assert.deepEqual(
-      await refusal(client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, MaxParts: -1 }))),
+      await refusal(
+        store.client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, MaxParts: -1 })),
+      ),
       { status: 400, code: 'InvalidArgument' },
     );
   });
@@ -211,30 +189,32 @@ describe('embedded S3 multipart uploads', () => {
     const etag = await uploadPart(key, uploadId, 1, randomBytes(1000));
     await uploadPart(key, uploadId, 2, randomBytes(1000));
 
-    const aborted = await client.send(
+    const aborted = await store.client.send(
       new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }),
     );
     assert.equal(aborted.$metadata.httpStatusCode, 204);
 
     assert.deepEqual(
-      (await filesUnder(directory)).filter((file) => file.includes(uploadId)),
+      (await filesUnder(store.directory)).filter((file) => file.includes(uploadId)),
       [],
     );
     const noSuchUpload = { status: 404, code: 'NoSuchUpload' };
     assert.deepEqual(
-      await refusal(client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }))),
+      await refusal(store.client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }))),
       noSuchUpload,
     );
     assert.deepEqual(await refusal(uploadPart(key, uploadId, 3, randomBytes(10))), noSuchUpload);
     assert.deepEqual(await refusal(complete(key, uploadId, [{ PartNumber: 1, ETag: etag }])), noSuchUpload);
     assert.deepEqual(
-      await refusal(client.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }))),
+      await refusal(
+        store.client.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId })),
+      ),
       noSuchUpload,
     );
     assert.equal((await objectKeys()).includes(key), false);
     // Nothing was recreated by the refused part upload.
     assert.deepEqual(
-      (await filesUnder(directory)).filter((file) => file.includes(uploadId)),
+      (await filesUnder(store.directory)).filter((file) => file.includes(uploadId)),
       [],
     );
   });
@@ -320,10 +300,10 @@ describe('embedded S3 multipart uploads', () => {
       { PartNumber: 3, ETag: etag3 },
     ]);
     assert.equal(result.ETag, multipartETag([first, last]));
-    const stored = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    const stored = await store.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
     assert.ok(Buffer.from(await (stored.Body?.transformToByteArray() ?? [])).equals(Buffer.concat([first, last])));
     assert.deepEqual(
-      (await filesUnder(directory)).filter((file) => file.includes(uploadId)),
+      (await filesUnder(store.directory)).filter((file) => file.includes(uploadId)),
       [],
     );
   });
@@ -331,11 +311,11 @@ describe('embedded S3 multipart uploads', () => {
   it('refuses part numbers outside 1..10000 with InvalidArgument and unknown or malformed upload IDs with NoSuchUpload, writing nothing', async () => {
     const key = 'validated/part.bin';
     const uploadId = await create(key);
-    const before = await filesUnder(sandbox);
+    const before = await filesUnder(store.sandbox);
 
     /** A part upload whose query the signer signs as given, malformed or not. */
     const sendPart = async (query: { uploadId: string; partNumber: string }) => {
-      const raw = embeddedS3Client(s3);
+      const raw = embeddedS3Client(store.s3);
       raw.middlewareStack.add(
         (next) => async (args) => {
           const request = args.request as { query: Record<string, string> };
@@ -369,17 +349,17 @@ describe('embedded S3 multipart uploads', () => {
       `..%2F..%2F..%2Fescaped`,
       '%2e%2e/%2e%2e/%2e%2e/escaped',
       '..\\..\\..\\escaped',
-      `${sandbox}/escaped`,
+      `${store.sandbox}/escaped`,
       '.',
       '',
     ]) {
       assert.deepEqual(await sendPart({ uploadId: id, partNumber: '1' }), { status: 404, code: 'NoSuchUpload' }, id);
     }
-    assert.deepEqual(await filesUnder(sandbox), before);
+    assert.deepEqual(await filesUnder(store.sandbox), before);
 
     // An ID that walks over to an upload of the same key in another bucket: s3rver keeps
     // uploads at <bucket>/._S3rver_uploads/<id>, so without the check the part lands there.
-    const { UploadId: elsewhere } = await client.send(
+    const { UploadId: elsewhere } = await store.client.send(
       new CreateMultipartUploadCommand({ Bucket: OTHER_BUCKET, Key: key }),
     );
     assert.ok(elsewhere);
@@ -389,13 +369,15 @@ describe('embedded S3 multipart uploads', () => {
     ]) {
       assert.deepEqual(await sendPart({ uploadId: id, partNumber: '1' }), { status: 404, code: 'NoSuchUpload' }, id);
     }
-    const untouched = await client.send(new ListPartsCommand({ Bucket: OTHER_BUCKET, Key: key, UploadId: elsewhere }));
+    const untouched = await store.client.send(
+      new ListPartsCommand({ Bucket: OTHER_BUCKET, Key: key, UploadId: elsewhere }),
+    );
     assert.equal(untouched.Parts, undefined);
 
     // The upload ID belongs to its key.
     assert.deepEqual(
       await refusal(
-        client.send(
+        store.client.send(
           new UploadPartCommand({
             Bucket: BUCKET,
             Key: 'validated/other.bin',
@@ -410,7 +392,7 @@ describe('embedded S3 multipart uploads', () => {
     // The edges of the range are accepted.
     await uploadPart(key, uploadId, 1, randomBytes(10));
     await uploadPart(key, uploadId, 10000, randomBytes(10));
-    const listed = await client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }));
+    const listed = await store.client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }));
     assert.deepEqual(
       listed.Parts?.map((part) => part.PartNumber),
       [1, 10000],
@@ -422,7 +404,7 @@ describe('embedded S3 multipart uploads', () => {
     const uploadId = await create(key);
     const otherId = await create(key);
     const url = await getSignedUrl(
-      client,
+      store.client,
       new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, PartNumber: 1 }),
       { expiresIn: 300 },
     );
@@ -433,7 +415,7 @@ describe('embedded S3 multipart uploads', () => {
       assert.equal(response.status, 403);
       assert.match(body, /<Code>SignatureDoesNotMatch<\/Code>/);
     }
-    const listed = await client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: otherId }));
+    const listed = await store.client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: otherId }));
     assert.equal(listed.Parts, undefined);
   });
 });

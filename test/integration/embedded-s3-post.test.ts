@@ -7,10 +7,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { readdir } from 'node:fs/promises';
+import { describe, it } from 'node:test';
 
 import {
   GetObjectCommand,
@@ -21,36 +19,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { createPresignedPost, type PresignedPostOptions } from '@aws-sdk/s3-presigned-post';
 
-import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
-import { embeddedS3Client } from '../helpers.js';
+import { embeddedS3ForSuite, embeddedS3ForTest, s3ErrorOf, xmlElement } from '../embedded-store.js';
 
 const BUCKET = 'post-test-bucket';
 const OTHER_BUCKET = 'post-test-other-bucket';
 
 type Fields = Record<string, string>;
-
-interface S3Answer {
-  status: number;
-  code: string | undefined;
-  message: string | undefined;
-  body: string;
-}
-
-/** The text of an XML element, its entities decoded once. */
-function element(body: string, name: string): string | undefined {
-  const raw = new RegExp(`<${name}>([^<]*)</${name}>`).exec(body)?.[1];
-  return raw
-    ?.replaceAll('&quot;', '"')
-    .replaceAll('&apos;', "'")
-    .replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&amp;', '&');
-}
-
-async function answer(response: Response): Promise<S3Answer> {
-  const body = await response.text();
-  return { status: response.status, code: element(body, 'Code'), message: element(body, 'Message'), body };
-}
 
 /** A multipart/form-data POST: the fields in order, then the file, then any trailing fields. */
 function postForm(
@@ -67,21 +41,10 @@ function postForm(
 }
 
 describe('embedded S3 browser form uploads (POST policy)', () => {
-  let s3: EmbeddedS3;
-  let client: S3Client;
-
-  before(async () => {
-    s3 = await startEmbeddedS3({ buckets: [BUCKET, OTHER_BUCKET] });
-    client = embeddedS3Client(s3);
-  });
-
-  after(async () => {
-    client.destroy();
-    await s3.close();
-  });
+  const store = embeddedS3ForSuite({ buckets: [BUCKET, OTHER_BUCKET] });
 
   /** A policy for one key: exact type, 201, and a size range, as the service issues them. */
-  function presignPost(key: string, options: Partial<PresignedPostOptions> = {}, signer: S3Client = client) {
+  function presignPost(key: string, options: Partial<PresignedPostOptions> = {}, signer: S3Client = store.client) {
     return createPresignedPost(signer, {
       Bucket: BUCKET,
       Key: key,
@@ -94,7 +57,7 @@ describe('embedded S3 browser form uploads (POST policy)', () => {
 
   async function stored(key: string): Promise<Buffer | undefined> {
     try {
-      const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+      const object = await store.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
       return Buffer.from(await (object.Body?.transformToByteArray() ?? []));
     } catch {
       return undefined;
@@ -106,29 +69,30 @@ describe('embedded S3 browser form uploads (POST policy)', () => {
   /** A client for the store with other settings: another clock or other keys. */
   const signer = (overrides: Pick<S3ClientConfig, 'systemClockOffset' | 'credentials'>): S3Client =>
     new S3Client({
-      endpoint: s3.endpoint.href,
-      region: s3.region,
+      endpoint: store.s3.endpoint.href,
+      region: store.s3.region,
       forcePathStyle: true,
-      credentials: s3.credentials,
+      credentials: store.s3.credentials,
       ...overrides,
     });
 
   it('stores the right file and answers 201 with the PostResponse document', async () => {
     const key = 'forms/right.txt';
     const { url, fields } = await presignPost(key);
-    assert.equal(url, new URL(`/${BUCKET}`, s3.endpoint).href);
+    assert.equal(url, new URL(`/${BUCKET}`, store.s3.endpoint).href);
     const bytes = Buffer.from('hello from a form');
 
-    const response = await answer(await postForm(url, fields, file(bytes)));
-    assert.equal(response.status, 201, response.body);
+    const response = await postForm(url, fields, file(bytes));
+    const body = await response.text();
+    assert.equal(response.status, 201, body);
     const etag = `"${createHash('md5').update(bytes).digest('hex')}"`;
-    assert.match(response.body, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<PostResponse>/);
-    assert.equal(element(response.body, 'Location'), `${url}/forms/right.txt`);
-    assert.equal(element(response.body, 'Bucket'), BUCKET);
-    assert.equal(element(response.body, 'Key'), key);
-    assert.equal(element(response.body, 'ETag'), etag);
+    assert.match(body, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<PostResponse>/);
+    assert.equal(xmlElement(body, 'Location'), `${url}/forms/right.txt`);
+    assert.equal(xmlElement(body, 'Bucket'), BUCKET);
+    assert.equal(xmlElement(body, 'Key'), key);
+    assert.equal(xmlElement(body, 'ETag'), etag);
 
-    const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    const object = await store.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
     assert.equal(object.ContentType, 'text/plain');
     assert.equal(object.ETag, etag);
     assert.deepEqual(Buffer.from(await (object.Body?.transformToByteArray() ?? [])), bytes);
@@ -150,15 +114,15 @@ describe('embedded S3 browser form uploads (POST policy)', () => {
 
   it('refuses a file over or under content-length-range (400), storing nothing', async () => {
     const { url, fields } = await presignPost('forms/sized.txt');
-    const tooLarge = await answer(await postForm(url, fields, file(randomBytes(1025))));
+    const tooLarge = await s3ErrorOf(await postForm(url, fields, file(randomBytes(1025))));
     assert.deepEqual([tooLarge.status, tooLarge.code], [400, 'EntityTooLarge'], tooLarge.body);
     assert.match(tooLarge.body, /<MaxSizeAllowed>1024<\/MaxSizeAllowed>/);
-    const tooSmall = await answer(await postForm(url, fields, file(new Uint8Array(0))));
+    const tooSmall = await s3ErrorOf(await postForm(url, fields, file(new Uint8Array(0))));
     assert.deepEqual([tooSmall.status, tooSmall.code], [400, 'EntityTooSmall'], tooSmall.body);
     assert.equal(await stored('forms/sized.txt'), undefined);
 
     // A larger file, well past the limit, is refused just the same and the answer still arrives.
-    const huge = await answer(await postForm(url, fields, file(randomBytes(4 * 1024 * 1024))));
+    const huge = await s3ErrorOf(await postForm(url, fields, file(randomBytes(4 * 1024 * 1024))));
     assert.equal(huge.code, 'EntityTooLarge');
 
     // The edges are allowed.
@@ -181,20 +145,22 @@ describe('embedded S3 browser form uploads (POST policy)', () => {
       ['other status', { ...fields, success_action_status: '200' }, '"$success_action_status"'],
     ];
     for (const [name, form, condition] of cases) {
-      const refused = await answer(await postForm(url, form, file(bytes)));
+      const refused = await s3ErrorOf(await postForm(url, form, file(bytes)));
       assert.deepEqual([refused.status, refused.code], [403, 'AccessDenied'], `${name}: ${refused.body}`);
       assert.match(refused.message ?? '', /^Invalid according to Policy: Policy Condition failed: /, name);
       assert.ok(refused.message?.includes(condition), `${name}: ${refused.message}`);
     }
     // The same form posted to another bucket's URL.
-    const elsewhere = await answer(await postForm(url.replace(`/${BUCKET}`, `/${OTHER_BUCKET}`), fields, file(bytes)));
+    const elsewhere = await s3ErrorOf(
+      await postForm(url.replace(`/${BUCKET}`, `/${OTHER_BUCKET}`), fields, file(bytes)),
+    );
     assert.deepEqual([elsewhere.status, elsewhere.code], [403, 'AccessDenied'], elsewhere.body);
     assert.ok(elsewhere.message?.includes('"$bucket"'), elsewhere.message);
 
     for (const key of ['forms/bound.txt', 'forms/other.txt', 'forms/bound.txt.html']) {
       assert.equal(await stored(key), undefined, key);
     }
-    const listedOther = await client.send(new ListObjectsV2Command({ Bucket: OTHER_BUCKET }));
+    const listedOther = await store.client.send(new ListObjectsV2Command({ Bucket: OTHER_BUCKET }));
     assert.equal(listedOther.Contents, undefined);
   });
 
@@ -202,7 +168,7 @@ describe('embedded S3 browser form uploads (POST policy)', () => {
     const past = signer({ systemClockOffset: -2 * 60 * 60 * 1000 });
     try {
       const { url, fields } = await presignPost('forms/expired.txt', { Expires: 60 }, past);
-      const refused = await answer(await postForm(url, fields, file(Buffer.from('late'))));
+      const refused = await s3ErrorOf(await postForm(url, fields, file(Buffer.from('late'))));
       assert.deepEqual(
         [refused.status, refused.code, refused.message],
         [403, 'AccessDenied', 'Invalid according to Policy: Policy expired.'],
@@ -238,14 +204,14 @@ describe('embedded S3 browser form uploads (POST policy)', () => {
       ],
     ];
     for (const [name, form] of forms) {
-      const refused = await answer(await postForm(url, form, file(Buffer.from('signed'))));
+      const refused = await s3ErrorOf(await postForm(url, form, file(Buffer.from('signed'))));
       assert.deepEqual([refused.status, refused.code], [403, 'SignatureDoesNotMatch'], `${name}: ${refused.body}`);
     }
 
     const stranger = signer({ credentials: { accessKeyId: 'AKIASTRANGER', secretAccessKey: 'not-the-store-secret' } });
     try {
       const policy = await presignPost('forms/signed.txt', {}, stranger);
-      const refused = await answer(await postForm(policy.url, policy.fields, file(Buffer.from('signed'))));
+      const refused = await s3ErrorOf(await postForm(policy.url, policy.fields, file(Buffer.from('signed'))));
       assert.deepEqual([refused.status, refused.code], [403, 'InvalidAccessKeyId']);
     } finally {
       stranger.destroy();
@@ -257,7 +223,7 @@ describe('embedded S3 browser form uploads (POST policy)', () => {
     const { url, fields } = await presignPost('forms/fields.txt');
     const extras: Fields[] = [{ 'x-amz-meta-owner': 'me' }, { acl: 'public-read' }, { 'Cache-Control': 'max-age=1' }];
     for (const extra of extras) {
-      const refused = await answer(await postForm(url, { ...fields, ...extra }, file(Buffer.from('x'))));
+      const refused = await s3ErrorOf(await postForm(url, { ...fields, ...extra }, file(Buffer.from('x'))));
       assert.deepEqual([refused.status, refused.code], [403, 'AccessDenied'], refused.body);
       assert.equal(
         refused.message,
@@ -270,7 +236,7 @@ describe('embedded S3 browser form uploads (POST policy)', () => {
       'x-amz-meta-after-the-file': 'ignored',
     });
     assert.equal(accepted.status, 201, await accepted.text());
-    const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'forms/fields.txt' }));
+    const object = await store.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'forms/fields.txt' }));
     assert.deepEqual(object.Metadata, {});
 
     // A metadata field the policy does cover is stored.
@@ -278,7 +244,7 @@ describe('embedded S3 browser form uploads (POST policy)', () => {
       Fields: { 'Content-Type': 'text/plain', success_action_status: '201', 'x-amz-meta-owner': 'me' },
     });
     assert.equal((await postForm(covered.url, covered.fields, file(Buffer.from('m')))).status, 201);
-    const meta = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'forms/meta.txt' }));
+    const meta = await store.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'forms/meta.txt' }));
     assert.deepEqual(meta.Metadata, { owner: 'me' });
   });
 
@@ -292,25 +258,25 @@ describe('embedded S3 browser form uploads (POST policy)', () => {
     });
     const pass = await postForm(url, { ...fields, 'Content-Type': 'image/png' }, file(Buffer.from('p')));
     assert.equal(pass.status, 201, await pass.text());
-    const fail = await answer(
+    const fail = await s3ErrorOf(
       await postForm(url, { ...fields, 'Content-Type': 'image/png, text/html' }, file(Buffer.from('p'))),
     );
     assert.deepEqual([fail.status, fail.code], [403, 'AccessDenied'], fail.body);
   });
 
   it('refuses a form without a policy as anonymous, and one missing a signature field (nothing stored)', async () => {
-    const url = new URL(`/${BUCKET}`, s3.endpoint).href;
-    const anonymous = await answer(await postForm(url, { key: 'forms/anonymous.txt' }, file(Buffer.from('a'))));
+    const url = new URL(`/${BUCKET}`, store.s3.endpoint).href;
+    const anonymous = await s3ErrorOf(await postForm(url, { key: 'forms/anonymous.txt' }, file(Buffer.from('a'))));
     assert.deepEqual([anonymous.status, anonymous.code, anonymous.message], [403, 'AccessDenied', 'Access Denied']);
 
     const { fields } = await presignPost('forms/anonymous.txt');
     const unsigned = Object.fromEntries(Object.entries(fields).filter(([name]) => name !== 'X-Amz-Signature'));
-    const missing = await answer(await postForm(url, unsigned, file(Buffer.from('a'))));
+    const missing = await s3ErrorOf(await postForm(url, unsigned, file(Buffer.from('a'))));
     assert.deepEqual([missing.status, missing.code], [400, 'InvalidArgument'], missing.body);
 
-    const garbled = await answer(await postForm(url, { ...fields, Policy: 'not base64!' }, file(Buffer.from('a'))));
+    const garbled = await s3ErrorOf(await postForm(url, { ...fields, Policy: 'not base64!' }, file(Buffer.from('a'))));
     assert.deepEqual([garbled.status, garbled.code], [400, 'InvalidPolicyDocument'], garbled.body);
-    const notJson = await answer(
+    const notJson = await s3ErrorOf(
       await postForm(
         url,
         { ...fields, Policy: Buffer.from('{"expiration":').toString('base64') },
@@ -323,12 +289,12 @@ describe('embedded S3 browser form uploads (POST policy)', () => {
     for (const [name, value] of Object.entries(fields)) twice.append(name, value);
     twice.append('key', 'forms/anonymous.txt');
     twice.append('file', new Blob(['a']), 'a.txt');
-    const duplicate = await answer(await fetch(url, { method: 'POST', body: twice }));
+    const duplicate = await s3ErrorOf(await fetch(url, { method: 'POST', body: twice }));
     assert.deepEqual([duplicate.status, duplicate.code], [400, 'InvalidArgument'], duplicate.body);
 
     const noFile = new FormData();
     for (const [name, value] of Object.entries(fields)) noFile.append(name, value);
-    const withoutFile = await answer(await fetch(url, { method: 'POST', body: noFile }));
+    const withoutFile = await s3ErrorOf(await fetch(url, { method: 'POST', body: noFile }));
     assert.deepEqual([withoutFile.status, withoutFile.code], [400, 'InvalidArgument'], withoutFile.body);
 
     assert.equal(await stored('forms/anonymous.txt'), undefined);
@@ -336,9 +302,9 @@ describe('embedded S3 browser form uploads (POST policy)', () => {
 
   it('leaves an existing object intact when an overwrite is refused', async () => {
     const key = 'forms/kept.txt';
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'original' }));
+    await store.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'original' }));
     const { url, fields } = await presignPost(key);
-    const refused = await answer(await postForm(url, fields, file(randomBytes(2048))));
+    const refused = await s3ErrorOf(await postForm(url, fields, file(randomBytes(2048))));
     assert.equal(refused.code, 'EntityTooLarge');
     assert.deepEqual(await stored(key), Buffer.from('original'));
   });
@@ -347,18 +313,12 @@ describe('embedded S3 browser form uploads (POST policy)', () => {
     // A page can sign a form with the store's well-known keys, and a form POST needs no
     // preflight: the key is all that stands between it and the developer's files. The
     // store runs in a sandbox here so that, should the check fail, the files land in it.
-    const sandbox = await mkdtemp(join(tmpdir(), 'embedded-s3-post-paths-'));
-    t.after(() => rm(sandbox, { recursive: true, force: true }));
-    await mkdir(join(sandbox, 'store'));
-    const sandboxed = await startEmbeddedS3({ buckets: [BUCKET], directory: join(sandbox, 'store') });
-    t.after(() => sandboxed.close());
-    const sandboxedClient = embeddedS3Client(sandboxed);
-    t.after(() => sandboxedClient.destroy());
+    const sandboxed = await embeddedS3ForTest(t, { buckets: [BUCKET], sandboxed: true });
     for (const key of ['../../escaped.txt', 'forms/../../../escaped.txt']) {
-      const { url, fields } = await presignPost(key, {}, sandboxedClient);
-      const refused = await answer(await postForm(url, fields, file(Buffer.from('x'))));
+      const { url, fields } = await presignPost(key, {}, sandboxed.client);
+      const refused = await s3ErrorOf(await postForm(url, fields, file(Buffer.from('x'))));
       assert.deepEqual([refused.status, refused.code], [400, 'InvalidArgument'], `${key}: ${refused.body}`);
     }
-    assert.deepEqual(await readdir(sandbox), ['store']);
+    assert.deepEqual(await readdir(sandboxed.sandbox), ['store']);
   });
 });

@@ -8,7 +8,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import {
   CompleteMultipartUploadCommand,
@@ -16,14 +16,11 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   PutObjectCommand,
-  S3ServiceException,
   UploadPartCommand,
-  type S3Client,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 
-import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
-import { embeddedS3Client } from '../helpers.js';
+import { embeddedS3ForSuite, s3RefusalOf } from '../embedded-store.js';
 
 const BUCKET = 'tagging-test-bucket';
 
@@ -33,36 +30,21 @@ const { TaggingConfiguration } = createRequire(import.meta.url)('@20minutes/s3rv
 };
 
 describe('embedded S3 keeps the tags an upload sends', () => {
-  let s3: EmbeddedS3;
-  let client: S3Client;
-
-  before(async () => {
-    s3 = await startEmbeddedS3({ buckets: [BUCKET] });
-    client = embeddedS3Client(s3);
-  });
-
-  after(async () => {
-    client.destroy();
-    await s3.close();
-  });
+  const store = embeddedS3ForSuite({ buckets: [BUCKET] });
 
   async function tagsOf(key: string): Promise<Array<[string, string]>> {
-    const { TagSet } = await client.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: key }));
+    const { TagSet } = await store.client.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: key }));
     return (TagSet ?? []).map(({ Key, Value }) => [Key ?? '', Value ?? '']);
   }
 
-  async function refusal(send: Promise<unknown>): Promise<[number | undefined, string]> {
-    const error = await send.then(
-      () => assert.fail('the store accepted it'),
-      (caught: unknown) => caught,
-    );
-    assert.ok(error instanceof S3ServiceException, String(error));
-    return [error.$metadata.httpStatusCode, error.name];
+  async function refusal(sent: Promise<unknown>): Promise<[number | undefined, string]> {
+    const { status, code } = await s3RefusalOf(sent);
+    return [status, code];
   }
 
   /** A browser form upload of one small file with this `tagging` field, as S3's POST Object takes it. */
   async function post(key: string, tagging: string): Promise<{ status: number; body: string }> {
-    const { url, fields } = await createPresignedPost(client, {
+    const { url, fields } = await createPresignedPost(store.client, {
       Bucket: BUCKET,
       Key: key,
       Fields: { tagging },
@@ -76,7 +58,7 @@ describe('embedded S3 keeps the tags an upload sends', () => {
   }
 
   it('PUT with x-amz-tagging: each key and value URL-decoded, text kept as text', async () => {
-    await client.send(
+    await store.client.send(
       new PutObjectCommand({
         Bucket: BUCKET,
         Key: 'put/tagged.txt',
@@ -91,13 +73,13 @@ describe('embedded S3 keeps the tags an upload sends', () => {
       ['empty', ''],
     ]);
     // No tags on the object's metadata: S3 keeps them apart.
-    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'put/tagged.txt' }));
+    const head = await store.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'put/tagged.txt' }));
     assert.deepEqual(head.Metadata, {});
   });
 
   it('a new object replaces the old one with its tags: none when it sends none', async () => {
     const put = (Tagging?: string) =>
-      client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'put/replaced', Body: 'x', Tagging }));
+      store.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'put/replaced', Body: 'x', Tagging }));
     await put('a=1');
     await put('b=2');
     assert.deepEqual(await tagsOf('put/replaced'), [['b', '2']]);
@@ -107,14 +89,14 @@ describe('embedded S3 keeps the tags an upload sends', () => {
 
   it('tags S3 refuses are refused, and nothing is stored', async () => {
     const put = (Key: string, Tagging: string) =>
-      client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x', Tagging }));
+      store.client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x', Tagging }));
     const eleven = Array.from({ length: 11 }, (_, index) => `k${index}=v`).join('&');
     assert.deepEqual(await refusal(put('put/eleven', eleven)), [400, 'BadRequest']);
     assert.deepEqual(await refusal(put('put/twice', 'a=1&a=2')), [400, 'InvalidTag']);
     assert.deepEqual(await refusal(put('put/long', `${'k'.repeat(129)}=v`)), [400, 'InvalidTag']);
     assert.deepEqual(await refusal(put('put/nokey', '=v')), [400, 'InvalidTag']);
     for (const key of ['put/eleven', 'put/twice', 'put/long', 'put/nokey']) {
-      assert.deepEqual(await refusal(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))), [
+      assert.deepEqual(await refusal(store.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))), [
         404,
         'NotFound',
       ]);
@@ -149,13 +131,13 @@ describe('embedded S3 keeps the tags an upload sends', () => {
 
   it('a multipart upload created with x-amz-tagging has its tags on completion; bad tags refuse the create', async () => {
     const Key = 'multipart/tagged.bin';
-    const { UploadId } = await client.send(
+    const { UploadId } = await store.client.send(
       new CreateMultipartUploadCommand({ Bucket: BUCKET, Key, Tagging: 'retention=P30D&code=0042' }),
     );
-    const { ETag } = await client.send(
+    const { ETag } = await store.client.send(
       new UploadPartCommand({ Bucket: BUCKET, Key, UploadId, PartNumber: 1, Body: 'bytes' }),
     );
-    await client.send(
+    await store.client.send(
       new CompleteMultipartUploadCommand({
         Bucket: BUCKET,
         Key,
@@ -167,12 +149,14 @@ describe('embedded S3 keeps the tags an upload sends', () => {
       ['retention', 'P30D'],
       ['code', '0042'],
     ]);
-    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
+    const head = await store.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
     assert.deepEqual(head.Metadata, {});
 
     assert.deepEqual(
       await refusal(
-        client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'multipart/twice', Tagging: 'a=1&a=2' })),
+        store.client.send(
+          new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'multipart/twice', Tagging: 'a=1&a=2' }),
+        ),
       ),
       [400, 'InvalidTag'],
     );
@@ -181,7 +165,7 @@ describe('embedded S3 keeps the tags an upload sends', () => {
   it('lengths are counted in characters as S3 counts them, not UTF-16 code units', async () => {
     const emoji = '\u{1F600}';
     const put = (Key: string, Tagging: string) =>
-      client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x', Tagging }));
+      store.client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x', Tagging }));
     await put('unicode/longest', `${encodeURIComponent(emoji.repeat(128))}=${encodeURIComponent(emoji.repeat(256))}`);
     assert.deepEqual(await tagsOf('unicode/longest'), [[emoji.repeat(128), emoji.repeat(256)]]);
     assert.deepEqual(await refusal(put('unicode/key', `${encodeURIComponent(emoji.repeat(129))}=v`)), [
@@ -211,7 +195,7 @@ describe('embedded S3 keeps the tags an upload sends', () => {
       const posted = await post(key, document);
       assert.equal(posted.status, 400, `${name}: ${posted.body}`);
       assert.match(posted.body, /<Code>MalformedXML<\/Code>/, name);
-      assert.deepEqual(await refusal(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))), [
+      assert.deepEqual(await refusal(store.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))), [
         404,
         'NotFound',
       ]);
@@ -231,7 +215,7 @@ describe('embedded S3 keeps the tags an upload sends', () => {
     };
     t.after(() => (TaggingConfiguration.validate = validate));
     const put = (Tagging: string) =>
-      client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'work/many', Body: 'x', Tagging }));
+      store.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'work/many', Body: 'x', Tagging }));
     const work: Array<[number, number]> = [];
     // The worst case per byte: the shortest pairs, each a tag of its own. Node's 16 KiB header bound.
     for (const pairs of [11, 100, 1000, 7000]) {

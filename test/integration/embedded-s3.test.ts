@@ -3,11 +3,11 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import {
   GetObjectCommand,
@@ -20,55 +20,38 @@ import {
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
-import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
+import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { embeddedS3Client } from '../helpers.js';
+import { embeddedS3ForSuite, embeddedS3ForTest, s3ErrorOf } from '../embedded-store.js';
 
 const BUCKET = 'embedded-test-bucket';
 
-// s3rver reports why it refused a request in the XML error body; asserting on the code
-// makes sure a 403 comes from the check under test and not from some other mismatch.
-async function errorCode(response: Response): Promise<string | undefined> {
-  const body = await response.text();
-  return /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
-}
-
 describe('embedded S3 (s3rver) with the AWS SDK v3', () => {
-  let s3: EmbeddedS3;
-  let client: S3Client;
-
-  before(async () => {
-    s3 = await startEmbeddedS3({ buckets: [BUCKET] });
-    client = embeddedS3Client(s3);
-  });
-
-  after(async () => {
-    client.destroy();
-    await s3.close();
-  });
+  const store = embeddedS3ForSuite({ buckets: [BUCKET] });
 
   it('listens on an ephemeral loopback port, with a key pair of its own', () => {
-    assert.equal(s3.endpoint.protocol, 'http:');
-    assert.equal(s3.endpoint.hostname, '127.0.0.1');
-    assert.notEqual(s3.endpoint.port, '');
-    assert.notEqual(s3.endpoint.port, '0');
-    assert.equal(s3.region, 'us-east-1');
-    assert.match(s3.credentials.accessKeyId, /^LOCAL[0-9A-F]{16}$/);
-    assert.match(s3.credentials.secretAccessKey, /^[\w-]{40}$/);
+    assert.equal(store.s3.endpoint.protocol, 'http:');
+    assert.equal(store.s3.endpoint.hostname, '127.0.0.1');
+    assert.notEqual(store.s3.endpoint.port, '');
+    assert.notEqual(store.s3.endpoint.port, '0');
+    assert.equal(store.s3.region, 'us-east-1');
+    assert.match(store.s3.credentials.accessKeyId, /^LOCAL[0-9A-F]{16}$/);
+    assert.match(store.s3.credentials.secretAccessKey, /^[\w-]{40}$/);
   });
 
   // The SDK sends and signs "/bucket/" for bucket operations; unpatched s3rver
   // verified against "/bucket" and answered 403 SignatureDoesNotMatch.
   it('accepts HeadBucket and ListObjectsV2 signed by the SDK', async () => {
-    const head = await client.send(new HeadBucketCommand({ Bucket: BUCKET }));
+    const head = await store.client.send(new HeadBucketCommand({ Bucket: BUCKET }));
     assert.equal(head.$metadata.httpStatusCode, 200);
 
-    const list = await client.send(new ListObjectsV2Command({ Bucket: BUCKET }));
+    const list = await store.client.send(new ListObjectsV2Command({ Bucket: BUCKET }));
     assert.equal(list.$metadata.httpStatusCode, 200);
   });
 
   // Guards against fixing the above by always appending a slash.
   it('still accepts a bucket request sent and signed without the trailing slash', async (t) => {
-    const noSlashClient = embeddedS3Client(s3);
+    const noSlashClient = embeddedS3Client(store.s3);
     t.after(() => noSlashClient.destroy());
     let sentPath: string | undefined;
     // The build step runs before signing, so the signature covers the rewritten path.
@@ -91,14 +74,14 @@ describe('embedded S3 (s3rver) with the AWS SDK v3', () => {
     const key = 'round trip/bytes (1).bin';
     const payload = randomBytes(4096);
 
-    const putUrl = await getSignedUrl(client, new PutObjectCommand({ Bucket: BUCKET, Key: key }), {
+    const putUrl = await getSignedUrl(store.client, new PutObjectCommand({ Bucket: BUCKET, Key: key }), {
       expiresIn: 300,
     });
     const put = await fetch(putUrl, { method: 'PUT', body: payload });
     await put.arrayBuffer();
     assert.equal(put.status, 200);
 
-    const getUrl = await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: key }), {
+    const getUrl = await getSignedUrl(store.client, new GetObjectCommand({ Bucket: BUCKET, Key: key }), {
       expiresIn: 300,
     });
     const get = await fetch(getUrl);
@@ -111,11 +94,11 @@ describe('embedded S3 (s3rver) with the AWS SDK v3', () => {
   // encodeURIComponent, which leaves them literal, and answered 403.
   it('honours a presigned response-content-disposition containing RFC 3986 reserved characters', async () => {
     const key = 'disposition.txt';
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'hello' }));
+    await store.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'hello' }));
     const disposition = 'attachment; filename="it\'s (a) test!*.txt"';
 
     const url = await getSignedUrl(
-      client,
+      store.client,
       new GetObjectCommand({ Bucket: BUCKET, Key: key, ResponseContentDisposition: disposition }),
       { expiresIn: 300 },
     );
@@ -128,8 +111,8 @@ describe('embedded S3 (s3rver) with the AWS SDK v3', () => {
 
   it('refuses a presigned URL whose signature was tampered with', async () => {
     const key = 'tamper.txt';
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'x' }));
-    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: key }), {
+    await store.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'x' }));
+    const url = await getSignedUrl(store.client, new GetObjectCommand({ Bucket: BUCKET, Key: key }), {
       expiresIn: 300,
     });
 
@@ -147,12 +130,12 @@ describe('embedded S3 (s3rver) with the AWS SDK v3', () => {
 
     const refused = await fetch(tampered);
     assert.equal(refused.status, 403);
-    assert.equal(await errorCode(refused), 'SignatureDoesNotMatch');
+    assert.equal((await s3ErrorOf(refused)).code, 'SignatureDoesNotMatch');
   });
 
   it('refuses an upload whose content-type differs from the signed one', async () => {
     const url = await getSignedUrl(
-      client,
+      store.client,
       new PutObjectCommand({ Bucket: BUCKET, Key: 'typed.txt', ContentType: 'text/plain' }),
       { expiresIn: 300, signableHeaders: new Set(['content-type']) },
     );
@@ -164,7 +147,7 @@ describe('embedded S3 (s3rver) with the AWS SDK v3', () => {
       body: '{"not":"text"}',
     });
     assert.equal(refused.status, 403);
-    assert.equal(await errorCode(refused), 'SignatureDoesNotMatch');
+    assert.equal((await s3ErrorOf(refused)).code, 'SignatureDoesNotMatch');
 
     const accepted = await fetch(url, {
       method: 'PUT',
@@ -177,45 +160,44 @@ describe('embedded S3 (s3rver) with the AWS SDK v3', () => {
 
   it('refuses an expired presigned URL', async () => {
     const key = 'expired.txt';
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'x' }));
-    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: key }), {
+    await store.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'x' }));
+    const url = await getSignedUrl(store.client, new GetObjectCommand({ Bucket: BUCKET, Key: key }), {
       expiresIn: 60,
       signingDate: new Date(Date.now() - 2 * 60 * 60 * 1000),
     });
 
     const response = await fetch(url);
     assert.equal(response.status, 403);
-    assert.equal(await errorCode(response), 'AccessDenied');
+    assert.equal((await s3ErrorOf(response)).code, 'AccessDenied');
   });
 
   // Unpatched, X-Amz-Expires=NaN made the expiry check always pass: a URL that never expired.
   it('refuses a presigned URL whose X-Amz-Expires is not a whole number of seconds', async () => {
     const key = 'expires.txt';
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'x' }));
+    await store.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'x' }));
     for (const [expiresIn, message] of [
       [Number.NaN, 'X-Amz-Expires should be a number'],
       [1.5, 'X-Amz-Expires should be a number'],
       [-5, 'X-Amz-Expires must be non-negative'],
     ] as const) {
-      const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: key }), {
+      const url = await getSignedUrl(store.client, new GetObjectCommand({ Bucket: BUCKET, Key: key }), {
         expiresIn,
         signingDate: new Date(Date.now() - 60 * 60 * 1000),
       });
-      const response = await fetch(url);
-      const body = await response.text();
-      assert.equal(response.status, 400, `${expiresIn}: ${body}`);
-      assert.equal(/<Code>([^<]*)<\/Code>/.exec(body)?.[1], 'AuthorizationQueryParametersError');
-      assert.equal(/<Message>([^<]*)<\/Message>/.exec(body)?.[1], message);
+      const refused = await s3ErrorOf(await fetch(url));
+      assert.equal(refused.status, 400, `${expiresIn}: ${refused.body}`);
+      assert.equal(refused.code, 'AuthorizationQueryParametersError');
+      assert.equal(refused.message, message);
     }
   });
 
   it('answers a CORS preflight with an error when the bucket has no CORS configuration', async () => {
-    const response = await fetch(new URL(`/${BUCKET}/upload.txt`, s3.endpoint), {
+    const response = await fetch(new URL(`/${BUCKET}/upload.txt`, store.s3.endpoint), {
       method: 'OPTIONS',
       headers: { origin: 'http://127.0.0.1:8080', 'access-control-request-method': 'PUT' },
     });
     assert.equal(response.status, 403);
-    assert.equal(await errorCode(response), 'CORSResponse');
+    assert.equal((await s3ErrorOf(response)).code, 'CORSResponse');
     assert.equal(response.headers.get('access-control-allow-origin'), null);
   });
 });
@@ -226,8 +208,8 @@ describe('embedded S3 accepts only the key pair it drew at its start', () => {
   const WELL_KNOWN = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
   it("refuses the well-known pair, and another store's pair in the same process, for URLs and forms", async (t) => {
-    const [s3, other] = [await startEmbeddedS3({ buckets: [BUCKET] }), await startEmbeddedS3({ buckets: [BUCKET] })];
-    t.after(() => Promise.all([s3.close(), other.close()]));
+    const { s3 } = await embeddedS3ForTest(t, { buckets: [BUCKET] });
+    const { s3: other } = await embeddedS3ForTest(t, { buckets: [BUCKET] });
     assert.notDeepEqual(s3.credentials, other.credentials, 'a new pair at each start');
     const signedBy = (credentials: { accessKeyId: string; secretAccessKey: string }) => {
       const client = new S3Client({
@@ -255,7 +237,7 @@ describe('embedded S3 accepts only the key pair it drew at its start', () => {
       for (const send of [put, post]) {
         const refused = await send(signedBy(keys));
         assert.equal(refused.status, 403, `${keys.accessKeyId}, ${send.name}`);
-        assert.equal(await errorCode(refused), 'InvalidAccessKeyId');
+        assert.equal((await s3ErrorOf(refused)).code, 'InvalidAccessKeyId');
       }
     }
     const own = signedBy(s3.credentials);
@@ -311,14 +293,7 @@ describe('embedded S3 keeps every key inside its directory', () => {
   // s3rver stores each "/" segment of a key as a directory: unpatched, a key or bucket
   // with ".." segments wrote files anywhere the process could write.
   it('refuses keys with "." or ".." segments and bucket names that are paths, writing nothing outside', async (t) => {
-    const sandbox = await mkdtemp(join(tmpdir(), 'embedded-s3-paths-'));
-    t.after(() => rm(sandbox, { recursive: true, force: true }));
-    const directory = join(sandbox, 'store');
-    await mkdir(directory);
-    const s3 = await startEmbeddedS3({ buckets: [BUCKET], directory });
-    t.after(() => s3.close());
-    const client = embeddedS3Client(s3);
-    t.after(() => client.destroy());
+    const { client, sandbox, directory } = await embeddedS3ForTest(t, { buckets: [BUCKET], sandboxed: true });
 
     for (const key of ['../../escaped', 'a/../../../escaped', './escaped', 'a/./b', 'a/..', 'nul\0byte']) {
       const refused = await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'x' })).then(

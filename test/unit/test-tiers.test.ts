@@ -56,3 +56,9 @@ test('npm test runs every test file below test/, so a file in a new subfolder ca
     [],
   );
 });
+
+test('npm test and every tier run 4 files at once, the concurrency the timing-sensitive tests were checked at', () => {
+  for (const script of ['test', ...TIERS]) {
+    assert.match(scripts[script] ?? '', /^node --import tsx --test --test-concurrency=4 /, script);
+  }
+});
