@@ -22,6 +22,7 @@ import { createPresigner } from '../../../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../../../src/presign/credentials.js';
 import { appContext } from '../../../src/app-context.js';
 import { loadConfig, type Config } from '../../../src/config/config.js';
+import { apiKeyCaller } from '../../fixtures/callers.js';
 
 const SECRET = 'a shared secret of 32 characters or more, with ü';
 const WARNING =
@@ -77,22 +78,7 @@ async function appWith(
 }
 
 function caller(bucket: string, contentTypes?: string[]): Caller {
-  return {
-    id: 'web',
-    kind: 'api-key',
-    subject: undefined,
-    policy: {
-      operations: ['put'],
-      buckets: [bucket],
-      keyPrefixes: ['web/'],
-      maxExpiresSeconds: 3600,
-      maxContentLength: undefined,
-      contentTypes,
-      presignRoutes: false,
-      metadataKeys: [],
-      tagKeys: [],
-    },
-  };
+  return apiKeyCaller({ operations: ['put'], buckets: [bucket], contentTypes });
 }
 
 /** Opens a grant from `from` on `to`: refused for its type (after the grant), or for the grant. */
