@@ -23,6 +23,7 @@ import { staticCredentialSource } from '../../../src/presign/credentials.js';
 import { appContext } from '../../../src/app-context.js';
 import { loadConfig, type Config } from '../../../src/config/config.js';
 import { apiKeyCaller } from '../../fixtures/callers.js';
+import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
 
 const SECRET = 'a shared secret of 32 characters or more, with ü';
 const WARNING =
@@ -68,7 +69,7 @@ async function appWith(
   const metrics = createServiceMetrics({ mode: 'local' });
   await app.register(metricsProvider, { metrics });
   const signing = await createPresigner(config, {
-    credentials: staticCredentialSource({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'secret' }),
+    credentials: staticCredentialSource(EXAMPLE_CREDENTIALS),
   });
   await app.register(appContext, { config, signing });
   if (audit !== undefined) await app.register(auditProvider, { destination: audit });
