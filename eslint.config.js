@@ -53,7 +53,7 @@ export default tseslint.config(
     },
   },
   {
-    // The caller rules are read by the presigner and the multipart routes, not the other way
+    // The caller rules are read by the presigner and the upload services, not the other way
     // round: what both need (S3's limits, the operations) lives in src/endpoint/.
     files: ['src/auth/**/*.ts'],
     rules: {
@@ -62,8 +62,47 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/presign/**', '**/presign', '**/multipart/**', '**/multipart'],
-              message: 'the caller rules import nothing from src/presign/ or src/multipart/',
+              group: [
+                '**/presign/**',
+                '**/presign',
+                '**/multipart/**',
+                '**/multipart',
+                '**/form-uploads/**',
+                '**/form-uploads',
+              ],
+              message: 'the caller rules import nothing from src/presign/, src/multipart/ or src/form-uploads/',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Multipart and one-request form uploads are two rooms: what they share (the upload rules,
+    // labels, audit, the presigner) lives in src/auth/, src/metadata/, src/audit/ and
+    // src/presign/, so neither imports the other.
+    files: ['src/form-uploads/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/multipart/**', '**/multipart'], message: 'form uploads import nothing from src/multipart/' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/multipart/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/form-uploads/**', '**/form-uploads'],
+              message: 'multipart uploads import nothing from src/form-uploads/',
             },
           ],
         },

@@ -51,8 +51,12 @@ const VALIDATOR_TESTS = [
  */
 const TARGETS = {
   policy: {
-    mutate: ['src/auth/caller-policy.ts'],
-    tests: ['test/unit/auth/caller-policy.test.ts', 'test/unit/auth/callers.test.ts'],
+    mutate: ['src/auth/caller-policy.ts', 'src/auth/upload-authorization.ts'],
+    tests: [
+      'test/unit/auth/caller-policy.test.ts',
+      'test/unit/auth/upload-authorization.test.ts',
+      'test/unit/auth/callers.test.ts',
+    ],
   },
   'log-redaction': {
     mutate: ['src/http/log-redaction.ts'],
@@ -112,9 +116,14 @@ const TARGETS = {
       'test/unit/multipart/*.test.ts',
     ],
   },
+  // Browser form uploads: the policy's signer and validator, and the service that issues one.
   'post-policy': {
-    mutate: ['src/presign/post-policy-signer.ts', 'src/verify/post-policy-validator.ts'],
-    tests: ['test/unit/*/post-policy*.test.ts', 'test/unit/verify/large-upload-validator.test.ts'],
+    mutate: ['src/presign/post-policy-signer.ts', 'src/verify/post-policy-validator.ts', 'src/form-uploads/**/*.ts'],
+    tests: [
+      'test/unit/*/post-policy*.test.ts',
+      'test/unit/verify/large-upload-validator.test.ts',
+      'test/unit/form-uploads/*.test.ts',
+    ],
   },
 };
 

@@ -34,6 +34,7 @@ import { callerRateLimit, rateLimiterProvider } from './rate-limit/plugin.js';
 import { uploadRoutes } from './frontend-api/routes.js';
 import { verifyRoutes } from './verify/routes.js';
 import { multipartProvider } from './multipart/multipart-plugin.js';
+import { formUploadsProvider } from './form-uploads/form-upload-plugin.js';
 import { multipartRoutes } from './multipart/routes.js';
 import { companionRoutes } from './uppy/companion-routes.js';
 import { uppyRoutes } from './uppy/uppy-routes.js';
@@ -188,6 +189,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   await app.register(appContext, { config, signing });
   await app.register(auditProvider, { destination: deps.audit });
   await app.register(multipartProvider, { now: deps.now });
+  await app.register(formUploadsProvider);
   await app.register(openApi, { publicUrl: config.server.publicBaseUrl });
   await app.register(healthRoutes);
   await app.register(async (open) => {

@@ -5,6 +5,7 @@
 // CI=true they fail instead (.ci/run installs them).
 import { spawn, spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { EXAMPLE_CREDENTIALS } from './fixtures/credentials.js';
 
 export const DEBIAN_PYTHON = '/usr/bin/python3';
 export const DEBIAN_AWS = '/usr/bin/aws';
@@ -42,8 +43,8 @@ export function toolEnvironment(extra: Record<string, string> = {}): Record<stri
     PATH: '/usr/bin:/bin',
     HOME: '/nonexistent',
     LANG: 'C.UTF-8',
-    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    AWS_ACCESS_KEY_ID: EXAMPLE_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EXAMPLE_CREDENTIALS.secretAccessKey,
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     AWS_EC2_METADATA_DISABLED: 'true',

@@ -14,6 +14,7 @@ import { startEmbeddedS3, type EmbeddedS3 } from '../src/local/embedded-s3.js';
 import { staticCredentialSource, type CredentialSource } from '../src/presign/credentials.js';
 import { configFrom } from './fixtures/config.js';
 import { EXAMPLE_CREDENTIALS, UNCHECKED_CREDENTIALS } from './fixtures/credentials.js';
+import { onEmbeddedStore } from './fixtures/endpoint-modes.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -52,7 +53,7 @@ export async function startLocalApp(
   const base = configFrom({ S3_ENDPOINT_MODE: 'local', LOG_LEVEL: 'info', ...env });
   const s3 = await startEmbeddedS3({ buckets: base.buckets });
   t.after(() => s3.close());
-  const config: Config = { ...base, mode: { kind: 'local', region: base.mode.region, endpoint: s3.endpoint } };
+  const config = onEmbeddedStore(base, s3);
   const built = await buildTestApp(t, config, staticCredentialSource(s3.credentials, 'embedded-s3'), deps, options);
   return { ...built, s3, config };
 }

@@ -6,7 +6,7 @@ import type { RouteAccess } from '../auth/route-access.js';
 import { refuseUnverifiedChecksums, requestChecksum } from '../endpoint/checksum-algorithms.js';
 import { AppError } from '../errors.js';
 import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
-import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
+import { FORM_UPLOAD_ERRORS } from '../form-uploads/form-upload-service.js';
 import { MAX_SINGLE_PUT_BYTES } from '../endpoint/s3-limits.js';
 import { callerDefaults, issueForCaller, ISSUE_ERRORS } from '../presign/routes.js';
 import {
@@ -71,7 +71,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
         body: uploadRequestSchema,
         response: {
           200: z.union([presignResponseSchema, postPolicyResponseSchema]),
-          ...errorResponses(CALLER_ERRORS, JSON_BODY_ERRORS, ISSUE_ERRORS, MULTIPART_ERRORS.createPostPolicy),
+          ...errorResponses(CALLER_ERRORS, JSON_BODY_ERRORS, ISSUE_ERRORS, FORM_UPLOAD_ERRORS),
         },
       },
     },
@@ -82,7 +82,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
       if (method === 'post') {
         const checksum = requestChecksum(checksums);
         refuseUnverifiedChecksums(checksums, config.store.verifiedChecksums);
-        const policy = await app.multipart.createPostPolicy(
+        const policy = await app.formUploads.createPostPolicy(
           caller,
           { filename, contentType, contentLength, checksum, metadata, tags },
           request,

@@ -1,4 +1,4 @@
-// Shares one MultipartService with the multipart routes and the browser-form branch of /uploads.
+// Shares one MultipartService with the multipart routes and the Uppy and Companion routes.
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';

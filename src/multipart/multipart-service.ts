@@ -1,5 +1,5 @@
-// Multipart uploads and browser form policies, framework-free: the routes in this folder and
-// the Companion-compatible routes call the same functions.
+// Multipart uploads, framework-free: the routes in this folder and the Uppy and Companion
+// routes call the same functions. A file sent in one form request is src/form-uploads/'s.
 //
 //   createMultipartUpload(caller, {filename, contentType, contentLength?, partSize?})
 //       → {bucket, key, uploadId, partSize, partCount?, expiresAt}
@@ -7,10 +7,9 @@
 //   listParts(caller, {key, uploadId}) → {parts: [{partNumber, etag, size}]}
 //   completeMultipartUpload(caller, {key, uploadId, parts}) → {bucket, key, etag, size}
 //   abortMultipartUpload(caller, {key, uploadId}) → void
-//   createPostPolicy(caller, {filename, contentType, contentLength}) → {url, method, fields, key, expiresAt}
 //
 // Create, list, complete and abort go to S3 through the pinned client, so they follow the
-// endpoint mode; part URLs and policies come from the Presigner and pass the validator.
+// endpoint mode; part URLs come from the Presigner and pass the validator.
 //
 // The caller's policy holds for whatever S3 is made to hold, not only for the finished object:
 // every upload declares its length at creation (the upload-client routes too), that length
@@ -28,13 +27,13 @@ import {
 import type { AuditedRequest, AuditTrail, GrantConstraints } from '../audit/audit-trail.js';
 import { newGrantId } from '../audit/grant-id.js';
 import { withGrant } from '../audit/grant-query.js';
-import { contentTypeAllowed, essence, type Caller } from '../auth/caller-policy.js';
+import type { Caller } from '../auth/caller-policy.js';
+import { authorizeUpload, authorizeUploadSize, UPLOAD_AUTHORIZATION_ERRORS } from '../auth/upload-authorization.js';
 import type { Config } from '../config/config.js';
-import { auditedChecksum, uploadConstraints } from '../audit/upload-constraints.js';
+import { uploadConstraints } from '../audit/upload-constraints.js';
 import {
   checkLabels,
   LABEL_ERRORS,
-  objectFormFields,
   objectHeaders,
   type CheckedLabels,
   type ObjectLabels,
@@ -53,7 +52,7 @@ import {
   type RequestChecksum,
 } from '../endpoint/checksum-algorithms.js';
 import type { PinnedS3 } from '../endpoint/s3-client.js';
-import { MAX_PARTS, MAX_SINGLE_PUT_BYTES, MIN_PART_BYTES } from '../endpoint/s3-limits.js';
+import { MAX_PARTS, MIN_PART_BYTES } from '../endpoint/s3-limits.js';
 import { AppError, type ErrorCode } from '../errors.js';
 import { sdkInputMembers } from '../presign/object-headers.js';
 import { PRESIGNER_ERRORS, type Presigner } from '../presign/presigner.js';
@@ -76,11 +75,11 @@ export interface MultipartDependencies {
   tokenSecret: Buffer;
   now?: () => Date;
   /**
-   * Called once per batch of URLs or policies issued, before they are returned: the one place
-   * where issuance is counted (metrics, and a per-caller URL budget).
+   * Called once per batch of part URLs issued, before they are returned: the one place where
+   * issuance is counted (metrics, and a per-caller URL budget).
    */
-  onIssued?: (caller: Caller, operation: 'upload-part' | 'post', count: number) => void;
-  /** Where each grant (part URLs, policy, create, complete, abort) is recorded. */
+  onIssued?: (caller: Caller, operation: 'upload-part', count: number) => void;
+  /** Where each grant (part URLs, create, complete, abort) is recorded. */
   audit?: Pick<AuditTrail, 'grant'>;
 }
 
@@ -97,13 +96,6 @@ export interface UploadRef {
   uploadId: string;
 }
 
-/** authorizeUpload's refusals: the caller may not put this type, this size or to this bucket. */
-const UPLOAD_POLICY_ERRORS = [
-  'OPERATION_NOT_ALLOWED',
-  'BUCKET_NOT_ALLOWED',
-  'CONTENT_LENGTH_NOT_ALLOWED',
-  'CONTENT_TYPE_NOT_ALLOWED',
-] as const satisfies readonly ErrorCode[];
 /** #open's refusals: the caller's policy, then the upload token. */
 const UPLOAD_REF_ERRORS = [
   'OPERATION_NOT_ALLOWED',
@@ -118,7 +110,7 @@ const S3_UPLOAD_ERRORS = [
   'S3_REQUEST_FAILED',
 ] as const satisfies readonly ErrorCode[];
 const CREATE_ERRORS = [
-  ...UPLOAD_POLICY_ERRORS,
+  ...UPLOAD_AUTHORIZATION_ERRORS,
   ...LABEL_ERRORS,
   // #uploadChecksum: a pair S3 refuses, an algorithm the store does not verify.
   'CHECKSUM_TYPE_NOT_ALLOWED',
@@ -135,7 +127,7 @@ export const MULTIPART_ERRORS = {
   createMultipartUpload: CREATE_ERRORS,
   createGrantedMultipartUpload: [...CREATE_ERRORS, ...UPLOAD_TOKEN_ERRORS],
   grantCreate: [
-    ...UPLOAD_POLICY_ERRORS,
+    ...UPLOAD_AUTHORIZATION_ERRORS,
     'OBJECT_TOO_LARGE',
     'TOO_MANY_PARTS',
     'INVALID_PART_SIZE',
@@ -168,7 +160,6 @@ export const MULTIPART_ERRORS = {
     ...S3_UPLOAD_ERRORS,
   ],
   abortMultipartUpload: [...UPLOAD_REF_ERRORS, ...S3_UPLOAD_ERRORS],
-  createPostPolicy: [...UPLOAD_POLICY_ERRORS, ...LABEL_ERRORS, 'OBJECT_TOO_LARGE', ...PRESIGNER_ERRORS],
 } as const satisfies Record<string, readonly ErrorCode[]>;
 
 export class MultipartService {
@@ -201,7 +192,7 @@ export class MultipartService {
     },
   ): { key: string; token: string } {
     const { bucket } = callerDefaults(caller, this.#deps.config);
-    authorizeSize(caller, bucket, input.contentLength);
+    authorizeUploadSize(caller, bucket, input.contentLength);
     partLayout(input.contentLength, input.partSize);
     const checksum = this.#uploadChecksum(input);
     const key = pickUploadKey(caller, input.filename);
@@ -334,7 +325,7 @@ export class MultipartService {
   ) {
     const state = this.#open(caller, input);
     // The policy of now: a limit lowered since the upload began signs no more of it.
-    authorizeSize(caller, state.bucket, state.contentLength);
+    authorizeUploadSize(caller, state.bucket, state.contentLength);
     const layout = partLayout(state.contentLength, state.partSize);
     const seen = new Set<number>();
     const parts = input.partNumbers.map((partNumber, index) => {
@@ -528,73 +519,6 @@ export class MultipartService {
   }
 
   /**
-   * A browser form upload of `contentType` to a key picked here: exactly `contentLength` bytes
-   * when stated, else anything up to the caller's limit (or S3's 5 GiB for a form upload), for
-   * clients that ask before they say the size (Companion's /s3/params, Uppy 6).
-   */
-  async createPostPolicy(
-    caller: Caller,
-    input: ObjectLabels & {
-      filename: string;
-      contentType: string;
-      contentLength: number | undefined;
-      checksum?: RequestChecksum | undefined;
-    },
-    origin?: AuditedRequest,
-  ) {
-    const { bucket, expiresIn } = callerDefaults(caller, this.#deps.config);
-    authorizeUpload(caller, bucket, input.contentType, input.contentLength);
-    if (input.contentLength !== undefined && input.contentLength > MAX_SINGLE_PUT_BYTES) {
-      throw new AppError(
-        'OBJECT_TOO_LARGE',
-        `a form upload takes at most ${MAX_SINGLE_PUT_BYTES} bytes (5 GiB, S3's limit for one request): upload this file in parts`,
-        { field: 'contentLength' },
-      );
-    }
-    const labels = checkLabels(caller.policy, input);
-    const grant = newGrantId();
-    const fields = objectFormFields({
-      provenance: this.#deps.config.audit.provenance,
-      caller,
-      grant,
-      labels,
-    });
-    const contentLengthRange: [number, number] =
-      input.contentLength === undefined
-        ? [0, Math.min(caller.policy.maxContentLength ?? MAX_SINGLE_PUT_BYTES, MAX_SINGLE_PUT_BYTES)]
-        : [input.contentLength, input.contentLength];
-    const signed = await this.#deps.presigner.presignPost({
-      bucket,
-      key: pickUploadKey(caller, input.filename),
-      contentType: input.contentType,
-      contentLengthRange,
-      expiresIn,
-      serverFields: fields,
-      checksum: input.checksum,
-    });
-    this.#deps.onIssued?.(caller, 'post', 1);
-    this.#deps.audit?.grant(origin, {
-      grant,
-      operation: 'post',
-      bucket,
-      key: signed.key,
-      expiresAt: signed.expiresAt,
-      constraints: this.#constraints(bucket, fields, labels, {
-        contentType: input.contentType,
-        contentLengthRange,
-        checksum: auditedChecksum(input.checksum),
-      }),
-    });
-    return {
-      url: signed.url,
-      method: 'POST' as const,
-      fields: signed.fields,
-      key: signed.key,
-      expiresAt: signed.expiresAt,
-    };
-  }
-
-  /**
    * Throws the 4xx any call on this upload would meet (operation, prefix, token, deadline).
    * Routes call it before they read a body: a made-up upload ID costs no parse.
    */
@@ -669,35 +593,6 @@ export class MultipartService {
     own: GrantConstraints,
   ): GrantConstraints {
     return uploadConstraints(this.#deps.config, bucket, headers, labels, own);
-  }
-}
-
-/** The caller may put to this bucket, this type and, when declared, this many bytes. */
-function authorizeUpload(caller: Caller, bucket: string, contentType: string, contentLength: number | undefined): void {
-  authorizeSize(caller, bucket, contentLength);
-  const { policy } = caller;
-  if (!contentTypeAllowed(policy.contentTypes, contentType)) {
-    throw new AppError(
-      'CONTENT_TYPE_NOT_ALLOWED',
-      `contentType must match ${(policy.contentTypes ?? []).join(', ')}; got ${essence(contentType)}`,
-      { field: 'contentType' },
-    );
-  }
-}
-
-/** The caller may put to this bucket and, when declared, this many bytes. */
-function authorizeSize(caller: Caller, bucket: string, contentLength: number | undefined): void {
-  const { policy } = caller;
-  if (!policy.operations.includes('put')) {
-    throw new AppError('OPERATION_NOT_ALLOWED', `caller ${caller.id} may not put`, { field: 'operation' });
-  }
-  if (!policy.buckets.includes(bucket)) {
-    throw new AppError('BUCKET_NOT_ALLOWED', `caller ${caller.id} may not use bucket "${bucket}"`);
-  }
-  if (policy.maxContentLength !== undefined && contentLength !== undefined && contentLength > policy.maxContentLength) {
-    throw new AppError('CONTENT_LENGTH_NOT_ALLOWED', `contentLength may be at most ${policy.maxContentLength} bytes`, {
-      field: 'contentLength',
-    });
   }
 }
 

@@ -9,11 +9,12 @@
 // part's signing call then gives the part's value (`checksum`; `checksums` on the batch
 // route), signed into its URL; a whole-file form names both (`metadata[checksumAlgorithm]`,
 // `checksum`), a field with an exact condition.
-// Each route is a thin shape over the multipart service.
+// Each route is a thin shape over the multipart service, /s3/params over the form-upload one.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
 import { labelsFromUppyMeta } from '../metadata/object-metadata.js';
+import { FORM_UPLOAD_ERRORS } from '../form-uploads/form-upload-service.js';
 import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
 import { MAX_PARTS } from '../endpoint/s3-limits.js';
 import { smallestPartSize } from '../multipart/part-rules.js';
@@ -95,7 +96,7 @@ const partsResponse = z.array(
 export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
   const common = { tags: ['companion'], security: [{ bearer: [] }] };
   const config = { access: UPLOAD_CLIENT_ACCESS };
-  const { multipart } = app;
+  const { multipart, formUploads } = app;
 
   app.get(
     '/s3/params',
@@ -115,12 +116,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
             fields: z.record(z.string(), z.string()),
             expires: z.number().int().describe('Seconds until the policy expires'),
           }),
-          ...errorResponses(
-            CALLER_ERRORS,
-            'VALIDATION_FAILED',
-            'CHECKSUM_NOT_VERIFIED',
-            MULTIPART_ERRORS.createPostPolicy,
-          ),
+          ...errorResponses(CALLER_ERRORS, 'VALIDATION_FAILED', 'CHECKSUM_NOT_VERIFIED', FORM_UPLOAD_ERRORS),
         },
       },
     },
@@ -142,7 +138,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
         const field = QUERY_META.exec(name)?.[1];
         if (field !== undefined && typeof value === 'string') meta[field] = value;
       }
-      const policy = await multipart.createPostPolicy(
+      const policy = await formUploads.createPostPolicy(
         request.caller,
         {
           filename,

@@ -16,6 +16,7 @@ import type { FastifyReply } from 'fastify';
 import { AppError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
+import { FORM_UPLOAD_ERRORS } from '../form-uploads/form-upload-service.js';
 import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
 import { MAX_OBJECT_BYTES, MAX_PARTS } from '../endpoint/s3-limits.js';
 import { checksumValueSchema, createMultipartRequestSchema } from '../multipart/schemas.js';
@@ -83,7 +84,7 @@ const signResponseSchema = z
 const uploadQuery = z.strictObject({ key: z.string().min(1).max(1024), uploadId: z.string().min(1).max(2048) });
 
 export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { multipart } = app;
+  const { multipart, formUploads } = app;
   const common = { tags: ['uppy'], security: [{ bearer: [] }] };
   const config = { access: UPLOAD_CLIENT_ACCESS };
 
@@ -106,7 +107,7 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
             'OPERATION_NOT_ALLOWED',
             'CONTENT_LENGTH_REQUIRED',
             'CHECKSUM_NOT_VERIFIED',
-            MULTIPART_ERRORS.createPostPolicy,
+            FORM_UPLOAD_ERRORS,
             MULTIPART_ERRORS.grantCreate,
             MULTIPART_ERRORS.signPartUrls,
           ),
@@ -132,7 +133,7 @@ export const uppyRoutes: FastifyPluginAsyncZod = async (app) => {
           if (body.partSize !== undefined) {
             throw new AppError('VALIDATION_FAILED', 'partSize belongs to the create request', { field: 'partSize' });
           }
-          const policy = await multipart.createPostPolicy(
+          const policy = await formUploads.createPostPolicy(
             caller,
             {
               filename: lastSegment(body.key),

@@ -19,7 +19,6 @@ import { decodeJwt } from 'jose';
 import { buildApp, loggerOptions } from '../../src/app.js';
 import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
 import { callerRegistryFrom, developmentRegistry } from '../../src/auth/callers.js';
-import type { Config } from '../../src/config/config.js';
 import { serviceOrigins } from '../../src/local/bucket-cors.js';
 import { DEVELOPMENT_TOKEN_ISSUER, DevelopmentTokenIssuer } from '../../src/local/development-tokens.js';
 import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
@@ -27,6 +26,7 @@ import { staticCredentialSource } from '../../src/presign/credentials.js';
 import { assertErrorsDeclared, configFrom, embeddedS3Client, LogCapture } from '../helpers.js';
 import { openPage, browserTestOptions } from './browser.js';
 import { compositeSha256 } from './composite-sha256.js';
+import { onEmbeddedStore } from '../fixtures/endpoint-modes.js';
 
 const FILENAME = 'résumé 2026.pdf';
 
@@ -41,7 +41,7 @@ async function startDemoApp(t: TestContext, options: { withClientsFile?: boolean
   const base = configFrom({ S3_ENDPOINT_MODE: 'local', LOG_LEVEL: 'info', ...options.env });
   const s3 = await startEmbeddedS3({ buckets: base.buckets });
   t.after(() => s3.close());
-  const config: Config = { ...base, mode: { kind: 'local', region: base.mode.region, endpoint: s3.endpoint } };
+  const config = onEmbeddedStore(base, s3);
   const apiKey = generateApiKey();
   const logs = new LogCapture();
   const clientsFile = {

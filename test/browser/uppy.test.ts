@@ -10,7 +10,6 @@ import { test, type TestContext } from 'node:test';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { buildApp, loggerOptions } from '../../src/app.js';
 import { callerRegistryFrom } from '../../src/auth/callers.js';
-import type { Config } from '../../src/config/config.js';
 import { serviceOrigins } from '../../src/local/bucket-cors.js';
 import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
@@ -19,6 +18,7 @@ import { startIssuer } from '../http/jwks.js';
 import { browserTestOptions, openPage } from './browser.js';
 import { compositeSha256 } from './composite-sha256.js';
 import { serveUppyPage, type UppyPage } from './uppy-page.js';
+import { onEmbeddedStore } from '../fixtures/endpoint-modes.js';
 
 const MiB = 1024 * 1024;
 const SUBJECT = 'user-42';
@@ -43,7 +43,7 @@ async function startUppyStack(t: TestContext, pageKind: UppyPage) {
   const base = configFrom({ S3_ENDPOINT_MODE: 'local', LOG_LEVEL: 'info', CORS_ORIGINS: page });
   const s3 = await startEmbeddedS3({ buckets: base.buckets });
   t.after(() => s3.close());
-  const config: Config = { ...base, mode: { kind: 'local', region: base.mode.region, endpoint: s3.endpoint } };
+  const config = onEmbeddedStore(base, s3);
   const clients = {
     clients: [
       {

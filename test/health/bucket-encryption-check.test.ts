@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { SseSettings } from '../../src/encryption/sse.js';
 import { checkBucketEncryption, compareBucketEncryption } from '../../src/health/bucket-encryption-check.js';
+import { EXAMPLE_CREDENTIALS } from '../fixtures/credentials.js';
 
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 const KEY = `arn:aws:kms:us-east-1:123456789012:key/${KEY_ID}`;
@@ -118,7 +119,7 @@ describe('checkBucketEncryption reads GetBucketEncryption over HTTP', () => {
       region: 'us-east-1',
       endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       forcePathStyle: true,
-      credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'secret' },
+      credentials: EXAMPLE_CREDENTIALS,
       maxAttempts: 1,
     });
     try {

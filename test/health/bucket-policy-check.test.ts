@@ -21,6 +21,7 @@ import { lookUpServicePrincipal } from '../../src/health/service-principal.js';
 import { generatePolicies, type PolicyDocument } from '../../src/iam/generate-policies.js';
 import { principalOfCaller, type CallerPrincipal } from '../../src/iam/principal-arn.js';
 import { SERVICE_ACTIONS } from '../../src/iam/service-actions.js';
+import { EXAMPLE_CREDENTIALS } from '../fixtures/credentials.js';
 
 const OWN = 'vpce-1a2b3c4d';
 const ACCOUNT = '123456789012';
@@ -297,7 +298,7 @@ describe('checkBucketPolicy reads the policy over HTTP through an S3 client', ()
       region: 'us-east-1',
       endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       forcePathStyle: true,
-      credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'secret' },
+      credentials: EXAMPLE_CREDENTIALS,
       maxAttempts: 1,
     });
     try {
@@ -395,7 +396,7 @@ describe("doctor's bucket-policy item: the policy and the caller's identity, eac
       },
     };
   }
-  const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'secret' };
+  const credentials = EXAMPLE_CREDENTIALS;
   const identity = (arn: string) => ({
     status: 200,
     type: 'text/xml',

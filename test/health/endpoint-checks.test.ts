@@ -28,6 +28,7 @@ import type {
   HealthTarget,
   S3ProbeOutcome,
 } from '../../src/health/endpoint-checks.js';
+import { EXAMPLE_CREDENTIALS } from '../fixtures/credentials.js';
 
 // Only a guard against hangs: nothing here asserts how fast a check is.
 const HANG_GUARD_MS = 10_000;
@@ -518,13 +519,13 @@ void describe('credentials check', () => {
   });
 
   void it('never copies key material into the report', async () => {
-    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const { accessKeyId, secretAccessKey: secret } = EXAMPLE_CREDENTIALS;
     const withKeys = await runHealthChecks(
       target('http://127.0.0.1:1', {
         credentials: async () =>
           ({
             source: 'static',
-            accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+            accessKeyId,
             secretAccessKey: secret,
             sessionToken: secret,
           }) as {
@@ -552,7 +553,7 @@ void describe('credentials check', () => {
     for (const report of [withKeys, thrown, thrownObject]) {
       const json = JSON.stringify(report);
       assert.ok(!json.includes(secret));
-      assert.ok(!json.includes('AKIAIOSFODNN7EXAMPLE'));
+      assert.ok(!json.includes(accessKeyId));
     }
     assert.equal(check(thrownObject, 'credentials').code, 'CREDENTIALS_MISSING');
   });

@@ -86,12 +86,13 @@ test('a JWKS endpoint that hangs: JWT callers get 503 AUTH_UNAVAILABLE in bounde
 test('an S3 endpoint that accepts TCP and never answers: /healthz 503 within its timeout, presigning unaffected', async (t) => {
   const port = await blackHole(t);
   // One timeout for both checks: the S3 check must run into it and the TCP check must not. At
-  // 500 ms a loopback connect missed it beside other test files; the default 2 s gives margin.
-  const base = configFrom({ S3_ENDPOINT_MODE: 'local', HEALTH_TIMEOUT_MS: '2000', LOG_LEVEL: 'silent' });
-  const config = {
-    ...base,
-    mode: { kind: 'local' as const, region: 'us-east-1', endpoint: new URL(`http://127.0.0.1:${port}`) },
-  };
+  // 500 ms a loopback connect missed it beside other test files; 2 s gives margin.
+  const config = configFrom({
+    S3_ENDPOINT_MODE: 'local',
+    LOCAL_S3_PORT: String(port),
+    HEALTH_TIMEOUT_MS: '2000',
+    LOG_LEVEL: 'silent',
+  });
   const apiKey = generateApiKey();
   const app = await buildApp(config, {
     callers: developmentRegistry(config, hashApiKey(apiKey)),

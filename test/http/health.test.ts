@@ -12,11 +12,12 @@ healthFlows(embeddedStore);
 
 test('GET /healthz is 503 naming the failed checks when the endpoint port is closed', async (t) => {
   const port = await closedPort();
-  const base = configFrom({ S3_ENDPOINT_MODE: 'local', HEALTH_TIMEOUT_MS: '1500', LOG_LEVEL: 'silent' });
-  const config = {
-    ...base,
-    mode: { kind: 'local' as const, region: 'us-east-1', endpoint: new URL(`http://127.0.0.1:${port}`) },
-  };
+  const config = configFrom({
+    S3_ENDPOINT_MODE: 'local',
+    LOCAL_S3_PORT: String(port),
+    HEALTH_TIMEOUT_MS: '1500',
+    LOG_LEVEL: 'silent',
+  });
   const callers = developmentRegistry(config, '0'.repeat(64));
   const app = await buildApp(config, {
     credentials: staticCredentialSource(UNCHECKED_CREDENTIALS),

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { generateApiKey } from '../../src/auth/api-keys.js';
 import { startLocalApp, type LocalApp } from '../helpers.js';
 import { startIssuer } from './jwks.js';
+import { EXAMPLE_CREDENTIALS } from '../fixtures/credentials.js';
 
 /** Every decoding a reader (or a log pipeline) might apply, up to six layers deep. */
 function decodings(text: string): string[] {
@@ -81,7 +82,7 @@ async function linesOf(local: LocalApp, send: () => Promise<unknown>): Promise<s
 }
 
 const SIGNATURE = 'c0ffee'.repeat(10) + 'beef';
-const ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
+const ACCESS_KEY_ID = EXAMPLE_CREDENTIALS.accessKeyId;
 const SESSION_TOKEN =
   'IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD6m8tF+example+session+token/with/base64+' +
   'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==';

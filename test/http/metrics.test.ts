@@ -101,11 +101,12 @@ test('health checks become metrics on the cache’s schedule: scrapes within HEA
 
 test('a failing check exports 0, and the credentials’ seconds to expiry count down to the scrape', async (t) => {
   const port = await closedPort();
-  const base = configFrom({ S3_ENDPOINT_MODE: 'local', HEALTH_TIMEOUT_MS: '1000', LOG_LEVEL: 'silent' });
-  const config = {
-    ...base,
-    mode: { kind: 'local' as const, region: 'us-east-1', endpoint: new URL(`http://127.0.0.1:${port}`) },
-  };
+  const config = configFrom({
+    S3_ENDPOINT_MODE: 'local',
+    LOCAL_S3_PORT: String(port),
+    HEALTH_TIMEOUT_MS: '1000',
+    LOG_LEVEL: 'silent',
+  });
   const expiration = new Date(Date.now() + 3_600_000);
   const app = await buildApp(config, {
     callers: developmentRegistry(config, '0'.repeat(64)),

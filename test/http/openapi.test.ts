@@ -5,8 +5,10 @@ import { validate } from '@readme/openapi-parser';
 import { AUTHENTICATION_ERRORS } from '../../src/auth/authentication.js';
 import { CHECKSUM_ERRORS } from '../../src/endpoint/checksum-algorithms.js';
 import { CALLER_POLICY_ERRORS } from '../../src/auth/caller-policy.js';
+import { UPLOAD_AUTHORIZATION_ERRORS } from '../../src/auth/upload-authorization.js';
 import { ERROR_CODES, statusOf, type ErrorCode } from '../../src/errors.js';
 import { renderOpenApiDocument } from '../../src/openapi-document.js';
+import { FORM_UPLOAD_ERRORS } from '../../src/form-uploads/form-upload-service.js';
 import { MULTIPART_ERRORS } from '../../src/multipart/multipart-service.js';
 import { UPLOAD_TOKEN_ERRORS } from '../../src/multipart/upload-token.js';
 import { PRESIGNER_ERRORS } from '../../src/presign/presigner.js';
@@ -180,6 +182,7 @@ test("each module's exported error list holds every code the module raises", asy
     'src/auth/jwt.ts': AUTHENTICATION_ERRORS,
     'src/auth/route-access.ts': AUTHENTICATION_ERRORS,
     'src/auth/caller-policy.ts': CALLER_POLICY_ERRORS,
+    'src/auth/upload-authorization.ts': UPLOAD_AUTHORIZATION_ERRORS,
     'src/rate-limit/plugin.ts': RATE_LIMIT_ERRORS,
     'src/rate-limit/limiter.ts': RATE_LIMIT_ERRORS,
     'src/presign/presigner.ts': PRESIGNER_ERRORS,
@@ -188,6 +191,7 @@ test("each module's exported error list holds every code the module raises", asy
     'src/multipart/part-rules.ts': multipart,
     'src/multipart/s3-errors.ts': MULTIPART_ERRORS.completeMultipartUpload,
     'src/multipart/multipart-service.ts': multipart,
+    'src/form-uploads/form-upload-service.ts': FORM_UPLOAD_ERRORS,
   };
   const known = new Set<string>(ERROR_CODES);
   for (const [file, list] of Object.entries(lists)) {

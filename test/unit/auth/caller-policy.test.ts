@@ -13,21 +13,12 @@ import {
 } from '../../../src/auth/caller-policy.js';
 import type { ErrorCode } from '../../../src/errors.js';
 import type { PresignRequest } from '../../../src/presign/presigner.js';
+import { apiKeyCaller } from '../../fixtures/callers.js';
 
-const OPEN_POLICY: CallerPolicy = {
-  operations: ['get', 'put'],
-  buckets: ['uploads', 'archive'],
-  keyPrefixes: [''],
-  maxExpiresSeconds: 3600,
-  maxContentLength: undefined,
-  contentTypes: undefined,
-  presignRoutes: false,
-  metadataKeys: [],
-  tagKeys: [],
-};
+const OPEN_POLICY: Partial<CallerPolicy> = { buckets: ['uploads', 'archive'], keyPrefixes: [''] };
 
 function callerWith(policy: Partial<CallerPolicy>): Caller {
-  return { id: 'svc', kind: 'api-key', subject: undefined, policy: { ...OPEN_POLICY, ...policy } };
+  return apiKeyCaller({ ...OPEN_POLICY, ...policy }, 'svc');
 }
 
 function request(fields: Partial<PresignRequest> = {}): PresignRequest {

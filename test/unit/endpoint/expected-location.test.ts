@@ -12,58 +12,31 @@ import {
   modeHosts,
   type ExpectedLocation,
 } from '../../../src/endpoint/expected-location.js';
-import { partitionOfRegion, type Partition } from '../../../src/endpoint/partitions.js';
+import {
+  accelerateMode,
+  customMode,
+  interfaceMode,
+  localMode,
+  regionalMode,
+  vpceDnsName,
+} from '../../fixtures/endpoint-modes.js';
 
-const VPCE = 'vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com';
+const VPCE = vpceDnsName('us-east-1');
 
-function partition(region: string): Partition {
-  const found = partitionOfRegion(region);
-  assert.ok(found, `${region} is a region`);
-  return found;
-}
-
-function regional(
-  region: string,
-  options: { fips?: boolean; dualstack?: boolean; pathStyle?: boolean } = {},
-): EndpointMode {
-  return {
-    kind: 'regional',
-    region,
-    partition: partition(region),
-    useFips: options.fips ?? false,
-    useDualstack: options.dualstack ?? false,
-    forcePathStyle: options.pathStyle ?? false,
-  };
-}
-
-function iface(options: { pathStyle?: boolean; region?: string; vpce?: string } = {}): EndpointMode {
-  const region = options.region ?? 'us-east-1';
-  return {
-    kind: 'interface',
-    region,
-    partition: partition(region),
-    vpceDnsName: options.vpce ?? VPCE,
-    forcePathStyle: options.pathStyle ?? false,
-  };
-}
-
-function accelerate(options: { dualstack?: boolean; region?: string } = {}): EndpointMode {
-  const region = options.region ?? 'us-east-1';
-  return { kind: 'accelerate', region, partition: partition(region), useDualstack: options.dualstack ?? false };
-}
-
-function custom(endpoint: string, options: { pathStyle?: boolean; region?: string } = {}): EndpointMode {
-  return {
-    kind: 'custom',
-    region: options.region ?? 'us-east-1',
-    endpoint: new URL(endpoint),
-    forcePathStyle: options.pathStyle ?? false,
-  };
-}
-
-function local(port = 4568, region = 'us-east-1'): EndpointMode {
-  return { kind: 'local', region, endpoint: new URL(`http://127.0.0.1:${port}`) };
-}
+const regional = regionalMode;
+const iface = (options: { pathStyle?: boolean; region?: string; vpce?: string } = {}): EndpointMode =>
+  interfaceMode(options.region ?? 'us-east-1', options);
+const accelerate = (options: { dualstack?: boolean; region?: string } = {}): EndpointMode =>
+  accelerateMode(options.region ?? 'us-east-1', options);
+const custom = customMode;
+const local = (port = 4568, region?: string): EndpointMode => localMode(port, region);
+/** A custom mode on the legacy global endpoint: loadConfig refuses it, so it is built by hand. */
+const globalCustom = (endpoint: string, options: { pathStyle?: boolean } = {}): EndpointMode => ({
+  kind: 'custom',
+  region: 'us-east-1',
+  endpoint: new URL(endpoint),
+  forcePathStyle: options.pathStyle ?? false,
+});
 
 function expectLocation(mode: EndpointMode, bucket: string, expected: ExpectedLocation): void {
   assert.deepEqual(expectedLocation(mode, bucket), expected);
@@ -475,16 +448,16 @@ describe('expectedLocation: refusals', () => {
   }
 
   it('a custom endpoint that is the legacy global endpoint (defence in depth)', () => {
-    refuses(custom('https://s3.amazonaws.com'), 'my-bucket', /legacy global/);
-    refuses(custom('https://s3.amazonaws.com', { pathStyle: true }), 'my-bucket', /legacy global/);
-    refuses(custom('https://s3-external-1.amazonaws.com'), 'my-bucket', /legacy global/);
+    refuses(globalCustom('https://s3.amazonaws.com'), 'my-bucket', /legacy global/);
+    refuses(globalCustom('https://s3.amazonaws.com', { pathStyle: true }), 'my-bucket', /legacy global/);
+    refuses(globalCustom('https://s3-external-1.amazonaws.com'), 'my-bucket', /legacy global/);
   });
 
   it('the legacy global endpoint on a non-default port or with a trailing dot is still refused', () => {
-    refuses(custom('https://s3.amazonaws.com:8443'), 'my-bucket', /legacy global/);
-    refuses(custom('https://s3.amazonaws.com:8443', { pathStyle: true }), 'my-bucket', /legacy global/);
-    refuses(custom('http://s3-external-1.amazonaws.com:80'), 'my-bucket', /legacy global/);
-    refuses(custom('https://s3.amazonaws.com.:8443', { pathStyle: true }), 'my-bucket', /legacy global/);
+    refuses(globalCustom('https://s3.amazonaws.com:8443'), 'my-bucket', /legacy global/);
+    refuses(globalCustom('https://s3.amazonaws.com:8443', { pathStyle: true }), 'my-bucket', /legacy global/);
+    refuses(globalCustom('http://s3-external-1.amazonaws.com:80'), 'my-bucket', /legacy global/);
+    refuses(globalCustom('https://s3.amazonaws.com.:8443', { pathStyle: true }), 'my-bucket', /legacy global/);
   });
 });
 
@@ -497,9 +470,8 @@ describe('expectedLocation: an error that is not about the bucket', () => {
     for (const call of [1, 2]) {
       assert.throws(() => expectedLocation(noPartition, 'my-bucket'), TypeError, `call ${call}`);
     }
-    const local: EndpointMode = { kind: 'local', region: 'us-east-1', endpoint: new URL('http://127.0.0.1:9000') };
     for (const call of [1, 2]) {
-      assert.throws(() => expectedLocation(local, undefined as unknown as string), TypeError, `call ${call}`);
+      assert.throws(() => expectedLocation(localMode(9000), undefined as unknown as string), TypeError, `call ${call}`);
     }
   });
 });

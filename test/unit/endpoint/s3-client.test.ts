@@ -7,12 +7,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import type { EndpointMode } from '../../../src/endpoint/endpoint-mode.js';
-import { partitionOfRegion } from '../../../src/endpoint/partitions.js';
 import { createPinnedS3 } from '../../../src/endpoint/s3-client.js';
 import { staticCredentialSource } from '../../../src/presign/credentials.js';
 import { FastSigner } from '../../../src/presign/fast-signer.js';
 import { Presigner } from '../../../src/presign/presigner.js';
 import { SdkSigner } from '../../../src/presign/sdk-signer.js';
+import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
+import { accelerateMode, REGIONAL } from '../../fixtures/endpoint-modes.js';
 
 const ROUTED = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3'] as const;
 
@@ -28,17 +29,12 @@ describe('pinned S3 clients and endpoint URLs from the environment', () => {
     }
   });
 
-  const partition = partitionOfRegion('eu-west-1');
-  assert.ok(partition);
-  const modes: EndpointMode[] = [
-    { kind: 'regional', region: 'eu-west-1', partition, useFips: false, useDualstack: false, forcePathStyle: false },
-    { kind: 'accelerate', region: 'eu-west-1', partition, useDualstack: false },
-  ];
+  const modes: EndpointMode[] = [REGIONAL, accelerateMode('eu-west-1')];
 
   for (const mode of modes) {
     for (const engine of ['fast', 'sdk'] as const) {
       it(`${mode.kind} mode, ${engine} engine: URLs still go to the pinned host`, async () => {
-        const credentials = staticCredentialSource({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' });
+        const credentials = staticCredentialSource(EXAMPLE_CREDENTIALS);
         const s3 = createPinnedS3(mode, credentials.provider);
         try {
           const sdk = new SdkSigner(s3);

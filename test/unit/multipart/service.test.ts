@@ -1346,83 +1346,8 @@ describe('a service with neither a clock nor a counter given', () => {
     );
     const signed = await bare.signPartUrls(WEB, { ...upload, partNumbers: [2] });
     assert.deepEqual(signed.parts[0]?.headers, { 'content-length': '1048576' });
-    const post = await bare.createPostPolicy(WEB, { filename: 'a', contentType: 'text/plain', contentLength: 1 });
-    assert.equal(post.method, 'POST');
     const grant = bare.grantCreate(WEB, { filename: 'b.bin', contentLength: 1, partSize: FIVE_MIB });
     const granted = await bare.createGrantedMultipartUpload(WEB, { grant: grant.token, contentType: 'text/plain' });
     assert.equal(granted.key, grant.key);
-  });
-});
-
-describe('createPostPolicy', () => {
-  const policyOf = (fields: Record<string, string>) =>
-    JSON.parse(Buffer.from(fields.Policy as string, 'base64').toString('utf8')) as { conditions: unknown[] };
-  const lengthRange = (fields: Record<string, string>) =>
-    policyOf(fields).conditions.find(
-      (condition) => Array.isArray(condition) && condition[0] === 'content-length-range',
-    );
-
-  it('signs a form for exactly the declared length at a fresh key, and counts it', async () => {
-    issued.length = 0;
-    const post = await service.createPostPolicy(WEB, {
-      filename: 'a b.txt',
-      contentType: 'text/plain',
-      contentLength: 1000,
-    });
-    assert.deepEqual(Object.keys(post).sort(), ['expiresAt', 'fields', 'key', 'method', 'url']);
-    assert.equal(post.method, 'POST');
-    assert.equal(post.url, `${server.endpoint.origin}/${BUCKET}`);
-    assert.match(post.key, /^web\/[0-9a-f-]{36}\/a b\.txt$/);
-    assert.equal(post.fields.key, post.key);
-    assert.equal(post.fields['Content-Type'], 'text/plain');
-    assert.deepEqual(lengthRange(post.fields), ['content-length-range', 1000, 1000]);
-    assert.ok(post.expiresAt instanceof Date);
-    assert.deepEqual(issued, [['web', 'post', 1]]);
-  });
-
-  it("without a length, allows up to the caller's limit, never past S3's 5 GiB for a form", async () => {
-    const range = async (maxContentLength: number | undefined) =>
-      lengthRange(
-        (
-          await service.createPostPolicy(caller({ maxContentLength }), {
-            filename: 'a',
-            contentType: 'text/plain',
-            contentLength: undefined,
-          })
-        ).fields,
-      );
-    assert.deepEqual(await range(undefined), ['content-length-range', 0, 5_368_709_120]);
-    assert.deepEqual(await range(12 * MiB), ['content-length-range', 0, 12_582_912]);
-    assert.deepEqual(await range(10 * 5_368_709_120), ['content-length-range', 0, 5_368_709_120]);
-  });
-
-  it("refuses what the caller's policy does not allow, and counts nothing", async () => {
-    issued.length = 0;
-    await assert.rejects(
-      service.createPostPolicy(caller({ contentTypes: ['image/*'] }), {
-        filename: 'a',
-        contentType: 'text/plain',
-        contentLength: 1,
-      }),
-      refusal('CONTENT_TYPE_NOT_ALLOWED', 403, 'contentType must match image/*; got text/plain', 'contentType'),
-    );
-    await assert.rejects(
-      service.createPostPolicy(caller({ maxContentLength: 10 }), {
-        filename: 'a',
-        contentType: 'text/plain',
-        contentLength: 11,
-      }),
-      { code: 'CONTENT_LENGTH_NOT_ALLOWED' },
-    );
-    await assert.rejects(
-      service.createPostPolicy(WEB, { filename: 'a', contentType: 'text/plain', contentLength: 5_368_709_121 }),
-      refusal(
-        'OBJECT_TOO_LARGE',
-        400,
-        "a form upload takes at most 5368709120 bytes (5 GiB, S3's limit for one request): upload this file in parts",
-        'contentLength',
-      ),
-    );
-    assert.deepEqual(issued, []);
   });
 });

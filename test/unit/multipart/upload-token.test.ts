@@ -15,6 +15,7 @@ import {
   type ReadingWork,
   type UploadState,
 } from '../../../src/multipart/upload-token.js';
+import { apiKeyCaller } from '../../fixtures/callers.js';
 
 const SECRET = Buffer.from('0123456789abcdef0123456789abcdef');
 const EXPIRES_AT = 1_700_000_000;
@@ -22,22 +23,8 @@ const BEFORE_DEADLINE = new Date(1_699_999_999_999);
 const AT_DEADLINE = new Date(1_700_000_000_000);
 
 function caller(id: string, subject?: string): Caller {
-  return {
-    id,
-    kind: subject === undefined ? 'api-key' : 'jwt',
-    subject,
-    policy: {
-      operations: ['put'],
-      buckets: ['uploads'],
-      keyPrefixes: ['web/'],
-      maxExpiresSeconds: 3600,
-      maxContentLength: undefined,
-      contentTypes: undefined,
-      presignRoutes: false,
-      metadataKeys: [],
-      tagKeys: [],
-    },
-  };
+  const byKey = apiKeyCaller({ operations: ['put'], buckets: ['uploads'] }, id);
+  return subject === undefined ? byKey : { ...byKey, kind: 'jwt', subject };
 }
 
 const WEB = caller('web');

@@ -11,7 +11,6 @@ import { S3Client } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 
 import type { EndpointMode } from '../../../src/endpoint/endpoint-mode.js';
-import { partitionOfRegion } from '../../../src/endpoint/partitions.js';
 import { createPinnedS3, type PinnedS3 } from '../../../src/endpoint/s3-client.js';
 import { AppError } from '../../../src/errors.js';
 import { staticCredentialSource } from '../../../src/presign/credentials.js';
@@ -25,17 +24,13 @@ import {
 import { Presigner } from '../../../src/presign/presigner.js';
 import { SdkSigner } from '../../../src/presign/sdk-signer.js';
 import type { SigningRequest, UrlSigner } from '../../../src/presign/url-signer.js';
+import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
+import { REGIONAL, regionalMode } from '../../fixtures/endpoint-modes.js';
 import { queryOf } from '../../helpers.js';
 
-const ACCESS_KEY = 'AKIAIOSFODNN7EXAMPLE';
-const SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+// AWS's documented example pair: its published example URL below is signed with it.
+const { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY } = EXAMPLE_CREDENTIALS;
 const NOW = new Date('2026-03-01T12:00:00Z');
-
-function regional(region = 'eu-west-1'): EndpointMode {
-  const partition = partitionOfRegion(region);
-  assert.ok(partition);
-  return { kind: 'regional', region, partition, useFips: false, useDualstack: false, forcePathStyle: false };
-}
 
 describe('AWS S3 documentation: "Authenticating Requests: Using Query Parameters"', () => {
   // The example GET of examplebucket/test.txt at 20130524T000000Z, valid 86400 s, signed for
@@ -224,7 +219,7 @@ describe('FastSigner', () => {
   }
 
   it('resolves each bucket’s endpoint once, and keeps at most maxCachedBuckets of them', async () => {
-    const s3 = pinned(regional());
+    const s3 = pinned(REGIONAL);
     let resolutions = 0;
     const counting: PinnedS3 = {
       clientFor: (bucket) => (resolutions++, s3.clientFor(bucket)),
@@ -245,7 +240,7 @@ describe('FastSigner', () => {
   it('throws the endpoint rules’ refusal, which the Presigner reports as PRESIGN_FAILED like the SDK path', async () => {
     // A client pinned to us-west-2 asked for an access point in us-east-1 (the mode's region):
     // the rule set refuses, since ARNs must not leave the client's region.
-    const mode = regional('us-east-1');
+    const mode = regionalMode('us-east-1');
     const client = new S3Client({
       region: 'us-west-2',
       credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
@@ -277,7 +272,7 @@ describe('FastSigner', () => {
   });
 
   it('signs synchronously once a bucket’s endpoint is known (only the first URL waits)', async () => {
-    const signer = new FastSigner(pinned(regional()), { fallback: recordingFallback() });
+    const signer = new FastSigner(pinned(REGIONAL), { fallback: recordingFallback() });
     const first = signer.sign(request('sync-bucket'));
     assert.ok(first instanceof Promise);
     const url = await first;
@@ -287,7 +282,7 @@ describe('FastSigner', () => {
   });
 
   it('refuses an upload-part request that names no upload and part', async () => {
-    const signer = new FastSigner(pinned(regional()), { fallback: recordingFallback() });
+    const signer = new FastSigner(pinned(REGIONAL), { fallback: recordingFallback() });
     await assert.rejects(async () => signer.sign({ ...request('part-bucket'), operation: 'upload-part' }), {
       name: 'TypeError',
       message: 'an upload-part request names its upload and part',
@@ -308,7 +303,7 @@ describe('FastSigner', () => {
 
   it('leaves S3 Express directory buckets (session auth, another host) to its fallback', async () => {
     const fallback = recordingFallback();
-    const signer = new FastSigner(pinned(regional('us-east-1')), { fallback });
+    const signer = new FastSigner(pinned(regionalMode('us-east-1')), { fallback });
     assert.equal(await signer.sign(request('my-bucket--use1-az4--x-s3')), 'https://fallback.invalid/');
     assert.deepEqual(fallback.calls, ['my-bucket--use1-az4--x-s3']);
   });
@@ -316,7 +311,7 @@ describe('FastSigner', () => {
 
 describe('SdkSigner', () => {
   it('signs with the credentials it is handed, not whatever the client’s own provider holds', async () => {
-    const s3 = createPinnedS3(regional(), async () => ({ accessKeyId: 'AKIDTHECLIENTS', secretAccessKey: 'other' }));
+    const s3 = createPinnedS3(REGIONAL, async () => ({ accessKeyId: 'AKIDTHECLIENTS', secretAccessKey: 'other' }));
     try {
       const url = await new SdkSigner(s3).sign({
         operation: 'get',
@@ -336,7 +331,7 @@ describe('SdkSigner', () => {
   });
 
   it('refuses to bind a header the operation cannot carry, or a value the SDK would not send as given', async () => {
-    const s3 = createPinnedS3(regional(), async () => ({ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }));
+    const s3 = createPinnedS3(REGIONAL, async () => ({ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }));
     try {
       const sign = (operation: 'get' | 'put' | 'upload-part', headers: Record<string, string>) =>
         new SdkSigner(s3).sign({

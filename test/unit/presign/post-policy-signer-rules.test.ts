@@ -14,6 +14,7 @@ import {
   type PostPolicyRequest,
 } from '../../../src/presign/post-policy-signer.js';
 import type { S3Route } from '../../../src/presign/s3-route.js';
+import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
 
 const NOW = new Date('2026-03-01T12:00:00.750Z');
 const ROUTE: S3Route = {
@@ -31,7 +32,7 @@ const REQUEST: PostPolicyRequest = {
   successActionStatus: '201',
   expiresIn: 600,
   signingDate: NOW,
-  credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG' },
+  credentials: EXAMPLE_CREDENTIALS,
 };
 const sign = (request: Partial<PostPolicyRequest>) => signPostPolicy(ROUTE, { ...REQUEST, ...request });
 
@@ -130,7 +131,7 @@ describe('signPostPolicy signs', () => {
       'Policy',
       'X-Amz-Signature',
     ]);
-    assert.equal(fields['X-Amz-Credential'], 'AKIAIOSFODNN7EXAMPLE/20260301/us-east-1/s3/aws4_request');
+    assert.equal(fields['X-Amz-Credential'], `${EXAMPLE_CREDENTIALS.accessKeyId}/20260301/us-east-1/s3/aws4_request`);
     assert.equal(fields.Policy, Buffer.from(policyDocument, 'utf8').toString('base64'));
     assert.match(fields['X-Amz-Signature']!, /^[0-9a-f]{64}$/);
     assert.deepEqual(JSON.parse(policyDocument).conditions, [
@@ -139,7 +140,7 @@ describe('signPostPolicy signs', () => {
       { success_action_status: '201' },
       { bucket: 'uploads-bucket' },
       { 'X-Amz-Algorithm': 'AWS4-HMAC-SHA256' },
-      { 'X-Amz-Credential': 'AKIAIOSFODNN7EXAMPLE/20260301/us-east-1/s3/aws4_request' },
+      { 'X-Amz-Credential': `${EXAMPLE_CREDENTIALS.accessKeyId}/20260301/us-east-1/s3/aws4_request` },
       { 'X-Amz-Date': '20260301T120000Z' },
       { key: 'u/photo.png' },
     ]);

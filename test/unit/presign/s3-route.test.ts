@@ -15,21 +15,17 @@ import {
   UploadPartCommand,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import type { AwsCredentialIdentity } from '@aws-sdk/types';
 
 import { parseBucket } from '../../../src/endpoint/bucket-name.js';
 import type { EndpointMode } from '../../../src/endpoint/endpoint-mode.js';
-import { partitionOfRegion, type Partition } from '../../../src/endpoint/partitions.js';
 import { createPinnedS3, type PinnedS3 } from '../../../src/endpoint/s3-client.js';
 import { FastSigner } from '../../../src/presign/fast-signer.js';
 import { DELEGATE, S3RouteResolver, type RouteEntry } from '../../../src/presign/s3-route.js';
 import { SdkSigner } from '../../../src/presign/sdk-signer.js';
 import type { SigningRequest, UrlSigner } from '../../../src/presign/url-signer.js';
+import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
+import { ACCELERATE, customMode, INTERFACE, localMode, REGIONAL, regionalMode } from '../../fixtures/endpoint-modes.js';
 
-const CREDENTIALS: AwsCredentialIdentity = {
-  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
-  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-};
 const NOW = new Date('2026-03-01T12:00:00Z');
 
 class DelegationError extends Error {}
@@ -46,50 +42,14 @@ after(() => {
   for (const item of destroyables) item.destroy();
 });
 
-function partition(region: string): Partition {
-  const found = partitionOfRegion(region);
-  assert.ok(found, `${region} is an AWS region`);
-  return found;
-}
-
 const MODES: Record<string, EndpointMode> = {
-  regional: {
-    kind: 'regional',
-    region: 'eu-west-1',
-    partition: partition('eu-west-1'),
-    useFips: false,
-    useDualstack: false,
-    forcePathStyle: false,
-  },
-  'regional path-style': {
-    kind: 'regional',
-    region: 'eu-west-1',
-    partition: partition('eu-west-1'),
-    useFips: false,
-    useDualstack: false,
-    forcePathStyle: true,
-  },
-  accelerate: { kind: 'accelerate', region: 'us-east-1', partition: partition('us-east-1'), useDualstack: false },
-  interface: {
-    kind: 'interface',
-    region: 'us-east-1',
-    partition: partition('us-east-1'),
-    vpceDnsName: 'vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com',
-    forcePathStyle: false,
-  },
-  'custom https': {
-    kind: 'custom',
-    region: 'us-east-1',
-    endpoint: new URL('https://storage.example.com'),
-    forcePathStyle: false,
-  },
-  'custom http': {
-    kind: 'custom',
-    region: 'us-east-1',
-    endpoint: new URL('http://minio.internal:9000'),
-    forcePathStyle: false,
-  },
-  local: { kind: 'local', region: 'us-east-1', endpoint: new URL('http://127.0.0.1:9000') },
+  regional: REGIONAL,
+  'regional path-style': regionalMode('eu-west-1', { pathStyle: true }),
+  accelerate: ACCELERATE,
+  interface: INTERFACE,
+  'custom https': customMode('https://storage.example.com'),
+  'custom http': customMode('http://minio.internal:9000'),
+  local: localMode(9000),
 };
 
 /**
@@ -98,7 +58,7 @@ const MODES: Record<string, EndpointMode> = {
  * must still agree on whatever bucket they are handed.
  */
 function unchecked(mode: EndpointMode): PinnedS3 {
-  const s3 = createPinnedS3(mode, async () => CREDENTIALS);
+  const s3 = createPinnedS3(mode, async () => EXAMPLE_CREDENTIALS);
   destroyables.push(s3);
   return {
     clientFor: (bucket) => {
@@ -121,7 +81,7 @@ function over(s3: PinnedS3): { fast: FastSigner; sdk: SdkSigner; routes: S3Route
 }
 
 function clientOnly(config: S3ClientConfig): PinnedS3 {
-  const client = new S3Client({ credentials: CREDENTIALS, ...config });
+  const client = new S3Client({ credentials: EXAMPLE_CREDENTIALS, ...config });
   destroyables.push(client);
   return { clientFor: () => client, destroy: () => undefined };
 }
@@ -139,7 +99,7 @@ const request = (bucket: string): SigningRequest => ({
   expiresIn: 60,
   signingDate: NOW,
   headers: {},
-  credentials: CREDENTIALS,
+  credentials: EXAMPLE_CREDENTIALS,
 });
 
 type Outcome = { url: string } | { refused: string };
@@ -445,7 +405,7 @@ describe('s3-route: any client’s endpoint settings, as the SDK reads them', ()
     for (const [name, setting] of Object.entries(settings)) {
       const calls: Array<{ params: Record<string, unknown>; context: { logger?: unknown } | undefined }> = [];
       const client = new S3Client({
-        credentials: CREDENTIALS,
+        credentials: EXAMPLE_CREDENTIALS,
         ...MODELLED,
         region: 'eu-west-1',
         ...setting,

@@ -15,9 +15,9 @@ import type { SourceData } from '@smithy/types';
 
 import { presignSigV4Query, type SigV4QueryRequest } from '../../../src/presign/sigv4-query.js';
 import { queryOf } from '../../helpers.js';
+import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
 
-const ACCESS_KEY = 'AKIAIOSFODNN7EXAMPLE';
-const SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+const { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY } = EXAMPLE_CREDENTIALS;
 const NOW = new Date('2026-03-01T12:00:00Z');
 
 const base: SigV4QueryRequest = {

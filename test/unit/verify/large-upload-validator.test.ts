@@ -15,6 +15,7 @@ import { PostPolicySigner } from '../../../src/presign/post-policy-signer.js';
 import { SdkSigner } from '../../../src/presign/sdk-signer.js';
 import { validatePostPolicy, type PostPolicyExpectation } from '../../../src/verify/post-policy-validator.js';
 import { validatePresignedUrl, type UrlExpectation, type ValidatorPolicy } from '../../../src/verify/url-validator.js';
+import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const MODES: EndpointMode[] = [
@@ -28,8 +29,7 @@ const MODES: EndpointMode[] = [
   },
   { kind: 'local', region: 'us-east-1', endpoint: new URL('http://127.0.0.1:4568') },
 ];
-const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG' };
-const pinned = MODES.map((mode) => createPinnedS3(mode, async () => CREDENTIALS));
+const pinned = MODES.map((mode) => createPinnedS3(mode, async () => EXAMPLE_CREDENTIALS));
 after(() => pinned.forEach((s3) => s3.destroy()));
 const policyFor = (mode: EndpointMode): ValidatorPolicy => ({
   mode,
@@ -55,7 +55,7 @@ describe('part URLs: signed ones pass, any one field changed is refused', () => 
           signingDate: NOW,
           headers: { 'content-length': '5242880' },
           part: { uploadId: 'VXBsb2FkIElEIGZvciA2aWWbWpmeXZhcmlvdXMgd2F5cw', partNumber: 7 },
-          credentials: CREDENTIALS,
+          credentials: EXAMPLE_CREDENTIALS,
         });
         const expectation: UrlExpectation = {
           bucket: BUCKET,
@@ -63,7 +63,7 @@ describe('part URLs: signed ones pass, any one field changed is refused', () => 
           signedHeaders: ['content-length'],
           queryParameters: { partNumber: '7', uploadId: 'VXBsb2FkIElEIGZvciA2aWWbWpmeXZhcmlvdXMgd2F5cw' },
           uploadPart: true,
-          accessKeyId: CREDENTIALS.accessKeyId,
+          accessKeyId: EXAMPLE_CREDENTIALS.accessKeyId,
           temporaryCredentials: false,
           fresh: true,
         };
@@ -170,7 +170,7 @@ describe('POST policies: signed ones pass, any one field or condition changed is
           successActionStatus: '201',
           expiresIn: 900,
           signingDate: NOW,
-          credentials: CREDENTIALS,
+          credentials: EXAMPLE_CREDENTIALS,
         });
         const expectation: PostPolicyExpectation = {
           bucket: BUCKET,
@@ -179,7 +179,7 @@ describe('POST policies: signed ones pass, any one field or condition changed is
           contentLengthRange: [1000, 1000],
           successActionStatus: '201',
           expiresAt: new Date(NOW.getTime() + 900_000),
-          accessKeyId: CREDENTIALS.accessKeyId,
+          accessKeyId: EXAMPLE_CREDENTIALS.accessKeyId,
           temporaryCredentials: false,
           fresh: true,
         };

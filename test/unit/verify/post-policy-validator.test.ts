@@ -19,6 +19,7 @@ import type { ValidatorPolicy } from '../../../src/verify/url-validator.js';
 import type { WorkCounter } from '../../../src/work-counter.js';
 import { assertLinearWork } from '../../linearity.js';
 import { countNativeWork } from '../../native-work.js';
+import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const LOCAL: EndpointMode = { kind: 'local', region: 'us-east-1', endpoint: new URL('http://127.0.0.1:4568') };
@@ -44,7 +45,7 @@ const REGIONAL_ROUTE: S3Route = {
   signingRegion: 'eu-west-1',
   signingService: 's3',
 };
-const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
+const KEY_ID = EXAMPLE_CREDENTIALS.accessKeyId;
 const REQUEST: PostPolicyRequest = {
   bucket: 'uploads-bucket',
   key: 'u/7f3a/photo.png',
@@ -53,7 +54,7 @@ const REQUEST: PostPolicyRequest = {
   successActionStatus: '201',
   expiresIn: 600,
   signingDate: NOW,
-  credentials: { accessKeyId: KEY_ID, secretAccessKey: 'wJalrXUtnFEMI/K7MDENG' },
+  credentials: EXAMPLE_CREDENTIALS,
 };
 const EXPECTATION: PostPolicyExpectation = {
   bucket: 'uploads-bucket',
@@ -336,26 +337,26 @@ describe('the signing fields', () => {
 
   it('hold a credential scope for this key, day, region and service', () => {
     const credential = form.fields['X-Amz-Credential']!;
-    assert.equal(credential, 'AKIAIOSFODNN7EXAMPLE/20260301/us-east-1/s3/aws4_request');
+    assert.equal(credential, `${KEY_ID}/20260301/us-east-1/s3/aws4_request`);
     const scoped = (value: string | undefined) =>
       failures(withSignedField(form, 'X-Amz-Credential', value)).filter((failure) => !failure.startsWith('POLICY_'));
     assert.deepEqual(scoped(credential), []);
-    assert.deepEqual(scoped('AKIAIOSFODNN7EXAMPLE/20260301/us-east-1/s3'), [
+    assert.deepEqual(scoped(`${KEY_ID}/20260301/us-east-1/s3`), [
       'URL_CREDENTIAL_SCOPE: X-Amz-Credential must be ACCESS_KEY/DATE/REGION/s3/aws4_request',
     ]);
     assert.deepEqual(scoped(undefined), [
       'URL_CREDENTIAL_SCOPE: X-Amz-Credential must be ACCESS_KEY/DATE/REGION/s3/aws4_request',
     ]);
-    assert.deepEqual(scoped('AKIAIOSFODNN7EXAMPLE/20260301/us-east-1/sts/aws4_request'), [
+    assert.deepEqual(scoped(`${KEY_ID}/20260301/us-east-1/sts/aws4_request`), [
       'URL_CREDENTIAL_SCOPE: credential scope must end in /s3/aws4_request, got /sts/aws4_request',
     ]);
-    assert.deepEqual(scoped('AKIAIOSFODNN7EXAMPLE/20260301/us-east-1/s3/aws4_reques'), [
+    assert.deepEqual(scoped(`${KEY_ID}/20260301/us-east-1/s3/aws4_reques`), [
       'URL_CREDENTIAL_SCOPE: credential scope must end in /s3/aws4_request, got /s3/aws4_reques',
     ]);
-    assert.deepEqual(scoped('AKIAIOSFODNN7EXAMPLE/20260302/us-east-1/s3/aws4_request'), [
+    assert.deepEqual(scoped(`${KEY_ID}/20260302/us-east-1/s3/aws4_request`), [
       'URL_CREDENTIAL_SCOPE: credential scope date 20260302 differs from X-Amz-Date 20260301T120000Z',
     ]);
-    assert.deepEqual(scoped('AKIAIOSFODNN7EXAMPLE/20260301/us-west-2/s3/aws4_request'), [
+    assert.deepEqual(scoped(`${KEY_ID}/20260301/us-west-2/s3/aws4_request`), [
       'URL_REGION: credential scope names region us-west-2, the pinned region is us-east-1',
     ]);
     assert.deepEqual(scoped('AKIAI44QH8DHBEXAMPLE/20260301/us-east-1/s3/aws4_request'), [

@@ -6,8 +6,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 
-import type { EndpointMode } from '../../../src/endpoint/endpoint-mode.js';
-import { partitionOfRegion } from '../../../src/endpoint/partitions.js';
 import { URL_CHECK_CODES } from '../../../src/errors.js';
 import {
   MAX_FAILURE_MESSAGE_LENGTH,
@@ -15,21 +13,13 @@ import {
   type ValidationReport,
   type ValidatorPolicy,
 } from '../../../src/verify/url-validator.js';
+import { regionalMode } from '../../fixtures/endpoint-modes.js';
 
 const MAX_URL_LENGTH = 8192;
 const REPORT_BOUND_BYTES = 40 * 1024;
 const NOW = new Date('2026-03-01T12:00:00Z');
 
-const partition = partitionOfRegion('us-east-1');
-assert.ok(partition);
-const mode: EndpointMode = {
-  kind: 'regional',
-  region: 'us-east-1',
-  partition,
-  useFips: false,
-  useDualstack: false,
-  forcePathStyle: false,
-};
+const mode = regionalMode('us-east-1');
 const policy: ValidatorPolicy = { mode, maxExpiresSeconds: 3600, maxClockSkewSeconds: 300, now: () => NOW };
 const ORIGIN = 'https://my-bucket.s3.us-east-1.amazonaws.com';
 

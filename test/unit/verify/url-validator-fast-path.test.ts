@@ -9,31 +9,22 @@ import fc from 'fast-check';
 
 import type { EndpointMode } from '../../../src/endpoint/endpoint-mode.js';
 import { BucketAddressError, expectedLocation, modeHosts } from '../../../src/endpoint/expected-location.js';
-import { partitionOfRegion } from '../../../src/endpoint/partitions.js';
 import { encodeObjectKey } from '../../../src/endpoint/s3-uri-encoding.js';
 import { validatePresignedUrl, type ValidatorPolicy } from '../../../src/verify/url-validator.js';
+import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
+import { customMode, LOCAL, localMode, regionalMode } from '../../fixtures/endpoint-modes.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const SIGNATURE = 'f9ecf9e6409b391afb0a12400f56799eb07216657de209521ad0495c684f4b4d';
 
-function regional(): Extract<EndpointMode, { kind: 'regional' }> {
-  const partition = partitionOfRegion('eu-west-1');
-  assert.ok(partition);
-  return {
-    kind: 'regional',
-    region: 'eu-west-1',
-    partition,
-    useFips: false,
-    useDualstack: false,
-    forcePathStyle: false,
-  };
-}
+/** A mode object of its own: the location caches are per mode. */
+const regional = () => regionalMode('eu-west-1');
 
 const MODES: EndpointMode[] = [
   regional(),
-  { kind: 'custom', region: 'us-east-1', endpoint: new URL('https://minio.internal:9000'), forcePathStyle: false },
-  { kind: 'custom', region: 'us-east-1', endpoint: new URL('http://10.0.0.5:9000/base'), forcePathStyle: true },
-  { kind: 'local', region: 'us-east-1', endpoint: new URL('http://127.0.0.1:4568') },
+  customMode('https://minio.internal:9000'),
+  customMode('http://10.0.0.5:9000/base', { pathStyle: true }),
+  LOCAL,
 ];
 
 /**
@@ -64,7 +55,7 @@ const policyFor = (mode: EndpointMode): ValidatorPolicy => ({
 function query(extra = ''): string {
   return (
     '?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD' +
-    `&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260301%2F${'REGION'}%2Fs3%2Faws4_request` +
+    `&X-Amz-Credential=${EXAMPLE_CREDENTIALS.accessKeyId}%2F20260301%2F${'REGION'}%2Fs3%2Faws4_request` +
     `&X-Amz-Date=20260301T120000Z&X-Amz-Expires=900&X-Amz-Signature=${SIGNATURE}` +
     `&X-Amz-SignedHeaders=host&x-id=GetObject${extra}`
   );
@@ -83,7 +74,7 @@ const expectation = (bucket: string, key: string) => ({
   key,
   signedHeaders: [],
   queryParameters: {},
-  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  accessKeyId: EXAMPLE_CREDENTIALS.accessKeyId,
   temporaryCredentials: false,
   fresh: true,
 });
@@ -232,7 +223,7 @@ describe('expectedLocation and modeHosts caches', () => {
   });
 
   it('refuse a bucket every time, each with its own error', () => {
-    const mode: EndpointMode = { kind: 'local', region: 'us-east-1', endpoint: new URL('http://127.0.0.1:4568') };
+    const mode = localMode(4568);
     const bucket = 'arn:aws:s3:us-east-1:123456789012:accesspoint/ap';
     let first: unknown;
     let second: unknown;
