@@ -1,11 +1,12 @@
 // S3's flexible checksum algorithms, as the headers and request fields name them, and which of
 // them the store verifies. A signed `x-amz-checksum-*` header only protects an upload when the
-// store compares it with the bytes: AWS S3 and the embedded store do for all five, Ceph RGW
+// store compares it with the bytes: AWS S3 and the embedded store do for every one, Ceph RGW
 // 16.2 for none (it stores other bytes under a signed value). S3_STORE_CHECKSUMS
 // says which the configured store verifies; `s3-presign doctor --probe-store` finds out.
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { Crc32cJs, Crc64NvmeJs } from '@aws-sdk/checksums/crc';
+import { Xxh3_128, Xxh3_64, Xxh64 } from '@aws-sdk/checksums/xxh';
 import { AppError, type ErrorCode } from '../errors.js';
 
 export const CHECKSUM_TYPES = ['FULL_OBJECT', 'COMPOSITE'] as const;
@@ -32,13 +33,20 @@ interface ChecksumAlgorithmRecord {
   readonly multipartTypes: readonly ChecksumType[];
   /** The digest's size: its base64 value has exactly this many bytes. */
   readonly digestBytes: number;
+  /**
+   * Whether S3 documents it for a whole object sent in one request (PUT, form POST); false
+   * for an algorithm S3 documents only for a multipart upload's parts.
+   */
+  readonly singleRequest: boolean;
   readonly hasher: () => ChecksumHasher;
 }
 
 /**
- * S3's flexible checksum algorithms. S3's multipart rules: CRC64NVME is full-object only,
- * SHA-1 and SHA-256 are composite only (a checksum of the parts' checksums), CRC32 and
- * CRC32C either.
+ * S3's flexible checksum algorithms, every one the pinned SDK's ChecksumAlgorithm names.
+ * S3's multipart rules: a full-object value is defined for the CRCs only (S3 combines the
+ * parts' CRCs), so CRC64NVME is full-object only, CRC32 and CRC32C either, and the hashes
+ * composite only (a checksum of the parts' checksums). MD5 is documented for parts only: a
+ * single upload's MD5 is its Content-MD5. docs/encryption-and-integrity.md gives the sources.
  */
 const ALGORITHMS = {
   crc32: {
@@ -48,6 +56,7 @@ const ALGORITHMS = {
     member: 'ChecksumCRC32',
     multipartTypes: ['COMPOSITE', 'FULL_OBJECT'],
     digestBytes: 4,
+    singleRequest: true,
     hasher: crc32Hasher,
   },
   crc32c: {
@@ -57,6 +66,7 @@ const ALGORITHMS = {
     member: 'ChecksumCRC32C',
     multipartTypes: ['COMPOSITE', 'FULL_OBJECT'],
     digestBytes: 4,
+    singleRequest: true,
     hasher: () => sdkHasher(new Crc32cJs()),
   },
   crc64nvme: {
@@ -66,6 +76,7 @@ const ALGORITHMS = {
     member: 'ChecksumCRC64NVME',
     multipartTypes: ['FULL_OBJECT'],
     digestBytes: 8,
+    singleRequest: true,
     hasher: () => sdkHasher(new Crc64NvmeJs()),
   },
   sha1: {
@@ -75,6 +86,7 @@ const ALGORITHMS = {
     member: 'ChecksumSHA1',
     multipartTypes: ['COMPOSITE'],
     digestBytes: 20,
+    singleRequest: true,
     hasher: () => cryptoHasher('sha1'),
   },
   sha256: {
@@ -84,7 +96,58 @@ const ALGORITHMS = {
     member: 'ChecksumSHA256',
     multipartTypes: ['COMPOSITE'],
     digestBytes: 32,
+    singleRequest: true,
     hasher: () => cryptoHasher('sha256'),
+  },
+  md5: {
+    field: 'checksumMd5',
+    name: 'MD5',
+    apiName: 'MD5',
+    member: 'ChecksumMD5',
+    multipartTypes: ['COMPOSITE'],
+    digestBytes: 16,
+    singleRequest: false,
+    hasher: () => cryptoHasher('md5'),
+  },
+  sha512: {
+    field: 'checksumSha512',
+    name: 'SHA-512',
+    apiName: 'SHA512',
+    member: 'ChecksumSHA512',
+    multipartTypes: ['COMPOSITE'],
+    digestBytes: 64,
+    singleRequest: true,
+    hasher: () => cryptoHasher('sha512'),
+  },
+  xxhash64: {
+    field: 'checksumXxhash64',
+    name: 'XXHash64',
+    apiName: 'XXHASH64',
+    member: 'ChecksumXXHASH64',
+    multipartTypes: ['COMPOSITE'],
+    digestBytes: 8,
+    singleRequest: true,
+    hasher: () => sdkHasher(new Xxh64()),
+  },
+  xxhash3: {
+    field: 'checksumXxhash3',
+    name: 'XXHash3',
+    apiName: 'XXHASH3',
+    member: 'ChecksumXXHASH3',
+    multipartTypes: ['COMPOSITE'],
+    digestBytes: 8,
+    singleRequest: true,
+    hasher: () => sdkHasher(new Xxh3_64()),
+  },
+  xxhash128: {
+    field: 'checksumXxhash128',
+    name: 'XXHash128',
+    apiName: 'XXHASH128',
+    member: 'ChecksumXXHASH128',
+    multipartTypes: ['COMPOSITE'],
+    digestBytes: 16,
+    singleRequest: true,
+    hasher: () => sdkHasher(new Xxh3_128()),
   },
 } as const satisfies Readonly<Record<string, ChecksumAlgorithmRecord>>;
 
@@ -140,9 +203,16 @@ export function checksumValuePattern(algorithm: ChecksumAlgorithm): RegExp {
   return new RegExp(`^[A-Za-z0-9+/]{${full}}${tail}$`);
 }
 
+function checksumValueLength(algorithm: ChecksumAlgorithm): number {
+  return Math.ceil(ALGORITHMS[algorithm].digestBytes / 3) * 4;
+}
+
+/** The longest base64 value of any algorithm (SHA-512's): a bound for a field of any of them. */
+export const CHECKSUM_VALUE_MAX_LENGTH = Math.max(...CHECKSUM_ALGORITHMS.map(checksumValueLength));
+
 /** How a value of this algorithm is described in an error. */
 export function checksumValueDescription(algorithm: ChecksumAlgorithm, of = 'the body'): string {
-  const length = Math.ceil(ALGORITHMS[algorithm].digestBytes / 3) * 4;
+  const length = checksumValueLength(algorithm);
   return `must be the base64 ${CHECKSUM_NAMES[algorithm]} of ${of} (${length} characters)`;
 }
 
@@ -168,7 +238,25 @@ export function requestChecksum(request: Readonly<ChecksumFields>): RequestCheck
       { field: CHECKSUM_FIELDS[second] },
     );
   }
-  return first === undefined ? undefined : { algorithm: first, value: request[CHECKSUM_FIELDS[first]] as string };
+  if (first === undefined) return undefined;
+  refuseMultipartOnlyAlgorithm(first, CHECKSUM_FIELDS[first]);
+  return { algorithm: first, value: request[CHECKSUM_FIELDS[first]] as string };
+}
+
+/** Whether S3 documents the algorithm for a whole object sent in one request. */
+export function singleRequestAlgorithm(algorithm: ChecksumAlgorithm): boolean {
+  return ALGORITHMS[algorithm].singleRequest;
+}
+
+/** A 400 for an algorithm S3 documents only for a multipart upload's parts (MD5), sent with a whole object. */
+export function refuseMultipartOnlyAlgorithm(algorithm: ChecksumAlgorithm, field: string): void {
+  if (singleRequestAlgorithm(algorithm)) return;
+  const name = CHECKSUM_NAMES[algorithm];
+  throw new AppError(
+    'VALIDATION_FAILED',
+    `S3 documents ${name} checksums for the parts of a multipart upload only (a single upload's ${name} is its Content-MD5): create a multipart upload with checksumAlgorithm ${CHECKSUM_API_NAMES[algorithm]}, or send another checksum`,
+    { field },
+  );
 }
 
 /** The base64 value S3 expects in `x-amz-checksum-<algorithm>` for these bytes. */

@@ -251,6 +251,11 @@ export function toPresignRequest(body: PresignRequestBody, caller: Caller, confi
     checksumCrc64nvme: body.checksumCrc64nvme,
     checksumSha1: body.checksumSha1,
     checksumSha256: body.checksumSha256,
+    checksumMd5: body.checksumMd5,
+    checksumSha512: body.checksumSha512,
+    checksumXxhash64: body.checksumXxhash64,
+    checksumXxhash3: body.checksumXxhash3,
+    checksumXxhash128: body.checksumXxhash128,
     responseContentDisposition: body.responseContentDisposition,
     checksumMode: body.checksumMode,
   } satisfies Record<Exclude<keyof PresignRequest, 'grant' | 'serverHeaders'>, unknown>;

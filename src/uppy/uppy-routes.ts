@@ -20,6 +20,7 @@ import {
   algorithmOfApiName,
   checksumValueDescription,
   checksumValuePattern,
+  refuseMultipartOnlyAlgorithm,
   refuseUnverifiedAlgorithm,
   type ChecksumAlgorithm,
   type RequestChecksum,
@@ -330,6 +331,7 @@ function wholeFileChecksum(body: SignRequest, verified: readonly ChecksumAlgorit
     });
   }
   const algorithm = algorithmOfApiName(body.checksumAlgorithm);
+  refuseMultipartOnlyAlgorithm(algorithm, 'checksumAlgorithm');
   refuseUnverifiedAlgorithm(
     algorithm,
     verified,
