@@ -119,7 +119,9 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     config.tracing === undefined
       ? undefined
       : (await import('./telemetry/tracing.js')).startTracing(config.tracing, (error) =>
-          app.log.warn({ err: error }, 'the last spans could not be exported'),
+          // Not the error itself: its `data` is the collector's answer, which may quote the
+          // token OTEL_EXPORTER_OTLP_HEADERS sent. Its status and reason say what went wrong.
+          app.log.warn({ exportError: exportFailure(error) }, 'the last spans could not be exported'),
         );
   if (tracing !== undefined) {
     // First, so every other hook runs inside the request's span.
@@ -247,4 +249,14 @@ class OverloadedError extends AppError {
 
 function scrubFailure(failure: { code: string; message: string }) {
   return { code: failure.code, message: redactSecrets(failure.message) };
+}
+
+/** A failed span export as logged: its kind, the collector's HTTP status (if it answered) and reason. */
+function exportFailure(error: Error): { name: string; code?: number; message: string } {
+  const { code } = error as { code?: unknown };
+  return {
+    name: error.name,
+    ...(typeof code === 'number' && { code }),
+    message: redactSecrets(error.message),
+  };
 }

@@ -4,15 +4,20 @@
 // against the checksum S3 keeps, and only then take DEST's name. An interrupted download
 // (Ctrl-C, a dropped connection) goes on with `Range` from what is on disk, guarded by
 // `If-Match` on the ETag it started with, so a changed object starts over instead of splicing.
-import { open, rename, stat, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import {
   CHECKSUM_ALGORITHMS,
+  CHECKSUM_DIGEST_BYTES,
   CHECKSUM_NAMES,
+  CHECKSUM_TYPES,
   checksumHasher,
   checksumHeader,
+  checksumValuePattern,
+  MULTIPART_CHECKSUM_TYPES,
   type ChecksumAlgorithm,
 } from '../endpoint/checksum-algorithms.js';
 import { escapeControlCharacters as shown } from '../control-characters.js';
@@ -23,6 +28,7 @@ import { configFrom, MODE_OPTIONS, signingFor } from './mode-flags.js';
 import { formatMiB, progressOn, type Progress } from './progress.js';
 import { serviceClient, ServiceError, type ServiceClient } from './service-client.js';
 import { stateDirectory, TransferState } from './state.js';
+import { redirectRefusal, refusalCode } from './store-answer.js';
 import { quoteForShell, serviceToken } from './upload.js';
 
 /** Attempts in a row that bring no new byte before a dropped connection is given up on. */
@@ -250,11 +256,12 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
     source,
   });
 
-  let saved = await state.read();
+  // A state file that is not what this command wrote (edited, or from another version) is no state.
+  let saved = downloadStateSchema.safeParse(await state.read()).data;
   let received = 0;
   if (saved) {
     // Without the file it described (or with more bytes than the object has), the state is stale.
-    const onDisk = (await stat(partial).catch(() => undefined))?.size;
+    const onDisk = (await lstat(partial).catch(() => undefined))?.size;
     if (onDisk === undefined || onDisk > saved.size) saved = undefined;
     else received = onDisk;
   }
@@ -274,7 +281,8 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
     }
     let response: Response;
     try {
-      response = await fetch(get.url, { headers, signal });
+      // The URL was validated for one host: a redirect would take the request elsewhere.
+      response = await fetch(get.url, { headers, signal, redirect: 'manual' });
     } catch (error) {
       if (signal.aborted) throw new DownloadInterrupted(received, saved?.size);
       fruitless += 1;
@@ -289,16 +297,23 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
       received = 0;
       continue;
     }
+    const redirect = await redirectRefusal(response, options.key);
+    if (redirect !== undefined) throw new DownloadError(redirect);
     if (!response.ok) {
-      const text = await response.text().catch(() => '');
-      const code = /<Code>([^<]{1,64})<\/Code>/.exec(text)?.[1] ?? '';
+      const code = await refusalCode(response);
       const failure = `the store refused the download of ${options.key}: ${response.status} ${code}`.trimEnd();
       if (response.status < 500) throw new DownloadError(failure);
       fruitless += 1;
       if (fruitless >= FRUITLESS_ATTEMPTS) throw new DownloadError(failure);
       continue;
     }
-    if (response.status === 206 && saved) {
+    if (response.status === 206) {
+      if (!saved || received === 0) {
+        await response.body?.cancel();
+        throw new DownloadError(
+          `the store answered 206 (a part) to a GET for the whole object ${options.key}: ${response.headers.get('content-range') ?? 'no Content-Range'}`,
+        );
+      }
       checkContinuation(response, saved, received);
     } else {
       // The whole object, from byte 0: what it is, written down before its first byte lands.
@@ -307,12 +322,12 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
       await state.write(saved);
       if (saved.size === 0) {
         await response.body?.cancel();
-        await (await open(partial, 'w')).close();
+        await (await openPartial(partial, 'start')).close();
         continue;
       }
     }
     const before = received;
-    const handle = await open(partial, received === 0 ? 'w' : 'r+');
+    const handle = await openPartial(partial, received === 0 ? 'start' : 'append');
     try {
       received = await receive(response, handle, received, saved.size, progress, signal);
     } catch (error) {
@@ -340,19 +355,19 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
   await state.remove();
   if (verification === 'mismatch') {
     const aside = `${destination}.mismatch`;
-    await rename(partial, aside);
+    await move(partial, aside);
     throw new DownloadError(
       `the bytes received do not match the stored ${CHECKSUM_NAMES[object.checksum!.algorithm]} checksum (${object.checksum!.value}); they were kept aside as ${aside}, and ${destination} was not written`,
     );
   }
   if (!verification.verified && options.requireChecksum) {
     const aside = `${destination}.unverified`;
-    await rename(partial, aside);
+    await move(partial, aside);
     throw new DownloadError(
       `--require-checksum: ${unverifiedReason(verification)}; the bytes were kept aside as ${aside}, and ${destination} was not written`,
     );
   }
-  await rename(partial, destination);
+  await move(partial, destination);
   return {
     key: options.key,
     destination,
@@ -362,6 +377,34 @@ async function downloadObject(options: DownloadCommandOptions, context: Download
     restarts,
     verification,
   };
+}
+
+/**
+ * DEST.part, opened without following a symbolic link: in a shared directory (/tmp) another
+ * user could plant one pointing at a file of yours, which the bytes would overwrite and DEST
+ * would then become.
+ */
+async function openPartial(path: string, from: 'start' | 'append'): Promise<FileHandle> {
+  const flags = from === 'start' ? constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC : constants.O_RDWR;
+  try {
+    return await open(path, flags | constants.O_NOFOLLOW, 0o666);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') {
+      throw new DownloadError(`${path} is a symbolic link, not written through: remove it, or name another DEST`);
+    }
+    throw new DownloadError(`cannot write ${path}: ${code ?? (error as Error).message}`);
+  }
+}
+
+async function move(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    throw new DownloadError(
+      `cannot move ${from} to ${to}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
 }
 
 async function signedGet(
@@ -388,19 +431,54 @@ const signedGetAnswer = z.object({
   headers: z.record(z.string(), z.string()),
 });
 
+/**
+ * A stored checksum as S3 answers it: canonical base64 of the algorithm's digest, and for a
+ * composite one (an algorithm S3 allows it for) `-<parts>`, 1 to 10,000.
+ */
+function isStoredChecksum(algorithm: ChecksumAlgorithm, value: string): boolean {
+  const whole = checksumValuePattern(algorithm);
+  if (whole.test(value)) return true;
+  if (!MULTIPART_CHECKSUM_TYPES[algorithm].includes('COMPOSITE')) return false;
+  const composite = /^(.*)-([1-9]\d{0,4})$/.exec(value);
+  return composite !== null && whole.test(composite[1]!) && Number(composite[2]) <= 10_000;
+}
+
+const storedChecksumSchema = z
+  .object({ algorithm: z.enum(CHECKSUM_ALGORITHMS), value: z.string(), type: z.enum(CHECKSUM_TYPES) })
+  .refine((checksum) => isStoredChecksum(checksum.algorithm, checksum.value));
+
+const downloadStateSchema = z.object({
+  etag: z.string().min(1),
+  size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  checksum: storedChecksumSchema.nullable(),
+}) satisfies z.ZodType<DownloadState>;
+
 /** The object as a full (200) answer in checksum mode describes it. */
 function describeObject(response: Response, key: string): DownloadState {
   const etag = response.headers.get('etag');
-  const length = Number(response.headers.get('content-length'));
-  if (!etag || !Number.isSafeInteger(length)) {
+  // Number('') is 0: an answer without the header (chunked) would pass for an empty object.
+  const length = response.headers.get('content-length') ?? '';
+  if (!etag || !/^\d{1,15}$/.test(length)) {
     throw new DownloadError(`the store answered for ${key} without an ETag or a Content-Length`);
   }
-  const algorithm = CHECKSUM_ALGORITHMS.find((candidate) => response.headers.has(checksumHeader(candidate)));
-  if (algorithm === undefined) return { etag, size: length, checksum: null };
+  const size = Number(length);
+  const algorithms = CHECKSUM_ALGORITHMS.filter((candidate) => response.headers.has(checksumHeader(candidate)));
+  if (algorithms.length > 1) {
+    throw new DownloadError(
+      `the store answered ${key} with several checksums (${algorithms.map(checksumHeader).join(', ')}); S3 keeps one per object`,
+    );
+  }
+  const algorithm = algorithms[0];
+  if (algorithm === undefined) return { etag, size, checksum: null };
   const value = response.headers.get(checksumHeader(algorithm)) as string;
+  if (!isStoredChecksum(algorithm, value)) {
+    throw new DownloadError(
+      `the store answered ${key} with ${checksumHeader(algorithm)} "${value.length > 64 ? `${value.slice(0, 64)}…" (${value.length} characters)` : `${value}"`}, which is not a ${CHECKSUM_NAMES[algorithm]} checksum (base64 of ${CHECKSUM_DIGEST_BYTES[algorithm]} bytes${MULTIPART_CHECKSUM_TYPES[algorithm].includes('COMPOSITE') ? ', or that and -<parts>' : ''})`,
+    );
+  }
   const type =
     response.headers.get('x-amz-checksum-type') === 'COMPOSITE' || /-\d+$/.test(value) ? 'COMPOSITE' : 'FULL_OBJECT';
-  return { etag, size: length, checksum: { algorithm, value, type } };
+  return { etag, size, checksum: { algorithm, value, type } };
 }
 
 /** A ranged answer must go on exactly where the file on disk ends, from the same object. */

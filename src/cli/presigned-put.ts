@@ -2,6 +2,7 @@
 // through the service, ./service-upload.ts): reading a part of the file, and sending it to a
 // presigned URL with retries.
 import type { FileHandle } from 'node:fs/promises';
+import { redirectRefusal, refusalCode } from './store-answer.js';
 
 /** Tries per PUT: a dropped connection or a 5xx is tried again, a 4xx never. */
 const PUT_ATTEMPTS = 3;
@@ -32,14 +33,17 @@ export async function putPresigned(
   for (let attempt = 1; ; attempt += 1) {
     let failure: string;
     try {
-      const response = await fetch(url, { method: 'PUT', headers, body, signal });
-      const text = await response.text();
+      // Followed, a redirect would send the file's bytes to a host no one validated.
+      const response = await fetch(url, { method: 'PUT', headers, body, signal, redirect: 'manual' });
+      const redirect = await redirectRefusal(response, what);
+      if (redirect !== undefined) throw new UploadError(redirect);
       if (response.ok) {
+        await response.body?.cancel();
         const etag = response.headers.get('etag');
         if (!etag) throw new UploadError(`S3 stored ${what} without an ETag`);
         return etag;
       }
-      failure = `S3 refused ${what}: ${response.status} ${s3ErrorCode(text)}`.trimEnd();
+      failure = `S3 refused ${what}: ${response.status} ${await refusalCode(response)}`.trimEnd();
       if (response.status < 500) throw new UploadError(failure);
     } catch (error) {
       if (error instanceof UploadError || signal?.aborted) throw error;
@@ -49,8 +53,4 @@ export async function putPresigned(
     if (attempt >= PUT_ATTEMPTS) throw new UploadError(failure);
     await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
   }
-}
-
-function s3ErrorCode(xml: string): string {
-  return /<Code>([^<]{1,64})<\/Code>/.exec(xml)?.[1] ?? '';
 }

@@ -60,6 +60,9 @@ export function serviceClient(base: string, token: string): ServiceClient {
             headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
             body: JSON.stringify(body),
             signal,
+            // Followed, a redirect would take the request's body elsewhere (and, within the
+            // origin, the token): --service names the one address the CLI talks to.
+            redirect: 'manual',
           });
         } catch (error) {
           if (signal?.aborted) throw error;
@@ -72,6 +75,15 @@ export function serviceClient(base: string, token: string): ServiceClient {
         if (response.status !== 503 || attempt >= OVERLOAD_ATTEMPTS || !(retryAfter >= 0 && retryAfter <= 60)) break;
         await response.body?.cancel();
         await sleep(retryAfter * 1000, undefined, { signal });
+      }
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel();
+        const location = response.headers.get('location');
+        throw new ServiceError(
+          `the service at ${trimmed} answered ${path} with ${response.status}${location === null ? '' : ` (a redirect to ${location})`}: give --service the address it redirects to`,
+          response.status,
+          undefined,
+        );
       }
       try {
         text = await boundedText(response, `the service at ${trimmed} answered ${path}`);

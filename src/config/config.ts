@@ -204,6 +204,53 @@ function otlpEndpointProblem(raw: string): string | undefined {
   return undefined;
 }
 
+/** An HTTP header name (RFC 9110's token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
+/**
+ * Why OTEL_EXPORTER_OTLP_(TRACES_)HEADERS would not send what it says, or undefined. The SDK
+ * reads it as W3C baggage and drops a malformed entry without a word (so a collector's token
+ * would silently go missing) and cuts a value at ";". An entry is named by its position and
+ * header name, never by its value: that is where tokens go.
+ */
+function otlpHeadersProblem(raw: string): string | undefined {
+  const entries = raw.split(',');
+  for (const [index, entry] of entries.entries()) {
+    if (entry.trim() === '') continue;
+    const position = `entry ${index + 1}`;
+    const equals = entry.indexOf('=');
+    if (equals === -1) return `${position} has no "=": write name=value`;
+    let name: string;
+    try {
+      name = decodeURIComponent(entry.slice(0, equals).trim());
+    } catch {
+      return `${position} is not an HTTP header name`;
+    }
+    if (name === '') return `${position} has no name before "="`;
+    if (!HEADER_NAME.test(name)) return `${position} is not an HTTP header name`;
+    const named = `${position} ("${name}")`;
+    const rawValue = entry.slice(equals + 1).trim();
+    if (rawValue === '') return `${named} has no value`;
+    if (rawValue.includes(';')) return `${named} holds ";", where the SDK cuts the value: write it %3B`;
+    let value: string;
+    try {
+      value = decodeURIComponent(rawValue);
+    } catch {
+      return `${named} is not valid percent-encoding (write "%" as %25)`;
+    }
+    if (HEADER_CONTROL.test(value)) return `${named} holds a control character, which no HTTP header can carry`;
+  }
+  return undefined;
+}
+
+const otlpHeaders = z
+  .string()
+  .refine((value) => otlpHeadersProblem(value) === undefined, {
+    error: (issue) => otlpHeadersProblem(issue.input as string),
+  })
+  .optional();
+
 /** The environment variables the service reads, each parsed on its own. */
 export const envSchema = z.object({
   NODE_ENV: z
@@ -553,6 +600,16 @@ export const envSchema = z.object({
       '`http/protobuf` or `http/json`',
     ),
   ),
+  OTEL_EXPORTER_OTLP_HEADERS: otlpHeaders.meta(
+    env(
+      'none',
+      "headers sent to the collector (its token): `name=value` pairs, comma-separated, percent-encoded (`authorization=Bearer%20…`); checked at start-up, since the SDK drops a malformed pair silently. Errors name a pair's header, never its value",
+      '`name=value,…`',
+    ),
+  ),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: otlpHeaders.meta(
+    env('none', 'as `OTEL_EXPORTER_OTLP_HEADERS`, for spans only (its pairs win)', '`name=value,…`'),
+  ),
   OTEL_SERVICE_NAME: text.meta(
     env('`s3-presign`', "the `service.name` of the spans (over `OTEL_RESOURCE_ATTRIBUTES`' one)"),
   ),
@@ -656,7 +713,12 @@ export interface RedisSettings {
 }
 
 /** Variables whose value is itself a secret: never quoted. */
-const SECRET_VALUES: ReadonlySet<EnvField> = new Set(['UPLOAD_TOKEN_SECRET']);
+const SECRET_VALUES: ReadonlySet<EnvField> = new Set([
+  'UPLOAD_TOKEN_SECRET',
+  // the collector's token
+  'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
+]);
 /** Variables holding a URL, whose user information or query may carry a password. */
 const URL_VALUES: ReadonlySet<EnvField> = new Set([
   'RATE_LIMIT_REDIS_URL',

@@ -281,6 +281,15 @@ test('upload --service refuses what a broken or hostile service answers, in one 
       /answered \/multipart with more than 8388608 bytes/,
     ],
     [
+      // Followed, a same-origin one would carry the token along, another the request's body.
+      'a redirect',
+      (_, response) => {
+        response.writeHead(307, { location: 'http://127.0.0.1:9/multipart' });
+        response.end();
+      },
+      /answered \/multipart with 307 \(a redirect to http:\/\/127\.0\.0\.1:9\/multipart\): give --service the address it redirects to/,
+    ],
+    [
       'a part URL that is not http',
       (path, response) => json(response, path === '/multipart' ? created : partUrl(1, 'file:///etc/passwd')),
       /answered \/multipart\/parts with an unexpected body: parts\.0\.url: /,

@@ -241,6 +241,35 @@ test("a caller's traceparent makes the request's span a child of the caller's, a
   assert.ok(!/url\.(full|query)/.test(exported));
 });
 
+test("a collector's refusal is logged by its status, never by its body (which may echo the token sent)", async (t) => {
+  // A collector (or the proxy before it) that quotes the key it refuses, as some do.
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(401, { 'content-type': 'text/plain' });
+      response.end(`unknown key ${String(request.headers['x-api-key'])}`);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => server.close());
+  // The SDK reads its headers from the process's environment, not from the config.
+  process.env.OTEL_EXPORTER_OTLP_HEADERS = 'x-api-key=hunter2collectorkey';
+  t.after(() => delete process.env.OTEL_EXPORTER_OTLP_HEADERS);
+  const { app, logs } = await startLocalApp(t, {
+    ...NOT_SHEDDING,
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+  });
+  await app.inject({ method: 'GET', url: '/livez' });
+  await app.close();
+  const failure = logs.lines
+    .map((text) => JSON.parse(text) as { msg?: string; exportError?: unknown })
+    .find((entry) => entry.msg === 'the last spans could not be exported');
+  assert.deepEqual(failure?.exportError, { name: 'OTLPExporterError', code: 401, message: 'Unauthorized' });
+  assert.ok(!logs.text.includes('hunter2collectorkey'), logs.text);
+});
+
 test('the default protocol is OTLP protobuf to the endpoint’s /v1/traces', async (t) => {
   const collector = await startCollector(t);
   const { app, logs } = await startLocalApp(t, { ...NOT_SHEDDING, OTEL_EXPORTER_OTLP_ENDPOINT: `${collector.url}/` });

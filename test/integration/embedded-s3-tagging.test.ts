@@ -7,6 +7,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 
 import {
@@ -25,6 +26,11 @@ import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js
 import { embeddedS3Client } from '../helpers.js';
 
 const BUCKET = 'tagging-test-bucket';
+
+/** The class the store parses every tagging document with (lib/models/config.js). */
+const { TaggingConfiguration } = createRequire(import.meta.url)('@20minutes/s3rver/lib/models/config.js') as {
+  TaggingConfiguration: { validate(xml: string): unknown };
+};
 
 describe('embedded S3 keeps the tags an upload sends', () => {
   let s3: EmbeddedS3;
@@ -52,6 +58,21 @@ describe('embedded S3 keeps the tags an upload sends', () => {
     );
     assert.ok(error instanceof S3ServiceException, String(error));
     return [error.$metadata.httpStatusCode, error.name];
+  }
+
+  /** A browser form upload of one small file with this `tagging` field, as S3's POST Object takes it. */
+  async function post(key: string, tagging: string): Promise<{ status: number; body: string }> {
+    const { url, fields } = await createPresignedPost(client, {
+      Bucket: BUCKET,
+      Key: key,
+      Fields: { tagging },
+      Expires: 60,
+    });
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    form.append('file', new Blob(['form']), 'f.txt');
+    const response = await fetch(url, { method: 'POST', body: form });
+    return { status: response.status, body: await response.text() };
   }
 
   it('PUT with x-amz-tagging: each key and value URL-decoded, text kept as text', async () => {
@@ -101,19 +122,6 @@ describe('embedded S3 keeps the tags an upload sends', () => {
   });
 
   it("form POST with a tagging field (PutObjectTagging's XML) keeps its tags", async () => {
-    const post = async (key: string, tagging: string) => {
-      const { url, fields } = await createPresignedPost(client, {
-        Bucket: BUCKET,
-        Key: key,
-        Fields: { tagging },
-        Expires: 60,
-      });
-      const form = new FormData();
-      for (const [name, value] of Object.entries(fields)) form.append(name, value);
-      form.append('file', new Blob(['form']), 'f.txt');
-      const response = await fetch(url, { method: 'POST', body: form });
-      return { status: response.status, body: await response.text() };
-    };
     const posted = await post(
       'form/tagged.txt',
       '<Tagging><TagSet><Tag><Key>retention</Key><Value>P1Y</Value></Tag>' +
@@ -168,5 +176,77 @@ describe('embedded S3 keeps the tags an upload sends', () => {
       ),
       [400, 'InvalidTag'],
     );
+  });
+
+  it('lengths are counted in characters as S3 counts them, not UTF-16 code units', async () => {
+    const emoji = '\u{1F600}';
+    const put = (Key: string, Tagging: string) =>
+      client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x', Tagging }));
+    await put('unicode/longest', `${encodeURIComponent(emoji.repeat(128))}=${encodeURIComponent(emoji.repeat(256))}`);
+    assert.deepEqual(await tagsOf('unicode/longest'), [[emoji.repeat(128), emoji.repeat(256)]]);
+    assert.deepEqual(await refusal(put('unicode/key', `${encodeURIComponent(emoji.repeat(129))}=v`)), [
+      400,
+      'InvalidTag',
+    ]);
+    assert.deepEqual(await refusal(put('unicode/value', `k=${encodeURIComponent(emoji.repeat(257))}`)), [
+      400,
+      'InvalidTag',
+    ]);
+    // XML 1.0 cannot carry a NUL, so no GetObjectTagging could answer it.
+    assert.deepEqual(await refusal(put('unicode/nul', 'a%00=1')), [400, 'InvalidTag']);
+  });
+
+  it('a tagging document S3 would find malformed is refused, not stored unreadable or in part', async () => {
+    const tag = (inner: string) => `<Tagging><TagSet><Tag>${inner}</Tag></TagSet></Tagging>`;
+    const documents = {
+      'two keys': tag('<Key>a</Key><Key>b</Key><Value>1</Value>'),
+      'an element as the value': tag('<Key>a</Key><Value><x>1</x></Value>'),
+      'no value': tag('<Key>a</Key>'),
+      'two tag sets':
+        '<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag></TagSet><TagSet><Tag><Key>b</Key><Value>2</Value></Tag></TagSet></Tagging>',
+      'a DTD with an entity': `<!DOCTYPE Tagging [<!ENTITY x "expanded">]>${tag('<Key>k</Key><Value>&x;</Value>')}`,
+    };
+    for (const [name, document] of Object.entries(documents)) {
+      const key = `malformed/${name.replaceAll(' ', '-')}`;
+      const posted = await post(key, document);
+      assert.equal(posted.status, 400, `${name}: ${posted.body}`);
+      assert.match(posted.body, /<Code>MalformedXML<\/Code>/, name);
+      assert.deepEqual(await refusal(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))), [
+        404,
+        'NotFound',
+      ]);
+    }
+    // An empty TagSet is well formed: an object without tags.
+    const empty = await post('malformed/none', '<Tagging><TagSet/></Tagging>');
+    assert.equal(empty.status, 204, empty.body);
+    assert.deepEqual(await tagsOf('malformed/none'), []);
+  });
+
+  it('an x-amz-tagging header is parsed in work bounded by its length: past the 10th tag nothing more is parsed', async (t) => {
+    let parsed = 0;
+    const validate = TaggingConfiguration.validate.bind(TaggingConfiguration);
+    TaggingConfiguration.validate = (xml: string) => {
+      parsed += xml.length;
+      return validate(xml);
+    };
+    t.after(() => (TaggingConfiguration.validate = validate));
+    const put = (Tagging: string) =>
+      client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'work/many', Body: 'x', Tagging }));
+    const work: Array<[number, number]> = [];
+    // The worst case per byte: the shortest pairs, each a tag of its own. Node's 16 KiB header bound.
+    for (const pairs of [11, 100, 1000, 7000]) {
+      parsed = 0;
+      const header = Array.from({ length: pairs }, (_, index) => String.fromCharCode(97 + (index % 26))).join('&');
+      assert.deepEqual(await refusal(put(header)), [400, 'BadRequest']);
+      work.push([header.length, parsed]);
+    }
+    // The XML parser reads no more for 7,000 pairs than for 11: the count stops the header's reading.
+    const [, fewest] = work[0]!;
+    const rest = work.slice(1);
+    for (const [length, characters] of rest)
+      assert.ok(
+        characters <= fewest!,
+        `${length} header bytes: ${characters} characters parsed, ${fewest} for 11 tags`,
+      );
   });
 });

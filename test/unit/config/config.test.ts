@@ -965,6 +965,38 @@ describe('loadConfig: traces (OTEL_*)', () => {
       assert.ok(!problems.join('\n').includes('hunter2'), problems.join('\n'));
     }
   });
+
+  it('refuses OTLP headers the SDK would drop or cut without a word, naming the entry and never its value', () => {
+    // What the SDK reads (W3C baggage form: name=value, comma-separated, percent-encoded).
+    assert.doesNotThrow(() =>
+      accept({
+        OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20hunter2, x-scope-orgid=tenant-1,',
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'api-key=hunter2%3Bpart',
+      }),
+    );
+    const cases: Array<[string, RegExp]> = [
+      ['authorization: Bearer hunter2', /entry 1 has no "=": write name=value/],
+      ['x-a=1,=hunter2', /entry 2 has no name before "="/],
+      ['authorization=', /entry 1 \("authorization"\) has no value/],
+      ['authorization=Bearer %ZZhunter2', /entry 1 \("authorization"\) is not valid percent-encoding/],
+      [
+        'authorization=Bearer hunter2;x',
+        /entry 1 \("authorization"\) holds ";", where the SDK cuts the value: write it %3B/,
+      ],
+      [
+        'authorization=Bearer%0D%0Ahunter2',
+        /entry 1 \("authorization"\) holds a control character, which no HTTP header can carry/,
+      ],
+      ['bad name=hunter2', /entry 1 is not an HTTP header name/],
+    ];
+    for (const name of ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS']) {
+      for (const [value, pattern] of cases) {
+        const problems = refuse({ [name]: value });
+        assertProblem(problems, name, pattern);
+        assert.ok(!problems.join('\n').includes('hunter2'), problems.join('\n'));
+      }
+    }
+  });
 });
 
 describe('loadConfig: server-side encryption (S3_SSE*)', () => {

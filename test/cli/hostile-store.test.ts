@@ -1,0 +1,263 @@
+// `s3-presign download` and `upload` against a store that lies: a plain HTTP server on
+// loopback in the embedded store's place answers the signed GET or PUT with what a broken or
+// hostile S3-compatible server could send. The CLI must refuse with a message naming the
+// problem and exit 1, write nothing under DEST's name, send nothing elsewhere and read no
+// unbounded body.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { checksumOf } from '../../src/endpoint/checksum-algorithms.js';
+import { TransferState } from '../../src/cli/state.js';
+import { cli } from './run.js';
+
+const BUCKET = 'hostile';
+
+type Handler = (request: IncomingMessage, response: ServerResponse) => void;
+
+async function listen(t: TestContext, handler: Handler): Promise<{ port: number; requests: IncomingMessage[] }> {
+  const requests: IncomingMessage[] = [];
+  const server = createServer((request, response) => {
+    requests.push(request);
+    handler(request, response);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return { port: (server.address() as { port: number }).port, requests };
+}
+
+async function setUp(t: TestContext, handler: Handler) {
+  const directory = await mkdtemp(join(tmpdir(), 's3-presign-hostile-store-'));
+  t.after(() => rm(directory, { recursive: true, force: true }));
+  const store = await listen(t, handler);
+  const env = {
+    S3_ENDPOINT_MODE: 'local',
+    LOCAL_S3_PORT: String(store.port),
+    S3_BUCKETS: BUCKET,
+    XDG_STATE_HOME: join(directory, 'state'),
+  };
+  const destination = join(directory, 'out', 'file.bin');
+  await mkdir(join(directory, 'out'));
+  return { directory, destination, env, store };
+}
+
+/** A 403 whose body never ends: S3's error document, then spaces for as long as it is read. */
+function endlessRefusal(response: ServerResponse, onSent: (bytes: number) => void): void {
+  response.writeHead(403, { 'content-type': 'application/xml' });
+  const chunk = Buffer.alloc(64 * 1024, ' ');
+  const more = () => {
+    while (!response.destroyed && response.write(chunk)) onSent(chunk.length);
+  };
+  response.on('drain', more);
+  response.write('<Error><Code>AccessDenied</Code>');
+  more();
+}
+
+/** What is left in DEST's directory: nothing may take DEST's name after a refusal. */
+const leftIn = async (destination: string) => (await readdir(join(destination, '..'))).sort();
+
+test('an answer without a Content-Length is refused, not taken for an empty object', { timeout: 60_000 }, async (t) => {
+  const { destination, env } = await setUp(t, (_request, response) => {
+    // Chunked: the store does not say how much it sends.
+    response.writeHead(200, { etag: '"e"', 'transfer-encoding': 'chunked' });
+    response.end('a body the CLI must not call empty');
+  });
+  const result = await cli(['download', '--key', 'k', destination], env);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /without an ETag or a Content-Length/);
+  assert.deepEqual(await leftIn(destination), []);
+});
+
+test('a redirect is not followed to another host', { timeout: 60_000 }, async (t) => {
+  const elsewhere = await listen(t, (_request, response) => {
+    response.writeHead(200, { etag: '"e"', 'content-length': '5' });
+    response.end('other');
+  });
+  const { destination, env } = await setUp(t, (_request, response) => {
+    response.writeHead(307, { location: `http://127.0.0.1:${elsewhere.port}/${BUCKET}/k` });
+    response.end();
+  });
+  const result = await cli(['download', '--key', 'k', destination], env);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /the store answered 307 \(a redirect to http:\/\/127\.0\.0\.1:\d+\/hostile\/k\)/);
+  assert.equal(elsewhere.requests.length, 0);
+  assert.deepEqual(await leftIn(destination), []);
+});
+
+test('an error answer whose body never ends is read up to a bound, not into memory', { timeout: 60_000 }, async (t) => {
+  let sent = 0;
+  const { destination, env } = await setUp(t, (_request, response) => {
+    endlessRefusal(response, (bytes) => (sent += bytes));
+  });
+  const result = await cli(['download', '--key', 'k', destination], env);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /the store refused the download of k: 403 AccessDenied/);
+  // What the server managed to push before the CLI hung up: the bound plus what the sockets buffer.
+  assert.ok(sent < 16 * 1024 * 1024, `the server sent ${sent} bytes before the CLI stopped reading`);
+});
+
+test(
+  'a 206 to a GET that asked for no range is refused, not taken for the whole object',
+  { timeout: 60_000 },
+  async (t) => {
+    const { destination, env } = await setUp(t, (_request, response) => {
+      response.writeHead(206, { etag: '"e"', 'content-length': '4', 'content-range': 'bytes 0-3/100' });
+      response.end('part');
+    });
+    const result = await cli(['download', '--key', 'k', destination], env);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /answered 206 \(a part\) to a GET for the whole object/);
+    assert.deepEqual(await leftIn(destination), []);
+  },
+);
+
+test(
+  'a malformed, composite-only or repeated checksum header is named, not called a mismatch of the bytes',
+  { timeout: 60_000 },
+  async (t) => {
+    const body = Buffer.from('twelve bytes');
+    const crc32 = await checksumOf('crc32', body);
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ 'x-amz-checksum-crc32': 'not base64!' }, /x-amz-checksum-crc32 "not base64!", which is not a CRC32 checksum/],
+      [
+        { 'x-amz-checksum-crc32': 'A'.repeat(8000) },
+        /x-amz-checksum-crc32 "A{64}…" \(8000 characters\), which is not a CRC32 checksum/,
+      ],
+      [{ 'x-amz-checksum-sha256': crc32 }, /x-amz-checksum-sha256 ".+", which is not a SHA-256 checksum/],
+      [
+        { 'x-amz-checksum-crc64nvme': `${crc32}-3` },
+        /x-amz-checksum-crc64nvme ".+", which is not a CRC64NVME checksum/,
+      ],
+      [
+        { 'x-amz-checksum-crc32': crc32, 'x-amz-checksum-sha1': 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' },
+        /several checksums \(x-amz-checksum-crc32, x-amz-checksum-sha1\)/,
+      ],
+    ];
+    let headers: Record<string, string> = {};
+    const { destination, env } = await setUp(t, (_request, response) => {
+      response.writeHead(200, { etag: '"e"', 'content-length': String(body.length), ...headers });
+      response.end(body);
+    });
+    for (const [checksum, message] of cases) {
+      headers = checksum;
+      const result = await cli(['download', '--key', 'k', destination], env);
+      assert.equal(result.code, 1, `${JSON.stringify(checksum)}: ${result.stderr}`);
+      assert.match(result.stderr, message);
+      assert.deepEqual(await leftIn(destination), []);
+    }
+    // The same store with a well-formed value: downloaded and checked.
+    headers = { 'x-amz-checksum-crc32': crc32 };
+    const result = await cli(['download', '--key', 'k', destination], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok((await readFile(destination)).equals(body));
+  },
+);
+
+test('a tampered state file is ignored (the download starts over), never a crash', { timeout: 60_000 }, async (t) => {
+  const body = Buffer.from('the real bytes');
+  const crc32 = await checksumOf('crc32', body);
+  const { directory, destination, env, store } = await setUp(t, (_request, response) => {
+    response.writeHead(200, { etag: '"e"', 'content-length': String(body.length), 'x-amz-checksum-crc32': crc32 });
+    response.end(body);
+  });
+  // Where an interrupted run of this command keeps its state, beside DEST.part.
+  const stateDirectory = join(directory, 'state', 's3-presign');
+  const identity = { destination, source: `s3://${BUCKET}/k` };
+  const state = new TransferState(stateDirectory, 'download', identity);
+  const tampered: unknown[] = [
+    { etag: '"e"', size: 5, checksum: { algorithm: 'constructor', value: 'x', type: 'FULL_OBJECT' } },
+    { etag: '"e"', size: '5', checksum: null },
+    { etag: 7, size: 5, checksum: null },
+    { etag: '"e"', size: -1, checksum: null },
+    { etag: '"e"', size: 5, checksum: { algorithm: 'crc32', value: 'x', type: 'NEITHER' } },
+  ];
+  for (const saved of tampered) {
+    await rm(destination, { force: true });
+    await writeFile(`${destination}.part`, 'fakes');
+    await state.write(saved as object);
+    const requestsBefore = store.requests.length;
+    const result = await cli(['download', '--key', 'k', destination], env);
+    assert.equal(result.code, 0, `${JSON.stringify(saved)}: ${result.stderr}`);
+    assert.equal(store.requests.length, requestsBefore + 1, JSON.stringify(saved));
+    assert.ok((await readFile(destination)).equals(body), JSON.stringify(saved));
+    assert.equal(await stat(`${destination}.part`).catch(() => undefined), undefined);
+  }
+});
+
+test(
+  'a DEST.part planted as a symbolic link is not written through, and DEST does not become the link',
+  { timeout: 60_000 },
+  async (t) => {
+    const body = Buffer.from('the object');
+    const { directory, destination, env } = await setUp(t, (_request, response) => {
+      response.writeHead(200, { etag: '"e"', 'content-length': String(body.length) });
+      response.end(body);
+    });
+    // Another user of a shared directory (/tmp) points DEST.part at a file of the victim's.
+    const victim = join(directory, 'victim.txt');
+    await writeFile(victim, 'keep me');
+    await symlink(victim, `${destination}.part`);
+    const result = await cli(['download', '--key', 'k', destination], env);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /file\.bin\.part is a symbolic link, not written through: remove it/);
+    assert.equal(await readFile(victim, 'utf8'), 'keep me');
+    assert.equal(await lstat(destination).catch(() => undefined), undefined);
+  },
+);
+
+test(
+  'a DEST the CLI cannot write is refused with its path and reason, not a stack trace',
+  { timeout: 60_000 },
+  async (t) => {
+    const { directory, env } = await setUp(t, (_request, response) => {
+      response.writeHead(200, { etag: '"e"', 'content-length': '3' });
+      response.end('abc');
+    });
+    const result = await cli(['download', '--key', 'k', join(directory, 'no', 'such', 'file.bin')], env);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /^s3-presign: cannot write .*\/no\/such\/file\.bin\.part: ENOENT/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
+  },
+);
+
+test('upload sends the file to no other host when the store redirects its PUT', { timeout: 60_000 }, async (t) => {
+  const elsewhere = await listen(t, (request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(200, { etag: '"stolen"' });
+      response.end();
+    });
+  });
+  const { directory, env } = await setUp(t, (request, response) => {
+    request.resume();
+    response.writeHead(307, { location: `http://127.0.0.1:${elsewhere.port}/${BUCKET}/k` });
+    response.end();
+  });
+  const file = join(directory, 'secret.txt');
+  await writeFile(file, 'private bytes');
+  const result = await cli(['upload', file, '--key', 'k'], env);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /the store answered 307 \(a redirect to http:\/\/127\.0\.0\.1:\d+\/hostile\/k\)/);
+  assert.equal(elsewhere.requests.length, 0);
+});
+
+test("upload reads a refusal's endless body up to a bound", { timeout: 60_000 }, async (t) => {
+  let sent = 0;
+  const { directory, env } = await setUp(t, (request, response) => {
+    request.resume();
+    endlessRefusal(response, (bytes) => (sent += bytes));
+  });
+  const file = join(directory, 'f.txt');
+  await writeFile(file, 'bytes');
+  const result = await cli(['upload', file, '--key', 'k'], env);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /S3 refused .*: 403 AccessDenied/);
+  assert.ok(sent < 16 * 1024 * 1024, `the server sent ${sent} bytes before the CLI stopped reading`);
+});
