@@ -11,6 +11,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import process from 'node:process';
 import { crc32 } from 'node:zlib';
 import { Crc32c, Crc64Nvme } from '@aws-sdk/checksums/crc';
+import { Md5 } from '@aws-sdk/checksums/md5';
+import { Sha512 } from '@aws-sdk/checksums/sha';
+import { Xxh3_128, Xxh3_64, Xxh64 } from '@aws-sdk/checksums/xxh';
 
 const mebibytes = Number(process.argv[2] ?? 64);
 const runs = Number(process.argv[3] ?? 5);
@@ -45,7 +48,27 @@ const implementations = {
     for (const chunk of chunks) hash.update(chunk);
     return hash.digest();
   },
+  'MD5 (node:crypto)': async () => {
+    const hash = createHash('md5');
+    for (const chunk of chunks) hash.update(chunk);
+    return hash.digest();
+  },
+  'MD5 (@aws-sdk/checksums Md5)': async () => sdkDigest(new Md5()),
+  'SHA-512 (node:crypto)': async () => {
+    const hash = createHash('sha512');
+    for (const chunk of chunks) hash.update(chunk);
+    return hash.digest();
+  },
+  'SHA-512 (@aws-sdk/checksums Sha512)': async () => sdkDigest(new Sha512()),
+  'XXHash64 (@aws-sdk/checksums Xxh64)': async () => sdkDigest(new Xxh64()),
+  'XXHash3 (@aws-sdk/checksums Xxh3_64)': async () => sdkDigest(new Xxh3_64()),
+  'XXHash128 (@aws-sdk/checksums Xxh3_128)': async () => sdkDigest(new Xxh3_128()),
 };
+
+async function sdkDigest(checksum) {
+  for (const chunk of chunks) checksum.update(chunk);
+  return checksum.digest();
+}
 
 console.log(`node ${process.version}, ${mebibytes} MiB per run, ${runs} runs\n`);
 console.log('| algorithm (implementation) | median MB/s | best MB/s |');

@@ -16,6 +16,7 @@ import {
   CHECKSUM_MEMBERS,
   checksumOf,
   multipartChecksumType,
+  singleRequestAlgorithm,
   type ChecksumAlgorithm,
   type ChecksumType,
 } from '../endpoint/checksum-algorithms.js';
@@ -75,7 +76,15 @@ export async function uploadFile(signing: PresignerBundle, options: UploadOption
   try {
     const { size } = await handle.stat();
     if (size > MAX_OBJECT_BYTES) throw new UploadError(`${options.file} is larger than S3's 5 TiB object limit`);
-    return size <= options.multipartThreshold
+    const algorithm = options.checksumAlgorithm;
+    // S3 documents MD5 for parts only: such a file goes up in parts, however small.
+    const partsOnly = algorithm !== undefined && !singleRequestAlgorithm(algorithm);
+    if (partsOnly && size === 0) {
+      throw new UploadError(
+        `--checksum-algorithm ${CHECKSUM_API_NAMES[algorithm]}: S3 documents it for the parts of a multipart upload only, and an empty file has none; choose another algorithm`,
+      );
+    }
+    return size <= options.multipartThreshold && !partsOnly
       ? await uploadWhole(signing, handle, size, options)
       : await uploadInParts(signing, handle, size, options);
   } finally {

@@ -47,8 +47,10 @@ same command again sends only the missing parts; --abort discards the upload ins
   --part-size BYTES          5 MiB..5 GiB, default 8 MiB (raised to fit 10,000 parts)
   --multipart-threshold BYTES  one PUT up to this size, default 8 MiB (AWS credentials only)
   --checksum-algorithm A     what each PUT signs, checked by the store: CRC64NVME (default),
-                             CRC32, CRC32C, SHA1, SHA256 or none. In parts, CRC64NVME, CRC32 and
-                             CRC32C are FULL_OBJECT (the whole file's); SHA1 and SHA256 COMPOSITE
+                             CRC32, CRC32C, SHA1, SHA256, SHA512, MD5, XXHASH64, XXHASH3,
+                             XXHASH128 or none. In parts, CRC64NVME, CRC32 and CRC32C are
+                             FULL_OBJECT (the whole file's), the others COMPOSITE; MD5 always
+                             goes up in parts (S3 documents it for parts only)
   --expires N                URL lifetime in seconds (AWS credentials only)
   --progress                 progress on stderr even when it is not a terminal
   --abort                    (--service) abort the interrupted upload of FILE and forget it

@@ -356,7 +356,7 @@ export const envSchema = z.object({
   S3_STORE_CHECKSUMS: text.meta(
     env(
       '`all` in AWS and local modes; `none` in custom mode',
-      'the checksum algorithms the store verifies: `all`, `none`, or a list of `crc32`, `crc32c`, `crc64nvme`, `sha1`, `sha256`. A checksum field for any other is refused (400 `CHECKSUM_NOT_VERIFIED`); `s3-presign doctor --probe-store` says what to set ([Custom stores](custom-stores.md))',
+      `the checksum algorithms the store verifies: \`all\`, \`none\`, or a list of ${CHECKSUM_ALGORITHMS.map((algorithm) => `\`${algorithm}\``).join(', ')}. A checksum field for any other is refused (400 \`CHECKSUM_NOT_VERIFIED\`); \`s3-presign doctor --probe-store\` says what to set ([Custom stores](custom-stores.md))`,
       '`all`, `none`, or a comma-separated list of algorithms',
     ),
   ),

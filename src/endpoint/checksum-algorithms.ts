@@ -1,70 +1,180 @@
 // S3's flexible checksum algorithms, as the headers and request fields name them, and which of
 // them the store verifies. A signed `x-amz-checksum-*` header only protects an upload when the
-// store compares it with the bytes: AWS S3 and the embedded store do for all five, Ceph RGW
+// store compares it with the bytes: AWS S3 and the embedded store do for every one, Ceph RGW
 // 16.2 for none (it stores other bytes under a signed value). S3_STORE_CHECKSUMS
 // says which the configured store verifies; `s3-presign doctor --probe-store` finds out.
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { Crc32cJs, Crc64NvmeJs } from '@aws-sdk/checksums/crc';
+import { Xxh3_128, Xxh3_64, Xxh64 } from '@aws-sdk/checksums/xxh';
 import { AppError, type ErrorCode } from '../errors.js';
-
-export const CHECKSUM_ALGORITHMS = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'] as const;
-export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
-
-/** The request field that carries each algorithm's value, as the SDK names its members. */
-export const CHECKSUM_FIELDS = {
-  crc32: 'checksumCrc32',
-  crc32c: 'checksumCrc32c',
-  crc64nvme: 'checksumCrc64nvme',
-  sha1: 'checksumSha1',
-  sha256: 'checksumSha256',
-} as const satisfies Readonly<Record<ChecksumAlgorithm, string>>;
-export type ChecksumField = (typeof CHECKSUM_FIELDS)[ChecksumAlgorithm];
-
-/** As S3's documentation writes them. */
-export const CHECKSUM_NAMES: Readonly<Record<ChecksumAlgorithm, string>> = {
-  crc32: 'CRC32',
-  crc32c: 'CRC32C',
-  crc64nvme: 'CRC64NVME',
-  sha1: 'SHA-1',
-  sha256: 'SHA-256',
-};
-
-/** As S3's API names them (x-amz-checksum-algorithm, ChecksumAlgorithm). */
-export const CHECKSUM_API_NAMES = {
-  crc32: 'CRC32',
-  crc32c: 'CRC32C',
-  crc64nvme: 'CRC64NVME',
-  sha1: 'SHA1',
-  sha256: 'SHA256',
-} as const satisfies Readonly<Record<ChecksumAlgorithm, string>>;
-export type ChecksumApiName = (typeof CHECKSUM_API_NAMES)[ChecksumAlgorithm];
-
-/** The SDK member that carries each algorithm's value (PutObject, UploadPart, CompletedPart, outputs). */
-export const CHECKSUM_MEMBERS = {
-  crc32: 'ChecksumCRC32',
-  crc32c: 'ChecksumCRC32C',
-  crc64nvme: 'ChecksumCRC64NVME',
-  sha1: 'ChecksumSHA1',
-  sha256: 'ChecksumSHA256',
-} as const satisfies Readonly<Record<ChecksumAlgorithm, string>>;
-export type ChecksumMember = (typeof CHECKSUM_MEMBERS)[ChecksumAlgorithm];
 
 export const CHECKSUM_TYPES = ['FULL_OBJECT', 'COMPOSITE'] as const;
 export type ChecksumType = (typeof CHECKSUM_TYPES)[number];
 
+/** A running checksum, fed in chunks (a file read or received piece by piece). */
+export interface ChecksumHasher {
+  update(chunk: Uint8Array): void;
+  /** The base64 value, as S3 writes it in `x-amz-checksum-<algorithm>`. */
+  digest(): Promise<string>;
+}
+
+/** What the service knows of one algorithm; keyed by the header's suffix (`x-amz-checksum-<key>`). */
+interface ChecksumAlgorithmRecord {
+  /** The request field that carries its value, as the SDK names its PutObject member. */
+  readonly field: string;
+  /** As S3's documentation writes it. */
+  readonly name: string;
+  /** As S3's API names it (x-amz-checksum-algorithm, ChecksumAlgorithm). */
+  readonly apiName: string;
+  /** The SDK member that carries its value (PutObject, UploadPart, CompletedPart, outputs). */
+  readonly member: string;
+  /** The types S3 allows for a multipart upload; the first is S3's default when none is named. */
+  readonly multipartTypes: readonly ChecksumType[];
+  /** The digest's size: its base64 value has exactly this many bytes. */
+  readonly digestBytes: number;
+  /**
+   * Whether S3 documents it for a whole object sent in one request (PUT, form POST); false
+   * for an algorithm S3 documents only for a multipart upload's parts.
+   */
+  readonly singleRequest: boolean;
+  readonly hasher: () => ChecksumHasher;
+}
+
 /**
- * S3's rules for a multipart upload: CRC64NVME is full-object only, SHA-1 and SHA-256 are
- * composite only (a checksum of the parts' checksums), CRC32 and CRC32C either. The first
- * is S3's default when the upload names no type.
+ * S3's flexible checksum algorithms, every one the pinned SDK's ChecksumAlgorithm names.
+ * S3's multipart rules: a full-object value is defined for the CRCs only (S3 combines the
+ * parts' CRCs), so CRC64NVME is full-object only, CRC32 and CRC32C either, and the hashes
+ * composite only (a checksum of the parts' checksums). MD5 is documented for parts only: a
+ * single upload's MD5 is its Content-MD5. docs/encryption-and-integrity.md gives the sources.
  */
-export const MULTIPART_CHECKSUM_TYPES: Readonly<Record<ChecksumAlgorithm, readonly ChecksumType[]>> = {
-  crc64nvme: ['FULL_OBJECT'],
-  crc32: ['COMPOSITE', 'FULL_OBJECT'],
-  crc32c: ['COMPOSITE', 'FULL_OBJECT'],
-  sha1: ['COMPOSITE'],
-  sha256: ['COMPOSITE'],
+const ALGORITHMS = {
+  crc32: {
+    field: 'checksumCrc32',
+    name: 'CRC32',
+    apiName: 'CRC32',
+    member: 'ChecksumCRC32',
+    multipartTypes: ['COMPOSITE', 'FULL_OBJECT'],
+    digestBytes: 4,
+    singleRequest: true,
+    hasher: crc32Hasher,
+  },
+  crc32c: {
+    field: 'checksumCrc32c',
+    name: 'CRC32C',
+    apiName: 'CRC32C',
+    member: 'ChecksumCRC32C',
+    multipartTypes: ['COMPOSITE', 'FULL_OBJECT'],
+    digestBytes: 4,
+    singleRequest: true,
+    hasher: () => sdkHasher(new Crc32cJs()),
+  },
+  crc64nvme: {
+    field: 'checksumCrc64nvme',
+    name: 'CRC64NVME',
+    apiName: 'CRC64NVME',
+    member: 'ChecksumCRC64NVME',
+    multipartTypes: ['FULL_OBJECT'],
+    digestBytes: 8,
+    singleRequest: true,
+    hasher: () => sdkHasher(new Crc64NvmeJs()),
+  },
+  sha1: {
+    field: 'checksumSha1',
+    name: 'SHA-1',
+    apiName: 'SHA1',
+    member: 'ChecksumSHA1',
+    multipartTypes: ['COMPOSITE'],
+    digestBytes: 20,
+    singleRequest: true,
+    hasher: () => cryptoHasher('sha1'),
+  },
+  sha256: {
+    field: 'checksumSha256',
+    name: 'SHA-256',
+    apiName: 'SHA256',
+    member: 'ChecksumSHA256',
+    multipartTypes: ['COMPOSITE'],
+    digestBytes: 32,
+    singleRequest: true,
+    hasher: () => cryptoHasher('sha256'),
+  },
+  md5: {
+    field: 'checksumMd5',
+    name: 'MD5',
+    apiName: 'MD5',
+    member: 'ChecksumMD5',
+    multipartTypes: ['COMPOSITE'],
+    digestBytes: 16,
+    singleRequest: false,
+    hasher: () => cryptoHasher('md5'),
+  },
+  sha512: {
+    field: 'checksumSha512',
+    name: 'SHA-512',
+    apiName: 'SHA512',
+    member: 'ChecksumSHA512',
+    multipartTypes: ['COMPOSITE'],
+    digestBytes: 64,
+    singleRequest: true,
+    hasher: () => cryptoHasher('sha512'),
+  },
+  xxhash64: {
+    field: 'checksumXxhash64',
+    name: 'XXHash64',
+    apiName: 'XXHASH64',
+    member: 'ChecksumXXHASH64',
+    multipartTypes: ['COMPOSITE'],
+    digestBytes: 8,
+    singleRequest: true,
+    hasher: () => sdkHasher(new Xxh64()),
+  },
+  xxhash3: {
+    field: 'checksumXxhash3',
+    name: 'XXHash3',
+    apiName: 'XXHASH3',
+    member: 'ChecksumXXHASH3',
+    multipartTypes: ['COMPOSITE'],
+    digestBytes: 8,
+    singleRequest: true,
+    hasher: () => sdkHasher(new Xxh3_64()),
+  },
+  xxhash128: {
+    field: 'checksumXxhash128',
+    name: 'XXHash128',
+    apiName: 'XXHASH128',
+    member: 'ChecksumXXHASH128',
+    multipartTypes: ['COMPOSITE'],
+    digestBytes: 16,
+    singleRequest: true,
+    hasher: () => sdkHasher(new Xxh3_128()),
+  },
+} as const satisfies Readonly<Record<string, ChecksumAlgorithmRecord>>;
+
+export type ChecksumAlgorithm = keyof typeof ALGORITHMS;
+export const CHECKSUM_ALGORITHMS = Object.keys(ALGORITHMS) as readonly ChecksumAlgorithm[];
+
+type Column<Name extends keyof ChecksumAlgorithmRecord> = {
+  readonly [Algorithm in ChecksumAlgorithm]: (typeof ALGORITHMS)[Algorithm][Name];
 };
+
+function column<Name extends keyof ChecksumAlgorithmRecord>(name: Name): Column<Name> {
+  return Object.fromEntries(
+    CHECKSUM_ALGORITHMS.map((algorithm) => [algorithm, ALGORITHMS[algorithm][name]]),
+  ) as Column<Name>;
+}
+
+export const CHECKSUM_FIELDS = column('field');
+export type ChecksumField = (typeof CHECKSUM_FIELDS)[ChecksumAlgorithm];
+export const CHECKSUM_NAMES = column('name');
+export const CHECKSUM_API_NAMES = column('apiName');
+export type ChecksumApiName = (typeof CHECKSUM_API_NAMES)[ChecksumAlgorithm];
+export const CHECKSUM_MEMBERS = column('member');
+export type ChecksumMember = (typeof CHECKSUM_MEMBERS)[ChecksumAlgorithm];
+/** Each algorithm's digest size in bytes: its base64 value has exactly this many. */
+export const CHECKSUM_DIGEST_BYTES = column('digestBytes');
+export const MULTIPART_CHECKSUM_TYPES: Readonly<Record<ChecksumAlgorithm, readonly ChecksumType[]>> =
+  column('multipartTypes');
 
 /** The type a client picks for a multipart upload: the whole object's wherever S3 allows it. */
 export function multipartChecksumType(algorithm: ChecksumAlgorithm): ChecksumType {
@@ -82,15 +192,6 @@ export function checksumHeader(algorithm: ChecksumAlgorithm): string {
 /** The header a GET sends to be answered with the stored checksum. */
 export const CHECKSUM_MODE_HEADER = 'x-amz-checksum-mode';
 
-/** Each algorithm's digest size in bytes: its base64 value has exactly this many. */
-export const CHECKSUM_DIGEST_BYTES: Readonly<Record<ChecksumAlgorithm, number>> = {
-  crc32: 4,
-  crc32c: 4,
-  crc64nvme: 8,
-  sha1: 20,
-  sha256: 32,
-};
-
 /**
  * Canonical base64 of exactly the algorithm's digest size: the characters a digest of that
  * size fills, then the padding, whose last data character carries no stray bits (S3 and the
@@ -104,9 +205,16 @@ export function checksumValuePattern(algorithm: ChecksumAlgorithm): RegExp {
   return new RegExp(`^[A-Za-z0-9+/]{${full}}${tail}$`);
 }
 
+function checksumValueLength(algorithm: ChecksumAlgorithm): number {
+  return Math.ceil(CHECKSUM_DIGEST_BYTES[algorithm] / 3) * 4;
+}
+
+/** The longest base64 value of any algorithm (SHA-512's): a bound for a field of any of them. */
+export const CHECKSUM_VALUE_MAX_LENGTH = Math.max(...CHECKSUM_ALGORITHMS.map(checksumValueLength));
+
 /** How a value of this algorithm is described in an error. */
 export function checksumValueDescription(algorithm: ChecksumAlgorithm, of = 'the body'): string {
-  const length = Math.ceil(CHECKSUM_DIGEST_BYTES[algorithm] / 3) * 4;
+  const length = checksumValueLength(algorithm);
   return `must be the base64 ${CHECKSUM_NAMES[algorithm]} of ${of} (${length} characters)`;
 }
 
@@ -132,7 +240,25 @@ export function requestChecksum(request: Readonly<ChecksumFields>): RequestCheck
       { field: CHECKSUM_FIELDS[second] },
     );
   }
-  return first === undefined ? undefined : { algorithm: first, value: request[CHECKSUM_FIELDS[first]] as string };
+  if (first === undefined) return undefined;
+  refuseMultipartOnlyAlgorithm(first, CHECKSUM_FIELDS[first]);
+  return { algorithm: first, value: request[CHECKSUM_FIELDS[first]] as string };
+}
+
+/** Whether S3 documents the algorithm for a whole object sent in one request. */
+export function singleRequestAlgorithm(algorithm: ChecksumAlgorithm): boolean {
+  return ALGORITHMS[algorithm].singleRequest;
+}
+
+/** A 400 for an algorithm S3 documents only for a multipart upload's parts (MD5), sent with a whole object. */
+export function refuseMultipartOnlyAlgorithm(algorithm: ChecksumAlgorithm, field: string): void {
+  if (singleRequestAlgorithm(algorithm)) return;
+  const name = CHECKSUM_NAMES[algorithm];
+  throw new AppError(
+    'VALIDATION_FAILED',
+    `S3 documents ${name} checksums for the parts of a multipart upload only (a single upload's ${name} is its Content-MD5): create a multipart upload with checksumAlgorithm ${CHECKSUM_API_NAMES[algorithm]}, or send another checksum`,
+    { field },
+  );
 }
 
 /** The base64 value S3 expects in `x-amz-checksum-<algorithm>` for these bytes. */
@@ -142,40 +268,33 @@ export async function checksumOf(algorithm: ChecksumAlgorithm, body: Uint8Array)
   return hasher.digest();
 }
 
-/** A running checksum, fed in chunks (a file read or received piece by piece). */
-export interface ChecksumHasher {
-  update(chunk: Uint8Array): void;
-  /** The base64 value, as S3 writes it in `x-amz-checksum-<algorithm>`. */
-  digest(): Promise<string>;
+export function checksumHasher(algorithm: ChecksumAlgorithm): ChecksumHasher {
+  return ALGORITHMS[algorithm].hasher();
 }
 
-export function checksumHasher(algorithm: ChecksumAlgorithm): ChecksumHasher {
-  switch (algorithm) {
-    case 'sha1':
-    case 'sha256': {
-      const hash = createHash(algorithm);
-      return { update: (chunk) => hash.update(chunk), digest: async () => hash.digest('base64') };
-    }
-    case 'crc32': {
-      let running = 0;
-      return {
-        update: (chunk) => (running = crc32(chunk, running)),
-        digest: async () => {
-          const value = Buffer.alloc(4);
-          value.writeUInt32BE(running);
-          return value.toString('base64');
-        },
-      };
-    }
-    case 'crc32c':
-    case 'crc64nvme': {
-      const checksum = algorithm === 'crc32c' ? new Crc32cJs() : new Crc64NvmeJs();
-      return {
-        update: (chunk) => checksum.update(chunk),
-        digest: async () => Buffer.from(await checksum.digest()).toString('base64'),
-      };
-    }
-  }
+function cryptoHasher(algorithm: string): ChecksumHasher {
+  const hash = createHash(algorithm);
+  return { update: (chunk) => hash.update(chunk), digest: async () => hash.digest('base64') };
+}
+
+function crc32Hasher(): ChecksumHasher {
+  let running = 0;
+  return {
+    update: (chunk) => (running = crc32(chunk, running)),
+    digest: async () => {
+      const value = Buffer.alloc(4);
+      value.writeUInt32BE(running);
+      return value.toString('base64');
+    },
+  };
+}
+
+/** The SDK's own checksum classes (`@aws-sdk/checksums`), which digest to the raw bytes. */
+function sdkHasher(checksum: { update(chunk: Uint8Array): void; digest(): Promise<Uint8Array> }): ChecksumHasher {
+  return {
+    update: (chunk) => checksum.update(chunk),
+    digest: async () => Buffer.from(await checksum.digest()).toString('base64'),
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHECKSUM_API_NAMES, CHECKSUM_TYPES } from '../endpoint/checksum-algorithms.js';
+import { CHECKSUM_API_NAMES, CHECKSUM_TYPES, CHECKSUM_VALUE_MAX_LENGTH } from '../endpoint/checksum-algorithms.js';
 import { objectKeySchema, objectMetadataSchema, objectTagsSchema, presignRequestSchema } from '../presign/schemas.js';
 import { filenameSchema } from '../frontend-api/schemas.js';
 import { MAX_OBJECT_BYTES, MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES } from '../endpoint/s3-limits.js';
@@ -10,7 +10,7 @@ export const MAX_PART_URLS_PER_REQUEST = 100;
 const uploadIdSchema = z.string().min(1).max(2048).describe('The uploadId POST /multipart returned (opaque)');
 const partNumberSchema = z.number().int().describe(`1..${MAX_PARTS}, and at most the upload's partCount`);
 /** A base64 digest, checked against the upload's algorithm by the service. */
-export const checksumValueSchema = z.string().min(1).max(64);
+export const checksumValueSchema = z.string().min(1).max(CHECKSUM_VALUE_MAX_LENGTH);
 const checksumAlgorithmSchema = z.enum(Object.values(CHECKSUM_API_NAMES));
 const checksumTypeSchema = z.enum(CHECKSUM_TYPES);
 

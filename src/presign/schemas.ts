@@ -3,11 +3,13 @@ import { HEADER_FORBIDDEN_CLASS } from '../control-characters.js';
 import { SIGV4_MAX_EXPIRES_SECONDS } from '../config/config.js';
 import {
   CHECKSUM_ALGORITHMS,
+  CHECKSUM_API_NAMES,
   CHECKSUM_FIELDS,
   CHECKSUM_NAMES,
   checksumHeader,
   checksumValueDescription,
   checksumValuePattern,
+  singleRequestAlgorithm,
   type ChecksumAlgorithm,
   type ChecksumField,
 } from '../endpoint/checksum-algorithms.js';
@@ -56,11 +58,13 @@ function checksumField(algorithm: ChecksumAlgorithm) {
     .regex(checksumValuePattern(algorithm), { error: checksumValueDescription(algorithm) })
     .optional()
     .describe(
-      `put only: base64 ${name} of the body, signed as ${checksumHeader(algorithm)}: the store refuses other bytes (400 BadDigest). At most one checksum per request. Refused with 400 CHECKSUM_NOT_VERIFIED where the store does not verify ${name} (S3_STORE_CHECKSUMS)`,
+      singleRequestAlgorithm(algorithm)
+        ? `put only: base64 ${name} of the body, signed as ${checksumHeader(algorithm)}: the store refuses other bytes (400 BadDigest). At most one checksum per request. Refused with 400 CHECKSUM_NOT_VERIFIED where the store does not verify ${name} (S3_STORE_CHECKSUMS)`
+        : `Refused (400 VALIDATION_FAILED): S3 documents ${name} checksums for the parts of a multipart upload only; use POST /multipart with checksumAlgorithm ${CHECKSUM_API_NAMES[algorithm]}`,
     );
 }
 
-/** checksumCrc32 … checksumSha256: one optional field per algorithm, named as the SDK names them. */
+/** checksumCrc32 … checksumXxhash128: one optional field per algorithm, named as the SDK names them. */
 export const checksumFieldsShape = Object.fromEntries(
   CHECKSUM_ALGORITHMS.map((algorithm) => [CHECKSUM_FIELDS[algorithm], checksumField(algorithm)]),
 ) as { [Field in ChecksumField]: ReturnType<typeof checksumField> };

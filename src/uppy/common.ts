@@ -5,6 +5,7 @@ import {
   algorithmOfApiName,
   checksumValueDescription,
   checksumValuePattern,
+  refuseMultipartOnlyAlgorithm,
   refuseUnverifiedAlgorithm,
   type ChecksumAlgorithm,
   type ChecksumApiName,
@@ -81,6 +82,7 @@ export function wholeFileChecksum(
     );
   }
   const algorithm = algorithmOfApiName(sent.checksumAlgorithm);
+  refuseMultipartOnlyAlgorithm(algorithm, fields.algorithm);
   refuseUnverifiedAlgorithm(
     algorithm,
     verified,

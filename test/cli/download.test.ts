@@ -656,11 +656,11 @@ test(
     const { directory, env } = await setUp(t);
     const file = join(directory, 'x.bin');
     await writeFile(file, randomBytes(10));
-    const unknown = await cli(['upload', file, '--key', 'x', '--checksum-algorithm', 'MD5'], env);
+    const unknown = await cli(['upload', file, '--key', 'x', '--checksum-algorithm', 'MD4'], env);
     assert.equal(unknown.code, 2);
     assert.match(
       unknown.stderr,
-      /--checksum-algorithm must be CRC32, CRC32C, CRC64NVME, SHA1, SHA256 or none, got "MD5"/,
+      /--checksum-algorithm must be CRC32, CRC32C, CRC64NVME, SHA1, SHA256, MD5, SHA512, XXHASH64, XXHASH3, XXHASH128 or none, got "MD4"/,
     );
     const unverified = await cli(['upload', file, '--key', 'x', '--checksum-algorithm', 'CRC32'], {
       ...env,

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { checksumOf } from '../../src/endpoint/checksum-algorithms.js';
 import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { embeddedS3Client } from '../helpers.js';
 import { baseEnvironment, cli } from './run.js';
@@ -159,5 +160,43 @@ test(
     const entries = await readdir(join(directory, BUCKET), { recursive: true, withFileTypes: true });
     const files = entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
     assert.deepEqual(files, [], 'no part is left behind');
+  },
+);
+
+test(
+  'upload --checksum-algorithm XXHASH3 binds it in one PUT; MD5, documented by S3 for parts only, goes up in parts however small',
+  { timeout: 60_000 },
+  async (t) => {
+    const bytes = randomBytes(3000);
+    const { file, env, client } = await setUp(t, bytes);
+    const xxhash3 = await checksumOf('xxhash3', bytes);
+    const whole = await cli(['upload', file, '--key', 'xx.bin', '--checksum-algorithm', 'XXHASH3'], env);
+    assert.equal(whole.code, 0, whole.stderr);
+    assert.equal(
+      whole.stdout.replace(/ETag "[0-9a-f]+"/, 'ETag'),
+      `uploaded 3000 bytes to ${BUCKET}/xx.bin in 1 part, ETag, XXHASH3 ${xxhash3} checked by the store\n`,
+    );
+    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'xx.bin', ChecksumMode: 'ENABLED' }));
+    assert.equal(head.ChecksumXXHASH3, xxhash3);
+
+    const md5 = `${await checksumOf('md5', Buffer.from(await checksumOf('md5', bytes), 'base64'))}-1`;
+    const parts = await cli(['upload', file, '--key', 'md5.bin', '--checksum-algorithm', 'md5'], env);
+    assert.equal(parts.code, 0, parts.stderr);
+    assert.equal(
+      parts.stdout.replace(/ETag "[0-9a-f]+-1"/, 'ETag'),
+      `uploaded 3000 bytes to ${BUCKET}/md5.bin in 1 part, ETag, MD5 ${md5} (composite, of the parts) checked by the store\n`,
+    );
+    const stored = await client.send(
+      new HeadObjectCommand({ Bucket: BUCKET, Key: 'md5.bin', ChecksumMode: 'ENABLED' }),
+    );
+    assert.deepEqual([stored.ChecksumMD5, stored.ChecksumType], [md5, 'COMPOSITE']);
+
+    await writeFile(file, Buffer.alloc(0));
+    const empty = await cli(['upload', file, '--key', 'empty.bin', '--checksum-algorithm', 'MD5'], env);
+    assert.equal(empty.code, 1);
+    assert.match(
+      empty.stderr,
+      /--checksum-algorithm MD5: S3 documents it for the parts of a multipart upload only, and an empty file has none/,
+    );
   },
 );

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createPinnedS3, type PinnedS3 } from '../../src/endpoint/s3-client.js';
+import { CHECKSUM_ALGORITHMS } from '../../src/endpoint/checksum-algorithms.js';
 import { judgeStore, parseStoreProbe, storeAddress, storeCheck } from '../../src/health/store-guarantees.js';
 import { probeStore, STORE_GUARANTEES, type StoreProbeReport } from '../../src/health/store-probe.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
@@ -82,7 +83,8 @@ describe('probeStore', () => {
       report.findings.map((finding) => finding.guarantee),
       [...STORE_GUARANTEES],
     );
-    assert.equal(report.cleanup.deleted, 21);
+    // Two keys a checksum algorithm (the right bytes, the other bytes), 11 for the rest.
+    assert.equal(report.cleanup.deleted, 11 + 2 * CHECKSUM_ALGORITHMS.length);
     assert.deepEqual(await keysUnder('edges/'), []);
   });
 
@@ -155,6 +157,11 @@ describe('judgeStore: what the service does about each finding', () => {
       'checksum-crc64nvme': 'ok',
       'checksum-sha1': 'ok',
       'checksum-sha256': 'ok',
+      'checksum-md5': 'ok',
+      'checksum-sha512': 'ok',
+      'checksum-xxhash64': 'ok',
+      'checksum-xxhash3': 'ok',
+      'checksum-xxhash128': 'ok',
     });
     assert.deepEqual(statuses({ S3_STORE_CHECKSUMS: 'all' }), {
       'checksum-crc32': 'fail',
@@ -162,6 +169,11 @@ describe('judgeStore: what the service does about each finding', () => {
       'checksum-crc64nvme': 'fail',
       'checksum-sha1': 'fail',
       'checksum-sha256': 'ok',
+      'checksum-md5': 'fail',
+      'checksum-sha512': 'fail',
+      'checksum-xxhash64': 'fail',
+      'checksum-xxhash3': 'fail',
+      'checksum-xxhash128': 'fail',
     });
     assert.equal(statuses({ S3_STORE_CHECKSUMS: 'none' })['checksum-sha256'], 'warn');
     const judged = judgeStore(sha256Only, configWith({ S3_STORE_CHECKSUMS: 'none' }));

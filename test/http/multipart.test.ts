@@ -28,7 +28,7 @@ test("S3's rules are clear 400s before S3 sees the request", async (t) => {
     [{ ...file, contentLength: 60_000 * MiB, partSize: 5 * MiB }, 'TOO_MANY_PARTS', 'partSize'],
     [{ ...file, contentLength: 5 * 1024 ** 4 + 1 }, 'OBJECT_TOO_LARGE', 'contentLength'],
     [{ ...file, contentLength: -1 }, 'VALIDATION_FAILED', 'contentLength'],
-    [{ ...file, contentLength: 1, checksumAlgorithm: 'MD5' }, 'VALIDATION_FAILED', 'checksumAlgorithm'],
+    [{ ...file, contentLength: 1, checksumAlgorithm: 'MD4' }, 'VALIDATION_FAILED', 'checksumAlgorithm'],
     [
       { ...file, contentLength: 1, checksumAlgorithm: 'SHA1', checksumType: 'FULL_OBJECT' },
       'CHECKSUM_TYPE_NOT_ALLOWED',

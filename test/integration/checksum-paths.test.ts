@@ -12,8 +12,11 @@ import { describe, it, type TestContext } from 'node:test';
 import {
   CHECKSUM_ALGORITHMS,
   CHECKSUM_FIELDS,
+  CHECKSUM_API_NAMES,
   checksumHeader,
   checksumOf,
+  singleRequestAlgorithm,
+  type ChecksumAlgorithm,
 } from '../../src/endpoint/checksum-algorithms.js';
 import { startLocalApp, withoutProvenance } from '../helpers.js';
 
@@ -62,7 +65,7 @@ async function assertPutBinds(
 describe('flexible checksums on the single-object paths', () => {
   it('/presign put signs each algorithm’s field as its header; the store refuses other bytes; checksumMode reads it back', async (t) => {
     const env = await start(t);
-    for (const algorithm of CHECKSUM_ALGORITHMS) {
+    for (const algorithm of CHECKSUM_ALGORITHMS.filter(singleRequestAlgorithm)) {
       const body = randomBytes(4096);
       const value = await checksumOf(algorithm, body);
       const key = `sums/${algorithm}.bin`;
@@ -142,37 +145,38 @@ describe('flexible checksums on the single-object paths', () => {
     assert.equal(read.headers.get('x-amz-checksum-crc32c'), value);
   });
 
-  it('/uploads form POST: the checksum is a field with an exact condition; other bytes are BadDigest', async (t) => {
+  it('/uploads form POST, every algorithm but MD5: the checksum is a field with an exact condition; other bytes are BadDigest', async (t) => {
     const env = await start(t);
-    const body = randomBytes(3000);
-    const value = await checksumOf('sha256', body);
-    const policy = await env.call('/uploads', {
-      filename: 'scan.pdf',
-      contentType: 'application/pdf',
-      contentLength: body.length,
-      method: 'post',
-      checksumSha256: value,
-    });
-    assert.equal(policy.fields['x-amz-checksum-sha256'], value);
-    const conditions = JSON.parse(Buffer.from(policy.fields.Policy, 'base64').toString()).conditions;
-    assert.ok(
-      conditions.some(
-        (condition: object) => JSON.stringify(condition) === JSON.stringify({ 'x-amz-checksum-sha256': value }),
-      ),
-      JSON.stringify(conditions),
-    );
-    const post = (fields: Record<string, string>, file: Buffer) => {
-      const form = new FormData();
-      for (const [name, fieldValue] of Object.entries(fields)) form.append(name, fieldValue);
-      form.append('file', new Blob([file], { type: 'application/pdf' }), 'scan.pdf');
-      return send(policy.url, { method: 'POST', body: form });
-    };
-    assert.deepEqual((await post(policy.fields, otherBytes(body))).code, 'BadDigest');
-    const changed = { ...policy.fields, 'x-amz-checksum-sha256': await checksumOf('sha256', otherBytes(body)) };
-    assert.equal((await post(changed, otherBytes(body))).code, 'AccessDenied', 'the condition binds the value');
-    assert.equal((await post(policy.fields, body)).status, 201);
-    const download = await env.call('/downloads', { key: policy.key, checksumMode: true });
-    assert.equal((await send(download.url, { headers: download.headers })).headers.get('x-amz-checksum-sha256'), value);
+    for (const algorithm of CHECKSUM_ALGORITHMS.filter(singleRequestAlgorithm)) {
+      const body = randomBytes(3000);
+      const value = await checksumOf(algorithm, body);
+      const header = checksumHeader(algorithm);
+      const policy = await env.call('/uploads', {
+        filename: 'scan.pdf',
+        contentType: 'application/pdf',
+        contentLength: body.length,
+        method: 'post',
+        [CHECKSUM_FIELDS[algorithm]]: value,
+      });
+      assert.equal(policy.fields[header], value);
+      const conditions = JSON.parse(Buffer.from(policy.fields.Policy, 'base64').toString()).conditions;
+      assert.ok(
+        conditions.some((condition: object) => JSON.stringify(condition) === JSON.stringify({ [header]: value })),
+        JSON.stringify(conditions),
+      );
+      const post = (fields: Record<string, string>, file: Buffer) => {
+        const form = new FormData();
+        for (const [name, fieldValue] of Object.entries(fields)) form.append(name, fieldValue);
+        form.append('file', new Blob([file], { type: 'application/pdf' }), 'scan.pdf');
+        return send(policy.url, { method: 'POST', body: form });
+      };
+      assert.deepEqual((await post(policy.fields, otherBytes(body))).code, 'BadDigest', algorithm);
+      const changed = { ...policy.fields, [header]: await checksumOf(algorithm, otherBytes(body)) };
+      assert.equal((await post(changed, otherBytes(body))).code, 'AccessDenied', 'the condition binds the value');
+      assert.equal((await post(policy.fields, body)).status, 201);
+      const download = await env.call('/downloads', { key: policy.key, checksumMode: true });
+      assert.equal((await send(download.url, { headers: download.headers })).headers.get(header), value, algorithm);
+    }
   });
 
   it('refuses, by name, two checksums, a value of the wrong size or shape, a checksum on a get, checksumMode on a put', async (t) => {
@@ -212,6 +216,31 @@ describe('flexible checksums on the single-object paths', () => {
       400,
     );
     assert.equal(upload.field, 'checksumSha1');
+  });
+
+  it('MD5, which S3 documents for the parts of a multipart upload only, is refused on every single-object path', async (t) => {
+    const env = await start(t);
+    const checksumMd5 = await checksumOf('md5', Buffer.from('x'));
+    for (const [url, payload, field] of [
+      ['/presign', { operation: 'put', key: 'x', checksumMd5 }, 'checksumMd5'],
+      ['/uploads', { filename: 'a.txt', contentType: 'text/plain', contentLength: 1, checksumMd5 }, 'checksumMd5'],
+      [
+        '/uploads',
+        { filename: 'a.txt', contentType: 'text/plain', contentLength: 1, checksumMd5, method: 'post' },
+        'checksumMd5',
+      ],
+      [
+        '/s3/sign',
+        { method: 'PUT', key: 'a.txt', size: 1, checksumAlgorithm: 'MD5', checksum: checksumMd5 },
+        'checksumAlgorithm',
+      ],
+    ] as const) {
+      const refused = await env.call(url, payload, 400);
+      assert.deepEqual([refused.code, refused.field], ['VALIDATION_FAILED', field], JSON.stringify(payload));
+      assert.match(refused.message, /S3 documents MD5 checksums for the parts of a multipart upload only/);
+    }
+    const batch = await env.call('/presign/batch', { items: [{ operation: 'put', key: 'x', checksumMd5 }] });
+    assert.equal(batch.results[0].error.code, 'VALIDATION_FAILED', JSON.stringify(batch));
   });
 
   it('a store that verifies only some algorithms: the others are refused with CHECKSUM_NOT_VERIFIED on every path', async (t) => {
@@ -259,7 +288,7 @@ async function uploadParts(
   env: Awaited<ReturnType<typeof start>>,
   upload: { key: string; uploadId: string },
   parts: Buffer[],
-  algorithm: 'crc64nvme' | 'sha256' | 'crc32',
+  algorithm: ChecksumAlgorithm,
 ) {
   const checksums = await Promise.all(
     parts.map(async (part, index) => ({ partNumber: index + 1, value: await checksumOf(algorithm, part) })),
@@ -360,6 +389,33 @@ describe('flexible checksums on multipart uploads', () => {
     assert.ok(read.body.equals(file));
   });
 
+  for (const algorithm of ['md5', 'sha512', 'xxhash64', 'xxhash3', 'xxhash128'] as const) {
+    it(`composite ${CHECKSUM_API_NAMES[algorithm]} (COMPOSITE by default): parts signed with their values, the checksum of checksums read back`, async (t) => {
+      const env = await start(t, { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' });
+      const file = randomBytes(6 * MiB);
+      const parts = partsOf(file);
+      const upload = await createUpload(env, file, { checksumAlgorithm: CHECKSUM_API_NAMES[algorithm] });
+      assert.deepEqual([upload.checksumAlgorithm, upload.checksumType], [CHECKSUM_API_NAMES[algorithm], 'COMPOSITE']);
+      const { etags } = await uploadParts(env, upload, parts, algorithm);
+      const completed = await env.call('/multipart/complete', {
+        key: upload.key,
+        uploadId: upload.uploadId,
+        parts: etags,
+      });
+      const digests = await Promise.all(
+        parts.map(async (part) => Buffer.from(await checksumOf(algorithm, part), 'base64')),
+      );
+      const expected = `${await checksumOf(algorithm, Buffer.concat(digests))}-2`;
+      assert.deepEqual(
+        [completed.checksumAlgorithm, completed.checksumType, completed.checksum],
+        [CHECKSUM_API_NAMES[algorithm], 'COMPOSITE', expected],
+      );
+      const read = await readBack(env, upload.key);
+      assert.equal(read.headers.get(checksumHeader(algorithm)), expected);
+      assert.ok(read.body.equals(file));
+    });
+  }
+
   it('a part whose bytes differ from its signed value is BadDigest; a part without a value is refused before signing', async (t) => {
     const env = await start(t);
     const file = randomBytes(6 * MiB);
@@ -411,7 +467,7 @@ describe('flexible checksums on multipart uploads', () => {
       [{ checksumAlgorithm: 'SHA256', checksumType: 'FULL_OBJECT' }, 'CHECKSUM_TYPE_NOT_ALLOWED', 'checksumType'],
       [{ checksumType: 'FULL_OBJECT' }, 'CHECKSUM_TYPE_NOT_ALLOWED', 'checksumType'],
       [{ checksumAlgorithm: 'CRC32' }, 'CHECKSUM_NOT_VERIFIED', 'checksumAlgorithm'],
-      [{ checksumAlgorithm: 'MD5' }, 'VALIDATION_FAILED', 'checksumAlgorithm'],
+      [{ checksumAlgorithm: 'MD4' }, 'VALIDATION_FAILED', 'checksumAlgorithm'],
     ] as const) {
       const refused = await env.call(
         '/multipart',
@@ -428,6 +484,25 @@ describe('flexible checksums on multipart uploads', () => {
       400,
     );
     assert.deepEqual([refused.code, refused.field], ['VALIDATION_FAILED', 'checksums']);
+  });
+
+  it('refuses a FULL_OBJECT upload of every hash: S3 defines a full-object value for the CRCs only', async (t) => {
+    const env = await start(t);
+    for (const checksumAlgorithm of ['SHA1', 'SHA256', 'MD5', 'SHA512', 'XXHASH64', 'XXHASH3', 'XXHASH128']) {
+      const refused = await env.call(
+        '/multipart',
+        {
+          filename: 'a.bin',
+          contentType: 'application/octet-stream',
+          contentLength: 10,
+          checksumAlgorithm,
+          checksumType: 'FULL_OBJECT',
+        },
+        400,
+      );
+      assert.deepEqual([refused.code, refused.field], ['CHECKSUM_TYPE_NOT_ALLOWED', 'checksumType'], checksumAlgorithm);
+      assert.equal(refused.message, `S3 allows ${checksumAlgorithm} only as COMPOSITE, not FULL_OBJECT`);
+    }
   });
 });
 

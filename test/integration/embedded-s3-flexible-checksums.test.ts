@@ -20,25 +20,22 @@ import {
   PutObjectCommand,
   S3ServiceException,
   UploadPartCommand,
+  type CompletedPart,
 } from '@aws-sdk/client-s3';
 
-import { CHECKSUM_ALGORITHMS, checksumOf, type ChecksumAlgorithm } from '../../src/endpoint/checksum-algorithms.js';
+import {
+  CHECKSUM_ALGORITHMS,
+  CHECKSUM_MEMBERS,
+  checksumOf,
+  type ChecksumAlgorithm,
+} from '../../src/endpoint/checksum-algorithms.js';
 import { embeddedS3ForSuite, s3RefusalOf } from '../embedded-store.js';
 
 const BUCKET = 'flexible-checksums';
 const PART_BYTES = 5 * 1024 * 1024;
 
 /** The SDK member of each algorithm's value: ChecksumCRC32 and so on. */
-const MEMBER: Record<
-  ChecksumAlgorithm,
-  'ChecksumCRC32' | 'ChecksumCRC32C' | 'ChecksumCRC64NVME' | 'ChecksumSHA1' | 'ChecksumSHA256'
-> = {
-  crc32: 'ChecksumCRC32',
-  crc32c: 'ChecksumCRC32C',
-  crc64nvme: 'ChecksumCRC64NVME',
-  sha1: 'ChecksumSHA1',
-  sha256: 'ChecksumSHA256',
-};
+const MEMBER = CHECKSUM_MEMBERS;
 
 describe('embedded S3 verifies and returns flexible checksums', () => {
   const store = embeddedS3ForSuite({ buckets: [BUCKET] });
@@ -153,6 +150,20 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
     return { uploadId: created.UploadId!, uploaded };
   }
 
+  /** Completes the upload with every part's value; S3's answer and a HEAD in checksum mode. */
+  async function completeAndHead(key: string, uploadId: string, uploaded: CompletedPart[]) {
+    const completed = await store.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: uploaded },
+      }),
+    );
+    const head = await store.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }));
+    return { completed, head };
+  }
+
   it("multipart, full-object CRC64NVME: completion computes the whole object's value, checks a stated one, GET returns it", async () => {
     const parts = [randomBytes(PART_BYTES), randomBytes(1234)];
     const whole = Buffer.concat(parts);
@@ -237,17 +248,9 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
     const digests = createHash('sha256');
     for (const part of parts) digests.update(createHash('sha256').update(part).digest());
     const expected = `${digests.digest('base64')}-3`;
-    const completed = await store.client.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: BUCKET,
-        Key: key,
-        UploadId: uploadId,
-        MultipartUpload: { Parts: uploaded },
-      }),
-    );
+    const { completed, head } = await completeAndHead(key, uploadId, uploaded);
     assert.equal(completed.ChecksumSHA256, expected);
     assert.equal(completed.ChecksumType, 'COMPOSITE');
-    const head = await store.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }));
     assert.equal(head.ChecksumSHA256, expected);
     assert.equal(head.ChecksumType, 'COMPOSITE');
   });
@@ -309,6 +312,39 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
     assert.equal(second.code, 'InvalidPartNumber');
   });
 
+  for (const algorithm of ['md5', 'sha512', 'xxhash64', 'xxhash3', 'xxhash128'] as const) {
+    it(`multipart, composite ${algorithm}: a part with other bytes is BadDigest; completion keeps the checksum of the parts' digests with -N`, async () => {
+      const parts = [randomBytes(PART_BYTES), randomBytes(77)];
+      const key = `multipart/composite-${algorithm}`;
+      const { uploadId, uploaded } = await uploadParts(key, algorithm, 'COMPOSITE', parts);
+      const other = Buffer.from(parts[1]!);
+      other[0] = (other[0] ?? 0) ^ 1;
+      const refused = await s3RefusalOf(
+        store.client.send(
+          new UploadPartCommand({
+            Bucket: BUCKET,
+            Key: key,
+            UploadId: uploadId,
+            PartNumber: 2,
+            Body: other,
+            [MEMBER[algorithm]]: uploaded[1]![MEMBER[algorithm]],
+          }),
+        ),
+      );
+      assert.equal(refused.code, 'BadDigest');
+
+      const digests = await Promise.all(
+        parts.map(async (part) => Buffer.from(await checksumOf(algorithm, part), 'base64')),
+      );
+      const expected = `${await checksumOf(algorithm, Buffer.concat(digests))}-2`;
+      const { completed, head } = await completeAndHead(key, uploadId, uploaded);
+      assert.equal(completed[MEMBER[algorithm]], expected);
+      assert.equal(completed.ChecksumType, 'COMPOSITE');
+      assert.equal(head[MEMBER[algorithm]], expected);
+      assert.equal(head.ContentLength, PART_BYTES + 77);
+    });
+  }
+
   it("multipart: a part with other bytes is BadDigest, a part without the upload's algorithm is refused", async () => {
     const key = 'multipart/refused-parts';
     const created = await store.client.send(
@@ -353,6 +389,11 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
       ['CRC64NVME', 'COMPOSITE'],
       ['SHA256', 'FULL_OBJECT'],
       ['SHA1', 'FULL_OBJECT'],
+      ['MD5', 'FULL_OBJECT'],
+      ['SHA512', 'FULL_OBJECT'],
+      ['XXHASH64', 'FULL_OBJECT'],
+      ['XXHASH3', 'FULL_OBJECT'],
+      ['XXHASH128', 'FULL_OBJECT'],
     ] as const) {
       const refused = await s3RefusalOf(
         store.client.send(

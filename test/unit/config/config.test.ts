@@ -669,20 +669,20 @@ describe('loadConfig: values', () => {
   });
 
   it("S3_STORE_CHECKSUMS: what the store verifies, by default each mode's store's own, else all, none or a list", () => {
-    const all = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'];
+    const all = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256', 'md5', 'sha512', 'xxhash64', 'xxhash3', 'xxhash128'];
     assert.deepEqual(accept(regional()).store, { verifiedChecksums: all, probeFile: undefined });
     assert.deepEqual(accept(iface()).store.verifiedChecksums, all);
     assert.deepEqual(accept(accelerate()).store.verifiedChecksums, all);
-    assert.deepEqual(accept({}).store.verifiedChecksums, all, 'the embedded store verifies all five');
+    assert.deepEqual(accept({}).store.verifiedChecksums, all, 'the embedded store verifies all ten');
     assert.deepEqual(accept(custom()).store.verifiedChecksums, [], 'a custom store is not trusted to verify any');
     assert.deepEqual(accept(custom({ S3_STORE_CHECKSUMS: 'all' })).store.verifiedChecksums, all);
     assert.deepEqual(accept(regional({ S3_STORE_CHECKSUMS: ' None ' })).store.verifiedChecksums, []);
     assert.deepEqual(
-      accept(custom({ S3_STORE_CHECKSUMS: 'SHA256, crc32,,crc32' })).store.verifiedChecksums,
-      ['crc32', 'sha256'],
+      accept(custom({ S3_STORE_CHECKSUMS: 'XXHASH3, SHA256, crc32,,crc32' })).store.verifiedChecksums,
+      ['crc32', 'sha256', 'xxhash3'],
       'in the canonical order, each once',
     );
-    for (const value of ['md5', 'sha256,md5', 'all,none', ',', 'sha-256']) {
+    for (const value of ['md4', 'sha256,md4', 'all,none', ',', 'sha-256', 'xxh3']) {
       assertProblem(refuse(custom({ S3_STORE_CHECKSUMS: value })), 'S3_STORE_CHECKSUMS', /all, none, or a comma/);
     }
     assert.equal(

@@ -52,7 +52,8 @@ const USER_TOKEN_NO_LENGTH =
   'u1.WyJzMy1pZCIsInVwbG9hZHMiLG51bGwsNTI0Mjg4MCwxNzAwMDAwMDAwXQ.1FgTVnGRBzHTvSzFA-SATF7vkrdzCxHwKkHG_-_ORlw';
 // Good HMACs under SECRET (for USER and web/a.bin) over payloads this version never writes, as
 // another version sharing the secret might: not an array, a seventh field, a number for S3's
-// upload ID, for the bucket or for the checksum, an algorithm S3 has no multipart checksum for.
+// upload ID, for the bucket or for the checksum, an algorithm S3 does not know (md4), a type S3
+// refuses for the algorithm (xxhash3:FULL_OBJECT).
 // The six-field form with a checksum this version writes comes first, for contrast.
 const OTHER_VERSION_TOKENS = {
   withChecksum:
@@ -66,7 +67,9 @@ const OTHER_VERSION_TOKENS = {
   numericChecksum:
     'u1.WyJzMy1pZCIsInVwbG9hZHMiLDEyNTgyOTEyLDUyNDI4ODAsMTcwMDAwMDAwMCwzMl0.YXjREkW0WvL_T1sF5fqKbg0WlmEz8-i0mFJVdWasWXk',
   unknownAlgorithm:
-    'u1.WyJzMy1pZCIsInVwbG9hZHMiLDEyNTgyOTEyLDUyNDI4ODAsMTcwMDAwMDAwMCwibWQ1OkNPTVBPU0lURSJd.GAY3EFZOxwtOFpVtfFwauEDgVKl9_PkY2yEUqEP9kTw',
+    'u1.WyJzMy1pZCIsInVwbG9hZHMiLDEyNTgyOTEyLDUyNDI4ODAsMTcwMDAwMDAwMCwibWQ0OkNPTVBPU0lURSJd.jLCcVMvCXXJ3AbJaOkTR16E_e6Ask_VAUq0x8Wpeg_Q',
+  typeS3Refuses:
+    'u1.WyJzMy1pZCIsInVwbG9hZHMiLDEyNTgyOTEyLDUyNDI4ODAsMTcwMDAwMDAwMCwieHhoYXNoMzpGVUxMX09CSkVDVCJd.VlhAK5MB_HoqK6eeQux71Ks9loZl203A_wu-xQFMG6c',
 };
 const USER_GRANT =
   'g1.WyJ3ZWIvYS5iaW4iLDE3MDAwMDAwMDAsMTI1ODI5MTIsNTI0Mjg4MF0.6cl43JC46ryL-x4YIVvE_DmDpMCBPS7LKjQe3VGkh1Y';
