@@ -21,8 +21,7 @@ import {
 } from '@aws-sdk/client-s3';
 
 import type { GrantRecord } from '../../../src/audit/audit-trail.js';
-
-import type { Caller, CallerPolicy } from '../../../src/auth/caller-policy.js';
+import type { Caller } from '../../../src/auth/caller-policy.js';
 import { loadConfig, type Config } from '../../../src/config/config.js';
 import { checksumOf } from '../../../src/endpoint/checksum-algorithms.js';
 import { createPinnedS3, type PinnedS3 } from '../../../src/endpoint/s3-client.js';
@@ -32,8 +31,11 @@ import { MultipartService } from '../../../src/multipart/multipart-service.js';
 import { createPresigner, type PresignerBundle } from '../../../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../../../src/presign/credentials.js';
 
+import { apiKeyCaller } from '../../fixtures/callers.js';
+
 const MiB = 1_048_576;
 const FIVE_MIB = 5_242_880;
+
 const BUCKET = 'local-uploads';
 // 2026-01-01T00:00:00.500Z: half a second past a whole second, so rounding shows.
 const START = 1_767_225_600_500;
@@ -91,25 +93,7 @@ after(async () => {
   await server.close();
 });
 
-function caller(policy: Partial<CallerPolicy> = {}, id = 'web'): Caller {
-  return {
-    id,
-    kind: 'api-key',
-    subject: undefined,
-    policy: {
-      operations: ['get', 'put'],
-      buckets: [BUCKET],
-      keyPrefixes: ['web/'],
-      maxExpiresSeconds: 3600,
-      maxContentLength: undefined,
-      contentTypes: undefined,
-      presignRoutes: false,
-      metadataKeys: [],
-      tagKeys: [],
-      ...policy,
-    },
-  };
-}
+const caller = apiKeyCaller;
 const WEB = caller();
 /** A 4-byte file: one part. Tests that need more parts declare more. */
 const FILE = { filename: 'holiday video.mp4', contentType: 'video/mp4', contentLength: 4 };
