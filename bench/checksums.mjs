@@ -14,6 +14,7 @@ import { Crc32c, Crc64Nvme } from '@aws-sdk/checksums/crc';
 import { Md5 } from '@aws-sdk/checksums/md5';
 import { Sha512 } from '@aws-sdk/checksums/sha';
 import { Xxh3_128, Xxh3_64, Xxh64 } from '@aws-sdk/checksums/xxh';
+import { createXXHash128, createXXHash3, createXXHash64 } from 'hash-wasm';
 
 const mebibytes = Number(process.argv[2] ?? 64);
 const runs = Number(process.argv[3] ?? 5);
@@ -63,7 +64,16 @@ const implementations = {
   'XXHash64 (@aws-sdk/checksums Xxh64)': async () => sdkDigest(new Xxh64()),
   'XXHash3 (@aws-sdk/checksums Xxh3_64)': async () => sdkDigest(new Xxh3_64()),
   'XXHash128 (@aws-sdk/checksums Xxh3_128)': async () => sdkDigest(new Xxh3_128()),
+  'XXHash64 (hash-wasm createXXHash64)': async () => wasmDigest(await createXXHash64()),
+  'XXHash3 (hash-wasm createXXHash3)': async () => wasmDigest(await createXXHash3()),
+  'XXHash128 (hash-wasm createXXHash128)': async () => wasmDigest(await createXXHash128()),
 };
+
+function wasmDigest(hasher) {
+  hasher.init();
+  for (const chunk of chunks) hasher.update(chunk);
+  return hasher.digest('binary');
+}
 
 async function sdkDigest(checksum) {
   for (const chunk of chunks) checksum.update(chunk);

@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChecksumAlgorithm as SdkChecksumAlgorithm } from '@aws-sdk/client-s3';
+import { Xxh3_128, Xxh3_64, Xxh64 } from '@aws-sdk/checksums/xxh';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   CHECKSUM_ALGORITHMS,
   CHECKSUM_API_NAMES,
@@ -96,6 +98,40 @@ describe('the new algorithms compute the reference values', () => {
       const digest = await hasher.digest();
       assert.equal(digest, value, algorithm);
       assert.match(digest, checksumValuePattern(algorithm));
+    }
+  });
+});
+
+describe("the XXHashes (hash-wasm) agree with the SDK's own classes", () => {
+  const SDK = { xxhash64: Xxh64, xxhash3: Xxh3_64, xxhash128: Xxh3_128 } as const;
+
+  it('on random bytes in random pieces, fed before and after the WebAssembly hasher is ready, from a buffer reused at once', async () => {
+    let seed = 20261206;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 20; round++) {
+      const data = Buffer.alloc(Math.floor(random() * 300_000));
+      for (let index = 0; index < data.length; index++) data[index] = Math.floor(random() * 256);
+      for (const [algorithm, Reference] of Object.entries(SDK) as Array<
+        [keyof typeof SDK, (typeof SDK)[keyof typeof SDK]]
+      >) {
+        const reference = new Reference();
+        reference.update(data);
+        const expected = Buffer.from(await reference.digest()).toString('base64');
+
+        const hasher = checksumHasher(algorithm);
+        // One buffer, overwritten after each update, as a file read into a reused buffer would be.
+        const scratch = Buffer.alloc(70_000);
+        let offset = 0;
+        while (offset < data.length) {
+          const length = Math.min(data.length - offset, Math.floor(random() * scratch.length) + 1);
+          data.copy(scratch, 0, offset, offset + length);
+          hasher.update(scratch.subarray(0, length));
+          scratch.fill(0xa5);
+          offset += length;
+          if (random() < 0.3) await nextTurn();
+        }
+        assert.equal(await hasher.digest(), expected, `${algorithm}, ${data.length} bytes`);
+      }
     }
   });
 });
