@@ -16,6 +16,7 @@ import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-s
 import { labelsFromUppyMeta } from '../metadata/object-metadata.js';
 import { FORM_UPLOAD_ERRORS } from '../form-uploads/form-upload-service.js';
 import { MULTIPART_ERRORS } from '../multipart/multipart-service.js';
+import { CHECKSUM_VALUE_MAX_LENGTH } from '../endpoint/checksum-algorithms.js';
 import { MAX_PARTS } from '../endpoint/s3-limits.js';
 import { smallestPartSize } from '../multipart/part-rules.js';
 import { checksumValueSchema, createMultipartRequestSchema } from '../multipart/schemas.js';
@@ -63,6 +64,13 @@ const metadata = z
   .optional();
 /** `/s3/params` sends each meta field as its own query name, `metadata[<field>]`. */
 const QUERY_META = /^metadata\[(.+)\]$/;
+
+/** The batch route's most part numbers, and so checksums, in one call. */
+const MAX_BATCH_PARTS = 1000;
+/** Comma-separated values, each at most the longest checksum (SHA-512's): one pass, no backtracking. */
+const CHECKSUM_LIST = new RegExp(
+  `^[A-Za-z0-9+/=]{1,${CHECKSUM_VALUE_MAX_LENGTH}}(,[A-Za-z0-9+/=]{1,${CHECKSUM_VALUE_MAX_LENGTH}}){0,${MAX_BATCH_PARTS - 1}}$`,
+);
 
 const paramsQuery = z
   .object({
@@ -245,8 +253,8 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
             .transform((list) => list.split(',').map(Number)),
           checksums: z
             .string()
-            .max(1000 * 65)
-            .regex(/^[A-Za-z0-9+/=]{1,64}(,[A-Za-z0-9+/=]{1,64}){0,999}$/, 'must be base64 values separated by commas')
+            .max(MAX_BATCH_PARTS * (CHECKSUM_VALUE_MAX_LENGTH + 1))
+            .regex(CHECKSUM_LIST, 'must be base64 values separated by commas')
             .transform((list) => list.split(','))
             .optional()
             .describe(

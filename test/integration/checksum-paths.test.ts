@@ -562,6 +562,28 @@ describe("Companion's whole-file and batch routes take checksums", () => {
     assert.deepEqual([notVerified.status, notVerified.body.code], [400, 'CHECKSUM_NOT_VERIFIED']);
   });
 
+  it("the batch route takes the longest values, SHA-512's 88 characters", async (t) => {
+    const env = await start(t, { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' });
+    const file = randomBytes(5 * MiB + 10);
+    const created = await companion(env, 'POST', '/s3/multipart', {
+      filename: 'clip.bin',
+      type: 'application/octet-stream',
+      metadata: { size: String(file.length), checksumAlgorithm: 'SHA512' },
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const { key, uploadId } = created.body as { key: string; uploadId: string };
+    const values = await Promise.all(partsOf(file).map((part) => checksumOf('sha512', part)));
+    assert.equal(values[0]?.length, 88);
+    const batch = await companion(
+      env,
+      'GET',
+      `/s3/multipart/${encodeURIComponent(uploadId)}/batch?key=${encodeURIComponent(key)}&partNumbers=1,2&checksums=${values.map(encodeURIComponent).join(',')}`,
+    );
+    assert.equal(batch.status, 200, JSON.stringify(batch.body));
+    const { headers } = batch.body as { headers: Record<string, Record<string, string>> };
+    assert.deepEqual(headers['2'], { 'x-amz-checksum-sha512': values[1] });
+  });
+
   it('the batch route: checksums, in the order of partNumbers, each signed into its part URL; the composite read back', async (t) => {
     const env = await start(t, { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' });
     const file = randomBytes(5 * MiB + 10);
