@@ -10,6 +10,7 @@
 // service's API), so it reports on algorithms the service does not offer yet as well.
 import { createHash, randomBytes } from 'node:crypto';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { bodyPrefix, s3ErrorCode } from '../endpoint/bounded-body.js';
 import { CHECKSUM_ALGORITHMS, checksumHeader, checksumOf } from '../endpoint/checksum-algorithms.js';
 import type { PinnedS3 } from '../endpoint/s3-client.js';
 import type { CredentialSource, SigningCredentials } from '../presign/credentials.js';
@@ -286,11 +287,17 @@ function requester(route: S3Route, credentials: SigningCredentials, timeoutMs: n
   const answer = async (request: () => Promise<Response>): Promise<Answer> => {
     try {
       const response = await request();
-      const text = await response.text();
-      if (response.ok) return { kind: 'accepted', status: response.status };
-      const code = /<Code>([^<]{1,64})<\/Code>/.exec(text)?.[1] ?? '';
+      if (response.ok) {
+        await response.body?.cancel();
+        return { kind: 'accepted', status: response.status };
+      }
+      const code = await s3ErrorCode(response);
+      const coded = `${response.status}${code ? ` ${code}` : ''}`;
+      // A redirect proves no guarantee; followed, it would take a signed request to an address
+      // no one configured.
+      if (response.status < 400) return { kind: 'failed', detail: `${coded}, a redirect, not followed` };
       if (response.status < 500) return { kind: 'refused', status: response.status, code };
-      return { kind: 'failed', detail: `${response.status}${code ? ` ${code}` : ''}` };
+      return { kind: 'failed', detail: coded };
     } catch (error) {
       return { kind: 'failed', detail: `no answer (${errorName(error)})` };
     }
@@ -309,12 +316,18 @@ function requester(route: S3Route, credentials: SigningCredentials, timeoutMs: n
           headers: sent,
           body,
           signal: AbortSignal.timeout(timeoutMs),
+          redirect: 'manual',
         }),
       ),
     get: async (key: string): Promise<Buffer | undefined> => {
       try {
-        const response = await fetch(urlFor('GET', key, {}, {}), { signal: AbortSignal.timeout(timeoutMs) });
-        return response.ok ? Buffer.from(await response.arrayBuffer()) : undefined;
+        const response = await fetch(urlFor('GET', key, {}, {}), {
+          signal: AbortSignal.timeout(timeoutMs),
+          redirect: 'manual',
+        });
+        if (response.ok) return await bodyPrefix(response, BODY_BYTES + 1);
+        await response.body?.cancel();
+        return undefined;
       } catch {
         return undefined;
       }
@@ -323,7 +336,9 @@ function requester(route: S3Route, credentials: SigningCredentials, timeoutMs: n
       const form = new FormData();
       for (const [name, value] of Object.entries({ ...policy.fields, ...changed })) form.append(name, value);
       form.append('file', new Blob([file], { type: changed['Content-Type'] ?? 'text/plain' }), 'probe.txt');
-      return answer(() => fetch(policy.url, { method: 'POST', body: form, signal: AbortSignal.timeout(timeoutMs) }));
+      return answer(() =>
+        fetch(policy.url, { method: 'POST', body: form, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' }),
+      );
     },
   };
 }
