@@ -7,12 +7,9 @@ import { loadConfig, type Config } from '../src/config/config.js';
 import { createPresigner } from '../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../src/presign/credentials.js';
 import { validatorPolicy, type UrlExpectation, type ValidatorPolicy } from '../src/verify/url-validator.js';
+import { EXAMPLE_CREDENTIALS } from './fixtures/credentials.js';
 
 export const ISSUED_AT = new Date('2026-03-01T12:00:00Z');
-const CREDENTIALS = {
-  accessKeyId: 'AKIAEXAMPLE7Q2XZ4N5P',
-  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-};
 export const VPCE = 'vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com';
 
 /** One deployment: a name, its environment and the buckets it signs for. */
@@ -78,7 +75,7 @@ export async function issuedUrls(): Promise<IssuedUrl[]> {
     const config = result.config;
     const policy = validatorPolicy(config, () => ISSUED_AT);
     const bundle = await createPresigner(config, {
-      credentials: staticCredentialSource(CREDENTIALS),
+      credentials: staticCredentialSource(EXAMPLE_CREDENTIALS),
       now: () => ISSUED_AT,
     });
     try {

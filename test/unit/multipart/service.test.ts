@@ -32,6 +32,7 @@ import { createPresigner, type PresignerBundle } from '../../../src/presign/crea
 import { staticCredentialSource } from '../../../src/presign/credentials.js';
 
 import { apiKeyCaller } from '../../fixtures/callers.js';
+import { onEmbeddedStore } from '../../fixtures/endpoint-modes.js';
 
 const MiB = 1_048_576;
 const FIVE_MIB = 5_242_880;
@@ -74,7 +75,7 @@ before(async () => {
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
   const base = loaded.config;
   server = await startEmbeddedS3({ buckets: base.buckets });
-  config = { ...base, mode: { kind: 'local', region: base.mode.region, endpoint: server.endpoint } };
+  config = onEmbeddedStore(base, server);
   signing = await createPresigner(config, { credentials: staticCredentialSource(server.credentials, 'embedded-s3') });
   store = new S3Client({
     endpoint: server.endpoint.href,
