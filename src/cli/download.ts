@@ -580,23 +580,44 @@ const storedChecksumSchema = z
   .object({ algorithm: z.enum(CHECKSUM_ALGORITHMS), value: z.string(), type: z.enum(CHECKSUM_TYPES) })
   .refine((checksum) => isStoredChecksum(checksum.algorithm, checksum.value));
 
-const downloadStateSchema = z.object({
-  etag: z.string().min(1),
-  size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-  checksum: storedChecksumSchema.nullable(),
-  parts: z
-    .array(
-      z.object({
-        start: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-        size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-        checksum: z.string().max(128),
-        verified: z.boolean(),
-      }),
-    )
-    .max(MAX_PARTS)
-    .optional(),
-  partsUnavailable: z.string().max(1024).optional(),
-}) satisfies z.ZodType<DownloadState>;
+const downloadStateSchema = z
+  .object({
+    etag: z.string().min(1),
+    size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    checksum: storedChecksumSchema.nullable(),
+    parts: z
+      .array(
+        z.object({
+          start: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+          size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+          checksum: z.string().max(128),
+          verified: z.boolean(),
+        }),
+      )
+      .max(MAX_PARTS)
+      .optional(),
+    partsUnavailable: z.string().max(1024).optional(),
+  })
+  .refine(partsDescribeTheObject) satisfies z.ZodType<DownloadState>;
+
+/**
+ * Parts only for a COMPOSITE checksum, at most its part count, each checksum of its
+ * algorithm, one after the other from byte 0 to no further than the object's end: what
+ * describePart lets through. The run after trusts them (which part to ask for next, what a
+ * part's bytes must hash to), so a state file that says otherwise is no state.
+ */
+function partsDescribeTheObject(state: DownloadState): boolean {
+  if (state.parts === undefined) return true;
+  const count = compositePartCount(state);
+  if (count === undefined || state.parts.length > count) return false;
+  const pattern = checksumValuePattern((state.checksum as StoredChecksum).algorithm);
+  let next = 0;
+  for (const part of state.parts) {
+    if (part.start !== next || !pattern.test(part.checksum)) return false;
+    next = part.start + part.size;
+  }
+  return next <= state.size;
+}
 
 /** The object as a full (200) answer in checksum mode describes it. */
 function describeObject(response: Response, key: string): DownloadState {

@@ -192,6 +192,57 @@ test('a tampered state file is ignored (the download starts over), never a crash
 });
 
 test(
+  'a tampered state file naming parts is ignored (the download starts over), never a crash or a part request',
+  { timeout: 60_000 },
+  async (t) => {
+    const body = Buffer.from('the real bytes');
+    const crc32 = await checksumOf('crc32', body);
+    const sha256 = await checksumOf('sha256', body);
+    const { directory, destination, env, store } = await setUp(t, (_request, response) => {
+      response.writeHead(200, { etag: '"e"', 'content-length': String(body.length), 'x-amz-checksum-crc32': crc32 });
+      response.end(body);
+    });
+    const state = new TransferState(join(directory, 'state', 's3-presign'), 'download', {
+      destination,
+      source: `s3://${BUCKET}/k`,
+    });
+    const composite = (parts: number) => ({ algorithm: 'sha256', value: `${sha256}-${parts}`, type: 'COMPOSITE' });
+    const part = (start: number, size: number, verified: boolean, checksum = sha256) => ({
+      start,
+      size,
+      checksum,
+      verified,
+    });
+    // Each with the bytes on disk its parts describe, so only the parts themselves are wrong.
+    const tampered: Array<[state: object, onDisk: number]> = [
+      [{ etag: '"e"', size: 14, checksum: null, parts: [] }, 0],
+      [{ etag: '"e"', size: 14, checksum: { algorithm: 'crc32', value: crc32, type: 'FULL_OBJECT' }, parts: [] }, 0],
+      // A gap between the parts, then a part that does not begin at byte 0.
+      [{ etag: '"e"', size: 14, checksum: composite(2), parts: [part(0, 4, true), part(10, 4, false)] }, 12],
+      [{ etag: '"e"', size: 14, checksum: composite(2), parts: [part(3, 4, false)] }, 5],
+      // More parts than the composite covers, and a part checksum of another algorithm.
+      [{ etag: '"e"', size: 14, checksum: composite(1), parts: [part(0, 7, true), part(7, 7, true)] }, 14],
+      [{ etag: '"e"', size: 14, checksum: composite(1), parts: [part(0, 14, false, crc32)] }, 14],
+      // A part past the end of the object.
+      [{ etag: '"e"', size: 14, checksum: composite(1), parts: [part(0, 20, false)] }, 14],
+    ];
+    for (const [saved, onDisk] of tampered) {
+      await rm(destination, { force: true });
+      await writeFile(`${destination}.part`, Buffer.alloc(onDisk, 'f'));
+      await state.write(saved);
+      const requestsBefore = store.requests.length;
+      const result = await cli(['download', '--key', 'k', destination], env);
+      assert.equal(result.code, 0, `${JSON.stringify(saved)}: ${result.stderr}`);
+      assert.doesNotMatch(result.stderr, /\n\s+at /);
+      const asked = store.requests.slice(requestsBefore).map((request) => request.url ?? '');
+      assert.equal(asked.length, 1, `${JSON.stringify(saved)}: ${asked.join(' ')}`);
+      assert.doesNotMatch(asked[0] as string, /partNumber=/);
+      assert.ok((await readFile(destination)).equals(body), JSON.stringify(saved));
+    }
+  },
+);
+
+test(
   'a DEST.part planted as a symbolic link is not written through, and DEST does not become the link',
   { timeout: 60_000 },
   async (t) => {
