@@ -4,6 +4,7 @@
 // problem and exit 1, write nothing under DEST's name, send nothing elsewhere and read no
 // unbounded body.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -12,7 +13,8 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { checksumOf } from '../../src/endpoint/checksum-algorithms.js';
 import { TransferState } from '../../src/cli/state.js';
-import { cli } from './run.js';
+import { EXAMPLE_CREDENTIALS } from '../fixtures/credentials.js';
+import { baseEnvironment, cli } from './run.js';
 
 const BUCKET = 'hostile';
 
@@ -239,6 +241,159 @@ test(
       assert.doesNotMatch(asked[0] as string, /partNumber=/);
       assert.ok((await readFile(destination)).equals(body), JSON.stringify(saved));
     }
+  },
+);
+
+/**
+ * A COMPOSITE SHA-256 object of one-byte parts, served as S3 serves parts (206, Content-Range,
+ * the parts count, the part's checksum): the most parts a body this small can claim. S3 would
+ * refuse such parts at completion; a store answering as it likes need not. `hold` keeps the
+ * answer to a part from being sent.
+ */
+async function onePartPerByte(parts: number) {
+  const body = randomBytes(parts);
+  const digests = await Promise.all([...body].map((byte) => checksumOf('sha256', Buffer.of(byte))));
+  const composite = `${await checksumOf('sha256', Buffer.concat(digests.map((digest) => Buffer.from(digest, 'base64'))))}-${parts}`;
+  let hold: ((partNumber: number) => boolean) | undefined;
+  const handler: Handler = (request, response) => {
+    const partNumber = Number(new URL(request.url ?? '', 'http://store').searchParams.get('partNumber'));
+    if (partNumber === 0) {
+      response.writeHead(200, {
+        etag: '"e"',
+        'content-length': String(parts),
+        'x-amz-checksum-sha256': composite,
+        'x-amz-checksum-type': 'COMPOSITE',
+      });
+      response.end(body);
+      return;
+    }
+    if (hold?.(partNumber)) return;
+    response.writeHead(206, {
+      etag: '"e"',
+      'content-length': '1',
+      'content-range': `bytes ${partNumber - 1}-${partNumber - 1}/${parts}`,
+      'x-amz-mp-parts-count': String(parts),
+      'x-amz-checksum-sha256': digests[partNumber - 1] as string,
+    });
+    response.end(body.subarray(partNumber - 1, partNumber));
+  };
+  return { body, handler, holdWhile: (held: typeof hold) => (hold = held) };
+}
+
+const partsAsked = (requests: readonly IncomingMessage[]) =>
+  requests.map((request) => new URL(request.url ?? '', 'http://store').searchParams.get('partNumber'));
+
+test(
+  'a COMPOSITE object of a thousand parts writes its state in linear work, not a whole state per part',
+  { timeout: 120_000 },
+  async (t) => {
+    const { body, handler } = await onePartPerByte(1000);
+    const { destination, env } = await setUp(t, handler);
+    // What the state file is written with: the work counted is the bytes of each write.
+    const written: number[] = [];
+    const write = TransferState.prototype.write;
+    t.mock.method(TransferState.prototype, 'write', function (this: TransferState<object, object>, state: object) {
+      written.push(JSON.stringify(state).length);
+      return write.call(this, state);
+    });
+    const result = await cli(['download', '--key', 'k', destination], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /checked \(each of the 1000 parts, and the composite of their checksums\)\n$/);
+    assert.ok((await readFile(destination)).equals(body));
+    // A whole state per part is about `parts` times the largest one; a bounded number of them
+    // is linear in the parts.
+    const total = written.reduce((sum, bytes) => sum + bytes, 0);
+    const largest = Math.max(...written);
+    assert.ok(total <= 48 * largest, `${written.length} writes, ${total} bytes, the largest ${largest}`);
+  },
+);
+
+test(
+  'Ctrl-C in a download of many parts writes the parts checked so far: the same command asks for the rest only',
+  { timeout: 120_000 },
+  async (t) => {
+    const { body, handler, holdWhile } = await onePartPerByte(100);
+    const { destination, env, store } = await setUp(t, handler);
+    // Part 61's answer never comes; Ctrl-C once it has been asked for.
+    holdWhile((partNumber) => partNumber === 61);
+    const { main } = await import('../../src/cli/main.js');
+    let interrupt = () => {};
+    const first = main(['download', '--key', 'k', destination], {
+      env: baseEnvironment({
+        AWS_ACCESS_KEY_ID: EXAMPLE_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: EXAMPLE_CREDENTIALS.secretAccessKey,
+        ...env,
+      }),
+      stdout: { write: () => {} },
+      stderr: { write: () => {} },
+      onInterrupt: (handler) => {
+        interrupt = handler;
+        return () => {};
+      },
+    });
+    while (!partsAsked(store.requests).includes('61')) await new Promise((resolve) => setTimeout(resolve, 20));
+    interrupt();
+    assert.equal(await first, 130);
+
+    holdWhile(undefined);
+    const before = store.requests.length;
+    const second = await cli(['download', '--key', 'k', destination], env);
+    assert.equal(second.code, 0, second.stderr);
+    assert.deepEqual(
+      partsAsked(store.requests.slice(before)),
+      Array.from({ length: 40 }, (_, index) => String(61 + index)),
+    );
+    assert.ok((await readFile(destination)).equals(body));
+  },
+);
+
+test(
+  'after a crash, bytes past the parts the state names are cut off and those parts fetched again',
+  { timeout: 60_000 },
+  async (t) => {
+    const body = Buffer.from('aabbcc');
+    const digests = await Promise.all([0, 2, 4].map((start) => checksumOf('sha256', body.subarray(start, start + 2))));
+    const composite = `${await checksumOf('sha256', Buffer.concat(digests.map((digest) => Buffer.from(digest, 'base64'))))}-3`;
+    const { directory, destination, env, store } = await setUp(t, (request, response) => {
+      const partNumber = Number(new URL(request.url ?? '', 'http://store').searchParams.get('partNumber'));
+      if (partNumber === 0) {
+        response.writeHead(200, { etag: '"e"', 'content-length': '6', 'x-amz-checksum-sha256': composite });
+        response.end(body);
+        return;
+      }
+      const start = (partNumber - 1) * 2;
+      response.writeHead(206, {
+        etag: '"e"',
+        'content-length': '2',
+        'content-range': `bytes ${start}-${start + 1}/6`,
+        'x-amz-mp-parts-count': '3',
+        'x-amz-checksum-sha256': digests[partNumber - 1] as string,
+      });
+      response.end(body.subarray(start, start + 2));
+    });
+    const state = new TransferState(join(directory, 'state', 's3-presign'), 'download', {
+      destination,
+      source: `s3://${BUCKET}/k`,
+    });
+    // Written when part 2 began; part 3 was under way when the process died.
+    await state.write({
+      etag: '"e"',
+      size: 6,
+      checksum: { algorithm: 'sha256', value: composite, type: 'COMPOSITE' },
+      parts: [
+        { start: 0, size: 2, checksum: digests[0], verified: true },
+        { start: 2, size: 2, checksum: digests[1], verified: false },
+      ],
+    });
+    await writeFile(`${destination}.part`, 'aabbX');
+    const result = await cli(['download', '--key', 'k', destination], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(
+      store.requests.map((request) => new URL(request.url ?? '', 'http://store').searchParams.get('partNumber')),
+      ['3'],
+    );
+    assert.match(result.stdout, /checked \(each of the 3 parts, and the composite of their checksums\)\n$/);
+    assert.ok((await readFile(destination)).equals(body));
   },
 );
 
