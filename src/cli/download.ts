@@ -723,12 +723,17 @@ function describeObject(response: Response, key: string): DownloadState {
   const value = response.headers.get(checksumHeader(algorithm)) as string;
   if (!isStoredChecksum(algorithm, value)) {
     throw new DownloadError(
-      `the store answered ${key} with ${checksumHeader(algorithm)} "${value.length > 64 ? `${value.slice(0, 64)}…" (${value.length} characters)` : `${value}"`}, which is not a ${CHECKSUM_NAMES[algorithm]} checksum (base64 of ${CHECKSUM_DIGEST_BYTES[algorithm]} bytes${MULTIPART_CHECKSUM_TYPES[algorithm].includes('COMPOSITE') ? ', or that and -<parts>' : ''})`,
+      `the store answered ${key} with ${checksumHeader(algorithm)} ${shownValue(value)}, which is not a ${CHECKSUM_NAMES[algorithm]} checksum (base64 of ${CHECKSUM_DIGEST_BYTES[algorithm]} bytes${MULTIPART_CHECKSUM_TYPES[algorithm].includes('COMPOSITE') ? ', or that and -<parts>' : ''})`,
     );
   }
   const type =
     response.headers.get('x-amz-checksum-type') === 'COMPOSITE' || /-\d+$/.test(value) ? 'COMPOSITE' : 'FULL_OBJECT';
   return { etag, size, checksum: { algorithm, value, type } };
+}
+
+/** A header value in a message: quoted, cut at 64 characters. */
+function shownValue(value: string): string {
+  return value.length > 64 ? `"${value.slice(0, 64)}…" (${value.length} characters)` : `"${value}"`;
 }
 
 /** A ranged answer must go on exactly where the file on disk ends, from the same object; returns where it ends. */
@@ -764,9 +769,27 @@ function describePart(
   if (response.status !== 206 || !range) {
     return `the store answered part ${partNumber} with ${response.status} and ${response.headers.get('content-range') ?? 'no Content-Range'}`;
   }
+  // A store that serves parts (it said how many) and gives a part no checksum of the
+  // object's algorithm keeps none: the object comes whole. Any other checksum is a lie.
+  const sent = CHECKSUM_ALGORITHMS.filter((candidate) => response.headers.has(checksumHeader(candidate)));
+  if (sent.length > 1) {
+    throw new DownloadError(
+      `the store answered part ${partNumber} with several checksums (${sent.map(checksumHeader).join(', ')}); S3 keeps one`,
+    );
+  }
   const checksum = response.headers.get(checksumHeader(algorithm));
-  if (checksum === null || !checksumValuePattern(algorithm).test(checksum)) {
+  if (checksum === null) {
+    if (sent[0] !== undefined) {
+      throw new DownloadError(
+        `the store answered part ${partNumber} with ${checksumHeader(sent[0])}, not the object's ${CHECKSUM_NAMES[algorithm]} (${checksumHeader(algorithm)})`,
+      );
+    }
     return `the store answered part ${partNumber} without its ${CHECKSUM_NAMES[algorithm]} checksum`;
+  }
+  if (!checksumValuePattern(algorithm).test(checksum)) {
+    throw new DownloadError(
+      `the store answered part ${partNumber} with ${checksumHeader(algorithm)} ${shownValue(checksum)}, which is not a ${CHECKSUM_NAMES[algorithm]} checksum (base64 of ${CHECKSUM_DIGEST_BYTES[algorithm]} bytes)`,
+    );
   }
   const [start, last, total] = [Number(range[1]), Number(range[2]), Number(range[3])];
   const lastPart = partNumber === count;

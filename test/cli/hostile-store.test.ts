@@ -348,6 +348,58 @@ test(
 );
 
 test(
+  "a part answered with another algorithm's checksum, a malformed one or several is refused by name, not called unverifiable",
+  { timeout: 60_000 },
+  async (t) => {
+    const body = Buffer.from('aabb');
+    const digests = await Promise.all([0, 2].map((start) => checksumOf('sha256', body.subarray(start, start + 2))));
+    const composite = `${await checksumOf('sha256', Buffer.concat(digests.map((digest) => Buffer.from(digest, 'base64'))))}-2`;
+    let partChecksum: (partNumber: number) => Record<string, string> = () => ({});
+    const { destination, env } = await setUp(t, (request, response) => {
+      const partNumber = Number(new URL(request.url ?? '', 'http://store').searchParams.get('partNumber'));
+      if (partNumber === 0) {
+        response.writeHead(200, { etag: '"e"', 'content-length': '4', 'x-amz-checksum-sha256': composite });
+        response.end(body);
+        return;
+      }
+      const start = (partNumber - 1) * 2;
+      response.writeHead(206, {
+        etag: '"e"',
+        'content-length': '2',
+        'content-range': `bytes ${start}-${start + 1}/4`,
+        'x-amz-mp-parts-count': '2',
+        ...partChecksum(partNumber),
+      });
+      response.end(body.subarray(start, start + 2));
+    });
+    const crc32 = await checksumOf('crc32', body.subarray(0, 2));
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ 'x-amz-checksum-crc32': crc32 }, /answered part 1 with x-amz-checksum-crc32, not the object's SHA-256/],
+      [
+        { 'x-amz-checksum-sha256': 'not base64!' },
+        /answered part 1 with x-amz-checksum-sha256 "not base64!", which is not a SHA-256 checksum/,
+      ],
+      [
+        { 'x-amz-checksum-sha256': digests[0] as string, 'x-amz-checksum-crc32': crc32 },
+        /answered part 1 with several checksums \(x-amz-checksum-crc32, x-amz-checksum-sha256\)/,
+      ],
+    ];
+    for (const [headers, message] of cases) {
+      partChecksum = () => headers;
+      const result = await cli(['download', '--key', 'k', destination], env);
+      assert.equal(result.code, 1, `${JSON.stringify(headers)}: ${result.stdout}${result.stderr}`);
+      assert.match(result.stderr, message);
+      assert.equal(await stat(destination).catch(() => undefined), undefined);
+    }
+    // The same store with each part's own value: each part and the composite checked.
+    partChecksum = (partNumber) => ({ 'x-amz-checksum-sha256': digests[partNumber - 1] as string });
+    const result = await cli(['download', '--key', 'k', destination], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /checked \(each of the 2 parts, and the composite of their checksums\)\n$/);
+  },
+);
+
+test(
   'after a crash, bytes past the parts the state names are cut off and those parts fetched again',
   { timeout: 60_000 },
   async (t) => {
