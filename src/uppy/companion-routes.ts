@@ -68,7 +68,7 @@ const QUERY_META = /^metadata\[(.+)\]$/;
 /** The batch route's most part numbers, and so checksums, in one call. */
 const MAX_BATCH_PARTS = 1000;
 /** Comma-separated values, each at most the longest checksum (SHA-512's): one pass, no backtracking. */
-const CHECKSUM_LIST = new RegExp(
+export const CHECKSUM_LIST = new RegExp(
   `^[A-Za-z0-9+/=]{1,${CHECKSUM_VALUE_MAX_LENGTH}}(,[A-Za-z0-9+/=]{1,${CHECKSUM_VALUE_MAX_LENGTH}}){0,${MAX_BATCH_PARTS - 1}}$`,
 );
 
