@@ -400,6 +400,86 @@ test(
 );
 
 test(
+  'a store whose parts do not add up (count, order, bytes, a count past 10,000) is refused by name, DEST unwritten',
+  { timeout: 60_000 },
+  async (t) => {
+    const body = Buffer.from('aabbcc');
+    const digests = await Promise.all([0, 2, 4].map((start) => checksumOf('sha256', body.subarray(start, start + 2))));
+    const composite = `${await checksumOf('sha256', Buffer.concat(digests.map((digest) => Buffer.from(digest, 'base64'))))}-3`;
+    /**
+     * Part `asked` is answered as part `served` (its range), with the bytes and checksum of
+     * part `content`, announcing `count` parts; the object's checksum is `whole`.
+     */
+    let lie: {
+      served?: (asked: number) => number;
+      content?: (asked: number) => number;
+      count?: (asked: number) => string;
+      whole?: string;
+    } = {};
+    const { destination, env } = await setUp(t, (request, response) => {
+      const asked = Number(new URL(request.url ?? '', 'http://store').searchParams.get('partNumber'));
+      if (asked === 0) {
+        response.writeHead(200, {
+          etag: '"e"',
+          'content-length': '6',
+          'x-amz-checksum-sha256': lie.whole ?? composite,
+        });
+        response.end(body);
+        return;
+      }
+      const served = lie.served?.(asked) ?? asked;
+      const start = (served - 1) * 2;
+      const content = lie.content?.(asked) ?? served;
+      response.writeHead(206, {
+        etag: '"e"',
+        'content-length': '2',
+        'content-range': `bytes ${start}-${start + 1}/6`,
+        'x-amz-mp-parts-count': lie.count?.(asked) ?? '3',
+        'x-amz-checksum-sha256': digests[content - 1] as string,
+      });
+      response.end(body.subarray((content - 1) * 2, content * 2));
+    });
+    const cases: Array<[string, typeof lie, RegExp]> = [
+      [
+        'a wrong parts count',
+        { count: () => '4' },
+        /answered part 1 of 3 with bytes 0-1\/6 of 4 parts, which does not continue/,
+      ],
+      [
+        'a count that changes between parts',
+        { count: (asked) => (asked === 2 ? '2' : '3') },
+        /answered part 2 of 3 with bytes 2-3\/6 of 2 parts/,
+      ],
+      [
+        'the next part for this one',
+        { served: (asked) => (asked === 2 ? 3 : asked) },
+        /answered part 2 of 3 with bytes 4-5\/6/,
+      ],
+      [
+        "another part's bytes and checksum in this part's place",
+        { served: (asked) => (asked === 2 ? 1 : asked) },
+        /answered part 2 of 3 with bytes 0-1\/6/,
+      ],
+      [
+        "another part's bytes and checksum in this part's range",
+        { content: (asked) => (asked === 2 ? 1 : asked) },
+        /the checksums of the 3 parts received do not make the stored composite SHA-256/,
+      ],
+      ['a count past 10,000', { whole: `${digests[0]}-10001` }, /which is not a SHA-256 checksum/],
+    ];
+    for (const [index, [name, told, message]] of cases.entries()) {
+      lie = told;
+      // A DEST of its own: a refused run keeps what it checked, and the next would go on from it.
+      const own = `${destination}.${index}`;
+      const result = await cli(['download', '--key', 'k', own], env);
+      assert.equal(result.code, 1, `${name}: ${result.stdout}${result.stderr}`);
+      assert.match(result.stderr, message, name);
+      assert.equal(await stat(own).catch(() => undefined), undefined, name);
+    }
+  },
+);
+
+test(
   'after a crash, bytes past the parts the state names are cut off and those parts fetched again',
   { timeout: 60_000 },
   async (t) => {
