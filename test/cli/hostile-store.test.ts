@@ -244,40 +244,63 @@ test(
   },
 );
 
+/** How a store answers part `asked` of a COMPOSITE object, where it does not answer as S3 does. */
+interface PartLies {
+  /** Never answered. */
+  hold?: (asked: number) => boolean;
+  /** Answered with the range of this part. */
+  served?: (asked: number) => number;
+  /** Answered with the bytes and checksum of this part. */
+  content?: (asked: number) => number;
+  /** The x-amz-mp-parts-count it announces. */
+  count?: (asked: number) => string;
+  /** The checksum headers it sends instead of the part's own. */
+  checksums?: (asked: number) => Record<string, string>;
+  /** The whole object's checksum. */
+  whole?: string;
+}
+
 /**
- * A COMPOSITE SHA-256 object of one-byte parts, served as S3 serves parts (206, Content-Range,
- * the parts count, the part's checksum): the most parts a body this small can claim. S3 would
- * refuse such parts at completion; a store answering as it likes need not. `hold` keeps the
- * answer to a part from being sent.
+ * `body` as a COMPOSITE SHA-256 object of `partSize`-byte parts, served as S3 serves parts
+ * (206, Content-Range, the parts count, in checksum mode the part's checksum) unless `lies`
+ * says otherwise. Parts this small S3 would refuse at completion; a store answering as it
+ * likes need not, and one-byte parts are the most a small body can claim.
  */
-async function onePartPerByte(parts: number) {
-  const body = randomBytes(parts);
-  const digests = await Promise.all([...body].map((byte) => checksumOf('sha256', Buffer.of(byte))));
+async function compositeStore(body: Buffer, partSize: number) {
+  const parts = Math.ceil(body.length / partSize);
+  const bytesOf = (part: number) => body.subarray((part - 1) * partSize, part * partSize);
+  const digests = await Promise.all(
+    Array.from({ length: parts }, (_, index) => checksumOf('sha256', bytesOf(index + 1))),
+  );
   const composite = `${await checksumOf('sha256', Buffer.concat(digests.map((digest) => Buffer.from(digest, 'base64'))))}-${parts}`;
-  let hold: ((partNumber: number) => boolean) | undefined;
+  const lies: PartLies = {};
   const handler: Handler = (request, response) => {
-    const partNumber = Number(new URL(request.url ?? '', 'http://store').searchParams.get('partNumber'));
-    if (partNumber === 0) {
+    const asked = Number(new URL(request.url ?? '', 'http://store').searchParams.get('partNumber'));
+    if (asked === 0) {
       response.writeHead(200, {
         etag: '"e"',
-        'content-length': String(parts),
-        'x-amz-checksum-sha256': composite,
+        'content-length': String(body.length),
+        'x-amz-checksum-sha256': lies.whole ?? composite,
         'x-amz-checksum-type': 'COMPOSITE',
       });
       response.end(body);
       return;
     }
-    if (hold?.(partNumber)) return;
+    if (lies.hold?.(asked)) return;
+    const served = lies.served?.(asked) ?? asked;
+    const content = lies.content?.(asked) ?? served;
+    const start = (served - 1) * partSize;
+    const bytes = bytesOf(content);
     response.writeHead(206, {
       etag: '"e"',
-      'content-length': '1',
-      'content-range': `bytes ${partNumber - 1}-${partNumber - 1}/${parts}`,
-      'x-amz-mp-parts-count': String(parts),
-      'x-amz-checksum-sha256': digests[partNumber - 1] as string,
+      'content-length': String(bytes.length),
+      'content-range': `bytes ${start}-${start + bytes.length - 1}/${body.length}`,
+      'x-amz-mp-parts-count': lies.count?.(asked) ?? String(parts),
+      ...(lies.checksums?.(asked) ?? { 'x-amz-checksum-sha256': digests[content - 1] as string }),
     });
-    response.end(body.subarray(partNumber - 1, partNumber));
+    response.end(bytes);
   };
-  return { body, handler, holdWhile: (held: typeof hold) => (hold = held) };
+  return { digests, composite, handler, lies };
 }
 
 const partsAsked = (requests: readonly IncomingMessage[]) =>
@@ -287,7 +310,8 @@ test(
   'a COMPOSITE object of a thousand parts writes its state in linear work, not a whole state per part',
   { timeout: 120_000 },
   async (t) => {
-    const { body, handler } = await onePartPerByte(1000);
+    const body = randomBytes(1000);
+    const { handler } = await compositeStore(body, 1);
     const { destination, env } = await setUp(t, handler);
     // What the state file is written with: the work counted is the bytes of each write.
     const written: number[] = [];
@@ -312,10 +336,11 @@ test(
   'Ctrl-C in a download of many parts writes the parts checked so far: the same command asks for the rest only',
   { timeout: 120_000 },
   async (t) => {
-    const { body, handler, holdWhile } = await onePartPerByte(100);
+    const body = randomBytes(100);
+    const { handler, lies } = await compositeStore(body, 1);
     const { destination, env, store } = await setUp(t, handler);
     // Part 61's answer never comes; Ctrl-C once it has been asked for.
-    holdWhile((partNumber) => partNumber === 61);
+    lies.hold = (asked) => asked === 61;
     const { main } = await import('../../src/cli/main.js');
     let interrupt = () => {};
     const first = main(['download', '--key', 'k', destination], {
@@ -335,7 +360,7 @@ test(
     interrupt();
     assert.equal(await first, 130);
 
-    holdWhile(undefined);
+    delete lies.hold;
     const before = store.requests.length;
     const second = await cli(['download', '--key', 'k', destination], env);
     assert.equal(second.code, 0, second.stderr);
@@ -352,26 +377,8 @@ test(
   { timeout: 60_000 },
   async (t) => {
     const body = Buffer.from('aabb');
-    const digests = await Promise.all([0, 2].map((start) => checksumOf('sha256', body.subarray(start, start + 2))));
-    const composite = `${await checksumOf('sha256', Buffer.concat(digests.map((digest) => Buffer.from(digest, 'base64'))))}-2`;
-    let partChecksum: (partNumber: number) => Record<string, string> = () => ({});
-    const { destination, env } = await setUp(t, (request, response) => {
-      const partNumber = Number(new URL(request.url ?? '', 'http://store').searchParams.get('partNumber'));
-      if (partNumber === 0) {
-        response.writeHead(200, { etag: '"e"', 'content-length': '4', 'x-amz-checksum-sha256': composite });
-        response.end(body);
-        return;
-      }
-      const start = (partNumber - 1) * 2;
-      response.writeHead(206, {
-        etag: '"e"',
-        'content-length': '2',
-        'content-range': `bytes ${start}-${start + 1}/4`,
-        'x-amz-mp-parts-count': '2',
-        ...partChecksum(partNumber),
-      });
-      response.end(body.subarray(start, start + 2));
-    });
+    const { digests, handler, lies } = await compositeStore(body, 2);
+    const { destination, env } = await setUp(t, handler);
     const crc32 = await checksumOf('crc32', body.subarray(0, 2));
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ 'x-amz-checksum-crc32': crc32 }, /answered part 1 with x-amz-checksum-crc32, not the object's SHA-256/],
@@ -385,14 +392,14 @@ test(
       ],
     ];
     for (const [headers, message] of cases) {
-      partChecksum = () => headers;
+      lies.checksums = () => headers;
       const result = await cli(['download', '--key', 'k', destination], env);
       assert.equal(result.code, 1, `${JSON.stringify(headers)}: ${result.stdout}${result.stderr}`);
       assert.match(result.stderr, message);
       assert.equal(await stat(destination).catch(() => undefined), undefined);
     }
     // The same store with each part's own value: each part and the composite checked.
-    partChecksum = (partNumber) => ({ 'x-amz-checksum-sha256': digests[partNumber - 1] as string });
+    delete lies.checksums;
     const result = await cli(['download', '--key', 'k', destination], env);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /checked \(each of the 2 parts, and the composite of their checksums\)\n$/);
@@ -403,43 +410,9 @@ test(
   'a store whose parts do not add up (count, order, bytes, a count past 10,000) is refused by name, DEST unwritten',
   { timeout: 60_000 },
   async (t) => {
-    const body = Buffer.from('aabbcc');
-    const digests = await Promise.all([0, 2, 4].map((start) => checksumOf('sha256', body.subarray(start, start + 2))));
-    const composite = `${await checksumOf('sha256', Buffer.concat(digests.map((digest) => Buffer.from(digest, 'base64'))))}-3`;
-    /**
-     * Part `asked` is answered as part `served` (its range), with the bytes and checksum of
-     * part `content`, announcing `count` parts; the object's checksum is `whole`.
-     */
-    let lie: {
-      served?: (asked: number) => number;
-      content?: (asked: number) => number;
-      count?: (asked: number) => string;
-      whole?: string;
-    } = {};
-    const { destination, env } = await setUp(t, (request, response) => {
-      const asked = Number(new URL(request.url ?? '', 'http://store').searchParams.get('partNumber'));
-      if (asked === 0) {
-        response.writeHead(200, {
-          etag: '"e"',
-          'content-length': '6',
-          'x-amz-checksum-sha256': lie.whole ?? composite,
-        });
-        response.end(body);
-        return;
-      }
-      const served = lie.served?.(asked) ?? asked;
-      const start = (served - 1) * 2;
-      const content = lie.content?.(asked) ?? served;
-      response.writeHead(206, {
-        etag: '"e"',
-        'content-length': '2',
-        'content-range': `bytes ${start}-${start + 1}/6`,
-        'x-amz-mp-parts-count': lie.count?.(asked) ?? '3',
-        'x-amz-checksum-sha256': digests[content - 1] as string,
-      });
-      response.end(body.subarray((content - 1) * 2, content * 2));
-    });
-    const cases: Array<[string, typeof lie, RegExp]> = [
+    const { digests, handler, lies } = await compositeStore(Buffer.from('aabbcc'), 2);
+    const { destination, env } = await setUp(t, handler);
+    const cases: Array<[string, PartLies, RegExp]> = [
       [
         'a wrong parts count',
         { count: () => '4' },
@@ -468,7 +441,8 @@ test(
       ['a count past 10,000', { whole: `${digests[0]}-10001` }, /which is not a SHA-256 checksum/],
     ];
     for (const [index, [name, told, message]] of cases.entries()) {
-      lie = told;
+      for (const lie of Object.keys(lies) as Array<keyof PartLies>) delete lies[lie];
+      Object.assign(lies, told);
       // A DEST of its own: a refused run keeps what it checked, and the next would go on from it.
       const own = `${destination}.${index}`;
       const result = await cli(['download', '--key', 'k', own], env);
@@ -484,25 +458,8 @@ test(
   { timeout: 60_000 },
   async (t) => {
     const body = Buffer.from('aabbcc');
-    const digests = await Promise.all([0, 2, 4].map((start) => checksumOf('sha256', body.subarray(start, start + 2))));
-    const composite = `${await checksumOf('sha256', Buffer.concat(digests.map((digest) => Buffer.from(digest, 'base64'))))}-3`;
-    const { directory, destination, env, store } = await setUp(t, (request, response) => {
-      const partNumber = Number(new URL(request.url ?? '', 'http://store').searchParams.get('partNumber'));
-      if (partNumber === 0) {
-        response.writeHead(200, { etag: '"e"', 'content-length': '6', 'x-amz-checksum-sha256': composite });
-        response.end(body);
-        return;
-      }
-      const start = (partNumber - 1) * 2;
-      response.writeHead(206, {
-        etag: '"e"',
-        'content-length': '2',
-        'content-range': `bytes ${start}-${start + 1}/6`,
-        'x-amz-mp-parts-count': '3',
-        'x-amz-checksum-sha256': digests[partNumber - 1] as string,
-      });
-      response.end(body.subarray(start, start + 2));
-    });
+    const { digests, composite, handler } = await compositeStore(body, 2);
+    const { directory, destination, env, store } = await setUp(t, handler);
     const state = new TransferState(join(directory, 'state', 's3-presign'), 'download', {
       destination,
       source: `s3://${BUCKET}/k`,
@@ -520,10 +477,7 @@ test(
     await writeFile(`${destination}.part`, 'aabbX');
     const result = await cli(['download', '--key', 'k', destination], env);
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(
-      store.requests.map((request) => new URL(request.url ?? '', 'http://store').searchParams.get('partNumber')),
-      ['3'],
-    );
+    assert.deepEqual(partsAsked(store.requests), ['3']);
     assert.match(result.stdout, /checked \(each of the 3 parts, and the composite of their checksums\)\n$/);
     assert.ok((await readFile(destination)).equals(body));
   },
