@@ -23,6 +23,7 @@ import {
   MULTIPART_CHECKSUM_TYPES,
   type ChecksumAlgorithm,
 } from '../endpoint/checksum-algorithms.js';
+import { s3ErrorCode } from '../endpoint/bounded-body.js';
 import { MAX_PARTS } from '../endpoint/s3-limits.js';
 import { escapeControlCharacters as shown } from '../control-characters.js';
 import type { PresignerBundle } from '../presign/create-presigner.js';
@@ -32,7 +33,7 @@ import { configFrom, MODE_OPTIONS, signingFor } from './mode-flags.js';
 import { formatMiB, progressOn, type Progress } from './progress.js';
 import { serviceClient, ServiceError, type ServiceClient } from './service-client.js';
 import { stateDirectory, TransferState } from './state.js';
-import { redirectRefusal, refusalCode } from './store-answer.js';
+import { storeRedirectRefusal } from './redirect.js';
 import { quoteForShell, serviceToken } from './upload.js';
 
 /** Attempts in a row that bring no new byte before a dropped connection is given up on. */
@@ -382,10 +383,10 @@ async function downloadInto(
       received = 0;
       continue;
     }
-    const redirect = await redirectRefusal(response, options.key);
+    const redirect = await storeRedirectRefusal(response, options.key);
     if (redirect !== undefined) throw new DownloadError(redirect);
     if (!response.ok) {
-      const code = await refusalCode(response);
+      const code = await s3ErrorCode(response);
       const what = ask.partNumber === undefined ? '' : `part ${ask.partNumber} of `;
       const failure = `the store refused the download of ${what}${options.key}: ${response.status} ${code}`.trimEnd();
       if (response.status < 500) throw new DownloadError(failure);

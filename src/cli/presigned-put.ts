@@ -2,7 +2,8 @@
 // through the service, ./service-upload.ts): reading a part of the file, and sending it to a
 // presigned URL with retries.
 import type { FileHandle } from 'node:fs/promises';
-import { redirectRefusal, refusalCode } from './store-answer.js';
+import { s3ErrorCode } from '../endpoint/bounded-body.js';
+import { storeRedirectRefusal } from './redirect.js';
 
 /** Tries per PUT: a dropped connection or a 5xx is tried again, a 4xx never. */
 const PUT_ATTEMPTS = 3;
@@ -35,7 +36,7 @@ export async function putPresigned(
     try {
       // Followed, a redirect would send the file's bytes to a host no one validated.
       const response = await fetch(url, { method: 'PUT', headers, body, signal, redirect: 'manual' });
-      const redirect = await redirectRefusal(response, what);
+      const redirect = await storeRedirectRefusal(response, what);
       if (redirect !== undefined) throw new UploadError(redirect);
       if (response.ok) {
         await response.body?.cancel();
@@ -43,7 +44,7 @@ export async function putPresigned(
         if (!etag) throw new UploadError(`S3 stored ${what} without an ETag`);
         return etag;
       }
-      failure = `S3 refused ${what}: ${response.status} ${await refusalCode(response)}`.trimEnd();
+      failure = `S3 refused ${what}: ${response.status} ${await s3ErrorCode(response)}`.trimEnd();
       if (response.status < 500) throw new UploadError(failure);
     } catch (error) {
       if (error instanceof UploadError || signal?.aborted) throw error;

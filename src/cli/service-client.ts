@@ -5,6 +5,7 @@
 // its choosing.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
+import { redirectAnswer } from './redirect.js';
 
 /** The CLI's own variables (not the service's configuration): the token for --service. */
 export const CLI_VARIABLES = ['S3_PRESIGN_TOKEN'] as const;
@@ -76,11 +77,10 @@ export function serviceClient(base: string, token: string): ServiceClient {
         await response.body?.cancel();
         await sleep(retryAfter * 1000, undefined, { signal });
       }
-      if (response.status >= 300 && response.status < 400) {
-        await response.body?.cancel();
-        const location = response.headers.get('location');
+      const redirect = await redirectAnswer(response);
+      if (redirect !== undefined) {
         throw new ServiceError(
-          `the service at ${trimmed} answered ${path} with ${response.status}${location === null ? '' : ` (a redirect to ${location})`}: give --service the address it redirects to`,
+          `the service at ${trimmed} answered ${path} with ${redirect}: give --service the address it redirects to`,
           response.status,
           undefined,
         );

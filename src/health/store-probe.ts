@@ -9,7 +9,7 @@
 // The probe signs every algorithm itself (not through the Presigner, whose fields are the
 // service's API), so it reports on algorithms the service does not offer yet as well.
 import { createHash, randomBytes } from 'node:crypto';
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { bodyPrefix, s3ErrorCode } from '../endpoint/bounded-body.js';
 import { CHECKSUM_ALGORITHMS, checksumHeader, checksumOf } from '../endpoint/checksum-algorithms.js';
 import type { PinnedS3 } from '../endpoint/s3-client.js';
 import type { CredentialSource, SigningCredentials } from '../presign/credentials.js';
@@ -209,16 +209,12 @@ export async function probeStore(options: StoreProbeOptions): Promise<StoreProbe
   } finally {
     // Every key a request named, stored or not: a refusal may still have stored, and a probe
     // that failed half way must not leave its objects behind.
-    const client = options.s3.clientFor(options.bucket);
+    // Signed here too, not sent through the SDK, whose error reader takes a refusal's whole
+    // body: a store answering two deletes with endless ones sent 1.6 GB before their timeouts.
     for (const key of written) {
-      try {
-        await client.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: key }), {
-          abortSignal: AbortSignal.timeout(timeoutMs),
-        });
-        cleanup.deleted += 1;
-      } catch (error) {
-        cleanup.failed.push({ key, error: errorName(error) });
-      }
+      const deleted = await send.delete(key);
+      if (deleted.kind === 'accepted') cleanup.deleted += 1;
+      else cleanup.failed.push({ key, error: describe(deleted) });
     }
   }
   return { ...report(), cleanup };
@@ -258,10 +254,13 @@ async function judgeDigest(
   note(guarantee, false, `other bytes, same length: stored (${other.status})${readBack}`);
 }
 
+/** The SDK's `x-id` for each method the probe sends to a key. */
+const OPERATIONS = { GET: 'GetObject', PUT: 'PutObject', DELETE: 'DeleteObject' } as const;
+
 /** Requests signed by the service's SigV4 code for the bucket's route, and their answers. */
 function requester(route: S3Route, credentials: SigningCredentials, timeoutMs: number, now: () => Date) {
   const urlFor = (
-    method: 'GET' | 'PUT',
+    method: keyof typeof OPERATIONS,
     key: string,
     headers: Record<string, string>,
     at: { region?: string; signingDate?: Date; expiresIn?: number },
@@ -274,7 +273,7 @@ function requester(route: S3Route, credentials: SigningCredentials, timeoutMs: n
       // As the service's own URLs carry them (src/presign/fast-signer.ts).
       query: [
         ['X-Amz-Content-Sha256', UNSIGNED_PAYLOAD],
-        ['x-id', method === 'GET' ? 'GetObject' : 'PutObject'],
+        ['x-id', OPERATIONS[method]],
       ],
       headers,
       credentials,
@@ -286,11 +285,17 @@ function requester(route: S3Route, credentials: SigningCredentials, timeoutMs: n
   const answer = async (request: () => Promise<Response>): Promise<Answer> => {
     try {
       const response = await request();
-      const text = await response.text();
-      if (response.ok) return { kind: 'accepted', status: response.status };
-      const code = /<Code>([^<]{1,64})<\/Code>/.exec(text)?.[1] ?? '';
+      if (response.ok) {
+        await response.body?.cancel();
+        return { kind: 'accepted', status: response.status };
+      }
+      const code = await s3ErrorCode(response);
+      const coded = `${response.status}${code ? ` ${code}` : ''}`;
+      // A redirect proves no guarantee; followed, it would take a signed request to an address
+      // no one configured.
+      if (response.status < 400) return { kind: 'failed', detail: `${coded}, a redirect, not followed` };
       if (response.status < 500) return { kind: 'refused', status: response.status, code };
-      return { kind: 'failed', detail: `${response.status}${code ? ` ${code}` : ''}` };
+      return { kind: 'failed', detail: coded };
     } catch (error) {
       return { kind: 'failed', detail: `no answer (${errorName(error)})` };
     }
@@ -309,21 +314,38 @@ function requester(route: S3Route, credentials: SigningCredentials, timeoutMs: n
           headers: sent,
           body,
           signal: AbortSignal.timeout(timeoutMs),
+          redirect: 'manual',
         }),
       ),
     get: async (key: string): Promise<Buffer | undefined> => {
       try {
-        const response = await fetch(urlFor('GET', key, {}, {}), { signal: AbortSignal.timeout(timeoutMs) });
-        return response.ok ? Buffer.from(await response.arrayBuffer()) : undefined;
+        const response = await fetch(urlFor('GET', key, {}, {}), {
+          signal: AbortSignal.timeout(timeoutMs),
+          redirect: 'manual',
+        });
+        if (response.ok) return await bodyPrefix(response, BODY_BYTES + 1);
+        await response.body?.cancel();
+        return undefined;
       } catch {
         return undefined;
       }
     },
+    // At the real clock, whatever the probe's own did: a delete must be valid when it is sent.
+    delete: (key: string) =>
+      answer(() =>
+        fetch(urlFor('DELETE', key, {}, { signingDate: new Date() }), {
+          method: 'DELETE',
+          signal: AbortSignal.timeout(timeoutMs),
+          redirect: 'manual',
+        }),
+      ),
     post: (policy: ReturnType<typeof signPostPolicy>, changed: Record<string, string>, file: Buffer) => {
       const form = new FormData();
       for (const [name, value] of Object.entries({ ...policy.fields, ...changed })) form.append(name, value);
       form.append('file', new Blob([file], { type: changed['Content-Type'] ?? 'text/plain' }), 'probe.txt');
-      return answer(() => fetch(policy.url, { method: 'POST', body: form, signal: AbortSignal.timeout(timeoutMs) }));
+      return answer(() =>
+        fetch(policy.url, { method: 'POST', body: form, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' }),
+      );
     },
   };
 }

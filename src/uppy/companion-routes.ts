@@ -67,6 +67,8 @@ const QUERY_META = /^metadata\[(.+)\]$/;
 
 /** The batch route's most part numbers, and so checksums, in one call. */
 const MAX_BATCH_PARTS = 1000;
+/** Comma-separated part numbers of up to five digits (S3's are at most 10,000). */
+export const PART_NUMBER_LIST = new RegExp(`^\\d{1,5}(,\\d{1,5}){0,${MAX_BATCH_PARTS - 1}}$`);
 /** Comma-separated values, each at most the longest checksum (SHA-512's): one pass, no backtracking. */
 export const CHECKSUM_LIST = new RegExp(
   `^[A-Za-z0-9+/=]{1,${CHECKSUM_VALUE_MAX_LENGTH}}(,[A-Za-z0-9+/=]{1,${CHECKSUM_VALUE_MAX_LENGTH}}){0,${MAX_BATCH_PARTS - 1}}$`,
@@ -249,7 +251,7 @@ export const companionRoutes: FastifyPluginAsyncZod = async (app) => {
         querystring: keyQuery.extend({
           partNumbers: z
             .string()
-            .regex(/^\d{1,5}(,\d{1,5}){0,999}$/, 'must be part numbers separated by commas')
+            .regex(PART_NUMBER_LIST, 'must be part numbers separated by commas')
             .transform((list) => list.split(',').map(Number)),
           checksums: z
             .string()

@@ -1,13 +1,11 @@
 // `s3-presign download` as an operator runs it: the real CLI process against the embedded store
-// (which keeps each object's checksum and answers it in checksum mode), through a TCP proxy on
-// loopback that records every request and can stall or cut the answer, so a test sees the
-// resumed run's `Range` and `If-Match` on the wire.
+// (which keeps each object's checksum and answers it in checksum mode), through a proxy on
+// loopback that records every request and can stall or cut the answer (./recording-proxy.ts),
+// so a test sees the resumed run's `Range` and `If-Match` on the wire.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -27,6 +25,7 @@ import {
 import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { uploadChecksummedParts } from '../embedded-store.js';
 import { embeddedS3Client } from '../helpers.js';
+import { startRecordingProxy } from './recording-proxy.js';
 import { baseEnvironment, cli, type Finished } from './run.js';
 import { startService } from './service-process.js';
 
@@ -34,97 +33,13 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const BUCKET = 'cli-downloads';
 const MiB = 1024 * 1024;
 
-/** What the client sent through the proxy, and switches on what it passes back. */
-interface Proxy {
-  port: string;
-  /** Every request head (request line and headers), lower-cased, in order. */
-  requests: string[];
-  /** Response bytes passed back so far. */
-  relayed(): number;
-  /** From now on, hold the answer once this many response bytes have passed (a stalled link). */
-  stallAfter(bytes: number | undefined): void;
-  /** Cut the connection once this many response bytes have passed, once (a dropped link). */
-  dropAfter(bytes: number | undefined): void;
-  /** From now on, hold the answer to a request whose head matches once this many of its bytes have passed. */
-  stallAnswer(to: RegExp | undefined, bytes: number): void;
-}
-
-async function startProxy(t: TestContext, target: number): Promise<Proxy> {
-  const requests: string[] = [];
-  let relayed = 0;
-  let stallAt: number | undefined;
-  let dropAt: number | undefined;
-  let stallAnswer: { to: RegExp; bytes: number } | undefined;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connect(target, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    let head = '';
-    /** The last request head on this connection, and the bytes of its answer passed back so far. */
-    let current = '';
-    let answered = 0;
-    client.on('data', (chunk: Buffer) => {
-      head += chunk.toString('latin1');
-      for (let end = head.indexOf('\r\n\r\n'); end !== -1; end = head.indexOf('\r\n\r\n')) {
-        current = head.slice(0, end).toLowerCase();
-        answered = 0;
-        requests.push(current);
-        head = head.slice(end + 4);
-      }
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk: Buffer) => {
-      if (stallAnswer !== undefined && stallAnswer.to.test(current) && answered + chunk.length > stallAnswer.bytes) {
-        upstream.pause();
-        return;
-      }
-      answered += chunk.length;
-      if (dropAt !== undefined && relayed + chunk.length > dropAt) {
-        const kept = dropAt - relayed;
-        dropAt = undefined;
-        relayed += kept;
-        client.end(chunk.subarray(0, kept));
-        client.destroy();
-        upstream.destroy();
-        return;
-      }
-      if (stallAt !== undefined && relayed + chunk.length > stallAt) {
-        upstream.pause();
-        return;
-      }
-      relayed += chunk.length;
-      client.write(chunk);
-    });
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', close).on('close', close);
-    upstream.on('error', close).on('close', close);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  });
-  return {
-    port: String((server.address() as { port: number }).port),
-    requests,
-    relayed: () => relayed,
-    stallAfter: (bytes) => (stallAt = bytes),
-    dropAfter: (bytes) => (dropAt = bytes),
-    stallAnswer: (to, bytes) => (stallAnswer = to === undefined ? undefined : { to, bytes }),
-  };
-}
-
 async function setUp(t: TestContext) {
   const directory = await mkdtemp(join(tmpdir(), 's3-presign-cli-download-'));
   t.after(() => rm(directory, { recursive: true, force: true }));
   const storeDirectory = join(directory, 'store');
   const s3 = await startEmbeddedS3({ buckets: [BUCKET], directory: storeDirectory });
   t.after(() => s3.close());
-  const proxy = await startProxy(t, Number(s3.endpoint.port));
+  const proxy = await startRecordingProxy(t, Number(s3.endpoint.port));
   const client = embeddedS3Client(s3);
   // The CLI signs for the proxy's address; the proxy passes the Host header on unchanged.
   const env = {
@@ -487,11 +402,7 @@ test(
     );
     assert.ok((await readFile(destination)).equals(body));
     // The first GET learns the checksum is COMPOSITE; then one GET per part, each held to the same version.
-    // (`cli` runs in this process: its first GET can reuse the upload's connection, after a part's body.)
-    const gets = proxy.requests
-      .slice(before)
-      .map((request) => request.slice(request.indexOf(`get /${BUCKET}/`)))
-      .filter((request) => request.startsWith('get '));
+    const gets = proxy.requests.slice(before).filter((request) => request.startsWith('get '));
     assert.equal(gets.length, 4, gets.join('\n---\n'));
     assert.doesNotMatch(gets[0] as string, /partnumber=/);
     for (const [index, get] of gets.slice(1).entries()) {

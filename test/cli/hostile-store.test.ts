@@ -5,35 +5,18 @@
 // unbounded body.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { checksumOf } from '../../src/endpoint/checksum-algorithms.js';
 import { TransferState } from '../../src/cli/state.js';
 import { EXAMPLE_CREDENTIALS } from '../fixtures/credentials.js';
+import { endlessRefusal, listen, type Handler } from '../hostile-store.js';
 import { baseEnvironment, cli } from './run.js';
 
 const BUCKET = 'hostile';
-
-type Handler = (request: IncomingMessage, response: ServerResponse) => void;
-
-async function listen(t: TestContext, handler: Handler): Promise<{ port: number; requests: IncomingMessage[] }> {
-  const requests: IncomingMessage[] = [];
-  const server = createServer((request, response) => {
-    requests.push(request);
-    handler(request, response);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return { port: (server.address() as { port: number }).port, requests };
-}
 
 async function setUp(t: TestContext, handler: Handler) {
   const directory = await mkdtemp(join(tmpdir(), 's3-presign-hostile-store-'));
@@ -48,18 +31,6 @@ async function setUp(t: TestContext, handler: Handler) {
   const destination = join(directory, 'out', 'file.bin');
   await mkdir(join(directory, 'out'));
   return { directory, destination, env, store };
-}
-
-/** A 403 whose body never ends: S3's error document, then spaces for as long as it is read. */
-function endlessRefusal(response: ServerResponse, onSent: (bytes: number) => void): void {
-  response.writeHead(403, { 'content-type': 'application/xml' });
-  const chunk = Buffer.alloc(64 * 1024, ' ');
-  const more = () => {
-    while (!response.destroyed && response.write(chunk)) onSent(chunk.length);
-  };
-  response.on('drain', more);
-  response.write('<Error><Code>AccessDenied</Code>');
-  more();
 }
 
 /** What is left in DEST's directory: nothing may take DEST's name after a refusal. */

@@ -1,14 +1,15 @@
 // The store probe's own edges against the embedded store (what it finds on each store is in
 // test/flows/cli.ts): a baseline the store refuses makes every finding unknown, a probe that
 // fails half way still deletes what it wrote, and the record is read back strictly; and the
-// verdicts, what the service does about each finding, under each configuration.
+// verdicts, what the service does about each finding, under each configuration. A plain HTTP
+// server on loopback plays a hostile store: a body that never ends, a redirect elsewhere.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../../src/config/config.js';
 import { createPinnedS3, type PinnedS3 } from '../../src/endpoint/s3-client.js';
@@ -19,6 +20,7 @@ import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js
 import { staticCredentialSource } from '../../src/presign/credentials.js';
 import { signingConfigFrom } from '../fixtures/config.js';
 import { embeddedS3Client } from '../helpers.js';
+import { endlessRefusal, listen, type Handler } from '../hostile-store.js';
 
 const BUCKET = 'local-uploads';
 let s3: EmbeddedS3;
@@ -26,8 +28,8 @@ let pinned: PinnedS3;
 let owner: S3Client;
 let config: Config;
 
-function configWith(env: Record<string, string> = {}): Config {
-  return signingConfigFrom({ S3_ENDPOINT_MODE: 'local', LOCAL_S3_PORT: s3.endpoint.port, S3_BUCKETS: BUCKET, ...env });
+function configWith(env: Record<string, string> = {}, port = s3.endpoint.port): Config {
+  return signingConfigFrom({ S3_ENDPOINT_MODE: 'local', LOCAL_S3_PORT: port, S3_BUCKETS: BUCKET, ...env });
 }
 
 before(async () => {
@@ -123,6 +125,78 @@ describe('probeStore', () => {
     );
     assert.ok(calls > 8);
     assert.deepEqual(await keysUnder('half-way/'), []);
+  });
+});
+
+/** The probe against a store on loopback that answers every request with `answer`. */
+async function probeHostile(t: TestContext, answer: Handler) {
+  const store = await listen(t, (request, response) => {
+    request.resume();
+    answer(request, response);
+  });
+  const hostile = configWith({}, String(store.port));
+  const hostileS3 = createPinnedS3(hostile.mode, s3.credentials);
+  t.after(() => hostileS3.destroy());
+  const report = await probeStore({
+    s3: hostileS3,
+    bucket: BUCKET,
+    address: storeAddress(hostile, BUCKET),
+    credentials: staticCredentialSource(s3.credentials),
+    prefix: 'hostile/',
+    timeoutMs: 30_000,
+  });
+  // The baseline PUT and the form fail, so the keys they named are all there is to delete.
+  assert.deepEqual(
+    store.requests.map((request) => request.method),
+    ['PUT', 'POST', 'DELETE', 'DELETE'],
+  );
+  return report;
+}
+
+describe('probeStore against a hostile store', () => {
+  it("reads a refusal's body up to a bound: a body that never ends still gives the refusal and its code", async (t) => {
+    let sent = 0;
+    const report = await probeHostile(t, (_request, response) => endlessRefusal(response, (bytes) => (sent += bytes)));
+    // What the server pushed before the probe hung up, on each of the four requests: the 64 KiB
+    // read plus what the sockets buffer (about 4 MiB here). Read whole, it is all the loopback
+    // carries until the request's timeout (6.6 GB for two).
+    assert.ok(sent < 4 * 8 * 1024 * 1024, `the server sent ${sent} bytes before the probe stopped reading`);
+    for (const finding of report.findings) {
+      assert.match(
+        finding.observed,
+        /^not found out: (the baseline PUT \(right type and bytes\)|a form with the right file) was refused \(403 AccessDenied\)$/,
+        finding.guarantee,
+      );
+    }
+    assert.deepEqual(
+      report.cleanup.failed.map((left) => left.error),
+      ['refused (403 AccessDenied)', 'refused (403 AccessDenied)'],
+    );
+  });
+
+  it('follows no redirect: the signed request goes nowhere else, and a redirect proves nothing', async (t) => {
+    const elsewhere = await listen(t, (_request, response) => {
+      response.writeHead(403).end('<Error><Code>AccessDenied</Code></Error>');
+    });
+    const report = await probeHostile(t, (request, response) => {
+      response.writeHead(307, { location: `http://127.0.0.1:${elsewhere.port}${request.url}` }).end();
+    });
+    assert.deepEqual(
+      elsewhere.requests.map((request) => `${request.method} ${request.url}`),
+      [],
+    );
+    for (const finding of report.findings) {
+      assert.equal(finding.holds, undefined, finding.guarantee);
+      assert.match(
+        finding.observed,
+        /^not found out: (the baseline PUT \(right type and bytes\)|a form with the right file) was not answered \(307, a redirect, not followed\)$/,
+        finding.guarantee,
+      );
+    }
+    assert.deepEqual(
+      report.cleanup.failed.map((left) => left.error),
+      ['not answered (307, a redirect, not followed)', 'not answered (307, a redirect, not followed)'],
+    );
   });
 });
 

@@ -202,3 +202,26 @@ test("Companion's batch route: a query past Node's 16 KiB head is 431 HEADERS_TO
   assert.equal(body.code, 'HEADERS_TOO_LARGE');
   assert.match(body.message, /request line and headers are larger than Node's 16 KiB: .*fewer parts per batch/);
 });
+
+test("Companion's batch route signs up to 1,000 part numbers in one call, and refuses 1,001", async (t) => {
+  const { app, auth } = await startLocalApp(t, { RATE_LIMIT_MAX: '5000' });
+  const created = await app.inject({
+    method: 'POST',
+    url: '/s3/multipart',
+    headers: auth,
+    payload: { filename: 'big.bin', metadata: { size: 1001 * 5 * 1024 * 1024 } },
+  });
+  assert.equal(created.statusCode, 200, created.body);
+  const { key, uploadId } = created.json();
+  const batch = (count: number) =>
+    app.inject({
+      method: 'GET',
+      url: `/s3/multipart/${encodeURIComponent(uploadId)}/batch?key=${encodeURIComponent(key)}&partNumbers=${Array.from({ length: count }, (_, index) => index + 1).join(',')}`,
+      headers: auth,
+    });
+  const thousand = await batch(1000);
+  assert.equal(thousand.statusCode, 200, thousand.body);
+  assert.equal(Object.keys(thousand.json().presignedUrls).length, 1000);
+  const over = await batch(1001);
+  assert.deepEqual([over.statusCode, over.json().code, over.json().field], [400, 'VALIDATION_FAILED', 'partNumbers']);
+});
