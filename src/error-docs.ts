@@ -244,8 +244,10 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, ErrorDoc>> = {
     action: 'Send JSON with `content-type: application/json`.',
   },
   HEADERS_TOO_LARGE: {
-    meaning: "The request headers exceed Node's limit (16 KiB), before any route ran. The connection is closed.",
-    action: 'Send fewer or shorter headers (a cookie jar sent to the API is the usual cause).',
+    meaning:
+      "The request line and headers exceed Node's limit (16 KiB), before any route ran. The connection is closed.",
+    action:
+      "Send fewer or shorter headers (a cookie jar sent to the API is the usual cause), or a shorter query: Companion's batch route with checksums fits about 150 SHA-512 or 290 SHA-256 values.",
   },
   RATE_LIMITED: {
     meaning:

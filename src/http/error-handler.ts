@@ -135,7 +135,10 @@ export function clientErrorHandler(this: FastifyInstance, error: Error & { code?
     error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? new AppError('REQUEST_TIMEOUT', 'the request was not received in time')
       : error.code === 'HPE_HEADER_OVERFLOW'
-        ? new AppError('HEADERS_TOO_LARGE', 'the request headers are too large')
+        ? new AppError(
+            'HEADERS_TOO_LARGE',
+            "the request line and headers are larger than Node's 16 KiB: send fewer or shorter headers, or a shorter query (fewer parts per batch)",
+          )
         : new AppError('MALFORMED_REQUEST', 'the request is not valid HTTP/1.1');
   this.log.debug({ code: appError.code, parserError: error.code }, 'client error');
   if (socket.writable) {

@@ -682,7 +682,16 @@ function completionChecksum(
         },
       );
     }
-    const value = part.checksum ?? stored.get(part.partNumber)?.checksum;
+    const kept = stored.get(part.partNumber)?.checksum;
+    if (part.checksum !== undefined && kept !== undefined && part.checksum !== kept) {
+      // S3 would answer InvalidPart, which reads as a missing part or a wrong ETag.
+      throw new AppError(
+        'CHECKSUM_MISMATCH',
+        `part ${part.partNumber}'s ${CHECKSUM_API_NAMES[expected.algorithm]} (${part.checksum}) is not the one S3 keeps for it (${kept}): send the value the part was uploaded with, or leave it out`,
+        { field: `parts.${index}.checksum` },
+      );
+    }
+    const value = part.checksum ?? kept;
     if (value === undefined && expected.type === 'COMPOSITE') {
       throw new AppError(
         'CHECKSUM_MISSING',

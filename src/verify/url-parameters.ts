@@ -2,6 +2,7 @@
 // GET overrides, the grant id, and exactly the ones the service asked for (a part URL's
 // uploadId and partNumber among them). Anything else is refused.
 import { GRANT_PARAMETER, isGrantId } from '../audit/grant-id.js';
+import { MAX_PARTS } from '../endpoint/s3-limits.js';
 import type { Fail } from './check-failures.js';
 import type { UrlExpectation, ValidationReport } from './types.js';
 
@@ -33,10 +34,34 @@ export const GET_OVERRIDES = new Set([
   'versionId',
 ]);
 
+/** A part number as S3 reads one and the service signs one: 1..10,000, no other spelling. */
+const PART_NUMBER = /^[1-9]\d{0,4}$/;
+
+/**
+ * GetObject's partNumber on a URL from elsewhere (the service's own say it in
+ * queryParameters): a GET of one part, as the presign routes and /downloads sign it. On
+ * anything else, a part number is a part upload's, which needs its uploadId.
+ */
+function checkPartGet(value: string, expectation: UrlExpectation, hint: string | undefined, fail: Fail): void {
+  const get = expectation.method === undefined ? hint === 'GetObject' : expectation.method === 'GET';
+  if (!get) {
+    fail(
+      'URL_UNEXPECTED_PARAMETER',
+      'query parameter partNumber without uploadId is a GET of one part, but the URL is not checked as a GET (x-id=GetObject, or verify it with method GET)',
+    );
+  } else if (!PART_NUMBER.test(value) || Number(value) > MAX_PARTS) {
+    fail('URL_UNEXPECTED_PARAMETER', `query parameter partNumber must be a part number, 1..${MAX_PARTS}, got ${value}`);
+  }
+}
+
 export function checkOtherParameters(query: Map<string, string>, expectation: UrlExpectation, fail: Fail): void {
   const asked = expectation.queryParameters;
   query.forEach((value, name) => {
     if (SIGV4_PARAMETERS.has(name) || name === GRANT_PARAMETER) return;
+    if (name === 'partNumber' && asked === undefined && !query.has('uploadId') && !expectation.uploadPart) {
+      checkPartGet(value, expectation, query.get('x-id'), fail);
+      return;
+    }
     if (name === 'x-id' && expectation.uploadPart) {
       if (value !== 'UploadPart')
         fail('URL_UNEXPECTED_PARAMETER', `a part URL's x-id must be UploadPart, got ${value}`);

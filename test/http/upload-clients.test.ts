@@ -185,6 +185,24 @@ test('/s3/sign and the Companion routes take checksums where each request has a 
   assert.equal(signed.json().headers['x-amz-checksum-sha256'], partValue);
 });
 
+test("Companion's batch route: a query past Node's 16 KiB head is 431 HEADERS_TOO_LARGE saying what to shorten", async (t) => {
+  const local = await startLocalApp(t);
+  await local.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = local.app.server.address() as { port: number };
+  // The route takes 1,000 part numbers; with SHA-512 values the request's head cannot hold them.
+  const sha512 = `${'A'.repeat(86)}==`;
+  const query = new URLSearchParams({
+    key: 'k',
+    partNumbers: Array.from({ length: 1000 }, (_, index) => index + 1).join(','),
+    checksums: Array.from({ length: 1000 }, () => sha512).join(','),
+  });
+  const response = await fetch(`http://127.0.0.1:${port}/s3/multipart/u/batch?${query}`, { headers: local.auth });
+  assert.equal(response.status, 431);
+  const body = (await response.json()) as { code: string; message: string };
+  assert.equal(body.code, 'HEADERS_TOO_LARGE');
+  assert.match(body.message, /request line and headers are larger than Node's 16 KiB: .*fewer parts per batch/);
+});
+
 test("Companion's batch route signs up to 1,000 part numbers in one call, and refuses 1,001", async (t) => {
   const { app, auth } = await startLocalApp(t, { RATE_LIMIT_MAX: '5000' });
   const created = await app.inject({

@@ -343,3 +343,33 @@ test('POST /verify holds a PUT to the bucket’s encryption: missing headers, an
     assert.equal(response.json().code, 'VALIDATION_FAILED');
   }
 });
+
+test('POST /verify takes the part GETs the service mints (partNumber), and only well-formed part numbers on a GET', async (t) => {
+  const { app, auth } = await startLocalApp(t);
+  const verify = async (url: string, extra: Record<string, unknown> = {}) => {
+    const response = await app.inject({ method: 'POST', url: '/verify', payload: { url, ...extra } });
+    assert.equal(response.statusCode, 200);
+    return response.json() as { valid: boolean; failures: Array<{ code: string; message: string }> };
+  };
+  for (const payload of [
+    { operation: 'get', key: 'big.bin', partNumber: 3 },
+    { operation: 'get', key: 'big.bin', partNumber: 10_000, checksumMode: true },
+  ]) {
+    const minted = await app.inject({ method: 'POST', url: '/presign', headers: auth, payload });
+    assert.equal(minted.statusCode, 200, minted.body);
+    const { url, headers } = minted.json() as { url: string; headers: Record<string, string> };
+    const report = await verify(url);
+    assert.equal(report.valid, true, `${JSON.stringify(payload)}: ${JSON.stringify(report.failures)}`);
+    assert.equal((await verify(url, { method: 'GET', headers })).valid, true);
+
+    // Another value in the same place: not a part S3 has, or another spelling of one.
+    for (const value of ['0', '10001', '03', '1e3', '-1', '', 'x']) {
+      const bent = url.replace(/partNumber=\d+/, `partNumber=${value}`);
+      const failures = (await verify(bent)).failures.filter((failure) => failure.code === 'URL_UNEXPECTED_PARAMETER');
+      assert.match(failures[0]?.message ?? '', /partNumber/, `${value}: ${JSON.stringify(failures)}`);
+    }
+    // The same part number on a URL checked as a PUT is not a GET of a part.
+    const asPut = await verify(url, { method: 'PUT' });
+    assert.equal(asPut.valid, false);
+  }
+});

@@ -416,6 +416,39 @@ describe('flexible checksums on multipart uploads', () => {
     });
   }
 
+  it('a completion naming another value than S3 keeps for a part is refused naming that part; the upload still completes', async (t) => {
+    const env = await start(t);
+    const file = randomBytes(6 * MiB);
+    for (const [algorithm, type] of [
+      ['sha256', 'COMPOSITE'],
+      ['crc32', 'FULL_OBJECT'],
+    ] as const) {
+      const upload = await createUpload(env, file, {
+        checksumAlgorithm: CHECKSUM_API_NAMES[algorithm],
+        checksumType: type,
+      });
+      const { etags, checksums } = await uploadParts(env, upload, partsOf(file), algorithm);
+      // Part 2's value given for part 1: the ETag is right, the checksum is not the stored one.
+      const swapped = etags.map((part: object, index: number) => ({
+        ...part,
+        checksum: (checksums[(index + 1) % checksums.length] as { value: string }).value,
+      }));
+      const refused = await env.call(
+        '/multipart/complete',
+        { key: upload.key, uploadId: upload.uploadId, parts: swapped },
+        400,
+      );
+      assert.deepEqual([refused.code, refused.field], ['CHECKSUM_MISMATCH', 'parts.0.checksum'], algorithm);
+      assert.match(refused.message, /part 1's .* is not the one S3 keeps for it/);
+      const completed = await env.call('/multipart/complete', {
+        key: upload.key,
+        uploadId: upload.uploadId,
+        parts: etags.map((part: object, index: number) => ({ ...part, checksum: checksums[index]?.value })),
+      });
+      assert.equal(completed.checksumType, type);
+    }
+  });
+
   it('a part whose bytes differ from its signed value is BadDigest; a part without a value is refused before signing', async (t) => {
     const env = await start(t);
     const file = randomBytes(6 * MiB);

@@ -98,6 +98,35 @@ describe('embedded S3 refuses anonymous requests', () => {
     );
   });
 
+  it('refuses a presigned URL sent with an x-amz-* header it does not sign, as S3 does (HeadersNotSigned)', async () => {
+    const put = await getSignedUrl(store.client, new PutObjectCommand({ Bucket: BUCKET, Key: 'unsigned.txt' }), {
+      expiresIn: 60,
+    });
+    const get = await getSignedUrl(store.client, new GetObjectCommand({ Bucket: BUCKET, Key: KEY }), {
+      expiresIn: 60,
+    });
+    // What a caller could add to a URL the service signed: metadata or tags its policy does not
+    // list, another checksum (MD5 on a single PUT), a canned ACL, checksum mode on a GET.
+    const added: Array<[string, string, Record<string, string>]> = [
+      [put, 'PUT', { 'x-amz-meta-owner': 'someone-else' }],
+      [put, 'PUT', { 'x-amz-checksum-md5': 'XrY7u+Ae7tCTyyK7j1rNww==' }],
+      [put, 'PUT', { 'x-amz-tagging': 'class=public' }],
+      [put, 'PUT', { 'x-amz-acl': 'public-read' }],
+      [get, 'GET', { 'x-amz-checksum-mode': 'ENABLED' }],
+    ];
+    for (const [signed, method, headers] of added) {
+      const response = await fetch(signed, { method, headers, ...(method === 'PUT' && { body: 'hello' }) });
+      const refused = await s3ErrorOf(response);
+      assert.deepEqual([refused.status, refused.code], [403, 'AccessDenied'], JSON.stringify(headers));
+      assert.match(refused.message ?? '', /headers present in the request which were not signed/);
+    }
+    const listed = await store.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'unsigned' }));
+    assert.equal(listed.KeyCount, 0);
+    // The same URL with only what it signs (and the headers every client sends) is served.
+    const stored = await fetch(put, { method: 'PUT', body: 'hello', headers: { 'content-type': 'text/plain' } });
+    assert.equal(stored.status, 200, await stored.text());
+  });
+
   it('still serves the same operations when signed', async () => {
     const signed = await getSignedUrl(store.client, new GetObjectCommand({ Bucket: BUCKET, Key: KEY }), {
       expiresIn: 60,
