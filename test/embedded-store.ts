@@ -1,11 +1,25 @@
 // The embedded store as the test files of test/integration/embedded-s3*.test.ts use it: one
-// per describe block (or per test), its owner's SDK client, and what its refusals say.
+// per describe block (or per test), its owner's SDK client, what its refusals say, and parts
+// uploaded to it.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateMultipartUploadCommand,
+  S3ServiceException,
+  UploadPartCommand,
+  type ChecksumType,
+  type CompletedPart,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import {
+  CHECKSUM_API_NAMES,
+  CHECKSUM_MEMBERS,
+  checksumOf,
+  type ChecksumAlgorithm,
+} from '../src/endpoint/checksum-algorithms.js';
 import { startEmbeddedS3, type EmbeddedS3, type EmbeddedS3Options } from '../src/local/embedded-s3.js';
 import { embeddedS3Client } from './helpers.js';
 
@@ -123,4 +137,39 @@ export async function s3RefusalOf(
   );
   assert.ok(error instanceof S3ServiceException, String(error));
   return { status: error.$metadata.httpStatusCode, code: error.name, message: error.message };
+}
+
+/**
+ * A multipart upload created with a checksum algorithm and type, each part sent with its
+ * value (which the store checks against the bytes): the upload's id, and the parts as a
+ * completion names them (number, ETag, value).
+ */
+export async function uploadChecksummedParts(
+  client: S3Client,
+  object: { bucket: string; key: string },
+  checksum: { algorithm: ChecksumAlgorithm; type: ChecksumType },
+  parts: readonly Buffer[],
+): Promise<{ uploadId: string; uploaded: CompletedPart[] }> {
+  const { bucket: Bucket, key: Key } = object;
+  const created = await client.send(
+    new CreateMultipartUploadCommand({
+      Bucket,
+      Key,
+      ChecksumAlgorithm: CHECKSUM_API_NAMES[checksum.algorithm],
+      ChecksumType: checksum.type,
+    }),
+  );
+  assert.equal(created.ChecksumType, checksum.type);
+  assert.ok(created.UploadId, 'the store named no upload id');
+  const member = CHECKSUM_MEMBERS[checksum.algorithm];
+  const uploaded: CompletedPart[] = [];
+  for (const [index, part] of parts.entries()) {
+    const value = await checksumOf(checksum.algorithm, part);
+    const PartNumber = index + 1;
+    const { ETag } = await client.send(
+      new UploadPartCommand({ Bucket, Key, UploadId: created.UploadId, PartNumber, Body: part, [member]: value }),
+    );
+    uploaded.push({ PartNumber, ETag, [member]: value });
+  }
+  return { uploadId: created.UploadId, uploaded };
 }

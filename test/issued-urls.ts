@@ -3,16 +3,14 @@
 // that then change them as an attacker of /verify would.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-import { loadConfig, type Config } from '../src/config/config.js';
+import type { Config } from '../src/config/config.js';
 import { createPresigner } from '../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../src/presign/credentials.js';
 import { validatorPolicy, type UrlExpectation, type ValidatorPolicy } from '../src/verify/url-validator.js';
+import { signingConfigFrom } from './fixtures/config.js';
+import { EXAMPLE_CREDENTIALS } from './fixtures/credentials.js';
 
 export const ISSUED_AT = new Date('2026-03-01T12:00:00Z');
-const CREDENTIALS = {
-  accessKeyId: 'AKIAEXAMPLE7Q2XZ4N5P',
-  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-};
 export const VPCE = 'vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com';
 
 /** One deployment: a name, its environment and the buckets it signs for. */
@@ -73,12 +71,10 @@ const KEYS = ['photos/cat.jpg', 'a b/ü-x!(1)*.txt', 'dir/sub/file.bin'];
 export async function issuedUrls(): Promise<IssuedUrl[]> {
   const urls: IssuedUrl[] = [];
   for (const { name, env } of ISSUING_MODES) {
-    const result = loadConfig(env, { requireCallers: false });
-    if (!result.ok) throw new Error(`${name}: ${result.problems.join('; ')}`);
-    const config = result.config;
+    const config = signingConfigFrom(env);
     const policy = validatorPolicy(config, () => ISSUED_AT);
     const bundle = await createPresigner(config, {
-      credentials: staticCredentialSource(CREDENTIALS),
+      credentials: staticCredentialSource(EXAMPLE_CREDENTIALS),
       now: () => ISSUED_AT,
     });
     try {

@@ -177,7 +177,7 @@ export class CallerRegistry {
       operations: policy.operations,
       buckets: policy.buckets ?? this.#config.buckets,
       keyPrefixes: policy.keyPrefixes.map((prefix) =>
-        subject === undefined ? prefix : prefix.replaceAll(SUBJECT_PLACEHOLDER, subject),
+        subject === undefined ? prefix : prefixForSubject(prefix, subject),
       ),
       maxExpiresSeconds: Math.min(policy.maxExpiresSeconds ?? Infinity, this.#config.presign.maxExpiresSeconds),
       maxContentLength: policy.maxContentLength,
@@ -188,6 +188,15 @@ export class CallerRegistry {
       tagKeys: policy.tagKeys ?? [],
     };
   }
+}
+
+/**
+ * The prefix with every `{sub}` replaced by the subject as it is written. A function replacer,
+ * because a string one reads `$'`, `` $` `` and `$&` in the subject as patterns: SAFE_SUBJECT
+ * keeps `$` out today, and this holds whatever it allows tomorrow.
+ */
+export function prefixForSubject(prefix: string, subject: string): string {
+  return prefix.replaceAll(SUBJECT_PLACEHOLDER, () => subject);
 }
 
 /**

@@ -14,20 +14,18 @@ import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
   CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
-  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import {
-  CHECKSUM_API_NAMES,
   CHECKSUM_MEMBERS,
   CHECKSUM_NAMES,
   checksumOf,
   type ChecksumAlgorithm,
 } from '../../src/endpoint/checksum-algorithms.js';
 import { startEmbeddedS3 } from '../../src/local/embedded-s3.js';
+import { uploadChecksummedParts } from '../embedded-store.js';
 import { embeddedS3Client } from '../helpers.js';
 import { baseEnvironment, cli, type Finished } from './run.js';
 import { startService } from './service-process.js';
@@ -143,34 +141,17 @@ async function setUp(t: TestContext) {
   };
   /** A multipart upload whose checksum is COMPOSITE: `<the algorithm over the parts' digests>-N`. */
   const putComposite = async (key: string, parts: Buffer[], algorithm: ChecksumAlgorithm) => {
-    const created = await client.send(
-      new CreateMultipartUploadCommand({
-        Bucket: BUCKET,
-        Key: key,
-        ChecksumAlgorithm: CHECKSUM_API_NAMES[algorithm],
-        ChecksumType: 'COMPOSITE',
-      }),
+    const { uploadId, uploaded } = await uploadChecksummedParts(
+      client,
+      { bucket: BUCKET, key },
+      { algorithm, type: 'COMPOSITE' },
+      parts,
     );
-    const uploaded = [];
-    for (const [index, part] of parts.entries()) {
-      const checksum = { [CHECKSUM_MEMBERS[algorithm]]: await checksumOf(algorithm, part) };
-      const { ETag } = await client.send(
-        new UploadPartCommand({
-          Bucket: BUCKET,
-          Key: key,
-          UploadId: created.UploadId,
-          PartNumber: index + 1,
-          Body: part,
-          ...checksum,
-        }),
-      );
-      uploaded.push({ PartNumber: index + 1, ETag, ...checksum });
-    }
     const completed = await client.send(
       new CompleteMultipartUploadCommand({
         Bucket: BUCKET,
         Key: key,
-        UploadId: created.UploadId,
+        UploadId: uploadId,
         MultipartUpload: { Parts: uploaded },
       }),
     );

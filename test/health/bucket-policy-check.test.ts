@@ -9,7 +9,6 @@ import { describe, it } from 'node:test';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { loadConfig } from '../../src/config/config.js';
 import {
   analyzeBucketPolicy,
   checkBucketPolicy,
@@ -21,6 +20,7 @@ import { lookUpServicePrincipal } from '../../src/health/service-principal.js';
 import { generatePolicies, type PolicyDocument } from '../../src/iam/generate-policies.js';
 import { principalOfCaller, type CallerPrincipal } from '../../src/iam/principal-arn.js';
 import { SERVICE_ACTIONS } from '../../src/iam/service-actions.js';
+import { signingConfigFrom } from '../fixtures/config.js';
 import { EXAMPLE_CREDENTIALS } from '../fixtures/credentials.js';
 
 const OWN = 'vpce-1a2b3c4d';
@@ -40,18 +40,14 @@ const context = (principal: PrincipalLookup = asService): PolicyAnalysisContext 
   ownVpceIds: [OWN],
   principal,
 });
-const loaded = loadConfig(
-  {
-    S3_ENDPOINT_MODE: 'interface',
-    S3_REGION: 'us-east-1',
-    S3_VPCE_DNS_NAME: 'vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com',
-    S3_BUCKETS: 'my-bucket',
-  },
-  { requireCallers: false },
-);
-if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+const INTERFACE_CONFIG = signingConfigFrom({
+  S3_ENDPOINT_MODE: 'interface',
+  S3_REGION: 'us-east-1',
+  S3_VPCE_DNS_NAME: 'vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com',
+  S3_BUCKETS: 'my-bucket',
+});
 const generated = generatePolicies({
-  mode: loaded.config.mode,
+  mode: INTERFACE_CONFIG.mode,
   buckets: ['my-bucket'],
   vpceIds: ['vpce-0123456789abcdef0'],
   adminArns: [`arn:aws:iam::${ACCOUNT}:role/StorageAdmin`],
@@ -407,17 +403,13 @@ describe("doctor's bucket-policy item: the policy and the caller's identity, eac
     type: 'text/xml',
     body: `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>m</Message></Error><RequestId>r</RequestId></ErrorResponse>`,
   });
-  const config = loadConfig(
-    {
-      S3_ENDPOINT_MODE: 'interface',
-      S3_REGION: 'us-east-1',
-      S3_VPCE_DNS_NAME: 'vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com',
-      S3_BUCKETS: 'my-bucket',
-      HEALTH_TIMEOUT_MS: '1000',
-    },
-    { requireCallers: false },
-  );
-  if (!config.ok) throw new Error(config.problems.join('; '));
+  const config = signingConfigFrom({
+    S3_ENDPOINT_MODE: 'interface',
+    S3_REGION: 'us-east-1',
+    S3_VPCE_DNS_NAME: 'vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com',
+    S3_BUCKETS: 'my-bucket',
+    HEALTH_TIMEOUT_MS: '1000',
+  });
 
   async function item(
     bucketPolicy: unknown,
@@ -440,16 +432,10 @@ describe("doctor's bucket-policy item: the policy and the caller's identity, eac
     });
     const stsClient = new STSClient({ region: 'us-east-1', endpoint: stsServer.url, credentials, maxAttempts: 1 });
     try {
-      const result = await bucketPolicyCheck(
-        config.ok ? config.config : (undefined as never),
-        s3,
-        stsClient,
-        'my-bucket',
-        {
-          vpceIds: [],
-          roleArnHint,
-        },
-      );
+      const result = await bucketPolicyCheck(config, s3, stsClient, 'my-bucket', {
+        vpceIds: [],
+        roleArnHint,
+      });
       return { result, stsSeen: stsServer.seen };
     } finally {
       s3.destroy();

@@ -10,13 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { loadConfig, type Config } from '../../src/config/config.js';
+import type { Config } from '../../src/config/config.js';
 import { createPinnedS3, type PinnedS3 } from '../../src/endpoint/s3-client.js';
 import { CHECKSUM_ALGORITHMS } from '../../src/endpoint/checksum-algorithms.js';
 import { judgeStore, parseStoreProbe, storeAddress, storeCheck } from '../../src/health/store-guarantees.js';
 import { probeStore, STORE_GUARANTEES, type StoreProbeReport } from '../../src/health/store-probe.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
+import { signingConfigFrom } from '../fixtures/config.js';
 import { embeddedS3Client } from '../helpers.js';
 
 const BUCKET = 'local-uploads';
@@ -26,12 +27,7 @@ let owner: S3Client;
 let config: Config;
 
 function configWith(env: Record<string, string> = {}): Config {
-  const result = loadConfig(
-    { S3_ENDPOINT_MODE: 'local', LOCAL_S3_PORT: s3.endpoint.port, S3_BUCKETS: BUCKET, ...env },
-    { requireCallers: false },
-  );
-  if (!result.ok) throw new Error(result.problems.join('; '));
-  return result.config;
+  return signingConfigFrom({ S3_ENDPOINT_MODE: 'local', LOCAL_S3_PORT: s3.endpoint.port, S3_BUCKETS: BUCKET, ...env });
 }
 
 before(async () => {

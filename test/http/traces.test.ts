@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { auditEventSchema } from '../../src/audit/audit-event.js';
-import { startLocalApp } from '../helpers.js';
+import { EXAMPLE_CREDENTIALS, startLocalApp } from '../helpers.js';
 
 interface Received {
   path: string;
@@ -208,7 +208,10 @@ test("a caller's traceparent makes the request's span a child of the caller's, a
   const urlSignature = url.searchParams.get('X-Amz-Signature') ?? '';
   assert.match(urlSignature, /^[0-9a-f]{64}$/);
   // Secrets in the path, refused: the span still ends, with its status.
-  const refused = await app.inject({ method: 'GET', url: `/nothing/${token}/X-Amz-Credential=AKIAIOSFODNN7EXAMPLE` });
+  const refused = await app.inject({
+    method: 'GET',
+    url: `/nothing/${token}/X-Amz-Credential=${EXAMPLE_CREDENTIALS.accessKeyId}`,
+  });
   assert.equal(refused.statusCode, 404);
   // The health probe's S3 calls, under the probe's request.
   const health = await app.inject({ method: 'GET', url: '/healthz' });
@@ -230,7 +233,14 @@ test("a caller's traceparent makes the request's span a child of the caller's, a
 
   const exported = collector.received.map((export_) => export_.body.toString('utf8')).join('\n');
   const decoded = decodeURIComponent(exported);
-  for (const secret of [signature, token, apiKey, urlSignature, 'AKIAIOSFODNN7EXAMPLE', token.split('.')[2] ?? '']) {
+  for (const secret of [
+    signature,
+    token,
+    apiKey,
+    urlSignature,
+    EXAMPLE_CREDENTIALS.accessKeyId,
+    token.split('.')[2] ?? '',
+  ]) {
     assert.ok(!exported.includes(secret) && !decoded.includes(secret), `exported spans hold ${secret}`);
   }
   assert.ok(!/url\.(full|query)/.test(exported));

@@ -29,7 +29,7 @@ import {
   checksumOf,
   type ChecksumAlgorithm,
 } from '../../src/endpoint/checksum-algorithms.js';
-import { embeddedS3ForSuite, s3RefusalOf } from '../embedded-store.js';
+import { embeddedS3ForSuite, s3RefusalOf, uploadChecksummedParts } from '../embedded-store.js';
 
 const BUCKET = 'flexible-checksums';
 const PART_BYTES = 5 * 1024 * 1024;
@@ -117,38 +117,8 @@ describe('embedded S3 verifies and returns flexible checksums', () => {
     assert.equal(await exists('single/size'), false);
   });
 
-  async function uploadParts(
-    key: string,
-    algorithm: ChecksumAlgorithm,
-    type: 'FULL_OBJECT' | 'COMPOSITE',
-    parts: Buffer[],
-  ) {
-    const created = await store.client.send(
-      new CreateMultipartUploadCommand({
-        Bucket: BUCKET,
-        Key: key,
-        ChecksumAlgorithm: algorithm.toUpperCase() as 'CRC32',
-        ChecksumType: type,
-      }),
-    );
-    assert.equal(created.ChecksumType, type);
-    const uploaded = [];
-    for (const [index, part] of parts.entries()) {
-      const value = await checksumOf(algorithm, part);
-      const answer = await store.client.send(
-        new UploadPartCommand({
-          Bucket: BUCKET,
-          Key: key,
-          UploadId: created.UploadId,
-          PartNumber: index + 1,
-          Body: part,
-          [MEMBER[algorithm]]: value,
-        }),
-      );
-      uploaded.push({ PartNumber: index + 1, ETag: answer.ETag, [MEMBER[algorithm]]: value });
-    }
-    return { uploadId: created.UploadId!, uploaded };
-  }
+  const uploadParts = (key: string, algorithm: ChecksumAlgorithm, type: 'FULL_OBJECT' | 'COMPOSITE', parts: Buffer[]) =>
+    uploadChecksummedParts(store.client, { bucket: BUCKET, key }, { algorithm, type }, parts);
 
   /** Completes the upload with every part's value; S3's answer and a HEAD in checksum mode. */
   async function completeAndHead(key: string, uploadId: string, uploaded: CompletedPart[]) {

@@ -20,6 +20,7 @@ import {
 import { createPresignedPost, type PresignedPostOptions } from '@aws-sdk/s3-presigned-post';
 
 import { embeddedS3ForSuite, embeddedS3ForTest, s3ErrorOf, xmlElement } from '../embedded-store.js';
+import { OTHER_CREDENTIALS } from '../fixtures/credentials.js';
 
 const BUCKET = 'post-test-bucket';
 const OTHER_BUCKET = 'post-test-other-bucket';
@@ -208,7 +209,7 @@ describe('embedded S3 browser form uploads (POST policy)', () => {
       assert.deepEqual([refused.status, refused.code], [403, 'SignatureDoesNotMatch'], `${name}: ${refused.body}`);
     }
 
-    const stranger = signer({ credentials: { accessKeyId: 'AKIASTRANGER', secretAccessKey: 'not-the-store-secret' } });
+    const stranger = signer({ credentials: OTHER_CREDENTIALS });
     try {
       const policy = await presignPost('forms/signed.txt', {}, stranger);
       const refused = await s3ErrorOf(await postForm(policy.url, policy.fields, file(Buffer.from('signed'))));

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
-import { loadConfig } from '../../src/config/config.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../src/local/embedded-s3.js';
 import { createPresigner, type PresignerBundle } from '../../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../../src/presign/credentials.js';
+import { configFrom } from '../fixtures/config.js';
 import { onEmbeddedStore } from '../fixtures/endpoint-modes.js';
 
 const BUCKET = 'fast-engine';
@@ -21,9 +21,10 @@ describe('fast engine against the embedded S3 server', () => {
 
   before(async () => {
     s3 = await startEmbeddedS3({ buckets: [BUCKET] });
-    const result = loadConfig({ S3_ENDPOINT_MODE: 'local', S3_BUCKETS: BUCKET, PRESIGN_ENGINE: 'fast' });
-    assert.ok(result.ok);
-    const config = onEmbeddedStore(result.config, s3);
+    const config = onEmbeddedStore(
+      configFrom({ S3_ENDPOINT_MODE: 'local', S3_BUCKETS: BUCKET, PRESIGN_ENGINE: 'fast' }),
+      s3,
+    );
     bundle = await createPresigner(config, { credentials: staticCredentialSource(s3.credentials, 'embedded-s3') });
     assert.equal(bundle.presigner.engine, 'fast');
   });

@@ -16,6 +16,7 @@ import { grantEventSchema } from '../../../src/audit/audit-event.js';
 import type { Caller } from '../../../src/auth/caller-policy.js';
 import { AppError, ERROR_CODES, statusOf } from '../../../src/errors.js';
 import { loggableUrl, redactAddress, redactSecrets } from '../../../src/http/log-redaction.js';
+import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
 
 /** The members every event began with: what it is, when, and who from where. */
 function replacedHead(event: 'grant' | 'refusal', time: Date, request: AuditedRequest | undefined) {
@@ -91,11 +92,12 @@ const text = fc.oneof(
     'a"b\\c\nd\u2028e\u0000\u007f',
     'lone \ud800 surrogate \udfff',
     'X-Amz-Signature=0123abcd',
-    'AKIAIOSFODNN7EXAMPLE',
+    EXAMPLE_CREDENTIALS.accessKeyId,
     's3p_abcdef',
     'eyJhbGciOiJIUzI1NiJ9.e30.x',
     'attachment; filename="x.pdf"',
-    '%2541KIAIOSFODNN7EXAMPLE',
+    // The key id with its first letter percent-encoded twice.
+    `%2541${EXAMPLE_CREDENTIALS.accessKeyId.slice(1)}`,
     'ü/日本/🙂',
     '',
   ),

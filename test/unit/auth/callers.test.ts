@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateApiKey, hashApiKey } from '../../../src/auth/api-keys.js';
-import { callerRegistryFrom, loadCallerRegistry } from '../../../src/auth/callers.js';
+import { callerRegistryFrom, loadCallerRegistry, prefixForSubject } from '../../../src/auth/callers.js';
 import { contentTypeAllowed } from '../../../src/auth/caller-policy.js';
 import { configFrom } from '../../helpers.js';
 
@@ -133,6 +133,15 @@ test('content-type patterns: exact, type/*, */*, parameters ignored, case-insens
   assert.ok(!contentTypeAllowed(['application/pdf'], 'application/pdfx'));
   assert.ok(contentTypeAllowed(['*/*'], 'anything/at-all'));
   assert.ok(contentTypeAllowed(undefined, 'anything/at-all'));
+});
+
+test("{sub} becomes the subject as written, even one with the replacement patterns $' $` $& $$", () => {
+  // SAFE_SUBJECT refuses "$" in a token's subject; the substitution must not depend on it.
+  for (const subject of ["a$'b", 'a$`b', 'a$&b', 'a$$b', "$'$`$&$$$1"]) {
+    assert.equal(prefixForSubject('users/{sub}/', subject), `users/${subject}/`, subject);
+    assert.equal(prefixForSubject('a/{sub}/b/{sub}/', subject), `a/${subject}/b/${subject}/`, subject);
+  }
+  assert.equal(prefixForSubject('shared/', 'alice'), 'shared/');
 });
 
 test('{sub} must end a segment: "users/{sub}" would give user alice the keys of alice.smith', () => {

@@ -541,6 +541,7 @@ describe('modeHosts', () => {
   });
 
   it('local has no virtual-hosted names on a host name either', () => {
+    // By hand: production's local mode is always on 127.0.0.1 (the embedded store's address).
     const hosts = modeHosts({ kind: 'local', region: 'us-east-1', endpoint: new URL('http://localhost:4568') });
     assert.equal(hosts.pathStyleHost, 'localhost:4568');
     assert.equal(hosts.bucketHostSuffix, undefined);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
 import type { FastifyRequest } from 'fastify';
 import fc from 'fast-check';
+import { EXAMPLE_CREDENTIALS, EXAMPLE_TEMPORARY_KEY_ID } from '../../fixtures/credentials.js';
 import { assertLinearWork } from '../../linearity.js';
 import { countNativeWork } from '../../native-work.js';
 import {
@@ -80,14 +81,14 @@ describe('redactSecrets', () => {
     const base64 = 'Qk'.repeat(60);
     assert.equal(redactSecrets(`sig ${hex} end`), 'sig REDACTED end');
     assert.equal(redactSecrets(`tok ${base64} end`), 'tok REDACTED end');
-    assert.equal(redactSecrets('id AKIAIOSFODNN7EXAMPLE end'), 'id REDACTED end');
+    assert.equal(redactSecrets(`id ${EXAMPLE_CREDENTIALS.accessKeyId} end`), 'id REDACTED end');
     assert.equal(redactSecrets('key s3p_abc-def end'), 'key REDACTED end');
     assert.equal(redactSecrets('jwt eyJhbGciOi.eyJzdWIiOi.c2ln end'), 'jwt REDACTED end');
     assert.equal(redactSecrets('cred minio/20261201/us-east-1/s3/aws4_request end'), 'cred REDACTED end');
   });
 
   it('redacts them in any letter case, with nothing else on the line to look at', () => {
-    assert.equal(redactSecrets('id akiaiosfodnn7example end'), 'id REDACTED end');
+    assert.equal(redactSecrets(`id ${EXAMPLE_CREDENTIALS.accessKeyId.toLowerCase()} end`), 'id REDACTED end');
     assert.equal(redactSecrets('key S3P_abc-def end'), 'key REDACTED end');
     assert.equal(redactSecrets('jwt EYJhbGciOi.eyJzdWIiOi.c2ln end'), 'jwt REDACTED end');
     assert.equal(redactSecrets('cred minio/20261201/us-east-1/s3/AWS4_REQUEST end'), 'cred REDACTED end');
@@ -124,13 +125,13 @@ describe('mayHoldSecret (the first look that spares ordinary lines the full scan
       '5%41',
       'key s3p_x',
       'jwt eyJx',
-      'AKIAIOSFODNN7EXAMPLE',
-      'ASIAIOSFODNN7EXAMPLE',
+      EXAMPLE_CREDENTIALS.accessKeyId,
+      EXAMPLE_TEMPORARY_KEY_ID,
       'x/y/z/s3/aws4_request',
       // The shapes are read in any letter case: an access key ID (capitals and digits only)
       // lowercased, as a host name often is, is still the whole ID.
-      'akiaiosfodnn7example',
-      'asiaiosfodnn7example',
+      EXAMPLE_CREDENTIALS.accessKeyId.toLowerCase(),
+      EXAMPLE_TEMPORARY_KEY_ID.toLowerCase(),
       'key S3P_x',
       'jwt EYJx',
       'minio/20261201/us-east-1/s3/AWS4_REQUEST',
@@ -228,13 +229,15 @@ describe('requestSerializers', () => {
       host: 'h:8080',
       remoteAddress: '10.0.0.1',
     });
-    const serialized = requestSerializers.req(request({ host: 'AKIAIOSFODNN7EXAMPLE', ip: 'token=abc' }));
+    const serialized = requestSerializers.req(request({ host: EXAMPLE_CREDENTIALS.accessKeyId, ip: 'token=abc' }));
     assert.equal(serialized.host, 'REDACTED');
     assert.equal(serialized.remoteAddress, 'token=REDACTED');
   });
 
   it('redacts an access key ID lowercased into a host name (no port: no `:` on the line)', () => {
-    const serialized = requestSerializers.req(request({ host: 'akiaiosfodnn7example.localhost' }));
+    const serialized = requestSerializers.req(
+      request({ host: `${EXAMPLE_CREDENTIALS.accessKeyId.toLowerCase()}.localhost` }),
+    );
     assert.equal(serialized.host, 'REDACTED.localhost');
   });
 
@@ -247,7 +250,7 @@ describe('requestSerializers', () => {
       'localhost',
       'token=',
       'abc',
-      'AKIAIOSFODNN7EXAMPLE',
+      EXAMPLE_CREDENTIALS.accessKeyId,
       'eyJ',
       's3p_',
       '%3D',

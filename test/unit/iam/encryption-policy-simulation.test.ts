@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
-import { loadConfig, type Config } from '../../../src/config/config.js';
+import type { Config } from '../../../src/config/config.js';
 import { encryptionFor } from '../../../src/encryption/sse.js';
 import { generatePolicies, PolicyInputError, type PolicyDocument } from '../../../src/iam/generate-policies.js';
+import { signingConfigFrom } from '../../fixtures/config.js';
 
 const ACCOUNT = '123456789012';
 const SERVICE_ROLE = `arn:aws:iam::${ACCOUNT}:role/s3-presign`;
@@ -35,18 +36,13 @@ const DEFAULT_KEY_POLICY = {
 };
 
 function config(env: Record<string, string>): Config {
-  const result = loadConfig(
-    {
-      S3_ENDPOINT_MODE: 'interface',
-      S3_REGION: 'us-east-1',
-      S3_VPCE_DNS_NAME: 'vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com',
-      S3_BUCKETS: 'my-bucket,archive-bucket',
-      ...env,
-    },
-    { requireCallers: false },
-  );
-  if (!result.ok) throw new Error(result.problems.join('; '));
-  return result.config;
+  return signingConfigFrom({
+    S3_ENDPOINT_MODE: 'interface',
+    S3_REGION: 'us-east-1',
+    S3_VPCE_DNS_NAME: 'vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com',
+    S3_BUCKETS: 'my-bucket,archive-bucket',
+    ...env,
+  });
 }
 
 // my-bucket: SSE-KMS with KEY, no Bucket Key (object context); archive-bucket: the same key
@@ -399,10 +395,5 @@ describe('the bucket policy refuses uploads with other encryption', () => {
 });
 
 function loadCn(): Config {
-  const result = loadConfig(
-    { S3_ENDPOINT_MODE: 'regional', S3_REGION: 'cn-north-1', S3_BUCKETS: 'cn-bucket' },
-    { requireCallers: false },
-  );
-  if (!result.ok) throw new Error(result.problems.join('; '));
-  return result.config;
+  return signingConfigFrom({ S3_ENDPOINT_MODE: 'regional', S3_REGION: 'cn-north-1', S3_BUCKETS: 'cn-bucket' });
 }

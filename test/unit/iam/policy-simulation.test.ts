@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { ClientDefinition } from '../../../src/auth/callers.js';
-import { loadConfig, type Config } from '../../../src/config/config.js';
 import {
   generatePolicies,
   grantsFromClients,
@@ -14,6 +13,7 @@ import {
   type PolicyInput,
 } from '../../../src/iam/generate-policies.js';
 import { SERVICE_ACTIONS } from '../../../src/iam/service-actions.js';
+import { signingConfigFrom as config } from '../../fixtures/config.js';
 
 const ACCOUNT = '123456789012';
 const SERVICE_ROLE = `arn:aws:iam::${ACCOUNT}:role/s3-presign`;
@@ -30,12 +30,6 @@ const ALLOW_EVERYTHING_ENDPOINT = {
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }],
 };
-
-function config(env: Record<string, string>): Config {
-  const result = loadConfig(env, { requireCallers: false });
-  if (!result.ok) throw new Error(result.problems.join('; '));
-  return result.config;
-}
 
 const interfaceConfig = config({
   S3_ENDPOINT_MODE: 'interface',

@@ -21,8 +21,9 @@ import { UploadTokens } from '../../../src/multipart/upload-token.js';
 import { createPresigner } from '../../../src/presign/create-presigner.js';
 import { staticCredentialSource } from '../../../src/presign/credentials.js';
 import { appContext } from '../../../src/app-context.js';
-import { loadConfig, type Config } from '../../../src/config/config.js';
+import type { Config } from '../../../src/config/config.js';
 import { apiKeyCaller } from '../../fixtures/callers.js';
+import { signingConfigFrom } from '../../fixtures/config.js';
 import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
 
 const SECRET = 'a shared secret of 32 characters or more, with ü';
@@ -51,9 +52,7 @@ class LogCapture extends Writable {
 
 function configOf(env: Record<string, string>): Config {
   // The callers come from no file here: the plugin never reads them.
-  const loaded = loadConfig({ LOG_LEVEL: 'info', ...env }, { requireCallers: false });
-  if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  return loaded.config;
+  return signingConfigFrom({ LOG_LEVEL: 'info', ...env });
 }
 
 async function appWith(

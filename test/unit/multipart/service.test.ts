@@ -22,7 +22,7 @@ import {
 
 import type { GrantRecord } from '../../../src/audit/audit-trail.js';
 import type { Caller } from '../../../src/auth/caller-policy.js';
-import { loadConfig, type Config } from '../../../src/config/config.js';
+import type { Config } from '../../../src/config/config.js';
 import { checksumOf } from '../../../src/endpoint/checksum-algorithms.js';
 import { createPinnedS3, type PinnedS3 } from '../../../src/endpoint/s3-client.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../../src/local/embedded-s3.js';
@@ -32,6 +32,8 @@ import { createPresigner, type PresignerBundle } from '../../../src/presign/crea
 import { staticCredentialSource } from '../../../src/presign/credentials.js';
 
 import { apiKeyCaller } from '../../fixtures/callers.js';
+import { configFrom } from '../../fixtures/config.js';
+import { onEmbeddedStore } from '../../fixtures/endpoint-modes.js';
 
 const MiB = 1_048_576;
 const FIVE_MIB = 5_242_880;
@@ -70,11 +72,9 @@ let service: MultipartService;
 
 before(async () => {
   // Not test/helpers.ts: it loads the whole app, a second per run, and this file runs once per mutant.
-  const loaded = loadConfig({ S3_ENDPOINT_MODE: 'local', LOG_LEVEL: 'silent' });
-  if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  const base = loaded.config;
+  const base = configFrom({ S3_ENDPOINT_MODE: 'local', LOG_LEVEL: 'silent' });
   server = await startEmbeddedS3({ buckets: base.buckets });
-  config = { ...base, mode: { kind: 'local', region: base.mode.region, endpoint: server.endpoint } };
+  config = onEmbeddedStore(base, server);
   signing = await createPresigner(config, { credentials: staticCredentialSource(server.credentials, 'embedded-s3') });
   store = new S3Client({
     endpoint: server.endpoint.href,

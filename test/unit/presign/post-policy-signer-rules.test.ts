@@ -4,8 +4,6 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { EndpointMode } from '../../../src/endpoint/endpoint-mode.js';
-import { partitionOfRegion } from '../../../src/endpoint/partitions.js';
 import { createPinnedS3 } from '../../../src/endpoint/s3-client.js';
 import {
   postUrl,
@@ -15,6 +13,7 @@ import {
 } from '../../../src/presign/post-policy-signer.js';
 import type { S3Route } from '../../../src/presign/s3-route.js';
 import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
+import { regionalMode } from '../../fixtures/endpoint-modes.js';
 
 const NOW = new Date('2026-03-01T12:00:00.750Z');
 const ROUTE: S3Route = {
@@ -185,15 +184,7 @@ describe('signPostPolicy signs', () => {
 });
 
 describe('PostPolicySigner', () => {
-  const mode: EndpointMode = {
-    kind: 'regional',
-    region: 'us-east-1',
-    partition: partitionOfRegion('us-east-1')!,
-    useFips: false,
-    useDualstack: false,
-    forcePathStyle: false,
-  };
-  const s3 = createPinnedS3(mode, async () => REQUEST.credentials);
+  const s3 = createPinnedS3(regionalMode('us-east-1'), async () => REQUEST.credentials);
   after(() => s3.destroy());
 
   it('waits only for a bucket’s first policy, then signs synchronously', async () => {

@@ -14,53 +14,33 @@ import fc from 'fast-check';
 
 import type { EndpointMode } from '../../../src/endpoint/endpoint-mode.js';
 import { objectKeyProblem } from '../../../src/endpoint/object-key.js';
-import { partitionOfRegion, type Partition } from '../../../src/endpoint/partitions.js';
+import { partitionOfRegion } from '../../../src/endpoint/partitions.js';
 import { createPinnedS3, type PinnedS3 } from '../../../src/endpoint/s3-client.js';
 import { PostPolicySigner, type PostPolicyRequest } from '../../../src/presign/post-policy-signer.js';
+import { accelerateMode, customMode, interfaceMode, localMode, regionalMode } from '../../fixtures/endpoint-modes.js';
 
 const RUNS = 1500;
 const SEED = process.env.POST_POLICY_SEED ? Number(process.env.POST_POLICY_SEED) : undefined;
 
-function partition(region: string): Partition {
-  const found = partitionOfRegion(region);
-  assert.ok(found);
-  return found;
-}
-
+// Every option each mode allows, built as loadConfig builds it from an operator's variables.
 const MODES: EndpointMode[] = [
-  ...['us-east-1', 'eu-west-1', 'cn-north-1', 'us-gov-west-1'].flatMap((region) =>
-    [false, true].flatMap((useFips) =>
-      [false, true].flatMap((useDualstack) =>
-        [false, true].map((forcePathStyle): EndpointMode => ({
-          kind: 'regional',
-          region,
-          partition: partition(region),
-          useFips: useFips && partition(region).supportsFips,
-          useDualstack: useDualstack && partition(region).supportsDualStack,
-          forcePathStyle,
-        })),
+  ...['us-east-1', 'eu-west-1', 'cn-north-1', 'us-gov-west-1'].flatMap((region) => {
+    const { supportsFips, supportsDualStack } = partitionOfRegion(region)!;
+    return [false, true].flatMap((fips) =>
+      [false, true].flatMap((dualstack) =>
+        [false, true].map((pathStyle) =>
+          regionalMode(region, { fips: fips && supportsFips, dualstack: dualstack && supportsDualStack, pathStyle }),
+        ),
       ),
-    ),
-  ),
-  ...[false, true].map((forcePathStyle): EndpointMode => ({
-    kind: 'interface',
-    region: 'us-east-1',
-    partition: partition('us-east-1'),
-    vpceDnsName: 'vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com',
-    forcePathStyle,
-  })),
-  { kind: 'accelerate', region: 'eu-west-1', partition: partition('eu-west-1'), useDualstack: false },
-  { kind: 'accelerate', region: 'us-east-1', partition: partition('us-east-1'), useDualstack: true },
+    );
+  }),
+  ...[false, true].map((pathStyle) => interfaceMode('us-east-1', { pathStyle })),
+  accelerateMode('eu-west-1'),
+  accelerateMode('us-east-1', { dualstack: true }),
   ...['https://minio.internal:9000', 'http://10.0.0.5:9000', 'https://storage.example.com/base/path'].flatMap(
-    (endpoint) =>
-      [false, true].map((forcePathStyle): EndpointMode => ({
-        kind: 'custom',
-        region: 'auto',
-        endpoint: new URL(endpoint),
-        forcePathStyle,
-      })),
+    (endpoint) => [false, true].map((pathStyle) => customMode(endpoint, { pathStyle, region: 'auto' })),
   ),
-  { kind: 'local', region: 'us-east-1', endpoint: new URL('http://127.0.0.1:4568') },
+  localMode(4568),
 ];
 
 const pinned = new Map<EndpointMode, { s3: PinnedS3; signer: PostPolicySigner }>();

@@ -4,24 +4,19 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Caller } from '../../../src/auth/caller-policy.js';
-import { loadConfig } from '../../../src/config/config.js';
 import { CHECKSUM_ALGORITHMS, CHECKSUM_FIELDS } from '../../../src/endpoint/checksum-algorithms.js';
 import { AppError } from '../../../src/errors.js';
 import type { PresignRequest } from '../../../src/presign/presigner.js';
 import { callerDefaults, toPresignRequest } from '../../../src/presign/routes.js';
 import type { PresignRequestBody } from '../../../src/presign/schemas.js';
+import { signingConfigFrom } from '../../fixtures/config.js';
 
-const result = loadConfig(
-  {
-    S3_ENDPOINT_MODE: 'regional',
-    S3_REGION: 'eu-west-1',
-    S3_BUCKETS: 'photos,archive',
-    PRESIGN_MAX_EXPIRES: '3600',
-  },
-  { requireCallers: false },
-);
-if (!result.ok) assert.fail(result.problems.join('; '));
-const config = result.config;
+const config = signingConfigFrom({
+  S3_ENDPOINT_MODE: 'regional',
+  S3_REGION: 'eu-west-1',
+  S3_BUCKETS: 'photos,archive',
+  PRESIGN_MAX_EXPIRES: '3600',
+});
 
 /**
  * What the entries-and-spreads version answered once the bucket and expiry were settled (that

@@ -23,7 +23,7 @@ import {
   type ValidatorPolicy,
 } from '../../../src/verify/url-validator.js';
 import { signingConfigFrom as configFrom } from '../../fixtures/config.js';
-import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
+import { EXAMPLE_CREDENTIALS, EXAMPLE_TEMPORARY_KEY_ID } from '../../fixtures/credentials.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const now = () => new Date(NOW.getTime());
@@ -156,7 +156,7 @@ describe('Presigner: exact URLs in interface mode', () => {
       result.url,
       'https://my-bucket.bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com/reports/2026/q1%20summary.pdf' +
         '?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD' +
-        '&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260301%2Fus-east-1%2Fs3%2Faws4_request' +
+        `&X-Amz-Credential=${ACCESS_KEY}%2F20260301%2Fus-east-1%2Fs3%2Faws4_request` +
         '&X-Amz-Date=20260301T120000Z&X-Amz-Expires=900' +
         '&X-Amz-Signature=f9ecf9e6409b391afb0a12400f56799eb07216657de209521ad0495c684f4b4d' +
         '&X-Amz-SignedHeaders=host&x-id=GetObject',
@@ -184,7 +184,7 @@ describe('Presigner: exact URLs in interface mode', () => {
       result.url,
       'https://bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com/my-bucket/reports/2026/q1%20summary.pdf' +
         '?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD' +
-        '&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260301%2Fus-east-1%2Fs3%2Faws4_request' +
+        `&X-Amz-Credential=${ACCESS_KEY}%2F20260301%2Fus-east-1%2Fs3%2Faws4_request` +
         '&X-Amz-Date=20260301T120000Z&X-Amz-Expires=900' +
         '&X-Amz-Signature=4756bc046ae6b6b729ad1120e87a1fab502e82c4830c6b72b3cb573dad8c3bce' +
         '&X-Amz-SignedHeaders=host&x-id=GetObject',
@@ -205,7 +205,7 @@ describe('Presigner: exact URLs in interface mode', () => {
       result.url,
       'https://my-bucket.bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com/uploads/report.pdf' +
         '?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD' +
-        '&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260301%2Fus-east-1%2Fs3%2Faws4_request' +
+        `&X-Amz-Credential=${ACCESS_KEY}%2F20260301%2Fus-east-1%2Fs3%2Faws4_request` +
         '&X-Amz-Date=20260301T120000Z&X-Amz-Expires=600' +
         '&X-Amz-Signature=397f9ed4dd6f70a26eaff2d881482a77649514ff31d58160e3d625ff99877b6f' +
         '&X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost%3Bx-amz-checksum-sha256&x-id=PutObject',
@@ -229,7 +229,7 @@ describe('Presigner: exact URLs in interface mode', () => {
       result.url,
       'https://bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com/my-bucket/uploads/report.pdf' +
         '?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD' +
-        '&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260301%2Fus-east-1%2Fs3%2Faws4_request' +
+        `&X-Amz-Credential=${ACCESS_KEY}%2F20260301%2Fus-east-1%2Fs3%2Faws4_request` +
         '&X-Amz-Date=20260301T120000Z&X-Amz-Expires=600' +
         '&X-Amz-Signature=00c1dc9a59b33edd20afa78ad940609a2f37bccad6386b186afc5b1be9b83340' +
         '&X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost%3Bx-amz-checksum-sha256&x-id=PutObject',
@@ -459,7 +459,7 @@ describe('Presigner: credentials', () => {
   }
 
   const temporary = (expiration?: Date): AwsCredentialIdentity => ({
-    accessKeyId: 'ASIAIOSFODNN7EXAMPLE',
+    accessKeyId: EXAMPLE_TEMPORARY_KEY_ID,
     secretAccessKey: SECRET_KEY,
     sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLE/token+with=chars',
     ...(expiration ? { expiration } : {}),
@@ -469,7 +469,7 @@ describe('Presigner: credentials', () => {
     const result = await presignWith(staticCredentialSource(temporary(new Date('2026-03-01T18:00:00Z'))));
     const query = queryOf(result.url);
     assert.equal(query.get('X-Amz-Security-Token'), 'IQoJb3JpZ2luX2VjEXAMPLE/token+with=chars');
-    assert.match(query.get('X-Amz-Credential') ?? '', /^ASIAIOSFODNN7EXAMPLE\//);
+    assert.equal(query.get('X-Amz-Credential')?.split('/')[0], EXAMPLE_TEMPORARY_KEY_ID);
     assert.equal(recomputeSignature(result.url, 'GET', SECRET_KEY), query.get('X-Amz-Signature'));
   });
 

@@ -12,11 +12,13 @@ import fc from 'fast-check';
 
 import type { EndpointMode } from '../../../src/endpoint/endpoint-mode.js';
 import { objectKeyProblem } from '../../../src/endpoint/object-key.js';
-import { partitionOfRegion, type Partition } from '../../../src/endpoint/partitions.js';
+import { partitionOfRegion } from '../../../src/endpoint/partitions.js';
 import { createPinnedS3, type PinnedS3 } from '../../../src/endpoint/s3-client.js';
 import { FastSigner } from '../../../src/presign/fast-signer.js';
 import { SdkSigner } from '../../../src/presign/sdk-signer.js';
 import type { SigningRequest, UrlSigner } from '../../../src/presign/url-signer.js';
+import { EXAMPLE_CREDENTIALS, EXAMPLE_TEMPORARY_KEY_ID } from '../../fixtures/credentials.js';
+import { accelerateMode, customMode, interfaceMode, localMode, regionalMode } from '../../fixtures/endpoint-modes.js';
 
 /** At least 5,000 generated cases in all, split across the suites below. */
 const RUNS = { regional: 3000, interface: 1200, accelerate: 800, custom: 2000, local: 1000 };
@@ -53,50 +55,33 @@ function enginesFor(mode: EndpointMode): Engines {
   return entry.engines;
 }
 
-function partition(region: string): Partition {
-  const found = partitionOfRegion(region);
-  assert.ok(found, `${region} is an AWS region`);
-  return found;
-}
-
-// ---- endpoint modes, each with every option it allows ----------------------------------
+// ---- endpoint modes, each with every option it allows, built as loadConfig builds them -
 
 const AWS_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'cn-north-1', 'us-gov-west-1', 'us-iso-east-1'];
 
-const regionalMode: fc.Arbitrary<EndpointMode> = fc
-  .record({ region: fc.constantFrom(...AWS_REGIONS), fips: fc.boolean(), dualstack: fc.boolean(), path: fc.boolean() })
-  .map(({ region, fips, dualstack, path }) => {
-    const p = partition(region);
-    return {
-      kind: 'regional' as const,
-      region,
-      partition: p,
-      useFips: fips && p.supportsFips,
-      useDualstack: dualstack && p.supportsDualStack,
-      forcePathStyle: path,
-    };
+// FIPS and dual-stack are drawn everywhere but asked for only where the partition has them:
+// loadConfig refuses the rest.
+const regionalModes: fc.Arbitrary<EndpointMode> = fc
+  .record({
+    region: fc.constantFrom(...AWS_REGIONS),
+    fips: fc.boolean(),
+    dualstack: fc.boolean(),
+    pathStyle: fc.boolean(),
+  })
+  .map(({ region, fips, dualstack, pathStyle }) => {
+    const { supportsFips, supportsDualStack } = partitionOfRegion(region)!;
+    return regionalMode(region, { fips: fips && supportsFips, dualstack: dualstack && supportsDualStack, pathStyle });
   });
 
-const interfaceMode: fc.Arbitrary<EndpointMode> = fc
-  .record({ region: fc.constantFrom('us-east-1', 'eu-west-1', 'cn-north-1'), path: fc.boolean() })
-  .map(({ region, path }) => ({
-    kind: 'interface' as const,
-    region,
-    partition: partition(region),
-    vpceDnsName: `vpce-1a2b3c4d-5e6f.s3.${region}.vpce.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`,
-    forcePathStyle: path,
-  }));
+const interfaceModes: fc.Arbitrary<EndpointMode> = fc
+  .record({ region: fc.constantFrom('us-east-1', 'eu-west-1', 'cn-north-1'), pathStyle: fc.boolean() })
+  .map(({ region, pathStyle }) => interfaceMode(region, { pathStyle }));
 
-const accelerateMode: fc.Arbitrary<EndpointMode> = fc
+const accelerateModes: fc.Arbitrary<EndpointMode> = fc
   .record({ region: fc.constantFrom('us-east-1', 'eu-west-1', 'ap-southeast-2'), dualstack: fc.boolean() })
-  .map(({ region, dualstack }) => ({
-    kind: 'accelerate' as const,
-    region,
-    partition: partition(region),
-    useDualstack: dualstack,
-  }));
+  .map(({ region, dualstack }) => accelerateMode(region, { dualstack }));
 
-const customMode: fc.Arbitrary<EndpointMode> = fc
+const customModes: fc.Arbitrary<EndpointMode> = fc
   .record({
     endpoint: fc.constantFrom(
       'https://minio.internal:9000',
@@ -108,22 +93,11 @@ const customMode: fc.Arbitrary<EndpointMode> = fc
       'https://[fd00::1]:9443',
     ),
     region: fc.constantFrom('us-east-1', 'auto', 'eu-central-1', 'garage'),
-    path: fc.boolean(),
+    pathStyle: fc.boolean(),
   })
-  // The form loadConfig gives it: origin plus path, no trailing slash.
-  .map(({ endpoint, region, path }) => {
-    const url = new URL(endpoint);
-    return {
-      kind: 'custom' as const,
-      region,
-      endpoint: new URL(`${url.origin}${url.pathname.replace(/\/+$/, '')}`),
-      forcePathStyle: path,
-    };
-  });
+  .map(({ endpoint, region, pathStyle }) => customMode(endpoint, { region, pathStyle }));
 
-const localMode: fc.Arbitrary<EndpointMode> = fc
-  .constantFrom(4568, 9000, 38_211)
-  .map((port) => ({ kind: 'local' as const, region: 'us-east-1', endpoint: new URL(`http://127.0.0.1:${port}`) }));
+const localModes: fc.Arbitrary<EndpointMode> = fc.constantFrom(4568, 9000, 38_211).map((port) => localMode(port));
 
 // ---- buckets ----------------------------------------------------------------------------
 
@@ -281,7 +255,7 @@ const base64ish = (min: number, max: number) => fc.stringMatching(new RegExp(`^[
 const credentials: fc.Arbitrary<AwsCredentialIdentity> = fc.record(
   {
     accessKeyId: fc.oneof(
-      fc.constantFrom('AKIAIOSFODNN7EXAMPLE', 'ASIAIOSFODNN7EXAMPLE'),
+      fc.constantFrom(EXAMPLE_CREDENTIALS.accessKeyId, EXAMPLE_TEMPORARY_KEY_ID),
       fc.stringMatching(/^A[A-Z0-9]{15,19}$/),
     ),
     secretAccessKey: base64ish(30, 40),
@@ -417,21 +391,14 @@ describe('signer equivalence: fast = sdk, byte for byte', () => {
   // Acceleration refuses anything but DNS-compatible names: mostly those, some refusals.
   const mostlyDns = () =>
     fc.oneof({ weight: 6, arbitrary: dnsBucket.filter(notExpress) }, { weight: 1, arbitrary: bucketName });
-  equivalence('regional', regionalMode, RUNS.regional, withAccessPoints);
-  equivalence('interface', interfaceMode, RUNS.interface, withAccessPoints);
-  equivalence('accelerate', accelerateMode, RUNS.accelerate, mostlyDns);
-  equivalence('custom', customMode, RUNS.custom, withAccessPoints);
-  equivalence('local', localMode, RUNS.local, () => bucketName);
+  equivalence('regional', regionalModes, RUNS.regional, withAccessPoints);
+  equivalence('interface', interfaceModes, RUNS.interface, withAccessPoints);
+  equivalence('accelerate', accelerateModes, RUNS.accelerate, mostlyDns);
+  equivalence('custom', customModes, RUNS.custom, withAccessPoints);
+  equivalence('local', localModes, RUNS.local, () => bucketName);
 
   it('covers keys and values the SDK escapes in every way, each signed identically', async () => {
-    const mode: EndpointMode = {
-      kind: 'regional',
-      region: 'eu-west-1',
-      partition: partition('eu-west-1'),
-      useFips: false,
-      useDualstack: false,
-      forcePathStyle: false,
-    };
+    const mode = regionalMode('eu-west-1');
     const { fast, sdk } = enginesFor(mode);
     const keys = ['a b', 'a+b', 'a%b', "!'()*", 'a//b', '?#&=', 'caf\u00e9', 'cafe\u0301', 'x'.repeat(1024)];
     for (const key of keys) {
@@ -467,7 +434,7 @@ describe('signer equivalence: fast = sdk, byte for byte', () => {
           key,
           expiresIn: 900,
           signingDate: SIGNING_DATES[0] as Date,
-          credentials: { accessKeyId: 'ASIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalr/+', sessionToken: 'a+b/c=' },
+          credentials: { accessKeyId: EXAMPLE_TEMPORARY_KEY_ID, secretAccessKey: 'wJalr/+', sessionToken: 'a+b/c=' },
         };
         const url = await sdk.sign(full);
         assert.equal(await fast.sign(full), url, `${request.operation} ${JSON.stringify(key)}`);

@@ -182,7 +182,7 @@ describe('presignSigV4Query: caller parameters among SigV4’s own', () => {
     };
     const before =
       'A%20b=c%20d&X-Amz-A=0&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-B=1' +
-      '&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260301%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Cz=3' +
+      `&X-Amz-Credential=${EXAMPLE_CREDENTIALS.accessKeyId}%2F20260301%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Cz=3` +
       '&X-Amz-Date=20260301T120000Z&X-Amz-E=4&X-Amz-Expires=60&X-Amz-F=5' +
       '&X-Amz-Security-Token=tok%2Fen&X-Amz-Sf=6';
     const after = 'X-Amz-Signature2=8&X-Amz-SignatureV=7&X-Amz-SignedHeaders=host&x-id=GetObject';

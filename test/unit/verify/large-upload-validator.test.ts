@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { EndpointMode } from '../../../src/endpoint/endpoint-mode.js';
-import { partitionOfRegion } from '../../../src/endpoint/partitions.js';
 import { createPinnedS3 } from '../../../src/endpoint/s3-client.js';
 import { FastSigner } from '../../../src/presign/fast-signer.js';
 import { PostPolicySigner } from '../../../src/presign/post-policy-signer.js';
@@ -16,19 +15,10 @@ import { SdkSigner } from '../../../src/presign/sdk-signer.js';
 import { validatePostPolicy, type PostPolicyExpectation } from '../../../src/verify/post-policy-validator.js';
 import { validatePresignedUrl, type UrlExpectation, type ValidatorPolicy } from '../../../src/verify/url-validator.js';
 import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
+import { localMode, regionalMode } from '../../fixtures/endpoint-modes.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
-const MODES: EndpointMode[] = [
-  {
-    kind: 'regional',
-    region: 'eu-west-1',
-    partition: partitionOfRegion('eu-west-1')!,
-    useFips: false,
-    useDualstack: true,
-    forcePathStyle: false,
-  },
-  { kind: 'local', region: 'us-east-1', endpoint: new URL('http://127.0.0.1:4568') },
-];
+const MODES: EndpointMode[] = [regionalMode('eu-west-1', { dualstack: true }), localMode(4568)];
 const pinned = MODES.map((mode) => createPinnedS3(mode, async () => EXAMPLE_CREDENTIALS));
 after(() => pinned.forEach((s3) => s3.destroy()));
 const policyFor = (mode: EndpointMode): ValidatorPolicy => ({

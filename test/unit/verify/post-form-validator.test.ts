@@ -224,7 +224,7 @@ describe('each change that makes a form unsafe or unusable here has its own code
         url: 'https://my-bucket.s3.eu-west-3.amazonaws.com/',
         fields: {
           key: 'k',
-          AWSAccessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+          AWSAccessKeyId: EXAMPLE_CREDENTIALS.accessKeyId,
           policy: 'e30=',
           signature: 'g7ee8/t07A2Bad+bda2w43KNILE=',
         },

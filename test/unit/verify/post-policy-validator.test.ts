@@ -5,8 +5,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { EndpointMode } from '../../../src/endpoint/endpoint-mode.js';
-import { partitionOfRegion } from '../../../src/endpoint/partitions.js';
 import { signPostPolicy, type PostPolicyRequest } from '../../../src/presign/post-policy-signer.js';
 import type { S3Route } from '../../../src/presign/s3-route.js';
 import {
@@ -19,18 +17,12 @@ import type { ValidatorPolicy } from '../../../src/verify/url-validator.js';
 import type { WorkCounter } from '../../../src/work-counter.js';
 import { assertLinearWork } from '../../linearity.js';
 import { countNativeWork } from '../../native-work.js';
-import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
+import { EXAMPLE_CREDENTIALS, OTHER_CREDENTIALS } from '../../fixtures/credentials.js';
+import { localMode, regionalMode } from '../../fixtures/endpoint-modes.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
-const LOCAL: EndpointMode = { kind: 'local', region: 'us-east-1', endpoint: new URL('http://127.0.0.1:4568') };
-const REGIONAL: EndpointMode = {
-  kind: 'regional',
-  region: 'eu-west-1',
-  partition: partitionOfRegion('eu-west-1')!,
-  useFips: false,
-  useDualstack: false,
-  forcePathStyle: false,
-};
+const LOCAL = localMode(4568);
+const REGIONAL = regionalMode('eu-west-1');
 const LOCAL_ROUTE: S3Route = {
   origin: 'http://127.0.0.1:4568',
   host: '127.0.0.1:4568',
@@ -359,7 +351,7 @@ describe('the signing fields', () => {
     assert.deepEqual(scoped(`${KEY_ID}/20260301/us-west-2/s3/aws4_request`), [
       'URL_REGION: credential scope names region us-west-2, the pinned region is us-east-1',
     ]);
-    assert.deepEqual(scoped('AKIAI44QH8DHBEXAMPLE/20260301/us-east-1/s3/aws4_request'), [
+    assert.deepEqual(scoped(`${OTHER_CREDENTIALS.accessKeyId}/20260301/us-east-1/s3/aws4_request`), [
       'URL_ACCESS_KEY: signed with an access key other than the service credentials',
     ]);
   });

@@ -12,12 +12,9 @@ import { createPresigner, type PresignerBundle } from '../../../src/presign/crea
 import { staticCredentialSource } from '../../../src/presign/credentials.js';
 import { validatePresignedUrl, validatorPolicy, type ValidationReport } from '../../../src/verify/url-validator.js';
 import { signingConfigFrom as configFrom } from '../../fixtures/config.js';
+import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
-const CREDENTIALS = {
-  accessKeyId: 'AKIAEXAMPLE7Q2XZ4N5P',
-  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-};
 
 function codesOf(report: ValidationReport): string[] {
   return report.failures.map((failure) => failure.code);
@@ -38,7 +35,10 @@ function signerFor(env: Record<string, string>) {
   const policy = validatorPolicy(config, () => NOW);
   let bundle: PresignerBundle;
   before(async () => {
-    bundle = await createPresigner(config, { credentials: staticCredentialSource(CREDENTIALS), now: () => NOW });
+    bundle = await createPresigner(config, {
+      credentials: staticCredentialSource(EXAMPLE_CREDENTIALS),
+      now: () => NOW,
+    });
   });
   after(() => bundle.close());
   return {

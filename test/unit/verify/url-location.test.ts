@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EndpointMode } from '../../../src/endpoint/endpoint-mode.js';
-import { partitionOfRegion } from '../../../src/endpoint/partitions.js';
 import { safeLocation } from '../../../src/verify/url-location.js';
 import {
   describeMode,
@@ -12,29 +11,18 @@ import {
   type UrlExpectation,
   type ValidatorPolicy,
 } from '../../../src/verify/url-validator.js';
+import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
+import { accelerateMode, customMode, interfaceMode, localMode, regionalMode } from '../../fixtures/endpoint-modes.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
-const partition = partitionOfRegion('eu-west-1')!;
-const LOCAL: EndpointMode = { kind: 'local', region: 'eu-west-1', endpoint: new URL('http://127.0.0.1:4568') };
-const REGIONAL: EndpointMode = {
-  kind: 'regional',
-  region: 'eu-west-1',
-  partition,
-  useFips: false,
-  useDualstack: false,
-  forcePathStyle: false,
-};
-const PATH_STYLE: EndpointMode = { ...REGIONAL, forcePathStyle: true };
-const ACCELERATE: EndpointMode = { kind: 'accelerate', region: 'eu-west-1', partition, useDualstack: false };
-const CUSTOM: EndpointMode = {
-  kind: 'custom',
-  region: 'eu-west-1',
-  endpoint: new URL('https://storage.example.com/base'),
-  forcePathStyle: true,
-};
+const LOCAL = localMode(4568, 'eu-west-1');
+const REGIONAL = regionalMode('eu-west-1');
+const PATH_STYLE = regionalMode('eu-west-1', { pathStyle: true });
+const ACCELERATE = accelerateMode('eu-west-1');
+const CUSTOM = customMode('https://storage.example.com/base', { region: 'eu-west-1', pathStyle: true });
 const QUERY = [
   'X-Amz-Algorithm=AWS4-HMAC-SHA256',
-  'X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260301%2Feu-west-1%2Fs3%2Faws4_request',
+  `X-Amz-Credential=${EXAMPLE_CREDENTIALS.accessKeyId}%2F20260301%2Feu-west-1%2Fs3%2Faws4_request`,
   'X-Amz-Date=20260301T120000Z',
   'X-Amz-Expires=900',
   `X-Amz-Signature=${'0123456789abcdef'.repeat(4)}`,
@@ -91,7 +79,8 @@ describe('the scheme and host', () => {
     assert.deepEqual(failures(ACCELERATE, 'https://s3-accelerate.amazonaws.com/my-bucket/a.txt', mine), [
       'URL_ADDRESSING_STYLE: bucket "my-bucket" must be addressed virtual-hosted under the pinned accelerate mode (host my-bucket.s3-accelerate.amazonaws.com)',
     ]);
-    const localhost: EndpointMode = { ...LOCAL, endpoint: new URL('http://localhost:4568') } as EndpointMode;
+    // By hand: production's local mode is always on 127.0.0.1 (the embedded store's address).
+    const localhost: EndpointMode = { ...LOCAL, endpoint: new URL('http://localhost:4568') };
     assert.deepEqual(failures(localhost, 'http://my-bucket.localhost:4568/a.txt', mine), [
       'URL_ADDRESSING_STYLE: bucket "my-bucket" must be addressed path-style under the pinned local mode (http://localhost:4568) (host localhost:4568)',
     ]);
@@ -182,6 +171,7 @@ describe('a URL from elsewhere', () => {
 
 describe('an error that is not about the bucket', () => {
   it('is thrown, not reported as a wrong host (only a caller that breaks the mode’s type gets one)', () => {
+    // By hand: a mode without its partition, which no configuration builds.
     const noPartition = { kind: 'regional', region: 'eu-west-1', useFips: false } as unknown as EndpointMode;
     assert.throws(() => failures(noPartition, 'https://my-bucket.s3.eu-west-1.amazonaws.com/a.txt', mine), TypeError);
   });
@@ -203,27 +193,18 @@ describe('safeLocation', () => {
 describe('describeMode', () => {
   it('names each mode the way an operator configured it', () => {
     assert.equal(describeMode(REGIONAL), 'regional mode (eu-west-1)');
-    assert.equal(describeMode({ ...REGIONAL, useFips: true } as EndpointMode), 'regional mode (eu-west-1, FIPS)');
+    assert.equal(describeMode(regionalMode('eu-west-1', { fips: true })), 'regional mode (eu-west-1, FIPS)');
     assert.equal(
-      describeMode({ ...REGIONAL, useFips: true, useDualstack: true } as EndpointMode),
+      describeMode(regionalMode('eu-west-1', { fips: true, dualstack: true })),
       'regional mode (eu-west-1, FIPS, dual-stack)',
     );
+    assert.equal(describeMode(regionalMode('eu-west-1', { dualstack: true })), 'regional mode (eu-west-1, dual-stack)');
     assert.equal(
-      describeMode({ ...REGIONAL, useDualstack: true } as EndpointMode),
-      'regional mode (eu-west-1, dual-stack)',
-    );
-    assert.equal(
-      describeMode({
-        kind: 'interface',
-        region: 'us-east-1',
-        partition: partitionOfRegion('us-east-1')!,
-        vpceDnsName: 'vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com',
-        forcePathStyle: false,
-      }),
+      describeMode(interfaceMode('us-east-1', { vpce: 'vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com' })),
       'interface mode (vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com)',
     );
     assert.equal(describeMode(ACCELERATE), 'accelerate mode');
-    assert.equal(describeMode({ ...ACCELERATE, useDualstack: true } as EndpointMode), 'accelerate mode (dual-stack)');
+    assert.equal(describeMode(accelerateMode('eu-west-1', { dualstack: true })), 'accelerate mode (dual-stack)');
     assert.equal(describeMode(CUSTOM), 'custom mode (https://storage.example.com)');
     assert.equal(describeMode(LOCAL), 'local mode (http://127.0.0.1:4568)');
   });

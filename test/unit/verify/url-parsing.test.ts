@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { EndpointMode } from '../../../src/endpoint/endpoint-mode.js';
 import type { UrlCheckCode } from '../../../src/errors.js';
 import { dotSegmentProblem, parseQuery } from '../../../src/verify/url-parsing.js';
 import {
@@ -13,6 +12,8 @@ import {
   validatePresignedUrl,
   type ValidatorPolicy,
 } from '../../../src/verify/url-validator.js';
+import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
+import { LOCAL } from '../../fixtures/endpoint-modes.js';
 import { assertLinearWork } from '../../linearity.js';
 import { countNativeWork } from '../../native-work.js';
 
@@ -319,7 +320,6 @@ describe('parseQuery', () => {
 });
 
 describe("/verify's URL reader", () => {
-  const LOCAL: EndpointMode = { kind: 'local', region: 'us-east-1', endpoint: new URL('http://127.0.0.1:4568') };
   const POLICY: ValidatorPolicy = {
     mode: LOCAL,
     maxExpiresSeconds: 3600,
@@ -327,7 +327,7 @@ describe("/verify's URL reader", () => {
     now: () => new Date('2026-03-01T12:00:00Z'),
   };
   const BASE =
-    'http://127.0.0.1:4568/my-bucket/a.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260301%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260301T120000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=' +
+    `http://127.0.0.1:4568/my-bucket/a.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${EXAMPLE_CREDENTIALS.accessKeyId}%2F20260301%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260301T120000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=` +
     '0123456789abcdef'.repeat(4);
 
   it('reads any URL in work linear in its length: splitting, canonical form, dot segments, query, location, fields', () => {
@@ -349,7 +349,7 @@ describe("/verify's URL reader", () => {
         'a long key': (n) => BASE.replace('/a.txt?', `/${'%C3%BC'.repeat(n / 6)}?`),
         'a long signed-header list': (n) =>
           BASE.replace('SignedHeaders=host', `SignedHeaders=${'a%3B'.repeat(n / 4)}host`),
-        'a long credential': (n) => BASE.replace('AKIAIOSFODNN7EXAMPLE', 'A%2F'.repeat(n / 4)),
+        'a long credential': (n) => BASE.replace(EXAMPLE_CREDENTIALS.accessKeyId, 'A%2F'.repeat(n / 4)),
         'a host of dots': (n) => BASE.replace('127.0.0.1:4568', `${'.'.repeat(n)}a`),
         'a host of labels': (n) => BASE.replace('127.0.0.1:4568', `${'a.'.repeat(n / 2)}com`),
         'a long scheme': (n) => `${'h'.repeat(n)}${BASE.slice(4)}`,

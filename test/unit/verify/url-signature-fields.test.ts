@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Config } from '../../../src/config/config.js';
-import type { EndpointMode } from '../../../src/endpoint/endpoint-mode.js';
 import {
   isSignatureHex,
   parseAmzDate,
@@ -15,14 +14,16 @@ import {
   type ValidatorPolicy,
 } from '../../../src/verify/url-validator.js';
 import type { WorkCounter } from '../../../src/work-counter.js';
+import { EXAMPLE_CREDENTIALS, EXAMPLE_TEMPORARY_KEY_ID, OTHER_CREDENTIALS } from '../../fixtures/credentials.js';
+import { LOCAL } from '../../fixtures/endpoint-modes.js';
 import { assertLinearWork } from '../../linearity.js';
 import { countNativeWork } from '../../native-work.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
-const LOCAL: EndpointMode = { kind: 'local', region: 'us-east-1', endpoint: new URL('http://127.0.0.1:4568') };
 const POLICY: ValidatorPolicy = { mode: LOCAL, maxExpiresSeconds: 3600, maxClockSkewSeconds: 300, now: () => NOW };
 const SIGNATURE = '0123456789abcdef'.repeat(4);
-const CREDENTIAL = 'AKIAIOSFODNN7EXAMPLE%2F20260301%2Fus-east-1%2Fs3%2Faws4_request';
+const KEY_ID = EXAMPLE_CREDENTIALS.accessKeyId;
+const CREDENTIAL = `${KEY_ID}%2F20260301%2Fus-east-1%2Fs3%2Faws4_request`;
 const PARAMETERS: ReadonlyArray<readonly [string, string]> = [
   ['X-Amz-Algorithm', 'AWS4-HMAC-SHA256'],
   ['X-Amz-Content-Sha256', 'UNSIGNED-PAYLOAD'],
@@ -33,7 +34,7 @@ const PARAMETERS: ReadonlyArray<readonly [string, string]> = [
   ['X-Amz-SignedHeaders', 'host'],
   ['x-id', 'GetObject'],
 ];
-const EXPECTATION: UrlExpectation = { bucket: 'my-bucket', key: 'a.txt', accessKeyId: 'AKIAIOSFODNN7EXAMPLE' };
+const EXPECTATION: UrlExpectation = { bucket: 'my-bucket', key: 'a.txt', accessKeyId: KEY_ID };
 
 /** The URL with parameters replaced (a value), dropped (undefined) or added, already encoded. */
 function urlWith(changes: Record<string, string | undefined> = {}): string {
@@ -148,25 +149,25 @@ describe('X-Amz-Credential', () => {
     for (const credential of [
       undefined,
       '',
-      'AKIAIOSFODNN7EXAMPLE%2F20260301%2Fus-east-1%2Fs3',
-      'AKIAIOSFODNN7EXAMPLE%2F2026031%2Fus-east-1%2Fs3%2Faws4_request',
+      `${KEY_ID}%2F20260301%2Fus-east-1%2Fs3`,
+      `${KEY_ID}%2F2026031%2Fus-east-1%2Fs3%2Faws4_request`,
       '%2F20260301%2Fus-east-1%2Fs3%2Faws4_request',
-      'AKIAIOSFODNN7EXAMPLE%2F20260301%2Fus-east-1%2Fs3%2Faws4_request%2Fx',
+      `${KEY_ID}%2F20260301%2Fus-east-1%2Fs3%2Faws4_request%2Fx`,
     ])
       assert.deepEqual(scoped(credential), [shape], String(credential));
-    assert.deepEqual(scoped('AKIAIOSFODNN7EXAMPLE%2F20260301%2Fus-east-1%2Fsts%2Faws4_request'), [
+    assert.deepEqual(scoped(`${KEY_ID}%2F20260301%2Fus-east-1%2Fsts%2Faws4_request`), [
       'URL_CREDENTIAL_SCOPE: credential scope must end in /s3/aws4_request, got /sts/aws4_request',
     ]);
-    assert.deepEqual(scoped('AKIAIOSFODNN7EXAMPLE%2F20260301%2Fus-east-1%2Fs3%2Faws4_reques'), [
+    assert.deepEqual(scoped(`${KEY_ID}%2F20260301%2Fus-east-1%2Fs3%2Faws4_reques`), [
       'URL_CREDENTIAL_SCOPE: credential scope must end in /s3/aws4_request, got /s3/aws4_reques',
     ]);
-    assert.deepEqual(scoped('AKIAIOSFODNN7EXAMPLE%2F20260302%2Fus-east-1%2Fs3%2Faws4_request'), [
+    assert.deepEqual(scoped(`${KEY_ID}%2F20260302%2Fus-east-1%2Fs3%2Faws4_request`), [
       'URL_CREDENTIAL_SCOPE: credential scope date 20260302 differs from X-Amz-Date 20260301T120000Z',
     ]);
-    assert.deepEqual(scoped('AKIAIOSFODNN7EXAMPLE%2F20260301%2Fus-west-2%2Fs3%2Faws4_request'), [
+    assert.deepEqual(scoped(`${KEY_ID}%2F20260301%2Fus-west-2%2Fs3%2Faws4_request`), [
       'URL_REGION: credential scope names region us-west-2, the pinned region is us-east-1',
     ]);
-    assert.deepEqual(scoped('AKIAI44QH8DHBEXAMPLE%2F20260301%2Fus-east-1%2Fs3%2Faws4_request'), [
+    assert.deepEqual(scoped(`${OTHER_CREDENTIALS.accessKeyId}%2F20260301%2Fus-east-1%2Fs3%2Faws4_request`), [
       'URL_ACCESS_KEY: signed with an access key other than the service credentials',
     ]);
   });
@@ -174,7 +175,7 @@ describe('X-Amz-Credential', () => {
   it('names any access key when the service does not say which', () => {
     assert.deepEqual(
       failures(
-        { 'X-Amz-Credential': 'AKIAI44QH8DHBEXAMPLE%2F20260301%2Fus-east-1%2Fs3%2Faws4_request' },
+        { 'X-Amz-Credential': `${OTHER_CREDENTIALS.accessKeyId}%2F20260301%2Fus-east-1%2Fs3%2Faws4_request` },
         { accessKeyId: undefined },
       ),
       [],
@@ -312,7 +313,7 @@ describe('X-Amz-SignedHeaders', () => {
 
 describe('X-Amz-Security-Token', () => {
   const withToken = { 'X-Amz-Security-Token': 'FwoGZXIvYXdzEBY' };
-  const asia = 'ASIAIOSFODNN7EXAMPLE%2F20260301%2Fus-east-1%2Fs3%2Faws4_request';
+  const asia = `${EXAMPLE_TEMPORARY_KEY_ID}%2F20260301%2Fus-east-1%2Fs3%2Faws4_request`;
 
   it('is there exactly when temporary credentials signed it', () => {
     assert.deepEqual(failures(withToken, { temporaryCredentials: true }), []);

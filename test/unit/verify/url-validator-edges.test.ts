@@ -6,29 +6,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import type { EndpointMode } from '../../../src/endpoint/endpoint-mode.js';
-import { partitionOfRegion, type Partition } from '../../../src/endpoint/partitions.js';
 import type { UrlCheckCode } from '../../../src/errors.js';
 import { validatePresignedUrl, type UrlExpectation, type ValidatorPolicy } from '../../../src/verify/url-validator.js';
+import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
+import { LOCAL, regionalMode } from '../../fixtures/endpoint-modes.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
-const ACCESS_KEY = 'AKIAEXAMPLE7Q2XZ4N5P';
+const ACCESS_KEY = EXAMPLE_CREDENTIALS.accessKeyId;
 const SIGNATURE = 'b2c4e6f8a0b2c4e6f8a0b2c4e6f8a0b2c4e6f8a0b2c4e6f8a0b2c4e6f8a0b2c4';
 
-function partition(region: string): Partition {
-  const found = partitionOfRegion(region);
-  assert.ok(found);
-  return found;
-}
-
-const LOCAL: EndpointMode = { kind: 'local', region: 'us-east-1', endpoint: new URL('http://127.0.0.1:4568') };
-const REGIONAL_PATH_STYLE: EndpointMode = {
-  kind: 'regional',
-  region: 'eu-west-1',
-  partition: partition('eu-west-1'),
-  useFips: false,
-  useDualstack: false,
-  forcePathStyle: true,
-};
+const REGIONAL_PATH_STYLE = regionalMode('eu-west-1', { pathStyle: true });
 
 function policy(mode: EndpointMode): ValidatorPolicy {
   return { mode, maxExpiresSeconds: 3600, maxClockSkewSeconds: 300, now: () => new Date(NOW.getTime()) };

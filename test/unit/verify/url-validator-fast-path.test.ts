@@ -131,12 +131,7 @@ describe('validatePresignedUrl: the origin shortcut never loosens a check', () =
 
   it('the other scheme is judged by full URL parsing, even on the expected authority', () => {
     // The port is the default of http, not of the pinned https: URL parsing drops it.
-    const mode: EndpointMode = {
-      kind: 'custom',
-      region: 'us-east-1',
-      endpoint: new URL('https://minio.internal:80'),
-      forcePathStyle: true,
-    };
+    const mode = customMode('https://minio.internal:80', { pathStyle: true });
     const location = expectedLocation(mode, 'my-bucket');
     assert.equal(location.host, 'minio.internal:80');
     const url = `http://${location.host}${location.pathPrefix}/k${query().replace('REGION', 'us-east-1')}`;

@@ -20,12 +20,12 @@ import {
   type ValidatorPolicy,
 } from '../../../src/verify/url-validator.js';
 import { signingConfigFrom as configFrom } from '../../fixtures/config.js';
+import { EXAMPLE_CREDENTIALS, EXAMPLE_TEMPORARY_KEY_ID, OTHER_CREDENTIALS } from '../../fixtures/credentials.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const now = () => new Date(NOW.getTime());
 const AMZ_DATE = '20260301T120000Z';
-const ACCESS_KEY = 'AKIAEXAMPLE7Q2XZ4N5P';
-const SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+const ACCESS_KEY = EXAMPLE_CREDENTIALS.accessKeyId;
 const SIGNATURE = 'b2c4e6f8a0b2c4e6f8a0b2c4e6f8a0b2c4e6f8a0b2c4e6f8a0b2c4e6f8a0b2c4';
 const VPCE = 'vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com';
 const KEY = 'photos/cat.jpg';
@@ -269,7 +269,7 @@ for (const m of MODES) {
 
     before(async () => {
       bundle = await createPresigner(config, {
-        credentials: staticCredentialSource({ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }),
+        credentials: staticCredentialSource(EXAMPLE_CREDENTIALS),
         now,
       });
     });
@@ -443,10 +443,10 @@ for (const m of MODES) {
       });
 
       it('without an expectation, ASIA keys need a token and AKIA keys must not carry one → URL_SECURITY_TOKEN', () => {
-        assertFails(validate(good({ accessKeyId: 'ASIAEXAMPLE7Q2XZ4N5P' })), ['URL_SECURITY_TOKEN']);
+        assertFails(validate(good({ accessKeyId: EXAMPLE_TEMPORARY_KEY_ID })), ['URL_SECURITY_TOKEN']);
         assertFails(validate(good({ token: 'FwoGZXIvYXdzEXAMPLE' })), ['URL_SECURITY_TOKEN']);
-        assertValid(validate(good({ accessKeyId: 'ASIAEXAMPLE7Q2XZ4N5P', token: 'FwoGZXIvYXdzEXAMPLE' })));
-        assertFails(validate(good({ accessKeyId: 'ASIAEXAMPLE7Q2XZ4N5P', token: '' })), ['URL_SECURITY_TOKEN']);
+        assertValid(validate(good({ accessKeyId: EXAMPLE_TEMPORARY_KEY_ID, token: 'FwoGZXIvYXdzEXAMPLE' })));
+        assertFails(validate(good({ accessKeyId: EXAMPLE_TEMPORARY_KEY_ID, token: '' })), ['URL_SECURITY_TOKEN']);
         // Keys of S3-compatible stores say nothing either way.
         assertValid(validate(good({ accessKeyId: 'minioadmin' })));
         assertValid(validate(good({ accessKeyId: 'minioadmin', token: 'session' })));
@@ -587,7 +587,7 @@ for (const m of MODES) {
       });
 
       it('an access key other than the service credentials → URL_ACCESS_KEY', () => {
-        assertFails(validate(good(), { accessKeyId: 'AKIAOTHERKEY00000000' }), ['URL_ACCESS_KEY']);
+        assertFails(validate(good(), { accessKeyId: OTHER_CREDENTIALS.accessKeyId }), ['URL_ACCESS_KEY']);
       });
 
       it('a malformed credential scope → URL_CREDENTIAL_SCOPE', () => {
@@ -809,7 +809,7 @@ describe('validatePresignedUrl: SDK-signed URLs for every option pass', () => {
     it(c.name, async () => {
       const config = configFrom(c.env);
       const bundle = await createPresigner(config, {
-        credentials: staticCredentialSource({ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }),
+        credentials: staticCredentialSource(EXAMPLE_CREDENTIALS),
         now,
       });
       try {
@@ -880,7 +880,7 @@ describe('validatePresignedUrl: URLs from other tools', () => {
   it('boto3 with temporary credentials, a response override and a dotted bucket (path-style) passes', () => {
     const url =
       'https://s3.eu-west-1.amazonaws.com/my.dotted.bucket/reports/q1.pdf?response-content-disposition=attachment' +
-      `&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAEXAMPLE7Q2XZ4N5P%2F20260301%2Feu-west-1%2Fs3%2Faws4_request` +
+      `&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${EXAMPLE_TEMPORARY_KEY_ID}%2F20260301%2Feu-west-1%2Fs3%2Faws4_request` +
       `&X-Amz-Date=20260301T115900Z&X-Amz-Expires=600&X-Amz-SignedHeaders=host` +
       `&X-Amz-Security-Token=${encodeURIComponent('IQoJb3JpZ2luX2VjEXAMPLE/+=')}&X-Amz-Signature=${SIGNATURE}`;
     const report = validatePresignedUrl(url, euWest1);
