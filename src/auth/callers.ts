@@ -139,6 +139,14 @@ export class CallerRegistry {
 
   /** The caller behind an `Authorization` header, or a 401/503 AppError. */
   async authenticate(authorization: string | undefined): Promise<Caller> {
+    return this.admit(authorization);
+  }
+
+  /**
+   * authenticate() for the request hook: an API key's caller (or its refusal) comes back at once,
+   * only a JWT waits on a promise. A service's request then pays no promise for authentication.
+   */
+  admit(authorization: string | undefined): Caller | Promise<Caller> {
     if (!authorization) throw new AppError('AUTH_REQUIRED', 'send "Authorization: Bearer <API key or token>"');
     const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(authorization);
     if (!match) throw new AppError('AUTH_INVALID', 'the Authorization header must be "Bearer <API key or token>"');
@@ -149,8 +157,12 @@ export class CallerRegistry {
       return caller;
     }
     if (!this.#jwt) throw new AppError('AUTH_INVALID', 'the bearer token is not a valid API key');
-    const { holder, subject } = await this.#jwt.verify(token);
-    return { id: holder.id, kind: 'jwt', subject, policy: this.#policyOf(holder, subject) };
+    return this.#jwt.verify(token).then(({ holder, subject }) => ({
+      id: holder.id,
+      kind: 'jwt',
+      subject,
+      policy: this.#policyOf(holder, subject),
+    }));
   }
 
   #apiKeyCaller(client: ClientDefinition): Caller {

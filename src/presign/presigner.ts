@@ -127,14 +127,15 @@ export class Presigner {
   async presign(request: PresignRequest): Promise<PresignedUrl> {
     const { mode, policy } = this.#deps;
     const host = this.#checkTarget(request);
-    const credentials = await this.#credentials();
+    const held = this.#credentials();
+    const credentials = held instanceof Promise ? await held : held;
     const signingDate = policy.now();
     const expiresIn = clampToCredentials(request.expiresIn, signingDate, credentials);
     const headers =
       request.operation === 'put'
         ? { ...requiredHeaders(request), ...this.serverHeaders(request.bucket, request.serverHeaders) }
         : requiredHeaders(request);
-    const url = await this.#sign({
+    const signed = this.#sign({
       operation: request.operation,
       bucket: request.bucket,
       key: request.key,
@@ -146,6 +147,7 @@ export class Presigner {
       credentials,
       grant: request.grant,
     });
+    const url = typeof signed === 'string' ? signed : await signed;
     this.#validate(url, request, {
       bucket: request.bucket,
       key: request.key,
@@ -181,7 +183,8 @@ export class Presigner {
    */
   async presignParts(request: PartsPresignRequest): Promise<PresignedParts> {
     this.#checkTarget(request);
-    const credentials = await this.#credentials();
+    const held = this.#credentials();
+    const credentials = held instanceof Promise ? await held : held;
     const signingDate = this.#deps.policy.now();
     const expiresIn = clampToCredentials(request.expiresIn, signingDate, credentials);
     const parts: PresignedPart[] = [];
@@ -191,7 +194,7 @@ export class Presigner {
         ...checksumFields(part.checksum),
       };
       const target = { uploadId: request.uploadId, partNumber: part.partNumber };
-      const url = await this.#sign({
+      const signed = this.#sign({
         operation: 'upload-part',
         bucket: request.bucket,
         key: request.key,
@@ -202,6 +205,7 @@ export class Presigner {
         credentials,
         grant: request.grant,
       });
+      const url = typeof signed === 'string' ? signed : await signed;
       this.#validate(
         url,
         { operation: 'put', bucket: request.bucket },
@@ -228,7 +232,8 @@ export class Presigner {
   /** A browser form policy for one exact key, type and size range; validated like a URL. */
   async presignPost(request: PostPresignRequest): Promise<PresignedPost> {
     this.#checkTarget(request);
-    const credentials = await this.#credentials();
+    const held = this.#credentials();
+    const credentials = held instanceof Promise ? await held : held;
     const signingDate = this.#deps.policy.now();
     const expiresIn = clampToCredentials(request.expiresIn, signingDate, credentials);
     const fields = { ...this.serverHeaders(request.bucket, request.serverFields), ...checksumFields(request.checksum) };
@@ -292,25 +297,37 @@ export class Presigner {
     return host;
   }
 
-  async #credentials(): Promise<SigningCredentials> {
+  // #credentials and #sign answer at once when they can (held credentials, a bucket whose route
+  // is cached), and their callers await only a promise: each await of a plain value, or async
+  // function, is one more promise per URL (a /multipart/parts batch of 100 paid 300).
+  #credentials(): SigningCredentials | Promise<SigningCredentials> {
     const current = this.#deps.credentials.current?.();
     if (current !== undefined) return current;
+    const unavailable = (error: unknown) =>
+      new AppError('CREDENTIALS_UNAVAILABLE', 'no AWS credentials are available to sign with', { cause: error });
     try {
-      return await this.#deps.credentials.get();
-    } catch (error) {
-      throw new AppError('CREDENTIALS_UNAVAILABLE', 'no AWS credentials are available to sign with', {
-        cause: error,
+      return this.#deps.credentials.get().catch((error: unknown) => {
+        throw unavailable(error);
       });
+    } catch (error) {
+      throw unavailable(error);
     }
   }
 
-  async #sign(request: SigningRequest): Promise<string> {
+  #sign(request: SigningRequest): string | Promise<string> {
+    const failed = (error: unknown) =>
+      new AppError('PRESIGN_FAILED', 'the S3 client could not presign this request', { cause: error });
+    let signed: string | Promise<string>;
     try {
-      const signed = this.#signer.sign(request);
-      return typeof signed === 'string' ? signed : await signed;
+      signed = this.#signer.sign(request);
     } catch (error) {
-      throw new AppError('PRESIGN_FAILED', 'the S3 client could not presign this request', { cause: error });
+      throw failed(error);
     }
+    return typeof signed === 'string'
+      ? signed
+      : signed.catch((error: unknown) => {
+          throw failed(error);
+        });
   }
 
   #validate(url: string, request: RejectedRequest, expectation: UrlExpectation): void {
