@@ -30,7 +30,7 @@ import { createPresigner } from './presign/create-presigner.js';
 import { appContext } from './app-context.js';
 import { presignRoutes } from './presign/routes.js';
 import { RateLimiter } from './rate-limit/limiter.js';
-import { callerRateLimit, rateLimiterProvider } from './rate-limit/plugin.js';
+import { callerRateLimit, rateLimitedError, rateLimiterProvider } from './rate-limit/plugin.js';
 import { uploadRoutes } from './frontend-api/routes.js';
 import { verifyRoutes } from './verify/routes.js';
 import { multipartProvider } from './multipart/multipart-plugin.js';
@@ -198,7 +198,8 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     await open.register(rateLimit, {
       global: false,
       store: open.rateLimiter.pluginStore('anonymous'),
-      errorResponseBuilder: rateLimitedError,
+      errorResponseBuilder: (_request, context) =>
+        rateLimitedError(context.max, config.verifyRateLimit.windowSeconds * 1000, context.ttl),
     });
     await open.register(verifyRoutes);
   });
@@ -235,13 +236,6 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
 }
 
 const OVERLOAD_RETRY_AFTER_SECONDS = 5;
-
-function rateLimitedError(_request: unknown, context: { max: number; after: string }): AppError {
-  return new AppError(
-    'RATE_LIMITED',
-    `rate limit of ${context.max} requests per ${context.after} exceeded; retry later`,
-  );
-}
 
 class OverloadedError extends AppError {
   constructor() {

@@ -39,6 +39,18 @@ async function rateLimiterPlugin(app: FastifyInstance, options: { limiter: RateL
 }
 export const rateLimiterProvider = fp(rateLimiterPlugin, { name: 'rate-limiter', fastify: '5.x' });
 
+/**
+ * The 429 of either budget: the limit, its window, and when it resets (`Retry-After` in words).
+ * @fastify/rate-limit's `after` is the time left in the window, not the window: written as "per
+ * …" it told a caller at a 60 s window, refused 20 s in, that the limit was "per 40 seconds".
+ */
+export function rateLimitedError(max: number, windowMs: number, retryMs: number): AppError {
+  return new AppError(
+    'RATE_LIMITED',
+    `rate limit of ${max} requests per ${formatDuration(windowMs, true)} exceeded; retry in ${formatDuration(Math.ceil(retryMs / 1000) * 1000, true)}`,
+  );
+}
+
 /** The key of a caller's budget: its id, and the end user for JWT callers. */
 export function callerBudgetKey(request: FastifyRequest): string {
   return `${request.caller.id}:${request.caller.subject ?? ''}`;
@@ -73,12 +85,7 @@ async function callerRateLimitPlugin(app: FastifyInstance, options: { config: Co
     void reply.header('x-ratelimit-remaining', 0);
     void reply.header('x-ratelimit-reset', resetSeconds);
     void reply.header('retry-after', resetSeconds);
-    done(
-      new AppError(
-        'RATE_LIMITED',
-        `rate limit of ${max} requests per ${formatDuration(resetSeconds * 1000, true)} exceeded; retry later`,
-      ),
-    );
+    done(rateLimitedError(max, windowMs, resetSeconds * 1000));
   };
   // After authentication and body validation: each caller (each end user, for frontends) has
   // its own budget, and a batch's size is known when its route charges the rest.

@@ -13,11 +13,15 @@ import { authentication } from '../../../src/auth/authentication.js';
 import type { Caller } from '../../../src/auth/caller-policy.js';
 import type { CallerRegistry } from '../../../src/auth/callers.js';
 import type { Config } from '../../../src/config/config.js';
-import { AppError } from '../../../src/errors.js';
 import { errorHandler } from '../../../src/http/error-handler.js';
 import { createServiceMetrics, metricsProvider } from '../../../src/http/metrics.js';
 import { RateLimiter } from '../../../src/rate-limit/limiter.js';
-import { callerBudgetKey, callerRateLimit, rateLimiterProvider } from '../../../src/rate-limit/plugin.js';
+import {
+  callerBudgetKey,
+  callerRateLimit,
+  rateLimitedError,
+  rateLimiterProvider,
+} from '../../../src/rate-limit/plugin.js';
 
 function callerNamed(header: string | undefined): Caller {
   const [id = 'none', subject] = (header ?? '').split('/');
@@ -69,11 +73,9 @@ async function limitedApp(variant: 'plugin' | 'hook', limit: { max: number; wind
       keyGenerator: callerBudgetKey,
       onExceeded: (request) =>
         metrics.rateLimited.inc({ caller: request.caller?.id ?? 'anonymous', route: request.routeOptions.url ?? '' }),
+      // The message from the plugin's own context: the window and the time it has left.
       errorResponseBuilder: (_request, context) =>
-        new AppError(
-          'RATE_LIMITED',
-          `rate limit of ${context.max} requests per ${context.after} exceeded; retry later`,
-        ),
+        rateLimitedError(context.max, limit.windowSeconds * 1000, context.ttl),
     });
   }
   // Frontends (JWT callers) may use /work; /other is for services only (403 before any count).
@@ -132,6 +134,24 @@ test('the caller limit answers every request as @fastify/rate-limit did: status,
     ),
     { numRuns: 150 },
   );
+});
+
+test('a 429 names the limit, its window, and when the window ends', async (t) => {
+  t.mock.timers.enable({ apis: ['Date'], now: 1_700_000_000_000 });
+  const { app } = await limitedApp('hook', { max: 2, windowSeconds: 60 });
+  try {
+    for (let i = 0; i < 2; i++) assert.equal((await answer(app, { caller: 'svc', route: '/work' })).status, 200);
+    t.mock.timers.tick(20_000);
+    const refused = await answer(app, { caller: 'svc', route: '/work' });
+    assert.equal(refused.status, 429);
+    assert.equal(refused.headers['retry-after'], '40');
+    assert.match(
+      JSON.parse(refused.body).message,
+      /^rate limit of 2 requests per 1 minute exceeded; retry in 40 seconds$/,
+    );
+  } finally {
+    await app.close();
+  }
 });
 
 test("a service's request pays no promise for authentication and its rate limit", async () => {
