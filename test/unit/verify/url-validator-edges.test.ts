@@ -154,3 +154,66 @@ describe('paths that are no bucket or no valid escape are reported, never thrown
     });
   }
 });
+
+describe('a GET of one part: partNumber without uploadId, on a URL checked as a GET', () => {
+  const origin = 'https://s3.eu-west-1.amazonaws.com/my-bucket/big.bin';
+  const codes = (parameters: string, expectation: UrlExpectation = {}) =>
+    failureCodes(`${origin}?${parameters}&${query('eu-west-1')}`, REGIONAL_PATH_STYLE, expectation);
+
+  it('part numbers 1 to 10,000, as S3 reads them and the service writes them, pass', () => {
+    for (const value of ['1', '2', '999', '10000']) {
+      assert.deepEqual(codes(`partNumber=${value}&x-id=GetObject`), [], value);
+      assert.deepEqual(codes(`partNumber=${value}`, { method: 'GET' }), [], value);
+    }
+  });
+
+  it('each refusal says why, naming the parameter', () => {
+    const messages = (parameters: string, expectation: UrlExpectation = {}) =>
+      validatePresignedUrl(
+        `${origin}?${parameters}&${query('eu-west-1')}`,
+        policy(REGIONAL_PATH_STYLE),
+        expectation,
+      ).failures.map((failure) => failure.message);
+    assert.deepEqual(messages('partNumber=03&x-id=GetObject'), [
+      'query parameter partNumber must be a part number, 1..10000, got 03',
+    ]);
+    assert.deepEqual(messages('partNumber=2'), [
+      'query parameter partNumber without uploadId is a GET of one part, but the URL is not checked as a GET (x-id=GetObject, or verify it with method GET)',
+    ]);
+  });
+
+  it('any other value is URL_UNEXPECTED_PARAMETER: past 10,000, zero, a leading zero, an exponent, a sign, empty', () => {
+    for (const value of ['10001', '99999', '100000', '0', '03', '1e3', '-1', '+1', '', 'x', '1.0', ' 1']) {
+      assert.deepEqual(
+        codes(`partNumber=${encodeURIComponent(value)}&x-id=GetObject`),
+        ['URL_UNEXPECTED_PARAMETER'],
+        value,
+      );
+    }
+  });
+
+  it('not checked as a GET, a part number is not a part GET: a PUT, x-id PutObject, or neither x-id nor a method', () => {
+    assert.deepEqual(codes('partNumber=2', { method: 'PUT' }), ['URL_UNEXPECTED_PARAMETER']);
+    assert.deepEqual(codes('partNumber=2&x-id=PutObject'), ['URL_UNEXPECTED_PARAMETER']);
+    assert.deepEqual(codes('partNumber=2'), ['URL_UNEXPECTED_PARAMETER']);
+    // The method said decides over the SDK's x-id (which is then refused for naming the other).
+    assert.deepEqual(codes('partNumber=2&x-id=GetObject', { method: 'PUT' }), [
+      'URL_UNEXPECTED_PARAMETER',
+      'URL_UNEXPECTED_PARAMETER',
+    ]);
+    assert.deepEqual(codes('partNumber=2&x-id=PutObject', { method: 'GET' }), ['URL_UNEXPECTED_PARAMETER']);
+  });
+
+  it('beside an uploadId, or when the parameters were asked for, a part number is judged as before', () => {
+    // An upload's part URL that nobody asked for: both of its parameters are refused.
+    assert.deepEqual(codes('partNumber=2&uploadId=abc&x-id=GetObject'), [
+      'URL_UNEXPECTED_PARAMETER',
+      'URL_UNEXPECTED_PARAMETER',
+    ]);
+    assert.deepEqual(codes('partNumber=2&x-id=GetObject', { queryParameters: { partNumber: '2' } }), []);
+    assert.deepEqual(codes('partNumber=3&x-id=GetObject', { queryParameters: { partNumber: '2' } }), [
+      'URL_MISSING_PARAMETER',
+      'URL_UNEXPECTED_PARAMETER',
+    ]);
+  });
+});
