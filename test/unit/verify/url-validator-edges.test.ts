@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 
 import type { EndpointMode } from '../../../src/endpoint/endpoint-mode.js';
 import type { UrlCheckCode } from '../../../src/errors.js';
+import { GRANT_PARAMETER } from '../../../src/audit/grant-id.js';
 import { validatePresignedUrl, type UrlExpectation, type ValidatorPolicy } from '../../../src/verify/url-validator.js';
 import { EXAMPLE_CREDENTIALS } from '../../fixtures/credentials.js';
 import { LOCAL, regionalMode } from '../../fixtures/endpoint-modes.js';
@@ -215,5 +216,25 @@ describe('a GET of one part: partNumber without uploadId, on a URL checked as a 
       'URL_MISSING_PARAMETER',
       'URL_UNEXPECTED_PARAMETER',
     ]);
+  });
+});
+
+describe("the grant id (x-s3p-grant) is the service's own parameter, not one to refuse", () => {
+  const origin = 'https://s3.eu-west-1.amazonaws.com/my-bucket/a.txt';
+  const grant = '0f8e2a4c-9b1d-4c3e-8f7a-6b5d4c3e2f1a';
+
+  it('on a URL from elsewhere, a grant id passes and is reported; another shape is URL_GRANT', () => {
+    const url = `${origin}?${GRANT_PARAMETER}=${grant}&${query('eu-west-1')}`;
+    const report = validatePresignedUrl(url, policy(REGIONAL_PATH_STYLE));
+    assert.deepEqual(report.failures, []);
+    assert.equal(report.grant, grant);
+    assert.deepEqual(failureCodes(`${origin}?${GRANT_PARAMETER}=G&${query('eu-west-1')}`, REGIONAL_PATH_STYLE), [
+      'URL_GRANT',
+    ]);
+  });
+
+  it('on the service’s own URL, exactly the grant it signed, even where the parameters were asked for', () => {
+    const url = `${origin}?${GRANT_PARAMETER}=${grant}&${query('eu-west-1')}`;
+    assert.deepEqual(failureCodes(url, REGIONAL_PATH_STYLE, { grant, queryParameters: {} }), []);
   });
 });
