@@ -236,5 +236,27 @@ describe("the grant id (x-s3p-grant) is the service's own parameter, not one to 
   it('on the service’s own URL, exactly the grant it signed, even where the parameters were asked for', () => {
     const url = `${origin}?${GRANT_PARAMETER}=${grant}&${query('eu-west-1')}`;
     assert.deepEqual(failureCodes(url, REGIONAL_PATH_STYLE, { grant, queryParameters: {} }), []);
+    assert.equal(validatePresignedUrl(url, policy(REGIONAL_PATH_STYLE), { grant }).grant, grant);
+  });
+
+  it('each refusal of a grant says why: missing, another grant, not a grant id', () => {
+    const messages = (parameters: string, expectation: UrlExpectation = {}) => {
+      const report = validatePresignedUrl(
+        `${origin}?${parameters}${query('eu-west-1')}`,
+        policy(REGIONAL_PATH_STYLE),
+        expectation,
+      );
+      assert.equal(report.grant, undefined, 'a refused grant is not reported');
+      return report.failures.map((failure) => `${failure.code}: ${failure.message}`);
+    };
+    const other = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+    assert.deepEqual(messages('', { grant }), [`URL_GRANT: the URL lacks its grant id (${GRANT_PARAMETER})`]);
+    assert.deepEqual(messages(`${GRANT_PARAMETER}=${other}&`, { grant }), [
+      `URL_GRANT: ${GRANT_PARAMETER} is not the grant the URL was signed for`,
+    ]);
+    assert.deepEqual(messages(`${GRANT_PARAMETER}=${grant.toUpperCase()}&`), [
+      `URL_GRANT: ${GRANT_PARAMETER} must be a grant id (a lowercase version 4 UUID)`,
+    ]);
+    assert.deepEqual(messages(''), []);
   });
 });
