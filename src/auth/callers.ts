@@ -137,14 +137,10 @@ export class CallerRegistry {
     return new CallerRegistry(this.#clients, this.#config, { developmentTokens });
   }
 
-  /** The caller behind an `Authorization` header, or a 401/503 AppError. */
-  async authenticate(authorization: string | undefined): Promise<Caller> {
-    return this.admit(authorization);
-  }
-
   /**
-   * authenticate() for the request hook: an API key's caller (or its refusal) comes back at once,
-   * only a JWT waits on a promise. A service's request then pays no promise for authentication.
+   * The caller behind an `Authorization` header, or a 401/503 AppError. An API key's caller (or
+   * its refusal) comes back at once, only a JWT waits on a promise: a service's request then pays
+   * no promise for authentication.
    */
   admit(authorization: string | undefined): Caller | Promise<Caller> {
     if (!authorization) throw new AppError('AUTH_REQUIRED', 'send "Authorization: Bearer <API key or token>"');

@@ -128,7 +128,7 @@ test('keygen prints a key and a clients-file entry that authenticates it', async
   const { configFrom } = await import('../helpers.js');
   const registered = callerRegistryFrom({ clients: parse(entry) }, configFrom({ S3_ENDPOINT_MODE: 'local' }));
   assert.ok(registered.ok, registered.ok ? '' : registered.problems.join('\n'));
-  const caller = await registered.registry.authenticate(`Bearer ${key}`);
+  const caller = await registered.registry.admit(`Bearer ${key}`);
   assert.equal(caller.id, 'billing');
   assert.deepEqual(caller.policy.keyPrefixes, ['billing/']);
   const second = await cli(['keygen']);

@@ -95,12 +95,12 @@ test('loadCallerRegistry reads YAML and JSON files and reports unreadable or bro
   );
   const fromYaml = await loadCallerRegistry(yaml, config);
   assert.ok(fromYaml.ok, fromYaml.ok ? '' : fromYaml.problems.join('\n'));
-  const caller = await fromYaml.registry.authenticate(`Bearer ${key}`);
+  const caller = await fromYaml.registry.admit(`Bearer ${key}`);
   assert.equal(caller.id, 'svc');
   assert.deepEqual(caller.policy.buckets, ['uploads', 'archive'], 'all allowlisted buckets by default');
   assert.equal(caller.policy.maxExpiresSeconds, 3600, 'the service maximum by default');
   // Built once and shared by every request with this key: a handler must not be able to change it.
-  assert.equal(await fromYaml.registry.authenticate(`Bearer ${key}`), caller);
+  assert.equal(await fromYaml.registry.admit(`Bearer ${key}`), caller);
   assert.throws(() => Object.assign(caller.policy, { maxExpiresSeconds: 604800 }), TypeError);
   assert.throws(() => (caller.policy.keyPrefixes as string[]).push(''), TypeError);
   assert.throws(() => Object.assign(caller, { id: 'someone-else' }), TypeError);

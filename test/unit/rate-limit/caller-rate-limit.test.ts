@@ -48,10 +48,7 @@ function admit(authorization: string | undefined): Caller | Promise<Caller> {
   const caller = callerNamed(authorization);
   return caller.kind === 'api-key' ? caller : Promise.resolve(caller);
 }
-const registry = {
-  admit,
-  authenticate: async (authorization?: string) => admit(authorization),
-} as unknown as CallerRegistry;
+const registry = { admit } as unknown as CallerRegistry;
 
 async function limitedApp(variant: 'plugin' | 'hook', limit: { max: number; windowSeconds: number }) {
   const app = Fastify({ logger: false });
