@@ -18,15 +18,14 @@ export function uploadConstraints(
   const metadataKeys = Object.keys(headers)
     .filter((name) => name.startsWith(METADATA_PREFIX))
     .map((name) => name.slice(METADATA_PREFIX.length));
-  return {
-    ...own,
+  return Object.assign({}, own, {
     encryption:
       encryption === undefined
         ? undefined
         : { algorithm: encryption.algorithm, kmsKeyId: encryption.kmsKeyId, bucketKey: encryption.bucketKey },
     metadataKeys: metadataKeys.length === 0 ? undefined : metadataKeys,
     tagKeys: labels.tags.length === 0 ? undefined : labels.tags.map(([key]) => key),
-  };
+  });
 }
 
 /** A signed checksum as an audit event names it: S3's algorithm name and the value. */

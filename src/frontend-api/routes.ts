@@ -87,7 +87,13 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
           { filename, contentType, contentLength, checksum, metadata, tags },
           request,
         );
-        return { ...policy, expiresAt: policy.expiresAt.toISOString() };
+        return {
+          url: policy.url,
+          method: policy.method,
+          fields: policy.fields,
+          key: policy.key,
+          expiresAt: policy.expiresAt.toISOString(),
+        } satisfies Record<keyof typeof policy, unknown>;
       }
       return issueForCaller(
         app,

@@ -349,7 +349,11 @@ export class MultipartService {
       uploadId: state.s3UploadId,
       expiresIn: Math.max(1, Math.min(expiresIn, untilDeadline)),
       grant,
-      parts: parts.map((part) => ({ ...part, checksum: checksums.get(part.partNumber) })),
+      parts: parts.map((part) => ({
+        partNumber: part.partNumber,
+        contentLength: part.contentLength,
+        checksum: checksums.get(part.partNumber),
+      })),
     });
     this.#deps.onIssued?.(caller, 'upload-part', signed.parts.length);
     this.#deps.audit?.grant(origin, {

@@ -104,11 +104,11 @@ export function signPostPolicy(
   policyDocument += `,{"key":${JSON.stringify(request.key)}}]}`;
   const policy = Buffer.from(policyDocument, 'utf8').toString('base64');
   const signingKey = keys.get(credentials.secretAccessKey, shortDate, region, 's3');
-  return {
-    url: postUrl(route),
-    fields: { ...fields, key: request.key, Policy: policy, 'X-Amz-Signature': signingKey.hmac.hex(policy) },
-    policyDocument,
-  };
+  // The form's own fields go after those the policy lists, in createPresignedPost's order.
+  fields.key = request.key;
+  fields.Policy = policy;
+  fields['X-Amz-Signature'] = signingKey.hmac.hex(policy);
+  return { url: postUrl(route), fields, policyDocument };
 }
 
 /** Signs POST policies for the pinned route of each bucket. */

@@ -121,7 +121,7 @@ export class Presigner {
         throw new TypeError(`server header ${name} is not lowercase, or is decided elsewhere`);
       }
     }
-    return { ...own, ...configured };
+    return Object.assign({}, own, configured);
   }
 
   async presign(request: PresignRequest): Promise<PresignedUrl> {
@@ -133,7 +133,7 @@ export class Presigner {
     const expiresIn = clampToCredentials(request.expiresIn, signingDate, credentials);
     const headers =
       request.operation === 'put'
-        ? { ...requiredHeaders(request), ...this.serverHeaders(request.bucket, request.serverHeaders) }
+        ? Object.assign(requiredHeaders(request), this.serverHeaders(request.bucket, request.serverHeaders))
         : requiredHeaders(request);
     const signed = this.#sign({
       operation: request.operation,
@@ -189,10 +189,10 @@ export class Presigner {
     const expiresIn = clampToCredentials(request.expiresIn, signingDate, credentials);
     const parts: PresignedPart[] = [];
     for (const part of request.parts) {
-      const headers: Record<string, string> = {
-        ...(part.contentLength === undefined ? {} : { 'content-length': String(part.contentLength) }),
-        ...checksumFields(part.checksum),
-      };
+      const headers: Record<string, string> = Object.assign(
+        part.contentLength === undefined ? {} : { 'content-length': String(part.contentLength) },
+        checksumFields(part.checksum),
+      );
       const target = { uploadId: request.uploadId, partNumber: part.partNumber };
       const signed = this.#sign({
         operation: 'upload-part',
@@ -236,7 +236,10 @@ export class Presigner {
     const credentials = held instanceof Promise ? await held : held;
     const signingDate = this.#deps.policy.now();
     const expiresIn = clampToCredentials(request.expiresIn, signingDate, credentials);
-    const fields = { ...this.serverHeaders(request.bucket, request.serverFields), ...checksumFields(request.checksum) };
+    const fields = Object.assign(
+      this.serverHeaders(request.bucket, request.serverFields),
+      checksumFields(request.checksum),
+    );
     let signed: SignedPostPolicy;
     try {
       const pending = this.#postSigner.sign({

@@ -89,7 +89,7 @@ export async function issueForCaller(
     request.operation === 'put'
       ? objectHeaders({ provenance: app.config.audit.provenance, caller, grant, labels: checked })
       : undefined;
-  const presigned = await app.signing.presigner.presign({ ...request, grant, serverHeaders });
+  const presigned = await app.signing.presigner.presign(Object.assign({}, request, { grant, serverHeaders }));
   app.metrics.urlsIssued.inc({ operation: request.operation });
   app.audit.grant(origin, {
     grant,
