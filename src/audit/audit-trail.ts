@@ -10,6 +10,7 @@
 import type { Caller } from '../auth/caller-policy.js';
 import type { AppError } from '../errors.js';
 import { loggableUrl, redactAddress, redactSecrets } from '../http/log-redaction.js';
+import { jsonString } from '../json-string.js';
 
 export const AUDIT_SCHEMA_VERSION = 2;
 
@@ -151,13 +152,8 @@ export class AuditTrail {
  */
 function member(name: string, value: unknown): string {
   if (value === undefined) return '';
-  // Most texts need no escape: quoted as they are, half the cost of JSON.stringify's call.
-  if (typeof value === 'string' && !JSON_ESCAPED.test(value)) return `,"${name}":"${value}"`;
-  return `,"${name}":${JSON.stringify(value)}`;
+  return `,"${name}":${typeof value === 'string' ? jsonString(value) : JSON.stringify(value)}`;
 }
-
-/** What JSON.stringify escapes in a string: quote, backslash, control characters, and lone surrogates. */
-const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** The constraints in their own order, with the two texts from outside redacted. */
 function constraintsJson(constraints: GrantConstraints): string {

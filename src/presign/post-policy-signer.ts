@@ -8,6 +8,7 @@ import type { PinnedS3 } from '../endpoint/s3-client.js';
 import { DELEGATE, S3RouteResolver, type RouteEntry, type S3Route } from './s3-route.js';
 import { amzDates, sharedSigningKeys, SigningKeyCache } from './signing-key.js';
 import { ALGORITHM } from './sigv4-query.js';
+import { jsonString } from '../json-string.js';
 
 export interface PostPolicyRequest {
   bucket: string;
@@ -92,16 +93,13 @@ export function signPostPolicy(
     'X-Amz-Date': longDate,
   };
   if (credentials.sessionToken) fields['X-Amz-Security-Token'] = credentials.sessionToken;
-  const expiration = new Date(Math.floor(request.signingDate.getTime() / 1000) * 1000 + request.expiresIn * 1000)
-    .toISOString()
-    .replace(/\.\d{3}Z$/, 'Z');
+  const expiration = expirationText(Math.floor(request.signingDate.getTime() / 1000) + request.expiresIn);
   // JSON.stringify({expiration, conditions}) written out: one object per condition, each of
   // its own shape, then a generic walk over them cost two thirds of this function. Every
-  // string still goes through JSON.stringify, so the text is the same byte for byte.
-  let policyDocument = `{"expiration":${JSON.stringify(expiration)},"conditions":[["content-length-range",${JSON.stringify(min)},${JSON.stringify(max)}]`;
-  for (const name of Object.keys(fields))
-    policyDocument += `,{${JSON.stringify(name)}:${JSON.stringify(fields[name])}}`;
-  policyDocument += `,{"key":${JSON.stringify(request.key)}}]}`;
+  // string is written as JSON.stringify writes it, so the text is the same byte for byte.
+  let policyDocument = `{"expiration":"${expiration}","conditions":[["content-length-range",${min},${max}]`;
+  for (const name of Object.keys(fields)) policyDocument += `,{${jsonString(name)}:${jsonString(fields[name] as string)}}`;
+  policyDocument += `,{"key":${jsonString(request.key)}}]}`;
   const policy = Buffer.from(policyDocument, 'utf8').toString('base64');
   const signingKey = keys.get(credentials.secretAccessKey, shortDate, region, 's3');
   // The form's own fields go after those the policy lists, in createPresignedPost's order.
@@ -109,6 +107,18 @@ export function signPostPolicy(
   fields.Policy = policy;
   fields['X-Amz-Signature'] = signingKey.hmac.hex(policy);
   return { url: postUrl(route), fields, policyDocument };
+}
+
+/** The last expiration written: policies signed in the same second with the same expiry share it. */
+let lastExpiration = { second: Number.NaN, text: '' };
+
+/** A policy's expiration as createPresignedPost writes it: ISO 8601 to the second, in UTC. */
+function expirationText(epochSecond: number): string {
+  if (epochSecond !== lastExpiration.second) {
+    const text = new Date(epochSecond * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    lastExpiration = { second: epochSecond, text };
+  }
+  return lastExpiration.text;
 }
 
 /** Signs POST policies for the pinned route of each bucket. */
