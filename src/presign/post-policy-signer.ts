@@ -98,7 +98,8 @@ export function signPostPolicy(
   // its own shape, then a generic walk over them cost two thirds of this function. Every
   // string is written as JSON.stringify writes it, so the text is the same byte for byte.
   let policyDocument = `{"expiration":"${expiration}","conditions":[["content-length-range",${min},${max}]`;
-  for (const name of Object.keys(fields)) policyDocument += `,{${jsonString(name)}:${jsonString(fields[name] as string)}}`;
+  for (const name of Object.keys(fields))
+    policyDocument += `,{${jsonString(name)}:${jsonString(fields[name] as string)}}`;
   policyDocument += `,{"key":${jsonString(request.key)}}]}`;
   const policy = Buffer.from(policyDocument, 'utf8').toString('base64');
   const signingKey = keys.get(credentials.secretAccessKey, shortDate, region, 's3');
