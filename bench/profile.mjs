@@ -1,11 +1,12 @@
 // Profiles one bench server under load (node --cpu-prof) and prints where its CPU time goes:
-// self time by function and by package, and the time under each chosen frame.
-//   node bench/profile.mjs single|post|parts [--seconds=10] [--warmup=3] [--target=fast|floor] [--dir=/tmp/x]
+// self time by package, by function and by source line, and the time under each function.
+//   node bench/profile.mjs single|post|parts [--seconds=10] [--warmup=3] [--target=fast|floor] [--dir=/tmp/x] [--lines=25]
 // after npm run build. Only the measured window is profiled (1 ms sampling, BENCH_PROFILE_INTERVAL_US); the .cpuprofile
 // stays in --dir (.profiles by default) for Chrome DevTools or speedscope.
 import console from 'node:console';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import process from 'node:process';
 import { Buffer } from 'node:buffer';
 import autocannon from 'autocannon';
@@ -112,6 +113,29 @@ writeFileSync(
   JSON.stringify(Object.fromEntries(selfByFunction.map(([name, count]) => [name, Number(perRequest(count))]))),
 );
 show('self time by function', selfByFunction, 40);
+// Self time by source line, from the profile's position ticks: an inlined callee or a slow
+// language path (Node 20 copies `{ ...a, b }` on one) shows up as one line of its caller.
+const lineTicks = new Map();
+for (const node of profile.nodes) {
+  if (node.id === idleId || !node.callFrame.url.startsWith('file:')) continue;
+  for (const { line, ticks } of node.positionTicks ?? []) {
+    const key = `${node.callFrame.url}\n${line}`;
+    lineTicks.set(key, (lineTicks.get(key) ?? 0) + ticks);
+  }
+}
+const sources = new Map();
+const sourceLine = (url, line) => {
+  if (!sources.has(url)) sources.set(url, readFileSync(fileURLToPath(url), 'utf8').split('\n'));
+  return (sources.get(url)[line - 1] ?? '').trim().slice(0, 90);
+};
+// A node's position ticks are its self samples, by line.
+console.log('\nself time by line, JavaScript files (share of server CPU µs per request)');
+for (const [key, ticks] of [...lineTicks].sort((a, b) => b[1] - a[1]).slice(0, Number(options.lines ?? 25))) {
+  const [url, line] = key.split('\n');
+  console.log(
+    `${perRequest(ticks).padStart(7)}  ${where({ url }).url.split('/').slice(-2).join('/')}:${line}  ${sourceLine(url, Number(line))}`,
+  );
+}
 // Inclusive time: each sample counts once for every distinct function on its stack.
 const parent = new Map();
 for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
