@@ -118,11 +118,17 @@ const TARGETS = {
   },
   // Browser form uploads: the policy's signer and validator, and the service that issues one.
   'post-policy': {
-    mutate: ['src/presign/post-policy-signer.ts', 'src/verify/post-policy-validator.ts', 'src/form-uploads/**/*.ts'],
+    mutate: [
+      'src/presign/post-policy-signer.ts',
+      'src/verify/post-policy-validator.ts',
+      'src/form-uploads/**/*.ts',
+      'src/json-string.ts',
+    ],
     tests: [
       'test/unit/*/post-policy*.test.ts',
       'test/unit/verify/large-upload-validator.test.ts',
       'test/unit/form-uploads/*.test.ts',
+      'test/unit/json-string.test.ts',
     ],
   },
 };

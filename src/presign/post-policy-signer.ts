@@ -111,13 +111,15 @@ export function signPostPolicy(
 }
 
 /** The last expiration written: policies signed in the same second with the same expiry share it. */
-let lastExpiration = { second: Number.NaN, text: '' };
+let lastExpiration: { second: number; text: string } | undefined;
 
 /** A policy's expiration as createPresignedPost writes it: ISO 8601 to the second, in UTC. */
 function expirationText(epochSecond: number): string {
-  if (epochSecond !== lastExpiration.second) {
-    const text = new Date(epochSecond * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    lastExpiration = { second: epochSecond, text };
+  if (lastExpiration?.second !== epochSecond) {
+    lastExpiration = {
+      second: epochSecond,
+      text: new Date(epochSecond * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    };
   }
   return lastExpiration.text;
 }

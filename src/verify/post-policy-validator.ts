@@ -159,7 +159,9 @@ function checkFieldNames(
   expectation: PostPolicyExpectation,
   fail: Fail,
 ): void {
-  const allowed = new Set([...SIGNED_FIELDS, ...Object.keys(expectation.fields ?? {}), ...FORM_ONLY_FIELDS]);
+  const allowed = new Set(SIGNED_FIELDS);
+  for (const name of Object.keys(expectation.fields ?? {})) allowed.add(name);
+  for (const name of FORM_ONLY_FIELDS) allowed.add(name);
   if (expectation.temporaryCredentials) allowed.add('X-Amz-Security-Token');
   for (const name of Object.keys(fields)) {
     if (!allowed.has(name)) fail('POLICY_FIELDS', `form field ${name} was not asked for`);
@@ -304,12 +306,14 @@ function checkConditions(
       continue;
     }
     if (typeof condition === 'object' && condition !== null && !Array.isArray(condition)) {
-      const entries = Object.entries(condition);
-      if (entries.length !== 1) {
+      // Its one name, then its value: Object.entries built an array per condition for the same.
+      const names = Object.keys(condition);
+      if (names.length !== 1) {
         fail('POLICY_CONDITIONS', 'each exact-match condition names exactly one field');
         continue;
       }
-      const [name, value] = entries[0] as [string, unknown];
+      const name = names[0] as string;
+      const value: unknown = (condition as Record<string, unknown>)[name];
       if (exact.has(name)) fail('POLICY_CONDITIONS', `field ${name} is matched more than once`);
       exact.set(name, value);
       continue;
@@ -321,7 +325,8 @@ function checkConditions(
   else if (range.length !== 3 || range[1] !== min || range[2] !== max) {
     fail('POLICY_CONDITIONS', `content-length-range must be [${min}, ${max}]`);
   }
-  const signed = new Set([...SIGNED_FIELDS, ...Object.keys(expectation.fields ?? {})]);
+  const signed = new Set(SIGNED_FIELDS);
+  for (const name of Object.keys(expectation.fields ?? {})) signed.add(name);
   if (Object.hasOwn(fields, 'X-Amz-Security-Token')) signed.add('X-Amz-Security-Token');
   for (const name of signed) {
     if (!exact.has(name)) fail('POLICY_CONDITIONS', `field ${name} has no exact condition`);

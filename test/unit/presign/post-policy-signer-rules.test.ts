@@ -183,6 +183,30 @@ describe('signPostPolicy signs', () => {
   });
 });
 
+describe("signPostPolicy's expiration text", () => {
+  const expirationOf = (signed: { policyDocument: string }) =>
+    (JSON.parse(signed.policyDocument) as { expiration: string }).expiration;
+
+  it('is written once for policies that expire in the same second, and again for another', (t) => {
+    // toISOString also writes X-Amz-Date, once per signing second (amzDates keeps it the same way).
+    const toISOString = t.mock.method(Date.prototype, 'toISOString');
+    const first = signPostPolicy(ROUTE, { ...REQUEST, signingDate: new Date('2031-05-06T07:08:09.100Z') });
+    assert.equal(toISOString.mock.callCount(), 2);
+    const sameSecond = signPostPolicy(ROUTE, { ...REQUEST, signingDate: new Date('2031-05-06T07:08:09.900Z') });
+    assert.equal(toISOString.mock.callCount(), 2);
+    const longer = signPostPolicy(ROUTE, {
+      ...REQUEST,
+      signingDate: new Date('2031-05-06T07:08:09.900Z'),
+      expiresIn: REQUEST.expiresIn + 1,
+    });
+    assert.equal(toISOString.mock.callCount(), 3);
+    t.mock.restoreAll();
+    assert.equal(expirationOf(first), '2031-05-06T07:18:09Z');
+    assert.equal(expirationOf(sameSecond), '2031-05-06T07:18:09Z');
+    assert.equal(expirationOf(longer), '2031-05-06T07:18:10Z');
+  });
+});
+
 describe('PostPolicySigner', () => {
   const s3 = createPinnedS3(regionalMode('us-east-1'), async () => REQUEST.credentials);
   after(() => s3.destroy());
