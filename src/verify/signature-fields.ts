@@ -237,7 +237,8 @@ export function parseAmzDate(value: string): number | undefined {
   return signedAt;
 }
 
-function isoMemo(): (epochMs: number) => string {
+/** An ISO 8601 writer that remembers its last time: a report's times repeat within a second. */
+export function isoMemo(): (epochMs: number) => string {
   let lastMs = Number.NaN;
   let lastText = '';
   return (epochMs) => {
