@@ -7,13 +7,13 @@
 // run to the next). Prints each round, then per route the medians and the median of the
 // per-round ratios after / before.
 import console from 'node:console';
-import { Buffer } from 'node:buffer';
 import { join, resolve } from 'node:path';
 import process from 'node:process';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { commandLineOptions } from './options.mjs';
-import { benchEnv, presignBodies, startBenchServer } from './workload.mjs';
+import { workloads } from './shared-routes.mjs';
+import { startBenchServer } from './workload.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const options = commandLineOptions();
@@ -24,61 +24,17 @@ const routes = (options.routes ?? 'single,post,parts').split(',');
 
 const before = await import(pathToFileURL(join(resolve(options.before), 'bench', 'workload.mjs')).href);
 const { generateApiKey } = await import('../dist/auth/api-keys.js');
-const { UploadTokens } = await import('../dist/multipart/upload-token.js');
 const apiKey = generateApiKey();
+// The shared-routes workload, for our routes and the floor's (Companion is not run here).
+const work = await workloads(apiKey);
+for (const route of routes) {
+  if (!(route in work)) throw new Error(`unknown route ${route}; one of ${Object.keys(work).join(', ')}`);
+}
 const servers = {
   before: await before.startBenchServer('./http-server.mjs', ['fast'], { BENCH_API_KEY: apiKey }),
   after: await startBenchServer('./http-server.mjs', ['fast'], { BENCH_API_KEY: apiKey }),
   floor: await startBenchServer('./http-server.mjs', ['floor']),
 };
-
-// The shared-routes workload (bench/shared-routes.mjs), for our routes and the floor's.
-const env = benchEnv('fast');
-const KEY = 'uploads/bench/holiday video.mp4';
-const PART_SIZE = 8 * 1024 ** 2;
-const CONTENT_LENGTH = 100 * PART_SIZE - 12_345;
-const S3_UPLOAD_ID = 'VXBsb2FkIElEIGZvciBlbHZpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA';
-const uploadId = new UploadTokens(Buffer.from(env.UPLOAD_TOKEN_SECRET, 'utf8')).issue(
-  {
-    s3UploadId: S3_UPLOAD_ID,
-    bucket: env.S3_BUCKETS,
-    contentLength: CONTENT_LENGTH,
-    partSize: PART_SIZE,
-    expiresAt: Math.floor(Date.now() / 1000) + 86_400,
-  },
-  { id: 'bench', kind: 'api-key', subject: undefined },
-  KEY,
-);
-const partNumbers = Array.from({ length: 100 }, (_, i) => i + 1);
-const headers = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
-const post = (path, bodies) => bodies.map((body) => ({ method: 'POST', path, headers, body }));
-const uploads = Array.from({ length: 16 }, (_, i) =>
-  JSON.stringify({
-    filename: `photo ${i}.png`,
-    contentType: 'image/png',
-    contentLength: 1_048_576 + i,
-    method: 'post',
-  }),
-);
-const work = {
-  single: { urls: 1, ours: post('/presign', presignBodies()), floor: post('/presign', presignBodies()) },
-  post: { urls: 1, ours: post('/uploads', uploads), floor: post('/uploads', uploads) },
-  parts: {
-    urls: 100,
-    ours: post('/multipart/parts', [JSON.stringify({ key: KEY, uploadId, partNumbers })]),
-    // The floor signs for the S3 upload ID itself: opening the upload token is the route's work.
-    floor: post('/multipart/parts', [
-      JSON.stringify({
-        key: KEY,
-        uploadId: S3_UPLOAD_ID,
-        partNumbers,
-        contentLength: CONTENT_LENGTH,
-        partSize: PART_SIZE,
-      }),
-    ]),
-  },
-};
-for (const route of routes) if (!(route in work)) throw new Error(`unknown route ${route}; one of single, post, parts`);
 
 /** Server CPU µs per request over `amount` requests, after a quarter as many unmeasured. */
 async function cpuPerRequest(server, requestList, amount) {
@@ -97,11 +53,13 @@ const results = Object.fromEntries(routes.map((route) => [route, { before: [], a
 try {
   for (let round = 1; round <= rounds; round++) {
     for (const route of routes) {
-      const { urls, ours, floor } = work[route];
+      const { ours, floor } = work[route];
+      const urls = ours.urls;
       const amount = Math.floor(requests / (urls === 1 ? 1 : 10));
       const r = results[route];
       for (const name of ['before', 'after', 'floor']) {
-        r[name].push((await cpuPerRequest(servers[name], name === 'floor' ? floor : ours, amount)) / urls);
+        const target = name === 'floor' ? floor : ours;
+        r[name].push((await cpuPerRequest(servers[name], target.requests, amount)) / urls);
       }
       console.log(
         `${route} round ${round}: before ${r.before.at(-1).toFixed(1)}, after ${r.after.at(-1).toFixed(1)}, ` +

@@ -65,7 +65,7 @@ async function measure(server, requests, { connections, warmupS, durationS, urls
 }
 
 /** What each target is sent, per route: autocannon request lists and the URLs in each answer. */
-async function workloads(apiKey) {
+export async function workloads(apiKey) {
   const { UploadTokens } = await import('../dist/multipart/upload-token.js');
   const env = benchEnv('fast');
   const uploadId = new UploadTokens(Buffer.from(env.UPLOAD_TOKEN_SECRET, 'utf8')).issue(
