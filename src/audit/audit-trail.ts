@@ -10,6 +10,7 @@
 import type { Caller } from '../auth/caller-policy.js';
 import type { AppError } from '../errors.js';
 import { loggableUrl, redactAddress, redactSecrets } from '../http/log-redaction.js';
+import { isoTimeMemo } from '../iso-time.js';
 import { jsonString } from '../json-string.js';
 
 export const AUDIT_SCHEMA_VERSION = 2;
@@ -85,6 +86,9 @@ const REFUSAL_STATUSES: ReadonlySet<number> = new Set([401, 403, 429]);
 export class AuditTrail {
   readonly #destination: AuditDestination | undefined;
   readonly #now: () => Date;
+  // One memo each: an event's time and its grant's expiry are seconds apart.
+  readonly #timeText = isoTimeMemo();
+  readonly #expiresAtText = isoTimeMemo();
 
   constructor(options: { destination: AuditDestination | undefined; now?: () => Date }) {
     this.#destination = options.destination;
@@ -99,12 +103,12 @@ export class AuditTrail {
   grant(request: AuditedRequest | undefined, record: GrantRecord): void {
     const destination = this.#destination;
     if (destination === undefined) return;
-    const { constraints } = record;
+    const { constraints, expiresAt } = record;
     destination.write(
-      `{"audit":true,"version":${AUDIT_SCHEMA_VERSION},"event":"grant","time":"${this.#now().toISOString()}"${this.#origin(request)}` +
+      `{"audit":true,"version":${AUDIT_SCHEMA_VERSION},"event":"grant","time":"${this.#time()}"${this.#origin(request)}` +
         `${member('grant', record.grant)}${member('operation', record.operation)}` +
         `${member('bucket', redactSecrets(record.bucket))}${member('key', redactSecrets(record.key))}` +
-        `${member('expiresAt', record.expiresAt?.toISOString())}` +
+        `${expiresAt === undefined ? '' : `,"expiresAt":"${this.#expiresAtText(expiresAt.getTime())}"`}` +
         `${member('uploadId', record.uploadId === undefined ? undefined : redactSecrets(record.uploadId))}` +
         `${member('partNumbers', record.partNumbers)}${member('size', record.size)}` +
         `${constraints === undefined ? '' : `,"constraints":${constraintsJson(constraints)}`}}\n`,
@@ -116,10 +120,15 @@ export class AuditTrail {
     const destination = this.#destination;
     if (destination === undefined || !REFUSAL_STATUSES.has(error.statusCode)) return;
     destination.write(
-      `{"audit":true,"version":${AUDIT_SCHEMA_VERSION},"event":"refusal","time":"${this.#now().toISOString()}"${this.#origin(request)}` +
+      `{"audit":true,"version":${AUDIT_SCHEMA_VERSION},"event":"refusal","time":"${this.#time()}"${this.#origin(request)}` +
         `${member('status', error.statusCode)}${member('code', error.code)}` +
         `${member('field', error.field === undefined ? undefined : redactSecrets(error.field))}}\n`,
     );
+  }
+
+  /** The event's time, as toISOString writes it. */
+  #time(): string {
+    return this.#timeText(this.#now().getTime());
   }
 
   /** Who and from where, as members that follow the event's `time`. */

@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { RouteAccess } from '../auth/route-access.js';
 import { refuseUnverifiedChecksums, requestChecksum } from '../endpoint/checksum-algorithms.js';
 import { AppError } from '../errors.js';
+import { isoTimeMemo } from '../iso-time.js';
 import { CALLER_ERRORS, errorResponses, JSON_BODY_ERRORS } from '../http/error-schema.js';
 import { FORM_UPLOAD_ERRORS } from '../form-uploads/form-upload-service.js';
 import { MAX_SINGLE_PUT_BYTES } from '../endpoint/s3-limits.js';
@@ -54,6 +55,9 @@ const downloadRequestSchema = z
 /** The service picks (uploads) or checks (downloads) the key and binds size and type. */
 const FRONTEND_ACCESS: RouteAccess = { family: 'uploads', frontends: 'open' };
 
+/** A POST policy's expiry as toISOString writes it; the policies of one second mostly share theirs. */
+const policyExpiresAtText = isoTimeMemo();
+
 export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
   const { config } = app;
 
@@ -92,7 +96,7 @@ export const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
           method: policy.method,
           fields: policy.fields,
           key: policy.key,
-          expiresAt: policy.expiresAt.toISOString(),
+          expiresAt: policyExpiresAtText(policy.expiresAt.getTime()),
         } satisfies Record<keyof typeof policy, unknown>;
       }
       return issueForCaller(

@@ -188,6 +188,27 @@ test('a grant event is the line the object-and-stringify version wrote, byte for
   );
 });
 
+test('one trail writes each event as its own, times within a second or not (the time texts are kept per second)', () => {
+  // Times a few milliseconds to seconds apart, as a running service writes them.
+  const nearTime = fc.integer({ min: 1_765_000_000_000, max: 1_765_000_003_000 }).map((ms) => new Date(ms));
+  fc.assert(
+    fc.property(fc.array(fc.tuple(nearTime, optional(request), record), { minLength: 2, maxLength: 6 }), (events) => {
+      let now = new Date(0);
+      const lines: string[] = [];
+      const trail = new AuditTrail({ destination: { write: (line: string) => lines.push(line) }, now: () => now });
+      for (const [time, origin, granted] of events) {
+        now = time;
+        trail.grant(origin, granted);
+      }
+      assert.deepEqual(
+        lines,
+        events.map(([time, origin, granted]) => replacedGrantLine(time, origin, granted)),
+      );
+    }),
+    { numRuns: 500 },
+  );
+});
+
 const refusalCodes = ERROR_CODES.filter((code) => [401, 403, 429].includes(statusOf(code)));
 
 test('a refusal event is the line the object-and-stringify version wrote, byte for byte', () => {
