@@ -184,6 +184,25 @@ process.on('message', async (message) => {
     process.send({ 'profile-start': true });
   }
   if (message === 'profile-stop') process.send({ 'profile-stop': await profiler.stop() });
+  // bench/profile.mjs --heap: every allocation of the measured window, sampled (the objects a
+  // scavenge collected included), so the bytes a request allocates can be laid at their source.
+  if (message === 'heap-start') {
+    profiler = new (await import('node:inspector')).Session();
+    profiler.connect();
+    const post = (method, params) =>
+      new Promise((resolve, reject) =>
+        profiler.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+      );
+    profiler.stop = async () => (await post('HeapProfiler.stopSampling')).profile;
+    await post('HeapProfiler.enable');
+    await post('HeapProfiler.startSampling', {
+      samplingInterval: Number(process.env.BENCH_HEAP_INTERVAL_BYTES ?? 1024),
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+    process.send({ 'heap-start': true });
+  }
+  if (message === 'heap-stop') process.send({ 'heap-stop': await profiler.stop() });
   if (message === 'close') {
     await app.close();
     process.exit(0);
