@@ -49,7 +49,11 @@ async function cpuPerRequest(server, requestList, amount) {
   return (end.user + end.system - start.user - start.system) / result.requests.total;
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
 const results = Object.fromEntries(routes.map((route) => [route, { before: [], after: [], floor: [] }]));
 try {
   for (let round = 1; round <= rounds; round++) {
