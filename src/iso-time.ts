@@ -10,8 +10,9 @@
  */
 export function isoTimeMemo(): (epochMs: number) => string {
   let second = Number.NaN;
-  // Up to and including the `.` of `.mmmZ`, which ends every text toISOString writes.
-  let secondText = '';
+  // Up to and including the `.` of `.mmmZ`, which ends every text toISOString writes. Written
+  // at the first call: no second equals NaN.
+  let secondText: string;
   return (epochMs) => {
     const millisecond = epochMs - Math.floor(epochMs / 1000) * 1000;
     const start = epochMs - millisecond;
