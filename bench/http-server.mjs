@@ -164,36 +164,34 @@ if (!(target in targets)) throw new Error(`unknown target ${target}; one of ${Ob
 const app = await targets[target]();
 await app.listen({ host: '127.0.0.1', port: 0 });
 const { port } = app.server.address();
-let profiler;
+/** An inspector session on this process, its `post` as a promise. */
+async function inspectorSession() {
+  const session = new (await import('node:inspector')).Session();
+  session.connect();
+  return (method, params) =>
+    new Promise((resolve, reject) =>
+      session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+}
+let stopProfiler;
 process.on('message', async (message) => {
   if (message === 'rss') process.send({ rss: process.memoryUsage().rss });
   if (message === 'cpu') process.send({ cpu: process.cpuUsage() });
   if (message === 'pid') process.send({ pid: process.pid });
   // bench/profile.mjs: a CPU profile of the measured window only, without start-up and warm-up.
   if (message === 'profile-start') {
-    profiler = new (await import('node:inspector')).Session();
-    profiler.connect();
-    const post = (method, params) =>
-      new Promise((resolve, reject) =>
-        profiler.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
-      );
-    profiler.stop = async () => (await post('Profiler.stop')).profile;
+    const post = await inspectorSession();
+    stopProfiler = async () => (await post('Profiler.stop')).profile;
     await post('Profiler.enable');
     await post('Profiler.setSamplingInterval', { interval: Number(process.env.BENCH_PROFILE_INTERVAL_US ?? 1000) });
     await post('Profiler.start');
     process.send({ 'profile-start': true });
   }
-  if (message === 'profile-stop') process.send({ 'profile-stop': await profiler.stop() });
   // bench/profile.mjs --heap: every allocation of the measured window, sampled (the objects a
   // scavenge collected included), so the bytes a request allocates can be laid at their source.
   if (message === 'heap-start') {
-    profiler = new (await import('node:inspector')).Session();
-    profiler.connect();
-    const post = (method, params) =>
-      new Promise((resolve, reject) =>
-        profiler.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
-      );
-    profiler.stop = async () => (await post('HeapProfiler.stopSampling')).profile;
+    const post = await inspectorSession();
+    stopProfiler = async () => (await post('HeapProfiler.stopSampling')).profile;
     await post('HeapProfiler.enable');
     await post('HeapProfiler.startSampling', {
       samplingInterval: Number(process.env.BENCH_HEAP_INTERVAL_BYTES ?? 1024),
@@ -202,7 +200,7 @@ process.on('message', async (message) => {
     });
     process.send({ 'heap-start': true });
   }
-  if (message === 'heap-stop') process.send({ 'heap-stop': await profiler.stop() });
+  if (message === 'profile-stop' || message === 'heap-stop') process.send({ [message]: await stopProfiler() });
   if (message === 'close') {
     await app.close();
     process.exit(0);
