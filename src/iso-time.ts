@@ -1,6 +1,7 @@
-// A time as Date.prototype.toISOString writes it, for the times written on every request (an
-// audit event's time and its grant's expiry). toISOString is a call into the engine's C++ that
-// cost about 0.6 µs on Node 20, two per event: a third of writing the event (issue 22).
+// A time as Date.prototype.toISOString writes it, for the times written on every request: an
+// audit event's time and its grant's expiry, and the expiry in /presign's and /uploads'
+// answers. toISOString is a call into the engine's C++ that cost about 0.6 µs on Node 20, two
+// per audit event: almost half of writing the event (issue 22, docs/performance.md).
 
 /**
  * A toISOString of epoch milliseconds that keeps the text of the last second it wrote and
