@@ -3,11 +3,11 @@
 // the decoded policy document, whose conditions must be exactly the ones the service meant.
 // Each failed check carries its own code.
 import { expectedLocation, type ExpectedLocation } from '../endpoint/expected-location.js';
+import { isoTimeMemo } from '../iso-time.js';
 import { failureCollector, type Fail } from './check-failures.js';
 import { checkFormEncryption } from './encryption-headers.js';
 import {
   describeMode,
-  isoMemo,
   isSignatureHex,
   parseAmzDate,
   parseCredential,
@@ -55,9 +55,9 @@ const SIGNED_FIELDS = [
   'key',
 ];
 const FORM_ONLY_FIELDS = ['Policy', 'X-Amz-Signature'];
-/** The report's two times, each written once per second it names (the URL validator's way). */
-const signedAtText = isoMemo();
-const expiresAtText = isoMemo();
+/** The report's two times, each written once per second it names. */
+const signedAtText = isoTimeMemo();
+const expiresAtText = isoTimeMemo();
 const EXPIRATION = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 

@@ -1,6 +1,7 @@
 // The SigV4 fields of a presigned URL: algorithm, date, credential scope, expiry, signed
 // headers, session token and signature format. Each is checked on its own, with its own code.
 import { SIGV4_MAX_EXPIRES_SECONDS } from '../config/config.js';
+import { isoTimeMemo } from '../iso-time.js';
 import { LruCache } from '../lru-cache.js';
 import type { Fail } from './check-failures.js';
 import { checkOtherParameters } from './url-parameters.js';
@@ -237,17 +238,6 @@ export function parseAmzDate(value: string): number | undefined {
   return signedAt;
 }
 
-/** An ISO 8601 writer that remembers its last time: a report's times repeat within a second. */
-export function isoMemo(): (epochMs: number) => string {
-  let lastMs = Number.NaN;
-  let lastText = '';
-  return (epochMs) => {
-    if (epochMs !== lastMs) {
-      lastText = new Date(epochMs).toISOString();
-      lastMs = epochMs;
-    }
-    return lastText;
-  };
-}
-const signedAtText = isoMemo();
-const expiresAtText = isoMemo();
+// The report's two times, each written once per second it names.
+const signedAtText = isoTimeMemo();
+const expiresAtText = isoTimeMemo();

@@ -20,7 +20,7 @@ import type { UrlExpectation, ValidationReport, ValidatorPolicy } from './types.
 import { canonicalFormProblem, dotSegmentProblem, parseOrigin, parseQuery, splitRawUrl } from './url-parsing.js';
 
 export { MAX_FAILURE_MESSAGE_LENGTH, type UrlCheckFailure } from './check-failures.js';
-export { isoMemo, isSignatureHex, parseAmzDate, parseCredential, type CredentialScope } from './signature-fields.js';
+export { isSignatureHex, parseAmzDate, parseCredential, type CredentialScope } from './signature-fields.js';
 export { describeMode } from './url-location.js';
 export { canonicalFormProblem, splitRawUrl, type RawUrl } from './url-parsing.js';
 export type { ParsedOrigin, UrlExpectation, ValidationReport, ValidatorPolicy } from './types.js';
