@@ -132,6 +132,37 @@ test('a failing check exports 0, and the credentials’ seconds to expiry count 
   assert.ok(Math.abs((expiry[0]?.value ?? 0) - left) <= 2, `${expiry[0]?.value} s left, expected about ${left}`);
 });
 
+test('the request histogram counts each request under its method, route pattern and status', async (t) => {
+  const { app, auth } = await startLocalApp(t);
+  const count = async (labels: Record<string, string>) =>
+    samplesOf((await scrape(app)).samples, 's3presign_http_request_duration_seconds_count', labels)[0]?.value ?? 0;
+  const presigned = { method: 'POST', route: '/presign', status: '200' };
+  const refused = { method: 'POST', route: '/presign', status: '400' };
+  const unmatched = { method: 'GET', route: 'unmatched', status: '404' };
+  const before = [await count(presigned), await count(refused), await count(unmatched)];
+  for (let i = 0; i < 3; i++) {
+    const answer = await app.inject({
+      method: 'POST',
+      url: '/presign',
+      headers: auth,
+      payload: { operation: 'get', key: `k${i}` },
+    });
+    assert.equal(answer.statusCode, 200);
+  }
+  assert.equal((await app.inject({ method: 'POST', url: '/presign', headers: auth, payload: {} })).statusCode, 400);
+  assert.equal((await app.inject({ method: 'GET', url: `/nope/${randomUUID()}` })).statusCode, 404);
+  assert.deepEqual(
+    [await count(presigned), await count(refused), await count(unmatched)],
+    [before[0]! + 3, before[1]! + 1, before[2]! + 1],
+  );
+  const { samples } = await scrape(app);
+  const buckets = samplesOf(samples, 's3presign_http_request_duration_seconds_bucket', presigned);
+  assert.equal(buckets.at(-1)?.labels.le, '+Inf');
+  assert.equal(buckets.at(-1)?.value, before[0]! + 3);
+  // Cumulative: no bucket holds more than the next.
+  buckets.forEach((bucket, index) => assert.ok(index === 0 || bucket.value >= buckets[index - 1]!.value));
+});
+
 test('labels stay bounded: distinct paths, query strings and refusals add no series', async (t) => {
   // The signer reads the real clock, the validator one 10 minutes behind it (as in
   // presign.test.ts): each URL is refused with URL_DATE_SKEW.
