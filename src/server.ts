@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from './app.js';
+import { AuditFileUnwritable } from './audit/audit-plugin.js';
 import { generateApiKey, hashApiKey } from './auth/api-keys.js';
 import { developmentRegistry, loadCallerRegistry, type CallerRegistry } from './auth/callers.js';
 import { describeEncryption, formatConfigProblems, loadConfig, type Config } from './config/config.js';
@@ -55,6 +56,10 @@ async function main(): Promise<void> {
     developmentTokens,
     // The embedded store's own key pair, drawn at its start.
     credentials: localS3 ? staticCredentialSource(localS3.credentials, 'embedded-s3') : undefined,
+  }).catch((error: unknown) => {
+    if (!(error instanceof AuditFileUnwritable)) throw error;
+    process.stderr.write(`${formatConfigProblems([error.message])}\n`);
+    process.exit(1);
   });
   const drainMs = config.server.shutdownDrainMs;
   closeWithGrace({ delay: drainMs + CLOSE_GRACE_MS }, async ({ signal, err }) => {

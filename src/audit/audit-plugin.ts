@@ -23,17 +23,16 @@ async function auditPlugin(app: FastifyInstance, options: AuditOptions): Promise
   const target = app.config.audit.destination;
   let destination = options.destination;
   if (destination === undefined && target.kind === 'file') {
-    const file = pino.destination({ dest: target.path, append: true, mkdir: true, sync: false });
-    // It opens asynchronously; false when it could not (nothing to end then).
-    const opened = once(file, 'ready').then(
-      () => true,
-      () => false,
-    );
+    // Written line by line, as standard output is (app.ts): each event is in the kernel's hands
+    // before its URL is answered. Opened now, so a path that cannot be written stops the start.
+    const file = openAuditFile(target.path);
     const reopen = () => file.reopen();
     process.on('SIGHUP', reopen);
     app.addHook('onClose', async () => {
       process.off('SIGHUP', reopen);
-      await closeWhenWritten(file, opened);
+      const closed = once(file, 'close');
+      file.end();
+      await closed;
     });
     destination = file;
   } else if (destination === undefined) {
@@ -43,16 +42,17 @@ async function auditPlugin(app: FastifyInstance, options: AuditOptions): Promise
   app.decorate('audit', new AuditTrail({ destination }));
 }
 
-/**
- * Ends the file once every event is on disk. The file opens asynchronously: an app closed
- * before it is open waits for it (flushSync would throw "not ready", and a close hook that
- * throws never lets the close finish).
- */
-async function closeWhenWritten(file: ReturnType<typeof pino.destination>, opened: Promise<boolean>): Promise<void> {
-  if (!(await opened)) return;
-  const closed = once(file, 'close');
-  file.end();
-  await closed;
+/** AUDIT_LOG names a file the process cannot open for appending: a start-up problem, not a crash. */
+export class AuditFileUnwritable extends Error {}
+
+function openAuditFile(path: string): ReturnType<typeof pino.destination> {
+  try {
+    return pino.destination({ dest: path, append: true, mkdir: true, sync: true });
+  } catch (error) {
+    throw new AuditFileUnwritable(
+      `AUDIT_LOG: cannot open ${path} for appending (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`,
+    );
+  }
 }
 
 export const auditProvider = fp(auditPlugin, { name: 'audit', fastify: '5.x', dependencies: ['app-context'] });

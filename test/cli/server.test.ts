@@ -51,6 +51,25 @@ test('a start-up error never echoes the credentials of an endpoint URL', async (
   assert.doesNotMatch(result.stderr + result.stdout, /s3cr3t/);
 });
 
+test('an AUDIT_LOG file that cannot be opened stops the start with a message, not a stack trace', async (t) => {
+  const directory = await mkdtemp(join(tmpdir(), 's3-presign-audit-file-'));
+  t.after(() => rm(directory, { recursive: true, force: true }));
+  // Under a regular file: no directory can be made there, whoever runs the test (root too).
+  const blocker = join(directory, 'not-a-directory');
+  await writeFile(blocker, '');
+  const result = await runTs(
+    'src/server.ts',
+    [],
+    baseEnvironment({ PORT: '0', LOCAL_S3_PORT: '0', AUDIT_LOG: join(blocker, 'audit.log') }),
+  );
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    /AUDIT_LOG: cannot open .*not-a-directory\/audit\.log for appending \((?:EEXIST|ENOTDIR)\)/,
+  );
+  assert.ok(!/\bat .*\.(?:ts|js):\d+/.test(result.stderr), `no stack trace: ${result.stderr}`);
+});
+
 test('under NODE_ENV=production an unset mode is a start-up error, never local mode', async () => {
   const result = await runTs('src/server.ts', [], baseEnvironment({ NODE_ENV: 'production' }));
   assert.equal(result.code, 1);

@@ -1,0 +1,72 @@
+// AUDIT_LOG=stdout as deployed: the real process writes each grant's event to standard output
+// before it answers with the URL. A log reader that stops reading stops the service from
+// granting; it does not let URLs leave with their events still inside the process.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
+import { startService } from './service-process.js';
+
+/** More grants than the pipe and the reader's buffer hold, by far: with buffered logs, none would wait. */
+const MAX_GRANTS = 5_000;
+/** A wait that only a write the pipe does not take explains (each grant answers in milliseconds). */
+const STALLED_MS = 5_000;
+
+test('with standard output unread, the service stops answering grants until their events are written', async (t) => {
+  const directory = await mkdtemp(join(tmpdir(), 's3-presign-audit-stdout-'));
+  t.after(() => rm(directory, { recursive: true, force: true }));
+  const key = generateApiKey();
+  const clientsFile = join(directory, 'clients.yaml');
+  await writeFile(
+    clientsFile,
+    `clients:\n  - id: auditor\n    apiKeySha256: '${hashApiKey(key)}'\n    policy: { operations: [get], keyPrefixes: [''] }\n`,
+  );
+  // Request lines off: only the audit events fill the pipe (written whatever LOG_LEVEL is).
+  const service = await startService(t, {
+    AUTH_CLIENTS_FILE: clientsFile,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_MAX: '100000',
+  });
+  const grant = (index: number) =>
+    fetch(`${service.url}/presign`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ operation: 'get', key: `stalled/${index}` }),
+    });
+
+  service.child.stdout.pause();
+  let answered = 0;
+  let waiting: Promise<Response> | undefined;
+  while (answered < MAX_GRANTS) {
+    const request = grant(answered);
+    const first = await Promise.race([request, sleep(STALLED_MS).then(() => 'stalled' as const)]);
+    if (first === 'stalled') {
+      waiting = request;
+      break;
+    }
+    assert.equal(first.status, 200);
+    await first.arrayBuffer();
+    answered++;
+  }
+  assert.ok(waiting, `${answered} grants answered while their events could not be written`);
+  // Not before the pipe (64 KiB) was full: a grant's event is a few hundred bytes.
+  assert.ok(answered >= 100, `the service stopped after ${answered} grants, before the pipe could be full`);
+
+  service.child.stdout.resume();
+  const late = await waiting;
+  assert.equal(late.status, 200);
+  await late.arrayBuffer();
+  // Its event was written before the answer left; this process may read the answer first.
+  const events = () =>
+    service
+      .output()
+      .stdout.split('\n')
+      .filter((line) => line.includes('"audit":true') && line.includes('"event":"grant"'));
+  const lateEvent = (line: string) => line.includes(`"key":"stalled/${answered}"`);
+  for (let attempt = 0; attempt < 200 && !events().some(lateEvent); attempt++) await sleep(50);
+  assert.ok(events().some(lateEvent), 'the waiting grant’s event was written');
+  assert.equal(events().length, answered + 1, 'one event per grant, none lost');
+});
