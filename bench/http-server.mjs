@@ -109,12 +109,12 @@ async function service(engine) {
   const result = loadConfig(benchEnv(engine));
   if (!result.ok) throw new Error(`bench configuration refused: ${result.problems.join('; ')}`);
   const config = result.config;
-  // Request logs at info, through pino's own destination, to a file or /dev/null: the cost of
-  // writing them stays in, the terminal stays quiet.
-  const destination = pino.destination({ dest: process.env.BENCH_LOG_FILE || '/dev/null', sync: true });
+  // Request logs at info, the cost of writing them kept in: to standard output as deployed
+  // (the parent sends it to /dev/null), or to BENCH_LOG_FILE to read them.
+  const file = process.env.BENCH_LOG_FILE;
   const deps = {
     credentials: staticCredentialSource(benchCredentials(), 'bench'),
-    logger: loggerOptions(config, destination),
+    logger: loggerOptions(config, file ? pino.destination({ dest: file, sync: true }) : undefined),
     ...(await authenticationDeps(config)),
   };
   return buildApp(config, deps);

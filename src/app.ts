@@ -85,8 +85,8 @@ export function loggerOptions(config: Config, stream?: { write(line: string): vo
  * and writes them from the thread pool: an audit event (AUDIT_LOG=stdout) written before its
  * URL is answered could still be in the process when the URL leaves, and lost if the process
  * is killed. Written here, it is in the kernel's hands first; a log reader that stops reading
- * stops the service rather than letting it grant unrecorded. The thread-pool writes also cost
- * 6–9% more server CPU per request than these (docs/performance.md, seventh pass).
+ * stops the service rather than letting it grant unrecorded. It costs no more server CPU than
+ * the thread-pool writes did (docs/performance.md, seventh pass).
  */
 function stdoutLog(): ReturnType<typeof pino.destination> {
   return pino.destination({ dest: 1, sync: true });
