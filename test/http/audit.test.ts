@@ -3,7 +3,7 @@
 // event's, and accepted by the embedded store; provenance, metadata and tags signed into every
 // upload and read back from the stored object. Real app, real embedded S3 over loopback.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -357,6 +357,37 @@ test('UPLOAD_PROVENANCE=false signs no provenance; AUDIT_LOG=<file> writes the e
   const event = auditEventSchema.parse(JSON.parse(written[0] as string)) as GrantEvent;
   assert.equal(event.grant, new URL(response.json().url).searchParams.get('x-s3p-grant'));
   assert.ok(requestLine(local, event.reqId));
+});
+
+test('AUDIT_LOG=<file>: a grant’s event is in the file when its URL is answered, and SIGHUP opens a new file after logrotate moved the old', async (t) => {
+  const directory = await mkdtemp(join(tmpdir(), 'audit-'));
+  t.after(() => rm(directory, { recursive: true, force: true }));
+  const file = join(directory, 'audit.jsonl');
+  const local = await appWithPolicy(t, { AUDIT_LOG: file });
+  const grant = async (key: string) => {
+    const response = await local.app.inject({
+      method: 'POST',
+      url: '/presign',
+      headers: local.auth,
+      payload: { operation: 'get', key },
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    return new URL(response.json().url).searchParams.get('x-s3p-grant');
+  };
+  const grantsIn = async (path: string) =>
+    (await readFile(path, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => (auditEventSchema.parse(JSON.parse(line)) as GrantEvent).grant);
+
+  const first = await grant('archive/before-rotation');
+  // Read while the app runs: written before the answer, not at close.
+  assert.deepEqual(await grantsIn(file), [first]);
+  await rename(file, `${file}.1`);
+  process.emit('SIGHUP');
+  const second = await grant('archive/after-rotation');
+  assert.deepEqual(await grantsIn(file), [second]);
+  assert.deepEqual(await grantsIn(`${file}.1`), [first]);
 });
 
 test('form and multipart uploads store the provenance, metadata and tags they were granted', async (t) => {
