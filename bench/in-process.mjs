@@ -1,6 +1,7 @@
 // One in-process measurement in a process of its own: `node bench/in-process.mjs VARIANT
 // WARMUP_MS RUN_MS` warms VARIANT up, times one run, and sends {rate} (URLs per second) to
-// its parent. A process per run: no variant inherits another's heap or garbage, and none is
+// its parent. `node bench/in-process.mjs VARIANT count N` runs exactly N steps and sends
+// nothing: bench/instructions.mjs counts its instructions. A process per run: no variant inherits another's heap or garbage, and none is
 // measured right after a forced collection (which slows the SDK by a quarter for a while).
 import process from 'node:process';
 import { performance } from 'node:perf_hooks';
@@ -114,7 +115,20 @@ async function measure(ms) {
   return (count * 1000) / (now - started);
 }
 
-await measure(warmupMs);
-const rate = await measure(runMs);
-bundle.close();
-process.send({ rate });
+/** Exactly `steps` steps, untimed. */
+async function run(steps) {
+  for (let count = 0; count < steps; count++) {
+    const pending = step(count % requests.length);
+    if (pending instanceof Promise) await pending;
+  }
+}
+
+if (process.argv[3] === 'count') {
+  await run(Number(process.argv[4]));
+  bundle.close();
+} else {
+  await measure(warmupMs);
+  const rate = await measure(runMs);
+  bundle.close();
+  process.send({ rate });
+}
