@@ -106,6 +106,43 @@ describe('canonicalFormProblem', () => {
     );
     assert.equal(problemOf('https://h.example/k?response-content-type=text%3Dplain'), undefined);
   });
+
+  it('refuses a query exactly where the expression its comment names first matches, in the query alone', () => {
+    // A query the quick check passes must be one the expression finds nothing in. Run on the
+    // query's own text: a "=" in a fragment is no second "=" of the last parameter (the
+    // fragment is refused apart).
+    const reference = (query: string) => {
+      const found = /[^\w.~%&=-]|=[^&=]*=/.exec(query);
+      if (found === null) return undefined;
+      return found[0].length === 1
+        ? `a raw "${found[0]}" at position ${found.index} of the query: a presigned URL's query holds only unreserved characters, %-escapes, "&" and one "=" per parameter (curl reads [ ] { } as globs)`
+        : `a second "=" in the parameter at position ${found.index} of the query: "=" in a value is written %3D`;
+    };
+    // Characters outside printable ASCII too: the first of them anywhere in the URL, fragment
+    // included, is the problem before anything in the query.
+    const anyCharacter = fc.constantFrom(...'aZ09_.~%-&&&===[]{}+/:;?#\\\'!$*(),@|^`"<> \t\u00e9\u200b');
+    // Mostly what the form keeps, so that the quick check decides most queries alone.
+    const keptCharacter = fc.oneof(
+      { weight: 30, arbitrary: fc.constantFrom(...'aZ0_.~%-&&&===') },
+      { weight: 1, arbitrary: anyCharacter },
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.array(anyCharacter, { maxLength: 40 }), fc.array(keptCharacter, { maxLength: 40 })),
+        (characters) => {
+          const url = `https://h.example/k?${characters.join('')}`;
+          const raw = splitRawUrl(url)!;
+          const odd = url.search(/[^!-~]/);
+          const problem = canonicalFormProblem(url, raw);
+          if (odd === -1) assert.equal(problem, reference(raw.query!), url);
+          else assert.ok(problem?.endsWith(`at position ${odd}: ${PRINTABLE}`), `${url}: ${problem}`);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    assert.equal(problemOf('https://h.example/k?a=b#c=d'), undefined);
+    assert.equal(problemOf('https://h.example/k?a=b[c=d'), reference('a=b[c=d'));
+  });
 });
 
 describe('splitRawUrl', () => {
