@@ -93,6 +93,17 @@ switch (variant) {
     };
     break;
   }
+  case 'post policy':
+    // What the floor's /uploads asks for (bench/http-server.mjs): a key per file, its type and size.
+    step = (i) =>
+      bundle.presigner.presignPost({
+        bucket: BUCKET,
+        key: `uploads/bench/${i}/photo ${i}.png`,
+        contentType: 'image/png',
+        contentLengthRange: [1_048_576 + i, 1_048_576 + i],
+        expiresIn: 900,
+      });
+    break;
   default:
     throw new Error(`unknown variant ${variant}`);
 }
