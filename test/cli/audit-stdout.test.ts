@@ -2,13 +2,10 @@
 // before it answers with the URL. A log reader that stops reading stops the service from
 // granting; it does not let URLs leave with their events still inside the process.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
-import { startService } from './service-process.js';
+import { generateApiKey } from '../../src/auth/api-keys.js';
+import { oneClientFile, startService } from './service-process.js';
 
 /** More grants than the pipe and the reader's buffer hold, by far: with buffered logs, none would wait. */
 const MAX_GRANTS = 5_000;
@@ -27,14 +24,12 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | 'stalled'> {
 }
 
 test('with standard output unread, the service stops answering grants until their events are written', async (t) => {
-  const directory = await mkdtemp(join(tmpdir(), 's3-presign-audit-stdout-'));
-  t.after(() => rm(directory, { recursive: true, force: true }));
   const key = generateApiKey();
-  const clientsFile = join(directory, 'clients.yaml');
-  await writeFile(
-    clientsFile,
-    `clients:\n  - id: auditor\n    apiKeySha256: '${hashApiKey(key)}'\n    policy: { operations: [get], keyPrefixes: [''] }\n`,
-  );
+  const clientsFile = await oneClientFile(t, {
+    id: 'auditor',
+    apiKey: key,
+    policy: "{ operations: [get], keyPrefixes: [''] }",
+  });
   // Request lines off: only the audit events fill the pipe (written whatever LOG_LEVEL is).
   const service = await startService(t, {
     AUTH_CLIENTS_FILE: clientsFile,

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { generateApiKey, hashApiKey } from '../../src/auth/api-keys.js';
+import { generateApiKey } from '../../src/auth/api-keys.js';
 import { baseEnvironment, cli, runTs } from './run.js';
-import { startService } from './service-process.js';
+import { oneClientFile, startService } from './service-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -180,14 +180,12 @@ test('npm start: local mode serves URLs that work against the embedded store, th
 });
 
 test('local mode with a clients file: the banner says what is served, and the demo and dev tokens are', async (t) => {
-  const directory = await mkdtemp(join(tmpdir(), 's3-presign-clients-'));
-  t.after(() => rm(directory, { recursive: true, force: true }));
   const serviceKey = generateApiKey();
-  const clientsFile = join(directory, 'clients.yaml');
-  await writeFile(
-    clientsFile,
-    `clients:\n  - id: billing\n    apiKeySha256: '${hashApiKey(serviceKey)}'\n    policy: { operations: [get, put], keyPrefixes: ['billing/'] }\n`,
-  );
+  const clientsFile = await oneClientFile(t, {
+    id: 'billing',
+    apiKey: serviceKey,
+    policy: "{ operations: [get, put], keyPrefixes: ['billing/'] }",
+  });
   const service = await startService(t, { AUTH_CLIENTS_FILE: clientsFile });
   while (!/"contentLength":21\}'/.test(service.output().stdout)) await once(service.child.stdout, 'data');
   const { stdout } = service.output();

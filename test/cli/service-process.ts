@@ -2,8 +2,12 @@
 // embedded S3 server on free ports: what the fleet and fault tests run, several at once.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { hashApiKey } from '../../src/auth/api-keys.js';
 import { baseEnvironment } from './run.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -46,4 +50,22 @@ export async function startService(t: TestContext, env: Record<string, string>):
   clearTimeout(guard);
   const url = /service:\s+(http:\/\/\S+)/.exec(stdout)?.[1] as string;
   return { url, child, output: () => ({ stdout, stderr }), stop };
+}
+
+/**
+ * An AUTH_CLIENTS_FILE with one API-key client, in a folder removed after the test; its path.
+ * `policy` is the client's policy as YAML flow text: `{ operations: [get], keyPrefixes: [''] }`.
+ */
+export async function oneClientFile(
+  t: TestContext,
+  client: { id: string; apiKey: string; policy: string },
+): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), 's3-presign-clients-'));
+  t.after(() => rm(directory, { recursive: true, force: true }));
+  const path = join(directory, 'clients.yaml');
+  await writeFile(
+    path,
+    `clients:\n  - id: ${client.id}\n    apiKeySha256: '${hashApiKey(client.apiKey)}'\n    policy: ${client.policy}\n`,
+  );
+  return path;
 }
