@@ -22,6 +22,14 @@ function auditEvents(local: Pick<LocalApp, 'logs'>): AuditEvent[] {
     .map((line) => auditEventSchema.parse(line));
 }
 
+/** The events of an AUDIT_LOG file, each held to the schema. */
+async function auditFileEvents(path: string): Promise<AuditEvent[]> {
+  return (await readFile(path, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => auditEventSchema.parse(JSON.parse(line)));
+}
+
 /** An object's tags as GetObjectTagging reads them back from the store, in order. */
 async function storedTags(client: S3Client, bucket: string, key: string): Promise<Record<string, string>> {
   const { TagSet } = await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
@@ -352,9 +360,9 @@ test('UPLOAD_PROVENANCE=false signs no provenance; AUDIT_LOG=<file> writes the e
   assert.deepEqual(Object.keys(response.json().headers), ['content-type']);
   assert.deepEqual(auditEvents(local), []);
   await local.app.close();
-  const written = (await readFile(file, 'utf8')).trim().split('\n');
+  const written = await auditFileEvents(file);
   assert.equal(written.length, 1);
-  const event = auditEventSchema.parse(JSON.parse(written[0] as string)) as GrantEvent;
+  const event = written[0] as GrantEvent;
   assert.equal(event.grant, new URL(response.json().url).searchParams.get('x-s3p-grant'));
   assert.ok(requestLine(local, event.reqId));
 });
@@ -374,11 +382,7 @@ test('AUDIT_LOG=<file>: a grant’s event is in the file when its URL is answere
     assert.equal(response.statusCode, 200, response.body);
     return new URL(response.json().url).searchParams.get('x-s3p-grant');
   };
-  const grantsIn = async (path: string) =>
-    (await readFile(path, 'utf8'))
-      .trim()
-      .split('\n')
-      .map((line) => (auditEventSchema.parse(JSON.parse(line)) as GrantEvent).grant);
+  const grantsIn = async (path: string) => (await auditFileEvents(path)).map((event) => (event as GrantEvent).grant);
 
   const first = await grant('archive/before-rotation');
   // Read while the app runs: written before the answer, not at close.
