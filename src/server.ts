@@ -22,7 +22,18 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   let config = result.config;
+  // Read before anything starts, so that its refusal has nothing to clean up.
+  const redisPassword = await readRedisPassword(config);
   const cleanups: Array<() => Promise<void>> = [];
+  const cleanUp = async (): Promise<void> => {
+    for (const cleanup of cleanups) await cleanup();
+  };
+  /** Ends a start that cannot go on. What it had started goes first: the embedded store's folder. */
+  const refuseStart = async (problems: readonly string[]): Promise<never> => {
+    process.stderr.write(`${formatConfigProblems(problems)}\n`);
+    await cleanUp();
+    process.exit(1);
+  };
 
   let localS3: EmbeddedS3 | undefined;
   if (config.mode.kind === 'local') {
@@ -35,18 +46,13 @@ async function main(): Promise<void> {
   let developmentKey: string | undefined;
   if (config.auth.clientsFile !== undefined) {
     const loaded = await loadCallerRegistry(config.auth.clientsFile, config);
-    if (!loaded.ok) {
-      process.stderr.write(`${formatConfigProblems(loaded.problems)}\n`);
-      process.exit(1);
-    }
-    callers = loaded.registry;
+    callers = loaded.ok ? loaded.registry : await refuseStart(loaded.problems);
   } else {
     // Local mode only (the configuration requires a clients file elsewhere): a fresh key per start.
     developmentKey = generateApiKey();
     callers = developmentRegistry(config, hashApiKey(developmentKey));
   }
 
-  const redisPassword = await readRedisPassword(config);
   // Local mode, with or without a clients file: frontends get tokens without an identity provider.
   const developmentTokens = config.mode.kind === 'local' ? await DevelopmentTokenIssuer.create() : undefined;
 
@@ -56,10 +62,10 @@ async function main(): Promise<void> {
     developmentTokens,
     // The embedded store's own key pair, drawn at its start.
     credentials: localS3 ? staticCredentialSource(localS3.credentials, 'embedded-s3') : undefined,
-  }).catch((error: unknown) => {
-    if (!(error instanceof AuditFileUnwritable)) throw error;
-    process.stderr.write(`${formatConfigProblems([error.message])}\n`);
-    process.exit(1);
+  }).catch(async (error: unknown) => {
+    if (error instanceof AuditFileUnwritable) return refuseStart([error.message]);
+    await cleanUp();
+    throw error;
   });
   const drainMs = config.server.shutdownDrainMs;
   closeWithGrace({ delay: drainMs + CLOSE_GRACE_MS }, async ({ signal, err }) => {
@@ -71,13 +77,19 @@ async function main(): Promise<void> {
       await sleep(drainMs);
     }
     await app.close();
-    for (const cleanup of cleanups) await cleanup();
+    await cleanUp();
   });
 
   // The first requests should count in Redis, but a Redis that is down must not keep the
   // service from starting: its failure policy covers the wait.
   await app.rateLimiter.connected(REDIS_STARTUP_WAIT_MS);
-  const address = await app.listen({ host: config.server.host, port: config.server.port });
+  const { host, port } = config.server;
+  const address = await app.listen({ host, port }).catch(async (error: NodeJS.ErrnoException) => {
+    const problem = listenRefusal(error.code, host, port);
+    if (problem === undefined) throw error;
+    await app.close();
+    return refuseStart([problem]);
+  });
   if (localS3 !== undefined) {
     // Only now is the port known (PORT=0 picks one): the /demo page's origin, and the
     // frontends the service itself allows, may use the embedded bucket from a browser.
@@ -94,6 +106,20 @@ async function main(): Promise<void> {
 const REDIS_STARTUP_WAIT_MS = 2000;
 /** Requests in flight when the listener closes have this long to finish, after the drain. */
 const CLOSE_GRACE_MS = 10_000;
+
+/** The operator's mistakes a listen reports, each with what to change, rather than an uncaught error. */
+function listenRefusal(code: string | undefined, host: string, port: number): string | undefined {
+  switch (code) {
+    case 'EADDRINUSE':
+      return `PORT: port ${port} on ${host} is in use; set PORT to a free port (0 picks one)`;
+    case 'EACCES':
+      return `PORT: listening on port ${port} is not permitted (ports under 1024 need privileges); set PORT to 1024 or above`;
+    case 'EADDRNOTAVAIL':
+      return `HOST: ${host} is not an address of this machine; set HOST to one of its addresses, or 0.0.0.0 for all`;
+    default:
+      return undefined;
+  }
+}
 
 /** RATE_LIMIT_REDIS_PASSWORD_FILE (a mounted Kubernetes Secret): one password, trailing newline dropped. */
 async function readRedisPassword(config: Config): Promise<string | undefined> {

@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { generateApiKey } from '../../src/auth/api-keys.js';
 import { baseEnvironment, cli, runTs } from './run.js';
@@ -51,23 +52,57 @@ test('a start-up error never echoes the credentials of an endpoint URL', async (
   assert.doesNotMatch(result.stderr + result.stdout, /s3cr3t/);
 });
 
+/**
+ * A local-mode start that is refused after its embedded S3 server started, in a temporary
+ * directory of its own (TMPDIR), where that server makes its folder. Resolves with how the
+ * process ended and the embedded-store folders it left there.
+ */
+async function refusedLocalStart(t: TestContext, env: Record<string, string>) {
+  const temporary = await mkdtemp(join(tmpdir(), 's3-presign-refused-start-'));
+  t.after(() => rm(temporary, { recursive: true, force: true }));
+  const result = await runTs(
+    'src/server.ts',
+    [],
+    baseEnvironment({ PORT: '0', LOCAL_S3_PORT: '0', TMPDIR: temporary, ...env }),
+  );
+  assert.equal(result.code, 1, result.stderr);
+  assert.ok(!/\bat .*\.(?:ts|js):\d+/.test(result.stderr), `no stack trace: ${result.stderr}`);
+  const leftBehind = (await readdir(temporary)).filter((name) => name.startsWith('s3-presign-embedded-s3-'));
+  return { ...result, leftBehind };
+}
+
 test('an AUDIT_LOG file that cannot be opened stops the start with a message, not a stack trace', async (t) => {
   const directory = await mkdtemp(join(tmpdir(), 's3-presign-audit-file-'));
   t.after(() => rm(directory, { recursive: true, force: true }));
   // Under a regular file: no directory can be made there, whoever runs the test (root too).
   const blocker = join(directory, 'not-a-directory');
   await writeFile(blocker, '');
-  const result = await runTs(
-    'src/server.ts',
-    [],
-    baseEnvironment({ PORT: '0', LOCAL_S3_PORT: '0', AUDIT_LOG: join(blocker, 'audit.log') }),
-  );
-  assert.equal(result.code, 1);
+  const result = await refusedLocalStart(t, { AUDIT_LOG: join(blocker, 'audit.log') });
   assert.match(
     result.stderr,
     /AUDIT_LOG: cannot open .*not-a-directory\/audit\.log for appending \((?:EEXIST|ENOTDIR)\)/,
   );
-  assert.ok(!/\bat .*\.(?:ts|js):\d+/.test(result.stderr), `no stack trace: ${result.stderr}`);
+  assert.deepEqual(result.leftBehind, [], 'the embedded store removed its folder');
+});
+
+test('a PORT in use stops the start with a message naming it, and leaves no embedded-store folder', async (t) => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => taken.close(resolve)));
+  const { port } = taken.address() as AddressInfo;
+  const result = await refusedLocalStart(t, { PORT: String(port) });
+  assert.match(
+    result.stderr,
+    new RegExp(`PORT: port ${port} on 127\\.0\\.0\\.1 is in use; set PORT to a free port \\(0 picks one\\)`),
+  );
+  assert.deepEqual(result.leftBehind, [], 'the embedded store removed its folder');
+});
+
+test('a HOST that is not an address of this machine stops the start with a message naming it', async (t) => {
+  // 192.0.2.1 is TEST-NET-1 (RFC 5737): documentation only, on no interface.
+  const result = await refusedLocalStart(t, { HOST: '192.0.2.1' });
+  assert.match(result.stderr, /HOST: 192\.0\.2\.1 is not an address of this machine; set HOST to one of its addresses/);
+  assert.deepEqual(result.leftBehind, [], 'the embedded store removed its folder');
 });
 
 test('under NODE_ENV=production an unset mode is a start-up error, never local mode', async () => {
