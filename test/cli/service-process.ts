@@ -42,7 +42,13 @@ export async function startService(t: TestContext, env: Record<string, string>):
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited;
   };
-  t.after(() => stop('SIGKILL'));
+  // SIGTERM first: on the way out the service removes its embedded S3 server's folder, which a
+  // SIGKILL leaves behind in the temporary directory. SIGKILL only for one that does not stop.
+  t.after(async () => {
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await stop('SIGTERM');
+    clearTimeout(killer);
+  });
   while (!/service:\s+http:\/\/\S+/.test(stdout)) {
     const ended = await Promise.race([once(child.stdout, 'data').then(() => false), exited.then(() => true)]);
     if (ended) throw new Error(`the service exited before it was ready: ${stderr}`);
