@@ -52,7 +52,8 @@ function companionDir() {
   return dir;
 }
 
-async function measure(server, requests, { connections, warmupS, durationS, urlsPerRequest }) {
+/** One target on one route: a warm-up, then server CPU µs per URL over the measured window. */
+export async function measure(server, requests, { connections, warmupS, durationS, urlsPerRequest }) {
   const run = (seconds) =>
     autocannon({ url: `http://127.0.0.1:${server.port}`, connections, duration: seconds, requests });
   await run(warmupS);
