@@ -116,6 +116,9 @@ function listenRefusal(code: string | undefined, host: string, port: number): st
       return `PORT: listening on port ${port} is not permitted (ports under 1024 need privileges); set PORT to 1024 or above`;
     case 'EADDRNOTAVAIL':
       return `HOST: ${host} is not an address of this machine; set HOST to one of its addresses, or 0.0.0.0 for all`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `HOST: ${host} does not resolve to an address; set HOST to an address of this machine, or 0.0.0.0 for all`;
     default:
       return undefined;
   }

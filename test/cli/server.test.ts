@@ -105,6 +105,15 @@ test('a HOST that is not an address of this machine stops the start with a messa
   assert.deepEqual(result.leftBehind, [], 'the embedded store removed its folder');
 });
 
+test('a HOST that does not resolve stops the start with a message naming it', async (t) => {
+  // Not an IPv4 address, so a name to look up; .invalid never resolves (RFC 6761).
+  for (const host of ['256.1.1.1', 'no-such-host.invalid']) {
+    const result = await refusedLocalStart(t, { HOST: host });
+    assert.ok(result.stderr.includes(`HOST: ${host} does not resolve to an address; set HOST to`), result.stderr);
+    assert.deepEqual(result.leftBehind, [], 'the embedded store removed its folder');
+  }
+});
+
 test('under NODE_ENV=production an unset mode is a start-up error, never local mode', async () => {
   const result = await runTs('src/server.ts', [], baseEnvironment({ NODE_ENV: 'production' }));
   assert.equal(result.code, 1);
