@@ -119,6 +119,8 @@ export const presignRequestSchema = z
       .min(1)
       .max(1024)
       .regex(HEADER_TEXT, { error: 'must not contain control characters' })
+      // A lone surrogate has no UTF-8: the signer could not encode it (a 500 before this check).
+      .refine((text) => text.isWellFormed(), 'must be valid UTF-8 (it contains a lone surrogate)')
       .optional()
       .describe('get only: the Content-Disposition S3 answers with'),
     metadata: objectMetadataSchema,

@@ -86,6 +86,11 @@ test('POST /presign refuses bad input with 400 naming the field', async (t) => {
       'responseContentDisposition',
       'VALIDATION_FAILED',
     ],
+    [
+      { operation: 'get', key: 'k', responseContentDisposition: 'attachment; filename="\ud800.txt"' },
+      'responseContentDisposition',
+      'VALIDATION_FAILED',
+    ],
     [{ operation: 'get', key: 'k', bucket: 'Not A Bucket!' }, 'bucket', 'BUCKET_NOT_ALLOWED'],
   ];
   for (const [payload, field, code] of cases) {
