@@ -120,11 +120,15 @@ const bodies = {
     fc.jsonValue(),
   ),
   '/uploads': fc.oneof(
-    fc.record({
-      filename: fc.string({ unit: 'grapheme', minLength: 1 }),
-      contentType: fc.constantFrom('image/png', 'text/plain', 'text/html'),
-      contentLength: fc.integer({ min: 0, max: 12_000 }),
-    }),
+    fc.record(
+      {
+        filename: fc.string({ unit: 'grapheme', minLength: 1 }),
+        contentType: fc.constantFrom('image/png', 'text/plain', 'text/html'),
+        contentLength: fc.integer({ min: 0, max: 12_000 }),
+        method: fc.constantFrom('put', 'post'),
+      },
+      { requiredKeys: ['filename', 'contentType', 'contentLength'] },
+    ),
     fc.record(
       {
         filename: fc.oneof(nasty, field),
@@ -156,6 +160,19 @@ type Presigned = {
   method: string;
   headers: Record<string, string>;
 };
+
+/** A POST policy's form (`/uploads` with `method: post`): its key, type and size range. */
+type PresignedForm = { url: string; method: 'POST'; key: string; fields: Record<string, string> };
+
+function assertFormInsidePolicy(form: PresignedForm) {
+  assert.ok(form.key.startsWith('fuzz/'), `key ${form.key} outside the prefix`);
+  assert.equal(form.fields.key, form.key);
+  assert.equal(new URL(form.url).pathname, '/uploads');
+  assert.match(form.fields['Content-Type'] ?? '', /^(image\/|text\/plain)/i);
+  const document = JSON.parse(Buffer.from(form.fields.Policy ?? '', 'base64').toString('utf8'));
+  const range = document.conditions.find((condition: unknown[]) => condition[0] === 'content-length-range');
+  assert.ok(range[2] <= POLICY.maxContentLength, JSON.stringify(range));
+}
 
 function assertInsidePolicy(result: Presigned) {
   assert.equal(result.bucket, 'uploads');
@@ -201,12 +218,23 @@ test('random bodies at every route: no 500, coded refusals, nothing outside the 
         if (url === '/verify') return;
         const results: Presigned[] =
           url === '/presign/batch'
-            ? json.results.flatMap((item: { ok: boolean; result?: Presigned; error?: { code: string } }) => {
-                if (!item.ok) assert.ok(codes.has(item.error?.code as string));
-                return item.ok ? [item.result as Presigned] : [];
-              })
+            ? json.results.flatMap(
+                (item: { ok: boolean; result?: Presigned; error?: { code: string; statusCode: number } }) => {
+                  if (!item.ok) {
+                    assert.ok(codes.has(item.error?.code as string));
+                    assert.ok(
+                      (item.error?.statusCode as number) < 500,
+                      `${url} ${JSON.stringify(body)} → ${response.body}`,
+                    );
+                  }
+                  return item.ok ? [item.result as Presigned] : [];
+                },
+              )
             : [json];
-        results.forEach(assertInsidePolicy);
+        for (const result of results) {
+          if (result.method === 'POST') assertFormInsidePolicy(result as unknown as PresignedForm);
+          else assertInsidePolicy(result);
+        }
         signed += results.length;
       }),
       { numRuns: RUNS_PER_ROUTE, ...(SEED === undefined ? {} : { seed: SEED }) },
