@@ -149,6 +149,26 @@ const bodies = {
     fc.record({ key: fc.oneof(nasty, field), filename: fc.oneof(nasty, field) }, { requiredKeys: [] }),
     fc.jsonValue(),
   ),
+  // @uppy/aws-s3's signRequest: a whole file, a part, or a control call of a multipart upload.
+  '/s3/sign': fc.oneof(
+    fc.record(
+      {
+        method: fc.constantFrom('PUT', 'POST', 'GET', 'DELETE'),
+        key: fc.oneof(fc.string({ unit: 'grapheme', minLength: 1 }), nasty),
+        contentType: fc.constantFrom('image/png', 'text/plain', 'text/html'),
+        size: fc.integer({ min: 0, max: 12_000 }),
+        partNumber: fc.integer({ min: 1, max: 3 }),
+        uploadId: fc.oneof(nasty, fc.constant('u1.AAAA.BBBB')),
+        expiresIn: number,
+      },
+      { requiredKeys: ['method', 'key'] },
+    ),
+    fc.record(
+      { method: field, key: field, contentType: nasty, size: number, partSize: number, extra: field },
+      { requiredKeys: [] },
+    ),
+    fc.jsonValue(),
+  ),
   '/verify': fc.oneof(fc.record({ url: fc.oneof(fc.webUrl(), nasty) }, { requiredKeys: [] }), fc.jsonValue()),
 };
 
@@ -161,8 +181,8 @@ type Presigned = {
   headers: Record<string, string>;
 };
 
-/** A POST policy's form (`/uploads` with `method: post`): its key, type and size range. */
-type PresignedForm = { url: string; method: 'POST'; key: string; fields: Record<string, string> };
+/** A POST policy's form: its key, type and size range. */
+type PresignedForm = { url: string; key: string; fields: Record<string, string> };
 
 function assertFormInsidePolicy(form: PresignedForm) {
   assert.ok(form.key.startsWith('fuzz/'), `key ${form.key} outside the prefix`);
@@ -232,8 +252,14 @@ test('random bodies at every route: no 500, coded refusals, nothing outside the 
               )
             : [json];
         for (const result of results) {
-          if (result.method === 'POST') assertFormInsidePolicy(result as unknown as PresignedForm);
-          else assertInsidePolicy(result);
+          // A form policy (/uploads `method: post`, a whole file at /s3/sign), a presigned URL, or
+          // /s3/sign's multipart call back to this service: no credential, checked when it is
+          // called with the app's own Authorization; the create names the key it will use.
+          if ('fields' in result) assertFormInsidePolicy(result as unknown as PresignedForm);
+          else if (result.url.startsWith('/')) {
+            assert.match(result.url, /^\/s3\/uppy\/[a-z]+\?/);
+            if (result.key !== undefined) assert.ok(result.key.startsWith('fuzz/'), result.key);
+          } else assertInsidePolicy(result);
         }
         signed += results.length;
       }),
