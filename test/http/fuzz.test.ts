@@ -1,5 +1,7 @@
-// Thousands of random bodies at every route: never a 500, every refusal carries a code, and
-// nothing signed ever falls outside the caller's policy.
+// Thousands of random bodies at the JSON routes that sign (/presign, /presign/batch, /uploads,
+// /downloads, Uppy's /s3/sign) and at /verify: never a 500, every refusal carries a code, and
+// nothing signed ever falls outside the caller's policy. The multipart routes, which call the
+// store, have their own tests (test/http/multipart.test.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
