@@ -183,6 +183,8 @@ type Presigned = {
   headers: Record<string, string>;
 };
 
+type AppErrorBody = { statusCode: number; code: string; message: unknown };
+
 /** A POST policy's form: its key, type and size range. */
 type PresignedForm = { url: string; key: string; fields: Record<string, string> };
 
@@ -208,7 +210,7 @@ function assertInsidePolicy(result: Presigned) {
   }
 }
 
-test('random bodies at every route: no 500, coded refusals, nothing outside the policy', async (t) => {
+test('random bodies at the signing routes and /verify: no 500, coded refusals, nothing outside the policy', async (t) => {
   const { app } = await startLocalApp(
     t,
     { S3_BUCKETS: 'uploads,other', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '1000000', VERIFY_RATE_LIMIT_MAX: '1000000' },
@@ -216,6 +218,12 @@ test('random bodies at every route: no 500, coded refusals, nothing outside the 
     { clients: { clients: [{ id: 'fuzzer', apiKeySha256: hashApiKey(key), policy: POLICY }] } },
   );
   const codes = new Set<string>(ERROR_CODES);
+  /** A refusal as a route or a batch item writes one: a known code, under 500, a message. */
+  const assertCodedRefusal = (error: AppErrorBody, context: string) => {
+    assert.ok(error.statusCode < 500, context);
+    assert.ok(codes.has(error.code), context);
+    assert.equal(typeof error.message, 'string', context);
+  };
   for (const [url, arbitrary] of Object.entries(bodies)) {
     let signed = 0;
     await fc.assert(
@@ -232,26 +240,17 @@ test('random bodies at every route: no 500, coded refusals, nothing outside the 
         );
         const json = response.json();
         if (response.statusCode >= 400) {
-          assert.ok(codes.has(json.code), `${url} → ${response.body}`);
+          assertCodedRefusal(json, `${url} → ${response.body}`);
           assert.equal(json.statusCode, response.statusCode);
-          assert.equal(typeof json.message, 'string');
           return;
         }
         if (url === '/verify') return;
         const results: Presigned[] =
           url === '/presign/batch'
-            ? json.results.flatMap(
-                (item: { ok: boolean; result?: Presigned; error?: { code: string; statusCode: number } }) => {
-                  if (!item.ok) {
-                    assert.ok(codes.has(item.error?.code as string));
-                    assert.ok(
-                      (item.error?.statusCode as number) < 500,
-                      `${url} ${JSON.stringify(body)} → ${response.body}`,
-                    );
-                  }
-                  return item.ok ? [item.result as Presigned] : [];
-                },
-              )
+            ? json.results.flatMap((item: { ok: true; result: Presigned } | { ok: false; error: AppErrorBody }) => {
+                if (!item.ok) assertCodedRefusal(item.error, `${url} ${JSON.stringify(body)} → ${response.body}`);
+                return item.ok ? [item.result] : [];
+              })
             : [json];
         for (const result of results) {
           // A form policy (/uploads `method: post`, a whole file at /s3/sign), a presigned URL, or
